@@ -1,0 +1,141 @@
+namespace EdgePortal.Core.Domain;
+
+/// <summary>
+/// A read-only view of the edge at one instant: clusters, nodes, links, services and their users.
+/// Path latencies and bottleneck bandwidths between nodes are computed once (all pairs, Floyd–Warshall
+/// over latency) since edge topologies have tens of nodes, and looked up in O(1) afterwards.
+/// </summary>
+public sealed class EdgeTopology
+{
+    private readonly Dictionary<NodeId, int> _index;
+    private readonly double[,] _latency;
+    private readonly double[,] _bottleneck;
+    private readonly Dictionary<NodeId, EdgeNode> _nodes;
+    private readonly Dictionary<ClusterId, EdgeCluster> _clusters;
+    private readonly ILookup<NodeId, ServiceInstance> _servicesByNode;
+    private readonly ILookup<ServiceId, UserGroup> _usersByService;
+
+    public EdgeTopology(IEnumerable<EdgeCluster> clusters, IEnumerable<EdgeNode> nodes, IEnumerable<NetworkLink> links,
+        IEnumerable<ServiceInstance> services, IEnumerable<UserGroup> userGroups)
+    {
+        Clusters = clusters.ToList();
+        Nodes = nodes.ToList();
+        Links = links.ToList();
+        Services = services.ToList();
+        UserGroups = userGroups.ToList();
+        _clusters = Clusters.ToDictionary(c => c.Id);
+        _nodes = Nodes.ToDictionary(n => n.Id);
+        _servicesByNode = Services.ToLookup(s => s.NodeId);
+        _usersByService = UserGroups.ToLookup(u => u.ServiceId);
+        _index = new Dictionary<NodeId, int>(Nodes.Count);
+        for (var i = 0; i < Nodes.Count; i++)
+            _index[Nodes[i].Id] = i;
+        (_latency, _bottleneck) = AllPairs(Nodes.Count, Links, _index);
+    }
+
+    public IReadOnlyList<EdgeCluster> Clusters { get; }
+    public IReadOnlyList<EdgeNode> Nodes { get; }
+    public IReadOnlyList<NetworkLink> Links { get; }
+    public IReadOnlyList<ServiceInstance> Services { get; }
+    public IReadOnlyList<UserGroup> UserGroups { get; }
+
+    public EdgeNode Node(NodeId id) => _nodes.TryGetValue(id, out var node) ? node
+        : throw new KeyNotFoundException($"Node {id} is not part of the topology.");
+
+    public bool Contains(NodeId id) => _nodes.ContainsKey(id);
+
+    public EdgeCluster Cluster(ClusterId id) => _clusters.TryGetValue(id, out var cluster) ? cluster
+        : throw new KeyNotFoundException($"Cluster {id} is not part of the topology.");
+
+    public IEnumerable<ServiceInstance> ServicesOn(NodeId node) => _servicesByNode[node];
+
+    public IEnumerable<UserGroup> UsersOf(ServiceId service) => _usersByService[service];
+
+    /// <summary>Lowest path latency between two nodes, in ms; +∞ when they are not connected.</summary>
+    public double LatencyMs(NodeId from, NodeId to) => _latency[_index[from], _index[to]];
+
+    /// <summary>The narrowest link on the lowest-latency path; what a transfer between the two can get at most.</summary>
+    public Bandwidth PathBandwidth(NodeId from, NodeId to)
+    {
+        var bits = _bottleneck[_index[from], _index[to]];
+        return new Bandwidth(double.IsPositiveInfinity(bits) ? 0 : bits);
+    }
+
+    /// <summary>CPU and memory the services on a node use, as fractions of its capacity (the larger of the two).</summary>
+    public double Load(NodeId node)
+    {
+        var capacity = Node(node).Capacity;
+        long memory = 0;
+        var cpu = 0;
+        foreach (var service in _servicesByNode[node])
+        {
+            memory += service.Profile.MemoryBytes;
+            cpu += service.Profile.CpuMillicores;
+        }
+        return Math.Max((double)cpu / capacity.CpuMillicores, (double)memory / capacity.MemoryBytes);
+    }
+
+    /// <summary>Whether a node has room for a workload on top of what it already runs.</summary>
+    public bool HasRoomFor(NodeId node, WorkloadProfile profile)
+    {
+        var capacity = Node(node).Capacity;
+        long memory = profile.MemoryBytes;
+        var cpu = profile.CpuMillicores;
+        foreach (var service in _servicesByNode[node])
+        {
+            memory += service.Profile.MemoryBytes;
+            cpu += service.Profile.CpuMillicores;
+        }
+        return cpu <= capacity.CpuMillicores && memory <= capacity.MemoryBytes;
+    }
+
+    /// <summary>
+    /// The latency the service's users see when it runs on <paramref name="node"/>: the user-weighted
+    /// mean of path latencies from each group's attachment site. 0 when the service has no users.
+    /// </summary>
+    public double UserLatencyMs(ServiceId service, NodeId node)
+    {
+        double weighted = 0;
+        var users = 0;
+        foreach (var group in _usersByService[service])
+        {
+            weighted += group.Users * LatencyMs(group.AttachedTo, node);
+            users += group.Users;
+        }
+        return users == 0 ? 0 : weighted / users;
+    }
+
+    private static (double[,] Latency, double[,] Bottleneck) AllPairs(int n, IReadOnlyList<NetworkLink> links, Dictionary<NodeId, int> index)
+    {
+        var latency = new double[n, n];
+        var bottleneck = new double[n, n];
+        for (var i = 0; i < n; i++)
+        for (var j = 0; j < n; j++)
+        {
+            latency[i, j] = i == j ? 0 : double.PositiveInfinity;
+            bottleneck[i, j] = double.PositiveInfinity;
+        }
+        foreach (var link in links)
+        {
+            if (!index.TryGetValue(link.NodeA, out var a) || !index.TryGetValue(link.NodeB, out var b))
+                continue;
+            if (link.LatencyMs < latency[a, b] || (link.LatencyMs == latency[a, b] && link.Bandwidth.BitsPerSecond > bottleneck[a, b]))
+            {
+                latency[a, b] = latency[b, a] = link.LatencyMs;
+                bottleneck[a, b] = bottleneck[b, a] = link.Bandwidth.BitsPerSecond;
+            }
+        }
+        for (var k = 0; k < n; k++)
+        for (var i = 0; i < n; i++)
+        for (var j = 0; j < n; j++)
+        {
+            var through = latency[i, k] + latency[k, j];
+            if (through < latency[i, j])
+            {
+                latency[i, j] = through;
+                bottleneck[i, j] = Math.Min(bottleneck[i, k], bottleneck[k, j]);
+            }
+        }
+        return (latency, bottleneck);
+    }
+}

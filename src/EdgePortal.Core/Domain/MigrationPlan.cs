@@ -1,0 +1,60 @@
+namespace EdgePortal.Core.Domain;
+
+public enum MigrationStrategy
+{
+    /// <summary>Checkpoint, transfer, restore: the whole state moves while the service is frozen.</summary>
+    Cold,
+    /// <summary>One pre-dump round while the service runs, then stop-and-copy (IterativePreCopy with I = 0).</summary>
+    PreCopy,
+    /// <summary>A pre-dump, I dump rounds of dirtied pages, then stop-and-copy.</summary>
+    IterativePreCopy,
+    /// <summary>MS2M: the target restored from a live checkpoint replays the messages since it, then traffic switches.</summary>
+    MessageReplay,
+    /// <summary>MS2M with a threshold that stops the source when replay cannot converge in time.</summary>
+    ReplayWithCutoff,
+}
+
+/// <summary>The fixed vocabulary of steps every runtime implements (see the runtime table in the architecture doc).</summary>
+public enum StepKind
+{
+    Profile,
+    PreDump,
+    Checkpoint,
+    Transfer,
+    Restore,
+    ReplayMessages,
+    SwitchTraffic,
+    CleanUp,
+}
+
+/// <summary>One step of a plan with the model's prediction; <see cref="Round"/> numbers pre-dump rounds (0 = the full pre-dump).</summary>
+public sealed record PlannedStep(StepKind Kind, int Round, double PredictedMs, bool IsDowntime)
+{
+    public string Label => Kind == StepKind.PreDump ? (Round == 0 ? "Pre-dump" : $"Dump round {Round}") : Kind switch
+    {
+        StepKind.SwitchTraffic => "Switch traffic",
+        StepKind.ReplayMessages => "Replay messages",
+        StepKind.CleanUp => "Clean up",
+        _ => Kind.ToString(),
+    };
+}
+
+/// <summary>
+/// What the designer decided for one migration, and why: strategy, destination, reserved bandwidth,
+/// iterations or cutoff, the predicted KPIs per phase, and the constraint that bound the choice.
+/// An infeasible plan is still a plan: the nearest configuration, with <see cref="Feasible"/> false
+/// and the rationale saying what would make it feasible.
+/// </summary>
+public sealed record MigrationPlan(
+    MigrationStrategy Strategy,
+    NodeId Source,
+    NodeId Destination,
+    Bandwidth ReservedBandwidth,
+    int Iterations,
+    double? CutoffMs,
+    double PredictedDowntimeMs,
+    double PredictedMigrationTimeMs,
+    IReadOnlyList<PlannedStep> Steps,
+    bool Feasible,
+    string? BindingConstraint,
+    string Rationale);

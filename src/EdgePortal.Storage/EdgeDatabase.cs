@@ -1,0 +1,94 @@
+using LiteDB;
+using Microsoft.Extensions.Logging;
+
+namespace EdgePortal.Storage;
+
+/// <summary>
+/// The portal's one LiteDB file. Opening it brings its schema to <see cref="CurrentVersion"/> in one
+/// transaction, or refuses a file written by a newer EdgePortal.
+/// </summary>
+public sealed class EdgeDatabase : IDisposable
+{
+    public const int CurrentVersion = 2;
+
+    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels()];
+
+    public EdgeDatabase(string path, ILogger<EdgeDatabase> logger)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        Database = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct });
+        try
+        {
+            Upgrade(logger);
+            EnsureIndexes();
+        }
+        catch
+        {
+            Database.Dispose();
+            throw;
+        }
+    }
+
+    public string Path { get; }
+
+    internal LiteDatabase Database { get; }
+
+    /// <summary>Runs <paramref name="write"/> in one transaction: everything it wrote lands, or nothing does.</summary>
+    internal void InTransaction(Action<ILiteDatabase> write)
+    {
+        if (!Database.BeginTrans())
+            throw new InvalidOperationException("A transaction is already open on this thread.");
+        try
+        {
+            write(Database);
+            Database.Commit();
+        }
+        catch
+        {
+            Database.Rollback();
+            throw;
+        }
+    }
+
+    /// <summary>A cheap read that proves the file is open and readable.</summary>
+    public bool Ping() => Database.UserVersion == CurrentVersion;
+
+    public void Dispose() => Database.Dispose();
+
+    private void Upgrade(ILogger logger)
+    {
+        var version = Database.UserVersion;
+        if (version > CurrentVersion)
+            throw new InvalidOperationException(
+                $"The database {Path} has schema version {version}, newer than this EdgePortal understands ({CurrentVersion}). Upgrade EdgePortal or point EdgePortal:Storage:Path at another file.");
+        if (version == CurrentVersion)
+            return;
+        if (version == 0)
+        {
+            Database.UserVersion = CurrentVersion;
+            logger.LogInformation("Created database {Path} at schema version {Version}", Path, CurrentVersion);
+            return;
+        }
+        InTransaction(db =>
+        {
+            foreach (var upgrade in Upgrades.Where(u => u.FromVersion >= version).OrderBy(u => u.FromVersion))
+            {
+                logger.LogInformation("Upgrading database {Path} from schema {From} to {To}: {Description}",
+                    Path, upgrade.FromVersion, upgrade.FromVersion + 1, upgrade.Description);
+                upgrade.Apply(db);
+            }
+        });
+        Database.UserVersion = CurrentVersion;
+    }
+
+    private void EnsureIndexes()
+    {
+        Database.GetCollection(Collections.Services).EnsureIndex("tenantId", "$.tenantId");
+        var migrations = Database.GetCollection(Collections.Migrations);
+        migrations.EnsureIndex("tenantId", "$.tenantId");
+        migrations.EnsureIndex("serviceId", "$.serviceId");
+        migrations.EnsureIndex("state", "$.state");
+        migrations.EnsureIndex("createdAt", "$.createdAt");
+    }
+}

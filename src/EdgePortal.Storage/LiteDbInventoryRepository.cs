@@ -1,0 +1,57 @@
+using EdgePortal.Core.Domain;
+using LiteDB;
+
+namespace EdgePortal.Storage;
+
+internal sealed class LiteDbInventoryRepository(EdgeDatabase database) : IInventoryRepository
+{
+    private ILiteDatabase Db => database.Database;
+
+    public bool IsEmpty => Db.GetCollection(Collections.Clusters).Count() == 0;
+
+    public IReadOnlyList<Tenant> Tenants() => All<Tenant>(Collections.Tenants).OrderBy(t => t.Name).ToList();
+    public Tenant? FindTenant(TenantId id) => Find<Tenant>(Collections.Tenants, id.Value);
+    public IReadOnlyList<EdgeCluster> Clusters() => All<EdgeCluster>(Collections.Clusters).OrderBy(c => c.Name).ToList();
+    public EdgeCluster? FindCluster(ClusterId id) => Find<EdgeCluster>(Collections.Clusters, id.Value);
+    public IReadOnlyList<EdgeNode> Nodes() => All<EdgeNode>(Collections.Nodes).OrderBy(n => n.Name).ToList();
+    public EdgeNode? FindNode(NodeId id) => Find<EdgeNode>(Collections.Nodes, id.Value);
+    public IReadOnlyList<NetworkLink> Links() => All<NetworkLink>(Collections.Links).ToList();
+    public ServiceInstance? FindService(ServiceId id) => Find<ServiceInstance>(Collections.Services, id.Value);
+    public IReadOnlyList<UserGroup> UserGroups() => All<UserGroup>(Collections.UserGroups).ToList();
+
+    public IReadOnlyList<ServiceInstance> Services(TenantId? tenant = null)
+    {
+        var collection = Db.GetCollection(Collections.Services);
+        var documents = tenant is { } t
+            ? collection.Find(Query.EQ("$.tenantId", t.Value.ToString()))
+            : collection.FindAll();
+        return documents.Select(BsonJson.FromDocument<ServiceInstance>).OrderBy(s => s.Name).ToList();
+    }
+
+    public EdgeTopology Topology() => new(Clusters(), Nodes(), Links(), Services(), UserGroups());
+
+    public void Save(Tenant tenant) => Upsert(Db, Collections.Tenants, tenant, tenant.Id.Value);
+    public void Save(EdgeCluster cluster) => Upsert(Db, Collections.Clusters, cluster, cluster.Id.Value);
+    public void Save(EdgeNode node) => Upsert(Db, Collections.Nodes, node, node.Id.Value);
+    public void Save(NetworkLink link) => Upsert(Db, Collections.Links, link, link.Id.Value);
+    public void Save(ServiceInstance service) => Upsert(Db, Collections.Services, service, service.Id.Value);
+    public void Save(UserGroup group) => Upsert(Db, Collections.UserGroups, group, group.Id.Value);
+
+    public void SaveAll(EdgeInventory inventory) => database.InTransaction(db =>
+    {
+        foreach (var tenant in inventory.Tenants) Upsert(db, Collections.Tenants, tenant, tenant.Id.Value);
+        foreach (var cluster in inventory.Clusters) Upsert(db, Collections.Clusters, cluster, cluster.Id.Value);
+        foreach (var node in inventory.Nodes) Upsert(db, Collections.Nodes, node, node.Id.Value);
+        foreach (var link in inventory.Links) Upsert(db, Collections.Links, link, link.Id.Value);
+        foreach (var service in inventory.Services) Upsert(db, Collections.Services, service, service.Id.Value);
+        foreach (var group in inventory.UserGroups) Upsert(db, Collections.UserGroups, group, group.Id.Value);
+    });
+
+    private IEnumerable<T> All<T>(string collection) => Db.GetCollection(collection).FindAll().Select(BsonJson.FromDocument<T>);
+
+    private T? Find<T>(string collection, Guid id) where T : class
+        => Db.GetCollection(collection).FindById(id) is { } document ? BsonJson.FromDocument<T>(document) : null;
+
+    private static void Upsert<T>(ILiteDatabase db, string collection, T value, Guid id)
+        => db.GetCollection(collection).Upsert(BsonJson.ToDocument(value, id));
+}

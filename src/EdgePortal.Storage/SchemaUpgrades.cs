@@ -1,0 +1,51 @@
+using LiteDB;
+
+namespace EdgePortal.Storage;
+
+/// <summary>
+/// One step of the database's upgrade path, from <see cref="FromVersion"/> to the next. Steps work on
+/// raw documents, so they keep working when the domain types they once described have moved on.
+/// </summary>
+internal interface ISchemaUpgrade
+{
+    int FromVersion { get; }
+    string Description { get; }
+    void Apply(ILiteDatabase database);
+}
+
+/// <summary>
+/// Version 2 gave each service its own objective and labels; a version-1 service takes its tenant's
+/// default objective and no labels.
+/// </summary>
+internal sealed class ServiceObjectiveAndLabels : ISchemaUpgrade
+{
+    public int FromVersion => 1;
+
+    public string Description => "services: add objective (from the tenant's default) and labels";
+
+    public void Apply(ILiteDatabase database)
+    {
+        var tenants = database.GetCollection(Collections.Tenants).FindAll()
+            .ToDictionary(t => t["id"].AsString, t => t["defaultObjective"].IsNull ? "MinDowntime" : t["defaultObjective"].AsString);
+        var services = database.GetCollection(Collections.Services);
+        foreach (var service in services.FindAll().ToList())
+        {
+            if (!service.ContainsKey("objective"))
+                service["objective"] = tenants.GetValueOrDefault(service["tenantId"].AsString, "MinDowntime");
+            if (!service.ContainsKey("labels"))
+                service["labels"] = new BsonDocument();
+            services.Update(service);
+        }
+    }
+}
+
+internal static class Collections
+{
+    public const string Tenants = "tenants";
+    public const string Clusters = "clusters";
+    public const string Nodes = "nodes";
+    public const string Links = "links";
+    public const string Services = "services";
+    public const string UserGroups = "userGroups";
+    public const string Migrations = "migrations";
+}
