@@ -1,0 +1,22 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Web.Inventory;
+
+namespace EdgePortal.Web.Api;
+
+public static class InventoryApi
+{
+    public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Inventory");
+        api.MapGet("/clusters", (InventoryReader reader) => reader.Clusters())
+            .WithSummary("Edge clusters with their nodes (capacity, load) and links (bandwidth, latency).");
+        api.MapGet("/services", (InventoryReader reader) => reader.Services())
+            .WithSummary("Services with placement, workload profile, KPI targets and current user latency.");
+        api.MapGet("/services/{id:guid}", (Guid id, InventoryReader reader) =>
+                reader.Service(ServiceId.From(id)) is { } service
+                    ? Results.Ok(service)
+                    : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"No service has id {id}."))
+            .WithSummary("One service.");
+        return app;
+    }
+}

@@ -1,0 +1,58 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Runtime.Simulated;
+using EdgePortal.Storage;
+using EdgePortal.Web.Api;
+using EdgePortal.Web.Components;
+using EdgePortal.Web.Inventory;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using MudBlazor.Services;
+
+namespace EdgePortal.Web.Hosting;
+
+public static class EdgePortalHosting
+{
+    /// <summary>Everything the portal registers: storage, the embedded edge, the UI, the API and health.</summary>
+    public static WebApplicationBuilder AddEdgePortal(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddEdgePortalStorage(builder.Configuration);
+        services.AddSimulatedEdge(builder.Configuration);
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => DomainJson.Configure(o.SerializerOptions));
+        services.AddOpenApi();
+        services.AddSingleton<InventoryReader>();
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+        return builder;
+    }
+
+    public static WebApplication UseEdgePortal(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+
+        // Liveness runs no checks: the process answers, so it lives. Readiness checks what serving needs.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthReport.WriteAsync });
+        app.MapOpenApi();
+        app.MapInventoryApi();
+
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var urls = string.Join(", ", app.Urls);
+            app.Logger.LogInformation("EdgePortal is up: open {Urls}", urls);
+        });
+        return app;
+    }
+
+    private const string ReadyTag = "ready";
+}

@@ -1,0 +1,101 @@
+using EdgePortal.Core.Domain;
+
+namespace EdgePortal.Web.Inventory;
+
+/// <summary>Builds the views of the stored edge that the API and the pages share.</summary>
+public sealed class InventoryReader(IInventoryRepository inventory)
+{
+    public TopologyViewModel Topology()
+    {
+        var topology = inventory.Topology();
+        var tenants = inventory.Tenants().ToDictionary(t => t.Id, t => t.Name);
+        return new TopologyViewModel
+        {
+            Clusters = Clusters(topology),
+            Services = topology.Services.Select(s => ToView(topology, tenants, s)).ToList(),
+            UserGroups = topology.UserGroups.Select(g => new UserGroupViewModel
+            {
+                ServiceId = g.ServiceId,
+                Name = g.Name,
+                AttachedTo = g.AttachedTo,
+                Users = g.Users,
+            }).ToList(),
+        };
+    }
+
+    public IReadOnlyList<ClusterViewModel> Clusters() => Clusters(inventory.Topology());
+
+    public static IReadOnlyList<ClusterViewModel> Clusters(EdgeTopology topology)
+    {
+        var clusterOf = topology.Nodes.ToDictionary(n => n.Id, n => n.ClusterId);
+        var links = topology.Links.Select(l => new LinkViewModel
+        {
+            Id = l.Id,
+            NodeA = l.NodeA,
+            NodeB = l.NodeB,
+            BandwidthBitsPerSecond = l.Bandwidth.BitsPerSecond,
+            LatencyMs = l.LatencyMs,
+            InterCluster = clusterOf.GetValueOrDefault(l.NodeA) != clusterOf.GetValueOrDefault(l.NodeB),
+        }).ToList();
+        return topology.Clusters.Select(c => new ClusterViewModel
+        {
+            Id = c.Id,
+            Name = c.Name,
+            Kind = c.Kind,
+            Region = c.Region,
+            Nodes = topology.Nodes.Where(n => n.ClusterId == c.Id).Select(n => new NodeViewModel
+            {
+                Id = n.Id,
+                ClusterId = n.ClusterId,
+                Name = n.Name,
+                Site = n.Site,
+                HostClass = n.HostClass,
+                Status = n.Status,
+                CpuMillicores = n.Capacity.CpuMillicores,
+                MemoryBytes = n.Capacity.MemoryBytes,
+                Location = n.Location,
+                Load = topology.Load(n.Id),
+                Services = topology.ServicesOn(n.Id).Count(),
+            }).ToList(),
+            Links = links.Where(l => clusterOf.GetValueOrDefault(l.NodeA) == c.Id || clusterOf.GetValueOrDefault(l.NodeB) == c.Id).ToList(),
+        }).ToList();
+    }
+
+    /// <summary>All services, or one tenant's.</summary>
+    public IReadOnlyList<ServiceViewModel> Services(TenantId? tenant = null)
+    {
+        var topology = inventory.Topology();
+        var tenants = inventory.Tenants().ToDictionary(t => t.Id, t => t.Name);
+        return topology.Services.Where(s => tenant is null || s.TenantId == tenant)
+            .Select(s => ToView(topology, tenants, s)).ToList();
+    }
+
+    public ServiceViewModel? Service(ServiceId id)
+    {
+        var topology = inventory.Topology();
+        var service = topology.Services.FirstOrDefault(s => s.Id == id);
+        return service is null ? null : ToView(topology, inventory.Tenants().ToDictionary(t => t.Id, t => t.Name), service);
+    }
+
+    private static ServiceViewModel ToView(EdgeTopology topology, IReadOnlyDictionary<TenantId, string> tenants, ServiceInstance s)
+    {
+        var node = topology.Node(s.NodeId);
+        return new ServiceViewModel
+        {
+            Id = s.Id,
+            TenantId = s.TenantId,
+            TenantName = tenants.GetValueOrDefault(s.TenantId, "?"),
+            Name = s.Name,
+            NodeId = s.NodeId,
+            NodeName = node.Name,
+            ClusterId = node.ClusterId,
+            ClusterName = topology.Cluster(node.ClusterId).Name,
+            Profile = s.Profile,
+            Targets = s.Targets,
+            Objective = s.Objective,
+            Labels = s.Labels,
+            UserLatencyMs = topology.UserLatencyMs(s.Id, s.NodeId),
+            Users = topology.UsersOf(s.Id).Sum(u => u.Users),
+        };
+    }
+}
