@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# EdgePortal portal image. Build: docker build -t edgeportal .   Run: docker run -p 8080:8080 -v edgeportal-data:/data edgeportal
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY Directory.Build.props Directory.Packages.props EdgePortal.sln ./
+COPY wwwroot/ wwwroot/
+COPY src/ src/
+RUN dotnet publish src/EdgePortal.Web/EdgePortal.Web.csproj -c Release -o /app/portal
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS portal
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && mkdir -p /data && chown app:app /data
+WORKDIR /app
+COPY --from=build /app/portal .
+ENV ASPNETCORE_URLS=http://+:8080 \
+    EdgePortal__Storage__Path=/data/edgeportal.db
+VOLUME /data
+EXPOSE 8080
+USER app
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["dotnet", "EdgePortal.Web.dll"]
