@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# EdgePortal's whole test suite: installs what the tests need (as root), builds with zero warnings,
+# runs every test project, and ends with one line: "tests: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# System packages the tests use, as Debian names them.
+packages=()
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "Installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Missing system packages: ${missing[*]}" >&2
+    echo "Run ./test.sh as root once, or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet not on PATH)." >&2; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build EdgePortal.sln -c Release -nologo -v q -warnaserror
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test EdgePortal.sln -c Release --no-build -nologo -v q 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# dotnet test prints one summary per test project; add them up into the one closing line.
+awk '
+  /(Passed|Failed)! +- Failed: / {
+    for (i = 1; i <= NF; i++) {
+      gsub(",", "", $(i + 1))
+      if ($i == "Failed:") f += $(i + 1)
+      if ($i == "Passed:") p += $(i + 1)
+      if ($i == "Skipped:") s += $(i + 1)
+    }
+  }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }
+' "$log"
+exit "$status"
