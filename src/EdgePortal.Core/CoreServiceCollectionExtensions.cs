@@ -1,0 +1,29 @@
+using EdgePortal.Core.Execution;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// The planner, the engine (a hosted service) and the live event stream. Runtimes and storage register
+    /// themselves; the host provides IMeterFactory (ASP.NET Core does; elsewhere call AddMetrics()).
+    /// </summary>
+    public static IServiceCollection AddEdgePortalCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
+
+        services.AddSingleton<MigrationEventBroadcaster>();
+        services.AddSingleton<IMigrationEventPublisher>(sp => sp.GetRequiredService<MigrationEventBroadcaster>());
+        services.AddSingleton<IMigrationEventStream>(sp => sp.GetRequiredService<MigrationEventBroadcaster>());
+        services.AddSingleton<MigrationMetrics>();
+        services.AddSingleton<MigrationEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<MigrationEngine>());
+        return services;
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Core.Execution;
+
+/// <summary>Bound to <c>EdgePortal:Engine</c>: how many migrations may run at once, and how long one may take.</summary>
+public sealed class EngineOptions
+{
+    public const string Section = "EdgePortal:Engine";
+
+    /// <summary>Migrations in flight per cluster at most (KubeVirt's parallelMigrationsPerCluster).</summary>
+    public int MaxConcurrentPerCluster { get; set; } = 5;
+
+    /// <summary>Migrations leaving one node at most (KubeVirt's parallelOutboundMigrationsPerNode).</summary>
+    public int MaxOutboundPerNode { get; set; } = 2;
+
+    /// <summary>The most a single migration may reserve, in bit/s; 0 means no cap beyond the path's bandwidth.</summary>
+    public double MaxReservedBandwidthBitsPerSecond { get; set; }
+
+    /// <summary>A migration still running after this long is aborted and rolled back.</summary>
+    public TimeSpan CompletionTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a rollback may take before the migration is marked Failed for an operator.</summary>
+    public TimeSpan RollbackTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>Cross-field checks; each message names the key so a misconfiguration is fixed at the first read.</summary>
+public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EngineOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MaxConcurrentPerCluster < 1)
+            failures.Add($"{EngineOptions.Section}:MaxConcurrentPerCluster must be ≥ 1 (was {options.MaxConcurrentPerCluster}).");
+        if (options.MaxOutboundPerNode < 1)
+            failures.Add($"{EngineOptions.Section}:MaxOutboundPerNode must be ≥ 1 (was {options.MaxOutboundPerNode}).");
+        if (options.MaxOutboundPerNode > options.MaxConcurrentPerCluster)
+            failures.Add($"{EngineOptions.Section}:MaxOutboundPerNode ({options.MaxOutboundPerNode}) cannot exceed {EngineOptions.Section}:MaxConcurrentPerCluster ({options.MaxConcurrentPerCluster}).");
+        if (!double.IsFinite(options.MaxReservedBandwidthBitsPerSecond) || options.MaxReservedBandwidthBitsPerSecond < 0)
+            failures.Add($"{EngineOptions.Section}:MaxReservedBandwidthBitsPerSecond must be ≥ 0 (0 = no cap).");
+        if (options.CompletionTimeout <= TimeSpan.Zero)
+            failures.Add($"{EngineOptions.Section}:CompletionTimeout must be positive.");
+        if (options.RollbackTimeout <= TimeSpan.Zero)
+            failures.Add($"{EngineOptions.Section}:RollbackTimeout must be positive.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

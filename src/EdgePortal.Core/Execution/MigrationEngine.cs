@@ -1,0 +1,470 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using EdgePortal.Core.Domain;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Core.Execution;
+
+/// <summary>A migration waiting for a slot, and what it waits for.</summary>
+public sealed record QueueEntry(MigrationId MigrationId, ClusterId Cluster, NodeId Source, DateTimeOffset QueuedAt, string WaitingFor);
+
+/// <summary>What a cancel request found.</summary>
+public enum CancelOutcome
+{
+    /// <summary>It was queued and is now cancelled.</summary>
+    Cancelled,
+    /// <summary>It is running; it rolls back and ends Cancelled.</summary>
+    RollingBack,
+    /// <summary>It had already finished (or is already rolling back).</summary>
+    AlreadyFinished,
+    NotFound,
+}
+
+/// <summary>
+/// Executes stored migrations step by step through the runtime of the service's cluster. Every
+/// transition is persisted before the next step starts and published afterwards. At most
+/// <see cref="EngineOptions.MaxConcurrentPerCluster"/> migrations run per cluster and
+/// <see cref="EngineOptions.MaxOutboundPerNode"/> leave one node; the rest wait in order. On start,
+/// migrations that were in flight when the process stopped are resumed or rolled back, and each says which.
+/// </summary>
+public sealed class MigrationEngine : BackgroundService
+{
+    private readonly IMigrationRepository _migrations;
+    private readonly IInventoryRepository _inventory;
+    private readonly IReadOnlyDictionary<ClusterKind, IEdgeRuntime> _runtimes;
+    private readonly IMigrationEventPublisher _publisher;
+    private readonly MigrationMetrics _metrics;
+    private readonly IOptionsMonitor<EngineOptions> _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<MigrationEngine> _logger;
+
+    private readonly Lock _gate = new();
+    private readonly List<QueueEntry> _queue = [];
+    private readonly Dictionary<MigrationId, RunningMigration> _running = [];
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationToken _stopping;
+
+    public MigrationEngine(IMigrationRepository migrations, IInventoryRepository inventory, IEnumerable<IEdgeRuntime> runtimes,
+        IMigrationEventPublisher publisher, MigrationMetrics metrics, IOptionsMonitor<EngineOptions> options, TimeProvider clock,
+        ILogger<MigrationEngine> logger)
+    {
+        _migrations = migrations;
+        _inventory = inventory;
+        _runtimes = runtimes.ToDictionary(r => r.Kind);
+        _publisher = publisher;
+        _metrics = metrics;
+        _options = options;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    /// <summary>Completes once migrations left in flight by the previous run have been resumed, rolled back or re-queued.</summary>
+    public Task Recovered => _recovered.Task;
+
+    /// <summary>The waiting line, oldest first, each with what it waits for.</summary>
+    public IReadOnlyList<QueueEntry> Queue
+    {
+        get { lock (_gate) return [.. _queue]; }
+    }
+
+    /// <summary>Migrations this process is executing now.</summary>
+    public IReadOnlyCollection<MigrationId> Running
+    {
+        get { lock (_gate) return [.. _running.Keys]; }
+    }
+
+    /// <summary>Whether a runtime is registered for clusters of this kind.</summary>
+    public bool CanDrive(ClusterKind kind) => _runtimes.ContainsKey(kind);
+
+    /// <summary>The runtime for a cluster kind, for probes.</summary>
+    public IEdgeRuntime? RuntimeFor(ClusterKind kind) => _runtimes.GetValueOrDefault(kind);
+
+    /// <summary>Accepts a stored, queued migration for execution.</summary>
+    public void Submit(Migration migration)
+    {
+        if (migration.State != MigrationState.Queued)
+            throw new InvalidMigrationTransitionException($"Only a queued migration can be submitted; {migration.Id} is {migration.State}.");
+        lock (_gate)
+            _queue.Add(new QueueEntry(migration.Id, migration.ClusterId, migration.Source, migration.CreatedAt, "a free slot"));
+        Wake();
+    }
+
+    /// <summary>Stops a migration: a queued one at once, a running one by rolling it back.</summary>
+    public CancelOutcome Cancel(MigrationId id, string reason)
+    {
+        lock (_gate)
+        {
+            if (_running.TryGetValue(id, out var running))
+            {
+                if (running.CancelReason is not null)
+                    return CancelOutcome.AlreadyFinished;
+                running.CancelReason = reason;
+                running.Cancellation.Cancel();
+                return CancelOutcome.RollingBack;
+            }
+            _queue.RemoveAll(q => q.MigrationId == id);
+        }
+        var migration = _migrations.Find(id);
+        if (migration is null)
+            return CancelOutcome.NotFound;
+        if (migration.State != MigrationState.Queued)
+            return CancelOutcome.AlreadyFinished;
+        migration.Cancel(reason, _clock.GetUtcNow());
+        Commit(migration);
+        _metrics.Finished(migration);
+        Wake();
+        return CancelOutcome.Cancelled;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        try
+        {
+            Recover();
+        }
+        finally
+        {
+            _recovered.TrySetResult();
+        }
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                Dispatch();
+                await _wake.Reader.ReadAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        Task[] inFlight;
+        lock (_gate)
+            inFlight = [.. _running.Values.Select(r => r.Execution)];
+        // Running migrations observe the stopping token and stay in flight in the database: the next
+        // start rolls them back, exactly as after a crash, so there is one recovery path, not two.
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    private void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>Starts every queued migration that fits the limits, oldest first, and tells the rest what they wait for.</summary>
+    private void Dispatch()
+    {
+        var options = _options.CurrentValue;
+        lock (_gate)
+        {
+            for (var i = 0; i < _queue.Count; i++)
+            {
+                var entry = _queue[i];
+                var inCluster = _running.Values.Count(r => r.Cluster == entry.Cluster);
+                var fromNode = _running.Values.Count(r => r.Source == entry.Source);
+                string? waitingFor = null;
+                if (inCluster >= options.MaxConcurrentPerCluster)
+                    waitingFor = $"a slot in the cluster ({inCluster} of {options.MaxConcurrentPerCluster} running)";
+                else if (fromNode >= options.MaxOutboundPerNode)
+                    waitingFor = $"a slot on the source node ({fromNode} of {options.MaxOutboundPerNode} outbound)";
+                if (waitingFor is not null)
+                {
+                    _queue[i] = entry with { WaitingFor = waitingFor };
+                    continue;
+                }
+                _queue.RemoveAt(i--);
+                var running = new RunningMigration(entry.MigrationId, entry.Cluster, entry.Source,
+                    CancellationTokenSource.CreateLinkedTokenSource(_stopping));
+                running.Cancellation.CancelAfter(options.CompletionTimeout);
+                _running[entry.MigrationId] = running;
+                running.Execution = Task.Run(() => RunAsync(running));
+            }
+            _metrics.SetQueue(_queue.Count, _running.Count);
+        }
+    }
+
+    private async Task RunAsync(RunningMigration running)
+    {
+        try
+        {
+            var migration = _migrations.Find(running.Id);
+            if (migration is null)
+            {
+                _logger.LogWarning("Migration {MigrationId} vanished from the database before it started", running.Id);
+                return;
+            }
+            using var scope = _logger.BeginScope(new Dictionary<string, object>
+            {
+                ["TenantId"] = migration.TenantId,
+                ["ClusterId"] = migration.ClusterId,
+                ["MigrationId"] = migration.Id,
+            });
+            await ExecuteAsync(migration, running).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogError(e, "Migration {MigrationId} stopped on an unexpected error", running.Id);
+        }
+        finally
+        {
+            lock (_gate)
+                _running.Remove(running.Id);
+            running.Cancellation.Dispose();
+            Wake();
+        }
+    }
+
+    private async Task ExecuteAsync(Migration migration, RunningMigration running)
+    {
+        if (!TryResolve(migration, out var world, out var problem))
+        {
+            migration.Start(_clock.GetUtcNow());
+            var first = migration.NextStep!;
+            migration.BeginStep(first.Index, _clock.GetUtcNow());
+            migration.FailStep(first.Index, problem, 0, _clock.GetUtcNow());
+            migration.CompleteRollback("Nothing had been done; the service keeps running where it was.", _clock.GetUtcNow());
+            Commit(migration);
+            _metrics.Finished(migration);
+            return;
+        }
+
+        var token = running.Cancellation.Token;
+        if (migration.State == MigrationState.Queued)
+        {
+            migration.Start(_clock.GetUtcNow());
+            Commit(migration);
+            _logger.LogInformation("Migration of {Service} from {Source} to {Destination} started ({Strategy})",
+                migration.ServiceName, world.Source.Name, world.Destination.Name, migration.Strategy);
+        }
+
+        while (migration.State == MigrationState.Running && migration.NextStep is { } step)
+        {
+            if (token.IsCancellationRequested)
+            {
+                if (Interrupt(migration, running, step))
+                    return;
+                break;
+            }
+            migration.BeginStep(step.Index, _clock.GetUtcNow());
+            Commit(migration);
+            var started = _clock.GetTimestamp();
+            _metrics.StepStarted();
+            StepOutcome outcome;
+            try
+            {
+                outcome = await world.Runtime.ExecuteAsync(world.ContextFor(migration, migration.Steps[step.Index]), token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                _metrics.StepEnded();
+                if (Interrupt(migration, running, step))
+                    return;
+                break;
+            }
+            catch (Exception e)
+            {
+                outcome = new StepOutcome.Failure($"{e.GetType().Name}: {e.Message}");
+            }
+            _metrics.StepEnded();
+            var measured = _clock.GetElapsedTime(started).TotalMilliseconds;
+            switch (outcome)
+            {
+                case StepOutcome.Success success:
+                    migration.CompleteStep(step.Index, success.DurationMs ?? measured, success.Message, _clock.GetUtcNow());
+                    break;
+                case StepOutcome.Failure failure:
+                    migration.FailStep(step.Index, failure.Reason, measured, _clock.GetUtcNow());
+                    _logger.LogWarning("Step {Step} of migration {MigrationId} failed: {Reason}", step.Label, migration.Id, failure.Reason);
+                    break;
+            }
+            Commit(migration);
+        }
+
+        if (migration.State == MigrationState.Running)
+            Complete(migration, world);
+        else if (migration.State == MigrationState.RollingBack)
+            await RollBackAsync(migration, world).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The migration's token fired: the operator cancelled, the deadline passed, or the host is stopping.
+    /// Returns true when the migration must be left as it is (stopping: the next start rolls it back).
+    /// </summary>
+    private bool Interrupt(Migration migration, RunningMigration running, MigrationStep step)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            _logger.LogWarning("EdgePortal is stopping during step {Step} of migration {MigrationId}; the next start rolls it back", step.Label, migration.Id);
+            return true;
+        }
+        if (running.CancelReason is { } reason)
+            migration.Cancel(reason, _clock.GetUtcNow());
+        else
+            migration.Abort($"The migration did not finish within {_options.CurrentValue.CompletionTimeout:g} and was aborted during {step.Label}.", _clock.GetUtcNow());
+        Commit(migration);
+        return false;
+    }
+
+    /// <summary>The service moves first, then the migration completes: a crash between the two is completed again on restart.</summary>
+    private void Complete(Migration migration, MigrationWorld world)
+    {
+        var service = _inventory.FindService(migration.ServiceId) ?? world.Service;
+        if (service.NodeId != migration.Destination)
+            _inventory.Save(service.MovedTo(migration.Destination));
+        migration.Complete(_clock.GetUtcNow());
+        Commit(migration);
+        _metrics.Finished(migration);
+        _logger.LogInformation("Migration of {Service} to {Destination} completed: downtime {Downtime:0} ms (predicted {Predicted:0} ms)",
+            migration.ServiceName, world.Destination.Name, migration.MeasuredDowntimeMs, migration.Plan.PredictedDowntimeMs);
+    }
+
+    private async Task RollBackAsync(Migration migration, MigrationWorld world)
+    {
+        using var timeout = new CancellationTokenSource(_options.CurrentValue.RollbackTimeout, _clock);
+        StepOutcome outcome;
+        try
+        {
+            var done = migration.Steps.Where(s => s.Status == StepStatus.Succeeded).ToList();
+            outcome = await world.Runtime.RollbackAsync(new RollbackContext(migration.Id, world.Service, world.Cluster, world.Source,
+                world.Destination, migration.Plan, done, migration.FailureReason ?? "rollback"), timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            outcome = new StepOutcome.Failure($"the rollback did not finish within {_options.CurrentValue.RollbackTimeout:g}");
+        }
+        catch (Exception e)
+        {
+            outcome = new StepOutcome.Failure($"{e.GetType().Name}: {e.Message}");
+        }
+        switch (outcome)
+        {
+            case StepOutcome.Success success:
+                migration.CompleteRollback(success.Message ?? $"Rolled back: {migration.ServiceName} serves from {world.Source.Name}.", _clock.GetUtcNow());
+                break;
+            case StepOutcome.Failure failure:
+                migration.FailRollback(failure.Reason, _clock.GetUtcNow());
+                _logger.LogError("Rollback of migration {MigrationId} failed: {Reason}. {Service} needs an operator.", migration.Id, failure.Reason, migration.ServiceName);
+                break;
+        }
+        Commit(migration);
+        _metrics.Finished(migration);
+    }
+
+    /// <summary>
+    /// Picks up what the previous run left: queued migrations queue again; running ones whose steps all
+    /// succeeded are completed, the others are aborted and rolled back; rollbacks are finished.
+    /// </summary>
+    private void Recover()
+    {
+        foreach (var migration in _migrations.Unfinished())
+        {
+            switch (migration.State)
+            {
+                case MigrationState.Queued:
+                    lock (_gate)
+                        _queue.Add(new QueueEntry(migration.Id, migration.ClusterId, migration.Source, migration.CreatedAt, "a free slot"));
+                    _logger.LogInformation("Recovered migration {MigrationId} of {Service}: still queued", migration.Id, migration.ServiceName);
+                    break;
+                case MigrationState.Running when migration.NextStep is null && TryResolve(migration, out var world, out _):
+                    Complete(migration, world);
+                    _logger.LogInformation("Recovered migration {MigrationId} of {Service}: every step had succeeded, completed it", migration.Id, migration.ServiceName);
+                    break;
+                case MigrationState.Running:
+                    var step = migration.Steps.FirstOrDefault(s => s.Status == StepStatus.Running)?.Label ?? "between steps";
+                    migration.Abort($"EdgePortal stopped during {step}; the migration was rolled back on restart.", _clock.GetUtcNow());
+                    Commit(migration);
+                    StartRecoveryRollback(migration);
+                    _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was running ({Step}), rolling it back", migration.Id, migration.ServiceName, step);
+                    break;
+                case MigrationState.RollingBack:
+                    StartRecoveryRollback(migration);
+                    _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was rolling back, finishing the rollback", migration.Id, migration.ServiceName);
+                    break;
+            }
+        }
+    }
+
+    private void StartRecoveryRollback(Migration migration)
+    {
+        var running = new RunningMigration(migration.Id, migration.ClusterId, migration.Source, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
+        lock (_gate)
+        {
+            _running[migration.Id] = running;
+            running.Execution = Task.Run(async () =>
+            {
+                try
+                {
+                    if (TryResolve(migration, out var world, out var problem))
+                        await RollBackAsync(migration, world).ConfigureAwait(false);
+                    else
+                    {
+                        migration.FailRollback(problem, _clock.GetUtcNow());
+                        Commit(migration);
+                        _metrics.Finished(migration);
+                    }
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "Recovery of migration {MigrationId} failed", migration.Id);
+                }
+                finally
+                {
+                    lock (_gate)
+                        _running.Remove(migration.Id);
+                    running.Cancellation.Dispose();
+                    Wake();
+                }
+            });
+        }
+    }
+
+    private void Commit(Migration migration)
+    {
+        _migrations.Save(migration);
+        _publisher.Publish(migration.DequeueEvents());
+    }
+
+    private bool TryResolve(Migration migration, out MigrationWorld world, out string problem)
+    {
+        world = null!;
+        var topology = _inventory.Topology();
+        var service = topology.Services.FirstOrDefault(s => s.Id == migration.ServiceId);
+        if (service is null)
+        {
+            problem = $"Service {migration.ServiceName} no longer exists.";
+            return false;
+        }
+        if (!topology.Contains(migration.Source) || !topology.Contains(migration.Destination))
+        {
+            problem = "The source or destination node no longer exists.";
+            return false;
+        }
+        var cluster = topology.Cluster(topology.Node(migration.Source).ClusterId);
+        if (!_runtimes.TryGetValue(cluster.Kind, out var runtime))
+        {
+            problem = $"No runtime drives {cluster.Kind} clusters in this EdgePortal (cluster {cluster.Name}).";
+            return false;
+        }
+        world = new MigrationWorld(runtime, service, cluster, topology.Node(migration.Source), topology.Node(migration.Destination),
+            topology.PathBandwidth(migration.Source, migration.Destination));
+        problem = "";
+        return true;
+    }
+
+    private sealed record MigrationWorld(IEdgeRuntime Runtime, ServiceInstance Service, EdgeCluster Cluster, EdgeNode Source,
+        EdgeNode Destination, Bandwidth PathBandwidth)
+    {
+        public StepContext ContextFor(Migration migration, MigrationStep step)
+            => new(migration.Id, Service, Cluster, Source, Destination, migration.Plan, step, PathBandwidth);
+    }
+
+    private sealed class RunningMigration(MigrationId id, ClusterId cluster, NodeId source, CancellationTokenSource cancellation)
+    {
+        public MigrationId Id { get; } = id;
+        public ClusterId Cluster { get; } = cluster;
+        public NodeId Source { get; } = source;
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+        public Task Execution { get; set; } = Task.CompletedTask;
+        public string? CancelReason { get; set; }
+    }
+}
