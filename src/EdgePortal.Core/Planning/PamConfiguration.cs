@@ -74,4 +74,22 @@ public static class PamConfiguration
         long uncapped = round <= 0 || double.IsInfinity(slack) ? int.MaxValue : (long)Math.Min(int.MaxValue, Math.Floor((slack + tolerance) / round));
         return new IterationBudget((int)Math.Min(uncapped, p.MaxIterations), uncapped);
     }
+
+    /// <summary>
+    /// What to reserve for a requirement: rounded up to <see cref="PamParameters.BandwidthGranularityBitsPerSecond"/>,
+    /// never above what is available (rounding up never hurts: more bandwidth never lengthens a phase).
+    /// An unachievable requirement reserves everything available.
+    /// </summary>
+    public static double Reserve(BandwidthRequirement requirement, double availableBytesPerMs, PamParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (!requirement.IsAchievable)
+            return availableBytesPerMs;
+        var required = requirement.BytesPerMillisecond;
+        var granularity = p.BandwidthGranularityBitsPerSecond / 8_000d;
+        var reserved = required;
+        if (granularity > 0)
+            reserved = Math.Max(Math.Ceiling(required / granularity * (1 - 1e-12)), 1) * granularity;
+        return Math.Min(Math.Max(reserved, required), availableBytesPerMs);
+    }
 }
