@@ -23,6 +23,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IMigrationEventStream>(sp => sp.GetRequiredService<MigrationEventBroadcaster>());
         services.AddSingleton<MigrationMetrics>();
         services.AddSingleton<MigrationEngine>();
+        services.AddSingleton<MigrationCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<MigrationEngine>());
         return services;
     }

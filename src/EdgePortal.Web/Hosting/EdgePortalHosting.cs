@@ -1,4 +1,6 @@
+using EdgePortal.Core;
 using EdgePortal.Core.Domain;
+using EdgePortal.Web.Live;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Storage;
 using EdgePortal.Web.Api;
@@ -15,6 +17,7 @@ public static class EdgePortalHosting
     public static WebApplicationBuilder AddEdgePortal(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddEdgePortalCore(builder.Configuration);
         services.AddEdgePortalStorage(builder.Configuration);
         services.AddSimulatedEdge(builder.Configuration);
         services.AddSingleton(TimeProvider.System);
@@ -22,7 +25,12 @@ public static class EdgePortalHosting
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
 
+        services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions));
+        services.AddHostedService<MigrationHubForwarder>();
+
         services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => DomainJson.Configure(o.SerializerOptions));
         services.AddOpenApi();
         services.AddSingleton<InventoryReader>();
@@ -43,6 +51,8 @@ public static class EdgePortalHosting
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthReport.WriteAsync });
         app.MapOpenApi();
         app.MapInventoryApi();
+        app.MapMigrationsApi();
+        app.MapHub<MigrationHub>("/hubs/migrations");
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -1,0 +1,116 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Web.Migrations;
+
+namespace EdgePortal.Web.Api;
+
+/// <summary>The body of <c>POST /api/v1/migrations</c>. Only <c>serviceId</c> is required.</summary>
+public sealed record StartMigrationBody(
+    Guid? ServiceId,
+    Guid? DestinationNodeId,
+    double? MaxDowntimeMs,
+    double? MaxMigrationTimeMs,
+    double? MaxUserLatencyMs,
+    string? Objective,
+    string? Strategy,
+    int? Iterations,
+    bool AcceptTargetMiss = false);
+
+public static class MigrationsApi
+{
+    public static IEndpointRouteBuilder MapMigrationsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/migrations").WithTags("Migrations");
+        api.MapPost("/", Start).WithSummary("Plan a migration and queue it; 422 with the planner's explanation when no plan meets the targets.");
+        api.MapGet("/", List).WithSummary("Migrations, newest first, filtered by state, cluster, tenant or service.");
+        api.MapGet("/{id:guid}", Get).WithSummary("One migration with its steps, predicted and measured.");
+        api.MapPost("/{id:guid}/cancel", Cancel).WithSummary("Cancel: a queued migration at once, a running one by rolling it back.");
+        return app;
+    }
+
+    private static IResult Start(StartMigrationBody? body, MigrationCoordinator coordinator, MigrationEngine engine, IInventoryRepository inventory)
+    {
+        var errors = new FieldErrors();
+        if (body is null)
+        {
+            errors.Add("body", "A JSON body with serviceId is required.");
+            return errors.ToProblem();
+        }
+        var serviceId = errors.Required("serviceId", body.ServiceId);
+        var down = errors.Number("maxDowntimeMs", body.MaxDowntimeMs, min: 0, exclusiveMin: true, required: false);
+        var total = errors.Number("maxMigrationTimeMs", body.MaxMigrationTimeMs, min: 0, exclusiveMin: true, required: false);
+        var latency = errors.Number("maxUserLatencyMs", body.MaxUserLatencyMs, min: 0, exclusiveMin: true, required: false);
+        var objective = errors.Enum<Objective>("objective", body.Objective);
+        var strategy = errors.Enum<MigrationStrategy>("strategy", body.Strategy);
+        if (body.Iterations is < 0 or > 50)
+            errors.Add("iterations", $"iterations must lie in 0..50 (was {body.Iterations}).");
+        if (errors.Any)
+            return errors.ToProblem();
+        if (inventory.FindService(ServiceId.From(serviceId!.Value)) is not { } service)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"No service has id {serviceId}.");
+        // Targets given in the body override the service's one by one.
+        var targets = down is null && total is null && latency is null ? null : new KpiTargets(
+            down ?? service.Targets.MaxDowntimeMs, total ?? service.Targets.MaxMigrationTimeMs, latency ?? service.Targets.MaxUserLatencyMs);
+
+        var result = coordinator.Start(new MigrationRequest
+        {
+            ServiceId = service.Id,
+            Destination = body.DestinationNodeId is { } d ? NodeId.From(d) : null,
+            Targets = targets,
+            Objective = objective,
+            Strategy = strategy,
+            Iterations = body.Iterations,
+            Trigger = MigrationTrigger.Api,
+            RequestedBy = "api",
+            AcceptTargetMiss = body.AcceptTargetMiss,
+        });
+        return result switch
+        {
+            MigrationRequestResult.Accepted a => Results.Accepted($"/api/v1/migrations/{a.Migration.Id}", View(a.Migration, engine)),
+            MigrationRequestResult.NotFound n => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: n.Detail),
+            MigrationRequestResult.Conflict c => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already migrating", detail: c.Detail,
+                extensions: new Dictionary<string, object?> { ["migrationId"] = c.Existing }),
+            MigrationRequestResult.Infeasible i => Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No plan meets the targets",
+                detail: i.Detail, extensions: new Dictionary<string, object?> { ["plan"] = i.Planning.Plan, ["bindingConstraint"] = i.Planning.Plan?.BindingConstraint }),
+            _ => throw new InvalidOperationException($"Unexpected result {result}"),
+        };
+    }
+
+    private static IResult List(IMigrationRepository repository, MigrationEngine engine, string? state, Guid? cluster, Guid? tenant, Guid? service, int? limit)
+    {
+        var errors = new FieldErrors();
+        var states = state?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => errors.Enum<MigrationState>("state", s)).OfType<MigrationState>().ToArray();
+        if (limit is < 1 or > 1000)
+            errors.Add("limit", $"limit must lie in 1..1000 (was {limit}).");
+        if (errors.Any)
+            return errors.ToProblem();
+        var migrations = repository.List(new MigrationQuery(
+            Tenant: tenant is { } t ? TenantId.From(t) : null,
+            Cluster: cluster is { } c ? ClusterId.From(c) : null,
+            Service: service is { } s ? ServiceId.From(s) : null,
+            States: states,
+            Limit: limit ?? 200));
+        return Results.Ok(migrations.Select(m => View(m, engine)).ToList());
+    }
+
+    private static IResult Get(Guid id, IMigrationRepository repository, MigrationEngine engine)
+        => repository.Find(MigrationId.From(id)) is { } migration
+            ? Results.Ok(View(migration, engine))
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Migration not found", detail: $"No migration has id {id}.");
+
+    private static IResult Cancel(Guid id, MigrationEngine engine, IMigrationRepository repository)
+    {
+        var outcome = engine.Cancel(MigrationId.From(id), "Cancelled through the API.");
+        return outcome switch
+        {
+            CancelOutcome.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Migration not found", detail: $"No migration has id {id}."),
+            CancelOutcome.AlreadyFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to cancel",
+                detail: $"Migration {id} is {repository.Find(MigrationId.From(id))?.State}: it can no longer be cancelled."),
+            _ => Results.Accepted($"/api/v1/migrations/{id}", View(repository.Find(MigrationId.From(id))!, engine)),
+        };
+    }
+
+    internal static MigrationViewModel View(Migration migration, MigrationEngine engine)
+        => MigrationViewModel.From(migration, engine.Queue.FirstOrDefault(q => q.MigrationId == migration.Id)?.WaitingFor);
+}

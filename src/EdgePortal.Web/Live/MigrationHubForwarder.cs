@@ -1,0 +1,39 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using Microsoft.AspNetCore.SignalR;
+
+namespace EdgePortal.Web.Live;
+
+/// <summary>
+/// Subscribes to the live stream for all tenants and pushes each batch to the hub's groups: the
+/// tenant's and the migration's. A short batch interval keeps step-to-client latency low.
+/// </summary>
+public sealed class MigrationHubForwarder(IMigrationEventStream stream, IHubContext<MigrationHub, IMigrationHubClient> hub,
+    ILogger<MigrationHubForwarder> logger) : BackgroundService
+{
+    public static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(20);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var batch in stream.Subscribe(tenant: null, batchInterval: BatchInterval, cancellationToken: stoppingToken))
+            {
+                try
+                {
+                    await Task.WhenAll(batch.GroupBy(e => e.TenantId)
+                        .Select(g => hub.Clients.Group(MigrationHub.TenantGroup(g.Key)).MigrationEvents(g.ToArray()))
+                        .Concat(batch.GroupBy(e => e.MigrationId)
+                            .Select(g => hub.Clients.Group(MigrationHub.MigrationGroup(g.Key)).MigrationEvents(g.ToArray()))));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Pushing {Count} migration events to hub clients failed", batch.Count);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using EdgePortal.Core.Domain;
+
+namespace EdgePortal.Web.Migrations;
+
+/// <summary>A migration as the API and the pages show it: the aggregate plus the figures derived from it.</summary>
+public sealed record MigrationViewModel
+{
+    public required MigrationId Id { get; init; }
+    public required TenantId TenantId { get; init; }
+    public required ServiceId ServiceId { get; init; }
+    public required string ServiceName { get; init; }
+    public required ClusterId ClusterId { get; init; }
+    public required MigrationState State { get; init; }
+    public required MigrationStrategy Strategy { get; init; }
+    public required NodeId Source { get; init; }
+    public required NodeId Destination { get; init; }
+    public required MigrationTrigger Trigger { get; init; }
+    public required string RequestedBy { get; init; }
+    public required KpiTargets Targets { get; init; }
+    public required Objective Objective { get; init; }
+    public required MigrationPlan Plan { get; init; }
+    public required IReadOnlyList<MigrationStep> Steps { get; init; }
+    public required double Progress { get; init; }
+    public required double PredictedDowntimeMs { get; init; }
+    public required double PredictedMigrationTimeMs { get; init; }
+    public double? MeasuredDowntimeMs { get; init; }
+    public double? MeasuredMigrationTimeMs { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public string? FailureReason { get; init; }
+    public int? FailedStep { get; init; }
+    /// <summary>For a queued migration: what it waits for.</summary>
+    public string? WaitingFor { get; init; }
+    public required long Version { get; init; }
+
+    public static MigrationViewModel From(Migration m, string? waitingFor = null) => new()
+    {
+        Id = m.Id,
+        TenantId = m.TenantId,
+        ServiceId = m.ServiceId,
+        ServiceName = m.ServiceName,
+        ClusterId = m.ClusterId,
+        State = m.State,
+        Strategy = m.Strategy,
+        Source = m.Source,
+        Destination = m.Destination,
+        Trigger = m.Trigger,
+        RequestedBy = m.RequestedBy,
+        Targets = m.Targets,
+        Objective = m.Objective,
+        Plan = m.Plan,
+        Steps = m.Steps,
+        Progress = m.Progress,
+        PredictedDowntimeMs = m.Plan.PredictedDowntimeMs,
+        PredictedMigrationTimeMs = m.Plan.PredictedMigrationTimeMs,
+        MeasuredDowntimeMs = m.MeasuredDowntimeMs,
+        MeasuredMigrationTimeMs = m.MeasuredMigrationTimeMs,
+        CreatedAt = m.CreatedAt,
+        StartedAt = m.StartedAt,
+        FinishedAt = m.FinishedAt,
+        FailureReason = m.FailureReason,
+        FailedStep = m.FailedStep,
+        WaitingFor = m.State == MigrationState.Queued ? waitingFor : null,
+        Version = m.Version,
+    };
+}
