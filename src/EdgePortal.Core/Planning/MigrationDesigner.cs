@@ -504,7 +504,9 @@ public sealed class MigrationDesigner
                 if (x.Objective == Objective.MinDowntime)
                 {
                     text.Append(CultureInfo.InvariantCulture, $"Lowest predicted downtime of {feasibleCount} feasible strateg{(feasibleCount == 1 ? "y" : "ies")}");
-                    if (runnerUp >= 0)
+                    if (runnerUp >= 0 && Compare(all[runnerUp].DowntimeMs, a.DowntimeMs) == 0)
+                        text.Append(CultureInfo.InvariantCulture, $" ({all[runnerUp].Strategy} predicts the same worst case; more pre-copy rounds are preferred, as [MOSE] MD does, since real rounds shrink the dirty set)");
+                    else if (runnerUp >= 0)
                         text.Append(CultureInfo.InvariantCulture, $" (next: {all[runnerUp].Strategy}, {PlanText.Duration(all[runnerUp].DowntimeMs)})");
                 }
                 else
@@ -519,7 +521,7 @@ public sealed class MigrationDesigner
         else
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"{(overridden ? $"{a.Strategy} as requested" : "No strategy")} cannot meet {targets} at {candidate.DisplayName} with {PlanText.RateOfBytesPerMs(x.AvailableBytesPerMs)} available. ");
+                $"{(overridden ? $"{a.Strategy}, as requested, cannot" : "No strategy can")} meet {targets} at {candidate.DisplayName} with {PlanText.RateOfBytesPerMs(x.AvailableBytesPerMs)} available. ");
             text.Append(CultureInfo.InvariantCulture, $"{(overridden ? "" : $"Nearest: {a.Strategy}, ")}{a.Reason}. ");
         }
 

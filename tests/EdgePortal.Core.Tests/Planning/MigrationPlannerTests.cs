@@ -1,0 +1,84 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Planning;
+
+namespace EdgePortal.Core.Tests.Planning;
+
+public sealed class MigrationPlannerTests
+{
+    [Fact]
+    public void Plan_FeasibleAtBestNode_MigratesToUsersNode()
+    {
+        var edge = new PlanningTopology();
+        var result = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant);
+
+        Assert.True(result.Feasible);
+        Assert.Equal(edge.N1.Id, result.Plan!.Destination);
+        Assert.Equal(MigrationStrategy.IterativePreCopy, result.Plan.Strategy);
+        Assert.Contains("candidate #1 of 5", result.Summary);
+    }
+
+    [Fact]
+    public void Plan_BestNodeTooNarrow_TakesNextNodeWithFeasiblePlan()
+    {
+        // 1 GB of state, r = 0: T_p = 1.92·(84 + 6 + 100 + 1.8 + 3,000) = 6,128.256; V_0 = (45 + 250,000)·4,096 = 1,024,184,320 B;
+        // T_r = 6.27·(60 + 800) = 5,392.2; pre-copy downtime = 238.08 + 5,392.2 + 241 + V_d/L ≈ 5,871.4.
+        // n1 (1 Gbit/s): V_0/L = 8,193.47 → Cold 19,955 ms, pre-copy total ≈ 20,193 ms: both miss θ_mig = 15 s.
+        // n2 (10 Gbit/s): V_0/L = 819.35 → Cold 12,581 ms, pre-copy total ≈ 12,819 ms: feasible.
+        var edge = new PlanningTopology(stateBytes: 1_000_000_000, maxDowntimeMs: 14_000, maxMigrationTimeMs: 15_000);
+        var result = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant);
+
+        Assert.True(result.Feasible);
+        Assert.Equal(edge.N2.Id, result.Plan!.Destination);
+        Assert.Equal(2, result.Design!.ConsideredDestinations.Count);
+        Assert.False(result.Design.ConsideredDestinations[0].Feasible);
+        Assert.Contains("candidate #2 of 5", result.Summary);
+    }
+
+    [Fact]
+    public void Plan_NothingFeasible_ReturnsNearestWithExplanation()
+    {
+        var edge = new PlanningTopology(maxDowntimeMs: 300);
+        var result = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant);
+
+        Assert.False(result.Feasible);
+        Assert.NotNull(result.Plan);
+        Assert.Equal(PlanConstraints.Downtime, result.Plan!.BindingConstraint);
+        Assert.Contains("downtime ≥", result.Plan.Rationale);
+        Assert.Contains("no feasible plan at any of 5 candidates", result.Summary);
+    }
+
+    [Fact]
+    public void Plan_RequestedExcludedDestination_NoDesignAndReason()
+    {
+        var edge = new PlanningTopology();
+        var result = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N3.Id });
+
+        Assert.Null(result.Design);
+        Assert.Contains("n3: the node is cordoned", result.Summary);
+    }
+
+    [Fact]
+    public void Plan_RequestedDestination_PlansOnlyThere()
+    {
+        var edge = new PlanningTopology();
+        var result = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N7.Id });
+
+        Assert.Equal(edge.N7.Id, result.Plan!.Destination);
+    }
+
+    [Fact]
+    public void Plan_HostClassParameters_ArePickedForTheSource()
+    {
+        var edge = new PlanningTopology();
+        string? askedFor = null;
+        var slow = PamParameters.PaperTestbed with { RuntimeOverheadMs = 1_241, SwitchMs = 71 };
+        var result = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant, new PlanningOptions
+        {
+            ParametersForHostClass = hostClass => { askedFor = hostClass; return slow; },
+        });
+
+        Assert.Equal("edge-standard", askedFor);
+        // The worked example's 906.75072 ms at 1 Gbit/s (n1) with T_add 1,000 ms longer.
+        Assert.Equal(1_906.75072, result.Plan!.PredictedDowntimeMs, 6);
+    }
+}
