@@ -80,8 +80,20 @@ public sealed record StrategyEvaluation(
     string? BindingConstraint,
     bool Applicable);
 
-/// <summary>A destination the designer tried, and what it found there.</summary>
-public sealed record DestinationAssessment(DestinationCandidate Candidate, MigrationStrategy Strategy, bool Feasible, string Summary);
+/// <summary>A destination the designer tried, and the best (or nearest) strategy it found there.</summary>
+public sealed record DestinationAssessment(
+    DestinationCandidate Candidate,
+    MigrationStrategy Strategy,
+    bool Feasible,
+    string? BindingConstraint,
+    double PredictedDowntimeMs,
+    double PredictedMigrationTimeMs)
+{
+    /// <summary>One line for people (formatted on demand).</summary>
+    public string Summary => Feasible
+        ? $"{Strategy} meets the targets at {Candidate.DisplayName}: downtime {PlanText.Duration(PredictedDowntimeMs)}, migration time {PlanText.Duration(PredictedMigrationTimeMs)}"
+        : $"no feasible plan at {Candidate.DisplayName}: nearest is {Strategy}, {BindingConstraint ?? "targets"} missed (downtime {PlanText.Duration(PredictedDowntimeMs)}, migration time {PlanText.Duration(PredictedMigrationTimeMs)})";
+}
 
 /// <summary>
 /// The designer's answer: the plan (feasible, or the nearest infeasible one with what would make it feasible),

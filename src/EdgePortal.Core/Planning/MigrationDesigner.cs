@@ -62,76 +62,84 @@ public sealed class MigrationDesigner
     {
         Validate(request);
         ArgumentNullException.ThrowIfNull(destination);
-        var inputs = new Inputs(request, destination);
+        var inputs = new Inputs(request);
+        inputs.At(destination, request.BandwidthCap);
         var evaluations = new StrategyEvaluation[AllStrategies.Length];
         for (var i = 0; i < AllStrategies.Length; i++)
-            evaluations[i] = ToEvaluation(Assess(inputs, AllStrategies[i]));
+            evaluations[i] = ToEvaluation(inputs, Assess(inputs, AllStrategies[i]));
         return evaluations;
     }
 
     private static DesignResult DesignInOrder(DesignRequest request, int[] order)
     {
-        var considered = new List<DestinationAssessment>(1);
-        DesignResult? nearest = null;
+        // Only numbers are computed per destination; steps, evaluations and text only for the answer.
+        var considered = new List<DestinationAssessment>(Math.Min(order.Length, 4));
+        var inputs = new Inputs(request);
+        var current = new Assessment[AllStrategies.Length];
+        var nearest = new Assessment[AllStrategies.Length];
+        int nearestIndex = -1, nearestChoice = -1;
         var nearestScore = double.PositiveInfinity;
         foreach (var index in order)
         {
             var candidate = request.Destinations[index];
-            var (result, score) = DesignAt(request, candidate, considered);
-            if (result.Plan.Feasible)
-                return result;
-            if (nearest is null || score < nearestScore)
+            inputs.At(candidate, request.BandwidthCap);
+            for (var i = 0; i < AllStrategies.Length; i++)
+                current[i] = Assess(inputs, AllStrategies[i]);
+            var (chosen, feasibleCount) = Choose(current, request.StrategyOverride, inputs.Objective);
+            var best = current[chosen];
+            considered.Add(new DestinationAssessment(candidate, best.Strategy, best.Feasible, best.Binding, best.DowntimeMs, best.MigrationTimeMs));
+            if (best.Feasible)
+                return Build(request, inputs, candidate, current, chosen, feasibleCount, considered);
+            var score = best.Applicable ? best.Score : double.PositiveInfinity;
+            if (nearestIndex < 0 || score < nearestScore)
             {
-                nearest = result;
+                (current, nearest) = (nearest, current);
+                nearestIndex = index;
+                nearestChoice = chosen;
                 nearestScore = score;
             }
         }
-        return nearest! with { ConsideredDestinations = considered };
+        var destination = request.Destinations[nearestIndex];
+        inputs.At(destination, request.BandwidthCap);
+        var (_, feasibleThere) = Choose(nearest, request.StrategyOverride, inputs.Objective);
+        return Build(request, inputs, destination, nearest, nearestChoice, feasibleThere, considered);
     }
 
-    private static (DesignResult Result, double Score) DesignAt(DesignRequest request, DestinationCandidate candidate, List<DestinationAssessment> considered)
+    /// <summary>The index of the strategy to plan, and how many were feasible.</summary>
+    private static (int Chosen, int FeasibleCount) Choose(Assessment[] assessments, MigrationStrategy? forced, Objective objective)
     {
-        var inputs = new Inputs(request, candidate);
-        var assessments = new Assessment[AllStrategies.Length];
-        for (var i = 0; i < AllStrategies.Length; i++)
-            assessments[i] = Assess(inputs, AllStrategies[i]);
-
         var chosen = -1;
         var feasibleCount = 0;
-        if (request.StrategyOverride is { } forced)
+        for (var i = 0; i < assessments.Length; i++)
         {
-            chosen = Array.IndexOf(AllStrategies, forced);
-            for (var i = 0; i < assessments.Length; i++)
-                if (assessments[i].Feasible)
-                    feasibleCount++;
+            if (!assessments[i].Feasible)
+                continue;
+            feasibleCount++;
+            if (chosen < 0 || Better(assessments[i], assessments[chosen], objective))
+                chosen = i;
         }
-        else
+        if (forced is { } strategy)
+            return (Array.IndexOf(AllStrategies, strategy), feasibleCount);
+        if (chosen >= 0)
+            return (chosen, feasibleCount);
+        for (var i = 0; i < assessments.Length; i++)
         {
-            for (var i = 0; i < assessments.Length; i++)
-            {
-                if (!assessments[i].Feasible)
-                    continue;
-                feasibleCount++;
-                if (chosen < 0 || Better(assessments[i], assessments[chosen], inputs.Objective))
-                    chosen = i;
-            }
-            if (chosen < 0)
-            {
-                for (var i = 0; i < assessments.Length; i++)
-                {
-                    if (!assessments[i].Applicable)
-                        continue;
-                    if (chosen < 0 || assessments[i].Score < assessments[chosen].Score
-                        || (assessments[i].Score == assessments[chosen].Score && Better(assessments[i], assessments[chosen], inputs.Objective)))
-                        chosen = i;
-                }
-            }
+            if (!assessments[i].Applicable)
+                continue;
+            if (chosen < 0 || assessments[i].Score < assessments[chosen].Score
+                || (assessments[i].Score == assessments[chosen].Score && Better(assessments[i], assessments[chosen], objective)))
+                chosen = i;
         }
+        return (chosen, 0);
+    }
 
+    private static DesignResult Build(DesignRequest request, Inputs inputs, DestinationCandidate candidate, Assessment[] assessments,
+        int chosen, int feasibleCount, List<DestinationAssessment> considered)
+    {
         var best = assessments[chosen];
         var evaluations = new StrategyEvaluation[assessments.Length];
         for (var i = 0; i < assessments.Length; i++)
-            evaluations[i] = ToEvaluation(assessments[i]);
+            evaluations[i] = ToEvaluation(inputs, assessments[i]);
         var steps = Steps(best, inputs.Parameters);
         double downtime = 0, total = 0;
         foreach (var step in steps)
@@ -144,17 +152,14 @@ public sealed class MigrationDesigner
         var rationale = Rationale(inputs, candidate, assessments, chosen, feasibleCount, request.StrategyOverride is not null);
         var plan = new MigrationPlan(best.Strategy, request.Source, candidate.Node, Bandwidth.FromBytesPerMillisecond(best.BandwidthBytesPerMs),
             best.Iterations, best.CutoffMs, downtime, total, steps, best.Feasible, best.Binding, rationale);
-        considered.Add(new DestinationAssessment(candidate, best.Strategy, best.Feasible, best.Feasible
-            ? $"{best.Strategy} meets the targets at {candidate.DisplayName}"
-            : $"no feasible plan at {candidate.DisplayName}: nearest is {best.Strategy}, {best.Reason}"));
-        return (new DesignResult(plan, candidate, evaluations, considered), best.Applicable ? best.Score : double.PositiveInfinity);
+        return new DesignResult(plan, candidate, evaluations, considered);
     }
 
     // ---- evaluation of one strategy ----
 
     private sealed class Inputs
     {
-        public Inputs(DesignRequest request, DestinationCandidate candidate)
+        public Inputs(DesignRequest request)
         {
             var profile = request.Profile;
             Parameters = request.Parameters;
@@ -169,9 +174,14 @@ public sealed class MigrationDesigner
             Objective = request.Objective;
             ForcedIterations = request.ForcedIterations;
             DirtyTracking = request.DirtyTrackingSupported;
+        }
+
+        /// <summary>Points the inputs at a destination: what its path offers, within the cap.</summary>
+        public void At(DestinationCandidate candidate, Bandwidth? cap)
+        {
             var available = candidate.PathBandwidth.BytesPerMillisecond;
-            if (request.BandwidthCap is { } cap && cap.BytesPerMillisecond < available)
-                available = cap.BytesPerMillisecond;
+            if (cap is { } limit && limit.BytesPerMillisecond < available)
+                available = limit.BytesPerMillisecond;
             AvailableBytesPerMs = available;
         }
 
@@ -187,7 +197,7 @@ public sealed class MigrationDesigner
         public Objective Objective { get; }
         public int? ForcedIterations { get; }
         public bool DirtyTracking { get; }
-        public double AvailableBytesPerMs { get; }
+        public double AvailableBytesPerMs { get; private set; }
     }
 
     private struct Assessment
@@ -202,34 +212,44 @@ public sealed class MigrationDesigner
         public double? CutoffMs;
         public BandwidthRequirement Requirement;
         public string? Binding;
-        public string Reason;
+        public string? NotApplicable;
+        public IterationProblem IterationProblem;
+        public IterationBudget Budget;
+        public double DownRatio;
+        public double MigRatio;
         public double Score;
         public PamPrediction Pam;
         public ReplayPrediction Replay;
     }
 
+    private enum IterationProblem
+    {
+        None,
+        /// <summary>Even I = 0 misses θ_mig.</summary>
+        NoPreCopyFits,
+        /// <summary>I = 0 fits, so there is no room for a dump round.</summary>
+        NoRoundFits,
+    }
+
     private static Assessment Assess(Inputs x, MigrationStrategy strategy)
     {
         var p = x.Parameters;
-        var a = new Assessment { Strategy = strategy, Applicable = true, Reason = "" };
+        var a = new Assessment { Strategy = strategy, Applicable = true };
         var isPreCopy = strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy;
         var isReplay = strategy is MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
-        string? notApplicable = null;
         if (isPreCopy && !x.DirtyTracking)
         {
-            notApplicable = "pre-copy needs dirty-page tracking, which the source host does not support";
+            a.NotApplicable = "pre-copy needs dirty-page tracking, which the source host does not support";
             a.Binding = PlanConstraints.DirtyPageTracking;
         }
         else if (isReplay && !x.ConsumesMessages)
         {
-            notApplicable = "the service consumes no message stream, so there is nothing to replay";
+            a.NotApplicable = "the service consumes no message stream, so there is nothing to replay";
             a.Binding = PlanConstraints.MessageStream;
         }
-        a.Applicable = notApplicable is null;
+        a.Applicable = a.NotApplicable is null;
 
         // Iterations: forced, else the most that fit θ_mig at full bandwidth (MD), else one round (MR).
-        string? iterationProblem = null;
-        IterationBudget budget = default;
         if (strategy == MigrationStrategy.IterativePreCopy)
         {
             if (x.ForcedIterations is { } forced)
@@ -238,62 +258,64 @@ public sealed class MigrationDesigner
                 a.Iterations = 1;
             else
             {
-                budget = PamConfiguration.MaxIterations(x.StateBytes, x.R, x.AvailableBytesPerMs, x.MaxMigrationTimeMs, p);
-                a.Iterations = budget.Iterations is int n && n > 0 ? n : 1;
-                if (budget.Iterations is not > 0)
-                    iterationProblem = budget.Iterations is null
-                        ? "even one pre-dump and the stop-and-copy miss θ_mig"
-                        : $"θ_mig leaves no time for a dump round at {PlanText.RateOfBytesPerMs(x.AvailableBytesPerMs)} (PreCopy, I = 0, is the configuration that fits)";
+                a.Budget = PamConfiguration.MaxIterations(x.StateBytes, x.R, x.AvailableBytesPerMs, x.MaxMigrationTimeMs, p);
+                a.Iterations = a.Budget.Iterations is int n && n > 0 ? n : 1;
+                a.IterationProblem = a.Budget.Iterations switch
+                {
+                    null => IterationProblem.NoPreCopyFits,
+                    0 => IterationProblem.NoRoundFits,
+                    _ => IterationProblem.None,
+                };
             }
         }
 
         a.Requirement = Requirement(x, strategy, a.Iterations);
         var fits = a.Requirement.FitsWithin(x.AvailableBytesPerMs);
-        a.BandwidthBytesPerMs = x.Objective == Objective.MinResources && fits && iterationProblem is null
+        a.BandwidthBytesPerMs = x.Objective == Objective.MinResources && fits && a.IterationProblem == IterationProblem.None
             ? PamConfiguration.Reserve(a.Requirement, x.AvailableBytesPerMs, p)
             : x.AvailableBytesPerMs;
         Predict(x, ref a);
 
         var meets = Meets(a.DowntimeMs, x.MaxDowntimeMs) && Meets(a.MigrationTimeMs, x.MaxMigrationTimeMs);
-        a.Feasible = a.Applicable && iterationProblem is null && fits && meets;
-        var downRatio = a.DowntimeMs / x.MaxDowntimeMs;
-        var migRatio = a.MigrationTimeMs / x.MaxMigrationTimeMs;
-        a.Score = a.Applicable && !double.IsNaN(downRatio) && !double.IsNaN(migRatio) ? Math.Max(downRatio, migRatio) : double.PositiveInfinity;
+        a.Feasible = a.Applicable && a.IterationProblem == IterationProblem.None && fits && meets;
+        a.DownRatio = a.DowntimeMs / x.MaxDowntimeMs;
+        a.MigRatio = a.MigrationTimeMs / x.MaxMigrationTimeMs;
+        a.Score = a.Applicable && !double.IsNaN(a.DownRatio) && !double.IsNaN(a.MigRatio) ? Math.Max(a.DownRatio, a.MigRatio) : double.PositiveInfinity;
 
-        if (notApplicable is not null)
-        {
-            a.Reason = notApplicable;
+        if (!a.Applicable)
             return a;
-        }
         if (a.Feasible)
-        {
-            a.Binding = FeasibleBinding(x, a, budget);
-            a.Reason = FeasibleReason(x, a, budget);
-            return a;
-        }
-        if (x.AvailableBytesPerMs <= 0)
-        {
+            a.Binding = FeasibleBinding(x, a, a.Budget);
+        else if (x.AvailableBytesPerMs <= 0)
             a.Binding = PlanConstraints.Bandwidth;
-            a.Reason = "no bandwidth is available on the path to the destination";
-            return a;
-        }
-        if (strategy == MigrationStrategy.MessageReplay && !a.Replay.Converges)
-        {
+        else if (strategy == MigrationStrategy.MessageReplay && !a.Replay.Converges)
             a.Binding = PlanConstraints.ReplayDivergence;
-            a.Reason = $"the replay never catches up: μ = {PlanText.MessageRate(x.Mu)} ≤ λ = {PlanText.MessageRate(x.Lambda)} (ReplayWithCutoff bounds it)";
-            return a;
-        }
-        if (iterationProblem is not null)
-        {
+        else if (a.IterationProblem != IterationProblem.None)
             a.Binding = PlanConstraints.MigrationTime;
-            a.Reason = budget.Iterations is null
-                ? $"{iterationProblem}: migration time ≥ {PlanText.DurationAtLeast(PamModel.PreCopy(x.StateBytes, x.R, x.AvailableBytesPerMs, 0, p).MigrationTimeMs)} needed at {PlanText.RateOfBytesPerMs(x.AvailableBytesPerMs)}"
-                : iterationProblem;
-            return a;
-        }
-        a.Binding = downRatio >= migRatio ? PlanConstraints.Downtime : PlanConstraints.MigrationTime;
-        a.Reason = InfeasibleReason(x, a, downRatio, migRatio);
+        else
+            a.Binding = a.DownRatio >= a.MigRatio ? PlanConstraints.Downtime : PlanConstraints.MigrationTime;
         return a;
+    }
+
+    /// <summary>Why the strategy is or is not feasible, in plain English (built only for the answer).</summary>
+    private static string Reason(Inputs x, in Assessment a)
+    {
+        if (a.NotApplicable is { } notApplicable)
+            return notApplicable;
+        if (a.Feasible)
+            return FeasibleReason(x, a, a.Budget);
+        var at = PlanText.RateOfBytesPerMs(x.AvailableBytesPerMs);
+        if (x.AvailableBytesPerMs <= 0)
+            return "no bandwidth is available on the path to the destination";
+        if (a.Strategy == MigrationStrategy.MessageReplay && !a.Replay.Converges)
+            return $"the replay never catches up: μ = {PlanText.MessageRate(x.Mu)} ≤ λ = {PlanText.MessageRate(x.Lambda)} (ReplayWithCutoff bounds it)";
+        return a.IterationProblem switch
+        {
+            IterationProblem.NoPreCopyFits =>
+                $"even one pre-dump and the stop-and-copy miss θ_mig: migration time ≥ {PlanText.DurationAtLeast(PamModel.PreCopy(x.StateBytes, x.R, x.AvailableBytesPerMs, 0, x.Parameters).MigrationTimeMs)} needed at {at}",
+            IterationProblem.NoRoundFits => $"θ_mig leaves no time for a dump round at {at} (PreCopy, I = 0, is the configuration that fits)",
+            _ => InfeasibleReason(x, a, a.DownRatio, a.MigRatio),
+        };
     }
 
     private static BandwidthRequirement Requirement(Inputs x, MigrationStrategy strategy, int iterations) => strategy switch
@@ -384,10 +406,10 @@ public sealed class MigrationDesigner
         };
     }
 
-    private static StrategyEvaluation ToEvaluation(in Assessment a) => new(
+    private static StrategyEvaluation ToEvaluation(Inputs x, in Assessment a) => new(
         a.Strategy, a.DowntimeMs, a.MigrationTimeMs, a.Iterations,
         a.Feasible ? a.Requirement.BitsPerSecond : null,
-        a.Feasible, a.Reason, a.BandwidthBytesPerMs * 8_000d, a.CutoffMs, a.Binding, a.Applicable);
+        a.Feasible, Reason(x, a), a.BandwidthBytesPerMs * 8_000d, a.CutoffMs, a.Binding, a.Applicable);
 
     // ---- choice ----
 
@@ -522,7 +544,7 @@ public sealed class MigrationDesigner
         {
             text.Append(CultureInfo.InvariantCulture,
                 $"{(overridden ? $"{a.Strategy}, as requested, cannot" : "No strategy can")} meet {targets} at {candidate.DisplayName} with {PlanText.RateOfBytesPerMs(x.AvailableBytesPerMs)} available. ");
-            text.Append(CultureInfo.InvariantCulture, $"{(overridden ? "" : $"Nearest: {a.Strategy}, ")}{a.Reason}. ");
+            text.Append(CultureInfo.InvariantCulture, $"{(overridden ? "" : $"Nearest: {a.Strategy}, ")}{Reason(x, a)}. ");
         }
 
         var first = true;
@@ -531,7 +553,7 @@ public sealed class MigrationDesigner
             if (i == chosen || all[i].Feasible)
                 continue;
             text.Append(first ? "Not feasible: " : "; ");
-            text.Append(CultureInfo.InvariantCulture, $"{all[i].Strategy} ({all[i].Reason})");
+            text.Append(CultureInfo.InvariantCulture, $"{all[i].Strategy} ({Reason(x, all[i])})");
             first = false;
         }
         if (!first)
