@@ -173,9 +173,10 @@ public sealed class MigrationEngine : BackgroundService
                     continue;
                 }
                 _queue.RemoveAt(i--);
+                // The deadline runs on the injected clock, so tests (and the simulator's fast clock) control it.
+                var deadline = new CancellationTokenSource(options.CompletionTimeout, _clock);
                 var running = new RunningMigration(entry.MigrationId, entry.Cluster, entry.Source,
-                    CancellationTokenSource.CreateLinkedTokenSource(_stopping));
-                running.Cancellation.CancelAfter(options.CompletionTimeout);
+                    CancellationTokenSource.CreateLinkedTokenSource(_stopping, deadline.Token), deadline);
                 _running[entry.MigrationId] = running;
                 running.Execution = Task.Run(() => RunAsync(running));
             }
@@ -209,7 +210,7 @@ public sealed class MigrationEngine : BackgroundService
         {
             lock (_gate)
                 _running.Remove(running.Id);
-            running.Cancellation.Dispose();
+            running.Dispose();
             Wake();
         }
     }
@@ -386,7 +387,7 @@ public sealed class MigrationEngine : BackgroundService
 
     private void StartRecoveryRollback(Migration migration)
     {
-        var running = new RunningMigration(migration.Id, migration.ClusterId, migration.Source, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
+        var running = new RunningMigration(migration.Id, migration.ClusterId, migration.Source, CancellationTokenSource.CreateLinkedTokenSource(_stopping), null);
         lock (_gate)
         {
             _running[migration.Id] = running;
@@ -411,7 +412,7 @@ public sealed class MigrationEngine : BackgroundService
                 {
                     lock (_gate)
                         _running.Remove(migration.Id);
-                    running.Cancellation.Dispose();
+                    running.Dispose();
                     Wake();
                 }
             });
@@ -458,13 +459,21 @@ public sealed class MigrationEngine : BackgroundService
             => new(migration.Id, Service, Cluster, Source, Destination, migration.Plan, step, PathBandwidth);
     }
 
-    private sealed class RunningMigration(MigrationId id, ClusterId cluster, NodeId source, CancellationTokenSource cancellation)
+    private sealed class RunningMigration(MigrationId id, ClusterId cluster, NodeId source, CancellationTokenSource cancellation,
+        CancellationTokenSource? deadline) : IDisposable
     {
         public MigrationId Id { get; } = id;
         public ClusterId Cluster { get; } = cluster;
         public NodeId Source { get; } = source;
+        /// <summary>Fires on operator cancel, on the deadline, or when the host stops.</summary>
         public CancellationTokenSource Cancellation { get; } = cancellation;
         public Task Execution { get; set; } = Task.CompletedTask;
         public string? CancelReason { get; set; }
+
+        public void Dispose()
+        {
+            Cancellation.Dispose();
+            deadline?.Dispose();
+        }
     }
 }

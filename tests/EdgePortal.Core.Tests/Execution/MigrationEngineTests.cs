@@ -1,0 +1,373 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Core.Tests.Fakes;
+
+namespace EdgePortal.Core.Tests.Execution;
+
+public sealed class MigrationEngineTests
+{
+    [Theory]
+    [InlineData(MigrationStrategy.Cold)]
+    [InlineData(MigrationStrategy.PreCopy)]
+    [InlineData(MigrationStrategy.IterativePreCopy)]
+    [InlineData(MigrationStrategy.MessageReplay)]
+    [InlineData(MigrationStrategy.ReplayWithCutoff)]
+    public async Task Run_EachStrategy_ExecutesThePlanStepsInOrderAndCompletes(MigrationStrategy strategy)
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        var service = strategy switch
+        {
+            MigrationStrategy.MessageReplay => EngineHarness.Stream,
+            MigrationStrategy.ReplayWithCutoff => EngineHarness.Diverging,
+            _ => EngineHarness.Cache,
+        };
+        var migration = h.Start(service, strategy);
+
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.Completed, finished.State);
+        var executed = h.Runtime.Executed.Where(e => e.Migration == migration.Id).Select(e => e.Kind).ToList();
+        Assert.Equal(migration.Plan.Steps.Select(s => s.Kind), executed);
+        Assert.Equal(strategy, migration.Strategy);
+        Assert.Equal(StepKind.Profile, executed[0]);
+        Assert.Contains(StepKind.Restore, executed);
+    }
+
+    [Fact]
+    public async Task Run_Completed_MeasuredDowntimeIsTheSumOfDowntimeStepsAndServiceMoves()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        var durations = new Dictionary<StepKind, double> { [StepKind.Checkpoint] = 100, [StepKind.Transfer] = 20, [StepKind.Restore] = 300, [StepKind.SwitchTraffic] = 7 };
+        h.Runtime.Script = c => new StepOutcome.Success(null, durations.GetValueOrDefault(c.Step.Kind, 1000));
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+
+        var finished = await h.Finished(migration.Id);
+
+        var stored = h.Migrations.Find(migration.Id)!;
+        var expected = stored.Steps.Where(s => s.IsDowntime).Sum(s => durations.GetValueOrDefault(s.Kind, 1000));
+        Assert.Equal(expected, stored.MeasuredDowntimeMs);
+        Assert.Equal(expected, finished.MeasuredDowntimeMs);
+        Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Equal(migration.Destination, h.Inventory.FindService(EngineHarness.Cache)!.NodeId);
+    }
+
+    [Fact]
+    public async Task Run_EveryTransition_IsPersistedAndPublishedInSequence()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        await h.Finished(migration.Id);
+
+        var events = h.Events.Events.Where(e => e.MigrationId == migration.Id).ToList();
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.IsType<MigrationQueued>(events[0]);
+        Assert.IsType<MigrationStarted>(events[1]);
+        Assert.IsType<MigrationFinished>(events[^1]);
+        // Queued, started, then a begin and an end per step, then finished: each one saved before the next step ran.
+        Assert.Equal(2 + 2 * migration.Steps.Count + 1, events.Count);
+        Assert.True(h.Migrations.Saves >= events.Count - 1);
+    }
+
+    public static TheoryData<int> ColdStepIndexes() => [0, 1, 2, 3, 4, 5];
+
+    [Theory]
+    [MemberData(nameof(ColdStepIndexes))]
+    public async Task Run_StepFails_RollsBackRecordsTheRuntimeErrorAndLeavesTheServiceWhereItWas(int failingIndex)
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        h.Runtime.Script = c => c.Step.Index == failingIndex
+            ? new StepOutcome.Failure("criu: Error (criu/cr-dump.c:2093): Dumping FAILED.")
+            : new StepOutcome.Success(null, 5);
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        Assert.Equal(6, migration.Steps.Count);
+
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.RolledBack, finished.State);
+        var stored = h.Migrations.Find(migration.Id)!;
+        Assert.Equal(failingIndex, stored.FailedStep);
+        Assert.Contains("Dumping FAILED", stored.FailureReason);
+        Assert.Equal(StepStatus.Failed, stored.Steps[failingIndex].Status);
+        Assert.All(stored.Steps.Skip(failingIndex + 1), s => Assert.Equal(StepStatus.Skipped, s.Status));
+        var rollback = Assert.Single(h.Runtime.RolledBack);
+        Assert.Equal(failingIndex, rollback.CompletedSteps.Count);
+        Assert.Equal(EngineHarness.A, h.Inventory.FindService(EngineHarness.Cache)!.NodeId);
+    }
+
+    [Fact]
+    public async Task Run_RuntimeThrows_IsTreatedAsAFailedStep()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        h.Runtime.Script = c => c.Step.Kind == StepKind.Transfer ? throw new IOException("connection reset by peer") : new StepOutcome.Success();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.RolledBack, finished.State);
+        Assert.Contains("connection reset by peer", h.Migrations.Find(migration.Id)!.FailureReason);
+    }
+
+    [Fact]
+    public async Task Run_RollbackFails_EndsFailedForAnOperator()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        h.Runtime.Script = c => c.Step.Kind == StepKind.Restore ? new StepOutcome.Failure("restore failed") : new StepOutcome.Success();
+        h.Runtime.RollbackOutcome = new StepOutcome.Failure("source node unreachable");
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.Failed, finished.State);
+        Assert.Contains("source node unreachable", h.Migrations.Find(migration.Id)!.FailureReason);
+    }
+
+    [Theory]
+    [MemberData(nameof(ColdStepIndexes))]
+    public async Task Cancel_DuringEachStep_StopsTheStepRollsBackAndEndsCancelled(int index)
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        h.Runtime.Script = c => c.Step.Index == index ? null : new StepOutcome.Success();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        await h.StepStarted(migration.Id, index);
+
+        var outcome = h.Engine.Cancel(migration.Id, "operator changed their mind");
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(CancelOutcome.RollingBack, outcome);
+        Assert.Equal(MigrationState.Cancelled, finished.State);
+        Assert.Contains((migration.Id, index), h.Runtime.Cancelled);
+        Assert.Single(h.Runtime.RolledBack);
+        Assert.Equal(EngineHarness.A, h.Inventory.FindService(EngineHarness.Cache)!.NodeId);
+        Assert.Equal("operator changed their mind", h.Migrations.Find(migration.Id)!.FailureReason);
+    }
+
+    [Fact]
+    public async Task Cancel_Queued_CancelsAtOnceWithoutRunningAStep()
+    {
+        await using var h = await new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 1, MaxOutboundPerNode = 1 }).StartAsync();
+        h.Runtime.Script = _ => null;
+        var first = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        await h.StepStarted(first.Id, 0);
+        var second = h.Start(EngineHarness.Other, MigrationStrategy.Cold);
+
+        var outcome = h.Engine.Cancel(second.Id, "not now");
+
+        Assert.Equal(CancelOutcome.Cancelled, outcome);
+        Assert.Equal(MigrationState.Cancelled, h.Migrations.Find(second.Id)!.State);
+        Assert.DoesNotContain(h.Runtime.Executed, e => e.Migration == second.Id);
+        Assert.Empty(h.Engine.Queue);
+    }
+
+    [Fact]
+    public async Task Cancel_Finished_SaysSoAndChangesNothing()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        await h.Finished(migration.Id);
+
+        Assert.Equal(CancelOutcome.AlreadyFinished, h.Engine.Cancel(migration.Id, "late"));
+        Assert.Equal(CancelOutcome.NotFound, h.Engine.Cancel(MigrationId.New(), "who"));
+        Assert.Equal(MigrationState.Completed, h.Migrations.Find(migration.Id)!.State);
+    }
+
+    [Fact]
+    public async Task Run_PastTheCompletionTimeout_AbortsAndRollsBack()
+    {
+        await using var h = await new EngineHarness(new EngineOptions { CompletionTimeout = TimeSpan.FromSeconds(30) }).StartAsync();
+        h.Runtime.Script = c => c.Step.Kind == StepKind.Transfer ? null : new StepOutcome.Success();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        var transfer = migration.Steps.First(s => s.Kind == StepKind.Transfer).Index;
+        await h.StepStarted(migration.Id, transfer);
+
+        h.Clock.Advance(TimeSpan.FromSeconds(31));
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.RolledBack, finished.State);
+        var stored = h.Migrations.Find(migration.Id)!;
+        Assert.Contains("did not finish within", stored.FailureReason);
+        Assert.Equal(transfer, stored.FailedStep);
+    }
+
+    [Fact]
+    public async Task Dispatch_ClusterLimit_QueuesTheRestVisiblyAndStartsThemInOrder()
+    {
+        await using var h = await new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 1, MaxOutboundPerNode = 1 }).StartAsync();
+        h.Runtime.Script = c => c.Step.Index == 0 ? null : new StepOutcome.Success();
+        var first = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        await h.StepStarted(first.Id, 0);
+        var second = h.Start(EngineHarness.Other, MigrationStrategy.Cold);
+
+        var waiting = await WaitUntil(() => h.Engine.Queue.SingleOrDefault(q => q.MigrationId == second.Id && q.WaitingFor.Contains("cluster")));
+        Assert.Contains("1 of 1 running", waiting.WaitingFor);
+        Assert.Equal(MigrationState.Queued, h.Migrations.Find(second.Id)!.State);
+
+        h.Runtime.Release(first.Id, 0);
+        await h.Finished(first.Id);
+        await h.StepStarted(second.Id, 0);
+        h.Runtime.Release(second.Id, 0);
+        Assert.Equal(MigrationState.Completed, (await h.Finished(second.Id)).State);
+        Assert.Equal(1, h.Runtime.MaxConcurrentSteps);
+    }
+
+    [Fact]
+    public async Task Dispatch_NodeLimit_HoldsBackASecondMigrationFromTheSameNodeOnly()
+    {
+        await using var h = await new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 5, MaxOutboundPerNode = 1 }).StartAsync();
+        h.Runtime.Script = c => c.Step.Index == 0 ? null : new StepOutcome.Success();
+        var fromA = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        await h.StepStarted(fromA.Id, 0);
+        var alsoFromA = h.Start(EngineHarness.Stream, MigrationStrategy.Cold);
+        var fromB = h.Start(EngineHarness.Other, MigrationStrategy.Cold);
+
+        await h.StepStarted(fromB.Id, 0);
+        var waiting = await WaitUntil(() => h.Engine.Queue.SingleOrDefault(q => q.MigrationId == alsoFromA.Id && q.WaitingFor.Contains("source node")));
+        Assert.Contains("1 of 1 outbound", waiting.WaitingFor);
+
+        h.Runtime.Release(fromA.Id, 0);
+        h.Runtime.Release(fromB.Id, 0);
+        await h.StepStarted(alsoFromA.Id, 0);
+        h.Runtime.Release(alsoFromA.Id, 0);
+        Assert.Equal(MigrationState.Completed, (await h.Finished(alsoFromA.Id)).State);
+    }
+
+    [Fact]
+    public async Task Start_ServiceAlreadyMigrating_IsAConflictNamingTheMigration()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        h.Runtime.Script = _ => null;
+        var first = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+
+        var second = h.Coordinator.Start(new MigrationRequest { ServiceId = EngineHarness.Cache, RequestedBy = "test", AcceptTargetMiss = true });
+
+        var conflict = Assert.IsType<MigrationRequestResult.Conflict>(second);
+        Assert.Equal(first.Id, conflict.Existing);
+        Assert.Contains("already being migrated", conflict.Detail);
+    }
+
+    [Fact]
+    public async Task Start_UnknownService_IsNotFound()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+
+        var result = h.Coordinator.Start(new MigrationRequest { ServiceId = ServiceId.New(), RequestedBy = "test" });
+
+        Assert.IsType<MigrationRequestResult.NotFound>(result);
+    }
+
+    [Fact]
+    public async Task Start_TargetsNoPlanCanMeet_IsInfeasibleWithTheReason()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+
+        var result = h.Coordinator.Start(new MigrationRequest
+        {
+            ServiceId = EngineHarness.Cache,
+            Targets = new KpiTargets(maxDowntimeMs: 1, maxMigrationTimeMs: 2, maxUserLatencyMs: 5),
+            RequestedBy = "test",
+        });
+
+        var infeasible = Assert.IsType<MigrationRequestResult.Infeasible>(result);
+        Assert.False(string.IsNullOrWhiteSpace(infeasible.Detail));
+        Assert.Empty(h.Migrations.List(new MigrationQuery()));
+    }
+
+    [Fact]
+    public async Task Run_ClusterWithoutRuntime_RollsBackSayingSo()
+    {
+        var inventory = new InMemoryInventoryRepository(EngineHarness.BuildEdge());
+        await using var h = await new EngineHarness(runtime: new ScriptedRuntime(ClusterKind.Agent), inventory: inventory).StartAsync();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.RolledBack, finished.State);
+        Assert.Contains("No runtime drives Simulated clusters", h.Migrations.Find(migration.Id)!.FailureReason);
+    }
+
+    [Fact]
+    public async Task Recover_RunningWhenTheProcessStopped_RollsBackAndSaysWhy()
+    {
+        var migrations = new InMemoryMigrationRepository();
+        var inventory = new InMemoryInventoryRepository(EngineHarness.BuildEdge());
+        MigrationId id;
+        await using (var before = await new EngineHarness(migrations: migrations, inventory: inventory).StartAsync())
+        {
+            before.Runtime.Script = c => c.Step.Kind == StepKind.Transfer ? null : new StepOutcome.Success();
+            var migration = before.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+            id = migration.Id;
+            await before.StepStarted(id, migration.Steps.First(s => s.Kind == StepKind.Transfer).Index);
+        } // the host stops mid-transfer: the migration stays Running in the store
+
+        Assert.Equal(MigrationState.Running, migrations.Find(id)!.State);
+        await using var after = await new EngineHarness(migrations: migrations, inventory: inventory).StartAsync();
+        var finished = await after.Finished(id);
+
+        Assert.Equal(MigrationState.RolledBack, finished.State);
+        Assert.Contains("EdgePortal stopped during Transfer", migrations.Find(id)!.FailureReason);
+        Assert.Single(after.Runtime.RolledBack);
+        Assert.Equal(EngineHarness.A, inventory.FindService(EngineHarness.Cache)!.NodeId);
+    }
+
+    [Fact]
+    public async Task Recover_AllStepsHadSucceeded_CompletesAndMovesTheService()
+    {
+        var migrations = new InMemoryMigrationRepository();
+        var inventory = new InMemoryInventoryRepository(EngineHarness.BuildEdge());
+        var service = inventory.FindService(EngineHarness.Cache)!;
+        var plan = new MigrationPlan(MigrationStrategy.Cold, EngineHarness.A, EngineHarness.C, Bandwidth.FromGigabits(1), 0, null, 900, 900,
+            [new PlannedStep(StepKind.Checkpoint, 0, 300, true), new PlannedStep(StepKind.Restore, 0, 600, true)], true, null, "test");
+        var migration = Migration.Create(service, inventory.FindNode(EngineHarness.A)!.ClusterId, plan, service.Targets, service.Objective,
+            MigrationTrigger.Operator, "test", DateTimeOffset.UnixEpoch);
+        migration.Start(DateTimeOffset.UnixEpoch);
+        foreach (var step in plan.Steps.Select((_, i) => i))
+        {
+            migration.BeginStep(step, DateTimeOffset.UnixEpoch);
+            migration.CompleteStep(step, 10, null, DateTimeOffset.UnixEpoch);
+        }
+        migrations.Save(migration); // crashed after the last step, before completing
+
+        await using var h = await new EngineHarness(migrations: migrations, inventory: inventory).StartAsync();
+
+        Assert.Equal(MigrationState.Completed, migrations.Find(migration.Id)!.State);
+        Assert.Equal(EngineHarness.C, inventory.FindService(EngineHarness.Cache)!.NodeId);
+        Assert.Empty(h.Runtime.Executed);
+    }
+
+    [Fact]
+    public async Task Recover_QueuedAndRollingBack_RunsTheFirstAndFinishesTheSecond()
+    {
+        var migrations = new InMemoryMigrationRepository();
+        var inventory = new InMemoryInventoryRepository(EngineHarness.BuildEdge());
+        MigrationId queued, rollingBack;
+        await using (var before = new EngineHarness(migrations: migrations, inventory: inventory))
+        {
+            // Not started: the coordinator stores and submits, nothing executes.
+            queued = before.Start(EngineHarness.Cache, MigrationStrategy.Cold).Id;
+            var other = before.Start(EngineHarness.Other, MigrationStrategy.Cold);
+            var stored = migrations.Find(other.Id)!;
+            stored.Start(DateTimeOffset.UnixEpoch);
+            stored.BeginStep(0, DateTimeOffset.UnixEpoch);
+            stored.FailStep(0, "boom", 1, DateTimeOffset.UnixEpoch);
+            migrations.Save(stored);
+            rollingBack = other.Id;
+        }
+
+        await using var after = await new EngineHarness(migrations: migrations, inventory: inventory).StartAsync();
+
+        Assert.Equal(MigrationState.Completed, (await after.Finished(queued)).State);
+        Assert.Equal(MigrationState.RolledBack, (await after.Finished(rollingBack)).State);
+    }
+
+    /// <summary>Waits for the engine's own thread to reach a state; it never sleeps a fixed time.</summary>
+    private static async Task<T> WaitUntil<T>(Func<T?> probe) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (probe() is { } value)
+                return value;
+            await Task.Yield();
+        }
+        throw new TimeoutException("The condition never held.");
+    }
+}
