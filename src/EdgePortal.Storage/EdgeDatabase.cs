@@ -9,9 +9,9 @@ namespace EdgePortal.Storage;
 /// </summary>
 public sealed class EdgeDatabase : IDisposable
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
-    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels()];
+    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks()];
 
     public EdgeDatabase(string path, ILogger<EdgeDatabase> logger)
     {
@@ -51,8 +51,12 @@ public sealed class EdgeDatabase : IDisposable
         }
     }
 
-    /// <summary>A cheap read that proves the file is open and readable.</summary>
-    public bool Ping() => Database.UserVersion == CurrentVersion;
+    /// <summary>A cheap read that proves the file is open and readable (a disposed database throws).</summary>
+    public bool Ping()
+    {
+        _ = Database.GetCollection(Collections.Clusters).Count();
+        return Database.UserVersion == CurrentVersion;
+    }
 
     public void Dispose() => Database.Dispose();
 
@@ -89,6 +93,6 @@ public sealed class EdgeDatabase : IDisposable
         migrations.EnsureIndex("tenantId", "$.tenantId");
         migrations.EnsureIndex("serviceId", "$.serviceId");
         migrations.EnsureIndex("state", "$.state");
-        migrations.EnsureIndex("createdAt", "$.createdAt");
+        migrations.EnsureIndex(LiteDbMigrationRepository.CreatedAtTicks, "$." + LiteDbMigrationRepository.CreatedAtTicks);
     }
 }

@@ -5,11 +5,19 @@ namespace EdgePortal.Storage;
 
 internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrationRepository
 {
+    /// <summary>A numeric copy of createdAt (UTC ticks) that sorts by time, unlike the ISO text.</summary>
+    internal const string CreatedAtTicks = "createdAtTicks";
+
     private static readonly MigrationState[] UnfinishedStates = [MigrationState.Queued, MigrationState.Running, MigrationState.RollingBack];
 
     private ILiteCollection<BsonDocument> Collection => database.Database.GetCollection(Collections.Migrations);
 
-    public void Save(Migration migration) => Collection.Upsert(BsonJson.ToDocument(migration, migration.Id.Value));
+    public void Save(Migration migration)
+    {
+        var document = BsonJson.ToDocument(migration, migration.Id.Value);
+        document[CreatedAtTicks] = migration.CreatedAt.UtcTicks;
+        Collection.Upsert(document);
+    }
 
     public Migration? Find(MigrationId id)
         => Collection.FindById(id.Value) is { } document ? BsonJson.FromDocument<Migration>(document) : null;
@@ -29,7 +37,7 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
         var q = Collection.Query();
         foreach (var filter in filters)
             q = q.Where(filter);
-        return q.OrderByDescending("$.createdAt").Limit(query.Limit).ToEnumerable()
+        return q.OrderByDescending("$." + CreatedAtTicks).Limit(query.Limit).ToEnumerable()
             .Select(BsonJson.FromDocument<Migration>).ToList();
     }
 

@@ -39,6 +39,27 @@ internal sealed class ServiceObjectiveAndLabels : ISchemaUpgrade
     }
 }
 
+/// <summary>
+/// Version 3 orders migrations by a numeric <c>createdAtTicks</c> (UTC ticks): LiteDB compares strings with
+/// culture collation, so the ISO text of <c>createdAt</c> does not sort by time.
+/// </summary>
+internal sealed class MigrationCreatedAtTicks : ISchemaUpgrade
+{
+    public int FromVersion => 2;
+
+    public string Description => "migrations: add createdAtTicks for ordering";
+
+    public void Apply(ILiteDatabase database)
+    {
+        var migrations = database.GetCollection(Collections.Migrations);
+        foreach (var migration in migrations.FindAll().ToList())
+        {
+            migration[LiteDbMigrationRepository.CreatedAtTicks] = DateTimeOffset.Parse(migration["createdAt"].AsString, System.Globalization.CultureInfo.InvariantCulture).UtcTicks;
+            migrations.Update(migration);
+        }
+    }
+}
+
 internal static class Collections
 {
     public const string Tenants = "tenants";

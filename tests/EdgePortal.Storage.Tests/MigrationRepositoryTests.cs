@@ -209,7 +209,7 @@ public sealed class MigrationRepositoryTests : StorageTestBase
         Assert.Equal(NewestFirst(saved), Migrations.List(new MigrationQuery()).Select(m => m.Id));
     }
 
-    [Fact(Skip = "bug: LiteDbMigrationRepository orders by the createdAt string under LiteDB's culture collation, so a whole-second timestamp (no fraction) sorts after later ones with a fraction; see the test report")]
+    [Fact]
     public void List_WholeSecondThenFractionalSecond_IsNewestFirst()
     {
         // DomainJson writes 10:00:00 without a fraction and 10:00:00.5 with one.
@@ -221,7 +221,7 @@ public sealed class MigrationRepositoryTests : StorageTestBase
         Assert.Equal([newer.Id, older.Id], Migrations.List(new MigrationQuery()).Select(m => m.Id));
     }
 
-    [Fact(Skip = "bug: LiteDbMigrationRepository orders by the createdAt string, so timestamps with different UTC offsets sort wrongly; see the test report")]
+    [Fact]
     public void List_CreatedAtWithDifferentOffsets_IsNewestFirstInRealTime()
     {
         // 10:00 in Rome (+02:00) is 08:00 UTC, an hour before 09:00 UTC.

@@ -131,7 +131,7 @@ public sealed class RegistrationAndHealthTests : StorageTestBase
         Assert.Contains("unexpected schema version", result.Description);
     }
 
-    [Fact(Skip = "bug: EdgeDatabase.Ping only reads LiteDB's cached header (UserVersion), which still answers after Dispose, so a closed database reports Healthy; see the test report")]
+    [Fact]
     public async Task DatabaseHealthCheck_DisposedDatabase_IsUnhealthy()
     {
         var database = Open(Path.Combine(Folder, "closed.db"));

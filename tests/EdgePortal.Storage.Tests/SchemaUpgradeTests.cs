@@ -66,15 +66,15 @@ public sealed class SchemaUpgradeTests : StorageTestBase
     }
 
     [Fact]
-    public void Open_V1File_IsUpgradedToVersion2()
+    public void Open_V1File_IsUpgradedToTheCurrentVersion()
     {
         WriteV1File();
 
         Assert.True(Database.Ping());
-        Assert.Equal(2, Database.Database.UserVersion);
+        Assert.Equal(EdgeDatabase.CurrentVersion, Database.Database.UserVersion);
 
         Database.Dispose();
-        Assert.Equal(2, UserVersionOnDisk(FilePath));
+        Assert.Equal(EdgeDatabase.CurrentVersion, UserVersionOnDisk(FilePath));
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class SchemaUpgradeTests : StorageTestBase
         Reopen();
 
         Assert.Equal(before, Inventory.Services().Select(s => (s.Id, s.Objective, s.Labels.Count)).ToList());
-        Assert.Equal(2, Database.Database.UserVersion);
+        Assert.Equal(EdgeDatabase.CurrentVersion, Database.Database.UserVersion);
         Assert.Equal(Objective.MinResources, Inventory.FindService(arena.Id)!.Objective);
         Assert.Equal(Objective.MinDowntime, Inventory.FindService(sky.Id)!.Objective);
     }
@@ -187,7 +187,7 @@ public sealed class SchemaUpgradeTests : StorageTestBase
     }
 
     [Theory]
-    [InlineData(3)]
+    [InlineData(4)]
     [InlineData(99)]
     public void Open_FileFromANewerEdgePortal_IsRefusedNamingTheVersionAndTheSetting(int version)
     {
@@ -212,5 +212,25 @@ public sealed class SchemaUpgradeTests : StorageTestBase
         using var db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct });
         Assert.Equal(99, db.UserVersion);
         Assert.True(Assert.Single(db.GetCollection("services").FindAll())["future"].AsBoolean);
+    }
+
+    [Fact]
+    public void Open_V2FileWithMigrations_BackfillsTheOrderingKeyAndListsNewestFirst()
+    {
+        var node = NodeId.New();
+        var service = Service(_sky.Id, "flight-control", node, Objective.MinDowntime);
+        var plan = new MigrationPlan(MigrationStrategy.Cold, node, NodeId.New(), Bandwidth.FromGigabits(1), 0, null, 900, 900,
+            [new PlannedStep(StepKind.Checkpoint, 0, 900, true)], true, null, "test");
+        // A whole-second timestamp and a later one with a fraction: the text sorts them the wrong way round.
+        var older = Migration.Create(service, ClusterId.New(), plan, service.Targets, service.Objective, MigrationTrigger.Api, "test",
+            DateTimeOffset.Parse("2026-11-28T10:00:00+00:00", System.Globalization.CultureInfo.InvariantCulture));
+        var newer = Migration.Create(service, ClusterId.New(), plan, service.Targets, service.Objective, MigrationTrigger.Api, "test",
+            DateTimeOffset.Parse("2026-11-28T10:00:00.5+00:00", System.Globalization.CultureInfo.InvariantCulture));
+        WriteFile(2, db => db.GetCollection("migrations").Insert([Doc(older, older.Id.Value), Doc(newer, newer.Id.Value)]));
+
+        Assert.Equal(EdgeDatabase.CurrentVersion, Database.Database.UserVersion);
+        var listed = new LiteDbMigrationRepository(Database).List(new MigrationQuery());
+        Assert.Equal([newer.Id, older.Id], listed.Select(m => m.Id));
+        Assert.All(Database.Database.GetCollection("migrations").FindAll(), d => Assert.True(d["createdAtTicks"].IsInt64));
     }
 }

@@ -193,6 +193,7 @@ public sealed class Migration
     {
         Require(MigrationState.Running, "fail a step of");
         var step = RunningStep(index, "fail");
+        Guard.FiniteNonNegative(measuredMs, nameof(measuredMs));
         _steps[index] = step with { Status = StepStatus.Failed, FinishedAt = now, MeasuredMs = measuredMs, Message = error };
         FailedStep = index;
         FailureReason = $"{step.Label} failed: {error}";

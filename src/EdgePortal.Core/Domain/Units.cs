@@ -22,13 +22,17 @@ public readonly record struct ByteSize : IComparable<ByteSize>
     public override string ToString() => Format(Bytes);
 
     /// <summary>Decimal units, as network and storage vendors quote them.</summary>
-    public static string Format(double bytes) => bytes switch
+    public static string Format(double bytes)
     {
-        >= 1e9 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:0.00} GB"),
-        >= 1e6 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.0} MB"),
-        >= 1e3 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e3:0} KB"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes:0} B"),
-    };
+        // Round to what is shown before choosing the unit, so 999,999 B reads "1.0 MB", not "1000 KB".
+        var b = Math.Round(bytes);
+        var kb = Math.Round(bytes / 1e3);
+        var mb = Math.Round(bytes / 1e6, 1);
+        return Math.Round(bytes / 1e9, 2) >= 1 || mb >= 1000 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:0.00} GB")
+            : mb >= 1 || kb >= 1000 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.0} MB")
+            : b >= 1000 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e3:0} KB")
+            : string.Create(CultureInfo.InvariantCulture, $"{bytes:0} B");
+    }
 }
 
 /// <summary>A link or reservation rate. The model works in bytes per millisecond (1 Gbit/s = 125,000 B/ms).</summary>
@@ -62,23 +66,31 @@ public readonly record struct Bandwidth : IComparable<Bandwidth>
 
     public override string ToString() => Format(BitsPerSecond);
 
-    public static string Format(double bitsPerSecond) => bitsPerSecond switch
+    public static string Format(double bitsPerSecond)
     {
-        >= 1e9 => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e9:0.##} Gbit/s"),
-        >= 1e6 => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e6:0.#} Mbit/s"),
-        >= 1e3 => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e3:0} kbit/s"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond:0} bit/s"),
-    };
+        var bit = Math.Round(bitsPerSecond);
+        var kbit = Math.Round(bitsPerSecond / 1e3);
+        var mbit = Math.Round(bitsPerSecond / 1e6, 1);
+        return Math.Round(bitsPerSecond / 1e9, 2) >= 1 || mbit >= 1000 ? string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e9:0.##} Gbit/s")
+            : mbit >= 1 || kbit >= 1000 ? string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e6:0.#} Mbit/s")
+            : bit >= 1000 ? string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond / 1e3:0} kbit/s")
+            : string.Create(CultureInfo.InvariantCulture, $"{bitsPerSecond:0} bit/s");
+    }
 }
 
 /// <summary>Formats a duration given in milliseconds: 975 ms, 2.1 s, 3 min 05 s.</summary>
 public static class Durations
 {
-    public static string Format(double milliseconds) => milliseconds switch
+    public static string Format(double milliseconds)
     {
-        double.PositiveInfinity => "∞",
-        < 1_000 => string.Create(CultureInfo.InvariantCulture, $"{milliseconds:0} ms"),
-        < 60_000 => string.Create(CultureInfo.InvariantCulture, $"{milliseconds / 1_000:0.0} s"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(milliseconds / 60_000):0} min {milliseconds % 60_000 / 1_000:00} s"),
-    };
+        if (double.IsPositiveInfinity(milliseconds))
+            return "∞";
+        // Round to what is shown first: 999.7 ms is "1.0 s", 59,960 ms is "1 min 00 s".
+        if (Math.Round(milliseconds) < 1_000)
+            return string.Create(CultureInfo.InvariantCulture, $"{milliseconds:0} ms");
+        if (Math.Round(milliseconds / 1_000, 1) < 60)
+            return string.Create(CultureInfo.InvariantCulture, $"{milliseconds / 1_000:0.0} s");
+        var seconds = (long)Math.Round(milliseconds / 1_000);
+        return string.Create(CultureInfo.InvariantCulture, $"{seconds / 60} min {seconds % 60:00} s");
+    }
 }
