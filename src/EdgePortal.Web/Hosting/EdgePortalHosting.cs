@@ -20,7 +20,6 @@ public static class EdgePortalHosting
         services.AddEdgePortalCore(builder.Configuration);
         services.AddEdgePortalStorage(builder.Configuration);
         services.AddSimulatedEdge(builder.Configuration);
-        services.AddSingleton(TimeProvider.System);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

@@ -10,13 +10,13 @@ namespace EdgePortal.Runtime.Simulated.Tests.Runtime;
 
 public sealed class SimulatorOptionsTests
 {
-    private static ReflectionServiceProvider Provider(Dictionary<string, string?> settings)
+    private static ServiceProvider Provider(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         services.AddSimulatedEdge(configuration);
-        return new ReflectionServiceProvider(services);
+        return services.BuildServiceProvider();
     }
 
     [Theory]
@@ -100,7 +100,7 @@ public sealed class SimulatorOptionsTests
 
         services.AddSimulatedEdge(new ConfigurationBuilder().Build());
 
-        Assert.Same(own, new ReflectionServiceProvider(services).GetRequiredService<TimeProvider>());
+        Assert.Same(own, services.BuildServiceProvider().GetRequiredService<TimeProvider>());
     }
 
     [Fact]
