@@ -87,8 +87,10 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
             {
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The request body could not be read.",
-                Detail = bad.InnerException is JsonException json ? $"{field}: {json.Message}" : bad.Message,
-                Extensions = { ["errors"] = new Dictionary<string, string[]> { [field] = [bad.InnerException?.Message ?? bad.Message] } },
+                Detail = bad.InnerException is JsonException ? $"The value of '{field}' has the wrong type or format." : bad.Message,
+                Extensions = { ["errors"] = new Dictionary<string, string[]> { [field] = [bad.InnerException is JsonException
+                    ? $"{field} has the wrong type or format (numbers as numbers, ids as GUID strings, enums by name)."
+                    : bad.Message] } },
             },
         });
     }
