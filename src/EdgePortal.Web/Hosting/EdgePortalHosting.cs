@@ -1,5 +1,8 @@
 using EdgePortal.Core;
 using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using EdgePortal.Web.Live;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Storage;
@@ -34,6 +37,10 @@ public static class EdgePortalHosting
         services.AddOpenApi();
         services.AddSingleton<InventoryReader>();
 
+        services.AddOpenTelemetry().ConfigureResource(r => r.AddService("edgeportal")).WithMetrics(metrics => metrics
+            .AddMeter(MigrationMetrics.MeterName)
+            .AddPrometheusExporter());
+
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
         return builder;
     }
@@ -49,6 +56,7 @@ public static class EdgePortalHosting
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthReport.WriteAsync });
         app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapInventoryApi();
         app.MapMigrationsApi();
         app.MapHub<MigrationHub>("/hubs/migrations");
