@@ -9,7 +9,7 @@ namespace EdgePortal.Benchmarks;
 /// </summary>
 internal static class SyntheticEdge
 {
-    public static (EdgeTopology Topology, Tenant[] Tenants, Dictionary<TenantId, Tenant> ById) Build(int nodes, int services, int seed)
+    public static (EdgeTopology Topology, Dictionary<TenantId, Tenant> ById) Build(int nodes, int services, int seed)
     {
         var random = new Random(seed);
         var cluster = new EdgeCluster(ClusterId.New(), "metro", ClusterKind.Simulated, "metro");
@@ -47,6 +47,6 @@ internal static class SyntheticEdge
                 users.Add(new UserGroup(UserGroupId.New(), service.Id, $"users-{s}-{g}", nodeList[random.Next(nodes)].Id, 1 + random.Next(500)));
         }
         var topology = new EdgeTopology([cluster], nodeList, links, serviceList, users);
-        return (topology, tenants, tenants.ToDictionary(t => t.Id));
+        return (topology, tenants.ToDictionary(t => t.Id));
     }
 }

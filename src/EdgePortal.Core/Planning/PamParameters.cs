@@ -126,7 +126,7 @@ public sealed record PamParameters
 
     /// <summary>
     /// The normalised dirty rate r = (R̂ − Rmin)/(Rmax − Rmin) with Rmin = 1/ΔT and Rmax = ⌈M/σ⌉/ΔT
-    /// ([PAM] §IV), clamped to [0, 1]. A state of a single page (Rmax = Rmin) gives 0 below Rmin and 1 above.
+    /// ([PAM]; docs/migration-model.md §1), clamped to [0, 1]. A state of a single page (Rmax = Rmin) gives 0 below Rmin and 1 above.
     /// </summary>
     public double NormalisedDirtyRate(long stateSizeBytes, double dirtyPagesPerSecond)
     {

@@ -26,7 +26,7 @@ public enum PlacementExclusion
 /// <param name="NodeName">Its name.</param>
 /// <param name="Cluster">Its cluster.</param>
 /// <param name="HostClass">Its calibration class.</param>
-/// <param name="UserLatencyMs">The user-weighted latency after the move ([EdgeTopology.UserLatencyMs]).</param>
+/// <param name="UserLatencyMs">The user-weighted latency after the move (<see cref="EdgeTopology.UserLatencyMs"/>).</param>
 /// <param name="CurrentUserLatencyMs">The users' latency now, on the source.</param>
 /// <param name="PathBandwidth">The bottleneck bandwidth of the path from the source.</param>
 /// <param name="PathLatencyMs">The latency of that path.</param>
@@ -185,9 +185,6 @@ public sealed class PlacementRanker
         }
         return new PlacementResult(service.Id, source, current, candidates, excluded is null ? [] : excluded);
     }
-
-    /// <summary>How many nodes the ranker knows (for callers sizing buffers).</summary>
-    public int NodeCount => _usedCpu.Length;
 
     private readonly record struct Entry(int Index, double UserLatencyMs, double BandwidthBitsPerSecond, double Load, double PathLatencyMs, string Name);
 
