@@ -4,6 +4,8 @@ using EdgePortal.Core.Planning;
 
 namespace EdgePortal.Benchmarks;
 
+// Benchmark classes stay unsealed: BenchmarkDotNet derives from them in the code it generates.
+
 /// <summary>One evaluation of the [PAM] model: must not allocate.</summary>
 [MemoryDiagnoser]
 public class PamBenchmarks
