@@ -13,7 +13,8 @@ public sealed class EdgeTopology
     private readonly Dictionary<NodeId, EdgeNode> _nodes;
     private readonly Dictionary<ClusterId, EdgeCluster> _clusters;
     private readonly ILookup<NodeId, ServiceInstance> _servicesByNode;
-    private readonly ILookup<ServiceId, UserGroup> _usersByService;
+    private readonly Dictionary<ServiceId, UserGroup[]> _usersByService;
+    private readonly Dictionary<NodeId, (long Memory, long Cpu)> _used;
 
     public EdgeTopology(IEnumerable<EdgeCluster> clusters, IEnumerable<EdgeNode> nodes, IEnumerable<NetworkLink> links,
         IEnumerable<ServiceInstance> services, IEnumerable<UserGroup> userGroups)
@@ -26,7 +27,9 @@ public sealed class EdgeTopology
         _clusters = Clusters.ToDictionary(c => c.Id);
         _nodes = Nodes.ToDictionary(n => n.Id);
         _servicesByNode = Services.ToLookup(s => s.NodeId);
-        _usersByService = UserGroups.ToLookup(u => u.ServiceId);
+        _usersByService = UserGroups.GroupBy(u => u.ServiceId).ToDictionary(g => g.Key, g => g.ToArray());
+        _used = Services.GroupBy(s => s.NodeId).ToDictionary(g => g.Key,
+            g => (g.Sum(s => s.Profile.MemoryBytes), g.Sum(s => (long)s.Profile.CpuMillicores)));
         _index = new Dictionary<NodeId, int>(Nodes.Count);
         for (var i = 0; i < Nodes.Count; i++)
             _index[Nodes[i].Id] = i;
@@ -49,7 +52,7 @@ public sealed class EdgeTopology
 
     public IEnumerable<ServiceInstance> ServicesOn(NodeId node) => _servicesByNode[node];
 
-    public IEnumerable<UserGroup> UsersOf(ServiceId service) => _usersByService[service];
+    public IReadOnlyList<UserGroup> UsersOf(ServiceId service) => _usersByService.GetValueOrDefault(service, []);
 
     /// <summary>Lowest path latency between two nodes, in ms; +∞ when they are not connected.</summary>
     public double LatencyMs(NodeId from, NodeId to) => _latency[_index[from], _index[to]];
@@ -65,13 +68,7 @@ public sealed class EdgeTopology
     public double Load(NodeId node)
     {
         var capacity = Node(node).Capacity;
-        long memory = 0;
-        var cpu = 0;
-        foreach (var service in _servicesByNode[node])
-        {
-            memory += service.Profile.MemoryBytes;
-            cpu += service.Profile.CpuMillicores;
-        }
+        var (memory, cpu) = _used.GetValueOrDefault(node);
         return Math.Max((double)cpu / capacity.CpuMillicores, (double)memory / capacity.MemoryBytes);
     }
 
@@ -79,25 +76,22 @@ public sealed class EdgeTopology
     public bool HasRoomFor(NodeId node, WorkloadProfile profile)
     {
         var capacity = Node(node).Capacity;
-        long memory = profile.MemoryBytes;
-        var cpu = profile.CpuMillicores;
-        foreach (var service in _servicesByNode[node])
-        {
-            memory += service.Profile.MemoryBytes;
-            cpu += service.Profile.CpuMillicores;
-        }
-        return cpu <= capacity.CpuMillicores && memory <= capacity.MemoryBytes;
+        var (memory, cpu) = _used.GetValueOrDefault(node);
+        return cpu + profile.CpuMillicores <= capacity.CpuMillicores && memory + profile.MemoryBytes <= capacity.MemoryBytes;
     }
 
     /// <summary>
     /// The latency the service's users see when it runs on <paramref name="node"/>: the user-weighted
     /// mean of path latencies from each group's attachment site. 0 when the service has no users.
+    /// Allocation-free: placement calls it for every candidate of every service.
     /// </summary>
     public double UserLatencyMs(ServiceId service, NodeId node)
     {
+        if (!_usersByService.TryGetValue(service, out var groups))
+            return 0;
         double weighted = 0;
         var users = 0;
-        foreach (var group in _usersByService[service])
+        foreach (var group in groups)
         {
             weighted += group.Users * LatencyMs(group.AttachedTo, node);
             users += group.Users;

@@ -30,10 +30,11 @@ public enum StepKind
 /// <summary>One step of a plan with the model's prediction; <see cref="Round"/> numbers pre-dump rounds (0 = the full pre-dump).</summary>
 public sealed record PlannedStep(StepKind Kind, int Round, double PredictedMs, bool IsDowntime)
 {
-    public string Label => Kind == StepKind.PreDump ? (Round == 0 ? "Pre-dump" : $"Dump round {Round}") : Kind switch
+    public string Label => Kind switch
     {
+        StepKind.PreDump => Round == 0 ? "Pre-dump" : $"Dump round {Round}",
+        StepKind.ReplayMessages => Round == 0 ? "Replay messages" : "Replay after cutoff",
         StepKind.SwitchTraffic => "Switch traffic",
-        StepKind.ReplayMessages => "Replay messages",
         StepKind.CleanUp => "Clean up",
         _ => Kind.ToString(),
     };
