@@ -1,0 +1,86 @@
+using AngleSharp.Dom;
+using Bunit;
+using EdgePortal.Web.Components.Pages;
+using MudBlazor;
+
+namespace EdgePortal.Web.Tests.Components;
+
+public sealed class ClustersTests : PortalTestContext
+{
+    private const int NodeColumn = 0;
+    private const int CpuColumn = 4;
+
+    public ClustersTests() => Render<MudPopoverProvider>();
+
+    [Fact]
+    public void Render_DemoEdge_ShowsEachClusterWithGridOfItsNodes()
+    {
+        var cut = Render<Clusters>();
+
+        Assert.Equal(Demo.Clusters.Select(c => c.Name).Order(), cut.FindAll("h2").Select(h => h.TextContent.Trim()).Order());
+        foreach (var cluster in Demo.Clusters)
+        {
+            var expected = Demo.Nodes.Where(n => n.ClusterId == cluster.Id).Select(n => n.Name).Order();
+            Assert.Equal(expected, Column(Grid(cut, cluster.Name), NodeColumn).Order());
+        }
+    }
+
+    [Fact]
+    public void Render_EmptyInventory_ShowsHowToGetClusters()
+    {
+        Inventory.Clear();
+
+        var cut = Render<Clusters>();
+
+        Assert.Contains("No clusters are registered", cut.Find(".mud-alert").TextContent);
+        Assert.Empty(cut.FindAll(".mud-data-grid"));
+    }
+
+    [Fact]
+    public void SortableHeader_ClickOnCpu_SortsNodesByCpuAscendingThenDescending()
+    {
+        var cut = Render<Clusters>();
+        var before = Column(Grid(cut, "torino-centro"), NodeColumn);
+
+        SortableHeader(Grid(cut, "torino-centro"), "CPU").Click();
+
+        cut.WaitForAssertion(() =>
+        {
+            var grid = Grid(cut, "torino-centro");
+            var cpus = Column(grid, CpuColumn).Select(Cores).ToList();
+            Assert.Equal(cpus.Order(), cpus);
+            Assert.NotEqual(before, Column(grid, NodeColumn));
+        });
+
+        SortableHeader(Grid(cut, "torino-centro"), "CPU").Click();
+
+        cut.WaitForAssertion(() =>
+        {
+            var cpus = Column(Grid(cut, "torino-centro"), CpuColumn).Select(Cores).ToList();
+            Assert.Equal(cpus.OrderDescending(), cpus);
+            Assert.True(cpus[0] > cpus[^1]);
+        });
+    }
+
+    [Fact]
+    public void SortableHeader_ClickOnCpu_LeavesOtherClustersUnsorted()
+    {
+        var cut = Render<Clusters>();
+        var nord = Column(Grid(cut, "torino-nord"), NodeColumn);
+
+        SortableHeader(Grid(cut, "torino-centro"), "CPU").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("8 cores", Column(Grid(cut, "torino-centro"), CpuColumn)[0]));
+        Assert.Equal(nord, Column(Grid(cut, "torino-nord"), NodeColumn));
+    }
+
+    private static IElement Grid(IRenderedComponent<Clusters> cut, string cluster) => cut.Find($".mud-data-grid[aria-label='Nodes of {cluster}']");
+
+    private static IElement SortableHeader(IElement grid, string title)
+        => grid.QuerySelectorAll("thead th .sortable-column-header").Single(h => h.TextContent.Trim() == title);
+
+    private static List<string> Column(IElement grid, int column)
+        => [.. grid.QuerySelectorAll("tbody tr.mud-table-row").Select(r => r.QuerySelectorAll("td")[column].TextContent.Trim())];
+
+    private static double Cores(string cell) => double.Parse(cell.Replace(" cores", ""), System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,48 @@
+using Bunit;
+using EdgePortal.Core.Domain;
+using EdgePortal.Runtime.Simulated;
+using EdgePortal.Web.Inventory;
+using EdgePortal.Web.Tests.Fakes;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace EdgePortal.Web.Tests.Components;
+
+/// <summary>
+/// A bUnit context with what the portal's pages inject: MudBlazor's services, loose JS interop, a real
+/// <see cref="InventoryReader"/> over in-memory repositories seeded with <see cref="DemoEdge"/>, and a fixed clock.
+/// </summary>
+public abstract class PortalTestContext : BunitContext, IAsyncLifetime
+{
+    /// <summary>Noon UTC on a fixed day, so "today" does not depend on when the test runs.</summary>
+    protected static readonly DateTimeOffset Now = new(2026, 3, 14, 12, 0, 0, TimeSpan.Zero);
+
+    protected PortalTestContext()
+    {
+        Demo = DemoEdge.Build();
+        Inventory = InMemoryInventoryRepository.With(Demo);
+        Migrations = new InMemoryMigrationRepository();
+
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddSingleton<TimeProvider>(new FixedTimeProvider(Now));
+        Services.AddSingleton<IInventoryRepository>(Inventory);
+        Services.AddSingleton<IMigrationRepository>(Migrations);
+        Services.AddSingleton<InventoryReader>();
+    }
+
+    /// <summary>The demo edge as built, to derive expectations from independently of the pages.</summary>
+    internal EdgeInventory Demo { get; }
+
+    internal InMemoryInventoryRepository Inventory { get; }
+
+    internal InMemoryMigrationRepository Migrations { get; }
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// xUnit 2 only calls <see cref="IDisposable.Dispose"/>, but MudBlazor registers services that are only
+    /// <see cref="IAsyncDisposable"/>: dispose asynchronously first (the later sync Dispose is then a no-op).
+    /// </summary>
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+}
