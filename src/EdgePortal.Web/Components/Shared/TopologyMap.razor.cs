@@ -14,20 +14,34 @@ public partial class TopologyMap
 
     private Dictionary<NodeId, (double X, double Y)> _positions = [];
     private Dictionary<NodeId, string> _names = [];
+    private Dictionary<NodeId, NodeViewModel> _nodes = [];
     private ILookup<NodeId, ServiceViewModel> _servicesByNode = Array.Empty<ServiceViewModel>().ToLookup(s => s.NodeId);
 
     [Parameter, EditorRequired] public TopologyViewModel Model { get; set; } = null!;
     [Parameter] public string Title { get; set; } = "Edge topology";
-    /// <summary>Overlays drawn on top (migration arrows), in the map's coordinates.</summary>
+    /// <summary>
+    /// Overlays drawn on top (migration arrows), in the map's coordinates. The map cascades itself to them,
+    /// so an overlay component takes <c>[CascadingParameter] TopologyMap</c> and asks it where nodes are.
+    /// </summary>
     [Parameter] public RenderFragment? ChildContent { get; set; }
+
+    /// <summary>Legend entries for what the overlays draw, after the map's own.</summary>
+    [Parameter] public RenderFragment? LegendContent { get; set; }
 
     /// <summary>Where a node is drawn, for overlays.</summary>
     public (double X, double Y) PositionOf(NodeId node) => _positions[node];
+
+    /// <summary>Where a node is drawn, or false when the map does not show it (a node removed since).</summary>
+    public bool TryGetPosition(NodeId node, out (double X, double Y) position) => _positions.TryGetValue(node, out position);
+
+    /// <summary>The radius of a node's circle, so that overlays can stop at its rim; 0 for a node the map does not show.</summary>
+    public double RadiusOf(NodeId node) => _nodes.TryGetValue(node, out var n) ? NodeRadius(n) : 0;
 
     protected override void OnParametersSet()
     {
         var nodes = Model.Nodes.ToList();
         _names = nodes.ToDictionary(n => n.Id, n => n.Name);
+        _nodes = nodes.ToDictionary(n => n.Id);
         _servicesByNode = Model.Services.ToLookup(s => s.NodeId);
         _positions = Project(nodes);
     }

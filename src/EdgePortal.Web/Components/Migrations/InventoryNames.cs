@@ -1,0 +1,45 @@
+using EdgePortal.Core.Domain;
+
+namespace EdgePortal.Web.Components.Migrations;
+
+/// <summary>
+/// Names of the nodes, clusters and tenants a migration refers to by id, read once per page. An id the
+/// inventory no longer knows (a node removed since) shows as its first eight hex digits, never as an error.
+/// </summary>
+public sealed class InventoryNames
+{
+    private readonly IReadOnlyDictionary<NodeId, string> _nodes;
+    private readonly IReadOnlyDictionary<ClusterId, string> _clusters;
+    private readonly IReadOnlyDictionary<TenantId, string> _tenants;
+
+    private InventoryNames(IReadOnlyDictionary<NodeId, string> nodes, IReadOnlyDictionary<ClusterId, string> clusters,
+        IReadOnlyDictionary<TenantId, string> tenants)
+    {
+        _nodes = nodes;
+        _clusters = clusters;
+        _tenants = tenants;
+    }
+
+    public static InventoryNames Read(IInventoryRepository inventory)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        return new InventoryNames(
+            inventory.Nodes().ToDictionary(n => n.Id, n => n.Name),
+            inventory.Clusters().ToDictionary(c => c.Id, c => c.Name),
+            inventory.Tenants().ToDictionary(t => t.Id, t => t.Name));
+    }
+
+    /// <summary>Clusters by name, for filters.</summary>
+    public IReadOnlyList<KeyValuePair<ClusterId, string>> Clusters => [.. _clusters.OrderBy(c => c.Value, StringComparer.Ordinal)];
+
+    /// <summary>Tenants by name, for filters.</summary>
+    public IReadOnlyList<KeyValuePair<TenantId, string>> Tenants => [.. _tenants.OrderBy(t => t.Value, StringComparer.Ordinal)];
+
+    public string Node(NodeId id) => _nodes.TryGetValue(id, out var name) ? name : Short(id.Value);
+
+    public string Cluster(ClusterId id) => _clusters.TryGetValue(id, out var name) ? name : Short(id.Value);
+
+    public string Tenant(TenantId id) => _tenants.TryGetValue(id, out var name) ? name : Short(id.Value);
+
+    private static string Short(Guid id) => id.ToString("N")[..8];
+}
