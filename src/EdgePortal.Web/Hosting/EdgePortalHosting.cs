@@ -48,7 +48,13 @@ public static class EdgePortalHosting
     public static WebApplication UseEdgePortal(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // The API answers empty error responses with problem details; a browser gets the portal's own page.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api") || c.Request.Path.StartsWithSegments("/hubs"),
+            api => api.UseStatusCodePages());
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api") && !c.Request.Path.StartsWithSegments("/hubs"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Routing after the status-code pages, so that a re-executed request is routed again.
+        app.UseRouting();
         app.UseAntiforgery();
         app.MapStaticAssets();
 
@@ -59,6 +65,7 @@ public static class EdgePortalHosting
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapInventoryApi();
         app.MapMigrationsApi();
+        app.MapPlansApi();
         app.MapHub<MigrationHub>("/hubs/migrations");
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

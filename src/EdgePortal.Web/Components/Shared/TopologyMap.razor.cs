@@ -43,27 +43,58 @@ public partial class TopologyMap
         _names = nodes.ToDictionary(n => n.Id, n => n.Name);
         _nodes = nodes.ToDictionary(n => n.Id);
         _servicesByNode = Model.Services.ToLookup(s => s.NodeId);
-        _positions = Project(nodes);
+        _positions = Layout(Model.Clusters);
     }
 
-    /// <summary>An equirectangular projection of the nodes' coordinates into the drawing, preserving aspect.</summary>
-    internal static Dictionary<NodeId, (double X, double Y)> Project(IReadOnlyList<NodeViewModel> nodes)
+    /// <summary>
+    /// A schematic layout: each cluster is a ring of its nodes, and the clusters sit on a larger ring.
+    /// Both rings keep the geographic order (nodes by their bearing from the cluster's centre, clusters
+    /// by their bearing from the edge's centre) but space evenly, so a far-out site (an airport) does not
+    /// squeeze the city centre into a corner.
+    /// </summary>
+    internal static Dictionary<NodeId, (double X, double Y)> Layout(IReadOnlyList<ClusterViewModel> clusters)
     {
-        if (nodes.Count == 0)
-            return [];
-        var minLat = nodes.Min(n => n.Location.Latitude);
-        var maxLat = nodes.Max(n => n.Location.Latitude);
-        var minLon = nodes.Min(n => n.Location.Longitude);
-        var maxLon = nodes.Max(n => n.Location.Longitude);
-        var lonScale = Math.Cos((minLat + maxLat) / 2 * Math.PI / 180);
-        var spanX = Math.Max((maxLon - minLon) * lonScale, 1e-6);
-        var spanY = Math.Max(maxLat - minLat, 1e-6);
-        var scale = Math.Min((Width - 2 * Margin) / spanX, (Height - 2 * Margin) / spanY);
-        var offsetX = (Width - spanX * scale) / 2;
-        var offsetY = (Height - spanY * scale) / 2;
-        return nodes.ToDictionary(n => n.Id, n => (
-            offsetX + (n.Location.Longitude - minLon) * lonScale * scale,
-            offsetY + (maxLat - n.Location.Latitude) * scale));
+        var positions = new Dictionary<NodeId, (double X, double Y)>();
+        var populated = clusters.Where(c => c.Nodes.Count > 0).ToList();
+        if (populated.Count == 0)
+            return positions;
+        var centre = Centroid(populated.SelectMany(c => c.Nodes));
+        var ordered = populated.OrderBy(c => Bearing(centre, Centroid(c.Nodes))).ToList();
+        var single = ordered.Count == 1;
+        var ringX = single ? 0 : (Width / 2 - Margin) * 0.62;
+        var ringY = single ? 0 : (Height / 2 - Margin) * 0.55;
+        var clusterRadius = single ? Math.Min(Width, Height) / 2 - Margin : Math.Min(150, Math.Min(ringX, ringY) * 1.05);
+        var start = Bearing(centre, Centroid(ordered[0].Nodes));
+        for (var k = 0; k < ordered.Count; k++)
+        {
+            var angle = start + 2 * Math.PI * k / ordered.Count;
+            var cx = Width / 2 + ringX * Math.Cos(angle);
+            var cy = Height / 2 - ringY * Math.Sin(angle);
+            var nodes = ordered[k].Nodes;
+            var middle = Centroid(nodes);
+            var byBearing = nodes.OrderBy(n => Bearing(middle, n.Location)).ToList();
+            var first = byBearing.Count == 1 ? 0 : Bearing(middle, byBearing[0].Location);
+            for (var i = 0; i < byBearing.Count; i++)
+            {
+                var a = first + 2 * Math.PI * i / byBearing.Count;
+                var r = byBearing.Count == 1 ? 0 : clusterRadius;
+                positions[byBearing[i].Id] = (cx + r * Math.Cos(a), cy - r * Math.Sin(a));
+            }
+        }
+        return positions;
+    }
+
+    private static GeoLocation Centroid(IEnumerable<NodeViewModel> nodes)
+    {
+        var list = nodes.ToList();
+        return new GeoLocation(list.Average(n => n.Location.Latitude), list.Average(n => n.Location.Longitude));
+    }
+
+    /// <summary>Bearing from one point to another as a math angle (east = 0, north = π/2), in [0, 2π).</summary>
+    private static double Bearing(GeoLocation from, GeoLocation to)
+    {
+        var angle = Math.Atan2(to.Latitude - from.Latitude, (to.Longitude - from.Longitude) * Math.Cos(from.Latitude * Math.PI / 180));
+        return angle < 0 ? angle + 2 * Math.PI : angle;
     }
 
     private string ClusterColour(ClusterViewModel cluster)
