@@ -199,8 +199,10 @@ public sealed class SimulatedEdge
         public double? CheckpointAtMs { get; set; }
         /// <summary>λ, messages/s, arriving since the checkpoint.</summary>
         public double ArrivalRate { get; set; }
-        /// <summary>Whether the queue has been drained by the replay.</summary>
-        public bool Replayed { get; set; }
+        /// <summary>Messages the target has replayed since the checkpoint.</summary>
+        public double ReplayedMessages { get; set; }
+        /// <summary>When the cutoff stopped the source, on <see cref="ClockMs"/>: no message arrives after it.</summary>
+        public double? SourceStoppedAtMs { get; set; }
         /// <summary>Simulated duration of the last dump round (pre-dump or checkpoint); what the next round's dirty pages depend on.</summary>
         public double? LastRoundMs { get; set; }
         /// <summary>Bytes of the last dump image, what the transfer carries.</summary>
@@ -218,7 +220,8 @@ public sealed class SimulatedEdge
             ClockMs = 0;
             CheckpointAtMs = null;
             ArrivalRate = 0;
-            Replayed = false;
+            ReplayedMessages = 0;
+            SourceStoppedAtMs = null;
             LastRoundMs = null;
             LastDumpBytes = null;
             SentToDestination = false;
@@ -237,16 +240,17 @@ public sealed class SimulatedEdge
 
         public bool Remove(NodeId node) => _replicas.RemoveAll(r => r.Node == node) > 0;
 
-        /// <summary>Messages waiting for the target: λ times the time since the checkpoint, until the replay has drained them.</summary>
+        /// <summary>Messages waiting for the target: those that arrived since the checkpoint (until a cutoff stopped the source) less those replayed.</summary>
         public double? QueuedMessages => CheckpointAtMs is { } at && ArrivalRate > 0
-            ? Replayed ? 0 : ArrivalRate * Math.Max(0, ClockMs - at) / 1_000
+            ? Math.Max(0, ArrivalRate * Math.Max(0, Math.Min(ClockMs, SourceStoppedAtMs ?? double.PositiveInfinity) - at) / 1_000 - ReplayedMessages)
             : null;
 
         public void ClearQueue()
         {
             CheckpointAtMs = null;
             ArrivalRate = 0;
-            Replayed = false;
+            ReplayedMessages = 0;
+            SourceStoppedAtMs = null;
         }
 
         public SimulatedServiceState Snapshot() => new(Id, Migration, [.. _replicas], QueuedMessages);

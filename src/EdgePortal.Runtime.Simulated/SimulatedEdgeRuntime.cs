@@ -177,7 +177,8 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
                 {
                     twin.CheckpointAtMs = twin.ClockMs;
                     twin.ArrivalRate = profile.MessageArrivalRate;
-                    twin.Replayed = false;
+                    twin.ReplayedMessages = 0;
+                    twin.SourceStoppedAtMs = null;
                 }
                 return new StepStart(predicted, bytes);
             case StepKind.Transfer:
@@ -189,34 +190,50 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
         }
     }
 
-    /// <summary>The queue model of the replay step (see the class remarks).</summary>
+    /// <summary>
+    /// The queue model of a replay step (see the class remarks). A plan with a cutoff may split the replay in
+    /// two: round 0 replays while the source still serves, until the target catches up or the cutoff comes;
+    /// round 1 starts with the source stopped and drains what is left at μ. A single replay step does both.
+    /// </summary>
     private static StepStart Replay(StepContext c, SimulatedEdge.ServiceTwin twin)
     {
         var lambda = c.Service.Profile.MessageArrivalRate;
         var mu = c.Service.Profile.MessageProcessingRate;
-        // Time since the checkpoint when the target starts replaying: the virtual clock, or after a restart the plan's figures.
+        // Time since the checkpoint when this step starts: the virtual clock, or after a restart the plan's figures.
         var sinceCheckpointMs = twin.CheckpointAtMs is { } at ? twin.ClockMs - at : PredictedSinceCheckpointMs(c);
-        if (lambda <= 0 || sinceCheckpointMs <= 0 && c.Plan.CutoffMs is null)
-            return new StepStart(0, 0, new ReplayFigures(0, null, 0));
+        var backlog = Math.Max(0, lambda * sinceCheckpointMs / 1_000 - twin.ReplayedMessages);
         var cutoff = c.Plan.CutoffMs;
-        if (mu > lambda)
-        {
-            var catchUpMs = lambda * sinceCheckpointMs / (mu - lambda);
-            if (cutoff is null || sinceCheckpointMs + catchUpMs <= cutoff)
-                return new StepStart(catchUpMs, 0, new ReplayFigures(mu * catchUpMs / 1_000, null, 0));
-        }
-        if (cutoff is null)
-            return StepStart.Refused(string.Create(CultureInfo.InvariantCulture,
-                $"replay cannot converge: λ={lambda:0.##} ≥ μ={mu:0.##} messages/s, the backlog only grows, and the plan sets no cutoff"));
+        if (lambda <= 0 || backlog <= 0 && cutoff is null)
+            return new StepStart(0, 0, new ReplayFigures(0, null, 0));
         if (mu <= 0)
-            return StepStart.Refused(string.Create(CultureInfo.InvariantCulture,
-                $"replay cannot drain: μ=0 messages/s, the target processes nothing even after the source stops"));
-        // The source stops at the cutoff (or at once if the cutoff has passed); the λ·T_stop messages drain at μ.
-        var stopAtMs = Math.Max(cutoff.Value, sinceCheckpointMs);
-        var messages = lambda * stopAtMs / 1_000;
-        var durationMs = messages * 1_000 / mu;
-        var drainedAfterStop = Math.Max(0, messages - mu * (stopAtMs - sinceCheckpointMs) / 1_000);
-        return new StepStart(durationMs, 0, new ReplayFigures(messages, stopAtMs, drainedAfterStop));
+            return StepStart.Refused("replay cannot drain: μ=0 messages/s, the target processes nothing even after the source stops");
+
+        if (c.Step.Round == 1)
+        {
+            // After the cutoff: the source is stopped, nothing more arrives, the rest drains at μ.
+            var drainMs = backlog * 1_000 / mu;
+            return new StepStart(drainMs, 0, new ReplayFigures(backlog, sinceCheckpointMs, backlog));
+        }
+
+        var catchUpMs = mu > lambda ? backlog * 1_000 / (mu - lambda) : double.PositiveInfinity;
+        if (cutoff is null || sinceCheckpointMs + catchUpMs <= cutoff)
+        {
+            if (double.IsPositiveInfinity(catchUpMs))
+                return StepStart.Refused(string.Create(CultureInfo.InvariantCulture,
+                    $"replay cannot converge: λ={lambda:0.##} ≥ μ={mu:0.##} messages/s, the backlog only grows, and the plan sets no cutoff"));
+            return new StepStart(catchUpMs, 0, new ReplayFigures(mu * catchUpMs / 1_000, null, 0));
+        }
+
+        var untilCutoffMs = Math.Max(0, cutoff.Value - sinceCheckpointMs);
+        if (c.Plan.Steps.Any(s => s.Kind == StepKind.ReplayMessages && s.Round == 1))
+            // The plan has its own step after the cutoff: this one ends at the cutoff.
+            return new StepStart(untilCutoffMs, 0, new ReplayFigures(mu * untilCutoffMs / 1_000, null, 0));
+
+        // One step for both: replay until the cutoff, stop the source, drain the rest at μ.
+        var stopAtMs = sinceCheckpointMs + untilCutoffMs;
+        var remaining = Math.Max(0, backlog + (lambda - mu) * untilCutoffMs / 1_000);
+        var durationMs = untilCutoffMs + remaining * 1_000 / mu;
+        return new StepStart(durationMs, 0, new ReplayFigures(mu * untilCutoffMs / 1_000 + remaining, stopAtMs, remaining));
     }
 
     /// <summary>Applies what a step leaves behind and words its result. Runs under the edge's lock.</summary>
@@ -258,8 +275,10 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
                 twin.Set(c.Destination.Id, ReplicaRole.Standby);
                 return $"restored on {destination} in {took}";
             case StepKind.ReplayMessages:
-                twin.Replayed = true;
                 var replay = start.Replay!;
+                twin.ReplayedMessages += replay.Messages;
+                if (replay.StoppedAtMs is { } stop && twin.CheckpointAtMs is { } checkpoint)
+                    twin.SourceStoppedAtMs = checkpoint + stop;
                 var replayed = string.Create(CultureInfo.InvariantCulture, $"replayed {replay.Messages:#,0} messages on {destination} in {took}");
                 if (replay.StoppedAtMs is not { } stoppedAt)
                     return replayed;

@@ -121,4 +121,33 @@ public sealed class SimulatedEdgeRuntimeReplayTests
             ((StepOutcome.Success)outcome).Message);
         Assert.Equal(ReplicaRole.Serving, edge.Service(service.Id)!.RoleOn(Castello.Id));
     }
+
+    [Fact]
+    public async Task ExecuteAsync_CutoffSplitIntoTwoRounds_SecondRoundDrainsOnlyWhatTheFirstLeft()
+    {
+        var (runtime, edge, time) = Simulator();
+        var service = Service("match-state", arrivalRate: 200, processingRate: 260);
+        const double cutoffMs = 1_000;
+        // As the designer splits ReplayWithCutoff: round 0 while the source serves, round 1 after the cutoff (downtime).
+        var plan = Plan(MigrationStrategy.ReplayWithCutoff, null, null, null, cutoffMs,
+            new PlannedStep(StepKind.Profile, 0, 50, false),
+            new PlannedStep(StepKind.Checkpoint, 0, 200, false),
+            new PlannedStep(StepKind.Transfer, 0, 100, false),
+            new PlannedStep(StepKind.Restore, 0, 300, false),
+            new PlannedStep(StepKind.ReplayMessages, 0, 400, false),
+            new PlannedStep(StepKind.ReplayMessages, 1, 500, true),
+            new PlannedStep(StepKind.SwitchTraffic, 0, 50, true));
+        var migration = MigrationId.New();
+        await runtime.RunUntilAsync(time, plan, service, migration, StepKind.ReplayMessages);
+
+        var first = await runtime.RunAsync(time, Context(plan, 4, service, migration));
+        var second = await runtime.RunAsync(time, Context(plan, 5, service, migration));
+
+        // X = 600 ms: backlog 120; catching up at 260 − 200 = 60/s would take 2 s, so round 0 runs to the cutoff (400 ms)
+        // and replays 104 while 80 arrive; round 1 drains the remaining 120 + 80 − 104 = 96 at 260/s.
+        Assert.Equal(400, first.Duration(), 6);
+        Assert.Equal(96 * 1_000 / 260.0, second.Duration(), 6);
+        Assert.Equal(0, edge.Service(service.Id)!.QueuedMessages!.Value, 6);
+        Assert.Contains("cutoff: match-state stopped", ((StepOutcome.Success)second).Message);
+    }
 }
