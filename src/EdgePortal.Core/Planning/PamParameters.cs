@@ -141,6 +141,25 @@ public sealed record PamParameters
         return Math.Clamp((dirtyPagesPerSecond - rMin) / (rMax - rMin), 0, 1);
     }
 
+    /// <summary>
+    /// The inverse of <see cref="NormalisedDirtyRate(long, double)"/>: the dirty-page rate R̂ = Rmin + r·(Rmax − Rmin)
+    /// (pages/s) that a state of <paramref name="stateSizeBytes"/> has at normalised rate <paramref name="r"/>, for
+    /// callers that think in r (the what-if API, the Planner page) but must hand the designer a profile.
+    /// A state of a single page has only the two rates Rmin and above: r &lt; 0.5 gives Rmin (read back as 0), the rest 2·Rmin (read back as 1).
+    /// </summary>
+    public double DirtyPagesPerSecond(long stateSizeBytes, double r)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateSizeBytes);
+        if (!double.IsFinite(r) || r < 0 || r > 1)
+            throw new ArgumentOutOfRangeException(nameof(r), r, "The normalised dirty rate r must lie in [0, 1].");
+        var rMin = 1.0 / ProfilingIntervalSeconds;
+        var pages = (double)((stateSizeBytes + PageSizeBytes - 1) / PageSizeBytes);
+        var rMax = pages / ProfilingIntervalSeconds;
+        if (rMax <= rMin)
+            return r < 0.5 ? rMin : 2 * rMin;
+        return rMin + r * (rMax - rMin);
+    }
+
     /// <summary><see cref="NormalisedDirtyRate(long, double)"/> of a profiled service.</summary>
     public double NormalisedDirtyRate(WorkloadProfile profile)
     {

@@ -164,6 +164,49 @@ public sealed class PamModelTests
         Assert.Equal(0.5, P.NormalisedDirtyRate(profile), 12);
     }
 
+    [Theory]
+    [InlineData(10_000_000, 0)]
+    [InlineData(10_000_000, 0.25)]
+    [InlineData(10_000_000, 0.5)]
+    [InlineData(10_000_000, 1)]
+    [InlineData(4_097, 0.3)]
+    [InlineData(1_000_000_000, 0.001)]
+    [InlineData(1_000_000_000, 0.999)]
+    public void DirtyPagesPerSecond_NormalisedBack_RoundTrips(long stateBytes, double r)
+    {
+        var rate = P.DirtyPagesPerSecond(stateBytes, r);
+        Assert.Equal(r, P.NormalisedDirtyRate(stateBytes, rate), 9);
+        // and the other way round, from a rate inside [Rmin, Rmax]
+        Assert.Equal(rate, P.DirtyPagesPerSecond(stateBytes, P.NormalisedDirtyRate(stateBytes, rate)), 6);
+    }
+
+    [Fact]
+    public void DirtyPagesPerSecond_TenMegabytes_MatchesHandComputation()
+    {
+        // Rmin = 1/s, Rmax = 2,442/s: r = 0.5 is 1 + 0.5·2,441 = 1,221.5 pages/s.
+        Assert.Equal(1_221.5, P.DirtyPagesPerSecond(M, 0.5), 9);
+        Assert.Equal(1, P.DirtyPagesPerSecond(M, 0), 12);
+        Assert.Equal(2_442, P.DirtyPagesPerSecond(M, 1), 9);
+    }
+
+    [Theory]
+    [InlineData(0.2, 0)]
+    [InlineData(0.7, 1)]
+    public void DirtyPagesPerSecond_SinglePageState_RoundsToTheTwoRates(double r, double readBack)
+    {
+        Assert.Equal(readBack, P.NormalisedDirtyRate(4_096, P.DirtyPagesPerSecond(4_096, r)));
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void DirtyPagesPerSecond_ROutsideUnitInterval_Throws(double r)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => P.DirtyPagesPerSecond(M, r));
+    }
+
     [Fact]
     public void Interpolate_OutOfRange_Clamps()
     {
