@@ -1,3 +1,4 @@
+using EdgePortal.Core.Execution;
 using Bunit;
 using EdgePortal.Core.Domain;
 using EdgePortal.Runtime.Simulated;
@@ -29,7 +30,11 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<IInventoryRepository>(Inventory);
         Services.AddSingleton<IMigrationRepository>(Migrations);
         Services.AddSingleton<InventoryReader>();
+        Services.AddSingleton<IMigrationEventStream>(Events);
     }
+
+    /// <summary>The live stream the pages follow; a test publishes into it.</summary>
+    internal ChannelMigrationEventStream Events { get; } = new();
 
     /// <summary>The demo edge as built, to derive expectations from independently of the pages.</summary>
     internal EdgeInventory Demo { get; }

@@ -36,7 +36,7 @@ public sealed partial class Overview : IAsyncDisposable
     [Inject] private IInventoryRepository Inventory { get; set; } = null!;
     [Inject] private IMigrationRepository Repository { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
-    [Inject] private IServiceProvider Services { get; set; } = null!;
+    [Inject] private IMigrationEventStream Stream { get; set; } = null!;
 
     private string MedianText => _median is { } m ? Durations.Format(m.MeasuredMs) : "–";
 
@@ -53,11 +53,7 @@ public sealed partial class Overview : IAsyncDisposable
 
     protected override void OnInitialized()
     {
-        // The host always registers the stream; a bare component test may not, and then the page is a snapshot.
-        if (Services.GetService<IMigrationEventStream>() is { } stream)
-            _feed = LiveMigrationFeed.Start(stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, OnFault);
-        else
-            LoadSnapshot();
+        _feed = LiveMigrationFeed.Start(Stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, OnFault);
     }
 
     private void LoadSnapshot() => Show(ReadTopology(), ReadMigrations());

@@ -30,7 +30,7 @@ public sealed partial class ServiceDetail : IAsyncDisposable
     [Inject] private IMigrationRepository Repository { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
-    [Inject] private IServiceProvider Services { get; set; } = null!;
+    [Inject] private IMigrationEventStream Stream { get; set; } = null!;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -42,11 +42,7 @@ public sealed partial class ServiceDetail : IAsyncDisposable
             _feed = null;
         }
         _loadedId = Id;
-        // The host always registers the stream; a bare component test may not, and then the page is a snapshot.
-        if (Services.GetService<IMigrationEventStream>() is { } stream)
-            _feed = LiveMigrationFeed.Start(stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, _ => { });
-        else
-            LoadSnapshot();
+        _feed = LiveMigrationFeed.Start(Stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, _ => { });
     }
 
     private void LoadSnapshot() => (_service, _migrations) = Read();
