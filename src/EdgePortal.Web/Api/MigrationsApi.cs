@@ -14,7 +14,7 @@ public sealed record StartMigrationBody(
     string? Objective,
     string? Strategy,
     int? Iterations,
-    bool AcceptTargetMiss = false);
+    bool AcceptTargetMiss = false) : IMigrationOverridesBody;
 
 public static class MigrationsApi
 {
@@ -37,33 +37,13 @@ public static class MigrationsApi
             return errors.ToProblem();
         }
         var serviceId = errors.Required("serviceId", body.ServiceId);
-        var down = errors.Number("maxDowntimeMs", body.MaxDowntimeMs, min: 0, exclusiveMin: true, required: false);
-        var total = errors.Number("maxMigrationTimeMs", body.MaxMigrationTimeMs, min: 0, exclusiveMin: true, required: false);
-        var latency = errors.Number("maxUserLatencyMs", body.MaxUserLatencyMs, min: 0, exclusiveMin: true, required: false);
-        var objective = errors.Enum<Objective>("objective", body.Objective);
-        var strategy = errors.Enum<MigrationStrategy>("strategy", body.Strategy);
-        if (body.Iterations is < 0 or > 50)
-            errors.Add("iterations", $"iterations must lie in 0..50 (was {body.Iterations}).");
+        var overrides = MigrationOverrides.Read(body, errors);
         if (errors.Any)
             return errors.ToProblem();
         if (inventory.FindService(ServiceId.From(serviceId!.Value)) is not { } service)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"No service has id {serviceId}.");
-        // Targets given in the body override the service's one by one.
-        var targets = down is null && total is null && latency is null ? null : new KpiTargets(
-            down ?? service.Targets.MaxDowntimeMs, total ?? service.Targets.MaxMigrationTimeMs, latency ?? service.Targets.MaxUserLatencyMs);
 
-        var result = coordinator.Start(new MigrationRequest
-        {
-            ServiceId = service.Id,
-            Destination = body.DestinationNodeId is { } d ? NodeId.From(d) : null,
-            Targets = targets,
-            Objective = objective,
-            Strategy = strategy,
-            Iterations = body.Iterations,
-            Trigger = MigrationTrigger.Api,
-            RequestedBy = "api",
-            AcceptTargetMiss = body.AcceptTargetMiss,
-        });
+        var result = coordinator.Start(overrides.ToRequest(service, MigrationTrigger.Api, "api", body.AcceptTargetMiss));
         return result switch
         {
             MigrationRequestResult.Accepted a => Results.Accepted($"/api/v1/migrations/{a.Migration.Id}", View(a.Migration, engine)),
