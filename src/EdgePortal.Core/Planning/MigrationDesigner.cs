@@ -527,7 +527,12 @@ public sealed class MigrationDesigner
                 {
                     text.Append(CultureInfo.InvariantCulture, $"Lowest predicted downtime of {feasibleCount} feasible strateg{(feasibleCount == 1 ? "y" : "ies")}");
                     if (runnerUp >= 0 && Compare(all[runnerUp].DowntimeMs, a.DowntimeMs) == 0)
-                        text.Append(CultureInfo.InvariantCulture, $" ({all[runnerUp].Strategy} predicts the same worst case; more pre-copy rounds are preferred, as [MOSE] MD does, since real rounds shrink the dirty set)");
+                    {
+                        if (IsPreCopy(a.Strategy) && IsPreCopy(all[runnerUp].Strategy))
+                            text.Append(CultureInfo.InvariantCulture, $" ({all[runnerUp].Strategy} predicts the same worst case; more pre-copy rounds are preferred, as [MOSE] MD does, since real rounds shrink the dirty set)");
+                        else
+                            text.Append(CultureInfo.InvariantCulture, $" ({all[runnerUp].Strategy} predicts the same downtime; {a.Strategy} has the shorter or equal total time)");
+                    }
                     else if (runnerUp >= 0)
                         text.Append(CultureInfo.InvariantCulture, $" (next: {all[runnerUp].Strategy}, {PlanText.Duration(all[runnerUp].DowntimeMs)})");
                 }
@@ -607,4 +612,6 @@ public sealed class MigrationDesigner
             throw new ArgumentOutOfRangeException(nameof(DesignRequest.StrategyOverride), strategy, "Unknown strategy.");
         request.Parameters.EnsureValid();
     }
+
+    private static bool IsPreCopy(MigrationStrategy strategy) => strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy;
 }

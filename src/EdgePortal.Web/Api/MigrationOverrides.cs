@@ -1,3 +1,4 @@
+using EdgePortal.Core.Planning;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 
@@ -29,8 +30,8 @@ public sealed record MigrationOverrides(
     MigrationStrategy? Strategy,
     int? Iterations)
 {
-    /// <summary>The most dump rounds a request may force.</summary>
-    public const int MaxIterations = 50;
+    /// <summary>The most dump rounds a request may force: the planner's own cap.</summary>
+    public static int MaxIterations => PamParameters.PaperTestbed.MaxIterations;
 
     /// <summary>Reads and validates the overrides; problems go to <paramref name="errors"/> under the field's JSON name.</summary>
     public static MigrationOverrides Read(IMigrationOverridesBody body, FieldErrors errors)
@@ -42,7 +43,7 @@ public sealed record MigrationOverrides(
         var latency = errors.Number("maxUserLatencyMs", body.MaxUserLatencyMs, min: 0, exclusiveMin: true, required: false);
         var objective = errors.Enum<Objective>("objective", body.Objective);
         var strategy = errors.Enum<MigrationStrategy>("strategy", body.Strategy);
-        if (body.Iterations is < 0 or > MaxIterations)
+        if (body.Iterations < 0 || body.Iterations > MaxIterations)
             errors.Add("iterations", $"iterations must lie in 0..{MaxIterations} (was {body.Iterations}).");
         return new MigrationOverrides(body.DestinationNodeId is { } d ? NodeId.From(d) : null, down, total, latency, objective, strategy, body.Iterations);
     }
