@@ -41,7 +41,9 @@ public static class EdgePortalHosting
             .AddMeter(MigrationMetrics.MeterName)
             .AddPrometheusExporter());
 
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
+            .AddCheck<RuntimesHealthCheck>("runtimes", tags: [ReadyTag]);
         return builder;
     }
 
