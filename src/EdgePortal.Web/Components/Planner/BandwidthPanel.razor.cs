@@ -1,3 +1,4 @@
+using EdgePortal.Web.Components.Migrations;
 using System.Globalization;
 using System.Text;
 using EdgePortal.Core.Domain;
@@ -126,7 +127,7 @@ public sealed partial class BandwidthPanel
             var metric = IsDowntime ? "Downtime" : "Migration time";
             var feasibleFrom = Map.FeasibleFromBitsPerSecond is { } f ? $"a plan meets both targets from about {Bandwidth.Format(f)}" : "no bandwidth shown lets a plan meet both targets";
             return $"{metric} of each strategy against bandwidth from {Bandwidth.Format(Map.BandwidthBitsPerSecond[0])} to {Bandwidth.Format(Map.BandwidthBitsPerSecond[^1])}, "
-                + $"target {TargetName} {Durations.Format(Target)}; {feasibleFrom}; the chosen plan ({PlannerText.Strategy(Map.ChosenStrategy)}) at {Bandwidth.Format(Map.ChosenBitsPerSecond)}: {Durations.Format(ChosenValue)}.";
+                + $"target {TargetName} {Durations.Format(Target)}; {feasibleFrom}; the chosen plan ({MigrationText.Strategy(Map.ChosenStrategy)}) at {Bandwidth.Format(Map.ChosenBitsPerSecond)}: {Durations.Format(ChosenValue)}.";
         }
     }
 }

@@ -6,16 +6,6 @@ namespace EdgePortal.Web.Components.Planner;
 /// <summary>How the Planner words strategies, phases and numbers, and writes numbers into SVG.</summary>
 public static class PlannerText
 {
-    public static string Strategy(MigrationStrategy strategy) => strategy switch
-    {
-        MigrationStrategy.Cold => "Cold",
-        MigrationStrategy.PreCopy => "Pre-copy",
-        MigrationStrategy.IterativePreCopy => "Iterative pre-copy",
-        MigrationStrategy.MessageReplay => "Message replay (MS2M)",
-        MigrationStrategy.ReplayWithCutoff => "Replay with cut-off",
-        _ => strategy.ToString(),
-    };
-
     /// <summary>A short name for chart labels.</summary>
     public static string StrategyShort(MigrationStrategy strategy) => strategy switch
     {
