@@ -5,6 +5,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using EdgePortal.Web.Live;
 using EdgePortal.Runtime.Simulated;
+using EdgePortal.Runtime.Kubernetes;
 using EdgePortal.Storage;
 using EdgePortal.Web.Api;
 using EdgePortal.Web.Components;
@@ -23,6 +24,7 @@ public static class EdgePortalHosting
         services.AddEdgePortalCore(builder.Configuration);
         services.AddEdgePortalStorage(builder.Configuration);
         services.AddSimulatedEdge(builder.Configuration);
+        services.AddKubernetesEdge(builder.Configuration);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

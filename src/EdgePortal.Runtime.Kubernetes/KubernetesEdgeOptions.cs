@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Runtime.Kubernetes;
+
+/// <summary>
+/// The Kubernetes clusters EdgePortal drives (<c>EdgePortal:Kubernetes</c>). Each entry of <see cref="Clusters"/> is keyed by
+/// the name of an <see cref="EdgePortal.Core.Domain.EdgeCluster"/> of kind Kubernetes; with no entries the runtime stays idle.
+/// </summary>
+public sealed class KubernetesEdgeOptions
+{
+    public const string Section = "EdgePortal:Kubernetes";
+
+    public Dictionary<string, KubernetesClusterOptions> Clusters { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>How to reach one cluster and where its migrations put things.</summary>
+public sealed class KubernetesClusterOptions
+{
+    /// <summary>A kubeconfig file; null or empty with <see cref="InCluster"/> true uses the pod's service account.</summary>
+    public string? KubeconfigPath { get; set; }
+
+    /// <summary>The kubeconfig context; null uses the file's current context.</summary>
+    public string? Context { get; set; }
+
+    /// <summary>Use the service account EdgePortal runs as (the portal deployed in this same cluster).</summary>
+    public bool InCluster { get; set; }
+
+    /// <summary>Where the managed pods and their Services live.</summary>
+    public string Namespace { get; set; } = "default";
+
+    /// <summary>The registry checkpoint images are pushed to and pulled from, as <c>host[:port]</c>, e.g. <c>registry.edge.local:5000</c>.</summary>
+    public string Registry { get; set; } = "";
+
+    /// <summary>Whether the agents talk plain HTTP to <see cref="Registry"/> (a registry inside the edge network without TLS).</summary>
+    public bool RegistryPlainHttp { get; set; }
+
+    /// <summary>The port the EdgePortal agent DaemonSet listens on, on each node's InternalIP.</summary>
+    public int AgentPort { get; set; } = 8471;
+
+    /// <summary><c>http</c>, or <c>https</c> when the agents serve TLS (mTLS in production, see deploy/README.md).</summary>
+    public string AgentScheme { get; set; } = "http";
+
+    /// <summary>The token shared by the portal and the agents (the agents' <c>EdgePortal:Agent:Token</c>).</summary>
+    public string? AgentToken { get; set; }
+
+    /// <summary>How long the kubelet may take to checkpoint a container; the HTTP timeout is raised above it.</summary>
+    public TimeSpan CheckpointTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long the restored pod may take to become Ready.</summary>
+    public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long the agent may take to build and push a checkpoint image.</summary>
+    public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>Every rule a cluster entry must meet; a failure names the configuration key.</summary>
+public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<KubernetesEdgeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KubernetesEdgeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        foreach (var (cluster, o) in options.Clusters)
+        {
+            var key = $"{KubernetesEdgeOptions.Section}:Clusters:{cluster}";
+            if (o is null)
+            {
+                failures.Add($"{key} is empty: set KubeconfigPath (and Context) or InCluster=true.");
+                continue;
+            }
+            var hasFile = !string.IsNullOrWhiteSpace(o.KubeconfigPath);
+            if (hasFile == o.InCluster)
+                failures.Add(o.InCluster
+                    ? $"{key}: set either KubeconfigPath or InCluster=true, not both."
+                    : $"{key}:KubeconfigPath is required unless {key}:InCluster is true.");
+            if (hasFile && !File.Exists(o.KubeconfigPath))
+                failures.Add($"{key}:KubeconfigPath names a file that does not exist: {o.KubeconfigPath}.");
+            if (!DnsLabel().IsMatch(o.Namespace ?? ""))
+                failures.Add($"{key}:Namespace must be a DNS label (lower-case letters, digits, '-'), got '{o.Namespace}'.");
+            if (string.IsNullOrWhiteSpace(o.Registry) || o.Registry.Contains("://", StringComparison.Ordinal) || o.Registry.Contains(' ', StringComparison.Ordinal))
+                failures.Add($"{key}:Registry must be a registry host[:port] without a scheme, e.g. registry.edge.local:5000, got '{o.Registry}'.");
+            if (o.AgentPort is < 1 or > 65535)
+                failures.Add($"{key}:AgentPort must lie in 1..65535, got {o.AgentPort}.");
+            if (o.AgentScheme is not ("http" or "https"))
+                failures.Add($"{key}:AgentScheme must be http or https, got '{o.AgentScheme}'.");
+            if (string.IsNullOrWhiteSpace(o.AgentToken) || o.AgentToken.Length < 16)
+                failures.Add($"{key}:AgentToken must be the agents' shared token, at least 16 characters.");
+            if (o.CheckpointTimeout <= TimeSpan.Zero || o.CheckpointTimeout > TimeSpan.FromHours(1))
+                failures.Add($"{key}:CheckpointTimeout must lie in (0, 1 h], got {o.CheckpointTimeout}.");
+            if (o.ReadyTimeout <= TimeSpan.Zero)
+                failures.Add($"{key}:ReadyTimeout must be positive, got {o.ReadyTimeout}.");
+            if (o.TransferTimeout <= TimeSpan.Zero)
+                failures.Add($"{key}:TransferTimeout must be positive, got {o.TransferTimeout}.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+}

@@ -1,0 +1,28 @@
+namespace EdgePortal.Runtime.Kubernetes;
+
+/// <summary>The labels and annotations EdgePortal reads and writes on pods and Services.</summary>
+public static class KubernetesLabels
+{
+    /// <summary>On every pod of a managed service: the EdgePortal service name. The Service is named the same.</summary>
+    public const string Service = "edgeportal.io/service";
+
+    /// <summary>On a pod restored by a migration: the migration id (the target pod, until it serves; rollback deletes these).</summary>
+    public const string Migration = "edgeportal.io/migration";
+
+    /// <summary>On a restored pod: <c>target</c> until traffic switches to it, then <c>serving</c>.</summary>
+    public const string Role = "edgeportal.io/role";
+
+    /// <summary>On a source pod that traffic left: the migration that retired it.</summary>
+    public const string RetiredBy = "edgeportal.io/retired-by";
+
+    /// <summary>On a pod: which container to checkpoint when it has several.</summary>
+    public const string Container = "edgeportal.io/container";
+
+    /// <summary>On a restored pod: the pod it was restored from.</summary>
+    public const string RestoredFrom = "edgeportal.io/restored-from";
+
+    /// <summary>On a Service: the node that serves it, and the migration that put it there.</summary>
+    public const string ServingNode = "edgeportal.io/serving-node";
+
+    public const string LastMigration = "edgeportal.io/last-migration";
+}

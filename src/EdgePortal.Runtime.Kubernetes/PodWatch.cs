@@ -1,0 +1,130 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.ClientSets;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace EdgePortal.Runtime.Kubernetes;
+
+/// <summary>
+/// Waits for a condition on the pods a selector picks, the way controllers do: list, then watch from the list's
+/// resourceVersion with bookmarks; when the stream ends (server timeout, a dropped connection) resume from the last
+/// resourceVersion seen (bookmarks keep it fresh); on 410 Gone the version is too old, so list again. Retries back off
+/// with jitter.
+/// </summary>
+public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, TimeProvider time)
+{
+    /// <summary>How long the server keeps one watch open before the client resumes.</summary>
+    public int WatchTimeoutSeconds { get; init; } = 60;
+
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Relists done because the server answered 410 Gone; for tests and diagnostics.</summary>
+    public int Relists { get; private set; }
+
+    /// <summary>Watches resumed after a stream ended without an error.</summary>
+    public int Resumes { get; private set; }
+
+    /// <summary>
+    /// Returns the first pod for which <paramref name="done"/> answers true, or throws <see cref="PodWatchFailedException"/>
+    /// when <paramref name="failed"/> answers a reason. Cancelled by <paramref name="cancellationToken"/>.
+    /// </summary>
+    public async Task<V1Pod> UntilAsync(string ns, string? labelSelector, string? fieldSelector, Func<V1Pod, bool> done,
+        Func<V1Pod, string?> failed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        ArgumentNullException.ThrowIfNull(failed);
+        var pods = new ClientSet(client).CoreV1.Pod;
+        string? resourceVersion = null;
+        var attempt = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (resourceVersion is null)
+            {
+                var list = await client.CoreV1.ListNamespacedPodAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var pod in list.Items)
+                    if (Check(pod, done, failed))
+                        return pod;
+                resourceVersion = list.ResourceVersion();
+            }
+
+            Exception? error = null;
+            var events = 0;
+            try
+            {
+                await foreach (var (type, pod) in pods.WatchListAsync(ns, allowWatchBookmarks: true, fieldSelector: fieldSelector,
+                    labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: WatchTimeoutSeconds,
+                    onError: e => error ??= e, cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    events++;
+                    if (pod?.Metadata?.ResourceVersion is { Length: > 0 } rv)
+                        resourceVersion = rv;
+                    if (type is WatchEventType.Added or WatchEventType.Modified && pod is not null && Check(pod, done, failed))
+                        return pod;
+                }
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone)
+            {
+                error = e;
+            }
+            catch (HttpRequestException e)
+            {
+                error = e;
+            }
+            catch (IOException e)
+            {
+                error = e;
+            }
+
+            if (IsGone(error))
+            {
+                Relists++;
+                LogRelist(ns, labelSelector ?? fieldSelector ?? "", resourceVersion);
+                resourceVersion = null;
+                attempt = 0;
+                continue;
+            }
+            Resumes++;
+            attempt = events > 0 ? 0 : attempt + 1;
+            if (error is not null)
+                LogResume(ns, labelSelector ?? fieldSelector ?? "", resourceVersion, error.Message);
+            if (attempt > 0)
+                await Task.Delay(Backoff(attempt), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool Check(V1Pod pod, Func<V1Pod, bool> done, Func<V1Pod, string?> failed)
+    {
+        if (failed(pod) is { } reason)
+            throw new PodWatchFailedException(reason);
+        return done(pod);
+    }
+
+    private static bool IsGone(Exception? error) => error switch
+    {
+        KubernetesException k => k.Status?.Code == (int)HttpStatusCode.Gone,
+        HttpOperationException h => h.Response?.StatusCode == HttpStatusCode.Gone,
+        _ => false,
+    };
+
+    /// <summary>Exponential back-off with full jitter, capped.</summary>
+    private TimeSpan Backoff(int attempt)
+    {
+        var cap = Math.Min(MaxBackoff.TotalMilliseconds, InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
+        return TimeSpan.FromMilliseconds(cap / 2 + Random.Shared.NextDouble() * cap / 2);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch of pods in {Namespace} ({Selector}) expired at resourceVersion {ResourceVersion} (410 Gone): listing again")]
+    private partial void LogRelist(string @namespace, string selector, string? resourceVersion);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch of pods in {Namespace} ({Selector}) ended at resourceVersion {ResourceVersion}: {Reason}; resuming")]
+    private partial void LogResume(string @namespace, string selector, string? resourceVersion, string reason);
+}
+
+/// <summary>The watched pod reached a state it cannot leave (failed, image not pullable, ...).</summary>
+public sealed class PodWatchFailedException(string reason) : Exception(reason);
