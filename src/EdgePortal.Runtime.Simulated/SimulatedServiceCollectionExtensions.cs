@@ -23,6 +23,7 @@ public static class SimulatedServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SimulatedEdge>();
         services.AddSingleton<IEdgeRuntime, SimulatedEdgeRuntime>();
+        services.AddUserMobility(configuration);
         return services;
     }
 }

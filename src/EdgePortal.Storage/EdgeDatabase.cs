@@ -94,5 +94,6 @@ public sealed class EdgeDatabase : IDisposable
         migrations.EnsureIndex("serviceId", "$.serviceId");
         migrations.EnsureIndex("state", "$.state");
         migrations.EnsureIndex(LiteDbMigrationRepository.CreatedAtTicks, "$." + LiteDbMigrationRepository.CreatedAtTicks);
+        SchedulingCollections.EnsureIndexes(Database);
     }
 }

@@ -25,6 +25,7 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton<IInventoryRepository, LiteDbInventoryRepository>();
         services.AddSingleton<IMigrationRepository, LiteDbMigrationRepository>();
+        services.AddSchedulingRepositories();
         return services;
     }
 }

@@ -10,6 +10,7 @@ using EdgePortal.Storage;
 using EdgePortal.Web.Api;
 using EdgePortal.Web.Components;
 using EdgePortal.Web.Inventory;
+using EdgePortal.Web.Scheduling;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 
@@ -24,6 +25,7 @@ public static class EdgePortalHosting
         services.AddEdgePortalCore(builder.Configuration);
         services.AddEdgePortalStorage(builder.Configuration);
         services.AddSimulatedEdge(builder.Configuration);
+        services.AddEdgePortalAutomation(builder.Configuration);
         services.AddKubernetesEdge(builder.Configuration);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -70,6 +72,7 @@ public static class EdgePortalHosting
         app.MapInventoryApi();
         app.MapMigrationsApi();
         app.MapPlansApi();
+        app.MapSchedulesApi();
         app.MapHub<MigrationHub>("/hubs/migrations");
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,0 +1,73 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using Microsoft.Extensions.Logging;
+
+namespace EdgePortal.Core.Scheduling;
+
+/// <summary>
+/// What a schedule does when it fires: a node target starts a drain; a service or a label selector asks the
+/// coordinator for a migration of each matching service, with the schedule's targets and objective.
+/// </summary>
+public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCoordinator coordinator, NodeDrainer drainer,
+    TimeProvider clock, ILogger<ScheduleExecutor> logger)
+{
+    public ScheduleRun Execute(Schedule schedule, DateTimeOffset? scheduledFor, bool manual, bool late)
+    {
+        var requester = $"schedule:{schedule.Name}";
+        var firedAt = clock.GetUtcNow();
+        ScheduleRun Run(ScheduleRunOutcome outcome, string detail, IReadOnlyList<MigrationId>? started = null, DrainId? drain = null)
+            => new(ScheduleRunId.New(), schedule.Id, schedule.Name, scheduledFor, firedAt, manual, late, outcome, detail, started ?? [], drain);
+
+        if (schedule.Target.Kind == ScheduleTargetKind.Node)
+        {
+            return drainer.Start(schedule.Target.NodeId!.Value, requester) switch
+            {
+                DrainStartResult.Started { Drain.Items.Count: 0 } s => Run(ScheduleRunOutcome.NothingToDo, $"{s.Drain.NodeName} runs no services; it is cordoned.", drain: s.Drain.Id),
+                DrainStartResult.Started s => Run(ScheduleRunOutcome.Started, $"Draining {s.Drain.NodeName}: {s.Drain.Items.Count} services.", drain: s.Drain.Id),
+                DrainStartResult.Conflict c => Run(ScheduleRunOutcome.NothingToDo, c.Detail, drain: c.Existing),
+                DrainStartResult.NotFound n => Run(ScheduleRunOutcome.Failed, n.Detail),
+                _ => throw new InvalidOperationException("Unexpected drain result."),
+            };
+        }
+
+        var services = inventory.Services().Where(schedule.Target.Matches).ToList();
+        if (services.Count == 0)
+            return Run(schedule.Target.Kind == ScheduleTargetKind.Service ? ScheduleRunOutcome.Failed : ScheduleRunOutcome.NothingToDo,
+                schedule.Target.Kind == ScheduleTargetKind.Service ? "The service no longer exists." : "No service matches the selector.");
+
+        var startedIds = new List<MigrationId>();
+        var problems = new List<string>();
+        foreach (var service in services)
+        {
+            var result = coordinator.Start(new MigrationRequest
+            {
+                ServiceId = service.Id,
+                Targets = schedule.Targets,
+                Objective = schedule.Objective,
+                Trigger = MigrationTrigger.Schedule,
+                RequestedBy = requester,
+            });
+            switch (result)
+            {
+                case MigrationRequestResult.Accepted a:
+                    startedIds.Add(a.Migration.Id);
+                    break;
+                case MigrationRequestResult.Conflict c:
+                    problems.Add(c.Detail);
+                    break;
+                case MigrationRequestResult.Infeasible i:
+                    problems.Add($"{service.Name}: {i.Detail}");
+                    break;
+                case MigrationRequestResult.NotFound n:
+                    problems.Add(n.Detail);
+                    break;
+            }
+        }
+        logger.LogInformation("Schedule {Schedule} fired{Late}: {Started} of {Count} migrations queued", schedule.Name, late ? " late" : "", startedIds.Count, services.Count);
+        var detail = $"{startedIds.Count} of {services.Count} migration{(services.Count == 1 ? "" : "s")} queued."
+            + (problems.Count > 0 ? " " + string.Join(" ", problems) : "");
+        var outcome = startedIds.Count == services.Count ? ScheduleRunOutcome.Started
+            : startedIds.Count > 0 ? ScheduleRunOutcome.PartlyStarted : ScheduleRunOutcome.Failed;
+        return Run(outcome, detail, startedIds);
+    }
+}

@@ -1,0 +1,213 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Scheduling;
+using EdgePortal.Web.Scheduling;
+
+namespace EdgePortal.Web.Api;
+
+/// <summary>The target of a schedule body: <c>kind</c> (Service, LabelSelector, Node) and the field it needs.</summary>
+public sealed record ScheduleTargetBody(string? Kind, Guid? ServiceId, string? Labels, Guid? NodeId);
+
+/// <summary>The body of <c>POST</c>/<c>PUT /api/v1/schedules</c>.</summary>
+public sealed record ScheduleBody(
+    string? Name,
+    string? Kind,
+    DateTimeOffset? RunAt,
+    string? Cron,
+    string? TimeZone,
+    ScheduleTargetBody? Target,
+    double? MaxDowntimeMs,
+    double? MaxMigrationTimeMs,
+    double? MaxUserLatencyMs,
+    string? Objective,
+    string? MisfirePolicy,
+    bool? Paused);
+
+/// <summary>A schedule as the API shows it: the stored schedule and when it fires next.</summary>
+public sealed record ScheduleView(Schedule Schedule, IReadOnlyList<DateTimeOffset> NextFireTimes);
+
+/// <summary>The body of <c>POST /api/v1/clusters/{id}/windows</c>: days by name, start as HH:mm, duration in minutes.</summary>
+public sealed record MaintenanceWindowBody(string? Name, string[]? Days, string? Start, int? DurationMinutes, string? TimeZone);
+
+public static class SchedulesApi
+{
+    public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
+    {
+        var schedules = app.MapGroup("/api/v1/schedules").WithTags("Schedules");
+        schedules.MapGet("/", List).WithSummary("Every schedule with its next fire times.");
+        schedules.MapGet("/{id:guid}", Get).WithSummary("One schedule with its next 5 fire times.");
+        schedules.MapPost("/", Create).WithSummary("Create a one-shot or cron schedule; 400 naming the field when a value (cron, time zone, target) is wrong.");
+        schedules.MapPut("/{id:guid}", Update).WithSummary("Replace a schedule's settings.");
+        schedules.MapDelete("/{id:guid}", Delete).WithSummary("Delete a schedule (its runs stay in the history).");
+        schedules.MapPost("/{id:guid}/pause", Pause).WithSummary("Pause: the schedule stops firing until resumed.");
+        schedules.MapPost("/{id:guid}/resume", Resume).WithSummary("Resume a paused schedule.");
+        schedules.MapPost("/{id:guid}/run-now", RunNow).WithSummary("Fire the schedule once, now; the run appears in its history.");
+        schedules.MapGet("/{id:guid}/runs", Runs).WithSummary("The schedule's runs, newest first, with their outcome.");
+
+        app.MapGet("/api/v1/clusters/{id:guid}/windows", ListWindows).WithTags("Maintenance windows").WithSummary("A cluster's maintenance windows.");
+        app.MapPost("/api/v1/clusters/{id:guid}/windows", CreateWindow).WithTags("Maintenance windows").WithSummary("Add a weekly maintenance window to a cluster.");
+        app.MapPut("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", UpdateWindow).WithTags("Maintenance windows").WithSummary("Replace a maintenance window.");
+        app.MapDelete("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", DeleteWindow).WithTags("Maintenance windows").WithSummary("Remove a maintenance window.");
+
+        app.MapPost("/api/v1/nodes/{id:guid}/drain", Drain).WithTags("Automation").WithSummary("Cordon a node and migrate every service off it, most urgent first; returns the drain operation.");
+        app.MapGet("/api/v1/drains/{id:guid}", GetDrain).WithTags("Automation").WithSummary("A drain operation and the state of each service.");
+        app.MapGet("/api/v1/automation/decisions", Decisions).WithTags("Automation").WithSummary("The KPI monitor's decisions, newest first, with their reasons.");
+        return app;
+    }
+
+    private static IResult NotFound(string what, Guid id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found", detail: $"No {what.ToLowerInvariant()} has id {id}.");
+
+    private static IResult List(IScheduleRepository repository, ScheduleRegistry registry)
+        => Results.Ok(repository.List().Select(s => new ScheduleView(s, registry.NextFireTimes(s, 5))).ToList());
+
+    private static IResult Get(Guid id, IScheduleRepository repository, ScheduleRegistry registry)
+        => repository.Find(ScheduleId.From(id)) is { } s ? Results.Ok(new ScheduleView(s, registry.NextFireTimes(s, 5))) : NotFound("Schedule", id);
+
+    private static Task<IResult> Create(ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry, IScheduleCalendar calendar,
+        IInventoryRepository inventory, TimeProvider clock, CancellationToken cancellationToken)
+        => Save(null, body, repository, registry, calendar, inventory, clock, cancellationToken);
+
+    private static async Task<IResult> Update(Guid id, ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry, IScheduleCalendar calendar,
+        IInventoryRepository inventory, TimeProvider clock, CancellationToken cancellationToken)
+        => repository.Find(ScheduleId.From(id)) is { } existing
+            ? await Save(existing, body, repository, registry, calendar, inventory, clock, cancellationToken)
+            : NotFound("Schedule", id);
+
+    private static async Task<IResult> Save(Schedule? existing, ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry,
+        IScheduleCalendar calendar, IInventoryRepository inventory, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        if (body is null)
+        {
+            errors.Add("body", "A JSON body with name, kind, cron or runAt, timeZone and target is required.");
+            return errors.ToProblem();
+        }
+        var kind = errors.Enum<ScheduleKind>("kind", body.Kind, required: true);
+        var targetKind = errors.Enum<ScheduleTargetKind>("target.kind", body.Target?.Kind, required: true);
+        var objective = errors.Enum<Objective>("objective", body.Objective);
+        var misfire = errors.Enum<MisfirePolicy>("misfirePolicy", body.MisfirePolicy);
+        if (errors.Any)
+            return errors.ToProblem();
+        var draft = new ScheduleDraft
+        {
+            Name = body.Name,
+            Kind = kind!.Value,
+            RunAt = body.RunAt,
+            Cron = body.Cron,
+            TimeZone = body.TimeZone ?? "UTC",
+            TargetKind = targetKind!.Value,
+            ServiceId = body.Target!.ServiceId,
+            Labels = body.Target.Labels,
+            NodeId = body.Target.NodeId,
+            MaxDowntimeMs = body.MaxDowntimeMs,
+            MaxMigrationTimeMs = body.MaxMigrationTimeMs,
+            MaxUserLatencyMs = body.MaxUserLatencyMs,
+            Objective = objective,
+            Misfire = misfire ?? MisfirePolicy.RunOnceLate,
+            Paused = body.Paused ?? existing?.Paused ?? false,
+        };
+        if (!draft.TryBuild(existing, calendar, inventory, clock.GetUtcNow(), "api", out var schedule, out var problems))
+        {
+            foreach (var (field, message) in problems)
+                errors.Add(field, message);
+            return errors.ToProblem();
+        }
+        if (existing is not null && body.Paused is { } paused)
+            schedule = paused ? schedule!.Pause(clock.GetUtcNow()) : schedule!.Resume(clock.GetUtcNow());
+        await registry.SaveAsync(schedule!, cancellationToken);
+        var view = new ScheduleView(schedule!, registry.NextFireTimes(schedule!, 5));
+        return existing is null ? Results.Created($"/api/v1/schedules/{schedule!.Id}", view) : Results.Ok(view);
+    }
+
+    private static async Task<IResult> Delete(Guid id, ScheduleRegistry registry, CancellationToken cancellationToken)
+        => await registry.DeleteAsync(ScheduleId.From(id), cancellationToken) ? Results.NoContent() : NotFound("Schedule", id);
+
+    private static Task<IResult> Pause(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, CancellationToken cancellationToken)
+        => Change(id, repository, registry, s => s.Pause(clock.GetUtcNow()), cancellationToken);
+
+    private static Task<IResult> Resume(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, CancellationToken cancellationToken)
+        => Change(id, repository, registry, s => s.Resume(clock.GetUtcNow()), cancellationToken);
+
+    private static async Task<IResult> Change(Guid id, IScheduleRepository repository, ScheduleRegistry registry, Func<Schedule, Schedule> change,
+        CancellationToken cancellationToken)
+    {
+        if (repository.Find(ScheduleId.From(id)) is not { } schedule)
+            return NotFound("Schedule", id);
+        var changed = change(schedule);
+        if (!ReferenceEquals(changed, schedule))
+            await registry.SaveAsync(changed, cancellationToken);
+        return Results.Ok(new ScheduleView(changed, registry.NextFireTimes(changed, 5)));
+    }
+
+    private static async Task<IResult> RunNow(Guid id, IScheduleRepository repository, ScheduleRegistry registry, CancellationToken cancellationToken)
+    {
+        if (repository.Find(ScheduleId.From(id)) is not { } schedule)
+            return NotFound("Schedule", id);
+        await registry.RunNowAsync(schedule, cancellationToken);
+        return Results.Accepted($"/api/v1/schedules/{id}/runs", new { scheduleId = id, message = "Fired; the run appears in the schedule's history." });
+    }
+
+    private static IResult Runs(Guid id, IScheduleRepository repository, int? limit)
+    {
+        if (limit is < 1 or > 500)
+        {
+            var errors = new FieldErrors();
+            errors.Add("limit", $"limit must lie in 1..500 (was {limit}).");
+            return errors.ToProblem();
+        }
+        return repository.Find(ScheduleId.From(id)) is null ? NotFound("Schedule", id) : Results.Ok(repository.Runs(ScheduleId.From(id), limit ?? 50));
+    }
+
+    private static IResult ListWindows(Guid id, IInventoryRepository inventory, IMaintenanceWindowRepository windows)
+        => inventory.FindCluster(ClusterId.From(id)) is null ? NotFound("Cluster", id) : Results.Ok(windows.List(ClusterId.From(id)));
+
+    private static IResult CreateWindow(Guid id, MaintenanceWindowBody? body, IInventoryRepository inventory, IMaintenanceWindowRepository windows, IScheduleCalendar calendar)
+        => SaveWindow(id, MaintenanceWindowId.New(), body, inventory, windows, calendar, created: true);
+
+    private static IResult UpdateWindow(Guid id, Guid windowId, MaintenanceWindowBody? body, IInventoryRepository inventory, IMaintenanceWindowRepository windows,
+        IScheduleCalendar calendar)
+        => windows.Find(MaintenanceWindowId.From(windowId)) is { } w && w.ClusterId.Value == id
+            ? SaveWindow(id, w.Id, body, inventory, windows, calendar, created: false)
+            : NotFound("Maintenance window", windowId);
+
+    private static IResult SaveWindow(Guid clusterId, MaintenanceWindowId windowId, MaintenanceWindowBody? body, IInventoryRepository inventory,
+        IMaintenanceWindowRepository windows, IScheduleCalendar calendar, bool created)
+    {
+        if (inventory.FindCluster(ClusterId.From(clusterId)) is null)
+            return NotFound("Cluster", clusterId);
+        var errors = new FieldErrors();
+        var window = MaintenanceWindowInput.TryBuild(ClusterId.From(clusterId), windowId, body?.Name, body?.Days, body?.Start, body?.DurationMinutes,
+            body?.TimeZone, calendar, errors.Add);
+        if (window is null)
+            return errors.ToProblem();
+        windows.Save(window);
+        return created ? Results.Created($"/api/v1/clusters/{clusterId}/windows/{window.Id}", window) : Results.Ok(window);
+    }
+
+    private static IResult DeleteWindow(Guid id, Guid windowId, IMaintenanceWindowRepository windows)
+        => windows.Find(MaintenanceWindowId.From(windowId)) is { } w && w.ClusterId.Value == id && windows.Delete(w.Id)
+            ? Results.NoContent() : NotFound("Maintenance window", windowId);
+
+    private static IResult Drain(Guid id, NodeDrainer drainer)
+        => drainer.Start(NodeId.From(id), "api") switch
+        {
+            DrainStartResult.Started s => Results.Accepted($"/api/v1/drains/{s.Drain.Id}", s.Drain),
+            DrainStartResult.Conflict c => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already draining", detail: c.Detail,
+                extensions: new Dictionary<string, object?> { ["drainId"] = c.Existing }),
+            DrainStartResult.NotFound => NotFound("Node", id),
+            _ => throw new InvalidOperationException("Unexpected drain result."),
+        };
+
+    private static IResult GetDrain(Guid id, IDrainRepository drains)
+        => drains.Find(DrainId.From(id)) is { } d ? Results.Ok(d) : NotFound("Drain", id);
+
+    private static IResult Decisions(IAutomationDecisionRepository decisions, Guid? service, int? limit)
+    {
+        if (limit is < 1 or > 1000)
+        {
+            var errors = new FieldErrors();
+            errors.Add("limit", $"limit must lie in 1..1000 (was {limit}).");
+            return errors.ToProblem();
+        }
+        return Results.Ok(decisions.List(service is { } s ? ServiceId.From(s) : null, limit ?? 200));
+    }
+}

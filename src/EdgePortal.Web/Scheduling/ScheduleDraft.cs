@@ -1,0 +1,121 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Scheduling;
+
+namespace EdgePortal.Web.Scheduling;
+
+/// <summary>
+/// A schedule as a form or a request body holds it: loose strings and optionals. <see cref="TryBuild"/> checks every
+/// field (cron and time zone by the scheduler's own rules) and names each bad one, so the API and the page say the same thing.
+/// </summary>
+public sealed class ScheduleDraft
+{
+    public string? Name { get; set; }
+    public ScheduleKind Kind { get; set; } = ScheduleKind.Cron;
+    public DateTimeOffset? RunAt { get; set; }
+    public string? Cron { get; set; }
+    public string? TimeZone { get; set; } = "UTC";
+    public ScheduleTargetKind TargetKind { get; set; } = ScheduleTargetKind.Service;
+    public Guid? ServiceId { get; set; }
+    public string? Labels { get; set; }
+    public Guid? NodeId { get; set; }
+    public double? MaxDowntimeMs { get; set; }
+    public double? MaxMigrationTimeMs { get; set; }
+    public double? MaxUserLatencyMs { get; set; }
+    public Objective? Objective { get; set; }
+    public MisfirePolicy Misfire { get; set; } = MisfirePolicy.RunOnceLate;
+    public bool Paused { get; set; }
+
+    public static ScheduleDraft From(Schedule s) => new()
+    {
+        Name = s.Name,
+        Kind = s.Kind,
+        RunAt = s.RunAt,
+        Cron = s.Cron,
+        TimeZone = s.TimeZone,
+        TargetKind = s.Target.Kind,
+        ServiceId = s.Target.ServiceId?.Value,
+        Labels = s.Target.Labels is { } l ? ScheduleTarget.FormatLabels(l) : null,
+        NodeId = s.Target.NodeId?.Value,
+        MaxDowntimeMs = s.Targets?.MaxDowntimeMs,
+        MaxMigrationTimeMs = s.Targets?.MaxMigrationTimeMs,
+        MaxUserLatencyMs = s.Targets?.MaxUserLatencyMs,
+        Objective = s.Objective,
+        Misfire = s.Misfire,
+        Paused = s.Paused,
+    };
+
+    /// <summary>Builds the schedule (a new one, or <paramref name="existing"/> edited), or fills <paramref name="errors"/> by field name.</summary>
+    public bool TryBuild(Schedule? existing, IScheduleCalendar calendar, IInventoryRepository inventory, DateTimeOffset now, string createdBy,
+        out Schedule? schedule, out Dictionary<string, string> errors)
+    {
+        errors = [];
+        schedule = null;
+        if (string.IsNullOrWhiteSpace(Name))
+            errors["name"] = "name is required.";
+        if (calendar.ValidateTimeZone(TimeZone) is { } tzError)
+            errors["timeZone"] = tzError;
+        if (Kind == ScheduleKind.Cron)
+        {
+            if (calendar.ValidateCron(Cron) is { } cronError)
+                errors["cron"] = cronError;
+            else if (!errors.ContainsKey("timeZone") && calendar.NextFireTimes(Cron!, TimeZone!, now, 1).Count == 0)
+                errors["cron"] = $"'{Cron}' never fires after now.";
+        }
+        else if (RunAt is null)
+            errors["runAt"] = "runAt is required for a one-shot schedule.";
+        else if (RunAt <= now && existing?.RunAt != RunAt)
+            errors["runAt"] = $"runAt must be in the future (was {RunAt:u}).";
+
+        ScheduleTarget? target = null;
+        switch (TargetKind)
+        {
+            case ScheduleTargetKind.Service when ServiceId is not { } sid:
+                errors["target.serviceId"] = "target.serviceId is required for a service target.";
+                break;
+            case ScheduleTargetKind.Service when inventory.FindService(Core.Domain.ServiceId.From(ServiceId!.Value)) is null:
+                errors["target.serviceId"] = $"No service has id {ServiceId}.";
+                break;
+            case ScheduleTargetKind.Service:
+                target = ScheduleTarget.ForService(Core.Domain.ServiceId.From(ServiceId!.Value));
+                break;
+            case ScheduleTargetKind.LabelSelector:
+                var labels = ScheduleTarget.ParseLabels(Labels, out var labelError);
+                if (labels is null)
+                    errors["target.labels"] = $"target.labels: {labelError}";
+                else
+                    target = ScheduleTarget.ForLabels(labels);
+                break;
+            case ScheduleTargetKind.Node when NodeId is not { } nid:
+                errors["target.nodeId"] = "target.nodeId is required for a node target.";
+                break;
+            case ScheduleTargetKind.Node when inventory.FindNode(Core.Domain.NodeId.From(NodeId!.Value)) is null:
+                errors["target.nodeId"] = $"No node has id {NodeId}.";
+                break;
+            case ScheduleTargetKind.Node:
+                target = ScheduleTarget.ForNode(Core.Domain.NodeId.From(NodeId!.Value));
+                break;
+        }
+
+        KpiTargets? targets = null;
+        var given = new[] { MaxDowntimeMs, MaxMigrationTimeMs, MaxUserLatencyMs };
+        if (given.Any(v => v is not null))
+        {
+            foreach (var (field, value) in new[] { ("maxDowntimeMs", MaxDowntimeMs), ("maxMigrationTimeMs", MaxMigrationTimeMs), ("maxUserLatencyMs", MaxUserLatencyMs) })
+            {
+                if (value is null)
+                    errors[field] = $"{field} is required when any KPI target is given (give all three, or none to use each service's own).";
+                else if (!double.IsFinite(value.Value) || value <= 0)
+                    errors[field] = $"{field} must be a number > 0 (was {value}).";
+            }
+            if (!errors.Keys.Any(k => k.StartsWith("max", StringComparison.Ordinal)))
+                targets = new KpiTargets(MaxDowntimeMs!.Value, MaxMigrationTimeMs!.Value, MaxUserLatencyMs!.Value);
+        }
+
+        if (errors.Count > 0)
+            return false;
+        schedule = existing is null
+            ? new Schedule(ScheduleId.New(), Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Paused, Misfire, now, now, createdBy)
+            : existing.Edit(Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Misfire, now);
+        return true;
+    }
+}
