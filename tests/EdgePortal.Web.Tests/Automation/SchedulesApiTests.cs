@@ -1,0 +1,191 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EdgePortal.Core.Domain;
+using EdgePortal.Runtime.Simulated;
+using EdgePortal.Web.Scheduling;
+using EdgePortal.Web.Tests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace EdgePortal.Web.Tests.Automation;
+
+public sealed class SchedulesApiTests : IAsyncLifetime
+{
+    private readonly TempFolder _folder = new();
+    private PortalFactory _factory = null!;
+    private HttpClient _client = null!;
+
+    private static Guid Leaderboard => DemoEdge.Build().Services.Single(s => s.Name == "leaderboard").Id.Value;
+
+    public Task InitializeAsync()
+    {
+        _factory = new PortalFactory(_folder.File("schedules.db"));
+        _client = _factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _factory.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private static object CronBody(string? cron, string timeZone = "Europe/Rome") => new
+    {
+        name = "Nightly rebalance",
+        kind = "Cron",
+        cron,
+        timeZone,
+        target = new { kind = "Service", serviceId = Leaderboard },
+        misfirePolicy = "Skip",
+    };
+
+    private static async Task<JsonElement> Errors(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("errors").Clone();
+    }
+
+    [Theory]
+    [InlineData("every night")]
+    [InlineData("0 0 25 * * ?")]
+    [InlineData("0 61 * * * ?")]
+    [InlineData(null)]
+    public async Task Create_BadCron_Returns400NamingCron(string? cron)
+    {
+        var errors = await Errors(await _client.PostAsJsonAsync("/api/v1/schedules", CronBody(cron)));
+
+        Assert.True(errors.TryGetProperty("cron", out var messages), errors.ToString());
+        Assert.NotEmpty(messages[0].GetString()!);
+    }
+
+    [Fact]
+    public async Task Create_UnknownTimeZone_Returns400NamingTimeZone()
+    {
+        var errors = await Errors(await _client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 * * ?", "Europe/Atlantis")));
+
+        Assert.True(errors.TryGetProperty("timeZone", out _), errors.ToString());
+    }
+
+    [Fact]
+    public async Task Create_MissingTargetAndBadMisfirePolicy_Returns400NamingEachField()
+    {
+        var errors = await Errors(await _client.PostAsJsonAsync("/api/v1/schedules", new { name = "x", kind = "Cron", cron = "0 0 2 * * ?", misfirePolicy = "Sometimes" }));
+
+        Assert.True(errors.TryGetProperty("target.kind", out _), errors.ToString());
+        Assert.True(errors.TryGetProperty("misfirePolicy", out _), errors.ToString());
+    }
+
+    [Fact]
+    public async Task Create_ValidCron_Returns201WithNextFiveFireTimes()
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 * * ?"));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(5, json.RootElement.GetProperty("nextFireTimes").GetArrayLength());
+        Assert.Equal("Skip", json.RootElement.GetProperty("schedule").GetProperty("misfire").GetString());
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/v1/schedules/{0}")]
+    [InlineData("POST", "/api/v1/schedules/{0}/pause")]
+    [InlineData("POST", "/api/v1/schedules/{0}/run-now")]
+    [InlineData("GET", "/api/v1/schedules/{0}/runs")]
+    [InlineData("DELETE", "/api/v1/schedules/{0}")]
+    [InlineData("POST", "/api/v1/nodes/{0}/drain")]
+    [InlineData("GET", "/api/v1/clusters/{0}/windows")]
+    public async Task Endpoint_UnknownId_Returns404(string method, string template)
+    {
+        var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(template, Guid.NewGuid())));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateWindow_BadStartAndDay_Returns400NamingThem()
+    {
+        var cluster = DemoEdge.Build().Clusters[0].Id.Value;
+        var errors = await Errors(await _client.PostAsJsonAsync($"/api/v1/clusters/{cluster}/windows",
+            new { name = "Night", days = new[] { "Funday" }, start = "25:00", durationMinutes = 60, timeZone = "Europe/Rome" }));
+
+        Assert.True(errors.TryGetProperty("days", out _), errors.ToString());
+        Assert.True(errors.TryGetProperty("start", out _), errors.ToString());
+    }
+
+    [Fact]
+    public async Task RunNow_ServiceSchedule_RecordsARunWithTheMigration()
+    {
+        var created = await _client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 1 1 ?"));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule").GetProperty("id").GetGuid();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.PostAsync($"/api/v1/schedules/{id}/run-now", null)).StatusCode);
+
+        var run = await WaitForRunAsync(_client, id);
+        Assert.True(run.GetProperty("manual").GetBoolean());
+        Assert.Equal("Started", run.GetProperty("outcome").GetString());
+        Assert.Single(run.GetProperty("migrations").EnumerateArray());
+    }
+
+    /// <summary>
+    /// A one-shot due in a moment fires once; the portal restarts on the same file; the schedule is still there and
+    /// registered again, the one-shot is not fired a second time, and a cron schedule gets its trigger back.
+    /// </summary>
+    [Fact]
+    public async Task Schedules_SurviveRestart_ReRegisteredWithoutDuplicateFiring()
+    {
+        var path = _folder.File("restart.db");
+        Guid oneShot, cron;
+        await using (var first = new PortalFactory(path))
+        {
+            using var client = first.CreateClient();
+            var shot = await client.PostAsJsonAsync("/api/v1/schedules", new
+            {
+                name = "Move leaderboard once",
+                kind = "OneShot",
+                runAt = DateTimeOffset.UtcNow.AddSeconds(2),
+                timeZone = "UTC",
+                target = new { kind = "Service", serviceId = Leaderboard },
+            });
+            Assert.Equal(HttpStatusCode.Created, shot.StatusCode);
+            oneShot = (await shot.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule").GetProperty("id").GetGuid();
+            var daily = await client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 3 * * ?"));
+            cron = (await daily.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule").GetProperty("id").GetGuid();
+
+            var run = await WaitForRunAsync(client, oneShot);
+            Assert.False(run.GetProperty("manual").GetBoolean());
+            Assert.Equal("Started", run.GetProperty("outcome").GetString());
+        }
+
+        await using var second = new PortalFactory(path);
+        using var again = second.CreateClient();
+        var schedules = await again.GetFromJsonAsync<JsonElement>("/api/v1/schedules");
+        Assert.Equal(2, schedules.GetArrayLength());
+        var scheduler = await second.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        Assert.True(await scheduler.Exists(ScheduleRegistry.JobKeyOf(ScheduleId.From(oneShot))));
+        Assert.False(await scheduler.Exists(ScheduleRegistry.TriggerKeyOf(ScheduleId.From(oneShot))));
+        var cronTrigger = await scheduler.GetTrigger(ScheduleRegistry.TriggerKeyOf(ScheduleId.From(cron)));
+        Assert.NotNull(cronTrigger?.NextFireTimeUtc);
+        var runs = await again.GetFromJsonAsync<JsonElement>($"/api/v1/schedules/{oneShot}/runs");
+        Assert.Equal(1, runs.GetArrayLength());
+        Assert.Empty((await again.GetFromJsonAsync<JsonElement>($"/api/v1/schedules/{oneShot}")).GetProperty("nextFireTimes").EnumerateArray());
+    }
+
+    /// <summary>Polls the run history until the first run appears (the condition, not a fixed wait).</summary>
+    private static async Task<JsonElement> WaitForRunAsync(HttpClient client, Guid schedule)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var runs = await client.GetFromJsonAsync<JsonElement>($"/api/v1/schedules/{schedule}/runs");
+            if (runs.GetArrayLength() > 0)
+                return runs[0];
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Schedule {schedule} recorded no run within 30 s.");
+    }
+}
