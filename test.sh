@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # System packages the tests use, as Debian names them.
-packages=()
+packages=(docker-registry)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Agent;
+
+/// <summary>The agent's configuration (<c>EdgePortal:Agent</c>).</summary>
+public sealed class AgentOptions
+{
+    public const string Section = "EdgePortal:Agent";
+
+    /// <summary>The token shared with the portal and the other agents; every call but /healthz must carry it as a bearer token.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>Where the kubelet writes checkpoint archives (the hostPath the DaemonSet mounts).</summary>
+    public string CheckpointDirectory { get; set; } = "/var/lib/kubelet/checkpoints";
+
+    /// <summary>Where images streamed from peer agents are stored.</summary>
+    public string ImageDirectory { get; set; } = "/var/lib/edgeportal/images";
+
+    /// <summary>The rate of a transfer whose request sets none, bits per second; 0 is unlimited.</summary>
+    public double DefaultBandwidthBitsPerSecond { get; set; }
+}
+
+public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Token) || options.Token.Length < 16)
+            failures.Add($"{AgentOptions.Section}:Token must be set to the shared token of the portal and the agents, at least 16 characters.");
+        if (string.IsNullOrWhiteSpace(options.CheckpointDirectory) || !Path.IsPathRooted(options.CheckpointDirectory))
+            failures.Add($"{AgentOptions.Section}:CheckpointDirectory must be an absolute path, got '{options.CheckpointDirectory}'.");
+        if (string.IsNullOrWhiteSpace(options.ImageDirectory) || !Path.IsPathRooted(options.ImageDirectory))
+            failures.Add($"{AgentOptions.Section}:ImageDirectory must be an absolute path, got '{options.ImageDirectory}'.");
+        if (!double.IsFinite(options.DefaultBandwidthBitsPerSecond) || options.DefaultBandwidthBitsPerSecond < 0)
+            failures.Add($"{AgentOptions.Section}:DefaultBandwidthBitsPerSecond must be ≥ 0 (0 is unlimited), got {options.DefaultBandwidthBitsPerSecond}.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

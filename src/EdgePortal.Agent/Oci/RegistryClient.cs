@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Headers;
+using EdgePortal.Agent.Transfer;
+
+namespace EdgePortal.Agent.Oci;
+
+/// <summary>The push half of the OCI distribution API: blobs by monolithic upload (POST then PUT with the digest), then the manifest.</summary>
+public sealed class RegistryClient(HttpClient http)
+{
+    public async Task<string> PushAsync(Uri registry, string repository, string tag, OciCheckpointImage image, TokenBucket? bucket,
+        TransferProgress? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(image);
+        await PushBlobAsync(registry, repository, image.Layer, () => File.OpenRead(image.LayerPath), bucket, progress, cancellationToken).ConfigureAwait(false);
+        await PushBlobAsync(registry, repository, image.Config, () => new MemoryStream(image.ConfigBytes), bucket, progress, cancellationToken).ConfigureAwait(false);
+
+        using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(registry, $"v2/{repository}/manifests/{tag}"))
+        {
+            Content = new ByteArrayContent(image.ManifestBytes),
+        };
+        put.Content.Headers.ContentType = new MediaTypeHeaderValue(OciMediaTypes.Manifest);
+        using var response = await http.SendAsync(put, cancellationToken).ConfigureAwait(false);
+        await EnsureAsync(response, $"PUT manifest {repository}:{tag}", cancellationToken).ConfigureAwait(false);
+        progress?.Add(image.ManifestBytes.Length);
+        return response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First() : image.Manifest.Digest;
+    }
+
+    private async Task PushBlobAsync(Uri registry, string repository, OciDescriptor blob, Func<Stream> open, TokenBucket? bucket,
+        TransferProgress? progress, CancellationToken cancellationToken)
+    {
+        using (var head = new HttpRequestMessage(HttpMethod.Head, new Uri(registry, $"v2/{repository}/blobs/{blob.Digest}")))
+        using (var exists = await http.SendAsync(head, cancellationToken).ConfigureAwait(false))
+        {
+            if (exists.StatusCode == HttpStatusCode.OK)
+            {
+                progress?.Add((int)Math.Min(int.MaxValue, blob.Size));
+                return;
+            }
+        }
+
+        Uri location;
+        using (var start = new HttpRequestMessage(HttpMethod.Post, new Uri(registry, $"v2/{repository}/blobs/uploads/")))
+        using (var started = await http.SendAsync(start, cancellationToken).ConfigureAwait(false))
+        {
+            await EnsureAsync(started, $"start upload to {repository}", cancellationToken).ConfigureAwait(false);
+            location = started.Headers.Location ?? throw new InvalidOperationException($"The registry started an upload to {repository} without a Location.");
+            if (!location.IsAbsoluteUri)
+                location = new Uri(registry, location);
+        }
+        var separator = string.IsNullOrEmpty(location.Query) ? "?" : "&";
+        var target = new Uri(location.AbsoluteUri + separator + "digest=" + Uri.EscapeDataString(blob.Digest));
+        await using var source = open();
+        using var put = new HttpRequestMessage(HttpMethod.Put, target)
+        {
+            Content = new StreamContent(new ThrottledStream(source, bucket, progress, leaveOpen: true)),
+        };
+        put.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        put.Content.Headers.ContentLength = blob.Size;
+        using var response = await http.SendAsync(put, cancellationToken).ConfigureAwait(false);
+        await EnsureAsync(response, $"upload {blob.Digest} to {repository}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        throw new RegistryException($"the registry refused to {what}: {(int)response.StatusCode} {response.StatusCode} {body.Trim()}");
+    }
+}
+
+public sealed class RegistryException(string message) : Exception(message);

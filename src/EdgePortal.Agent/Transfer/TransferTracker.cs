@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
+
+namespace EdgePortal.Agent.Transfer;
+
+/// <summary>One transfer's progress: bytes moved of the total, and the rate so far.</summary>
+public sealed class TransferProgress(string id, string kind, string target, long totalBytes, double? limitBitsPerSecond, TimeProvider time)
+{
+    private readonly long _started = time.GetTimestamp();
+    private long _bytes;
+
+    [JsonPropertyName("id")] public string Id { get; } = id;
+    [JsonPropertyName("kind")] public string Kind { get; } = kind;
+    [JsonPropertyName("target")] public string Target { get; } = target;
+    [JsonPropertyName("totalBytes")] public long TotalBytes { get; } = totalBytes;
+    [JsonPropertyName("limitBitsPerSecond")] public double? LimitBitsPerSecond { get; } = limitBitsPerSecond;
+    [JsonPropertyName("bytes")] public long Bytes => Interlocked.Read(ref _bytes);
+    [JsonPropertyName("state")] public string State { get; private set; } = "running";
+    [JsonPropertyName("error")] public string? Error { get; private set; }
+    [JsonPropertyName("seconds")] public double Seconds => (FinishedSeconds ?? time.GetElapsedTime(_started).TotalSeconds);
+    [JsonPropertyName("bitsPerSecond")] public double BitsPerSecond => Seconds > 0 ? Bytes * 8 / Seconds : 0;
+    [JsonPropertyName("percent")] public double Percent => TotalBytes > 0 ? Math.Min(100, 100.0 * Bytes / TotalBytes) : 0;
+
+    private double? FinishedSeconds { get; set; }
+
+    public void Add(int bytes) => Interlocked.Add(ref _bytes, bytes);
+
+    public void Finish(string? error = null)
+    {
+        FinishedSeconds = time.GetElapsedTime(_started).TotalSeconds;
+        State = error is null ? "done" : "failed";
+        Error = error;
+    }
+}
+
+/// <summary>The transfers this agent runs or ran lately (GET /transfers): progress reporting for the portal and operators.</summary>
+public sealed class TransferTracker(TimeProvider time)
+{
+    private const int Keep = 50;
+    private readonly ConcurrentDictionary<string, TransferProgress> _transfers = new();
+
+    public TransferProgress Start(string kind, string target, long totalBytes, double? limitBitsPerSecond)
+    {
+        var progress = new TransferProgress(Guid.CreateVersion7().ToString("N"), kind, target, totalBytes, limitBitsPerSecond, time);
+        _transfers[progress.Id] = progress;
+        foreach (var old in _transfers.Values.Where(t => t.State != "running").OrderByDescending(t => t.Id).Skip(Keep))
+            _transfers.TryRemove(old.Id, out _);
+        return progress;
+    }
+
+    public TransferProgress? Find(string id) => _transfers.GetValueOrDefault(id);
+
+    public IReadOnlyList<TransferProgress> All() => [.. _transfers.Values.OrderBy(t => t.Id)];
+}
