@@ -1,0 +1,29 @@
+using System.Net;
+
+namespace EdgePortal.Runtime.Kubernetes.Tests.Checkpoint;
+
+/// <summary>Each answer the API server or the kubelet gives to a checkpoint request, in an operator's words.</summary>
+public sealed class CheckpointErrorsTests
+{
+    [Theory]
+    [InlineData(HttpStatusCode.Unauthorized, """{"kind":"Status","message":"Unauthorized","code":401}""", "credentials")]
+    [InlineData(HttpStatusCode.Forbidden, """{"kind":"Status","message":"nodes \"edge-1\" is forbidden: User \"system:serviceaccount:edgeportal:edgeportal\" cannot create resource \"nodes/proxy\"","code":403}""", "nodes/proxy")]
+    [InlineData(HttpStatusCode.Forbidden, "Forbidden (user=kube-apiserver-kubelet-client, verb=create, resource=nodes, subresource(s)=[checkpoint])", "nodes/checkpoint")]
+    [InlineData(HttpStatusCode.NotFound, "404 page not found", "feature gate")]
+    [InlineData(HttpStatusCode.NotFound, "container counter does not exist", "no such pod or container")]
+    [InlineData(HttpStatusCode.InternalServerError, "checkpointing of default/counter/counter failed (rpc error: code = Unknown desc = CRIU binary not found or too old)", "CRIU")]
+    [InlineData(HttpStatusCode.InternalServerError, "checkpointing of default/counter/counter failed (rpc error: code = Unimplemented desc = unknown method CheckpointContainer)", "enable_criu_support")]
+    [InlineData(HttpStatusCode.InternalServerError, "checkpointing failed: disk full", "reported an error")]
+    public void Describe_Answer_NamesTheCauseAndQuotesTheCluster(HttpStatusCode status, string body, string expected)
+    {
+        var message = CheckpointErrors.Describe(status, body, "edge-1", "default", "counter", "counter");
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+        Assert.Contains("default/counter/counter on node edge-1", message, StringComparison.Ordinal);
+        Assert.Contains("The cluster said:", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Message_StatusJson_IsItsMessage() =>
+        Assert.Equal("too old", CheckpointErrors.Message("""{"kind":"Status","message":"too old"}"""));
+}

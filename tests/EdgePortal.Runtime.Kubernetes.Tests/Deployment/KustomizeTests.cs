@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using k8s;
+using k8s.Models;
+
+namespace EdgePortal.Runtime.Kubernetes.Tests.Deployment;
+
+/// <summary>deploy/ renders with the kubectl on this machine, and what it renders is what the runtime needs.</summary>
+public sealed class KustomizeTests
+{
+    private static readonly Lazy<IReadOnlyList<object>> Rendered = new(Render);
+
+    [Fact]
+    public void Kustomize_Deploy_RendersEveryKindTheIssueAsksFor()
+    {
+        var kinds = Rendered.Value.Select(o => o.GetType()).ToList();
+
+        Assert.Contains(typeof(V1Deployment), kinds);
+        Assert.Contains(typeof(V1Service), kinds);
+        Assert.Contains(typeof(V1PersistentVolumeClaim), kinds);
+        Assert.Contains(typeof(V1DaemonSet), kinds);
+        Assert.Contains(typeof(V1NetworkPolicy), kinds);
+        Assert.Contains(typeof(V1ServiceAccount), kinds);
+        Assert.Equal(2, kinds.Count(k => k == typeof(V1ClusterRole)));
+        Assert.Equal(2, kinds.Count(k => k == typeof(V1ClusterRoleBinding)));
+    }
+
+    [Fact]
+    public void Kustomize_PortalRole_GrantsWhatTheRuntimeCalls()
+    {
+        var role = Rendered.Value.OfType<V1ClusterRole>().Single(r => r.Name() == "edgeportal-portal");
+
+        AssertGrants(role, "pods", "get", "list", "watch", "create", "delete", "patch");
+        AssertGrants(role, "services", "get", "patch");
+        AssertGrants(role, "nodes", "get", "list", "watch");
+        AssertGrants(role, "nodes/proxy", "create");
+    }
+
+    [Fact]
+    public void Kustomize_CheckpointRole_IsBoundToTheKubeletClientUser()
+    {
+        var role = Rendered.Value.OfType<V1ClusterRole>().Single(r => r.Name() == "edgeportal-kubelet-checkpoint");
+        var binding = Rendered.Value.OfType<V1ClusterRoleBinding>().Single(b => b.RoleRef.Name == role.Name());
+
+        AssertGrants(role, "nodes/checkpoint", "create");
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal("User", subject.Kind);
+        Assert.Equal("kube-apiserver-kubelet-client", subject.Name);
+    }
+
+    [Fact]
+    public void Kustomize_Agent_IsPrivilegedWithTheCheckpointHostPath()
+    {
+        var agent = Rendered.Value.OfType<V1DaemonSet>().Single();
+        var container = Assert.Single(agent.Spec.Template.Spec.Containers);
+
+        Assert.True(container.SecurityContext?.Privileged);
+        Assert.Contains(agent.Spec.Template.Spec.Volumes, v => v.HostPath?.Path == "/var/lib/kubelet/checkpoints");
+        Assert.Contains(container.Ports, p => p.ContainerPort == 8471);
+    }
+
+    [Fact]
+    public void Kustomize_Portal_MountsThePvcWhereTheDatabaseLives()
+    {
+        var portal = Rendered.Value.OfType<V1Deployment>().Single();
+        var container = Assert.Single(portal.Spec.Template.Spec.Containers);
+        var claim = Rendered.Value.OfType<V1PersistentVolumeClaim>().Single();
+
+        Assert.Contains(portal.Spec.Template.Spec.Volumes, v => v.PersistentVolumeClaim?.ClaimName == claim.Name());
+        Assert.Contains(container.Env, e => e.Name == "EdgePortal__Storage__Path" && e.Value.StartsWith("/data/", StringComparison.Ordinal));
+        Assert.Equal("edgeportal", portal.Spec.Template.Spec.ServiceAccountName);
+    }
+
+    private static void AssertGrants(V1ClusterRole role, string resource, params string[] verbs)
+    {
+        var rule = role.Rules.FirstOrDefault(r => r.Resources.Contains(resource));
+        Assert.True(rule is not null, $"{role.Name()} has no rule for {resource}");
+        Assert.All(verbs, verb => Assert.Contains(verb, rule.Verbs));
+    }
+
+    private static IReadOnlyList<object> Render()
+    {
+        var kubectl = new[] { "/usr/bin/kubectl", "/usr/local/bin/kubectl" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("kubectl is not installed: this test renders deploy/ with `kubectl kustomize` and cannot run without it.");
+        var deploy = Path.Combine(RepositoryRoot(), "deploy");
+        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", deploy])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"kubectl kustomize deploy/ failed: {error}");
+        return KubernetesYaml.LoadAllFromString(output.Result);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgePortal.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("EdgePortal.sln not found above the test binaries.");
+    }
+}
