@@ -1,0 +1,263 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using EdgePortal.LoadBench;
+
+// Issue 4: 1,000 simulated migrations in flight with 100 hub clients connected; event delivery p99 ≤ 100 ms from step
+// completion to client receipt, and portal memory ≤ 500 MB. A benchmark: it measures and prints, and exits 1 when a
+// target is missed, 2 when the run itself broke. Everything talks to 127.0.0.1 only; the portal is killed by PID.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+var dll = options.PortalDll ?? Path.Combine(RepositoryRoot(), "src", "EdgePortal.Web", "bin", "Release", "net10.0", "EdgePortal.Web.dll");
+if (!File.Exists(dll))
+{
+    Console.Error.WriteLine($"No portal build at {dll}: run `dotnet build -c Release src/EdgePortal.Web` first (bench/hub-load.sh does).");
+    return 2;
+}
+
+var folder = Path.Combine(Path.GetTempPath(), $"edgeportal-hub-load-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+Directory.CreateDirectory(folder);
+var databasePath = Path.Combine(folder, "edge.db");
+var logPath = Path.Combine(folder, "portal.log");
+var run = new RunRecord { Options = options, LoadAtStart = LoadAverage() };
+Console.WriteLine($"hub-load: {options.Migrations} migrations, {options.Clients} hub clients over {options.Tenants} tenants, " +
+    $"speed factor {options.SpeedFactor}, {Environment.ProcessorCount} cores, load average {run.LoadAtStart}");
+
+// 1. A synthetic edge in a fresh LiteDB file, through the storage project's own repositories.
+var inventory = LoadEdge.Build(options.Tenants, options.Clusters, options.NodesPerCluster, options.Migrations, options.Seed);
+run.TopologyRead = LoadEdge.Write(databasePath, inventory);
+Console.WriteLine($"edge: {inventory.Tenants.Count} tenants, {inventory.Clusters.Count} simulated clusters, {inventory.Nodes.Count} nodes, " +
+    $"{inventory.Links.Count} links, {inventory.Services.Count} services (1–5 MB) in {databasePath}");
+
+// 2. The real portal, Release, as its own process on 127.0.0.1.
+var url = new Uri($"http://127.0.0.1:{FreePort()}");
+var settings = new Dictionary<string, string>
+{
+    ["EdgePortal:Storage:Path"] = databasePath,
+    ["EdgePortal:Seed:DemoEdge"] = "false",
+    ["EdgePortal:Engine:MaxConcurrentPerCluster"] = Math.Max(1_000, options.Migrations).ToString(CultureInfo.InvariantCulture),
+    ["EdgePortal:Engine:MaxOutboundPerNode"] = Math.Max(1_000, options.Migrations).ToString(CultureInfo.InvariantCulture),
+    ["EdgePortal:Simulator:SpeedFactor"] = options.SpeedFactor.ToString(CultureInfo.InvariantCulture),
+    ["EdgePortal:Simulator:RandomSeed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+};
+foreach (var (key, value) in options.Extra)
+{
+    settings[key] = value;
+    Console.WriteLine($"portal setting for this run: {key}={value}");
+}
+foreach (var (name, value) in options.Environment)
+    Console.WriteLine($"portal environment for this run: {name}={value}");
+
+var portal = PortalProcess.Start(dll, url, settings, options.Environment, logPath);
+AppDomain.CurrentDomain.ProcessExit += (_, _) => portal.KillNow();
+Console.CancelKeyPress += (_, _) => portal.KillNow();
+using var deadline = new CancellationTokenSource(options.TimeLimit);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.PostConcurrency + 2 }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+var exitCode = 2;
+var clients = new List<HubListener>();
+try
+{
+    await portal.WaitReadyAsync(http, TimeSpan.FromSeconds(60), deadline.Token);
+    Console.WriteLine($"portal: PID {portal.Pid} at {url} (log {logPath})");
+    var clock = Stopwatch.StartNew();
+    using var sampling = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+    var samplers = Task.WhenAll(SampleProcess(portal, run, clock, sampling.Token), SampleMetrics(http, run, sampling.Token));
+
+    // 3. Hub clients, client i on tenant i mod T; client i < T is that tenant's observer for completion.
+    var tenants = inventory.Tenants.Select(t => t.Id.Value).ToArray();
+    var finished = new ConcurrentDictionary<Guid, byte>();
+    using (var gate = new SemaphoreSlim(10))
+    {
+        var connecting = Enumerable.Range(0, options.Clients).Select(async i =>
+        {
+            await gate.WaitAsync(deadline.Token);
+            try
+            {
+                Action<Delivery>? observer = i < tenants.Length ? d => { if (d.Type == EventType.Finished) finished.TryAdd(d.Migration, 0); } : null;
+                return await HubListener.ConnectAsync(i, new Uri(url, "/hubs/migrations"), tenants[i % tenants.Length], observer, deadline.Token);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+        foreach (var connect in connecting)
+            clients.Add(await connect);
+    }
+    run.ClientsConnectedAt = clock.Elapsed;
+    Console.WriteLine($"hub: {clients.Count} clients connected and subscribed in {clock.Elapsed.TotalSeconds:0.0} s");
+
+    // 4. Start every migration through the REST API, a bounded number of requests at a time.
+    run.RampStartedAt = clock.Elapsed;
+    run.RampStartedUtcTicks = DateTimeOffset.UtcNow.UtcTicks;
+    var serviceIds = inventory.Services.Take(options.Migrations).Select(s => s.Id.Value).ToList();
+    var spacing = TimeSpan.FromSeconds(options.RampSeconds / serviceIds.Count);
+    using (var gate = new SemaphoreSlim(options.PostConcurrency))
+    {
+        await Task.WhenAll(serviceIds.Select(async (serviceId, i) =>
+        {
+            var wait = run.RampStartedAt + spacing * i - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+                await Task.Delay(wait, deadline.Token);
+            await gate.WaitAsync(deadline.Token);
+            try
+            {
+                await StartMigration(http, serviceId, run, deadline.Token);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+    run.RampEndedAt = clock.Elapsed;
+    run.RampEndedUtcTicks = DateTimeOffset.UtcNow.UtcTicks;
+    Console.WriteLine($"api: {run.Accepted.Count} of {serviceIds.Count} migrations accepted in {(run.RampEndedAt - run.RampStartedAt).TotalSeconds:0.0} s " +
+        $"({string.Join(", ", run.StatusCodes.OrderBy(s => s.Key).Select(s => $"{s.Value}× {s.Key}"))})");
+
+    // 5. Wait until every accepted migration has finished (as its tenant's observer saw), then let the last batches land.
+    while (finished.Count < run.Accepted.Count && !deadline.IsCancellationRequested && !portal.HasExited)
+        await Task.Delay(250, CancellationToken.None);
+    run.TimedOut = finished.Count < run.Accepted.Count;
+    run.AllFinishedAt = clock.Elapsed;
+    await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+    sampling.Cancel();
+    await samplers;
+    run.Final = portal.Sample();
+    run.ClientsClosed = clients.Sum(c => c.Closed);
+    run.PortalExited = portal.HasExited;
+    run.LoadAtEnd = LoadAverage();
+
+    var report = LoadReport.Analyse(run, clients);
+    report.Print(Console.Out);
+    exitCode = report.MetTargets ? 0 : 1;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"hub-load: the run broke off: {e.GetType().Name}: {e.Message} (portal log: {logPath})");
+    exitCode = 2;
+}
+finally
+{
+    foreach (var client in clients)
+        await client.DisposeAsync();
+    var pid = portal.Pid;
+    await portal.DisposeAsync();
+    Console.WriteLine($"portal stopped (PID {pid} killed); log {logPath}");
+    if (!options.Keep)
+        foreach (var file in Directory.EnumerateFiles(folder, "edge*.db"))
+            File.Delete(file);
+}
+return exitCode;
+
+static async Task StartMigration(HttpClient http, Guid serviceId, RunRecord run, CancellationToken cancellationToken)
+{
+    var sent = Stopwatch.GetTimestamp();
+    using var response = await http.PostAsJsonAsync("/api/v1/migrations", new { serviceId, acceptTargetMiss = true }, cancellationToken);
+    var elapsed = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+    run.StatusCodes.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+    run.PostMs.Enqueue(elapsed);
+    if (response.StatusCode != HttpStatusCode.Accepted)
+    {
+        run.Rejections.Enqueue(await response.Content.ReadAsStringAsync(cancellationToken));
+        return;
+    }
+    using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+    var root = body.RootElement;
+    if (run.FirstPlan is null)
+        run.FirstPlan = string.Join(", ", root.GetProperty("steps").EnumerateArray()
+            .Select(s => $"{s.GetProperty("kind").GetString()} {s.GetProperty("predictedMs").GetDouble():0} ms"));
+    run.Accepted[root.GetProperty("id").GetGuid()] = new AcceptedMigration(root.GetProperty("tenantId").GetGuid(),
+        root.GetProperty("strategy").GetString() ?? "?", root.GetProperty("steps").GetArrayLength(),
+        root.GetProperty("steps").EnumerateArray().Sum(s => s.GetProperty("predictedMs").GetDouble()));
+}
+
+static async Task SampleProcess(PortalProcess portal, RunRecord run, Stopwatch clock, CancellationToken cancellationToken)
+{
+    using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+    var tick = 0;
+    try
+    {
+        do
+        {
+            if (portal.Sample() is { } sample)
+                run.Samples.Enqueue((clock.Elapsed, sample));
+            if (tick++ % 10 == 0)
+                run.LoadSamples.Enqueue(LoadAverage1());
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+    catch (OperationCanceledException)
+    {
+    }
+}
+
+// The engine's own gauges from /metrics (cheap, unlike listing 1,000 migrations), once a second, as a cross-check of the
+// in-flight count that the report computes from the events' server timestamps.
+static async Task SampleMetrics(HttpClient http, RunRecord run, CancellationToken cancellationToken)
+{
+    try
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var text = await http.GetStringAsync("/metrics", cancellationToken);
+                foreach (var line in text.Split('\n'))
+                {
+                    if (Gauge(line, "edgeportal_migrations_running") is { } running)
+                        run.MaxRunningGauge = Math.Max(run.MaxRunningGauge, running);
+                    else if (Gauge(line, "edgeportal_migrations_queued") is { } queued)
+                        run.MaxQueuedGauge = Math.Max(run.MaxQueuedGauge, queued);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(1_000, cancellationToken);
+        }
+    }
+    catch (OperationCanceledException)
+    {
+    }
+}
+
+static double? Gauge(string line, string name)
+    => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is ' ' or '{'
+        && double.TryParse(line[(line.LastIndexOf('}') is var brace and >= 0 ? brace + 1 : name.Length)..].Trim().Split(' ')[0],
+            CultureInfo.InvariantCulture, out var value) ? value : null;
+
+static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+static double LoadAverage1() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string RepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "EdgePortal.sln")))
+            return dir.FullName;
+    throw new InvalidOperationException("EdgePortal.sln not found above the benchmark; pass --portal <EdgePortal.Web.dll>.");
+}
