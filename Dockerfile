@@ -8,6 +8,25 @@ COPY wwwroot/ wwwroot/
 COPY src/ src/
 RUN dotnet publish src/EdgePortal.Web/EdgePortal.Web.csproj -c Release -o /app/portal
 
+# The edge agent (deploy/agent.yaml runs it as a privileged DaemonSet). Build: docker build --target agent -t edgeportal-agent .
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS agent-build
+WORKDIR /src
+COPY Directory.Build.props Directory.Packages.props ./
+COPY src/EdgePortal.Agent/ src/EdgePortal.Agent/
+RUN dotnet publish src/EdgePortal.Agent/EdgePortal.Agent.csproj -c Release -o /app/agent
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS agent
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=agent-build /app/agent .
+ENV ASPNETCORE_URLS=http://+:8471
+EXPOSE 8471
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s CMD curl -fsS http://127.0.0.1:8471/healthz || exit 1
+ENTRYPOINT ["dotnet", "EdgePortal.Agent.dll"]
+
+# The portal stays the last stage, so a plain `docker build .` builds it.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS portal
 RUN apt-get update \
     && apt-get install -y --no-install-recommends curl \

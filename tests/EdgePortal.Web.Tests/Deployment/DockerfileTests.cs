@@ -20,13 +20,39 @@ public sealed class DockerfileTests
 
     private DockerStage Runtime => _dockerfile.Final;
 
+    private DockerStage AgentBuild => _dockerfile.Stages.Single(s => s.Name == "agent-build");
+
+    private DockerStage Agent => _dockerfile.Stages.Single(s => s.Name == "agent");
+
     [Fact]
-    public void Stages_Always_AreSdkBuildThenAspnetRuntime()
+    public void Stages_Always_AreSdkBuildsThenAgentThenPortalLast()
     {
-        Assert.Equal(2, _dockerfile.Stages.Count);
+        Assert.Equal(["build", "agent-build", "agent", "portal"], _dockerfile.Stages.Select(s => s.Name).ToList());
         Assert.Equal("mcr.microsoft.com/dotnet/sdk", Repository(Build.BaseImage));
+        Assert.Equal("mcr.microsoft.com/dotnet/sdk", Repository(AgentBuild.BaseImage));
+        Assert.Equal("mcr.microsoft.com/dotnet/aspnet", Repository(Agent.BaseImage));
         Assert.Equal("mcr.microsoft.com/dotnet/aspnet", Repository(Runtime.BaseImage));
-        Assert.NotNull(Build.Name);
+        Assert.Equal("portal", Runtime.Name);
+    }
+
+    [Fact]
+    public void Agent_Stage_PublishesTheAgentProjectAndRunsIt()
+    {
+        var publish = AgentBuild.All("RUN").Single(r => r.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
+        var project = Regex.Match(publish.Arguments, @"(\S+\.csproj)\b").Groups[1].Value;
+        var output = Regex.Match(publish.Arguments, @"(?:-o|--output)\s+(\S+)").Groups[1].Value;
+
+        Assert.Equal("src/EdgePortal.Agent/EdgePortal.Agent.csproj", project);
+        Assert.True(File.Exists(RepositoryRoot.File(project.Split('/'))), $"{project} does not exist");
+        var copy = Agent.All("COPY").Single(c => c.Arguments.StartsWith("--from", StringComparison.Ordinal));
+        Assert.Equal("--from=agent-build", copy.Arguments.Split(' ')[0]);
+        Assert.Equal(output, copy.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.Equal(["dotnet", "EdgePortal.Agent.dll"], DockerStage.Command(Agent.Last("ENTRYPOINT")!));
+        // The port the DaemonSet and the portal's AgentPort default use, and a health check on the anonymous /healthz.
+        Assert.Equal(8471, Port(Agent.Environment()["ASPNETCORE_URLS"]));
+        Assert.Contains("http://127.0.0.1:8471/healthz", Agent.Last("HEALTHCHECK")!.Arguments, StringComparison.Ordinal);
+        Assert.All(AgentBuild.All("COPY").SelectMany(c => DockerStage.Command(c).SkipLast(1)),
+            s => Assert.True(File.Exists(RepositoryRoot.File(s)) || Directory.Exists(RepositoryRoot.File(s)), $"COPY source {s} is missing"));
     }
 
     [Fact]
