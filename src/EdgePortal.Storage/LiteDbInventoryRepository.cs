@@ -3,8 +3,16 @@ using LiteDB;
 
 namespace EdgePortal.Storage;
 
+/// <remarks>
+/// <see cref="Topology"/> is cached: building it reads every document, and planning and the engine ask for it
+/// on every request and every migration start. Each write bumps a version after it has landed; a topology is
+/// cached only if no write landed while it was being read, so a reader never keeps a stale edge.
+/// </remarks>
 internal sealed class LiteDbInventoryRepository(EdgeDatabase database) : IInventoryRepository
 {
+    private long _version;
+    private CachedTopology? _cached;
+
     private ILiteDatabase Db => database.Database;
 
     public bool IsEmpty => Db.GetCollection(Collections.Clusters).Count() == 0;
@@ -28,16 +36,25 @@ internal sealed class LiteDbInventoryRepository(EdgeDatabase database) : IInvent
         return documents.Select(BsonJson.FromDocument<ServiceInstance>).OrderBy(s => s.Name).ToList();
     }
 
-    public EdgeTopology Topology() => new(Clusters(), Nodes(), Links(), Services(), UserGroups());
+    public EdgeTopology Topology()
+    {
+        var version = Interlocked.Read(ref _version);
+        if (Volatile.Read(ref _cached) is { } cached && cached.Version == version)
+            return cached.Topology;
+        var topology = new EdgeTopology(Clusters(), Nodes(), Links(), Services(), UserGroups());
+        if (Interlocked.Read(ref _version) == version)
+            Volatile.Write(ref _cached, new CachedTopology(version, topology));
+        return topology;
+    }
 
-    public void Save(Tenant tenant) => Upsert(Db, Collections.Tenants, tenant, tenant.Id.Value);
-    public void Save(EdgeCluster cluster) => Upsert(Db, Collections.Clusters, cluster, cluster.Id.Value);
-    public void Save(EdgeNode node) => Upsert(Db, Collections.Nodes, node, node.Id.Value);
-    public void Save(NetworkLink link) => Upsert(Db, Collections.Links, link, link.Id.Value);
-    public void Save(ServiceInstance service) => Upsert(Db, Collections.Services, service, service.Id.Value);
-    public void Save(UserGroup group) => Upsert(Db, Collections.UserGroups, group, group.Id.Value);
+    public void Save(Tenant tenant) => Changed(() => Upsert(Db, Collections.Tenants, tenant, tenant.Id.Value));
+    public void Save(EdgeCluster cluster) => Changed(() => Upsert(Db, Collections.Clusters, cluster, cluster.Id.Value));
+    public void Save(EdgeNode node) => Changed(() => Upsert(Db, Collections.Nodes, node, node.Id.Value));
+    public void Save(NetworkLink link) => Changed(() => Upsert(Db, Collections.Links, link, link.Id.Value));
+    public void Save(ServiceInstance service) => Changed(() => Upsert(Db, Collections.Services, service, service.Id.Value));
+    public void Save(UserGroup group) => Changed(() => Upsert(Db, Collections.UserGroups, group, group.Id.Value));
 
-    public void SaveAll(EdgeInventory inventory) => database.InTransaction(db =>
+    public void SaveAll(EdgeInventory inventory) => Changed(() => database.InTransaction(db =>
     {
         foreach (var tenant in inventory.Tenants) Upsert(db, Collections.Tenants, tenant, tenant.Id.Value);
         foreach (var cluster in inventory.Clusters) Upsert(db, Collections.Clusters, cluster, cluster.Id.Value);
@@ -45,7 +62,20 @@ internal sealed class LiteDbInventoryRepository(EdgeDatabase database) : IInvent
         foreach (var link in inventory.Links) Upsert(db, Collections.Links, link, link.Id.Value);
         foreach (var service in inventory.Services) Upsert(db, Collections.Services, service, service.Id.Value);
         foreach (var group in inventory.UserGroups) Upsert(db, Collections.UserGroups, group, group.Id.Value);
-    });
+    }));
+
+    /// <summary>Runs a write, then (even if it failed part-way) invalidates the cached topology.</summary>
+    private void Changed(Action write)
+    {
+        try
+        {
+            write();
+        }
+        finally
+        {
+            Interlocked.Increment(ref _version);
+        }
+    }
 
     private IEnumerable<T> All<T>(string collection) => Db.GetCollection(collection).FindAll().Select(BsonJson.FromDocument<T>);
 
@@ -54,4 +84,6 @@ internal sealed class LiteDbInventoryRepository(EdgeDatabase database) : IInvent
 
     private static void Upsert<T>(ILiteDatabase db, string collection, T value, Guid id)
         => db.GetCollection(collection).Upsert(BsonJson.ToDocument(value, id));
+
+    private sealed record CachedTopology(long Version, EdgeTopology Topology);
 }
