@@ -14,14 +14,14 @@ public sealed partial class MainLayoutTests : PortalTestContext
         => Render<MainLayout>(p => p.Add(l => l.Body, b => b.AddContent(0, "page body")));
 
     [Fact]
-    public void Render_Always_ShowsSevenNavigationEntriesInOrder()
+    public void Render_Always_ShowsEightNavigationEntriesInOrder()
     {
         var cut = RenderLayout();
 
         var links = cut.FindAll("nav[aria-label='Main navigation'] a.mud-nav-link");
         Assert.Equal(
             [("Overview", "/"), ("Clusters", "/clusters"), ("Services", "/services"), ("Migrations", "/migrations"),
-             ("Planner", "/planner"), ("Schedules", "/schedules"), ("Settings", "/settings")],
+             ("Planner", "/planner"), ("Schedules", "/schedules"), ("Automation", "/automation"), ("Settings", "/settings")],
             links.Select(a => (a.TextContent.Trim(), a.GetAttribute("href"))));
         Assert.Contains("page body", cut.Find(".mud-main-content").TextContent);
     }

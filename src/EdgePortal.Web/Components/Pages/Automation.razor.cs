@@ -1,0 +1,153 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Scheduling;
+using EdgePortal.Web.Scheduling;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+
+namespace EdgePortal.Web.Components.Pages;
+
+/// <summary>
+/// The automation log (each KPI monitor decision with the KPI, the value, the plan and why that node), the
+/// maintenance windows per cluster, and node drains with their progress; decisions and drains arrive live.
+/// </summary>
+public sealed partial class Automation : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private IReadOnlyList<AutomationDecision> _decisions = [];
+    private IReadOnlyList<MaintenanceWindow> _windows = [];
+    private IReadOnlyList<DrainOperation> _drains = [];
+    private IReadOnlyList<EdgeCluster> _clusters = [];
+    private IReadOnlyList<EdgeNode> _nodesList = [];
+    private Dictionary<string, string> _windowErrors = [];
+    private Guid? _windowCluster;
+    private string? _windowName = "Night";
+    private string? _windowDays = "Saturday,Sunday";
+    private string? _windowStart = "02:00";
+    private int? _windowMinutes = 120;
+    private string? _windowZone = "Europe/Rome";
+    private Guid? _drainNode;
+
+    [Inject] private IAutomationDecisionRepository Decisions { get; set; } = null!;
+    [Inject] private IMaintenanceWindowRepository Windows { get; set; } = null!;
+    [Inject] private IDrainRepository Drains { get; set; } = null!;
+    [Inject] private IInventoryRepository Inventory { get; set; } = null!;
+    [Inject] private IScheduleCalendar Calendar { get; set; } = null!;
+    [Inject] private NodeDrainer Drainer { get; set; } = null!;
+    [Inject] private IAutomationEventStream Events { get; set; } = null!;
+    [Inject] private IOptions<AutomationOptions> AutomationOptions { get; set; } = null!;
+    [Inject] private TimeProvider Clock { get; set; } = null!;
+    [Inject] private ISnackbar Snackbar { get; set; } = null!;
+
+    private AutomationOptions Options => AutomationOptions.Value;
+
+    protected override void OnInitialized()
+    {
+        var events = Events.Subscribe(_stop.Token).GetAsyncEnumerator(_stop.Token);
+        var first = events.MoveNextAsync();
+        Load();
+        _windowCluster = _clusters.FirstOrDefault()?.Id.Value;
+        _ = FollowAsync(events, first);
+    }
+
+    private async Task FollowAsync(IAsyncEnumerator<AutomationEvent> events, ValueTask<bool> next)
+    {
+        try
+        {
+            while (await next)
+            {
+                if (events.Current is DecisionRecorded or DrainChanged)
+                    await InvokeAsync(() =>
+                    {
+                        Load();
+                        StateHasChanged();
+                    });
+                next = events.MoveNextAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            await events.DisposeAsync();
+        }
+    }
+
+    private void Load()
+    {
+        _decisions = Decisions.List(limit: 200);
+        _windows = Windows.List();
+        _drains = Drains.List(20);
+        _clusters = Inventory.Clusters();
+        _nodesList = Inventory.Nodes();
+    }
+
+    private void AddWindow()
+    {
+        _windowErrors = [];
+        if (_windowCluster is not { } cluster)
+        {
+            Snackbar.Add("Pick a cluster first.", Severity.Warning);
+            return;
+        }
+        var window = MaintenanceWindowInput.TryBuild(ClusterId.From(cluster), MaintenanceWindowId.New(), _windowName,
+            (_windowDays ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), _windowStart, _windowMinutes,
+            _windowZone, Calendar, (field, message) => _windowErrors[field] = message);
+        if (window is null)
+        {
+            Snackbar.Add($"Not added: {string.Join(" ", _windowErrors.Values)}", Severity.Error);
+            return;
+        }
+        Windows.Save(window);
+        Snackbar.Add($"Added {window.Name}: {window.Describe()}.", Severity.Success);
+        Load();
+    }
+
+    private void DeleteWindow(MaintenanceWindowId id)
+    {
+        Windows.Delete(id);
+        Load();
+    }
+
+    private void Drain()
+    {
+        if (_drainNode is not { } node)
+            return;
+        switch (Drainer.Start(NodeId.From(node), "operator"))
+        {
+            case DrainStartResult.Started s:
+                Snackbar.Add($"Draining {s.Drain.NodeName}: {s.Drain.Items.Count} services.", Severity.Info);
+                break;
+            case DrainStartResult.Conflict c:
+                Snackbar.Add(c.Detail, Severity.Warning);
+                break;
+            case DrainStartResult.NotFound n:
+                Snackbar.Add(n.Detail, Severity.Error);
+                break;
+        }
+        Load();
+    }
+
+    internal static string ActionText(AutomationAction action) => action switch
+    {
+        AutomationAction.Migrated => "Migrated",
+        AutomationAction.DeferredOutsideWindow => "Deferred (window)",
+        AutomationAction.NoFeasiblePlan => "No feasible plan",
+        AutomationAction.AlreadyMigrating => "Already migrating",
+        _ => action.ToString(),
+    };
+
+    private static Color ActionColour(AutomationAction action) => action switch
+    {
+        AutomationAction.Migrated => Color.Success,
+        AutomationAction.DeferredOutsideWindow => Color.Info,
+        _ => Color.Warning,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _stop.Dispose();
+    }
+}

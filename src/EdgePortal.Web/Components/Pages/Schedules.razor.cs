@@ -1,0 +1,287 @@
+using System.Globalization;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Scheduling;
+using EdgePortal.Web.Scheduling;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace EdgePortal.Web.Components.Pages;
+
+/// <summary>One schedule as the list shows it.</summary>
+public sealed record ScheduleRowViewModel
+{
+    public required ScheduleId Id { get; init; }
+    public required string Name { get; init; }
+    public required string When { get; init; }
+    public required string Target { get; init; }
+    public required string TimeZone { get; init; }
+    public required DateTimeOffset? NextFire { get; init; }
+    public required MisfirePolicy Misfire { get; init; }
+    public required bool Paused { get; init; }
+}
+
+/// <summary>
+/// Schedules: the form (with a cron helper and the next 5 fire times as you type), the list with pause, resume,
+/// run now, edit and delete, and a schedule's run history. Runs and changes arrive live from the automation stream.
+/// </summary>
+public sealed partial class Schedules : IAsyncDisposable
+{
+    internal static readonly (string Label, string Cron)[] Presets =
+    [
+        ("Every day at 02:00", "0 0 2 * * ?"),
+        ("Every Sunday at 03:30", "0 30 3 ? * SUN"),
+        ("Weekdays at 22:00", "0 0 22 ? * MON-FRI"),
+        ("Every hour", "0 0 * * * ?"),
+        ("Every 15 minutes", "0 0/15 * * * ?"),
+        ("First day of the month at 04:00", "0 0 4 1 * ?"),
+    ];
+
+    private readonly CancellationTokenSource _stop = new();
+    private ScheduleDraft _draft = new();
+    private Schedule? _editing;
+    private Dictionary<string, string> _errors = [];
+    private List<ScheduleRowViewModel> _rows = [];
+    private List<ServiceInstance> _services = [];
+    private List<EdgeNode> _nodes = [];
+    private IReadOnlyList<DateTimeOffset> _preview = [];
+    private string? _previewNote;
+    private string? _preset;
+    private string? _runAtText;
+    private Schedule? _runsOf;
+    private IReadOnlyList<ScheduleRun> _runs = [];
+
+    [Inject] private IScheduleRepository Repository { get; set; } = null!;
+    [Inject] private ScheduleRegistry Registry { get; set; } = null!;
+    [Inject] private IScheduleCalendar Calendar { get; set; } = null!;
+    [Inject] private IInventoryRepository Inventory { get; set; } = null!;
+    [Inject] private IAutomationEventStream Events { get; set; } = null!;
+    [Inject] private TimeProvider Clock { get; set; } = null!;
+    [Inject] private ISnackbar Snackbar { get; set; } = null!;
+
+    protected override void OnInitialized()
+    {
+        _services = [.. Inventory.Services()];
+        _nodes = [.. Inventory.Nodes()];
+        var events = Events.Subscribe(_stop.Token).GetAsyncEnumerator(_stop.Token);
+        var first = events.MoveNextAsync();
+        Load();
+        NewDraft();
+        _ = FollowAsync(events, first);
+    }
+
+    private async Task FollowAsync(IAsyncEnumerator<AutomationEvent> events, ValueTask<bool> next)
+    {
+        try
+        {
+            while (await next)
+            {
+                if (events.Current is ScheduleRunRecorded or ScheduleChanged)
+                    await InvokeAsync(() =>
+                    {
+                        Load();
+                        StateHasChanged();
+                    });
+                next = events.MoveNextAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            await events.DisposeAsync();
+        }
+    }
+
+    private void Load()
+    {
+        var services = Inventory.Services().ToDictionary(s => s.Id, s => s.Name);
+        var nodes = Inventory.Nodes().ToDictionary(n => n.Id, n => n.Name);
+        _rows = [.. Repository.List().Select(s => new ScheduleRowViewModel
+        {
+            Id = s.Id,
+            Name = s.Name,
+            When = s.Kind == ScheduleKind.Cron ? $"{s.Cron} ({s.TimeZone})" : $"once, {Local(s.RunAt!.Value, s.TimeZone)}",
+            Target = s.Target.Kind switch
+            {
+                ScheduleTargetKind.Service => services.GetValueOrDefault(s.Target.ServiceId!.Value, "a deleted service"),
+                ScheduleTargetKind.LabelSelector => $"labels {ScheduleTarget.FormatLabels(s.Target.Labels!)}",
+                _ => $"drain {nodes.GetValueOrDefault(s.Target.NodeId!.Value, "a deleted node")}",
+            },
+            TimeZone = s.TimeZone,
+            NextFire = Registry.NextFireTimes(s, 1).FirstOrDefault() is var n && n != default ? n : null,
+            Misfire = s.Misfire,
+            Paused = s.Paused,
+        })];
+        if (_runsOf is not null)
+        {
+            _runsOf = Repository.Find(_runsOf.Id);
+            _runs = _runsOf is null ? [] : Repository.Runs(_runsOf.Id);
+        }
+    }
+
+    private void NewDraft()
+    {
+        _editing = null;
+        _errors = [];
+        _draft = new ScheduleDraft { Name = "", Cron = Presets[0].Cron, TimeZone = "Europe/Rome", ServiceId = _services.FirstOrDefault()?.Id.Value };
+        _preset = Presets[0].Cron;
+        _runAtText = null;
+        UpdatePreview();
+    }
+
+    private void Edit(ScheduleId id)
+    {
+        if (Repository.Find(id) is not { } schedule)
+            return;
+        _editing = schedule;
+        _errors = [];
+        _draft = ScheduleDraft.From(schedule);
+        _preset = Presets.FirstOrDefault(p => p.Cron == schedule.Cron).Cron;
+        _runAtText = schedule.RunAt is { } at ? Local(at, schedule.TimeZone) : null;
+        UpdatePreview();
+    }
+
+    private void SetKind(ScheduleKind kind)
+    {
+        _draft.Kind = kind;
+        UpdatePreview();
+    }
+
+    private void SetCron(string cron)
+    {
+        _draft.Cron = cron;
+        _preset = Presets.FirstOrDefault(p => p.Cron == cron?.Trim()).Cron;
+        UpdatePreview();
+    }
+
+    private void UsePreset(string cron)
+    {
+        _preset = cron;
+        _draft.Cron = cron;
+        UpdatePreview();
+    }
+
+    private void SetTimeZone(string zone)
+    {
+        _draft.TimeZone = zone;
+        UpdatePreview();
+    }
+
+    private void SetRunAt(string text)
+    {
+        _runAtText = text;
+        _errors.Remove("runAt");
+        _draft.RunAt = null;
+        if (string.IsNullOrWhiteSpace(text))
+            return;
+        if (!DateTime.TryParseExact(text.Trim(), "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+            _errors["runAt"] = $"'{text}' is not a time as yyyy-MM-dd HH:mm.";
+        else if (Calendar.ValidateTimeZone(_draft.TimeZone) is null)
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(_draft.TimeZone!.Trim());
+            _draft.RunAt = new DateTimeOffset(local, zone.GetUtcOffset(local));
+        }
+        UpdatePreview();
+    }
+
+    /// <summary>The next 5 fire times as the form stands, and the cron and time zone errors as you type.</summary>
+    private void UpdatePreview()
+    {
+        _preview = [];
+        _previewNote = null;
+        _errors.Remove("cron");
+        _errors.Remove("timeZone");
+        if (Calendar.ValidateTimeZone(_draft.TimeZone) is { } tzError)
+            _errors["timeZone"] = tzError;
+        if (_draft.Kind == ScheduleKind.Cron)
+        {
+            if (Calendar.ValidateCron(_draft.Cron) is { } cronError)
+                _errors["cron"] = cronError;
+            else if (!_errors.ContainsKey("timeZone"))
+                _preview = Calendar.NextFireTimes(_draft.Cron!, _draft.TimeZone!, Clock.GetUtcNow(), 5);
+            _previewNote = _errors.ContainsKey("cron") || _errors.ContainsKey("timeZone") ? "Fix the expression or the time zone to see when it fires." : "It never fires.";
+        }
+        else
+        {
+            _preview = _draft.RunAt is { } at && at > Clock.GetUtcNow() ? [at] : [];
+            _previewNote = "Give a time in the future.";
+        }
+    }
+
+    private async Task SaveAsync()
+    {
+        if (_errors.ContainsKey("runAt") && _draft.Kind == ScheduleKind.OneShot)
+        {
+            Snackbar.Add($"Not saved: {_errors["runAt"]}", Severity.Error);
+            return;
+        }
+        if (!_draft.TryBuild(_editing, Calendar, Inventory, Clock.GetUtcNow(), "operator", out var schedule, out var errors))
+        {
+            _errors = errors;
+            Snackbar.Add($"Not saved: {string.Join(" ", errors.Values)}", Severity.Error);
+            return;
+        }
+        await Registry.SaveAsync(schedule!);
+        Snackbar.Add($"{(_editing is null ? "Created" : "Saved")} {schedule!.Name}.", Severity.Success);
+        NewDraft();
+        Load();
+    }
+
+    private async Task TogglePauseAsync(ScheduleId id)
+    {
+        if (Repository.Find(id) is not { } s)
+            return;
+        await Registry.SaveAsync(s.Paused ? s.Resume(Clock.GetUtcNow()) : s.Pause(Clock.GetUtcNow()));
+        Load();
+    }
+
+    private async Task RunNowAsync(ScheduleId id)
+    {
+        if (Repository.Find(id) is not { } s)
+            return;
+        await Registry.RunNowAsync(s);
+        Snackbar.Add($"{s.Name} fired; its run appears in the history.", Severity.Info);
+        ShowRuns(id);
+    }
+
+    private async Task DeleteAsync(ScheduleId id)
+    {
+        await Registry.DeleteAsync(id);
+        if (_runsOf?.Id == id)
+            _runsOf = null;
+        Load();
+    }
+
+    private void ShowRuns(ScheduleId id)
+    {
+        _runsOf = Repository.Find(id);
+        _runs = _runsOf is null ? [] : Repository.Runs(id);
+    }
+
+    private bool Has(string field) => _errors.ContainsKey(field);
+
+    private string? Error(string field) => _errors.GetValueOrDefault(field);
+
+    private string Local(DateTimeOffset instant) => Local(instant, Calendar.ValidateTimeZone(_draft.TimeZone) is null ? _draft.TimeZone! : "UTC");
+
+    private static string Local(DateTimeOffset instant, string zone)
+    {
+        var tz = TimeZoneInfo.FindSystemTimeZoneById(zone.Trim());
+        return TimeZoneInfo.ConvertTime(instant, tz).ToString("ddd yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    }
+
+    private static Color OutcomeColour(ScheduleRunOutcome outcome) => outcome switch
+    {
+        ScheduleRunOutcome.Started => Color.Success,
+        ScheduleRunOutcome.PartlyStarted or ScheduleRunOutcome.SkippedMisfire => Color.Warning,
+        ScheduleRunOutcome.Failed => Color.Error,
+        _ => Color.Default,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,115 @@
+using Bunit;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Scheduling;
+using EdgePortal.Web.Components.Pages;
+using EdgePortal.Web.Scheduling;
+using EdgePortal.Web.Tests.Components.Migrations;
+using EdgePortal.Web.Tests.Fakes;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Quartz;
+
+namespace EdgePortal.Web.Tests.Components.Automation;
+
+/// <summary>The Schedules and Automation pages over the demo edge, in-memory repositories and a real (unstarted) Quartz scheduler.</summary>
+public sealed class AutomationPagesTests : MigrationPagesTestContext
+{
+    private readonly InMemoryScheduleRepository _schedules = new();
+    private readonly InMemoryDecisionRepository _decisions = new();
+    private readonly AutomationEventBroadcaster _events = new();
+
+    public AutomationPagesTests()
+    {
+        Services.AddQuartz(_ => { });
+        Services.AddSingleton<IScheduleRepository>(_schedules);
+        Services.AddSingleton<IAutomationDecisionRepository>(_decisions);
+        Services.AddSingleton<IMaintenanceWindowRepository>(new InMemoryWindowRepository());
+        Services.AddSingleton<IDrainRepository>(new InMemoryDrainRepository());
+        Services.AddSingleton(_events);
+        Services.AddSingleton<IAutomationEventStream>(_events);
+        Services.AddSingleton<IScheduleCalendar, QuartzScheduleCalendar>();
+        Services.AddSingleton<ScheduleRegistry>();
+        Services.AddOptions<AutomationOptions>();
+        Services.AddSingleton<NodeDrainer>();
+        Render<MudPopoverProvider>();
+        Render<MudSnackbarProvider>();
+    }
+
+    private static AngleSharp.Dom.IElement Input(IRenderedComponent<Schedules> cut, string id)
+    {
+        var element = cut.Find($"#{id}");
+        return element.TagName == "INPUT" ? element : element.QuerySelector("input")!;
+    }
+
+    [Fact]
+    public void Schedules_NewCronFromHelper_ShowsNextFiveFireTimesAndCreates()
+    {
+        var cut = Render<Schedules>();
+
+        // The helper's first preset, every day at 02:00 in Europe/Rome; "now" is 14 March 2026 12:00 UTC.
+        var times = cut.FindAll(".next-fire-times li");
+        Assert.Equal(5, times.Count);
+        Assert.StartsWith("Sun 2026-03-15 02:00", Text(times[0]));
+        Assert.Contains("(2026-03-15 01:00 UTC)", Text(times[0]));
+        Assert.StartsWith("Thu 2026-03-19 02:00", Text(times[4]));
+
+        Input(cut, "schedule-name").Change("Nightly leaderboard");
+        cut.Find("#schedule-save").Click();
+
+        var saved = Assert.Single(_schedules.List());
+        Assert.Equal("Nightly leaderboard", saved.Name);
+        Assert.Equal("0 0 2 * * ?", saved.Cron);
+        Assert.Equal("Europe/Rome", saved.TimeZone);
+        cut.WaitForAssertion(() => Assert.Contains("Nightly leaderboard", Text(cut.Find("table[aria-label='Schedules'], .mud-table"))));
+    }
+
+    [Fact]
+    public void Schedules_InvalidCron_ShowsTheErrorAndKeepsTheForm()
+    {
+        var cut = Render<Schedules>();
+        Input(cut, "schedule-name").Change("Broken");
+
+        Input(cut, "schedule-cron").Input("every night at two");
+
+        cut.WaitForAssertion(() => Assert.Contains("is not a valid cron expression", cut.Markup));
+        Assert.Empty(cut.FindAll(".next-fire-times li"));
+        cut.Find("#schedule-save").Click();
+
+        Assert.Empty(_schedules.List());
+        Assert.Equal("Broken", Input(cut, "schedule-name").GetAttribute("value"));
+        Assert.Equal("every night at two", Input(cut, "schedule-cron").GetAttribute("value"));
+        Assert.Contains(SnackbarMessages(), m => m.Contains("Not saved") && m.Contains("cron"));
+    }
+
+    [Fact]
+    public void Automation_Decisions_ExplainKpiValuePlanAndNodeAndArriveLive()
+    {
+        var service = DemoService("leaderboard");
+        _decisions.Save(Decision(service, "Latency 6.2 ms over the 4.0 ms target (+55%) for 3 evaluations in a row.", "#1 sud-nichelino: users at 0.0 ms (now 6.2 ms)"));
+
+        var cut = Render<EdgePortal.Web.Components.Pages.Automation>();
+
+        var table = Text(cut.Find(".mud-table"));
+        Assert.Contains("leaderboard", table);
+        Assert.Contains("Migrated", table);
+        Assert.Contains("User latency: 6.2 ms / 4.0 ms", table);
+        Assert.Contains("Why this node: #1 sud-nichelino", table);
+        Assert.Contains("Plan: leaderboard: MessageReplay to sud-nichelino", table);
+
+        cut.WaitForAssertion(() => Assert.Equal(1, _events.SubscriberCount));
+        var later = Decision(DemoService("voice-chat"), "Latency 9.0 ms over the 4.0 ms target; outside the maintenance windows, but urgent.", null) with
+        {
+            At = Now.AddMinutes(1),
+            Action = AutomationAction.DeferredOutsideWindow,
+        };
+        _decisions.Save(later);
+        _events.Publish(new DecisionRecorded(later));
+
+        cut.WaitForAssertion(() => Assert.Contains("voice-chat", Text(cut.Find(".mud-table"))));
+        Assert.Contains("Deferred (window)", Text(cut.Find(".mud-table")));
+    }
+
+    private static AutomationDecision Decision(ServiceInstance service, string reason, string? why) => new(AutomationDecisionId.New(), Now, service.Id,
+        service.Name, service.TenantId, AutomationAction.Migrated, "User latency", 6.2, 4, 3, false, service.NodeId, null, MigrationId.New(), reason,
+        "leaderboard: MessageReplay to sud-nichelino (candidate #1 of 8)", why);
+}
