@@ -49,6 +49,7 @@ public static class SchedulesApi
         app.MapDelete("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", DeleteWindow).WithTags("Maintenance windows").WithSummary("Remove a maintenance window.");
 
         app.MapPost("/api/v1/nodes/{id:guid}/drain", Drain).WithTags("Automation").WithSummary("Cordon a node and migrate every service off it, most urgent first; returns the drain operation.");
+        app.MapPost("/api/v1/nodes/{id:guid}/uncordon", Uncordon).WithTags("Automation").WithSummary("Let a cordoned node take services again; 409 while a drain of it is running.");
         app.MapGet("/api/v1/drains/{id:guid}", GetDrain).WithTags("Automation").WithSummary("A drain operation and the state of each service.");
         app.MapGet("/api/v1/automation/decisions", Decisions).WithTags("Automation").WithSummary("The KPI monitor's decisions, newest first, with their reasons.");
         return app;
@@ -196,6 +197,19 @@ public static class SchedulesApi
             DrainStartResult.NotFound => NotFound("Node", id),
             _ => throw new InvalidOperationException("Unexpected drain result."),
         };
+
+    private static IResult Uncordon(Guid id, IInventoryRepository inventory, IDrainRepository drains)
+    {
+        if (inventory.FindNode(NodeId.From(id)) is not { } node)
+            return NotFound("Node", id);
+        if (drains.List().FirstOrDefault(d => d.NodeId == node.Id && d.State == DrainState.Running) is { } running)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Node is being drained",
+                detail: $"Drain {running.Id} of {node.Name} is still running; wait for it or let it finish before uncordoning.",
+                extensions: new Dictionary<string, object?> { ["drainId"] = running.Id });
+        if (node.Status == NodeStatus.Cordoned)
+            inventory.Save(node.WithStatus(NodeStatus.Ready));
+        return Results.Ok(inventory.FindNode(node.Id));
+    }
 
     private static IResult GetDrain(Guid id, IDrainRepository drains)
         => drains.Find(DrainId.From(id)) is { } d ? Results.Ok(d) : NotFound("Drain", id);

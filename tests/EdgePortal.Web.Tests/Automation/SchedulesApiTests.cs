@@ -98,6 +98,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [InlineData("GET", "/api/v1/schedules/{0}/runs")]
     [InlineData("DELETE", "/api/v1/schedules/{0}")]
     [InlineData("POST", "/api/v1/nodes/{0}/drain")]
+    [InlineData("POST", "/api/v1/nodes/{0}/uncordon")]
     [InlineData("GET", "/api/v1/clusters/{0}/windows")]
     public async Task Endpoint_UnknownId_Returns404(string method, string template)
     {
@@ -187,5 +188,18 @@ public sealed class SchedulesApiTests : IAsyncLifetime
             await Task.Delay(50);
         }
         throw new TimeoutException($"Schedule {schedule} recorded no run within 30 s.");
+    }
+
+    [Fact]
+    public async Task Uncordon_CordonedNode_TakesServicesAgain()
+    {
+        var inventory = _factory.Services.GetRequiredService<IInventoryRepository>();
+        var node = inventory.Nodes().First(n => n.Name == "centro-vanchiglia");
+        inventory.Save(node.WithStatus(NodeStatus.Cordoned));
+
+        var response = await _client.PostAsync($"/api/v1/nodes/{node.Id}/uncordon", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(NodeStatus.Ready, inventory.FindNode(node.Id)!.Status);
     }
 }
