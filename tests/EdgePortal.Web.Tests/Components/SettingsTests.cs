@@ -39,6 +39,16 @@ public sealed class SettingsTests : PortalTestContext, IDisposable
         Assert.DoesNotContain("torino-nord", arena.TextContent);
     }
 
+    [Fact]
+    public void Render_Always_ShowsTheModelParametersTheDesignerUses()
+    {
+        var cut = Render<Settings>();
+
+        var table = cut.Find("[aria-label='Migration model parameters']");
+        Assert.Contains(table.QuerySelectorAll("tr"), r => r.TextContent.Contains("T_add") && r.TextContent.Contains("241 ms"));
+        Assert.Contains(table.QuerySelectorAll("tr"), r => r.TextContent.Contains("ψ · ω") && r.TextContent.Contains("60 ms"));
+    }
+
     void IDisposable.Dispose()
     {
         // Runs after IAsyncLifetime.DisposeAsync has closed the file.
