@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+
+namespace EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+
+/// <summary>The API operations the fake serves, which are exactly those the runtime calls.</summary>
+public enum Operation
+{
+    ListNodes,
+    ReadNode,
+    ListPods,
+    WatchPods,
+    ReadPod,
+    CreatePod,
+    PatchPod,
+    DeletePod,
+    ReadService,
+    PatchService,
+    Checkpoint,
+}
+
+/// <summary>An answer the fake gives instead of the real one.</summary>
+public abstract record Fault
+{
+    /// <summary>This status and body (a Status JSON by default, or plain text as the kubelet writes behind the proxy).</summary>
+    public sealed record Answer(int Code, string Body, string ContentType = "application/json") : Fault;
+
+    /// <summary>A Kubernetes Status body with this code, reason and message.</summary>
+    public static Answer Status(int code, string reason, string message) =>
+        new(code, FakeKubeApiServer.StatusJson(code, reason, message));
+
+    /// <summary>Never answers: holds the request until the client gives up.</summary>
+    public sealed record Hang : Fault;
+
+    /// <summary>Watch only: streams normally, then drops the connection after this many events (bookmarks not counted).</summary>
+    public sealed record DropAfter(int Events) : Fault;
+
+    /// <summary>Watch only: answers 200 with one ERROR event, a Status 410 Expired ("too old resource version"), and ends.</summary>
+    public sealed record Gone : Fault;
+}
+
+/// <summary>Faults queued per operation: each request of that operation takes the next one, until none are left.</summary>
+public sealed class FaultPlan
+{
+    private readonly ConcurrentDictionary<Operation, ConcurrentQueue<Fault>> _next = new();
+    private readonly ConcurrentDictionary<Operation, Fault> _always = new();
+
+    /// <summary>The next <paramref name="times"/> requests of <paramref name="operation"/> get <paramref name="fault"/>.</summary>
+    public void Next(Operation operation, Fault fault, int times = 1)
+    {
+        var queue = _next.GetOrAdd(operation, _ => new ConcurrentQueue<Fault>());
+        for (var i = 0; i < times; i++)
+            queue.Enqueue(fault);
+    }
+
+    /// <summary>Every request of <paramref name="operation"/> gets <paramref name="fault"/> until <see cref="Clear"/>.</summary>
+    public void Always(Operation operation, Fault fault) => _always[operation] = fault;
+
+    public void Clear(Operation operation)
+    {
+        _always.TryRemove(operation, out _);
+        _next.TryRemove(operation, out _);
+    }
+
+    internal Fault? Take(Operation operation) =>
+        _next.TryGetValue(operation, out var queue) && queue.TryDequeue(out var fault) ? fault : _always.GetValueOrDefault(operation);
+}

@@ -1,0 +1,190 @@
+using EdgePortal.Agent.Tests;
+using EdgePortal.Agent.Tests.Registry;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+
+/// <summary>One docker-registry for every test class that migrates through it.</summary>
+[CollectionDefinition(Name)]
+public sealed class RegistryCollection : ICollectionFixture<RegistryFixture>
+{
+    public const string Name = "registry";
+}
+
+/// <summary>
+/// A Kubernetes edge cluster on the wire: the fake API server with two Ready nodes (edge-1, edge-2, both reaching
+/// their agent at 127.0.0.1), the Service <c>counter</c> selecting <c>app=counter</c> and its bare pod on edge-1; a real
+/// agent on loopback whose checkpoint directory the fake kubelet writes archives into, pushing to the real registry;
+/// and the real <see cref="KubernetesEdgeRuntime"/> over the real <see cref="KubernetesClients"/> (reading a
+/// kubeconfig that names the fake).
+/// </summary>
+public sealed class KubernetesHarness : IAsyncDisposable
+{
+    public const string ClusterName = "edge-k8s";
+    public const string Namespace = "edge";
+    public const string ServiceName = "counter";
+    public const string SourcePodName = "counter-5d8f7";
+    public const string ContainerName = "counter";
+    public const string RootfsImage = "quay.io/example/counter:1.0";
+
+    private KubernetesHarness(FakeKubeApiServer api, AgentHost agent, KubernetesClients clients, KubernetesClusterOptions options,
+        KubernetesEdgeRuntime runtime, string folder)
+    {
+        Api = api;
+        Agent = agent;
+        Clients = clients;
+        Options = options;
+        Runtime = runtime;
+        Folder = folder;
+    }
+
+    public FakeKubeApiServer Api { get; }
+    public AgentHost Agent { get; }
+    public KubernetesClients Clients { get; }
+    public KubernetesClusterOptions Options { get; }
+    public KubernetesEdgeRuntime Runtime { get; }
+    public string Folder { get; }
+
+    public static EdgeCluster Cluster { get; } = new(ClusterId.From(Guid.Parse("00000000-0000-0000-0000-0000000000c5")), ClusterName, ClusterKind.Kubernetes, "metro");
+    public static EdgeNode Source { get; } = Node(0xE1, "edge-1", 45.07);
+    public static EdgeNode Destination { get; } = Node(0xE2, "edge-2", 45.46);
+    public static ServiceInstance Service { get; } = new(ServiceId.From(Guid.Parse("00000000-0000-0000-0000-000000000051")),
+        TenantId.From(Guid.Parse("00000000-0000-0000-0000-00000000000a")), ServiceName, Source.Id, new WorkloadProfile(64 * 1024, 10),
+        new KpiTargets(5_000, 60_000, 20), Objective.MinDowntime);
+
+    public static async Task<KubernetesHarness> StartAsync(RegistryFixture registry, TimeProvider? time = null,
+        Action<KubernetesClusterOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var api = await FakeKubeApiServer.StartAsync();
+        var agent = await AgentHost.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("edgeportal-k8s-").FullName;
+        api.Kubelet.ArchiveDirectory = agent.CheckpointDirectory;
+        Seed(api);
+        var options = new KubernetesClusterOptions
+        {
+            KubeconfigPath = api.WriteKubeconfig(folder),
+            Context = "fake",
+            Namespace = Namespace,
+            Registry = registry.Host,
+            RegistryPlainHttp = true,
+            AgentPort = agent.BaseUri.Port,
+            AgentToken = AgentHost.Token,
+            CheckpointTimeout = TimeSpan.FromSeconds(45),
+            ReadyTimeout = TimeSpan.FromSeconds(30),
+            TransferTimeout = TimeSpan.FromSeconds(30),
+        };
+        configure?.Invoke(options);
+        var edge = new KubernetesEdgeOptions();
+        edge.Clusters[ClusterName] = options;
+        Assert.True(new KubernetesEdgeOptionsValidator().Validate(null, edge).Succeeded, "the harness's options must be valid");
+        var clients = new KubernetesClients(Microsoft.Extensions.Options.Options.Create(edge));
+        var runtime = new KubernetesEdgeRuntime(clients, new AgentClient(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }),
+            time ?? TimeProvider.System, NullLogger<KubernetesEdgeRuntime>.Instance);
+        return new KubernetesHarness(api, agent, clients, options, runtime, folder);
+    }
+
+    public V1Pod? Pod(string name) => Api.State.Pod(Namespace, name);
+
+    public V1Service CounterService() => Api.State.Service(Namespace, ServiceName)!;
+
+    public static string TargetName(MigrationId id) => KubernetesEdgeRuntime.TargetName(ServiceName, id);
+
+    public static MigrationPlan Plan(MigrationStrategy strategy = MigrationStrategy.Cold)
+    {
+        StepKind[] kinds = strategy == MigrationStrategy.Cold
+            ? [StepKind.Profile, StepKind.Checkpoint, StepKind.Transfer, StepKind.Restore, StepKind.SwitchTraffic, StepKind.CleanUp]
+            : [StepKind.Profile, StepKind.PreDump, StepKind.Checkpoint, StepKind.Transfer, StepKind.Restore, StepKind.ReplayMessages, StepKind.SwitchTraffic, StepKind.CleanUp];
+        return new MigrationPlan(strategy, Source.Id, Destination.Id, Bandwidth.FromGigabits(1), 0, null, 500, 5_000,
+            [.. kinds.Select(k => new PlannedStep(k, 0, 100, k is StepKind.Checkpoint or StepKind.Transfer or StepKind.Restore))], true, null, "test");
+    }
+
+    public static StepContext Context(MigrationId id, StepKind kind, MigrationStrategy strategy = MigrationStrategy.Cold) =>
+        new(id, Service, Cluster, Source, Destination, Plan(strategy), Step(kind), Bandwidth.FromGigabits(1));
+
+    public static RollbackContext Rollback(MigrationId id, params StepKind[] completed) =>
+        new(id, Service, Cluster, Source, Destination, Plan(), [.. completed.Select(Step)], "test");
+
+    /// <summary>Runs the Cold steps in order up to and including <paramref name="last"/>, stopping at the first failure.</summary>
+    public async Task<IReadOnlyList<(StepKind Kind, StepOutcome Outcome)>> RunAsync(MigrationId id, StepKind last = StepKind.CleanUp)
+    {
+        var outcomes = new List<(StepKind, StepOutcome)>();
+        foreach (var step in Plan().Steps.Select(s => s.Kind))
+        {
+            var outcome = await Runtime.ExecuteAsync(Context(id, step), CancellationToken.None);
+            outcomes.Add((step, outcome));
+            if (outcome is StepOutcome.Failure || step == last)
+                break;
+        }
+        return outcomes;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Clients.Dispose();
+        await Api.DisposeAsync();
+        await Agent.DisposeAsync();
+        Directory.Delete(Folder, recursive: true);
+    }
+
+    private static MigrationStep Step(StepKind kind) => new(0, kind, 0, false, 100, StepStatus.Succeeded, null, null, null, null);
+
+    private static EdgeNode Node(int n, string name, double lat) =>
+        new(NodeId.From(new Guid(n, 0, 0, new byte[8])), Cluster.Id, name, name, new NodeCapacity(4_000, 8_000_000_000), new GeoLocation(lat, 7.6));
+
+    private static void Seed(FakeKubeApiServer api)
+    {
+        foreach (var (name, zone) in new[] { ("edge-1", "metro-a"), ("edge-2", "metro-b") })
+            api.State.AddNode(new V1Node
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = name,
+                    Labels = new Dictionary<string, string> { ["topology.kubernetes.io/zone"] = zone, ["kubernetes.io/hostname"] = name },
+                },
+                Status = new V1NodeStatus
+                {
+                    Addresses = [new V1NodeAddress { Type = "InternalIP", Address = "127.0.0.1" }, new V1NodeAddress { Type = "Hostname", Address = name }],
+                    Capacity = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("4"), ["memory"] = new("8Gi") },
+                    Conditions = [new V1NodeCondition { Type = "Ready", Status = "True" }],
+                },
+            });
+        api.State.AddService(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = ServiceName, NamespaceProperty = Namespace, Labels = new Dictionary<string, string> { ["app"] = "counter" } },
+            Spec = new V1ServiceSpec
+            {
+                Selector = new Dictionary<string, string> { ["app"] = "counter" },
+                Ports = [new V1ServicePort { Port = 80, TargetPort = 8080, Protocol = "TCP" }],
+            },
+        });
+        api.Kubelet.Run(new V1Pod
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = SourcePodName,
+                NamespaceProperty = Namespace,
+                Labels = new Dictionary<string, string> { ["app"] = "counter", [KubernetesLabels.Service] = ServiceName, ["tier"] = "edge" },
+            },
+            Spec = new V1PodSpec
+            {
+                NodeName = "edge-1",
+                NodeSelector = new Dictionary<string, string> { ["kubernetes.io/hostname"] = "edge-1" },
+                Containers =
+                [
+                    new V1Container
+                    {
+                        Name = ContainerName,
+                        Image = RootfsImage,
+                        Ports = [new V1ContainerPort { ContainerPort = 8080, Protocol = "TCP" }],
+                        Env = [new V1EnvVar { Name = "COUNTER_MODE", Value = "edge" }],
+                    },
+                ],
+            },
+        });
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Headers;
+using EdgePortal.Agent.Tests.Registry;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+
+namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;
+
+/// <summary>A whole Cold migration over the wire: the fake API server and kubelet, a real agent, a real registry.</summary>
+[Collection(RegistryCollection.Name)]
+public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetime
+{
+    private KubernetesHarness _k = null!;
+
+    public async Task InitializeAsync() => _k = await KubernetesHarness.StartAsync(registry);
+
+    public async Task DisposeAsync() => await _k.DisposeAsync();
+
+    [Fact]
+    public async Task Execute_EveryColdStep_MovesThePodAndTheTraffic()
+    {
+        var id = MigrationId.New();
+        var target = KubernetesHarness.TargetName(id);
+
+        var outcomes = await _k.RunAsync(id);
+
+        Assert.True(outcomes.All(o => o.Outcome is StepOutcome.Success), string.Join("; ", outcomes) + " | " + string.Join(" | ", _k.Api.Rejections));
+        Assert.Equal(6, outcomes.Count);
+        string Said(StepKind kind) => ((StepOutcome.Success)outcomes.Single(o => o.Kind == kind).Outcome).Message!;
+        Assert.Contains($"profiled pod {KubernetesHarness.SourcePodName}", Said(StepKind.Profile), StringComparison.Ordinal);
+        Assert.Contains("zone metro-b", Said(StepKind.Profile), StringComparison.Ordinal);
+        Assert.Contains("the container keeps running", Said(StepKind.Checkpoint), StringComparison.Ordinal);
+        var reference = $"{registry.Host}/edgeportal/counter:{KubernetesEdgeRuntime.Tag(id)}";
+        Assert.Contains($"pushed {reference}", Said(StepKind.Transfer), StringComparison.Ordinal);
+        Assert.Contains($"restored pod {target} on edge-2", Said(StepKind.Restore), StringComparison.Ordinal);
+        Assert.Contains($"now selects {target} on edge-2 (app=counter)", Said(StepKind.SwitchTraffic), StringComparison.Ordinal);
+        Assert.Contains($"deleted the source pod {KubernetesHarness.SourcePodName}", Said(StepKind.CleanUp), StringComparison.Ordinal);
+
+        // The kubelet was asked for the right container with the configured timeout.
+        var checkpoint = Assert.Single(_k.Api.Kubelet.Checkpoints);
+        Assert.Equal(("edge-1", KubernetesHarness.Namespace, KubernetesHarness.SourcePodName, KubernetesHarness.ContainerName, 45),
+            (checkpoint.Node, checkpoint.Namespace, checkpoint.Pod, checkpoint.Container, checkpoint.TimeoutSeconds));
+
+        // The restored pod: pinned to the destination, the checkpoint image, the Service's labels, the source's spec.
+        var restored = _k.Pod(target)!;
+        Assert.Equal("edge-2", restored.Spec.NodeName);
+        Assert.Null(restored.Spec.NodeSelector);
+        var container = Assert.Single(restored.Spec.Containers);
+        Assert.Equal(KubernetesHarness.ContainerName, container.Name);
+        Assert.Equal(reference, container.Image);
+        Assert.Equal("COUNTER_MODE", Assert.Single(container.Env).Name);
+        Assert.Equal("counter", restored.Metadata.Labels["app"]);
+        Assert.Equal("serving", restored.Metadata.Labels[KubernetesLabels.Role]);
+        Assert.Equal(id.ToString(), restored.Metadata.Labels[KubernetesLabels.Migration]);
+        Assert.Equal("edge", restored.Metadata.Labels["tier"]);
+        Assert.Equal($"{KubernetesHarness.Namespace}/{KubernetesHarness.SourcePodName}", restored.Metadata.Annotations[KubernetesLabels.RestoredFrom]);
+
+        // The Service selects only the restored pod; the source is gone.
+        var service = _k.CounterService();
+        Assert.Equal("counter", service.Spec.Selector["app"]);
+        Assert.Equal("edge-2", service.Metadata.Annotations[KubernetesLabels.ServingNode]);
+        Assert.Equal(id.ToString(), service.Metadata.Annotations[KubernetesLabels.LastMigration]);
+        Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
+        var selected = _k.Api.State.Pods(KubernetesHarness.Namespace).Where(p => Selectors.Labels("app=counter")(p)).ToList();
+        Assert.Equal(target, Assert.Single(selected).Metadata.Name);
+
+        // The image is really in the registry, with the archive as its one layer.
+        using var http = new HttpClient { BaseAddress = registry.BaseUri };
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"v2/edgeportal/counter/manifests/{KubernetesEdgeRuntime.Tag(id)}");
+        get.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        using var manifest = await http.SendAsync(get);
+        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        Assert.Contains("io.kubernetes.cri-o.annotations.checkpoint.name", await manifest.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        _k.Api.AssertNoRejections();
+    }
+}
