@@ -23,6 +23,14 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# Real checkpoint/restore (tests/EdgePortal.Agent.Tests/Criu): CRIU 4.2.1 built from Debian's source package and
+# cached (tools/criu/install.sh; ~40 s the first time, nothing afterwards). Those tests need root and say so loudly.
+if [[ $(id -u) -eq 0 ]]; then
+  tools/criu/install.sh
+else
+  echo "Not root: CRIU is not installed and the CRIU lab tests will fail with the reason (run ./test.sh as root)." >&2
+fi
+
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet not on PATH)." >&2; exit 1; }
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
