@@ -206,8 +206,9 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
         var ns = k.Options.Namespace;
         var seconds = (int)Math.Ceiling(k.Options.CheckpointTimeout.TotalSeconds);
         var path = $"checkpoint/{ns}/{pod.Name()}/{container}?timeout={seconds.ToString(CultureInfo.InvariantCulture)}";
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(k.Options.CheckpointTimeout + TimeSpan.FromSeconds(15));
+        // On the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
+        using var deadline = new CancellationTokenSource(k.Options.CheckpointTimeout + TimeSpan.FromSeconds(15), _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         string body;
         try
         {
@@ -253,8 +254,9 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
             RootfsImage = notes.RootfsImage,
             BandwidthBitsPerSecond = c.Plan.ReservedBandwidth.BitsPerSecond > 0 ? c.Plan.ReservedBandwidth.BitsPerSecond : null,
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(k.Options.TransferTimeout);
+        // On the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
+        using var deadline = new CancellationTokenSource(k.Options.TransferTimeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         var (result, error) = await _agent.BuildImageAsync(agent, k.Options.AgentToken ?? "", Path.GetFileName(archive), request, timeout.Token).ConfigureAwait(false);
         if (result is null)
             throw new StepFailedException($"building the checkpoint image of {c.Service.Name} on {c.Source.Name} failed: {error}");
@@ -278,8 +280,9 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
             await k.Client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: ct).ConfigureAwait(false);
         Note(c.MigrationId).TargetPod = pod.Name();
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(k.Options.ReadyTimeout);
+        // On the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
+        using var deadline = new CancellationTokenSource(k.Options.ReadyTimeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         var watch = new PodWatch(k.Client, _logger, _time);
         try
         {

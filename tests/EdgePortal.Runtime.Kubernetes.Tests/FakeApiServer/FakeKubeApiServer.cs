@@ -237,8 +237,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                 await StartStream(c);
                 await WriteEvent(c, "ERROR", JsonNode.Parse(StatusJson(410, "Expired", $"too old resource version: {c.Request.Query["resourceVersion"]} ({State.Revision})"))!);
                 return;
+            case Fault.Hold hold:
+                await hold.Release.WaitAsync(c.RequestAborted);
+                break;
             case Fault.DropAfter drop when operation == Operation.WatchPods:
-                c.Items["dropAfter"] = drop.Events;
+                c.Items["dropAfter"] = drop;
                 break;
             case { } other when operation != Operation.WatchPods && other is Fault.Gone or Fault.DropAfter:
                 throw new InvalidOperationException($"{other} applies to watches only");
@@ -263,7 +266,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         }
         var q = c.Request.Query;
         var bookmarks = q["allowWatchBookmarks"] == "true";
-        var dropAfter = c.Items.TryGetValue("dropAfter", out var d) ? (int)d! : int.MaxValue;
+        var drop = c.Items.TryGetValue("dropAfter", out var d) ? (Fault.DropAfter)d! : new Fault.DropAfter(int.MaxValue);
         long from;
         if (string.IsNullOrEmpty(q["resourceVersion"]) || q["resourceVersion"] == "0")
             from = -1;
@@ -296,7 +299,14 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                 return;
             }
             if (bookmarks)
+            {
                 await WriteBookmark(c, State.Revision);
+                if (drop.CountBookmarks && ++sent >= drop.Events)
+                {
+                    End(c, drop);
+                    return;
+                }
+            }
             while (!timeout.IsCancellationRequested)
             {
                 var (events, revision, bookmark, changed) = State.Since(from);
@@ -311,9 +321,9 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                     if (e.Pod.Namespace() != ns || !matches(e.Pod))
                         continue;
                     await WriteEvent(c, e.Type, Node(Typed(e.Pod)));
-                    if (++sent >= dropAfter)
+                    if (++sent >= drop.Events)
                     {
-                        c.Abort();
+                        End(c, drop);
                         return;
                     }
                 }
@@ -322,7 +332,14 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                     bookmarkSeen = bookmark;
                     from = Math.Max(from, revision);
                     if (bookmarks)
+                    {
                         await WriteBookmark(c, revision);
+                        if (drop.CountBookmarks && ++sent >= drop.Events)
+                        {
+                            End(c, drop);
+                            return;
+                        }
+                    }
                 }
                 try
                 {
@@ -337,6 +354,13 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         {
             Interlocked.Decrement(ref _openWatches);
         }
+    }
+
+    /// <summary>Ends a watch the fault says to end: a reset connection, or a properly finished chunked stream.</summary>
+    private static void End(HttpContext c, Fault.DropAfter drop)
+    {
+        if (!drop.Graceful)
+            c.Abort();
     }
 
     private async Task CreatePod(HttpContext c, string ns, string body)

@@ -31,8 +31,15 @@ public abstract record Fault
     /// <summary>Never answers: holds the request until the client gives up.</summary>
     public sealed record Hang : Fault;
 
-    /// <summary>Watch only: streams normally, then drops the connection after this many events (bookmarks not counted).</summary>
-    public sealed record DropAfter(int Events) : Fault;
+    /// <summary>Watch only: streams normally, then drops the connection after this many events (bookmarks counted only with <paramref name="CountBookmarks"/>).</summary>
+    /// <remarks>
+    /// A drop resets the connection, so what was written just before may not reach the client (as on a real network);
+    /// <paramref name="Graceful"/> ends the stream properly instead, as the API server does when a watch's timeout expires.
+    /// </remarks>
+    public sealed record DropAfter(int Events, bool CountBookmarks = false, bool Graceful = false) : Fault;
+
+    /// <summary>Holds the request until <paramref name="Release"/> completes, then serves it normally.</summary>
+    public sealed record Hold(Task Release) : Fault;
 
     /// <summary>Watch only: answers 200 with one ERROR event, a Status 410 Expired ("too old resource version"), and ends.</summary>
     public sealed record Gone : Fault;
