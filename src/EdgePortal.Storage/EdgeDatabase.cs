@@ -95,5 +95,6 @@ public sealed class EdgeDatabase : IDisposable
         migrations.EnsureIndex("state", "$.state");
         migrations.EnsureIndex(LiteDbMigrationRepository.CreatedAtTicks, "$." + LiteDbMigrationRepository.CreatedAtTicks);
         SchedulingCollections.EnsureIndexes(Database);
+        SecurityCollections.EnsureIndexes(Database);
     }
 }

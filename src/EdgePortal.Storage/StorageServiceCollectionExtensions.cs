@@ -26,6 +26,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IInventoryRepository, LiteDbInventoryRepository>();
         services.AddSingleton<IMigrationRepository, LiteDbMigrationRepository>();
         services.AddSchedulingRepositories();
+        services.AddSecurityRepositories();
         return services;
     }
 }

@@ -11,6 +11,7 @@ using EdgePortal.Web.Api;
 using EdgePortal.Web.Components;
 using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Scheduling;
+using EdgePortal.Web.Security;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 
@@ -27,6 +28,7 @@ public static class EdgePortalHosting
         services.AddSimulatedEdge(builder.Configuration);
         services.AddEdgePortalAutomation(builder.Configuration);
         services.AddKubernetesEdge(builder.Configuration);
+        services.AddEdgePortalSecurity(builder.Configuration);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -61,6 +63,8 @@ public static class EdgePortalHosting
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         // Routing after the status-code pages, so that a re-executed request is routed again.
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
 
@@ -73,6 +77,7 @@ public static class EdgePortalHosting
         app.MapMigrationsApi();
         app.MapPlansApi();
         app.MapSchedulesApi();
+        app.MapAccountEndpoints();
         app.MapHub<MigrationHub>("/hubs/migrations");
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

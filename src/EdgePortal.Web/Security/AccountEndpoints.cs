@@ -1,0 +1,55 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+
+namespace EdgePortal.Web.Security;
+
+/// <summary>
+/// <c>POST /account/login</c> and <c>POST /account/logout</c>: plain form posts (a Blazor circuit cannot set a cookie),
+/// antiforgery-validated because they bind form data.
+/// </summary>
+public static class AccountEndpoints
+{
+    public const string LoginPath = "/account/login";
+    public const string LogoutPath = "/account/logout";
+
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(LoginPath, Login).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost(LogoutPath, (Delegate)Logout).WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> Login(HttpContext context, [FromForm] string? userName, [FromForm] string? password, [FromForm] string? returnUrl,
+        AccountService accounts, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(typeof(AccountEndpoints));
+        var back = LocalUrl(returnUrl);
+        switch (accounts.Login(userName, password))
+        {
+            case LoginResult.Success s:
+                var identity = PortalPolicies.Identity(CookieAuthenticationDefaults.AuthenticationScheme, s.User.Id, s.User.UserName, s.User.Role, s.User.TenantId);
+                await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+                logger.LogInformation("Login of {User} ({Role})", s.User.UserName, s.User.Role);
+                return Results.LocalRedirect(back);
+            case LoginResult.LockedOut l:
+                logger.LogWarning("Login refused: {User} is locked until {Until}", userName, l.Until);
+                return Results.LocalRedirect($"{LoginPath}?error=locked&returnUrl={Uri.EscapeDataString(back)}");
+            default:
+                logger.LogWarning("Login failed for {User}", userName);
+                return Results.LocalRedirect($"{LoginPath}?error=failed&returnUrl={Uri.EscapeDataString(back)}");
+        }
+    }
+
+    private static async Task<IResult> Logout(HttpContext context)
+    {
+        await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        return Results.LocalRedirect(LoginPath);
+    }
+
+    /// <summary>Only a local path is followed after login (no open redirect).</summary>
+    internal static string LocalUrl(string? url)
+        => url is { Length: > 0 and < 2000 } && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") ? url : "/";
+}

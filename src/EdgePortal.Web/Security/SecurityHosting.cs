@@ -1,0 +1,64 @@
+using EdgePortal.Runtime.Simulated;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace EdgePortal.Web.Security;
+
+public static class SecurityHosting
+{
+    /// <summary>The policy scheme that picks the API key handler for a bearer token and the cookie otherwise.</summary>
+    public const string Scheme = "EdgePortal";
+
+    /// <summary>Accounts, API keys, cookie and bearer authentication, the policies, and the first-start seed.</summary>
+    public static IServiceCollection AddEdgePortalSecurity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section))
+            .Validate(o => o.LockoutThreshold >= 1, $"{SecurityOptions.Section}:LockoutThreshold must be at least 1.")
+            .Validate(o => o.LockoutMinutes >= 1, $"{SecurityOptions.Section}:LockoutMinutes must be at least 1.")
+            .Validate(o => string.IsNullOrEmpty(o.BootstrapApiKey) || o.BootstrapApiKey.Length >= 32,
+                $"{SecurityOptions.Section}:BootstrapApiKey must be at least 32 characters (a high-entropy secret).")
+            .Validate(o => string.IsNullOrEmpty(o.AdminUser) || o.AdminPassword is { Length: >= 8 },
+                $"{SecurityOptions.Section}:AdminPassword must be at least 8 characters when AdminUser is set.")
+            .ValidateOnStart();
+        services.AddOptions<DemoUserOptions>().Bind(configuration.GetSection(SeedOptions.Section));
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddHostedService<SecuritySeeder>();
+
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "Cookie or API key", o => o.ForwardDefaultSelector = context =>
+                ApiKeyAuthenticationHandler.BearerToken(context.Request) is not null
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            {
+                o.LoginPath = AccountEndpoints.LoginPath;
+                o.LogoutPath = AccountEndpoints.LogoutPath;
+                o.AccessDeniedPath = "/account/denied";
+                o.Cookie.Name = "EdgePortal.Auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                // The API and the hub answer 401/403 (as problem details); only pages redirect to the login form.
+                o.Events.OnRedirectToLogin = c => Answer(c, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = c => Answer(c, StatusCodes.Status403Forbidden);
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(PortalPolicies.Add);
+        services.AddCascadingAuthenticationState();
+        return services;
+    }
+
+    private static Task Answer(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (IsApi(context.Request))
+            context.Response.StatusCode = status;
+        else
+            context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    public static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs");
+}

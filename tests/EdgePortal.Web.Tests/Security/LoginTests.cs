@@ -1,0 +1,129 @@
+using System.Net;
+using EdgePortal.Core.Security;
+using EdgePortal.Web.Security;
+using EdgePortal.Web.Tests.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgePortal.Web.Tests.Security;
+
+/// <summary>The login form through real HTTP: antiforgery, the cookie, lockout; and the seeded accounts.</summary>
+public sealed class LoginTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly PortalFactory _factory;
+
+    public LoginTests()
+    {
+        _factory = new PortalFactory(_folder.File("edge.db"), new Dictionary<string, string?>
+        {
+            ["EdgePortal:Security:LockoutThreshold"] = "3",
+            ["EdgePortal:Security:AdminUser"] = "root",
+            ["EdgePortal:Security:AdminPassword"] = "root-password-1",
+        });
+    }
+
+    public void Dispose()
+    {
+        _factory.Dispose();
+        _folder.Dispose();
+    }
+
+    private HttpClient Browser() => _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    [Fact]
+    public async Task Login_DemoUserWithToken_SetsCookieAndRedirectsToReturnUrl()
+    {
+        using var client = Browser();
+        var token = await PortalLogin.AntiforgeryToken(client);
+
+        var response = await PortalLogin.Post(client, "skyfleet-operator", "skyfleet-demo-2", token, "/migrations");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/migrations", response.Headers.Location?.OriginalString);
+        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("EdgePortal.Auth=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Login_WithoutAntiforgeryToken_IsRefused()
+    {
+        using var client = Browser();
+        _ = await PortalLogin.AntiforgeryToken(client);
+
+        var response = await PortalLogin.Post(client, "admin", "admin-demo-1", token: null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("EdgePortal.Auth=", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Login_ExternalReturnUrl_RedirectsHomeInstead()
+    {
+        using var client = Browser();
+        var token = await PortalLogin.AntiforgeryToken(client);
+
+        var response = await PortalLogin.Post(client, "admin", "admin-demo-1", token, "https://evil.example/");
+
+        Assert.Equal("/", response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Login_RepeatedFailures_LocksTheAccountEvenForTheRightPassword()
+    {
+        using var client = Browser();
+        var token = await PortalLogin.AntiforgeryToken(client);
+        for (var i = 0; i < 3; i++)
+        {
+            var failed = await PortalLogin.Post(client, "operator", "wrong-password", token);
+            Assert.Contains("error=", failed.Headers.Location?.OriginalString);
+        }
+
+        var response = await PortalLogin.Post(client, "operator", "operator-demo-1", token);
+
+        Assert.Contains("error=locked", response.Headers.Location?.OriginalString);
+        Assert.NotNull(_factory.Services.GetRequiredService<IUserRepository>().FindByName("operator")!.LockedUntil);
+    }
+
+    [Fact]
+    public void Seed_FirstStart_CreatesTheConfiguredAdminAndOneDemoUserPerRole()
+    {
+        var users = _factory.Services.GetRequiredService<IUserRepository>().List();
+
+        var root = Assert.Single(users, u => u.UserName == "root");
+        Assert.Equal(PortalRoles.ProviderAdmin, root.Role);
+        Assert.DoesNotContain("root-password-1", root.PasswordHash);
+        Assert.Equal(PortalRoles.All.OrderBy(r => r), users.Where(u => u.UserName != "root").Select(u => u.Role).OrderBy(r => r));
+        Assert.All(users.Where(u => !PortalRoles.IsProviderRole(u.Role)), u => Assert.NotNull(u.TenantId));
+    }
+
+    [Fact]
+    public void Seed_DemoUsersOff_CreatesOnlyTheConfiguredAdmin()
+    {
+        using var factory = new PortalFactory(_folder.File("plain.db"), new Dictionary<string, string?>
+        {
+            ["EdgePortal:Seed:DemoUsers"] = "false",
+            ["EdgePortal:Security:AdminUser"] = "root",
+            ["EdgePortal:Security:AdminPassword"] = "root-password-1",
+        });
+
+        var users = factory.Services.GetRequiredService<IUserRepository>().List();
+
+        Assert.Equal(["root"], users.Select(u => u.UserName));
+    }
+
+    [Fact]
+    public void ApiKey_ExpiredOrRevoked_IsRefused()
+    {
+        var keys = _factory.Services.GetRequiredService<ApiKeyService>();
+        var live = keys.Create("live", PortalRoles.Viewer, Guid.NewGuid(), DateTimeOffset.UtcNow.AddDays(1), "test");
+        var expired = keys.Create("old", PortalRoles.Viewer, Guid.NewGuid(), DateTimeOffset.UtcNow.AddSeconds(-1), "test");
+        var revoked = keys.Create("gone", PortalRoles.Viewer, Guid.NewGuid(), null, "test");
+        keys.Revoke(revoked.Record.Id);
+
+        Assert.NotNull(keys.Validate(live.Key));
+        Assert.Null(keys.Validate(expired.Key));
+        Assert.Null(keys.Validate(revoked.Key));
+        Assert.Null(keys.Validate(live.Key + "x"));
+        Assert.DoesNotContain(live.Key, live.Record.Hash);
+    }
+}
