@@ -18,6 +18,9 @@ public sealed class AgentOptions
 
     /// <summary>The rate of a transfer whose request sets none, bits per second; 0 is unlimited.</summary>
     public double DefaultBandwidthBitsPerSecond { get; set; }
+
+    /// <summary>The CRIU binary (4.2.x; tools/criu/install.sh builds it there).</summary>
+    public string CriuPath { get; set; } = Criu.CriuDriver.DefaultPath;
 }
 
 public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
@@ -34,6 +37,8 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             failures.Add($"{AgentOptions.Section}:ImageDirectory must be an absolute path, got '{options.ImageDirectory}'.");
         if (!double.IsFinite(options.DefaultBandwidthBitsPerSecond) || options.DefaultBandwidthBitsPerSecond < 0)
             failures.Add($"{AgentOptions.Section}:DefaultBandwidthBitsPerSecond must be ≥ 0 (0 is unlimited), got {options.DefaultBandwidthBitsPerSecond}.");
+        if (string.IsNullOrWhiteSpace(options.CriuPath) || !Path.IsPathRooted(options.CriuPath))
+            failures.Add($"{AgentOptions.Section}:CriuPath must be the absolute path of the criu binary, got '{options.CriuPath}'.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace EdgePortal.Agent.Criu;
+
+/// <summary>What <c>criu check</c> and <c>criu check --all</c> said about this host, detected each time and never assumed.</summary>
+/// <param name="Usable">The basic check passed ("Looks good."): dump and restore of ordinary processes work.</param>
+/// <param name="DirtyTracking">Soft-dirty memory tracking, needed by incremental pre-dump (<c>--track-mem</c>); off on kernel 6.18 here.</param>
+/// <param name="TcpRepair">TCP repair mode (established connections survive a dump); part of the basic check, confirmed by the <c>tcp_half_closed</c> feature.</param>
+/// <param name="Report">CRIU's own words from both checks, for the operator.</param>
+public sealed record CriuCapabilities(string Version, bool Usable, bool DirtyTracking, bool TcpRepair, IReadOnlyList<string> Warnings, string Report);
+
+/// <summary>A dump of the process tree rooted at <paramref name="Pid"/> into <paramref name="ImagesDirectory"/>.</summary>
+/// <param name="NetworkNamespace">The process's network namespace (a path such as /run/netns/X); CRIU runs inside it (nsenter --net).</param>
+/// <param name="LeaveRunning">Keep the process running after the dump (a checkpoint, not a migration).</param>
+public sealed record CriuDumpRequest(int Pid, string ImagesDirectory, string? NetworkNamespace = null, bool LeaveRunning = false);
+
+/// <summary>A restore of the images in <paramref name="ImagesDirectory"/>, in the given network namespace and a fresh PID namespace.</summary>
+public sealed record CriuRestoreRequest(string ImagesDirectory, string? NetworkNamespace = null);
+
+/// <summary>How a CRIU operation ended; failures carry CRIU's own error lines and the log to read.</summary>
+public abstract record CriuOutcome
+{
+    private CriuOutcome(TimeSpan wallClock, string logPath)
+    {
+        WallClock = wallClock;
+        LogPath = logPath;
+    }
+
+    /// <summary>The operation as the agent saw it: from starting criu to criu's exit (restore: to the restored tree running).</summary>
+    public TimeSpan WallClock { get; }
+
+    /// <summary>CRIU's -v4 log.</summary>
+    public string LogPath { get; }
+
+    public sealed record Dumped(CriuDumpStats? Stats, TimeSpan Wall, string Log) : CriuOutcome(Wall, Log);
+
+    public sealed record Restored(RestoredTree Tree, CriuRestoreStats? Stats, TimeSpan Wall, string Log) : CriuOutcome(Wall, Log);
+
+    public sealed record Failed(string Reason, TimeSpan Wall, string Log) : CriuOutcome(Wall, Log);
+}
+
+/// <summary>
+/// Drives the real <c>criu</c> binary. Dumps with <c>--tcp-established --network-lock nftables</c> (the default iptables lock
+/// needs <c>iptables-restore</c>, missing here), never <c>--shell-job</c> (workloads run with setsid and no terminal), with a
+/// <c>-v4</c> log in the images directory; restores detached into a fresh PID namespace (<c>unshare -p -f --mount-proc</c>)
+/// so the dumped PIDs are always free. Timings come from CRIU's own stats images beside the wall clock.
+/// </summary>
+public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
+{
+    public const string DefaultPath = "/usr/local/sbin/criu";
+    public const string DumpLog = "dump.log";
+    public const string RestoreLog = "restore.log";
+    private const string RestoreExitMarker = "edgeportal-criu-restore-exit ";
+
+    public string CriuPath { get; } = criuPath;
+
+    public async Task<CriuCapabilities> ProbeAsync(CancellationToken cancellationToken)
+    {
+        var version = await CommandRunner.RunAsync(CriuPath, ["--version"], cancellationToken).ConfigureAwait(false);
+        if (version.ExitCode != 0)
+            return new CriuCapabilities("", false, false, false, [], $"{CriuPath} --version failed ({version.ExitCode}): {version.Output.Trim()}");
+        var number = VersionLine().Match(version.Output) is { Success: true } m ? m.Groups[1].Value : version.Output.Trim();
+        var basic = await CommandRunner.RunAsync(CriuPath, ["check"], cancellationToken).ConfigureAwait(false);
+        var all = await CommandRunner.RunAsync(CriuPath, ["check", "--all"], cancellationToken).ConfigureAwait(false);
+        var dirty = await CommandRunner.RunAsync(CriuPath, ["check", "--feature", "mem_dirty_track"], cancellationToken).ConfigureAwait(false);
+        var tcp = await CommandRunner.RunAsync(CriuPath, ["check", "--feature", "tcp_half_closed"], cancellationToken).ConfigureAwait(false);
+        var usable = basic.ExitCode == 0 && basic.Output.Contains("Looks good", StringComparison.Ordinal);
+        var dirtyOff = all.Output.Contains("Dirty tracking is OFF", StringComparison.Ordinal) || dirty.ExitCode != 0;
+        var tcpRepair = usable && !basic.Output.Contains("TCP", StringComparison.Ordinal) && tcp.ExitCode == 0;
+        var warnings = all.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("Warn", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)).ToList();
+        var report = $"criu check: {basic.Output.Trim()}\ncriu check --all: {all.Output.Trim()}\nmem_dirty_track: {dirty.Output.Trim()}\ntcp_half_closed: {tcp.Output.Trim()}";
+        return new CriuCapabilities(number, usable, !dirtyOff, tcpRepair, warnings, report);
+    }
+
+    public async Task<CriuOutcome> DumpAsync(CriuDumpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Directory.CreateDirectory(request.ImagesDirectory);
+        var log = Path.Combine(request.ImagesDirectory, DumpLog);
+        List<string> criu =
+        [
+            CriuPath, "dump", "-t", request.Pid.ToString(CultureInfo.InvariantCulture), "-D", request.ImagesDirectory,
+            "-o", DumpLog, "-v4", "--tcp-established", "--network-lock", "nftables",
+        ];
+        if (request.LeaveRunning)
+            criu.Add("--leave-running");
+        var (file, arguments) = InNamespace(request.NetworkNamespace, criu);
+        var result = await CommandRunner.RunAsync(file, arguments, cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+            return new CriuOutcome.Failed(Describe("dump", result, log), result.WallClock, log);
+        // A dump that ends the process leaves CRIU's nftables lock table (inet CRIU-<pid>) in the source namespace.
+        if (!request.LeaveRunning)
+            await DeleteLockTablesAsync(request.NetworkNamespace, cancellationToken).ConfigureAwait(false);
+        return new CriuOutcome.Dumped(CriuStatsReader.ReadDump(Path.Combine(request.ImagesDirectory, "stats-dump")), result.WallClock, log);
+    }
+
+    /// <summary>
+    /// Restores detached in a fresh PID namespace whose init is a shell that waits for criu and then sleeps as the
+    /// namespace's PID 1 (criu itself must not be PID 1: the namespace would die when it exits). The returned tree owns the
+    /// <c>unshare --kill-child</c> holder: disposing it kills the whole namespace.
+    /// </summary>
+    public async Task<CriuOutcome> RestoreAsync(CriuRestoreRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var log = Path.Combine(request.ImagesDirectory, RestoreLog);
+        var pidFile = Path.Combine(request.ImagesDirectory, "restored.pid");
+        File.Delete(pidFile);
+        const string script = "\"$@\"; rc=$?; echo \"" + RestoreExitMarker + "$rc\"; if [ $rc -eq 0 ]; then exec sleep infinity; fi; exit $rc";
+        List<string> inner =
+        [
+            "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, "sh",
+            CriuPath, "restore", "-D", request.ImagesDirectory, "-o", RestoreLog, "-v4", "--tcp-established",
+            "--network-lock", "nftables", "--restore-detached", "--pidfile", pidFile,
+        ];
+        var (file, arguments) = InNamespace(request.NetworkNamespace, inner);
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in arguments)
+            info.ArgumentList.Add(a);
+        var stopwatch = Stopwatch.StartNew();
+        var holder = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start.");
+        holder.StandardInput.Close();
+        var stderr = holder.StandardError.ReadToEndAsync(cancellationToken);
+        int? exit = null;
+        try
+        {
+            while (await holder.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.StartsWith(RestoreExitMarker, StringComparison.Ordinal))
+                {
+                    exit = int.Parse(line[RestoreExitMarker.Length..], CultureInfo.InvariantCulture);
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            holder.Kill(entireProcessTree: true);
+            holder.Dispose();
+            throw;
+        }
+        var wall = stopwatch.Elapsed;
+        if (exit != 0)
+        {
+            await holder.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            var error = await stderr.ConfigureAwait(false);
+            var result = new CommandResult(exit ?? holder.ExitCode, "", error, wall);
+            holder.Dispose();
+            return new CriuOutcome.Failed(Describe("restore", result, log), wall, log);
+        }
+        var pid = File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var p) ? p : 0;
+        var stats = CriuStatsReader.ReadRestore(Path.Combine(request.ImagesDirectory, "stats-restore"));
+        return new CriuOutcome.Restored(new RestoredTree(holder, pid), stats, wall, log);
+    }
+
+    private static async Task DeleteLockTablesAsync(string? networkNamespace, CancellationToken cancellationToken)
+    {
+        var (file, arguments) = InNamespace(networkNamespace, ["nft", "list", "tables"]);
+        var tables = await CommandRunner.RunAsync(file, arguments, cancellationToken).ConfigureAwait(false);
+        foreach (Match m in LockTable().Matches(tables.StandardOutput))
+        {
+            var (f, a) = InNamespace(networkNamespace, ["nft", "delete", "table", "inet", m.Groups[1].Value]);
+            await CommandRunner.RunAsync(f, a, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static (string File, List<string> Arguments) InNamespace(string? networkNamespace, List<string> command) =>
+        networkNamespace is null
+            ? (command[0], command[1..])
+            : ("nsenter", [$"--net={networkNamespace}", "--", .. command]);
+
+    /// <summary>CRIU's own error lines (from its output and its log), the exit code and where the full log is.</summary>
+    private static string Describe(string operation, CommandResult result, string log)
+    {
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (File.Exists(log))
+            lines.AddRange(File.ReadLines(log).Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.Contains("Error (", StringComparison.Ordinal)).TakeLast(8));
+        var text = string.Join("\n", lines.Distinct().TakeLast(12));
+        return $"criu {operation} failed (exit {result.ExitCode}): {(text.Length > 0 ? text : "no output")} (log: {log})";
+    }
+
+    [GeneratedRegex(@"Version:\s*(\S+)")]
+    private static partial Regex VersionLine();
+
+    [GeneratedRegex(@"table inet (CRIU-\S+)")]
+    private static partial Regex LockTable();
+}
+
+/// <summary>A restored process tree in its own PID namespace, held by an <c>unshare --kill-child</c> process.</summary>
+public sealed class RestoredTree(Process holder, int pidInNamespace) : IAsyncDisposable
+{
+    /// <summary>The restored root's PID inside its PID namespace (the PID it had when dumped).</summary>
+    public int Pid { get; } = pidInNamespace;
+
+    /// <summary>The holder's PID in the agent's namespace; killing it kills the namespace and everything in it.</summary>
+    public int HolderPid => holder.Id;
+
+    public bool IsRunning => !holder.HasExited;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!holder.HasExited)
+        {
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync().ConfigureAwait(false);
+        }
+        holder.Dispose();
+    }
+}
