@@ -47,9 +47,12 @@ Console.WriteLine($"edge: {inventory.Tenants.Count} tenants, {inventory.Clusters
 
 // 2. The real portal, Release, as its own process on 127.0.0.1.
 var url = new Uri($"http://127.0.0.1:{FreePort()}");
+// The API and the hub need a principal since issue 7: a one-run bootstrap provider-admin key.
+var apiKey = "ep_bench_" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 var settings = new Dictionary<string, string>
 {
     ["EdgePortal:Storage:Path"] = databasePath,
+    ["EdgePortal:Security:BootstrapApiKey"] = apiKey,
     ["EdgePortal:Seed:DemoEdge"] = "false",
     ["EdgePortal:Engine:MaxConcurrentPerCluster"] = Math.Max(1_000, options.Migrations).ToString(CultureInfo.InvariantCulture),
     ["EdgePortal:Engine:MaxOutboundPerNode"] = Math.Max(1_000, options.Migrations).ToString(CultureInfo.InvariantCulture),
@@ -69,6 +72,7 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => portal.KillNow();
 Console.CancelKeyPress += (_, _) => portal.KillNow();
 using var deadline = new CancellationTokenSource(options.TimeLimit);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.PostConcurrency + 2 }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
 var exitCode = 2;
 var clients = new List<HubListener>();
 try
@@ -90,7 +94,7 @@ try
             try
             {
                 Action<Delivery>? observer = i < tenants.Length ? d => { if (d.Type == EventType.Finished) finished.TryAdd(d.Migration, 0); } : null;
-                return await HubListener.ConnectAsync(i, new Uri(url, "/hubs/migrations"), tenants[i % tenants.Length], observer, deadline.Token);
+                return await HubListener.ConnectAsync(i, new Uri(url, $"/hubs/migrations?access_token={apiKey}"), tenants[i % tenants.Length], observer, deadline.Token);
             }
             finally
             {

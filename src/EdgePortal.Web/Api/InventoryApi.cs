@@ -1,5 +1,6 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Web.Inventory;
+using EdgePortal.Web.Security;
 
 namespace EdgePortal.Web.Api;
 
@@ -7,7 +8,7 @@ public static class InventoryApi
 {
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").WithTags("Inventory");
+        var api = app.MapGroup("/api/v1").WithTags("Inventory").RequireAuthorization(PortalPolicies.Viewer);
         api.MapGet("/clusters", (InventoryReader reader) => reader.Clusters())
             .WithSummary("Edge clusters with their nodes (capacity, load) and links (bandwidth, latency).");
         api.MapGet("/services", (InventoryReader reader) => reader.Services())

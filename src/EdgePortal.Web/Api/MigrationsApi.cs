@@ -1,6 +1,7 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Web.Migrations;
+using EdgePortal.Web.Security;
 
 namespace EdgePortal.Web.Api;
 
@@ -21,10 +22,10 @@ public static class MigrationsApi
     public static IEndpointRouteBuilder MapMigrationsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/migrations").WithTags("Migrations");
-        api.MapPost("/", Start).WithSummary("Plan a migration and queue it; 422 with the planner's explanation when no plan meets the targets.");
-        api.MapGet("/", List).WithSummary("Migrations, newest first, filtered by state, cluster, tenant or service.");
-        api.MapGet("/{id:guid}", Get).WithSummary("One migration with its steps, predicted and measured.");
-        api.MapPost("/{id:guid}/cancel", Cancel).WithSummary("Cancel: a queued migration at once, a running one by rolling it back.");
+        api.MapPost("/", Start).RequireAuthorization(PortalPolicies.Operator).WithSummary("Plan a migration and queue it; 422 with the planner's explanation when no plan meets the targets.");
+        api.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithSummary("Migrations, newest first, filtered by state, cluster, tenant or service.");
+        api.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithSummary("One migration with its steps, predicted and measured.");
+        api.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(PortalPolicies.Operator).WithSummary("Cancel: a queued migration at once, a running one by rolling it back.");
         return app;
     }
 

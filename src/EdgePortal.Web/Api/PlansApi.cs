@@ -2,6 +2,7 @@ using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
 using EdgePortal.Web.Planning;
+using EdgePortal.Web.Security;
 
 namespace EdgePortal.Web.Api;
 
@@ -72,9 +73,9 @@ public static class PlansApi
 {
     public static IEndpointRouteBuilder MapPlansApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/plans/what-if", WhatIfPlan).WithTags("Plans")
+        app.MapPost("/api/v1/plans/what-if", WhatIfPlan).WithTags("Plans").RequireAuthorization(PortalPolicies.Viewer)
             .WithSummary("Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth; feasible or not, 200 with the plan and every strategy compared.");
-        app.MapPost("/api/v1/services/{id:guid}/plan", PlanService).WithTags("Plans")
+        app.MapPost("/api/v1/services/{id:guid}/plan", PlanService).WithTags("Plans").RequireAuthorization(PortalPolicies.Operator)
             .WithSummary("The plan a migration of the service would get now (its stored profile; optional overrides as for POST /api/v1/migrations), with the destination and the placement ranking. Nothing starts.");
         return app;
     }

@@ -69,16 +69,16 @@ public static class EdgePortalHosting
         app.MapStaticAssets();
 
         // Liveness runs no checks: the process answers, so it lives. Readiness checks what serving needs.
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthReport.WriteAsync });
-        app.MapOpenApi();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthReport.WriteAsync }).AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapInventoryApi();
         app.MapMigrationsApi();
         app.MapPlansApi();
         app.MapSchedulesApi();
         app.MapAccountEndpoints();
-        app.MapHub<MigrationHub>("/hubs/migrations");
+        app.MapHub<MigrationHub>("/hubs/migrations").RequireAuthorization(PortalPolicies.Viewer);
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

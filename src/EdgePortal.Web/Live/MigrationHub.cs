@@ -1,4 +1,6 @@
 using EdgePortal.Core.Domain;
+using EdgePortal.Web.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace EdgePortal.Web.Live;
@@ -15,6 +17,7 @@ public interface IMigrationHubClient
 /// (every migration of the tenant) or one migration's group; the forwarder pushes each batch of
 /// events to both groups, so a client should join one or the other, not both.
 /// </summary>
+[Authorize(Policy = PortalPolicies.Viewer)]
 public sealed class MigrationHub(IInventoryRepository inventory, IMigrationRepository migrations) : Hub<IMigrationHubClient>
 {
     public static string TenantGroup(TenantId tenant) => $"tenant:{tenant}";

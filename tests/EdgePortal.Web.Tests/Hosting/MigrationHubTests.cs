@@ -33,7 +33,7 @@ public sealed class MigrationHubTests : IAsyncLifetime
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
         _baseAddress = new Uri(addresses.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
-        _http = new HttpClient { BaseAddress = _baseAddress };
+        _http = PortalFactory.Authorize(new HttpClient { BaseAddress = _baseAddress }, PortalFactory.BootstrapKey);
         return Task.CompletedTask;
     }
 
@@ -102,7 +102,7 @@ public sealed class MigrationHubTests : IAsyncLifetime
     private async Task<HubConnection> Connect()
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_baseAddress, "/hubs/migrations"))
+            .WithUrl(new Uri(_baseAddress, "/hubs/migrations"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(PortalFactory.BootstrapKey))
             .AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions))
             .Build();
         await connection.StartAsync();

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -6,6 +7,8 @@ namespace EdgePortal.Web.Tests.Hosting;
 /// <summary>
 /// The real portal (Program, AddEdgePortal, UseEdgePortal) in a test server, on a LiteDB file of the
 /// test's choosing, with any further settings layered on top the way an operator would set them.
+/// The portal starts with <see cref="BootstrapKey"/> as its bootstrap provider-admin API key, and every client the
+/// factory creates sends it as a bearer token (a test that wants to be anonymous or another role replaces the header).
 /// </summary>
 internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<string, string?>? settings = null)
     : WebApplicationFactory<Program>
@@ -13,8 +16,25 @@ internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<str
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("EdgePortal:Storage:Path", databasePath);
+        builder.UseSetting("EdgePortal:Security:BootstrapApiKey", BootstrapKey);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+    }
+
+    /// <summary>The provider-admin key every test portal is bootstrapped with.</summary>
+    public const string BootstrapKey = "ep_test-bootstrap-key-0123456789abcdefghijklmnop";
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        Authorize(client, BootstrapKey);
+    }
+
+    /// <summary>Sends <paramref name="key"/> as the bearer token on every request of <paramref name="client"/> (null: anonymous).</summary>
+    public static HttpClient Authorize(HttpClient client, string? key)
+    {
+        client.DefaultRequestHeaders.Authorization = key is null ? null : new AuthenticationHeaderValue("Bearer", key);
+        return client;
     }
 }
 
