@@ -1,0 +1,127 @@
+using EdgePortal.Agent.Tests.Registry;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+using k8s.Models;
+
+namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;
+
+/// <summary>Rollback after each step leaves the source serving exactly as before; what the runtime cannot do it refuses up front.</summary>
+[Collection(RegistryCollection.Name)]
+public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLifetime
+{
+    private KubernetesHarness _k = null!;
+
+    public async Task InitializeAsync() => _k = await KubernetesHarness.StartAsync(registry);
+
+    public async Task DisposeAsync() => await _k.DisposeAsync();
+
+    [Theory]
+    [InlineData(StepKind.Profile)]
+    [InlineData(StepKind.Checkpoint)]
+    [InlineData(StepKind.Transfer)]
+    [InlineData(StepKind.Restore)]
+    [InlineData(StepKind.SwitchTraffic)]
+    public async Task Rollback_AfterStep_SourceServesAsBeforeAndNothingRestoredIsLeft(StepKind last)
+    {
+        var id = MigrationId.New();
+        var before = _k.Pod(KubernetesHarness.SourcePodName)!;
+        var outcomes = await _k.RunAsync(id, last);
+        Assert.True(outcomes.All(o => o.Outcome is StepOutcome.Success), string.Join("; ", outcomes));
+
+        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, [.. outcomes.Select(o => o.Kind)]), CancellationToken.None);
+
+        var success = Assert.IsType<StepOutcome.Success>(rollback);
+        var source = _k.Pod(KubernetesHarness.SourcePodName)!;
+        Assert.Equal(before.Metadata.Labels.OrderBy(l => l.Key), source.Metadata.Labels.OrderBy(l => l.Key));
+        Assert.DoesNotContain(_k.Api.State.Pods(KubernetesHarness.Namespace), p => p.Metadata.Labels.ContainsKey(KubernetesLabels.Migration));
+        var selected = _k.Api.State.Pods(KubernetesHarness.Namespace).Where(p => Selectors.Labels("app=counter")(p)).ToList();
+        Assert.Equal(KubernetesHarness.SourcePodName, Assert.Single(selected).Name());
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "counter" }, _k.CounterService().Spec.Selector);
+        if (last >= StepKind.Restore)
+            Assert.Contains($"deleted the restored pod {KubernetesHarness.TargetName(id)} on edge-2", success.Message, StringComparison.Ordinal);
+        if (last == StepKind.SwitchTraffic)
+        {
+            Assert.Contains($"traffic back on {KubernetesHarness.SourcePodName}", success.Message, StringComparison.Ordinal);
+            Assert.Equal("edge-1", _k.CounterService().Metadata.Annotations[KubernetesLabels.ServingNode]);
+        }
+        if (last <= StepKind.Checkpoint)
+            Assert.Contains("nothing to undo", success.Message, StringComparison.Ordinal);
+        _k.Api.AssertNoRejections();
+    }
+
+    [Fact]
+    public async Task Rollback_AfterCleanUp_KeepsTheServingPodAndAsksAnOperator()
+    {
+        var id = MigrationId.New();
+        var outcomes = await _k.RunAsync(id);
+        Assert.True(outcomes.All(o => o.Outcome is StepOutcome.Success), string.Join("; ", outcomes));
+
+        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, [.. outcomes.Select(o => o.Kind)]), CancellationToken.None);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(rollback);
+        Assert.Contains($"the restored pod {KubernetesHarness.TargetName(id)} on edge-2 serves and was kept", failure.Reason, StringComparison.Ordinal);
+        Assert.NotNull(_k.Pod(KubernetesHarness.TargetName(id)));
+        _k.Api.AssertNoRejections();
+    }
+
+    [Fact]
+    public async Task Rollback_ApiServerFailsTheDelete_FailsQuotingIt()
+    {
+        var id = MigrationId.New();
+        var outcomes = await _k.RunAsync(id, StepKind.Restore);
+        _k.Api.Faults.Next(Operation.DeletePod, Fault.Status(500, "InternalError", "etcdserver: leader changed"));
+
+        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, [.. outcomes.Select(o => o.Kind)]), CancellationToken.None);
+
+        Assert.Contains("etcdserver: leader changed", Assert.IsType<StepOutcome.Failure>(rollback).Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(MigrationStrategy.PreCopy, StepKind.Profile)]
+    [InlineData(MigrationStrategy.IterativePreCopy, StepKind.PreDump)]
+    [InlineData(MigrationStrategy.MessageReplay, StepKind.Profile)]
+    [InlineData(MigrationStrategy.ReplayWithCutoff, StepKind.ReplayMessages)]
+    [InlineData(MigrationStrategy.Cold, StepKind.PreDump)]
+    [InlineData(MigrationStrategy.Cold, StepKind.ReplayMessages)]
+    public async Task Execute_NotCold_RefusesWithTheReasonBeforeCallingTheCluster(MigrationStrategy strategy, StepKind step)
+    {
+        var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), step, strategy), CancellationToken.None);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome);
+        Assert.Contains("is not supported", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("pre-dumps", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("broker hook", failure.Reason, StringComparison.Ordinal);
+        Assert.Empty(_k.Api.Requests);
+    }
+
+    [Theory]
+    [InlineData("ReplicaSet", "counter-5d8f")]
+    [InlineData("StatefulSet", "counter")]
+    public async Task Profile_PodOwnedByAController_RefusesNamingTheOwner(string kind, string owner)
+    {
+        _k.Api.State.UpdatePod(KubernetesHarness.Namespace, KubernetesHarness.SourcePodName, p => p.Metadata.OwnerReferences =
+            [new V1OwnerReference { ApiVersion = "apps/v1", Kind = kind, Name = owner, Uid = Guid.NewGuid().ToString(), Controller = true }]);
+
+        var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Profile), CancellationToken.None);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome);
+        Assert.Contains($"is owned by {kind} {owner}", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("EdgePortal migrates bare pods", failure.Reason, StringComparison.Ordinal);
+        Assert.Empty(_k.Api.RequestsOf(Operation.CreatePod));
+        Assert.Empty(_k.Api.RequestsOf(Operation.Checkpoint));
+    }
+
+    [Fact]
+    public async Task Transfer_AgentRefusesTheToken_FailsNamingTheSetting()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry, configure: o => o.AgentToken = "a-token-the-agent-does-not-know");
+        var id = MigrationId.New();
+
+        var outcomes = await k.RunAsync(id, StepKind.Transfer);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(outcomes[^1].Outcome);
+        Assert.Equal(StepKind.Transfer, outcomes[^1].Kind);
+        Assert.Contains("refused the portal's token (401)", failure.Reason, StringComparison.Ordinal);
+    }
+}
