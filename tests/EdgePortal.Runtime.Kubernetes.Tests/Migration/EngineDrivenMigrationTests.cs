@@ -1,0 +1,96 @@
+using System.Diagnostics.Metrics;
+using EdgePortal.Agent.Tests.Registry;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Core.Tests.Fakes;
+using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;
+
+/// <summary>
+/// The whole path a Kubernetes migration takes in the portal: the coordinator plans it, the engine runs
+/// every step through the Kubernetes runtime against the fake API server, a real agent and a real registry.
+/// </summary>
+[Collection(RegistryCollection.Name)]
+public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyncLifetime
+{
+    private KubernetesHarness _k = null!;
+
+    public async Task InitializeAsync() => _k = await KubernetesHarness.StartAsync(registry);
+
+    public async Task DisposeAsync() => await _k.DisposeAsync();
+
+    [Fact]
+    public async Task Start_KubernetesCluster_EngineCompletesTheMigrationAndMovesTheService()
+    {
+        var inventory = new InMemoryInventoryRepository(Edge());
+        var migrations = new InMemoryMigrationRepository();
+        var events = new EventRecorder();
+        using var meters = new MeterFactory();
+        var options = new StaticOptions(new EngineOptions());
+        using var engine = new MigrationEngine(migrations, inventory, [_k.Runtime], events, new MigrationMetrics(meters), options,
+            TimeProvider.System, NullLogger<MigrationEngine>.Instance);
+        var coordinator = new MigrationCoordinator(inventory, migrations, engine, events, options, TimeProvider.System,
+            NullLogger<MigrationCoordinator>.Instance);
+        await engine.StartAsync(CancellationToken.None);
+        try
+        {
+            var result = coordinator.Start(new MigrationRequest
+            {
+                ServiceId = KubernetesHarness.Service.Id,
+                Strategy = MigrationStrategy.Cold,
+                RequestedBy = "test",
+                AcceptTargetMiss = true,
+            });
+            var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
+
+            var finished = await events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(60));
+
+            Assert.True(finished.State == MigrationState.Completed,
+                $"{finished.State}: {migrations.Find(migration.Id)!.FailureReason} | {string.Join(" | ", _k.Api.Rejections)}");
+            Assert.Equal(KubernetesHarness.Destination.Id, inventory.FindService(KubernetesHarness.Service.Id)!.NodeId);
+            var stored = migrations.Find(migration.Id)!;
+            Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+            Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(migration.Id))!.Spec.NodeName);
+            Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
+            Assert.Empty(_k.Api.Rejections);
+        }
+        finally
+        {
+            await engine.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The harness's cluster as the portal stores it: two linked nodes, the users at the destination.</summary>
+    private static EdgeInventory Edge()
+    {
+        var service = KubernetesHarness.Service;
+        var tenant = new Tenant(service.TenantId, "tenant", [KubernetesHarness.Cluster.Id]);
+        var link = new NetworkLink(LinkId.New(), KubernetesHarness.Source.Id, KubernetesHarness.Destination.Id, Bandwidth.FromGigabits(1), 2);
+        var users = new UserGroup(UserGroupId.New(), service.Id, "users", KubernetesHarness.Destination.Id, 5);
+        return new EdgeInventory([tenant], [KubernetesHarness.Cluster], [KubernetesHarness.Source, KubernetesHarness.Destination], [link], [service], [users]);
+    }
+
+    private sealed class MeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+
+    private sealed class StaticOptions(EngineOptions value) : IOptionsMonitor<EngineOptions>
+    {
+        public EngineOptions CurrentValue => value;
+        public EngineOptions Get(string? name) => value;
+        public IDisposable? OnChange(Action<EngineOptions, string?> listener) => null;
+    }
+}
