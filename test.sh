@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# System packages the tests use, as Debian names them.
-packages=(docker-registry)
+# System packages the tests use, as Debian names them (iputils-arping: the agent announces a moved service address).
+packages=(docker-registry iputils-arping)
 
 missing=()
 for p in "${packages[@]}"; do

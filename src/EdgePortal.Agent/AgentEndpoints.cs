@@ -52,6 +52,7 @@ public static partial class AgentEndpoints
         app.MapGet("/criu/capabilities", (Criu.CriuDriver criu, CancellationToken cancellationToken) => criu.ProbeAsync(cancellationToken));
         app.MapGet("/transfers", (TransferTracker tracker) => Results.Ok(tracker.All()));
         app.MapGet("/transfers/{id}", (string id, TransferTracker tracker) => tracker.Find(id) is { } t ? Results.Ok(t) : Results.NotFound());
+        app.MapCriuEndpoints();
         return app;
     }
 

@@ -21,6 +21,15 @@ public sealed class AgentOptions
 
     /// <summary>The CRIU binary (4.2.x; tools/criu/install.sh builds it there).</summary>
     public string CriuPath { get; set; } = Criu.CriuDriver.DefaultPath;
+
+    /// <summary>
+    /// The host's network namespace (a path such as /run/netns/eplab-h1) where CRIU dumps and restores and where the service
+    /// addresses are moved; null or empty is the agent's own. The lab runs one agent per emulated host this way.
+    /// </summary>
+    public string? NetworkNamespace { get; set; }
+
+    /// <summary>The device service addresses are added to and removed from (POST /net/addresses/*) when a request names none.</summary>
+    public string ServiceDevice { get; set; } = "eth0";
 }
 
 public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
@@ -39,6 +48,10 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             failures.Add($"{AgentOptions.Section}:DefaultBandwidthBitsPerSecond must be ≥ 0 (0 is unlimited), got {options.DefaultBandwidthBitsPerSecond}.");
         if (string.IsNullOrWhiteSpace(options.CriuPath) || !Path.IsPathRooted(options.CriuPath))
             failures.Add($"{AgentOptions.Section}:CriuPath must be the absolute path of the criu binary, got '{options.CriuPath}'.");
+        if (!string.IsNullOrEmpty(options.NetworkNamespace) && !Path.IsPathRooted(options.NetworkNamespace))
+            failures.Add($"{AgentOptions.Section}:NetworkNamespace must be the absolute path of a network namespace (e.g. /run/netns/edge1), got '{options.NetworkNamespace}'.");
+        if (string.IsNullOrWhiteSpace(options.ServiceDevice))
+            failures.Add($"{AgentOptions.Section}:ServiceDevice must name a network device, e.g. eth0.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -29,7 +29,8 @@ public sealed class AgentHost : IAsyncDisposable
     public string ImageDirectory => Path.Combine(Folder, "images");
     public Uri BaseUri { get; private set; } = null!;
 
-    public static async Task<AgentHost> StartAsync(string token = Token)
+    /// <param name="settings">More configuration (e.g. EdgePortal:Agent:NetworkNamespace for an agent of a lab host).</param>
+    public static async Task<AgentHost> StartAsync(string token = Token, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var folder = Directory.CreateTempSubdirectory("edgeportal-agent-").FullName;
         Directory.CreateDirectory(Path.Combine(folder, "checkpoints"));
@@ -42,6 +43,8 @@ public sealed class AgentHost : IAsyncDisposable
             ["EdgePortal:Agent:CheckpointDirectory"] = Path.Combine(folder, "checkpoints"),
             ["EdgePortal:Agent:ImageDirectory"] = Path.Combine(folder, "images"),
         });
+        if (settings is not null)
+            builder.Configuration.AddInMemoryCollection(settings);
         builder.AddEdgePortalAgent();
         var app = builder.Build();
         app.MapEdgePortalAgent();

@@ -1,0 +1,414 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json.Serialization;
+using EdgePortal.Agent.Criu;
+using EdgePortal.Agent.Transfer;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Agent;
+
+/// <summary>PUT /criu/workloads/{name}: a process of this host that migrations may name instead of its PID.</summary>
+public sealed record CriuWorkloadRegistration([property: JsonPropertyName("pid")] int Pid);
+
+/// <summary>A registered workload as /proc shows it now.</summary>
+/// <param name="Pid">The PID in the agent's PID namespace (for a restored workload, the restored root's PID seen from here).</param>
+/// <param name="RestoredFrom">The images a restored workload came from (it runs in its own PID namespace); null for a process registered by PID.</param>
+public sealed record CriuWorkload(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("pid")] int Pid,
+    [property: JsonPropertyName("running")] bool Running,
+    [property: JsonPropertyName("commandLine")] string? CommandLine,
+    [property: JsonPropertyName("residentBytes")] long? ResidentBytes,
+    [property: JsonPropertyName("threads")] int? Threads,
+    [property: JsonPropertyName("restoredFrom")] string? RestoredFrom);
+
+/// <summary>POST /criu/dumps: dump <see cref="Pid"/> or the registered <see cref="Workload"/> into the images <see cref="Id"/>.</summary>
+public sealed record CriuDumpCall
+{
+    [JsonPropertyName("id")] public string Id { get; init; } = "";
+    [JsonPropertyName("pid")] public int? Pid { get; init; }
+    [JsonPropertyName("workload")] public string? Workload { get; init; }
+    [JsonPropertyName("leaveRunning")] public bool LeaveRunning { get; init; }
+}
+
+public sealed record CriuDumpAnswer(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("pid")] int Pid,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("files")] int Files,
+    [property: JsonPropertyName("wallClockMs")] double WallClockMs,
+    [property: JsonPropertyName("stats")] CriuDumpStats? Stats,
+    [property: JsonPropertyName("log")] string Log);
+
+/// <summary>POST /criu/images/{id}/send: stream the images to the agent at <see cref="Peer"/>.</summary>
+public sealed record CriuSendCall
+{
+    [JsonPropertyName("peer")] public string Peer { get; init; } = "";
+    [JsonPropertyName("bandwidthBitsPerSecond")] public double? BandwidthBitsPerSecond { get; init; }
+}
+
+public sealed record CriuSendAnswer(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("peer")] string Peer,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("wallClockMs")] double WallClockMs,
+    [property: JsonPropertyName("limitBitsPerSecond")] double? LimitBitsPerSecond,
+    [property: JsonPropertyName("transferId")] string TransferId);
+
+public sealed record CriuReceived(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("files")] int Files);
+
+/// <summary>POST /criu/images/{id}/restore: restore here; the restored tree is registered as <see cref="Workload"/> when given.</summary>
+public sealed record CriuRestoreCall
+{
+    [JsonPropertyName("workload")] public string? Workload { get; init; }
+}
+
+public sealed record CriuRestoreAnswer(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("pidInNamespace")] int PidInNamespace,
+    [property: JsonPropertyName("pid")] int Pid,
+    [property: JsonPropertyName("holderPid")] int HolderPid,
+    [property: JsonPropertyName("wallClockMs")] double WallClockMs,
+    [property: JsonPropertyName("stats")] CriuRestoreStats? Stats,
+    [property: JsonPropertyName("log")] string Log);
+
+/// <summary>POST /net/addresses/{add|remove|announce}: a service address (CIDR) on this host's <see cref="Device"/>.</summary>
+public sealed record AddressCall
+{
+    [JsonPropertyName("address")] public string Address { get; init; } = "";
+    [JsonPropertyName("device")] public string? Device { get; init; }
+    /// <summary>After adding, send unsolicited ARP (arping -U) so that neighbours' caches point at this host at once.</summary>
+    [JsonPropertyName("announce")] public bool Announce { get; init; }
+}
+
+public sealed record AddressAnswer(
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("device")] string Device,
+    [property: JsonPropertyName("done")] string Done,
+    [property: JsonPropertyName("wallClockMs")] double WallClockMs);
+
+/// <summary>
+/// The processes migrations may name (registered by PID, or restored here) and the restored trees this agent holds. In
+/// memory: an agent restart forgets them, but never kills them (each tree's <c>unshare --kill-child</c> holder lives on).
+/// </summary>
+public sealed class CriuWorkloads
+{
+    internal readonly ConcurrentDictionary<string, (int Pid, string? RestoredFrom)> Named = new(StringComparer.Ordinal);
+    internal readonly ConcurrentDictionary<string, RestoredTree> Restored = new(StringComparer.Ordinal);
+}
+
+public static partial class AgentEndpoints
+{
+    /// <summary>
+    /// Real checkpoint/restore on this host, by CRIU: workloads, dumps into images folders under
+    /// <c>{ImageDirectory}/criu/{id}</c>, streaming them to a peer agent through the transfer token bucket, restores (in
+    /// the host's network namespace, a fresh PID namespace each), and the service addresses that move with a process.
+    /// Every CRIU answer carries CRIU's own stats and the wall clock; every CRIU failure CRIU's own words.
+    /// </summary>
+    public static WebApplication MapCriuEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPut("/criu/workloads/{name}", RegisterWorkload);
+        app.MapGet("/criu/workloads", (CriuWorkloads w) => Results.Ok(w.Named.Keys.Order(StringComparer.Ordinal).Select(n => Describe(n, w.Named[n])).ToList()));
+        app.MapGet("/criu/workloads/{name}", (string name, CriuWorkloads w) => w.Named.TryGetValue(name, out var e)
+            ? Results.Ok(Describe(name, e))
+            : Results.Problem(statusCode: 404, title: "Workload not found", detail: $"No workload {name} is registered on this agent (PUT /criu/workloads/{name} with its pid)."));
+        app.MapDelete("/criu/workloads/{name}", (string name, CriuWorkloads w) => w.Named.TryRemove(name, out _) ? Results.NoContent() : Results.NotFound());
+        app.MapPost("/criu/dumps", DumpAsync);
+        app.MapPost("/criu/images/{id}/send", SendImagesAsync);
+        app.MapPut("/criu/images/{id}", ReceiveImagesAsync);
+        app.MapPost("/criu/images/{id}/restore", RestoreAsync);
+        app.MapDelete("/criu/images/{id}", DeleteImages);
+        app.MapDelete("/criu/restored/{id}", KillRestoredAsync);
+        app.MapPost("/net/addresses/{action}", AddressAsync);
+        return app;
+    }
+
+    private static string CriuImages(AgentOptions o, string id) => Path.Combine(o.ImageDirectory, "criu", id);
+
+    private static string? Namespace(AgentOptions o) => string.IsNullOrEmpty(o.NetworkNamespace) ? null : o.NetworkNamespace;
+
+    private static IResult BadId() =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["id"] = ["An images id is [a-z0-9][a-z0-9._-]{0,199}."] });
+
+    private static IResult RegisterWorkload(string name, CriuWorkloadRegistration registration, CriuWorkloads workloads)
+    {
+        if (!ImageName().IsMatch(name))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A workload name is [a-z0-9][a-z0-9._-]{0,199}."] });
+        if (registration.Pid <= 1 || !Directory.Exists($"/proc/{registration.Pid.ToString(CultureInfo.InvariantCulture)}"))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["pid"] = [$"No process {registration.Pid} runs on this host."] });
+        workloads.Named[name] = (registration.Pid, null);
+        return Results.Ok(Describe(name, workloads.Named[name]));
+    }
+
+    private static async Task<IResult> DumpAsync(CriuDumpCall call, IOptions<AgentOptions> options, CriuDriver criu, CriuWorkloads workloads,
+        CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (!ImageName().IsMatch(call.Id))
+            return BadId();
+        int pid;
+        if (call.Workload is { Length: > 0 } name)
+        {
+            if (!workloads.Named.TryGetValue(name, out var entry))
+                return Results.Problem(statusCode: 404, title: "Workload not found", detail: $"No workload {name} is registered on this agent (PUT /criu/workloads/{name} with its pid).");
+            if (entry.RestoredFrom is not null)
+                return Results.Problem(statusCode: 409, title: "Not supported yet",
+                    detail: $"{name} was restored here from {entry.RestoredFrom} and runs in its own PID namespace; dumping it again needs CRIU to dump that namespace's init, which this agent does not do yet.");
+            pid = entry.Pid;
+        }
+        else if (call.Pid is > 1 and var p)
+            pid = p;
+        else
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["workload"] = ["Set workload (a registered name) or pid."] });
+
+        var directory = CriuImages(o, call.Id);
+        if (Directory.Exists(directory))
+            return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {call.Id} already exist on this agent; DELETE /criu/images/{call.Id} first.");
+        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, directory, Namespace(o), call.LeaveRunning), cancellationToken).ConfigureAwait(false);
+        if (outcome is CriuOutcome.Failed failed)
+            return Results.Problem(statusCode: 422, title: "criu dump failed", detail: failed.Reason);
+        var dumped = (CriuOutcome.Dumped)outcome;
+        if (!call.LeaveRunning && call.Workload is { Length: > 0 } gone)
+            workloads.Named.TryRemove(gone, out _);
+        var (bytes, files) = Size(directory);
+        return Results.Ok(new CriuDumpAnswer(call.Id, pid, bytes, files, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath));
+    }
+
+    private static async Task<IResult> SendImagesAsync(string id, CriuSendCall call, IOptions<AgentOptions> options, IHttpClientFactory clients,
+        TransferTracker tracker, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (!ImageName().IsMatch(id))
+            return BadId();
+        if (!(Uri.TryCreate(call.Peer, UriKind.Absolute, out var peer) && peer.Scheme is "http" or "https"))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["peer"] = ["peer must be the absolute http(s) URL of the destination agent."] });
+        if (call.BandwidthBitsPerSecond is { } b && (!double.IsFinite(b) || b < 0))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["bandwidthBitsPerSecond"] = ["The bandwidth limit must be ≥ 0 bits per second."] });
+        var directory = CriuImages(o, id);
+        if (!Directory.Exists(directory))
+            return Results.Problem(statusCode: 404, title: "Images not found", detail: $"No images {id} on this agent.");
+
+        var limit = call.BandwidthBitsPerSecond is > 0 ? call.BandwidthBitsPerSecond : o.DefaultBandwidthBitsPerSecond > 0 ? o.DefaultBandwidthBitsPerSecond : null;
+        var bucket = limit is { } bits ? TokenBucket.ForBits(bits, time) : null;
+        var target = new Uri(new Uri(call.Peer.EndsWith('/') ? call.Peer : call.Peer + "/"), $"criu/images/{id}");
+        var progress = tracker.Start("criu-stream", target.AbsoluteUri, Size(directory).Bytes, limit);
+        var started = time.GetTimestamp();
+        try
+        {
+            using var put = new HttpRequestMessage(HttpMethod.Put, target) { Content = new DirectoryTarContent(directory, bucket, progress) };
+            put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.Token);
+            using var response = await clients.CreateClient(PeerClient).SendAsync(put, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                progress.Finish(body);
+                return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"The peer agent answered {(int)response.StatusCode}: {body}");
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            progress.Finish(e.Message);
+            return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"Streaming images {id} to {call.Peer} failed: {e.Message}");
+        }
+        progress.Finish();
+        return Results.Ok(new CriuSendAnswer(id, call.Peer, progress.Bytes, time.GetElapsedTime(started).TotalMilliseconds, limit, progress.Id));
+    }
+
+    private static async Task<IResult> ReceiveImagesAsync(string id, HttpRequest request, IOptions<AgentOptions> options, TransferTracker tracker,
+        CancellationToken cancellationToken)
+    {
+        if (!ImageName().IsMatch(id))
+            return BadId();
+        var directory = CriuImages(options.Value, id);
+        var partial = directory + ".partial";
+        if (Directory.Exists(partial))
+            Directory.Delete(partial, recursive: true);
+        Directory.CreateDirectory(partial);
+        var progress = tracker.Start("criu-receive", id, request.ContentLength ?? 0, null);
+        try
+        {
+            await using (var body = new ThrottledStream(request.Body, null, progress, leaveOpen: true))
+                await TarFile.ExtractToDirectoryAsync(body, partial, overwriteFiles: true, cancellationToken).ConfigureAwait(false);
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
+            Directory.Move(partial, directory);
+            progress.Finish();
+            var (bytes, files) = Size(directory);
+            return Results.Created($"/criu/images/{id}", new CriuReceived(id, bytes, files));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Directory.Delete(partial, recursive: true);
+            progress.Finish(e.Message);
+            return Results.Problem(statusCode: 400, title: "Bad images", detail: $"The streamed images {id} were rejected: {e.Message}");
+        }
+    }
+
+    private static async Task<IResult> RestoreAsync(string id, CriuRestoreCall call, IOptions<AgentOptions> options, CriuDriver criu,
+        CriuWorkloads workloads)
+    {
+        var o = options.Value;
+        if (!ImageName().IsMatch(id))
+            return BadId();
+        if (call.Workload is { Length: > 0 } w && !ImageName().IsMatch(w))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["workload"] = ["A workload name is [a-z0-9][a-z0-9._-]{0,199}."] });
+        var directory = CriuImages(o, id);
+        if (!Directory.Exists(directory))
+            return Results.Problem(statusCode: 404, title: "Images not found", detail: $"No images {id} on this agent.");
+        if (workloads.Restored.ContainsKey(id))
+            return Results.Problem(statusCode: 409, title: "Already restored", detail: $"Images {id} are restored and running here; DELETE /criu/restored/{id} first.");
+        // The restore runs on, whatever happens to the request that asked for it: a half-restored tree is worse than a slow answer.
+        var outcome = await criu.RestoreAsync(new CriuRestoreRequest(directory, Namespace(o)), CancellationToken.None).ConfigureAwait(false);
+        if (outcome is CriuOutcome.Failed failed)
+            return Results.Problem(statusCode: 422, title: "criu restore failed", detail: failed.Reason);
+        var restored = (CriuOutcome.Restored)outcome;
+        workloads.Restored[id] = restored.Tree;
+        var pid = RestoredRoot(restored.Tree.HolderPid);
+        if (call.Workload is { Length: > 0 } name)
+            workloads.Named[name] = (pid, id);
+        return Results.Ok(new CriuRestoreAnswer(id, restored.Tree.Pid, pid, restored.Tree.HolderPid, restored.WallClock.TotalMilliseconds, restored.Stats, restored.LogPath));
+    }
+
+    private static IResult DeleteImages(string id, IOptions<AgentOptions> options)
+    {
+        if (!ImageName().IsMatch(id))
+            return BadId();
+        var directory = CriuImages(options.Value, id);
+        if (!Directory.Exists(directory))
+            return Results.NotFound();
+        Directory.Delete(directory, recursive: true);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> KillRestoredAsync(string id, CriuWorkloads workloads)
+    {
+        if (!workloads.Restored.TryRemove(id, out var tree))
+            return Results.NotFound();
+        foreach (var (name, entry) in workloads.Named)
+            if (entry.RestoredFrom == id)
+                workloads.Named.TryRemove(name, out _);
+        await tree.DisposeAsync().ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> AddressAsync(string action, AddressCall call, IOptions<AgentOptions> options, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (action is not ("add" or "remove" or "announce"))
+            return Results.NotFound();
+        if (!System.Net.IPNetwork.TryParse(call.Address, out var network) || network.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["address"] = ["address is an IPv4 address with its prefix length, e.g. 10.231.0.100/24."] });
+        var device = string.IsNullOrWhiteSpace(call.Device) ? o.ServiceDevice : call.Device;
+        var ip = call.Address.Split('/')[0];
+        var clock = Stopwatch.StartNew();
+        var done = new List<string>();
+        if (action == "add")
+        {
+            var add = await RunInHostAsync(o, ["ip", "addr", "replace", call.Address, "dev", device], cancellationToken).ConfigureAwait(false);
+            if (add.ExitCode != 0)
+                return Results.Problem(statusCode: 422, title: "ip addr failed", detail: $"ip addr replace {call.Address} dev {device}: {add.Output.Trim()}");
+            done.Add($"added {call.Address} on {device}");
+        }
+        else if (action == "remove")
+        {
+            var del = await RunInHostAsync(o, ["ip", "addr", "del", call.Address, "dev", device], cancellationToken).ConfigureAwait(false);
+            // Removing an address that is not there is what a retried or rolled-back step asks: done already.
+            if (del.ExitCode != 0 && !del.Output.Contains("Cannot assign requested address", StringComparison.Ordinal))
+                return Results.Problem(statusCode: 422, title: "ip addr failed", detail: $"ip addr del {call.Address} dev {device}: {del.Output.Trim()}");
+            done.Add(del.ExitCode == 0 ? $"removed {call.Address} from {device}" : $"{call.Address} was not on {device}");
+        }
+        if (action == "announce" || (action == "add" && call.Announce))
+        {
+            // Unsolicited ARP: neighbours that cached the address at the old host's MAC update at once instead of after their ARP timeout.
+            var arp = await RunInHostAsync(o, ["arping", "-U", "-c", "1", "-w", "1", "-I", device, ip], cancellationToken).ConfigureAwait(false);
+            if (arp.ExitCode != 0 && arp.StandardOutput.Length == 0)
+                return Results.Problem(statusCode: 422, title: "arping failed", detail: $"arping -U -I {device} {ip} ({arp.ExitCode}): {arp.Output.Trim()} (Debian package iputils-arping)");
+            done.Add($"announced {ip} on {device} (unsolicited ARP)");
+        }
+        return Results.Ok(new AddressAnswer(call.Address, device, string.Join("; ", done), clock.Elapsed.TotalMilliseconds));
+    }
+
+    private static Task<CommandResult> RunInHostAsync(AgentOptions o, string[] command, CancellationToken cancellationToken) =>
+        Namespace(o) is { } ns
+            ? CommandRunner.RunAsync("nsenter", [$"--net={ns}", "--", .. command], cancellationToken)
+            : CommandRunner.RunAsync(command[0], command[1..], cancellationToken);
+
+    private static (long Bytes, int Files) Size(string directory)
+    {
+        var files = new DirectoryInfo(directory).GetFiles("*", SearchOption.AllDirectories);
+        return (files.Sum(f => f.Length), files.Length);
+    }
+
+    private static CriuWorkload Describe(string name, (int Pid, string? RestoredFrom) entry)
+    {
+        var proc = $"/proc/{entry.Pid.ToString(CultureInfo.InvariantCulture)}";
+        string? commandLine = null;
+        long? rss = null;
+        int? threads = null;
+        try
+        {
+            commandLine = File.ReadAllText($"{proc}/cmdline").Replace('\0', ' ').Trim();
+            foreach (var line in File.ReadLines($"{proc}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                else if (line.StartsWith("Threads:", StringComparison.Ordinal))
+                    threads = int.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1].Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone (or a zombie): reported as not running.
+        }
+        return new CriuWorkload(name, entry.Pid, commandLine is { Length: > 0 }, commandLine, rss, threads, entry.RestoredFrom);
+    }
+
+    /// <summary>
+    /// The restored root's PID seen from the agent: the holder (unshare) has one child, the namespace's init (the shell that
+    /// became <c>sleep infinity</c>), whose child is the restored tree CRIU detached. 0 when that shape is not there.
+    /// </summary>
+    private static int RestoredRoot(int holderPid)
+    {
+        static int FirstChild(int pid)
+        {
+            var path = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task/{pid.ToString(CultureInfo.InvariantCulture)}/children";
+            try
+            {
+                var first = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+                return first is null ? 0 : int.Parse(first, CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+        var init = FirstChild(holderPid);
+        return init == 0 ? 0 : FirstChild(init);
+    }
+
+    /// <summary>An images folder as a tar, produced while it is sent, through the transfer's token bucket.</summary>
+    private sealed class DirectoryTarContent(string directory, TokenBucket? bucket, TransferProgress progress) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
+        {
+            await using var throttled = new ThrottledStream(stream, bucket, progress, leaveOpen: true);
+            await TarFile.CreateFromDirectoryAsync(directory, throttled, includeBaseDirectory: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}
