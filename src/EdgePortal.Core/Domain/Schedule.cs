@@ -99,8 +99,9 @@ public sealed record Schedule
 {
     public Schedule(ScheduleId id, string name, ScheduleKind kind, DateTimeOffset? runAt, string? cron, string timeZone,
         ScheduleTarget target, KpiTargets? targets, Objective? objective, bool paused, MisfirePolicy misfire,
-        DateTimeOffset createdAt, DateTimeOffset updatedAt, string createdBy)
+        DateTimeOffset createdAt, DateTimeOffset updatedAt, string createdBy, TenantId? tenantId = null)
     {
+        TenantId = tenantId;
         if (kind == ScheduleKind.OneShot && runAt is null)
             throw new ArgumentException("A one-shot schedule needs runAt.", nameof(runAt));
         if (kind == ScheduleKind.Cron && string.IsNullOrWhiteSpace(cron))
@@ -122,6 +123,8 @@ public sealed record Schedule
     }
 
     public ScheduleId Id { get; }
+    /// <summary>The tenant whose rights the schedule acts with (its services only, its quotas); null for a provider schedule.</summary>
+    public TenantId? TenantId { get; }
     public string Name { get; }
     public ScheduleKind Kind { get; }
     public DateTimeOffset? RunAt { get; }
@@ -144,10 +147,10 @@ public sealed record Schedule
     /// <summary>The same schedule (id, creation) with new settings.</summary>
     public Schedule Edit(string name, ScheduleKind kind, DateTimeOffset? runAt, string? cron, string timeZone, ScheduleTarget target,
         KpiTargets? targets, Objective? objective, MisfirePolicy misfire, DateTimeOffset now)
-        => new(Id, name, kind, runAt, cron, timeZone, target, targets, objective, Paused, misfire, CreatedAt, now, CreatedBy);
+        => new(Id, name, kind, runAt, cron, timeZone, target, targets, objective, Paused, misfire, CreatedAt, now, CreatedBy, TenantId);
 
     private Schedule With(bool paused, DateTimeOffset now)
-        => new(Id, Name, Kind, RunAt, Cron, TimeZone, Target, Targets, Objective, paused, Misfire, CreatedAt, now, CreatedBy);
+        => new(Id, Name, Kind, RunAt, Cron, TimeZone, Target, Targets, Objective, paused, Misfire, CreatedAt, now, CreatedBy, TenantId);
 }
 
 /// <summary>How a firing of a schedule ended.</summary>

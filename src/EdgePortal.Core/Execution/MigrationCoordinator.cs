@@ -19,6 +19,11 @@ public sealed record MigrationRequest
     public required string RequestedBy { get; init; }
     /// <summary>Start even when the best plan misses a target (the operator has read why).</summary>
     public bool AcceptTargetMiss { get; init; }
+    /// <summary>
+    /// The tenant whose rights the request carries (a tenant user, key, or schedule); null for the provider. A service of
+    /// another tenant is answered as not found, so a request cannot learn that it exists.
+    /// </summary>
+    public TenantId? ActingTenant { get; init; }
 }
 
 /// <summary>How a request ended: accepted and queued, or why not.</summary>
@@ -30,6 +35,8 @@ public abstract record MigrationRequestResult
     public sealed record Conflict(string Detail, MigrationId Existing) : MigrationRequestResult;
     /// <summary>No node can take the service, or no plan meets the targets (and the request did not accept a miss).</summary>
     public sealed record Infeasible(string Detail, PlanningResult Planning) : MigrationRequestResult;
+    /// <summary>The tenant is at its quota of concurrent migrations or reserved bandwidth.</summary>
+    public sealed record QuotaExceeded(string Detail) : MigrationRequestResult;
 }
 
 /// <summary>
@@ -38,28 +45,33 @@ public abstract record MigrationRequestResult
 /// (operator, API, schedule, KPI monitor) comes through here, so every migration is planned the same way.
 /// </summary>
 public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrationRepository migrations, MigrationEngine engine,
-    IMigrationEventPublisher publisher, IOptionsMonitor<EngineOptions> options, TimeProvider clock, ILogger<MigrationCoordinator> logger)
+    IMigrationEventPublisher publisher, IOptionsMonitor<EngineOptions> options, TimeProvider clock, ILogger<MigrationCoordinator> logger,
+    IEnumerable<IRuntimeCapabilities>? capabilities = null)
 {
     private readonly Lock _gate = new();
 
     /// <summary>The plan a request would get, without starting anything.</summary>
     public PlanningResult? Preview(MigrationRequest request)
     {
-        var service = inventory.FindService(request.ServiceId);
+        var service = Visible(request);
         var tenant = service is null ? null : inventory.FindTenant(service.TenantId);
-        return service is null || tenant is null ? null : Plan(service, tenant, request);
+        return service is null || tenant is null ? null : Plan(service, tenant, request, ReservedBy(tenant));
     }
 
     public MigrationRequestResult Start(MigrationRequest request)
     {
-        var service = inventory.FindService(request.ServiceId);
+        var service = Visible(request);
         if (service is null)
             return new MigrationRequestResult.NotFound($"No service has id {request.ServiceId}.");
         var tenant = inventory.FindTenant(service.TenantId);
         if (tenant is null)
             return new MigrationRequestResult.NotFound($"The tenant of service {service.Name} does not exist.");
 
-        var planning = Plan(service, tenant, request);
+        // A drain is the provider's operation and must empty the node: it is not held to the tenant's quota.
+        var quotaApplies = request.Trigger != MigrationTrigger.Drain;
+        if (quotaApplies && QuotaProblem(tenant) is { } quota)
+            return new MigrationRequestResult.QuotaExceeded(quota);
+        var planning = Plan(service, tenant, request, ReservedBy(tenant));
         if (planning.Plan is not { } plan)
             return new MigrationRequestResult.Infeasible(planning.Summary, planning);
         if (!plan.Feasible && !request.AcceptTargetMiss)
@@ -67,6 +79,9 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
 
         lock (_gate)
         {
+            // Checked again under the gate: two requests of one tenant must not both take its last slot.
+            if (quotaApplies && QuotaProblem(tenant) is { } raced)
+                return new MigrationRequestResult.QuotaExceeded(raced);
             var existing = migrations.List(new MigrationQuery(Service: service.Id,
                 States: [MigrationState.Queued, MigrationState.Running, MigrationState.RollingBack], Limit: 1));
             if (existing.Count > 0)
@@ -86,9 +101,40 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         }
     }
 
-    private PlanningResult Plan(ServiceInstance service, Tenant tenant, MigrationRequest request)
+    private ServiceInstance? Visible(MigrationRequest request)
+        => inventory.FindService(request.ServiceId) is { } service && (request.ActingTenant is not { } acting || service.TenantId == acting) ? service : null;
+
+    private static readonly MigrationState[] InFlight = [MigrationState.Queued, MigrationState.Running, MigrationState.RollingBack];
+
+    private IReadOnlyList<Migration> ActiveOf(Tenant tenant)
+        => migrations.List(new MigrationQuery(Tenant: tenant.Id, States: InFlight, Limit: 10_000));
+
+    /// <summary>The bandwidth the tenant's migrations in flight reserve together.</summary>
+    private double ReservedBy(Tenant tenant)
+        => tenant.MaxReservedBandwidthBitsPerSecond is null ? 0 : ActiveOf(tenant).Sum(m => m.Plan.ReservedBandwidth.BitsPerSecond);
+
+    /// <summary>Why the tenant may not start another migration now, or null.</summary>
+    private string? QuotaProblem(Tenant tenant)
+    {
+        if (tenant.MaxConcurrentMigrations is null && tenant.MaxReservedBandwidthBitsPerSecond is null)
+            return null;
+        var active = ActiveOf(tenant);
+        if (tenant.MaxConcurrentMigrations is { } max && active.Count >= max)
+            return $"{tenant.Name} has {active.Count} migrations in flight, its quota is {max}; wait for one to finish.";
+        if (tenant.MaxReservedBandwidthBitsPerSecond is { } bw && active.Sum(m => m.Plan.ReservedBandwidth.BitsPerSecond) >= bw)
+            return $"{tenant.Name}'s migrations in flight reserve all of its bandwidth quota ({bw / 1e6:0.#} Mbit/s); wait for one to finish.";
+        return null;
+    }
+
+    private PlanningResult Plan(ServiceInstance service, Tenant tenant, MigrationRequest request, double reservedByTenant)
     {
         var cap = options.CurrentValue.MaxReservedBandwidthBitsPerSecond;
+        // The tenant's quota less what its migrations in flight reserve caps this plan's reservation too.
+        if (tenant.MaxReservedBandwidthBitsPerSecond is { } quota)
+        {
+            var left = Math.Max(1, quota - reservedByTenant);
+            cap = cap > 0 ? Math.Min(cap, left) : left;
+        }
         return new MigrationPlanner(inventory.Topology()).Plan(service, tenant, new PlanningOptions
         {
             Destination = request.Destination,
@@ -97,6 +143,18 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             StrategyOverride = request.Strategy,
             ForcedIterations = request.Iterations,
             BandwidthCap = cap > 0 ? new Bandwidth(cap) : null,
+            DirtyTrackingSupported = DirtyTracking(service),
         });
+    }
+
+    /// <summary>What the source host's runtime last probed (<see cref="IRuntimeCapabilities"/>); true when no runtime knows the host.</summary>
+    private bool DirtyTracking(ServiceInstance service)
+    {
+        if (capabilities is null || inventory.FindNode(service.NodeId) is not { } node || inventory.FindCluster(node.ClusterId) is not { } cluster)
+            return true;
+        foreach (var runtime in capabilities)
+            if (runtime.DirtyTrackingSupported(cluster, node) is { } known)
+                return known;
+        return true;
     }
 }

@@ -88,7 +88,8 @@ public sealed class KpiAutomation(IInventoryRepository inventory, IMigrationRepo
     {
         var why = $"Latency {verdict.LatencyMs:0.0} ms over the {verdict.TargetMs:0.0} ms target ({verdict.Severity:+0%}) for {verdict.Consecutive} evaluations in a row"
             + (windowOpen ? "" : $"; outside the maintenance windows, but urgent (≥ {options.CurrentValue.UrgentSeverity:0%} over)") + ".";
-        var request = new MigrationRequest { ServiceId = service.Id, Trigger = MigrationTrigger.KpiMonitor, RequestedBy = Requester };
+        // The monitor acts with the service's tenant's rights: its quotas apply.
+        var request = new MigrationRequest { ServiceId = service.Id, Trigger = MigrationTrigger.KpiMonitor, RequestedBy = Requester, ActingTenant = service.TenantId };
         var preview = coordinator.Preview(request);
         if (preview?.Plan is { } plan && Candidate(preview, plan.Destination) is { } best && best.UserLatencyMs >= best.CurrentUserLatencyMs)
         {
@@ -117,6 +118,9 @@ public sealed class KpiAutomation(IInventoryRepository inventory, IMigrationRepo
                 break;
             case MigrationRequestResult.NotFound:
                 _monitor!.Reset(service.Id);
+                break;
+            case MigrationRequestResult.QuotaExceeded quota:
+                RecordOnce(service, verdict, urgent, AutomationAction.NoFeasiblePlan, $"{why} {quota.Detail}", now);
                 break;
         }
     }

@@ -18,6 +18,8 @@ public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCo
         ScheduleRun Run(ScheduleRunOutcome outcome, string detail, IReadOnlyList<MigrationId>? started = null, DrainId? drain = null)
             => new(ScheduleRunId.New(), schedule.Id, schedule.Name, scheduledFor, firedAt, manual, late, outcome, detail, started ?? [], drain);
 
+        if (schedule.Target.Kind == ScheduleTargetKind.Node && schedule.TenantId is not null)
+            return Run(ScheduleRunOutcome.Failed, "Draining a node is the provider's operation; a tenant's schedule cannot.");
         if (schedule.Target.Kind == ScheduleTargetKind.Node)
         {
             return drainer.Start(schedule.Target.NodeId!.Value, requester) switch
@@ -30,7 +32,8 @@ public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCo
             };
         }
 
-        var services = inventory.Services().Where(schedule.Target.Matches).ToList();
+        // A tenant's schedule acts with its tenant's rights: a selector matches only that tenant's services.
+        var services = inventory.Services().Where(s => schedule.TenantId is not { } t || s.TenantId == t).Where(schedule.Target.Matches).ToList();
         if (services.Count == 0)
             return Run(schedule.Target.Kind == ScheduleTargetKind.Service ? ScheduleRunOutcome.Failed : ScheduleRunOutcome.NothingToDo,
                 schedule.Target.Kind == ScheduleTargetKind.Service ? "The service no longer exists." : "No service matches the selector.");
@@ -46,6 +49,7 @@ public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCo
                 Objective = schedule.Objective,
                 Trigger = MigrationTrigger.Schedule,
                 RequestedBy = requester,
+                ActingTenant = schedule.TenantId,
             });
             switch (result)
             {
@@ -60,6 +64,9 @@ public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCo
                     break;
                 case MigrationRequestResult.NotFound n:
                     problems.Add(n.Detail);
+                    break;
+                case MigrationRequestResult.QuotaExceeded q:
+                    problems.Add($"{service.Name}: {q.Detail}");
                     break;
             }
         }

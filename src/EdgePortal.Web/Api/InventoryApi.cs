@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using EdgePortal.Core.Domain;
 using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Security;
@@ -9,12 +10,13 @@ public static class InventoryApi
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Inventory").RequireAuthorization(PortalPolicies.Viewer);
-        api.MapGet("/clusters", (InventoryReader reader) => reader.Clusters())
+        api.MapGet("/clusters", (InventoryReader reader, IInventoryRepository inventory, ClaimsPrincipal user) =>
+                TenantScope.Of(user) is { Tenant: { } t } ? reader.Clusters().Where(c => inventory.FindTenant(t)?.MayUse(c.Id) == true).ToList() : reader.Clusters())
             .WithSummary("Edge clusters with their nodes (capacity, load) and links (bandwidth, latency).");
-        api.MapGet("/services", (InventoryReader reader) => reader.Services())
+        api.MapGet("/services", (InventoryReader reader, ClaimsPrincipal user) => reader.Services(TenantScope.Of(user).Tenant))
             .WithSummary("Services with placement, workload profile, KPI targets and current user latency.");
-        api.MapGet("/services/{id:guid}", (Guid id, InventoryReader reader) =>
-                reader.Service(ServiceId.From(id)) is { } service
+        api.MapGet("/services/{id:guid}", (Guid id, InventoryReader reader, ClaimsPrincipal user) =>
+                reader.Service(ServiceId.From(id)) is { } service && TenantScope.Of(user).Sees(service.TenantId)
                     ? Results.Ok(service)
                     : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"No service has id {id}."))
             .WithSummary("One service.");

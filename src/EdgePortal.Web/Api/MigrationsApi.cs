@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Web.Migrations;
@@ -29,8 +30,10 @@ public static class MigrationsApi
         return app;
     }
 
-    private static IResult Start(StartMigrationBody? body, MigrationCoordinator coordinator, MigrationEngine engine, IInventoryRepository inventory)
+    private static IResult Start(StartMigrationBody? body, MigrationCoordinator coordinator, MigrationEngine engine, IInventoryRepository inventory,
+        ClaimsPrincipal user)
     {
+        var scope = TenantScope.Of(user);
         var errors = new FieldErrors();
         if (body is null)
         {
@@ -41,24 +44,26 @@ public static class MigrationsApi
         var overrides = MigrationOverrides.Read(body, errors);
         if (errors.Any)
             return errors.ToProblem();
-        if (inventory.FindService(ServiceId.From(serviceId!.Value)) is not { } service)
+        if (inventory.FindService(ServiceId.From(serviceId!.Value)) is not { } service || !scope.Sees(service.TenantId))
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"No service has id {serviceId}.");
 
-        var result = coordinator.Start(overrides.ToRequest(service, MigrationTrigger.Api, "api", body.AcceptTargetMiss));
+        var result = coordinator.Start(overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor, body.AcceptTargetMiss) with { ActingTenant = scope.Tenant });
         return result switch
         {
             MigrationRequestResult.Accepted a => Results.Accepted($"/api/v1/migrations/{a.Migration.Id}", View(a.Migration, engine)),
             MigrationRequestResult.NotFound n => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: n.Detail),
             MigrationRequestResult.Conflict c => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already migrating", detail: c.Detail,
                 extensions: new Dictionary<string, object?> { ["migrationId"] = c.Existing }),
+            MigrationRequestResult.QuotaExceeded q => Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Tenant quota reached", detail: q.Detail),
             MigrationRequestResult.Infeasible i => Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No plan meets the targets",
                 detail: i.Detail, extensions: new Dictionary<string, object?> { ["plan"] = i.Planning.Plan, ["bindingConstraint"] = i.Planning.Plan?.BindingConstraint }),
             _ => throw new InvalidOperationException($"Unexpected result {result}"),
         };
     }
 
-    private static IResult List(IMigrationRepository repository, MigrationEngine engine, string? state, Guid? cluster, Guid? tenant, Guid? service, int? limit)
+    private static IResult List(IMigrationRepository repository, MigrationEngine engine, ClaimsPrincipal user, string? state, Guid? cluster, Guid? tenant, Guid? service, int? limit)
     {
+        var scope = TenantScope.Of(user);
         var errors = new FieldErrors();
         var states = state?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => errors.Enum<MigrationState>("state", s)).OfType<MigrationState>().ToArray();
@@ -66,8 +71,11 @@ public static class MigrationsApi
             errors.Add("limit", $"limit must lie in 1..1000 (was {limit}).");
         if (errors.Any)
             return errors.ToProblem();
+        // A tenant principal lists its own tenant's migrations; asking for another tenant's gives none (not a 403, no leak).
+        if (scope.Tenant is { } own && tenant is { } asked && asked != own.Value)
+            return Results.Ok(Array.Empty<MigrationViewModel>());
         var migrations = repository.List(new MigrationQuery(
-            Tenant: tenant is { } t ? TenantId.From(t) : null,
+            Tenant: scope.Tenant ?? (tenant is { } t ? TenantId.From(t) : null),
             Cluster: cluster is { } c ? ClusterId.From(c) : null,
             Service: service is { } s ? ServiceId.From(s) : null,
             States: states,
@@ -75,14 +83,20 @@ public static class MigrationsApi
         return Results.Ok(migrations.Select(m => View(m, engine)).ToList());
     }
 
-    private static IResult Get(Guid id, IMigrationRepository repository, MigrationEngine engine)
-        => repository.Find(MigrationId.From(id)) is { } migration
+    private static IResult Get(Guid id, IMigrationRepository repository, MigrationEngine engine, ClaimsPrincipal user)
+        => repository.Find(MigrationId.From(id)) is { } migration && TenantScope.Of(user).Sees(migration.TenantId)
             ? Results.Ok(View(migration, engine))
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Migration not found", detail: $"No migration has id {id}.");
+            : MigrationNotFound(id);
 
-    private static IResult Cancel(Guid id, MigrationEngine engine, IMigrationRepository repository)
+    private static IResult MigrationNotFound(Guid id)
+        => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Migration not found", detail: $"No migration has id {id}.");
+
+    private static IResult Cancel(Guid id, MigrationEngine engine, IMigrationRepository repository, ClaimsPrincipal user)
     {
-        var outcome = engine.Cancel(MigrationId.From(id), "Cancelled through the API.");
+        var scope = TenantScope.Of(user);
+        if (repository.Find(MigrationId.From(id)) is not { } migration || !scope.Sees(migration.TenantId))
+            return MigrationNotFound(id);
+        var outcome = engine.Cancel(MigrationId.From(id), $"Cancelled through the API by {scope.Actor}.");
         return outcome switch
         {
             CancelOutcome.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Migration not found", detail: $"No migration has id {id}."),

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
@@ -133,15 +134,16 @@ public static class PlansApi
         };
     }
 
-    private static IResult PlanService(Guid id, PlanServiceBody? body, MigrationCoordinator coordinator, IInventoryRepository inventory)
+    private static IResult PlanService(Guid id, PlanServiceBody? body, MigrationCoordinator coordinator, IInventoryRepository inventory, ClaimsPrincipal user)
     {
+        var scope = TenantScope.Of(user);
         var errors = new FieldErrors();
         var overrides = MigrationOverrides.Read(body ?? new PlanServiceBody(null, null, null, null, null, null, null), errors);
         if (errors.Any)
             return errors.ToProblem();
-        if (inventory.FindService(ServiceId.From(id)) is not { } service)
+        if (inventory.FindService(ServiceId.From(id)) is not { } service || !scope.Sees(service.TenantId))
             return ServiceNotFound(id);
-        var planning = coordinator.Preview(overrides.ToRequest(service, MigrationTrigger.Api, "api"));
+        var planning = coordinator.Preview(overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor) with { ActingTenant = scope.Tenant });
         return planning is null ? ServiceNotFound(id) : Results.Ok(ServicePlanView.From(planning));
     }
 

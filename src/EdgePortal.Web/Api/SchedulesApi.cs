@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
 using EdgePortal.Web.Scheduling;
@@ -58,24 +59,30 @@ public static class SchedulesApi
 
     private static IResult NotFound(string what, Guid id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found", detail: $"No {what.ToLowerInvariant()} has id {id}.");
 
-    private static IResult List(IScheduleRepository repository, ScheduleRegistry registry)
-        => Results.Ok(repository.List().Select(s => new ScheduleView(s, registry.NextFireTimes(s, 5))).ToList());
+    /// <summary>A tenant sees its own schedules; a provider sees all. Another tenant's schedule is answered as not found.</summary>
+    private static bool Sees(ClaimsPrincipal user, Schedule schedule) => TenantScope.Of(user) is var scope && (scope.IsProvider || schedule.TenantId == scope.Tenant);
 
-    private static IResult Get(Guid id, IScheduleRepository repository, ScheduleRegistry registry)
-        => repository.Find(ScheduleId.From(id)) is { } s ? Results.Ok(new ScheduleView(s, registry.NextFireTimes(s, 5))) : NotFound("Schedule", id);
+    private static Schedule? Visible(IScheduleRepository repository, Guid id, ClaimsPrincipal user)
+        => repository.Find(ScheduleId.From(id)) is { } s && Sees(user, s) ? s : null;
+
+    private static IResult List(IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user)
+        => Results.Ok(repository.List().Where(s => Sees(user, s)).Select(s => new ScheduleView(s, registry.NextFireTimes(s, 5))).ToList());
+
+    private static IResult Get(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user)
+        => Visible(repository, id, user) is { } s ? Results.Ok(new ScheduleView(s, registry.NextFireTimes(s, 5))) : NotFound("Schedule", id);
 
     private static Task<IResult> Create(ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry, IScheduleCalendar calendar,
-        IInventoryRepository inventory, TimeProvider clock, CancellationToken cancellationToken)
-        => Save(null, body, repository, registry, calendar, inventory, clock, cancellationToken);
+        IInventoryRepository inventory, TimeProvider clock, ClaimsPrincipal user, CancellationToken cancellationToken)
+        => Save(null, body, repository, registry, calendar, inventory, clock, TenantScope.Of(user), cancellationToken);
 
     private static async Task<IResult> Update(Guid id, ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry, IScheduleCalendar calendar,
-        IInventoryRepository inventory, TimeProvider clock, CancellationToken cancellationToken)
-        => repository.Find(ScheduleId.From(id)) is { } existing
-            ? await Save(existing, body, repository, registry, calendar, inventory, clock, cancellationToken)
+        IInventoryRepository inventory, TimeProvider clock, ClaimsPrincipal user, CancellationToken cancellationToken)
+        => Visible(repository, id, user) is { } existing
+            ? await Save(existing, body, repository, registry, calendar, inventory, clock, TenantScope.Of(user), cancellationToken)
             : NotFound("Schedule", id);
 
     private static async Task<IResult> Save(Schedule? existing, ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry,
-        IScheduleCalendar calendar, IInventoryRepository inventory, TimeProvider clock, CancellationToken cancellationToken)
+        IScheduleCalendar calendar, IInventoryRepository inventory, TimeProvider clock, TenantScope scope, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         if (body is null)
@@ -106,8 +113,10 @@ public static class SchedulesApi
             Objective = objective,
             Misfire = misfire ?? MisfirePolicy.RunOnceLate,
             Paused = body.Paused ?? existing?.Paused ?? false,
+            // A tenant's schedule acts with its tenant's rights; an edit keeps the schedule's tenant.
+            Tenant = existing is null ? scope.Tenant : existing.TenantId,
         };
-        if (!draft.TryBuild(existing, calendar, inventory, clock.GetUtcNow(), "api", out var schedule, out var problems))
+        if (!draft.TryBuild(existing, calendar, inventory, clock.GetUtcNow(), scope.Actor, out var schedule, out var problems))
         {
             foreach (var (field, message) in problems)
                 errors.Add(field, message);
@@ -120,19 +129,19 @@ public static class SchedulesApi
         return existing is null ? Results.Created($"/api/v1/schedules/{schedule!.Id}", view) : Results.Ok(view);
     }
 
-    private static async Task<IResult> Delete(Guid id, ScheduleRegistry registry, CancellationToken cancellationToken)
-        => await registry.DeleteAsync(ScheduleId.From(id), cancellationToken) ? Results.NoContent() : NotFound("Schedule", id);
+    private static async Task<IResult> Delete(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, CancellationToken cancellationToken)
+        => Visible(repository, id, user) is not null && await registry.DeleteAsync(ScheduleId.From(id), cancellationToken) ? Results.NoContent() : NotFound("Schedule", id);
 
-    private static Task<IResult> Pause(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, CancellationToken cancellationToken)
-        => Change(id, repository, registry, s => s.Pause(clock.GetUtcNow()), cancellationToken);
+    private static Task<IResult> Pause(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, ClaimsPrincipal user, CancellationToken cancellationToken)
+        => Change(id, repository, registry, user, s => s.Pause(clock.GetUtcNow()), cancellationToken);
 
-    private static Task<IResult> Resume(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, CancellationToken cancellationToken)
-        => Change(id, repository, registry, s => s.Resume(clock.GetUtcNow()), cancellationToken);
+    private static Task<IResult> Resume(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, ClaimsPrincipal user, CancellationToken cancellationToken)
+        => Change(id, repository, registry, user, s => s.Resume(clock.GetUtcNow()), cancellationToken);
 
-    private static async Task<IResult> Change(Guid id, IScheduleRepository repository, ScheduleRegistry registry, Func<Schedule, Schedule> change,
+    private static async Task<IResult> Change(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, Func<Schedule, Schedule> change,
         CancellationToken cancellationToken)
     {
-        if (repository.Find(ScheduleId.From(id)) is not { } schedule)
+        if (Visible(repository, id, user) is not { } schedule)
             return NotFound("Schedule", id);
         var changed = change(schedule);
         if (!ReferenceEquals(changed, schedule))
@@ -140,15 +149,15 @@ public static class SchedulesApi
         return Results.Ok(new ScheduleView(changed, registry.NextFireTimes(changed, 5)));
     }
 
-    private static async Task<IResult> RunNow(Guid id, IScheduleRepository repository, ScheduleRegistry registry, CancellationToken cancellationToken)
+    private static async Task<IResult> RunNow(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (repository.Find(ScheduleId.From(id)) is not { } schedule)
+        if (Visible(repository, id, user) is not { } schedule)
             return NotFound("Schedule", id);
         await registry.RunNowAsync(schedule, cancellationToken);
         return Results.Accepted($"/api/v1/schedules/{id}/runs", new { scheduleId = id, message = "Fired; the run appears in the schedule's history." });
     }
 
-    private static IResult Runs(Guid id, IScheduleRepository repository, int? limit)
+    private static IResult Runs(Guid id, IScheduleRepository repository, ClaimsPrincipal user, int? limit)
     {
         if (limit is < 1 or > 500)
         {
@@ -156,11 +165,12 @@ public static class SchedulesApi
             errors.Add("limit", $"limit must lie in 1..500 (was {limit}).");
             return errors.ToProblem();
         }
-        return repository.Find(ScheduleId.From(id)) is null ? NotFound("Schedule", id) : Results.Ok(repository.Runs(ScheduleId.From(id), limit ?? 50));
+        return Visible(repository, id, user) is null ? NotFound("Schedule", id) : Results.Ok(repository.Runs(ScheduleId.From(id), limit ?? 50));
     }
 
-    private static IResult ListWindows(Guid id, IInventoryRepository inventory, IMaintenanceWindowRepository windows)
-        => inventory.FindCluster(ClusterId.From(id)) is null ? NotFound("Cluster", id) : Results.Ok(windows.List(ClusterId.From(id)));
+    private static IResult ListWindows(Guid id, IInventoryRepository inventory, IMaintenanceWindowRepository windows, ClaimsPrincipal user)
+        => inventory.FindCluster(ClusterId.From(id)) is null || (TenantScope.Of(user).Tenant is { } t && inventory.FindTenant(t)?.MayUse(ClusterId.From(id)) != true)
+            ? NotFound("Cluster", id) : Results.Ok(windows.List(ClusterId.From(id)));
 
     private static IResult CreateWindow(Guid id, MaintenanceWindowBody? body, IInventoryRepository inventory, IMaintenanceWindowRepository windows, IScheduleCalendar calendar)
         => SaveWindow(id, MaintenanceWindowId.New(), body, inventory, windows, calendar, created: true);
@@ -215,7 +225,7 @@ public static class SchedulesApi
     private static IResult GetDrain(Guid id, IDrainRepository drains)
         => drains.Find(DrainId.From(id)) is { } d ? Results.Ok(d) : NotFound("Drain", id);
 
-    private static IResult Decisions(IAutomationDecisionRepository decisions, Guid? service, int? limit)
+    private static IResult Decisions(IAutomationDecisionRepository decisions, IInventoryRepository inventory, ClaimsPrincipal user, Guid? service, int? limit)
     {
         if (limit is < 1 or > 1000)
         {
@@ -223,6 +233,13 @@ public static class SchedulesApi
             errors.Add("limit", $"limit must lie in 1..1000 (was {limit}).");
             return errors.ToProblem();
         }
-        return Results.Ok(decisions.List(service is { } s ? ServiceId.From(s) : null, limit ?? 200));
+        var scope = TenantScope.Of(user);
+        if (scope.Tenant is not { } tenant)
+            return Results.Ok(decisions.List(service is { } s ? ServiceId.From(s) : null, limit ?? 200));
+        // A tenant sees the decisions about its own services only.
+        var own = inventory.Services().Where(x => x.TenantId == tenant).Select(x => x.Id).ToHashSet();
+        if (service is { } asked && !own.Contains(ServiceId.From(asked)))
+            return Results.Ok(Array.Empty<AutomationDecision>());
+        return Results.Ok(decisions.List(service is { } one ? ServiceId.From(one) : null, 1000).Where(d => own.Contains(d.ServiceId)).Take(limit ?? 200).ToList());
     }
 }

@@ -24,10 +24,13 @@ public sealed class MigrationHub(IInventoryRepository inventory, IMigrationRepos
 
     public static string MigrationGroup(MigrationId migration) => $"migration:{migration}";
 
+    private TenantScope Scope => TenantScope.Of(Context.User ?? new System.Security.Claims.ClaimsPrincipal());
+
     /// <summary>Receive every event of a tenant's migrations.</summary>
     public async Task SubscribeTenant(Guid tenantId)
     {
-        if (inventory.FindTenant(TenantId.From(tenantId)) is null)
+        // Another tenant's id is answered like an unknown one: a tenant principal cannot learn which tenants exist.
+        if (inventory.FindTenant(TenantId.From(tenantId)) is null || !Scope.Sees(TenantId.From(tenantId)))
             throw new HubException($"No tenant has id {tenantId}.");
         await Groups.AddToGroupAsync(Context.ConnectionId, TenantGroup(TenantId.From(tenantId)));
     }
@@ -38,7 +41,7 @@ public sealed class MigrationHub(IInventoryRepository inventory, IMigrationRepos
     /// <summary>Receive the events of one migration.</summary>
     public async Task SubscribeMigration(Guid migrationId)
     {
-        if (migrations.Find(MigrationId.From(migrationId)) is null)
+        if (migrations.Find(MigrationId.From(migrationId)) is not { } migration || !Scope.Sees(migration.TenantId))
             throw new HubException($"No migration has id {migrationId}.");
         await Groups.AddToGroupAsync(Context.ConnectionId, MigrationGroup(MigrationId.From(migrationId)));
     }

@@ -45,6 +45,9 @@ public sealed class ScheduleDraft
     };
 
     /// <summary>Builds the schedule (a new one, or <paramref name="existing"/> edited), or fills <paramref name="errors"/> by field name.</summary>
+    /// <summary>The tenant the schedule acts for (only its services, no node drains); null for the provider. Kept from an edited schedule.</summary>
+    public TenantId? Tenant { get; init; }
+
     public bool TryBuild(Schedule? existing, IScheduleCalendar calendar, IInventoryRepository inventory, DateTimeOffset now, string createdBy,
         out Schedule? schedule, out Dictionary<string, string> errors)
     {
@@ -72,7 +75,8 @@ public sealed class ScheduleDraft
             case ScheduleTargetKind.Service when ServiceId is not { } sid:
                 errors["target.serviceId"] = "target.serviceId is required for a service target.";
                 break;
-            case ScheduleTargetKind.Service when inventory.FindService(Core.Domain.ServiceId.From(ServiceId!.Value)) is null:
+            case ScheduleTargetKind.Service when inventory.FindService(Core.Domain.ServiceId.From(ServiceId!.Value)) is not { } found
+                || (Tenant is { } own && found.TenantId != own):
                 errors["target.serviceId"] = $"No service has id {ServiceId}.";
                 break;
             case ScheduleTargetKind.Service:
@@ -84,6 +88,9 @@ public sealed class ScheduleDraft
                     errors["target.labels"] = $"target.labels: {labelError}";
                 else
                     target = ScheduleTarget.ForLabels(labels);
+                break;
+            case ScheduleTargetKind.Node when Tenant is not null:
+                errors["target.kind"] = "A node target drains the node, which is the provider's operation; a tenant's schedule targets services.";
                 break;
             case ScheduleTargetKind.Node when NodeId is not { } nid:
                 errors["target.nodeId"] = "target.nodeId is required for a node target.";
@@ -114,7 +121,7 @@ public sealed class ScheduleDraft
         if (errors.Count > 0)
             return false;
         schedule = existing is null
-            ? new Schedule(ScheduleId.New(), Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Paused, Misfire, now, now, createdBy)
+            ? new Schedule(ScheduleId.New(), Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Paused, Misfire, now, now, createdBy, Tenant)
             : existing.Edit(Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Misfire, now);
         return true;
     }

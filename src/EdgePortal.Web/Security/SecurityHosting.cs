@@ -48,6 +48,7 @@ public static class SecurityHosting
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(PortalPolicies.Add);
         services.AddCascadingAuthenticationState();
+        services.AddScoped<CurrentTenant>();
         return services;
     }
 

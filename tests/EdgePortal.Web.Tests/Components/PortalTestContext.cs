@@ -1,5 +1,8 @@
 using EdgePortal.Core.Execution;
 using Bunit;
+using Bunit.TestDoubles;
+using EdgePortal.Core.Security;
+using EdgePortal.Web.Security;
 using EdgePortal.Core.Domain;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Web.Inventory;
@@ -31,6 +34,10 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<IMigrationRepository>(Migrations);
         Services.AddSingleton<InventoryReader>();
         Services.AddSingleton<IMigrationEventStream>(Events);
+        Authorization = AddAuthorization();
+        Authorization.SetAuthorized("test-admin");
+        Authorization.SetRoles(PortalRoles.ProviderAdmin);
+        Services.AddScoped<CurrentTenant>();
     }
 
     /// <summary>The live stream the pages follow; a test publishes into it.</summary>
@@ -42,6 +49,17 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     internal InMemoryInventoryRepository Inventory { get; }
 
     internal InMemoryMigrationRepository Migrations { get; }
+
+    /// <summary>Who the pages see as signed in: a provider admin unless a test signs in someone else.</summary>
+    protected BunitAuthorizationContext Authorization { get; }
+
+    /// <summary>Signs in a user of <paramref name="tenant"/> with <paramref name="role"/> instead.</summary>
+    protected void SignInTenantUser(TenantId tenant, string role = PortalRoles.TenantOperator)
+    {
+        Authorization.SetAuthorized($"tenant-{role}");
+        Authorization.SetRoles(role);
+        Authorization.SetClaims(new System.Security.Claims.Claim(PortalPolicies.TenantClaim, tenant.ToString()));
+    }
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 

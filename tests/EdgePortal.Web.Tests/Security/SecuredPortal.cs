@@ -17,7 +17,8 @@ public sealed class SecuredPortal : IDisposable
     {
         Factory = new PortalFactory(_folder.File("edge.db"), new Dictionary<string, string?>
         {
-            ["EdgePortal:Simulator:SpeedFactor"] = "50",
+            // Slow: a migration a test starts stays in flight for the whole test.
+            ["EdgePortal:Simulator:SpeedFactor"] = "0.05",
         });
         var keys = Factory.Services.GetRequiredService<ApiKeyService>();
         foreach (var role in PortalRoles.All)

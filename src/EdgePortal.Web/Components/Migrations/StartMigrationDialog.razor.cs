@@ -38,6 +38,12 @@ public sealed partial class StartMigrationDialog
     [Inject] private MigrationCoordinator Coordinator { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
+    [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+
+    /// <summary>The signed-in user's rights: the request carries them, so another tenant's service is "not found".</summary>
+    private Security.TenantScope _scope = new(Core.Domain.TenantId.From(Guid.Empty), "operator");
+
+    protected override async Task OnParametersSetAsync() => _scope = await CurrentTenant.GetAsync();
 
     private bool CanStart => _inputError is null && _preview?.Plan is { } plan && (plan.Feasible || _acceptMiss);
 
@@ -96,7 +102,8 @@ public sealed partial class StartMigrationDialog
             Objective = _objective,
             Strategy = _strategy == Best ? null : Enum.Parse<MigrationStrategy>(_strategy),
             Trigger = MigrationTrigger.Operator,
-            RequestedBy = "operator",
+            RequestedBy = _scope.Actor,
+            ActingTenant = _scope.Tenant,
             AcceptTargetMiss = _acceptMiss,
         };
     }
@@ -137,6 +144,9 @@ public sealed partial class StartMigrationDialog
                 break;
             case MigrationRequestResult.NotFound notFound:
                 Snackbar.Add(notFound.Detail, Severity.Error);
+                break;
+            case MigrationRequestResult.QuotaExceeded quota:
+                Snackbar.Add(quota.Detail, Severity.Warning);
                 break;
         }
     }

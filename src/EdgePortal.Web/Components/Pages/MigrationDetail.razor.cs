@@ -36,6 +36,9 @@ public sealed partial class MigrationDetail : IAsyncDisposable
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
+    [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+
+    private Security.TenantScope? _scope;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -43,6 +46,7 @@ public sealed partial class MigrationDetail : IAsyncDisposable
             return;
         await StopAsync();
         _loadedId = Id;
+        _scope ??= await CurrentTenant.GetAsync();
         _names = InventoryNames.Read(Inventory);
         var id = MigrationId.From(Id);
         _feed = LiveMigrationFeed.Start(Stream, tenant: null, migration: id, LoadSnapshot, ApplyAsync, OnFault);
@@ -68,7 +72,8 @@ public sealed partial class MigrationDetail : IAsyncDisposable
     private MigrationViewModel? Read()
     {
         var id = MigrationId.From(_loadedId);
-        return Repository.Find(id) is { } m
+        // Another tenant's migration reads exactly like one that does not exist.
+        return Repository.Find(id) is { } m && _scope?.Sees(m.TenantId) == true
             ? MigrationViewModel.From(m, Engine.Queue.FirstOrDefault(q => q.MigrationId == id)?.WaitingFor)
             : null;
     }

@@ -38,18 +38,24 @@ public sealed partial class Migrations : IAsyncDisposable
         ? $"{_rows.Count} migration{(_rows.Count == 1 ? "" : "s")}"
         : $"{_visible.Count} of {_rows.Count} migrations";
 
-    protected override void OnInitialized()
+    [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+
+    /// <summary>A tenant's user sees its own tenant's migrations only.</summary>
+    private Security.TenantScope _scope = null!;
+
+    protected override async Task OnInitializedAsync()
     {
+        _scope = await CurrentTenant.GetAsync();
         _names = InventoryNames.Read(Inventory);
         _now = Clock.GetUtcNow();
-        _feed = LiveMigrationFeed.Start(Stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, OnFault);
+        _feed = LiveMigrationFeed.Start(Stream, tenant: _scope.Tenant, migration: null, LoadSnapshot, ApplyAsync, OnFault);
     }
 
     private void LoadSnapshot()
     {
         var waiting = WaitingFor();
         _rows.Clear();
-        _rows.AddRange(Repository.List(new MigrationQuery(Limit: Limit)).Select(m => Row(m, waiting)));
+        _rows.AddRange(Repository.List(new MigrationQuery(Tenant: _scope.Tenant, Limit: Limit)).Select(m => Row(m, waiting)));
         Filter();
     }
 
@@ -58,7 +64,7 @@ public sealed partial class Migrations : IAsyncDisposable
     {
         var waiting = WaitingFor();
         var changed = batch.Select(e => e.MigrationId).Distinct()
-            .Select(Repository.Find).OfType<Migration>().Select(m => Row(m, waiting)).ToList();
+            .Select(Repository.Find).OfType<Migration>().Where(m => _scope.Sees(m.TenantId)).Select(m => Row(m, waiting)).ToList();
         await InvokeAsync(() =>
         {
             foreach (var row in changed)

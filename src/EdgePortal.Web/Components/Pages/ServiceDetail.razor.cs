@@ -31,6 +31,9 @@ public sealed partial class ServiceDetail : IAsyncDisposable
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
     [Inject] private IMigrationEventStream Stream { get; set; } = null!;
+    [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+
+    private Security.TenantScope? _scope;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -42,6 +45,7 @@ public sealed partial class ServiceDetail : IAsyncDisposable
             _feed = null;
         }
         _loadedId = Id;
+        _scope ??= await CurrentTenant.GetAsync();
         _feed = LiveMigrationFeed.Start(Stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, _ => { });
     }
 
@@ -51,7 +55,8 @@ public sealed partial class ServiceDetail : IAsyncDisposable
     {
         _now = Clock.GetUtcNow();
         var service = Inventory.Service(ServiceId.From(_loadedId));
-        if (service is null)
+        // Another tenant's service reads exactly like one that does not exist.
+        if (service is null || _scope?.Sees(service.TenantId) != true)
             return (null, []);
         var names = InventoryNames.Read(InventoryRepository);
         return (service, [.. Repository.List(new MigrationQuery(Service: service.Id, Limit: MigrationsShown))

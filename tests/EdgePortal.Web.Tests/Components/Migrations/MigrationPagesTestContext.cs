@@ -1,4 +1,7 @@
 using Bunit;
+using Bunit.TestDoubles;
+using EdgePortal.Core.Security;
+using EdgePortal.Web.Security;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Simulated;
@@ -38,6 +41,10 @@ public abstract class MigrationPagesTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<IInventoryRepository>(Inventory);
         Services.AddSingleton<InventoryReader>();
         Services.AddSingleton<IMigrationRepository>(Repository);
+        Authorization = AddAuthorization();
+        Authorization.SetAuthorized("test-admin");
+        Authorization.SetRoles(PortalRoles.ProviderAdmin);
+        Services.AddScoped<CurrentTenant>();
         Services.AddSingleton<IMigrationEventStream>(Stream);
         Services.AddSingleton<IMigrationEventPublisher>(Stream);
         Services.AddMetrics();
@@ -91,6 +98,17 @@ public abstract class MigrationPagesTestContext : BunitContext, IAsyncLifetime
 
     protected IReadOnlyList<string> SnackbarMessages()
         => [.. Services.GetRequiredService<ISnackbar>().ShownSnackbars.Select(s => s.Message ?? "")];
+
+    /// <summary>Who the pages see as signed in: a provider admin unless a test signs in someone else.</summary>
+    protected BunitAuthorizationContext Authorization { get; }
+
+    /// <summary>Signs in a user of <paramref name="tenant"/> with <paramref name="role"/> instead.</summary>
+    protected void SignInTenantUser(TenantId tenant, string role = PortalRoles.TenantOperator)
+    {
+        Authorization.SetAuthorized($"tenant-{role}");
+        Authorization.SetRoles(role);
+        Authorization.SetClaims(new System.Security.Claims.Claim(PortalPolicies.TenantClaim, tenant.ToString()));
+    }
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 

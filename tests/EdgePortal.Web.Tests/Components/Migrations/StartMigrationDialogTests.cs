@@ -101,7 +101,7 @@ public sealed class StartMigrationDialogTests : MigrationPagesTestContext
         {
             var migration = Assert.Single(Repository.List(new MigrationQuery(Service: service.Id)));
             Assert.Equal(MigrationTrigger.Operator, migration.Trigger);
-            Assert.Equal("operator", migration.RequestedBy);
+            Assert.Equal("test-admin", migration.RequestedBy); // the signed-in user, not a fixed "operator"
             Assert.Equal(MigrationState.Queued, migration.State);
             Assert.EndsWith($"/migrations/{migration.Id}", Services.GetRequiredService<NavigationManager>().Uri);
             Assert.Empty(_dialogs.FindAll(".plan-preview"));
