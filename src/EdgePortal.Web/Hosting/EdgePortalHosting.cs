@@ -28,6 +28,7 @@ public static class EdgePortalHosting
         services.AddSimulatedEdge(builder.Configuration);
         services.AddEdgePortalAutomation(builder.Configuration);
         services.AddKubernetesEdge(builder.Configuration);
+        services.AddAgentEdge(builder.Configuration);
         services.AddEdgePortalSecurity(builder.Configuration);
 
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace EdgePortal.Runtime.Agent;
+
+/// <summary>What the agent's GET /criu/capabilities answers (CRIU's own probe of that host).</summary>
+public sealed record AgentCapabilities(string Version, bool Usable, bool DirtyTracking, bool TcpRepair, IReadOnlyList<string>? Warnings, string? Report);
+
+internal sealed record AgentWorkload(string Name, int Pid, bool Running, string? CommandLine, long? ResidentBytes, int? Threads, string? RestoredFrom);
+
+internal sealed record DumpStats(uint FreezingTimeUs, uint FrozenTimeUs, uint MemdumpTimeUs, uint MemwriteTimeUs, ulong PagesScanned, ulong PagesWritten);
+
+internal sealed record RestoreStats(uint ForkingTimeUs, uint RestoreTimeUs, ulong PagesRestored);
+
+internal sealed record DumpAnswer(string Id, int Pid, long Bytes, int Files, double WallClockMs, DumpStats? Stats, string Log);
+
+internal sealed record SendAnswer(string Id, string Peer, long Bytes, double WallClockMs, double? LimitBitsPerSecond, string TransferId);
+
+internal sealed record RestoreAnswer(string Id, int PidInNamespace, int Pid, int HolderPid, double WallClockMs, RestoreStats? Stats, string Log);
+
+internal sealed record AddressAnswer(string Address, string Device, string Done, double WallClockMs);
+
+/// <summary>An agent answered with an error, or could not be reached; the message is the agent's (and so CRIU's) own words.</summary>
+internal sealed class AgentCallException(string message, bool unreachable = false, HttpStatusCode? status = null) : Exception(message)
+{
+    public bool Unreachable { get; } = unreachable;
+    public HttpStatusCode? Status { get; } = status;
+}
+
+/// <summary>The calls the portal makes to one node's agent, with the shared token, each bounded by the cluster's request timeout.</summary>
+internal sealed class AgentEdgeClient(HttpClient http, string node, Uri baseUri, string token, TimeSpan timeout)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public string Node { get; } = node;
+    public Uri BaseUri { get; } = baseUri;
+
+    public Task<AgentCapabilities> CapabilitiesAsync(CancellationToken ct) => SendAsync<AgentCapabilities>(HttpMethod.Get, "criu/capabilities", null, ct);
+
+    public Task<AgentWorkload> WorkloadAsync(string name, CancellationToken ct) => SendAsync<AgentWorkload>(HttpMethod.Get, $"criu/workloads/{name}", null, ct);
+
+    public Task<DumpAnswer> DumpAsync(string id, string workload, CancellationToken ct) =>
+        SendAsync<DumpAnswer>(HttpMethod.Post, "criu/dumps", new { id, workload }, ct);
+
+    public Task<SendAnswer> SendImagesAsync(string id, Uri peer, double? bandwidthBitsPerSecond, CancellationToken ct) =>
+        SendAsync<SendAnswer>(HttpMethod.Post, $"criu/images/{id}/send", new { peer = peer.AbsoluteUri, bandwidthBitsPerSecond }, ct);
+
+    public Task<RestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct) =>
+        SendAsync<RestoreAnswer>(HttpMethod.Post, $"criu/images/{id}/restore", new { workload }, ct);
+
+    public Task<AddressAnswer> AddressAsync(string action, string address, string? device, bool announce, CancellationToken ct) =>
+        SendAsync<AddressAnswer>(HttpMethod.Post, $"net/addresses/{action}", new { address, device, announce }, ct);
+
+    /// <summary>DELETE; true when something was deleted, false when there was nothing (404).</summary>
+    public async Task<bool> DeleteAsync(string path, CancellationToken ct)
+    {
+        using var response = await CallAsync(HttpMethod.Delete, path, null, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return false;
+        await EnsureAsync(response, path, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var response = await CallAsync(method, path, body, ct).ConfigureAwait(false);
+        await EnsureAsync(response, path, ct).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<T>(Json, ct).ConfigureAwait(false)
+            ?? throw new AgentCallException($"the agent of {Node} answered {path} with an empty body");
+    }
+
+    private async Task<HttpResponseMessage> CallAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(BaseUri, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+            request.Content = JsonContent.Create(body, options: Json);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            return await http.SendAsync(request, bounded.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AgentCallException($"the agent of {Node} ({BaseUri}) is unreachable: {e.Message}", unreachable: true);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new AgentCallException($"the agent of {Node} did not answer {method} /{path} within {timeout.TotalSeconds:0} s", unreachable: true);
+        }
+    }
+
+    private async Task EnsureAsync(HttpResponseMessage response, string path, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        var detail = text;
+        try
+        {
+            using var problem = JsonDocument.Parse(text);
+            if (problem.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                var title = problem.RootElement.TryGetProperty("title", out var t) ? t.GetString() : null;
+                var d = problem.RootElement.TryGetProperty("detail", out var dd) ? dd.GetString() : null;
+                var errors = problem.RootElement.TryGetProperty("errors", out var e) ? e.ToString() : null;
+                detail = string.Join(": ", new[] { title, d ?? errors }.Where(s => !string.IsNullOrEmpty(s)));
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a problem document: the body as it came.
+        }
+        var hint = response.StatusCode == HttpStatusCode.Unauthorized ? " — the cluster's Token is not the agents' EdgePortal:Agent:Token" : "";
+        throw new AgentCallException($"the agent of {Node} answered {(int)response.StatusCode} to /{path}: {detail}{hint}", status: response.StatusCode);
+    }
+}

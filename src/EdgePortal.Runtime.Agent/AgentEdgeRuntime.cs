@@ -1,0 +1,339 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Runtime.Agent;
+
+/// <summary>
+/// Runs migrations on <see cref="ClusterKind.Agent"/> clusters: plain Linux hosts whose EdgePortal agents drive CRIU. Cold
+/// only for now: Profile asks both agents for CRIU's probe and the source for the workload's /proc facts; Checkpoint dumps
+/// the workload (registered on the source agent under the service's name) with <c>--tcp-established</c>; Transfer streams
+/// the images source agent → destination agent at the plan's reserved bandwidth; Restore moves the service address (see
+/// below) and restores in the destination host's network namespace, in a fresh PID namespace; SwitchTraffic announces the
+/// address from the destination; CleanUp deletes the images on both hosts.
+/// <para>
+/// Traffic moves the lab's way: the service has an address of its own (<see cref="AgentClusterOptions.ServiceAddresses"/>)
+/// on the hosts' shared L2 segment. It must leave the source and be on the destination before CRIU restores, because the
+/// restored TCP sockets are bound to it; so Restore moves it, and SwitchTraffic sends unsolicited ARP (arping -U) from the
+/// destination so that clients' ARP caches follow at once. Between the dump and the announcement the service is down,
+/// which the plan counts as downtime anyway.
+/// </para>
+/// Pre-copy is refused at the first step: with the reason from the probe when the source cannot track dirty pages, and as
+/// not implemented yet otherwise; message replay needs a broker hook not wired here yet.
+/// </summary>
+public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilities
+{
+    private readonly IOptionsMonitor<AgentEdgeOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AgentEdgeRuntime> _logger;
+    private readonly HttpClient _http;
+    private readonly ConcurrentDictionary<(string Cluster, string Node), (AgentCapabilities Capabilities, DateTimeOffset At)> _probes = new();
+
+    public AgentEdgeRuntime(IOptionsMonitor<AgentEdgeOptions> options, TimeProvider time, ILogger<AgentEdgeRuntime> logger, HttpClient? http = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        // Each call bounds itself (RequestTimeout); the client has no timeout of its own.
+        _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public ClusterKind Kind => ClusterKind.Agent;
+
+    public static bool Supports(MigrationStrategy strategy) => strategy == MigrationStrategy.Cold;
+
+    /// <summary>The refusal of pre-copy on a host whose probe says it cannot track dirty pages.</summary>
+    public static string NoDirtyTracking(string node, AgentCapabilities capabilities) =>
+        $"pre-copy needs dirty-page tracking, which {node} does not support (CRIU {capabilities.Version}: mem_dirty_track off)";
+
+    public async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        if (Options(cluster.Name) is not { } o)
+            return new RuntimeProbe(false, $"no configuration for cluster {cluster.Name}: add {AgentEdgeOptions.Section}:Clusters:{cluster.Name}:Nodes", false);
+        var capabilities = new Dictionary<string, string> { ["strategies"] = "Cold" };
+        var parts = new List<string>();
+        var answering = 0;
+        var dirtyEverywhere = true;
+        foreach (var node in o.Nodes.Keys.Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                var c = await RefreshAsync(cluster.Name, node, o, cancellationToken).ConfigureAwait(false);
+                answering++;
+                dirtyEverywhere &= c.DirtyTracking;
+                capabilities[$"criu:{node}"] = c.Version;
+                capabilities[$"dirtyTracking:{node}"] = c.DirtyTracking ? "on" : "off";
+                capabilities[$"tcpRepair:{node}"] = c.TcpRepair ? "yes" : "no";
+                parts.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{node}: CRIU {c.Version}{(c.Usable ? "" : " (criu check fails)")}, dirty tracking {(c.DirtyTracking ? "on" : "off")}, TCP repair {(c.TcpRepair ? "yes" : "no")}"));
+            }
+            catch (AgentCallException e)
+            {
+                dirtyEverywhere = false;
+                capabilities[$"error:{node}"] = e.Message;
+                parts.Add($"{node}: {e.Message}");
+            }
+        }
+        var summary = string.Create(CultureInfo.InvariantCulture,
+            $"Agent, {answering} of {o.Nodes.Count} agents answering; Cold migrations only; {string.Join("; ", parts)}");
+        return new RuntimeProbe(answering > 0, summary, dirtyEverywhere && answering > 0, capabilities);
+    }
+
+    /// <summary>The source host's dirty tracking as last probed; false for a node not probed yet (a probe starts in the background).</summary>
+    public bool? DirtyTrackingSupported(EdgeCluster cluster, EdgeNode node)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(node);
+        if (cluster.Kind != ClusterKind.Agent)
+            return null;
+        if (_probes.TryGetValue((cluster.Name, node.Name), out var probe))
+            return probe.Capabilities.DirtyTracking;
+        if (Options(cluster.Name) is { } o && o.Nodes.ContainsKey(node.Name))
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await RefreshAsync(cluster.Name, node.Name, o, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (AgentCallException e)
+                {
+                    LogProbeFailed(node.Name, e.Message);
+                }
+            });
+        // Unknown is planned as "no": Cold works everywhere, pre-copy only where CRIU said it can.
+        return false;
+    }
+
+    public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (Options(context.Cluster.Name) is not { } o)
+            return Fail(context, $"cluster {context.Cluster.Name} is not configured: add {AgentEdgeOptions.Section}:Clusters:{context.Cluster.Name}:Nodes");
+        var started = _time.GetTimestamp();
+        try
+        {
+            var source = Agent(o, context.Source.Name);
+            var destination = Agent(o, context.Destination.Name);
+            var strategy = context.Plan.Strategy;
+            if (strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy || context.Step.Kind == StepKind.PreDump)
+            {
+                var c = await ProbeNodeAsync(context.Cluster.Name, source, o, cancellationToken).ConfigureAwait(false);
+                return Fail(context, c.DirtyTracking
+                    ? $"{strategy} is not implemented by the Agent runtime yet (pre-dump rounds with --track-mem): plan Cold"
+                    : NoDirtyTracking(context.Source.Name, c));
+            }
+            if (!Supports(strategy) || context.Step.Kind == StepKind.ReplayMessages)
+                return Fail(context, $"{strategy} is not supported: the Agent runtime runs Cold migrations only for now (message replay needs a broker hook not wired yet)");
+
+            var (message, ms) = context.Step.Kind switch
+            {
+                StepKind.Profile => await ProfileAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
+                StepKind.Checkpoint => await CheckpointAsync(context, source, cancellationToken).ConfigureAwait(false),
+                StepKind.Transfer => await TransferAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
+                StepKind.Restore => await RestoreAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
+                StepKind.SwitchTraffic => await SwitchAsync(context, o, destination, cancellationToken).ConfigureAwait(false),
+                StepKind.CleanUp => await CleanUpAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
+                _ => throw new AgentCallException($"step {context.Step.Label} is not known to the Agent runtime"),
+            };
+            var duration = ms ?? _time.GetElapsedTime(started).TotalMilliseconds;
+            LogStep(context.Step.Label, context.MigrationId, context.Service.Name, duration, message);
+            return new StepOutcome.Success(message, duration);
+        }
+        catch (AgentCallException e)
+        {
+            return Fail(context, $"{context.Step.Label} of {context.Service.Name}: {e.Message}", e.Unreachable ? TimeSpan.FromSeconds(10) : null);
+        }
+    }
+
+    public async Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (Options(context.Cluster.Name) is not { } o)
+            return new StepOutcome.Failure($"cluster {context.Cluster.Name} is not configured: add {AgentEdgeOptions.Section}:Clusters:{context.Cluster.Name}:Nodes");
+        var done = new List<string>();
+        try
+        {
+            var source = Agent(o, context.Source.Name);
+            var destination = Agent(o, context.Destination.Name);
+            var id = ImagesId(context.Service.Name, context.MigrationId);
+            var workload = WorkloadName(context.Service.Name);
+            var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
+            // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
+            if (await destination.DeleteAsync($"criu/restored/{id}", cancellationToken).ConfigureAwait(false))
+                done.Add($"killed the restored {workload} on {context.Destination.Name}");
+            if (o.ServiceAddresses.TryGetValue(context.Service.Name, out var address) && dumped)
+            {
+                await destination.AddressAsync("remove", address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                await source.AddressAsync("add", address, o.Device, true, cancellationToken).ConfigureAwait(false);
+                done.Add($"{address} back on {context.Source.Name} and announced");
+            }
+            if (dumped)
+            {
+                // The dump ended the source process: it resumes from its own images, in a fresh PID namespace on the source.
+                var restored = await source.RestoreAsync(id, workload, cancellationToken).ConfigureAwait(false);
+                done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {restored.WallClockMs:0} ms"));
+            }
+            if (await destination.DeleteAsync($"criu/images/{id}", cancellationToken).ConfigureAwait(false))
+                done.Add($"deleted the images on {context.Destination.Name}");
+            if (await source.DeleteAsync($"criu/images/{id}", cancellationToken).ConfigureAwait(false))
+                done.Add($"deleted the images on {context.Source.Name}");
+            var message = done.Count == 0
+                ? $"{context.Service.Name} serves from {context.Source.Name}; nothing to undo"
+                : $"{string.Join("; ", done)}; {context.Service.Name} serves from {context.Source.Name}";
+            LogRolledBack(context.MigrationId, context.Service.Name, message);
+            return new StepOutcome.Success(message);
+        }
+        catch (AgentCallException e)
+        {
+            var so = done.Count == 0 ? "" : $" (done before: {string.Join("; ", done)})";
+            return new StepOutcome.Failure($"rollback of {context.Service.Name}: {e.Message}{so}", e.Unreachable ? TimeSpan.FromSeconds(10) : null);
+        }
+    }
+
+    private async Task<(string, double?)> ProfileAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    {
+        var from = await RefreshAsync(c.Cluster.Name, source.Node, o, ct).ConfigureAwait(false);
+        var to = await RefreshAsync(c.Cluster.Name, destination.Node, o, ct).ConfigureAwait(false);
+        foreach (var (node, capabilities) in new[] { (source.Node, from), (destination.Node, to) })
+            if (!capabilities.Usable || !capabilities.TcpRepair)
+                throw new AgentCallException($"criu check on {node} says it cannot checkpoint and restore with TCP connections: {capabilities.Report}");
+        var workload = WorkloadName(c.Service.Name);
+        AgentWorkload w;
+        try
+        {
+            w = await source.WorkloadAsync(workload, ct).ConfigureAwait(false);
+        }
+        catch (AgentCallException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new AgentCallException($"no workload {workload} is registered on the agent of {source.Node}: register the service's process there (PUT /criu/workloads/{workload} with its pid)");
+        }
+        if (!w.Running)
+            throw new AgentCallException($"the workload {workload} on {source.Node} (pid {w.Pid}) is not running");
+        if (w.RestoredFrom is not null)
+            throw new AgentCallException($"{workload} on {source.Node} was itself restored (from {w.RestoredFrom}) and runs in its own PID namespace; migrating it again is not supported yet");
+        var address = o.ServiceAddresses.TryGetValue(c.Service.Name, out var a) ? $"address {a}" : "no service address configured (its connections will not survive)";
+        return (string.Create(CultureInfo.InvariantCulture,
+            $"profiled {workload} on {source.Node}: pid {w.Pid}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair on both, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
+    }
+
+    private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentEdgeClient source, CancellationToken ct)
+    {
+        var id = ImagesId(c.Service.Name, c.MigrationId);
+        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), ct).ConfigureAwait(false);
+        var s = d.Stats;
+        var stats = s is null
+            ? "no stats-dump"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms (freezing {s.FreezingTimeUs / 1000.0:0.0}, memdump {s.MemdumpTimeUs / 1000.0:0.0}, memwrite {s.MemwriteTimeUs / 1000.0:0.0}), {s.PagesWritten} pages written of {s.PagesScanned} scanned");
+        return (string.Create(CultureInfo.InvariantCulture,
+            $"dumped pid {d.Pid} on {source.Node} into {id}: {d.Bytes / 1e6:0.0} MB in {d.Files} files, wall clock {d.WallClockMs:0} ms; {stats}"), d.WallClockMs);
+    }
+
+    private static async Task<(string, double?)> TransferAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    {
+        var id = ImagesId(c.Service.Name, c.MigrationId);
+        var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
+        var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct).ConfigureAwait(false);
+        var limit = t.LimitBitsPerSecond is { } l ? string.Create(CultureInfo.InvariantCulture, $"limit {l / 1e6:0.#} Mbit/s") : "no limit";
+        return (string.Create(CultureInfo.InvariantCulture,
+            $"streamed {id} {source.Node} → {destination.Node}: {t.Bytes / 1e6:0.0} MB in {t.WallClockMs:0} ms ({(t.WallClockMs > 0 ? t.Bytes * 8 / t.WallClockMs / 1e3 : 0):0.#} Mbit/s, {limit}; transfer {t.TransferId})"), t.WallClockMs);
+    }
+
+    private static async Task<(string, double?)> RestoreAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    {
+        var id = ImagesId(c.Service.Name, c.MigrationId);
+        var moved = "";
+        if (o.ServiceAddresses.TryGetValue(c.Service.Name, out var address))
+        {
+            // The restored sockets are bound to the service address: it must be on the destination before CRIU rebinds them.
+            await source.AddressAsync("remove", address, o.Device, false, ct).ConfigureAwait(false);
+            await destination.AddressAsync("add", address, o.Device, false, ct).ConfigureAwait(false);
+            moved = $"; {address} moved {source.Node} → {destination.Node}";
+        }
+        var r = await destination.RestoreAsync(id, WorkloadName(c.Service.Name), ct).ConfigureAwait(false);
+        var s = r.Stats;
+        var stats = s is null
+            ? "no stats-restore"
+            : string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, forking {s.ForkingTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored");
+        return (string.Create(CultureInfo.InvariantCulture,
+            $"restored {id} on {destination.Node}: pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null);
+    }
+
+    private static async Task<(string, double?)> SwitchAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient destination, CancellationToken ct)
+    {
+        if (!o.ServiceAddresses.TryGetValue(c.Service.Name, out var address))
+            return ($"no service address configured for {c.Service.Name} ({AgentEdgeOptions.Section}:Clusters:{c.Cluster.Name}:ServiceAddresses:{c.Service.Name}): nothing to move", null);
+        var a = await destination.AddressAsync("announce", address, o.Device, false, ct).ConfigureAwait(false);
+        return (string.Create(CultureInfo.InvariantCulture, $"{a.Done} on {destination.Node} in {a.WallClockMs:0} ms"), null);
+    }
+
+    private static async Task<(string, double?)> CleanUpAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    {
+        var id = ImagesId(c.Service.Name, c.MigrationId);
+        var deleted = new List<string>();
+        if (await source.DeleteAsync($"criu/images/{id}", ct).ConfigureAwait(false))
+            deleted.Add(source.Node);
+        if (await destination.DeleteAsync($"criu/images/{id}", ct).ConfigureAwait(false))
+            deleted.Add(destination.Node);
+        return (deleted.Count == 0 ? $"no images {id} left to delete" : $"deleted the images {id} on {string.Join(" and ", deleted)}", null);
+    }
+
+    private async Task<AgentCapabilities> ProbeNodeAsync(string cluster, AgentEdgeClient agent, AgentClusterOptions o, CancellationToken ct) =>
+        _probes.TryGetValue((cluster, agent.Node), out var p) && _time.GetUtcNow() - p.At < o.ProbeMaxAge
+            ? p.Capabilities
+            : await RefreshAsync(cluster, agent.Node, o, ct).ConfigureAwait(false);
+
+    private async Task<AgentCapabilities> RefreshAsync(string cluster, string node, AgentClusterOptions o, CancellationToken ct)
+    {
+        var capabilities = await Agent(o, node).CapabilitiesAsync(ct).ConfigureAwait(false);
+        _probes[(cluster, node)] = (capabilities, _time.GetUtcNow());
+        return capabilities;
+    }
+
+    private AgentClusterOptions? Options(string cluster) => _options.CurrentValue.Clusters.GetValueOrDefault(cluster);
+
+    private AgentEdgeClient Agent(AgentClusterOptions o, string node)
+    {
+        if (!o.Nodes.TryGetValue(node, out var url))
+            throw new AgentCallException($"node {node} has no agent configured ({AgentEdgeOptions.Section}:Clusters:<cluster>:Nodes:{node} = its agent's base URL)");
+        return new AgentEdgeClient(_http, node, new Uri(url.EndsWith('/') ? url : url + "/"), o.Token ?? "", o.RequestTimeout);
+    }
+
+    /// <summary>The name the service's process is registered under on its host's agent: the service name as an agent name.</summary>
+    public static string WorkloadName(string service) => Sanitize(service);
+
+    /// <summary>The images of one migration, on both agents.</summary>
+    public static string ImagesId(string service, MigrationId migration) => $"{Sanitize(service)}-{migration.Value:N}";
+
+    private static string Sanitize(string name)
+    {
+        var text = new StringBuilder(name.Length);
+        foreach (var ch in name.ToLowerInvariant())
+            text.Append(ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-' ? ch : '-');
+        var s = text.ToString().Trim('-', '.', '_');
+        return s.Length == 0 ? "service" : s[..Math.Min(s.Length, 150)];
+    }
+
+    private StepOutcome.Failure Fail(StepContext context, string reason, TimeSpan? retryAfter = null)
+    {
+        LogStepFailed(context.Step.Label, context.MigrationId, context.Service.Name, reason);
+        return new StepOutcome.Failure(reason, retryAfter);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Step} of migration {MigrationId} ({Service}) took {Ms:0} ms: {Message}")]
+    private partial void LogStep(string step, MigrationId migrationId, string service, double ms, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Step} of migration {MigrationId} ({Service}) failed: {Reason}")]
+    private partial void LogStepFailed(string step, MigrationId migrationId, string service, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rolled back migration {MigrationId} ({Service}): {Message}")]
+    private partial void LogRolledBack(MigrationId migrationId, string service, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Probe of {Node} failed: {Reason}")]
+    private partial void LogProbeFailed(string node, string reason);
+}

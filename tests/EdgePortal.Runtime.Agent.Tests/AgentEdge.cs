@@ -1,0 +1,92 @@
+using System.Diagnostics.Metrics;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Core.Tests.Fakes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Runtime.Agent.Tests;
+
+/// <summary>An Agent cluster of two lab hosts as the portal stores it, and the portal's migration path over in-memory stores.</summary>
+internal static class AgentEdge
+{
+    public const string ClusterName = "lab";
+    public const string Token = "agent-edge-token-0123456789";
+
+    public static EdgeCluster Cluster { get; } = new(ClusterId.From(Guid.Parse("00000000-0000-0000-0000-0000000000a9")), ClusterName, ClusterKind.Agent, "lab");
+    public static EdgeNode Source { get; } = Node(0xA1, "h1", 45.07);
+    public static EdgeNode Destination { get; } = Node(0xA2, "h2", 45.46);
+
+    /// <summary>A service on h1 with <paramref name="profile"/>; the users sit at h2 so that the planner prefers it.</summary>
+    public static ServiceInstance Service(string name, WorkloadProfile profile, KpiTargets? targets = null) =>
+        new(ServiceId.From(Guid.Parse("00000000-0000-0000-0000-0000000000b1")), TenantId.From(Guid.Parse("00000000-0000-0000-0000-0000000000b2")),
+            name, Source.Id, profile, targets ?? new KpiTargets(5_000, 60_000, 20), Objective.MinDowntime);
+
+    public static EdgeInventory Inventory(ServiceInstance service)
+    {
+        var tenant = new Tenant(service.TenantId, "tenant", [Cluster.Id]);
+        var link = new NetworkLink(LinkId.New(), Source.Id, Destination.Id, Bandwidth.FromGigabits(1), 1);
+        var users = new UserGroup(UserGroupId.New(), service.Id, "users", Destination.Id, 5);
+        return new EdgeInventory([tenant], [Cluster], [Source, Destination], [link], [service], [users]);
+    }
+
+    public static AgentEdgeRuntime Runtime(AgentClusterOptions cluster, HttpClient? http = null)
+    {
+        var options = new AgentEdgeOptions();
+        options.Clusters[ClusterName] = cluster;
+        return new AgentEdgeRuntime(new Monitor<AgentEdgeOptions>(options), TimeProvider.System, NullLogger<AgentEdgeRuntime>.Instance, http);
+    }
+
+    private static EdgeNode Node(int n, string name, double lat) =>
+        new(NodeId.From(new Guid(n, 0, 0, new byte[8])), Cluster.Id, name, name, new NodeCapacity(4_000, 8_000_000_000), new GeoLocation(lat, 7.6));
+}
+
+/// <summary>The coordinator and the engine as the portal wires them, over in-memory stores, with the Agent runtime.</summary>
+internal sealed class Portal : IAsyncDisposable
+{
+    private readonly MeterFactory _meters = new();
+
+    public Portal(EdgeInventory inventory, AgentEdgeRuntime runtime)
+    {
+        Inventory = new InMemoryInventoryRepository(inventory);
+        var options = new Monitor<EngineOptions>(new EngineOptions());
+        Engine = new MigrationEngine(Migrations, Inventory, [runtime], Events, new MigrationMetrics(_meters), options, TimeProvider.System,
+            NullLogger<MigrationEngine>.Instance);
+        Coordinator = new MigrationCoordinator(Inventory, Migrations, Engine, Events, options, TimeProvider.System,
+            NullLogger<MigrationCoordinator>.Instance, [runtime]);
+    }
+
+    public InMemoryInventoryRepository Inventory { get; }
+    public InMemoryMigrationRepository Migrations { get; } = new();
+    public EventRecorder Events { get; } = new();
+    public MigrationEngine Engine { get; }
+    public MigrationCoordinator Coordinator { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.StopAsync(CancellationToken.None);
+        Engine.Dispose();
+        _meters.Dispose();
+    }
+
+    private sealed class MeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}
+
+internal sealed class Monitor<T>(T value) : IOptionsMonitor<T>
+{
+    public T CurrentValue => value;
+    public T Get(string? name) => value;
+    public IDisposable? OnChange(Action<T, string?> listener) => null;
+}

@@ -1,0 +1,56 @@
+using EdgePortal.Core.Execution;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Runtime.Agent.Tests;
+
+public sealed class AgentEdgeRegistrationTests
+{
+    [Fact]
+    public void AddAgentEdge_Unconfigured_RegistersNothing()
+    {
+        var services = new ServiceCollection();
+        services.AddAgentEdge(new ConfigurationBuilder().Build());
+        Assert.Empty(services);
+    }
+
+    [Fact]
+    public void AddAgentEdge_OneCluster_TheRuntimeIsAlsoTheCapabilitiesTheCoordinatorPlansWith()
+    {
+        using var provider = Provider(new()
+        {
+            ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471",
+            ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h2"] = "http://10.0.0.12:8471/",
+            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = AgentEdge.Token,
+            ["EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc"] = "10.231.0.100/24",
+        });
+        var runtime = Assert.IsType<AgentEdgeRuntime>(Assert.Single(provider.GetServices<IEdgeRuntime>()));
+        Assert.Same(runtime, Assert.Single(provider.GetServices<IRuntimeCapabilities>()));
+        Assert.Equal("10.231.0.100/24", provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value.Clusters["lab"].ServiceAddresses["svc"]);
+    }
+
+    [Fact]
+    public void AddAgentEdge_BadEntries_EveryFailureNamesItsKey()
+    {
+        using var provider = Provider(new()
+        {
+            ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "10.0.0.11:8471",
+            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "short",
+            ["EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc"] = "10.231.0.100",
+        });
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value);
+        Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:Nodes:h1 must be the absolute http(s) URL of the node's agent, got '10.0.0.11:8471'.", e.Failures);
+        Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:Token must be the agents' shared token, at least 16 characters.", e.Failures);
+        Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc must be an address with its prefix length, e.g. 10.231.0.100/24, got '10.231.0.100'.", e.Failures);
+    }
+
+    private static ServiceProvider Provider(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddAgentEdge(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        return services.BuildServiceProvider();
+    }
+}
