@@ -326,13 +326,43 @@ public static partial class AgentEndpoints
         }
         if (action == "announce" || (action == "add" && call.Announce))
         {
-            // Unsolicited ARP: neighbours that cached the address at the old host's MAC update at once instead of after their ARP timeout.
-            var arp = await RunInHostAsync(o, ["arping", "-U", "-c", "1", "-w", "1", "-I", device, ip], cancellationToken).ConfigureAwait(false);
-            if (arp.ExitCode != 0 && arp.StandardOutput.Length == 0)
-                return Results.Problem(statusCode: 422, title: "arping failed", detail: $"arping -U -I {device} {ip} ({arp.ExitCode}): {arp.Output.Trim()} (Debian package iputils-arping)");
+            // Unsolicited ARP: neighbours that cached the address at the old host's MAC update at once instead of after their
+            // ARP timeout. arping sends the first at once, then waits a whole second (its -i takes whole seconds) before the
+            // second, sent in case the first is lost: the answer comes after the first, arping finishes on its own.
+            var error = await AnnounceAsync(o, device, ip).ConfigureAwait(false);
+            if (error is not null)
+                return Results.Problem(statusCode: 422, title: "arping failed", detail: error);
             done.Add($"announced {ip} on {device} (unsolicited ARP)");
         }
         return Results.Ok(new AddressAnswer(call.Address, device, string.Join("; ", done), clock.Elapsed.TotalMilliseconds));
+    }
+
+    /// <summary>Starts <c>arping -U -c 2</c> in the host; null once it runs (or ran) well, else arping's own words.</summary>
+    private static async Task<string?> AnnounceAsync(AgentOptions o, string device, string ip)
+    {
+        string[] arping = ["arping", "-U", "-c", "2", "-I", device, ip];
+        var info = new ProcessStartInfo(Namespace(o) is null ? arping[0] : "nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in Namespace(o) is { } ns ? [$"--net={ns}", "--", .. arping] : arping[1..])
+            info.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException("arping did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"arping could not start: {e.Message} (Debian package iputils-arping)";
+        }
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        var exited = process.WaitForExitAsync(CancellationToken.None);
+        _ = exited.ContinueWith(_ => process.Dispose(), TaskScheduler.Default);
+        if (await Task.WhenAny(exited, Task.Delay(50)).ConfigureAwait(false) != exited || process.ExitCode == 0)
+            return null;
+        var text = (await output.ConfigureAwait(false) + await errors.ConfigureAwait(false)).Trim();
+        // In unsolicited mode arping exits 1 when nothing answered, which is expected; anything it could not send is not.
+        return process.ExitCode == 1 && text.Contains("Sent", StringComparison.Ordinal) ? null
+            : $"arping -U -I {device} {ip} ({process.ExitCode}): {text} (Debian package iputils-arping)";
     }
 
     private static Task<CommandResult> RunInHostAsync(AgentOptions o, string[] command, CancellationToken cancellationToken) =>
