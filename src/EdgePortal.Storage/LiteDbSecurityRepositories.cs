@@ -1,3 +1,4 @@
+using EdgePortal.Core.Domain;
 using EdgePortal.Core.Security;
 using LiteDB;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +10,8 @@ internal static class SecurityCollections
 {
     public const string Users = "users";
     public const string ApiKeys = "apiKeys";
+    public const string Audit = "audit";
+    public const string AtTicks = "atTicks";
 
     public static void EnsureIndexes(ILiteDatabase database)
     {
@@ -18,12 +21,17 @@ internal static class SecurityCollections
         var keys = database.GetCollection(ApiKeys);
         keys.EnsureIndex("hash", "$.hash", unique: true);
         keys.EnsureIndex("tenantId", "$.tenantId");
+        var audit = database.GetCollection(Audit);
+        audit.EnsureIndex(AtTicks, "$." + AtTicks);
+        audit.EnsureIndex("action", "$.action");
+        audit.EnsureIndex("tenantId", "$.tenantId");
     }
 
     public static IServiceCollection AddSecurityRepositories(this IServiceCollection services)
     {
         services.AddSingleton<IUserRepository, LiteDbUserRepository>();
         services.AddSingleton<IApiKeyRepository, LiteDbApiKeyRepository>();
+        services.AddSingleton<IAuditLog, LiteDbAuditLog>();
         return services;
     }
 }
@@ -61,4 +69,34 @@ internal sealed class LiteDbApiKeyRepository(EdgeDatabase database) : IApiKeyRep
     public ApiKey? FindByHash(string hash) => Collection.FindOne(Query.EQ("$.hash", hash)) is { } d ? BsonJson.FromDocument<ApiKey>(d) : null;
 
     public void Save(ApiKey key) => Collection.Upsert(BsonJson.ToDocument(key, key.Id));
+}
+
+/// <summary>The audit collection: inserts only (an existing id is never overwritten), read newest first.</summary>
+internal sealed class LiteDbAuditLog(EdgeDatabase database) : IAuditLog
+{
+    private ILiteCollection<BsonDocument> Collection => database.Database.GetCollection(SecurityCollections.Audit);
+
+    public void Append(AuditEntry entry)
+    {
+        var document = BsonJson.ToDocument(entry, entry.Id);
+        document[SecurityCollections.AtTicks] = entry.At.UtcTicks;
+        Collection.Insert(document);
+    }
+
+    public IReadOnlyList<AuditEntry> Query(AuditQuery query)
+    {
+        var q = Collection.Query();
+        if (query.From is { } from)
+            q = q.Where(LiteDB.Query.GTE("$." + SecurityCollections.AtTicks, from.UtcTicks));
+        if (query.To is { } to)
+            q = q.Where(LiteDB.Query.LTE("$." + SecurityCollections.AtTicks, to.UtcTicks));
+        if (!string.IsNullOrWhiteSpace(query.Action))
+            q = q.Where(LiteDB.Query.EQ("$.action", query.Action));
+        if (query.Tenant is { } tenant)
+            q = q.Where(LiteDB.Query.EQ("$.tenantId", tenant.Value.ToString()));
+        var entries = q.OrderByDescending("$." + SecurityCollections.AtTicks).ToEnumerable().Select(BsonJson.FromDocument<AuditEntry>);
+        if (!string.IsNullOrWhiteSpace(query.Actor))
+            entries = entries.Where(e => e.Actor.Contains(query.Actor, StringComparison.OrdinalIgnoreCase));
+        return entries.Take(Math.Clamp(query.Limit, 1, 10_000)).ToList();
+    }
 }

@@ -46,7 +46,7 @@ public abstract record MigrationRequestResult
 /// </summary>
 public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrationRepository migrations, MigrationEngine engine,
     IMigrationEventPublisher publisher, IOptionsMonitor<EngineOptions> options, TimeProvider clock, ILogger<MigrationCoordinator> logger,
-    IEnumerable<IRuntimeCapabilities>? capabilities = null)
+    IEnumerable<IRuntimeCapabilities>? capabilities = null, Security.IAuditLog? audit = null)
 {
     private readonly Lock _gate = new();
 
@@ -95,6 +95,17 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             migrations.Save(migration);
             publisher.Publish(migration.DequeueEvents());
             engine.Submit(migration);
+            // Every trigger comes through here, so this is where every started migration is audited.
+            audit?.Append(new Security.AuditEntry
+            {
+                Id = Guid.CreateVersion7(),
+                At = clock.GetUtcNow(),
+                Actor = request.RequestedBy,
+                Action = Security.AuditActions.Start,
+                Target = $"service {service.Name} ({service.Id})",
+                Detail = $"migration {migration.Id} ({request.Trigger}): {planning.Summary}",
+                TenantId = service.TenantId.Value,
+            });
             logger.LogInformation("Queued migration {MigrationId} of {Service} ({Trigger} by {RequestedBy}): {Summary}",
                 migration.Id, service.Name, request.Trigger, request.RequestedBy, planning.Summary);
             return new MigrationRequestResult.Accepted(migration, planning);

@@ -91,12 +91,14 @@ public static class MigrationsApi
     private static IResult MigrationNotFound(Guid id)
         => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Migration not found", detail: $"No migration has id {id}.");
 
-    private static IResult Cancel(Guid id, MigrationEngine engine, IMigrationRepository repository, ClaimsPrincipal user)
+    private static IResult Cancel(Guid id, MigrationEngine engine, IMigrationRepository repository, ClaimsPrincipal user, AuditTrail audit)
     {
         var scope = TenantScope.Of(user);
         if (repository.Find(MigrationId.From(id)) is not { } migration || !scope.Sees(migration.TenantId))
             return MigrationNotFound(id);
         var outcome = engine.Cancel(MigrationId.From(id), $"Cancelled through the API by {scope.Actor}.");
+        audit.Record(scope, Core.Security.AuditActions.Cancel, $"migration {id} of {migration.ServiceName}", outcome.ToString(), migration.TenantId,
+            succeeded: outcome is not (CancelOutcome.NotFound or CancelOutcome.AlreadyFinished));
         return outcome switch
         {
             CancelOutcome.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Migration not found", detail: $"No migration has id {id}."),

@@ -134,7 +134,8 @@ public static class PlansApi
         };
     }
 
-    private static IResult PlanService(Guid id, PlanServiceBody? body, MigrationCoordinator coordinator, IInventoryRepository inventory, ClaimsPrincipal user)
+    private static IResult PlanService(Guid id, PlanServiceBody? body, MigrationCoordinator coordinator, IInventoryRepository inventory, ClaimsPrincipal user,
+        AuditTrail audit)
     {
         var scope = TenantScope.Of(user);
         var errors = new FieldErrors();
@@ -144,7 +145,10 @@ public static class PlansApi
         if (inventory.FindService(ServiceId.From(id)) is not { } service || !scope.Sees(service.TenantId))
             return ServiceNotFound(id);
         var planning = coordinator.Preview(overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor) with { ActingTenant = scope.Tenant });
-        return planning is null ? ServiceNotFound(id) : Results.Ok(ServicePlanView.From(planning));
+        if (planning is null)
+            return ServiceNotFound(id);
+        audit.Record(scope, Core.Security.AuditActions.Plan, $"service {service.Name} ({service.Id})", planning.Summary, service.TenantId);
+        return Results.Ok(ServicePlanView.From(planning));
     }
 
     private static IResult ServiceNotFound(Guid id)

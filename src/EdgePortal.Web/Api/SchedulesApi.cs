@@ -72,17 +72,17 @@ public static class SchedulesApi
         => Visible(repository, id, user) is { } s ? Results.Ok(new ScheduleView(s, registry.NextFireTimes(s, 5))) : NotFound("Schedule", id);
 
     private static Task<IResult> Create(ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry, IScheduleCalendar calendar,
-        IInventoryRepository inventory, TimeProvider clock, ClaimsPrincipal user, CancellationToken cancellationToken)
-        => Save(null, body, repository, registry, calendar, inventory, clock, TenantScope.Of(user), cancellationToken);
+        IInventoryRepository inventory, TimeProvider clock, ClaimsPrincipal user, AuditTrail audit, CancellationToken cancellationToken)
+        => Save(null, body, repository, registry, calendar, inventory, clock, TenantScope.Of(user), audit, cancellationToken);
 
     private static async Task<IResult> Update(Guid id, ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry, IScheduleCalendar calendar,
-        IInventoryRepository inventory, TimeProvider clock, ClaimsPrincipal user, CancellationToken cancellationToken)
+        IInventoryRepository inventory, TimeProvider clock, ClaimsPrincipal user, AuditTrail audit, CancellationToken cancellationToken)
         => Visible(repository, id, user) is { } existing
-            ? await Save(existing, body, repository, registry, calendar, inventory, clock, TenantScope.Of(user), cancellationToken)
+            ? await Save(existing, body, repository, registry, calendar, inventory, clock, TenantScope.Of(user), audit, cancellationToken)
             : NotFound("Schedule", id);
 
     private static async Task<IResult> Save(Schedule? existing, ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry,
-        IScheduleCalendar calendar, IInventoryRepository inventory, TimeProvider clock, TenantScope scope, CancellationToken cancellationToken)
+        IScheduleCalendar calendar, IInventoryRepository inventory, TimeProvider clock, TenantScope scope, AuditTrail audit, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         if (body is null)
@@ -125,35 +125,50 @@ public static class SchedulesApi
         if (existing is not null && body.Paused is { } paused)
             schedule = paused ? schedule!.Pause(clock.GetUtcNow()) : schedule!.Resume(clock.GetUtcNow());
         await registry.SaveAsync(schedule!, cancellationToken);
+        audit.Record(scope, existing is null ? Core.Security.AuditActions.ScheduleCreate : Core.Security.AuditActions.ScheduleUpdate,
+            $"schedule {schedule!.Name} ({schedule.Id})", $"{schedule.Kind} {schedule.Cron ?? schedule.RunAt?.ToString("u")} → {schedule.Target.Kind}", schedule.TenantId);
         var view = new ScheduleView(schedule!, registry.NextFireTimes(schedule!, 5));
         return existing is null ? Results.Created($"/api/v1/schedules/{schedule!.Id}", view) : Results.Ok(view);
     }
 
-    private static async Task<IResult> Delete(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, CancellationToken cancellationToken)
-        => Visible(repository, id, user) is not null && await registry.DeleteAsync(ScheduleId.From(id), cancellationToken) ? Results.NoContent() : NotFound("Schedule", id);
-
-    private static Task<IResult> Pause(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, ClaimsPrincipal user, CancellationToken cancellationToken)
-        => Change(id, repository, registry, user, s => s.Pause(clock.GetUtcNow()), cancellationToken);
-
-    private static Task<IResult> Resume(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, ClaimsPrincipal user, CancellationToken cancellationToken)
-        => Change(id, repository, registry, user, s => s.Resume(clock.GetUtcNow()), cancellationToken);
-
-    private static async Task<IResult> Change(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, Func<Schedule, Schedule> change,
+    private static async Task<IResult> Delete(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, AuditTrail audit,
         CancellationToken cancellationToken)
+    {
+        if (Visible(repository, id, user) is not { } schedule || !await registry.DeleteAsync(ScheduleId.From(id), cancellationToken))
+            return NotFound("Schedule", id);
+        audit.Record(TenantScope.Of(user), Core.Security.AuditActions.ScheduleDelete, $"schedule {schedule.Name} ({schedule.Id})", tenant: schedule.TenantId);
+        return Results.NoContent();
+    }
+
+    private static Task<IResult> Pause(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, ClaimsPrincipal user, AuditTrail audit,
+        CancellationToken cancellationToken)
+        => Change(id, repository, registry, user, audit, Core.Security.AuditActions.SchedulePause, s => s.Pause(clock.GetUtcNow()), cancellationToken);
+
+    private static Task<IResult> Resume(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, ClaimsPrincipal user, AuditTrail audit,
+        CancellationToken cancellationToken)
+        => Change(id, repository, registry, user, audit, Core.Security.AuditActions.ScheduleResume, s => s.Resume(clock.GetUtcNow()), cancellationToken);
+
+    private static async Task<IResult> Change(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, AuditTrail audit, string action,
+        Func<Schedule, Schedule> change, CancellationToken cancellationToken)
     {
         if (Visible(repository, id, user) is not { } schedule)
             return NotFound("Schedule", id);
         var changed = change(schedule);
         if (!ReferenceEquals(changed, schedule))
+        {
             await registry.SaveAsync(changed, cancellationToken);
+            audit.Record(TenantScope.Of(user), action, $"schedule {schedule.Name} ({schedule.Id})", tenant: schedule.TenantId);
+        }
         return Results.Ok(new ScheduleView(changed, registry.NextFireTimes(changed, 5)));
     }
 
-    private static async Task<IResult> RunNow(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static async Task<IResult> RunNow(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, AuditTrail audit,
+        CancellationToken cancellationToken)
     {
         if (Visible(repository, id, user) is not { } schedule)
             return NotFound("Schedule", id);
         await registry.RunNowAsync(schedule, cancellationToken);
+        audit.Record(TenantScope.Of(user), Core.Security.AuditActions.ScheduleRunNow, $"schedule {schedule.Name} ({schedule.Id})", tenant: schedule.TenantId);
         return Results.Accepted($"/api/v1/schedules/{id}/runs", new { scheduleId = id, message = "Fired; the run appears in the schedule's history." });
     }
 

@@ -78,6 +78,7 @@ public static class EdgePortalHosting
         app.MapMigrationsApi();
         app.MapPlansApi();
         app.MapSchedulesApi();
+        app.MapAuditApi();
         app.MapAccountEndpoints();
         app.MapHub<MigrationHub>("/hubs/migrations").RequireAuthorization(PortalPolicies.Viewer);
 

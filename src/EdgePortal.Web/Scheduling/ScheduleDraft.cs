@@ -46,7 +46,7 @@ public sealed class ScheduleDraft
 
     /// <summary>Builds the schedule (a new one, or <paramref name="existing"/> edited), or fills <paramref name="errors"/> by field name.</summary>
     /// <summary>The tenant the schedule acts for (only its services, no node drains); null for the provider. Kept from an edited schedule.</summary>
-    public TenantId? Tenant { get; init; }
+    public TenantId? Tenant { get; set; }
 
     public bool TryBuild(Schedule? existing, IScheduleCalendar calendar, IInventoryRepository inventory, DateTimeOffset now, string createdBy,
         out Schedule? schedule, out Dictionary<string, string> errors)

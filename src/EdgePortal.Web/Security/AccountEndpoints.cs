@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using EdgePortal.Core.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace EdgePortal.Web.Security;
@@ -23,7 +24,7 @@ public static class AccountEndpoints
     }
 
     private static async Task<IResult> Login(HttpContext context, [FromForm] string? userName, [FromForm] string? password, [FromForm] string? returnUrl,
-        AccountService accounts, ILoggerFactory loggers)
+        AccountService accounts, AuditTrail audit, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(AccountEndpoints));
         var back = LocalUrl(returnUrl);
@@ -33,18 +34,23 @@ public static class AccountEndpoints
                 var identity = PortalPolicies.Identity(CookieAuthenticationDefaults.AuthenticationScheme, s.User.Id, s.User.UserName, s.User.Role, s.User.TenantId);
                 await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
                 logger.LogInformation("Login of {User} ({Role})", s.User.UserName, s.User.Role);
+                audit.Record(s.User.UserName, AuditActions.LoginSucceeded, $"user {s.User.UserName}", s.User.Role, s.User.TenantId);
                 return Results.LocalRedirect(back);
             case LoginResult.LockedOut l:
                 logger.LogWarning("Login refused: {User} is locked until {Until}", userName, l.Until);
+                audit.Record(userName ?? "", AuditActions.LoginLockedOut, $"user {userName}", $"locked until {l.Until:u}", succeeded: false);
                 return Results.LocalRedirect($"{LoginPath}?error=locked&returnUrl={Uri.EscapeDataString(back)}");
             default:
                 logger.LogWarning("Login failed for {User}", userName);
+                audit.Record(userName ?? "", AuditActions.LoginFailed, $"user {userName}", succeeded: false);
                 return Results.LocalRedirect($"{LoginPath}?error=failed&returnUrl={Uri.EscapeDataString(back)}");
         }
     }
 
-    private static async Task<IResult> Logout(HttpContext context)
+    private static async Task<IResult> Logout(HttpContext context, AuditTrail audit)
     {
+        if (context.User.Identity?.IsAuthenticated == true)
+            audit.Record(TenantScope.Of(context.User), AuditActions.Logout, $"user {context.User.Identity.Name}");
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return Results.LocalRedirect(LoginPath);
     }

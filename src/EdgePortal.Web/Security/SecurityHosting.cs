@@ -23,6 +23,7 @@ public static class SecurityHosting
         services.AddOptions<DemoUserOptions>().Bind(configuration.GetSection(SeedOptions.Section));
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<AuditTrail>();
         services.AddHostedService<SecuritySeeder>();
 
         services.AddAuthentication(Scheme)

@@ -38,6 +38,8 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
         Authorization.SetAuthorized("test-admin");
         Authorization.SetRoles(PortalRoles.ProviderAdmin);
         Services.AddScoped<CurrentTenant>();
+        Services.AddSingleton<IAuditLog>(AuditLog);
+        Services.AddSingleton<AuditTrail>();
     }
 
     /// <summary>The live stream the pages follow; a test publishes into it.</summary>
@@ -49,6 +51,9 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     internal InMemoryInventoryRepository Inventory { get; }
 
     internal InMemoryMigrationRepository Migrations { get; }
+
+    /// <summary>What the pages wrote to the audit log.</summary>
+    internal InMemoryAuditLog AuditLog { get; } = new();
 
     /// <summary>Who the pages see as signed in: a provider admin unless a test signs in someone else.</summary>
     protected BunitAuthorizationContext Authorization { get; }

@@ -45,6 +45,8 @@ public sealed class AuthorizationMatrixTests(SecuredPortal portal) : IClassFixtu
         ("POST", $"/api/v1/nodes/{Unknown}/uncordon", null, PortalPolicies.Provider),
         ("GET", $"/api/v1/drains/{Unknown}", null, PortalPolicies.Provider),
         ("GET", "/api/v1/automation/decisions", null, PortalPolicies.Viewer),
+        ("GET", "/api/v1/audit", null, PortalPolicies.UserAdmin),
+        ("GET", "/api/v1/audit.csv", null, PortalPolicies.UserAdmin),
         ("POST", "/hubs/migrations/negotiate?negotiateVersion=1", null, PortalPolicies.Viewer),
     ];
 
@@ -84,8 +86,8 @@ public sealed class AuthorizationMatrixTests(SecuredPortal portal) : IClassFixtu
     public static readonly (string Path, string Policy)[] Pages =
     [
         ("/", PortalPolicies.Viewer), ("/clusters", PortalPolicies.Viewer), ("/services", PortalPolicies.Viewer),
-        ("/migrations", PortalPolicies.Viewer), ("/planner", PortalPolicies.Viewer), ("/schedules", PortalPolicies.Viewer),
-        ("/automation", PortalPolicies.Viewer), ("/settings", PortalPolicies.Provider),
+        ("/migrations", PortalPolicies.Viewer), ("/planner", PortalPolicies.Viewer), ("/schedules", PortalPolicies.TenantAdmin),
+        ("/automation", PortalPolicies.Provider), ("/settings", PortalPolicies.Provider), ("/audit", PortalPolicies.UserAdmin),
     ];
 
     public static IEnumerable<object?[]> PageCases()

@@ -42,6 +42,8 @@ public sealed class LoginTests : IDisposable
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/migrations", response.Headers.Location?.OriginalString);
         Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("EdgePortal.Auth=", StringComparison.Ordinal));
+        var login = Assert.Single(_factory.Services.GetRequiredService<IAuditLog>().Query(new AuditQuery(Action: AuditActions.LoginSucceeded)));
+        Assert.Equal("skyfleet-operator", login.Actor);
     }
 
     [Fact]
@@ -82,6 +84,9 @@ public sealed class LoginTests : IDisposable
 
         Assert.Contains("error=locked", response.Headers.Location?.OriginalString);
         Assert.NotNull(_factory.Services.GetRequiredService<IUserRepository>().FindByName("operator")!.LockedUntil);
+        var audit = _factory.Services.GetRequiredService<IAuditLog>().Query(new AuditQuery(Actor: "operator"));
+        Assert.Equal(2, audit.Count(e => e.Action == AuditActions.LoginFailed && !e.Succeeded));
+        Assert.Contains(audit, e => e.Action == AuditActions.LoginLockedOut);
     }
 
     [Fact]

@@ -37,6 +37,7 @@ public sealed partial class MigrationDetail : IAsyncDisposable
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
     [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+    [Inject] private Security.AuditTrail Audit { get; set; } = null!;
 
     private Security.TenantScope? _scope;
 
@@ -168,7 +169,10 @@ public sealed partial class MigrationDetail : IAsyncDisposable
         if (confirmed != true)
             return;
 
-        var outcome = Engine.Cancel(m.Id, "Cancelled by an operator in the portal.");
+        var outcome = Engine.Cancel(m.Id, $"Cancelled by {_scope?.Actor ?? "an operator"} in the portal.");
+        if (_scope is not null)
+            Audit.Record(_scope, Core.Security.AuditActions.Cancel, $"migration {m.Id} of {m.ServiceName}", outcome.ToString(), m.TenantId,
+                succeeded: outcome is CancelOutcome.Cancelled or CancelOutcome.RollingBack);
         var (text, severity) = outcome switch
         {
             CancelOutcome.Cancelled => ($"Migration of {m.ServiceName} cancelled before it started.", Severity.Success),

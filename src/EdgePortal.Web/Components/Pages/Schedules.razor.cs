@@ -58,10 +58,19 @@ public sealed partial class Schedules : IAsyncDisposable
     [Inject] private TimeProvider Clock { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
 
-    protected override void OnInitialized()
+    [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+    [Inject] private Security.AuditTrail Audit { get; set; } = null!;
+
+    /// <summary>A tenant admin sees and edits its own tenant's schedules, over its own services, and cannot drain nodes.</summary>
+    private Security.TenantScope _scope = null!;
+
+    private bool Sees(Schedule s) => _scope.IsProvider || s.TenantId == _scope.Tenant;
+
+    protected override async Task OnInitializedAsync()
     {
-        _services = [.. Inventory.Services()];
-        _nodes = [.. Inventory.Nodes()];
+        _scope = await CurrentTenant.GetAsync();
+        _services = [.. Inventory.Services(_scope.Tenant)];
+        _nodes = _scope.IsProvider ? [.. Inventory.Nodes()] : [];
         var events = Events.Subscribe(_stop.Token).GetAsyncEnumerator(_stop.Token);
         var first = events.MoveNextAsync();
         Load();
@@ -97,7 +106,7 @@ public sealed partial class Schedules : IAsyncDisposable
     {
         var services = Inventory.Services().ToDictionary(s => s.Id, s => s.Name);
         var nodes = Inventory.Nodes().ToDictionary(n => n.Id, n => n.Name);
-        _rows = [.. Repository.List().Select(s => new ScheduleRowViewModel
+        _rows = [.. Repository.List().Where(Sees).Select(s => new ScheduleRowViewModel
         {
             Id = s.Id,
             Name = s.Name,
@@ -132,7 +141,7 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private void Edit(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } schedule)
+        if (Repository.Find(id) is not { } schedule || !Sees(schedule))
             return;
         _editing = schedule;
         _errors = [];
@@ -216,13 +225,16 @@ public sealed partial class Schedules : IAsyncDisposable
             Snackbar.Add($"Not saved: {_errors["runAt"]}", Severity.Error);
             return;
         }
-        if (!_draft.TryBuild(_editing, Calendar, Inventory, Clock.GetUtcNow(), "operator", out var schedule, out var errors))
+        _draft.Tenant = _editing is null ? _scope.Tenant : _editing.TenantId;
+        if (!_draft.TryBuild(_editing, Calendar, Inventory, Clock.GetUtcNow(), _scope.Actor, out var schedule, out var errors))
         {
             _errors = errors;
             Snackbar.Add($"Not saved: {string.Join(" ", errors.Values)}", Severity.Error);
             return;
         }
         await Registry.SaveAsync(schedule!);
+        Audit.Record(_scope, _editing is null ? Core.Security.AuditActions.ScheduleCreate : Core.Security.AuditActions.ScheduleUpdate,
+            $"schedule {schedule!.Name} ({schedule.Id})", $"{schedule.Kind} → {schedule.Target.Kind}", schedule.TenantId);
         Snackbar.Add($"{(_editing is null ? "Created" : "Saved")} {schedule!.Name}.", Severity.Success);
         NewDraft();
         Load();
@@ -230,24 +242,29 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private async Task TogglePauseAsync(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } s)
+        if (Repository.Find(id) is not { } s || !Sees(s))
             return;
         await Registry.SaveAsync(s.Paused ? s.Resume(Clock.GetUtcNow()) : s.Pause(Clock.GetUtcNow()));
+        Audit.Record(_scope, s.Paused ? Core.Security.AuditActions.ScheduleResume : Core.Security.AuditActions.SchedulePause, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);
         Load();
     }
 
     private async Task RunNowAsync(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } s)
+        if (Repository.Find(id) is not { } s || !Sees(s))
             return;
         await Registry.RunNowAsync(s);
+        Audit.Record(_scope, Core.Security.AuditActions.ScheduleRunNow, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);
         Snackbar.Add($"{s.Name} fired; its run appears in the history.", Severity.Info);
         ShowRuns(id);
     }
 
     private async Task DeleteAsync(ScheduleId id)
     {
+        if (Repository.Find(id) is not { } s || !Sees(s))
+            return;
         await Registry.DeleteAsync(id);
+        Audit.Record(_scope, Core.Security.AuditActions.ScheduleDelete, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);
         if (_runsOf?.Id == id)
             _runsOf = null;
         Load();

@@ -45,6 +45,8 @@ public abstract class MigrationPagesTestContext : BunitContext, IAsyncLifetime
         Authorization.SetAuthorized("test-admin");
         Authorization.SetRoles(PortalRoles.ProviderAdmin);
         Services.AddScoped<CurrentTenant>();
+        Services.AddSingleton<IAuditLog>(AuditLog);
+        Services.AddSingleton<AuditTrail>();
         Services.AddSingleton<IMigrationEventStream>(Stream);
         Services.AddSingleton<IMigrationEventPublisher>(Stream);
         Services.AddMetrics();
@@ -98,6 +100,9 @@ public abstract class MigrationPagesTestContext : BunitContext, IAsyncLifetime
 
     protected IReadOnlyList<string> SnackbarMessages()
         => [.. Services.GetRequiredService<ISnackbar>().ShownSnackbars.Select(s => s.Message ?? "")];
+
+    /// <summary>What the pages wrote to the audit log.</summary>
+    internal InMemoryAuditLog AuditLog { get; } = new();
 
     /// <summary>Who the pages see as signed in: a provider admin unless a test signs in someone else.</summary>
     protected BunitAuthorizationContext Authorization { get; }

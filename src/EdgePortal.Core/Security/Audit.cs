@@ -1,0 +1,62 @@
+using EdgePortal.Core.Domain;
+
+namespace EdgePortal.Core.Security;
+
+/// <summary>What the audit log records; the names are stable (they are filtered on and exported).</summary>
+public static class AuditActions
+{
+    public const string LoginSucceeded = "login.succeeded";
+    public const string LoginFailed = "login.failed";
+    public const string LoginLockedOut = "login.locked-out";
+    public const string Logout = "logout";
+    public const string Plan = "migration.plan";
+    public const string Start = "migration.start";
+    public const string Cancel = "migration.cancel";
+    public const string ScheduleCreate = "schedule.create";
+    public const string ScheduleUpdate = "schedule.update";
+    public const string ScheduleDelete = "schedule.delete";
+    public const string SchedulePause = "schedule.pause";
+    public const string ScheduleResume = "schedule.resume";
+    public const string ScheduleRunNow = "schedule.run-now";
+    public const string UserCreate = "user.create";
+    public const string UserChange = "user.change";
+    public const string UserDelete = "user.delete";
+    public const string KeyCreate = "apikey.create";
+    public const string KeyRevoke = "apikey.revoke";
+    public const string TenantChange = "tenant.change";
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        LoginSucceeded, LoginFailed, LoginLockedOut, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
+        SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantChange,
+    ];
+}
+
+/// <summary>One audit record: who did what, when, to what, within which tenant (null: provider-wide), and whether it was allowed.</summary>
+public sealed record AuditEntry
+{
+    public required Guid Id { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required string Actor { get; init; }
+    public required string Action { get; init; }
+    public string Target { get; init; } = "";
+    public string Detail { get; init; } = "";
+    public Guid? TenantId { get; init; }
+    public bool Succeeded { get; init; } = true;
+}
+
+/// <summary>A filter over the audit log; every field optional. Newest first, at most <see cref="Limit"/>.</summary>
+public sealed record AuditQuery(
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    string? Actor = null,
+    string? Action = null,
+    TenantId? Tenant = null,
+    int Limit = 500);
+
+/// <summary>Append-only: entries are added and read, never changed or removed.</summary>
+public interface IAuditLog
+{
+    void Append(AuditEntry entry);
+    IReadOnlyList<AuditEntry> Query(AuditQuery query);
+}

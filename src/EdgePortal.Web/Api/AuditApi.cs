@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using EdgePortal.Core.Security;
+using EdgePortal.Web.Security;
+
+namespace EdgePortal.Web.Api;
+
+public static class AuditApi
+{
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Audit").RequireAuthorization(PortalPolicies.UserAdmin);
+        api.MapGet("/audit", List).WithSummary("Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's.");
+        api.MapGet("/audit.csv", Csv).WithSummary("The same entries as CSV (UTF-8, RFC 4180), for a spreadsheet.");
+        return app;
+    }
+
+    private static IResult List(IAuditLog log, ClaimsPrincipal user, DateTimeOffset? from, DateTimeOffset? to, string? actor, string? action, int? limit)
+        => Read(log, user, from, to, actor, action, limit, out var entries) is { } problem ? problem : Results.Ok(entries);
+
+    private static IResult Csv(IAuditLog log, ClaimsPrincipal user, DateTimeOffset? from, DateTimeOffset? to, string? actor, string? action, int? limit)
+        => Read(log, user, from, to, actor, action, limit ?? 10_000, out var entries) is { } problem
+            ? problem
+            : Results.File(Encoding.UTF8.GetBytes(AuditCsv.Write(entries)), "text/csv; charset=utf-8", "edgeportal-audit.csv");
+
+    private static IResult? Read(IAuditLog log, ClaimsPrincipal user, DateTimeOffset? from, DateTimeOffset? to, string? actor, string? action, int? limit,
+        out IReadOnlyList<AuditEntry> entries)
+    {
+        entries = [];
+        var errors = new FieldErrors();
+        if (limit is < 1 or > 10_000)
+            errors.Add("limit", $"limit must lie in 1..10000 (was {limit}).");
+        if (action is { Length: > 0 } && !AuditActions.All.Contains(action))
+            errors.Add("action", $"action must be one of {string.Join(", ", AuditActions.All)} (was '{action}').");
+        if (actor is { Length: > 200 })
+            errors.Add("actor", "actor must be at most 200 characters.");
+        if (from > to)
+            errors.Add("from", "from must not be after to.");
+        if (errors.Any)
+            return errors.ToProblem();
+        entries = log.Query(new AuditQuery(from, to, actor, action, TenantScope.Of(user).Tenant, limit ?? 500));
+        return null;
+    }
+}
+
+/// <summary>The audit log as CSV. A cell that a spreadsheet would run as a formula (=, +, -, @) is prefixed with '.</summary>
+public static class AuditCsv
+{
+    public static string Write(IEnumerable<AuditEntry> entries)
+    {
+        var csv = new StringBuilder("at,actor,action,target,detail,tenantId,succeeded\r\n");
+        foreach (var e in entries)
+            csv.AppendJoin(',', Cell(e.At.UtcDateTime.ToString("o", CultureInfo.InvariantCulture)), Cell(e.Actor), Cell(e.Action), Cell(e.Target),
+                Cell(e.Detail), Cell(e.TenantId?.ToString() ?? ""), e.Succeeded ? "true" : "false").Append("\r\n");
+        return csv.ToString();
+    }
+
+    public static string Cell(string value)
+    {
+        if (value.Length > 0 && "=+-@\t\r".Contains(value[0]))
+            value = "'" + value;
+        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    }
+}
