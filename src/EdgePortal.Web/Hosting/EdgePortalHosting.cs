@@ -79,6 +79,7 @@ public static class EdgePortalHosting
         app.MapPlansApi();
         app.MapSchedulesApi();
         app.MapAuditApi();
+        app.MapAdminApi();
         app.MapAccountEndpoints();
         app.MapHub<MigrationHub>("/hubs/migrations").RequireAuthorization(PortalPolicies.Viewer);
 

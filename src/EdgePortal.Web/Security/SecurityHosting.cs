@@ -24,6 +24,7 @@ public static class SecurityHosting
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<AuditTrail>();
+        services.AddSingleton<UserAdministration>();
         services.AddHostedService<SecuritySeeder>();
 
         services.AddAuthentication(Scheme)

@@ -47,6 +47,14 @@ public sealed class AuthorizationMatrixTests(SecuredPortal portal) : IClassFixtu
         ("GET", "/api/v1/automation/decisions", null, PortalPolicies.Viewer),
         ("GET", "/api/v1/audit", null, PortalPolicies.UserAdmin),
         ("GET", "/api/v1/audit.csv", null, PortalPolicies.UserAdmin),
+        ("GET", "/api/v1/users", null, PortalPolicies.UserAdmin),
+        ("POST", "/api/v1/users", "{}", PortalPolicies.UserAdmin),
+        ("DELETE", $"/api/v1/users/{Unknown}", null, PortalPolicies.UserAdmin),
+        ("GET", "/api/v1/keys", null, PortalPolicies.UserAdmin),
+        ("POST", "/api/v1/keys", "{}", PortalPolicies.UserAdmin),
+        ("POST", $"/api/v1/keys/{Unknown}/revoke", null, PortalPolicies.UserAdmin),
+        ("GET", "/api/v1/tenants", null, PortalPolicies.ProviderAdmin),
+        ("PUT", $"/api/v1/tenants/{Unknown}/quotas", "{}", PortalPolicies.ProviderAdmin),
         ("POST", "/hubs/migrations/negotiate?negotiateVersion=1", null, PortalPolicies.Viewer),
     ];
 
@@ -88,6 +96,7 @@ public sealed class AuthorizationMatrixTests(SecuredPortal portal) : IClassFixtu
         ("/", PortalPolicies.Viewer), ("/clusters", PortalPolicies.Viewer), ("/services", PortalPolicies.Viewer),
         ("/migrations", PortalPolicies.Viewer), ("/planner", PortalPolicies.Viewer), ("/schedules", PortalPolicies.TenantAdmin),
         ("/automation", PortalPolicies.Provider), ("/settings", PortalPolicies.Provider), ("/audit", PortalPolicies.UserAdmin),
+        ("/users", PortalPolicies.UserAdmin), ("/tenants", PortalPolicies.ProviderAdmin),
     ];
 
     public static IEnumerable<object?[]> PageCases()

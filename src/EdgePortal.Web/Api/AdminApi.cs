@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Security;
+using EdgePortal.Web.Security;
+
+namespace EdgePortal.Web.Api;
+
+public sealed record UserBody(string? UserName, string? Password, string? Role, Guid? TenantId);
+
+public sealed record ApiKeyBody(string? Name, string? Role, Guid? TenantId, DateTimeOffset? ExpiresAt);
+
+public sealed record QuotaBody(int? MaxConcurrentMigrations, double? MaxReservedBandwidthBitsPerSecond);
+
+/// <summary>A user as the API shows it: never the password hash, nor the lockout counter.</summary>
+public sealed record UserView(Guid Id, string UserName, string Role, Guid? TenantId, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt)
+{
+    public static UserView From(PortalUser u) => new(u.Id, u.UserName, u.Role, u.TenantId, u.LockedUntil, u.CreatedAt);
+}
+
+/// <summary>A key as the API lists it: never the hash. <see cref="Key"/> is set once, in the answer to its creation.</summary>
+public sealed record ApiKeyView(Guid Id, string Name, string Prefix, string Role, Guid? TenantId, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
+    DateTimeOffset? RevokedAt, string CreatedBy, string? Key = null)
+{
+    public static ApiKeyView From(ApiKey k, string? key = null) => new(k.Id, k.Name, k.Prefix, k.Role, k.TenantId, k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.CreatedBy, key);
+}
+
+public static class AdminApi
+{
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/v1").WithTags("Administration").RequireAuthorization(PortalPolicies.UserAdmin);
+        admin.MapGet("/users", (UserAdministration a, ClaimsPrincipal user) => a.Users(TenantScope.Of(user)).Select(UserView.From).ToList())
+            .WithSummary("Accounts (a tenant admin: its tenant's).");
+        admin.MapPost("/users", CreateUser).WithSummary("Create an account; a tenant admin creates only tenant roles in its tenant.");
+        admin.MapDelete("/users/{id:guid}", (Guid id, UserAdministration a, ClaimsPrincipal user) => Answer(a.DeleteUser(TenantScope.Of(user), id), _ => Results.NoContent()))
+            .WithSummary("Delete an account.");
+        admin.MapGet("/keys", (UserAdministration a, ClaimsPrincipal user) => a.Keys(TenantScope.Of(user)).Select(k => ApiKeyView.From(k)).ToList())
+            .WithSummary("API keys (never their value).");
+        admin.MapPost("/keys", CreateKey).WithSummary("Create an API key with a role and an optional expiry; the key is in this answer only.");
+        admin.MapPost("/keys/{id:guid}/revoke", (Guid id, UserAdministration a, ClaimsPrincipal user) => Answer(a.RevokeKey(TenantScope.Of(user), id), k => Results.Ok(ApiKeyView.From(k))))
+            .WithSummary("Revoke an API key: it is refused from now on.");
+
+        var tenants = app.MapGroup("/api/v1/tenants").WithTags("Administration").RequireAuthorization(PortalPolicies.ProviderAdmin);
+        tenants.MapGet("/", (IInventoryRepository inventory) => inventory.Tenants()).WithSummary("Tenants with their allowed clusters and quotas.");
+        tenants.MapPut("/{id:guid}/quotas", SetQuotas).WithSummary("Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).");
+        return app;
+    }
+
+    private static IResult CreateUser(UserBody? body, UserAdministration admin, ClaimsPrincipal user)
+        => body is null ? Missing() : Answer(admin.CreateUser(TenantScope.Of(user), body.UserName, body.Password, body.Role, body.TenantId),
+            u => Results.Created($"/api/v1/users/{u.Id}", UserView.From(u)));
+
+    private static IResult CreateKey(ApiKeyBody? body, UserAdministration admin, ClaimsPrincipal user, TimeProvider clock)
+        => body is null ? Missing() : Answer(admin.CreateKey(TenantScope.Of(user), body.Name, body.Role, body.TenantId, body.ExpiresAt, clock.GetUtcNow()),
+            k => Results.Created($"/api/v1/keys/{k.Record.Id}", ApiKeyView.From(k.Record, k.Key)));
+
+    private static IResult SetQuotas(Guid id, QuotaBody? body, UserAdministration admin, ClaimsPrincipal user)
+        => body is null ? Missing() : Answer(admin.SetQuotas(TenantScope.Of(user), id, body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond), Results.Ok);
+
+    private static IResult Missing()
+    {
+        var errors = new FieldErrors();
+        errors.Add("body", "A JSON body is required.");
+        return errors.ToProblem();
+    }
+
+    private static IResult Answer<T>(AdminResult<T> result, Func<T, IResult> done) => result switch
+    {
+        AdminResult<T>.Done d => done(d.Value),
+        AdminResult<T>.Invalid i => Invalid(i.Field, i.Message),
+        AdminResult<T>.NotFound n => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: n.Message),
+        _ => throw new InvalidOperationException("Unexpected result."),
+    };
+
+    private static IResult Invalid(string field, string message)
+    {
+        var errors = new FieldErrors();
+        errors.Add(field, message);
+        return errors.ToProblem();
+    }
+}
