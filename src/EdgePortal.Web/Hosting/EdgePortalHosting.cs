@@ -62,6 +62,7 @@ public static class EdgePortalHosting
             api => api.UseStatusCodePages());
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api") && !c.Request.Path.StartsWithSegments("/hubs"),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseMiddleware<ApiBodyLimit>();
         // Routing after the status-code pages, so that a re-executed request is routed again.
         app.UseRouting();
         app.UseAuthentication();

@@ -15,6 +15,7 @@ public static class SecurityHosting
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section))
             .Validate(o => o.LockoutThreshold >= 1, $"{SecurityOptions.Section}:LockoutThreshold must be at least 1.")
             .Validate(o => o.LockoutMinutes >= 1, $"{SecurityOptions.Section}:LockoutMinutes must be at least 1.")
+            .Validate(o => o.MaxApiBodyBytes >= 1024, $"{SecurityOptions.Section}:MaxApiBodyBytes must be at least 1024.")
             .Validate(o => string.IsNullOrEmpty(o.BootstrapApiKey) || o.BootstrapApiKey.Length >= 32,
                 $"{SecurityOptions.Section}:BootstrapApiKey must be at least 32 characters (a high-entropy secret).")
             .Validate(o => string.IsNullOrEmpty(o.AdminUser) || o.AdminPassword is { Length: >= 8 },

@@ -18,6 +18,9 @@ public sealed class SecurityOptions
 
     /// <summary>How long a locked account stays locked (default 15 minutes).</summary>
     public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>The largest request body the REST API reads (default 1 MiB); a larger one is answered 413 unread.</summary>
+    public long MaxApiBodyBytes { get; set; } = 1024 * 1024;
 }
 
 /// <summary>Bound to <c>EdgePortal:Seed</c> (the same section as the demo edge).</summary>
