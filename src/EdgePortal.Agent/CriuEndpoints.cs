@@ -32,6 +32,9 @@ public sealed record CriuDumpCall
     [JsonPropertyName("pid")] public int? Pid { get; init; }
     [JsonPropertyName("workload")] public string? Workload { get; init; }
     [JsonPropertyName("leaveRunning")] public bool LeaveRunning { get; init; }
+    /// <summary>The service address (CIDR) to take off this host after the dump, before CRIU's network lock is lifted.</summary>
+    [JsonPropertyName("releaseAddress")] public string? ReleaseAddress { get; init; }
+    [JsonPropertyName("device")] public string? Device { get; init; }
 }
 
 public sealed record CriuDumpAnswer(
@@ -85,6 +88,11 @@ public sealed record AddressCall
     [JsonPropertyName("device")] public string? Device { get; init; }
     /// <summary>After adding, send unsolicited ARP (arping -U) so that neighbours' caches point at this host at once.</summary>
     [JsonPropertyName("announce")] public bool Announce { get; init; }
+    /// <summary>
+    /// Add the address guarded: TCP to it is dropped (nftables table <c>inet edgeportal_guard</c>) until the next restore on
+    /// this agent ends, so that a client's retransmission arriving before the restored socket exists is not reset.
+    /// </summary>
+    [JsonPropertyName("guard")] public bool Guard { get; init; }
 }
 
 public sealed record AddressAnswer(
@@ -130,6 +138,9 @@ public static partial class AgentEndpoints
         return app;
     }
 
+    /// <summary>The nftables table that guards service addresses added ahead of a restore.</summary>
+    public const string GuardTable = "edgeportal_guard";
+
     private static string CriuImages(AgentOptions o, string id) => Path.Combine(o.ImageDirectory, "criu", id);
 
     private static string? Namespace(AgentOptions o) => string.IsNullOrEmpty(o.NetworkNamespace) ? null : o.NetworkNamespace;
@@ -171,7 +182,10 @@ public static partial class AgentEndpoints
         var directory = CriuImages(o, call.Id);
         if (Directory.Exists(directory))
             return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {call.Id} already exist on this agent; DELETE /criu/images/{call.Id} first.");
-        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, directory, Namespace(o), call.LeaveRunning), cancellationToken).ConfigureAwait(false);
+        if (call.ReleaseAddress is { Length: > 0 } release && !System.Net.IPNetwork.TryParse(release, out _))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["releaseAddress"] = ["releaseAddress is an address with its prefix length, e.g. 10.231.0.100/24."] });
+        var device = string.IsNullOrWhiteSpace(call.Device) ? o.ServiceDevice : call.Device;
+        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, directory, Namespace(o), call.LeaveRunning, call.ReleaseAddress, device), cancellationToken).ConfigureAwait(false);
         if (outcome is CriuOutcome.Failed failed)
             return Results.Problem(statusCode: 422, title: "criu dump failed", detail: failed.Reason);
         var dumped = (CriuOutcome.Dumped)outcome;
@@ -266,6 +280,8 @@ public static partial class AgentEndpoints
             return Results.Problem(statusCode: 409, title: "Already restored", detail: $"Images {id} are restored and running here; DELETE /criu/restored/{id} first.");
         // The restore runs on, whatever happens to the request that asked for it: a half-restored tree is worse than a slow answer.
         var outcome = await criu.RestoreAsync(new CriuRestoreRequest(directory, Namespace(o)), CancellationToken.None).ConfigureAwait(false);
+        // The restored sockets exist (or never will): traffic to a guarded address may reach the host again.
+        await RunInHostAsync(o, ["nft", "delete", "table", "inet", GuardTable], CancellationToken.None).ConfigureAwait(false);
         if (outcome is CriuOutcome.Failed failed)
             return Results.Problem(statusCode: 422, title: "criu restore failed", detail: failed.Reason);
         var restored = (CriuOutcome.Restored)outcome;
@@ -311,6 +327,19 @@ public static partial class AgentEndpoints
         var done = new List<string>();
         if (action == "add")
         {
+            if (call.Guard)
+            {
+                foreach (var nft in (string[][])[
+                    ["nft", "add", "table", "inet", GuardTable],
+                    ["nft", "add", "chain", "inet", GuardTable, "input", "{ type filter hook input priority -10 ; policy accept ; }"],
+                    ["nft", "add", "rule", "inet", GuardTable, "input", "ip", "daddr", ip, "meta", "l4proto", "tcp", "drop"]])
+                {
+                    var r = await RunInHostAsync(o, nft, cancellationToken).ConfigureAwait(false);
+                    if (r.ExitCode != 0)
+                        return Results.Problem(statusCode: 422, title: "nft failed", detail: $"{string.Join(' ', nft)}: {r.Output.Trim()}");
+                }
+                done.Add($"TCP to {ip} dropped until the next restore here");
+            }
             var add = await RunInHostAsync(o, ["ip", "addr", "replace", call.Address, "dev", device], cancellationToken).ConfigureAwait(false);
             if (add.ExitCode != 0)
                 return Results.Problem(statusCode: 422, title: "ip addr failed", detail: $"ip addr replace {call.Address} dev {device}: {add.Output.Trim()}");

@@ -41,8 +41,8 @@ internal sealed class AgentEdgeClient(HttpClient http, string node, Uri baseUri,
 
     public Task<AgentWorkload> WorkloadAsync(string name, CancellationToken ct) => SendAsync<AgentWorkload>(HttpMethod.Get, $"criu/workloads/{name}", null, ct);
 
-    public Task<DumpAnswer> DumpAsync(string id, string workload, CancellationToken ct) =>
-        SendAsync<DumpAnswer>(HttpMethod.Post, "criu/dumps", new { id, workload }, ct);
+    public Task<DumpAnswer> DumpAsync(string id, string workload, string? releaseAddress, string? device, CancellationToken ct) =>
+        SendAsync<DumpAnswer>(HttpMethod.Post, "criu/dumps", new { id, workload, releaseAddress, device }, ct);
 
     public Task<SendAnswer> SendImagesAsync(string id, Uri peer, double? bandwidthBitsPerSecond, CancellationToken ct) =>
         SendAsync<SendAnswer>(HttpMethod.Post, $"criu/images/{id}/send", new { peer = peer.AbsoluteUri, bandwidthBitsPerSecond }, ct);
@@ -50,8 +50,8 @@ internal sealed class AgentEdgeClient(HttpClient http, string node, Uri baseUri,
     public Task<RestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct) =>
         SendAsync<RestoreAnswer>(HttpMethod.Post, $"criu/images/{id}/restore", new { workload }, ct);
 
-    public Task<AddressAnswer> AddressAsync(string action, string address, string? device, bool announce, CancellationToken ct) =>
-        SendAsync<AddressAnswer>(HttpMethod.Post, $"net/addresses/{action}", new { address, device, announce }, ct);
+    public Task<AddressAnswer> AddressAsync(string action, string address, string? device, bool announce, CancellationToken ct, bool guard = false) =>
+        SendAsync<AddressAnswer>(HttpMethod.Post, $"net/addresses/{action}", new { address, device, announce, guard }, ct);
 
     /// <summary>DELETE; true when something was deleted, false when there was nothing (404).</summary>
     public async Task<bool> DeleteAsync(string path, CancellationToken ct)
@@ -107,7 +107,9 @@ internal sealed class AgentEdgeClient(HttpClient http, string node, Uri baseUri,
                 var title = problem.RootElement.TryGetProperty("title", out var t) ? t.GetString() : null;
                 var d = problem.RootElement.TryGetProperty("detail", out var dd) ? dd.GetString() : null;
                 var errors = problem.RootElement.TryGetProperty("errors", out var e) ? e.ToString() : null;
-                detail = string.Join(": ", new[] { title, d ?? errors }.Where(s => !string.IsNullOrEmpty(s)));
+                var body = d ?? errors;
+                // The agent's CRIU problems repeat their title at the start of the detail (CRIU's own words): say it once.
+                detail = body is { Length: > 0 } && title is { Length: > 0 } && !body.StartsWith(title, StringComparison.Ordinal) ? $"{title}: {body}" : body ?? title ?? text;
             }
         }
         catch (JsonException)

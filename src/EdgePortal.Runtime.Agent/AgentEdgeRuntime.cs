@@ -12,15 +12,17 @@ namespace EdgePortal.Runtime.Agent;
 /// Runs migrations on <see cref="ClusterKind.Agent"/> clusters: plain Linux hosts whose EdgePortal agents drive CRIU. Cold
 /// only for now: Profile asks both agents for CRIU's probe and the source for the workload's /proc facts; Checkpoint dumps
 /// the workload (registered on the source agent under the service's name) with <c>--tcp-established</c>; Transfer streams
-/// the images source agent → destination agent at the plan's reserved bandwidth; Restore moves the service address (see
-/// below) and restores in the destination host's network namespace, in a fresh PID namespace; SwitchTraffic announces the
-/// address from the destination; CleanUp deletes the images on both hosts.
+/// the images source agent → destination agent at the plan's reserved bandwidth; Restore puts the service address on the
+/// destination and restores in the destination host's network namespace, in a fresh PID namespace; SwitchTraffic announces
+/// the address from the destination; CleanUp deletes the images on both hosts.
 /// <para>
 /// Traffic moves the lab's way: the service has an address of its own (<see cref="AgentClusterOptions.ServiceAddresses"/>)
-/// on the hosts' shared L2 segment. It must leave the source and be on the destination before CRIU restores, because the
-/// restored TCP sockets are bound to it; so Restore moves it, and SwitchTraffic sends unsolicited ARP (arping -U) from the
-/// destination so that clients' ARP caches follow at once. Between the dump and the announcement the service is down,
-/// which the plan counts as downtime anyway.
+/// on the hosts' shared L2 segment, and the address moves with the process. The source agent takes it off right after the
+/// dump, while CRIU's network lock still holds (a client's retransmission must never find the address without the socket:
+/// the kernel would reset the connection); the destination adds it guarded (TCP to it dropped until the restore ends),
+/// before CRIU restores, because the restored sockets are bound to it; SwitchTraffic sends unsolicited ARP (arping -U) from
+/// the destination so that clients' ARP caches follow at once. Until then clients' packets reach the source, which no longer
+/// has the address and drops them; TCP retransmits. All of it is inside the plan's downtime steps.
 /// </para>
 /// Pre-copy is refused at the first step: with the reason from the probe when the source cannot track dirty pages, and as
 /// not implemented yet otherwise; message replay needs a broker hook not wired here yet.
@@ -133,7 +135,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             var (message, ms) = context.Step.Kind switch
             {
                 StepKind.Profile => await ProfileAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
-                StepKind.Checkpoint => await CheckpointAsync(context, source, cancellationToken).ConfigureAwait(false),
+                StepKind.Checkpoint => await CheckpointAsync(context, o, source, cancellationToken).ConfigureAwait(false),
                 StepKind.Transfer => await TransferAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
                 StepKind.Restore => await RestoreAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
                 StepKind.SwitchTraffic => await SwitchAsync(context, o, destination, cancellationToken).ConfigureAwait(false),
@@ -166,17 +168,23 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
             if (await destination.DeleteAsync($"criu/restored/{id}", cancellationToken).ConfigureAwait(false))
                 done.Add($"killed the restored {workload} on {context.Destination.Name}");
-            if (o.ServiceAddresses.TryGetValue(context.Service.Name, out var address) && dumped)
-            {
-                await destination.AddressAsync("remove", address, o.Device, false, cancellationToken).ConfigureAwait(false);
-                await source.AddressAsync("add", address, o.Device, true, cancellationToken).ConfigureAwait(false);
-                done.Add($"{address} back on {context.Source.Name} and announced");
-            }
+            var address = o.ServiceAddresses.GetValueOrDefault(context.Service.Name);
             if (dumped)
             {
-                // The dump ended the source process: it resumes from its own images, in a fresh PID namespace on the source.
+                // The dump ended the source process and released its address: both come back on the source, the address
+                // guarded until the process is restored from its own images (in a fresh PID namespace), then announced.
+                if (address is not null)
+                {
+                    await destination.AddressAsync("remove", address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                    await source.AddressAsync("add", address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
+                }
                 var restored = await source.RestoreAsync(id, workload, cancellationToken).ConfigureAwait(false);
                 done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {restored.WallClockMs:0} ms"));
+                if (address is not null)
+                {
+                    await source.AddressAsync("announce", address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                    done.Add($"{address} back on {context.Source.Name} and announced");
+                }
             }
             if (await destination.DeleteAsync($"criu/images/{id}", cancellationToken).ConfigureAwait(false))
                 done.Add($"deleted the images on {context.Destination.Name}");
@@ -221,17 +229,18 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             $"profiled {workload} on {source.Node}: pid {w.Pid}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair on both, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
     }
 
-    private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentEdgeClient source, CancellationToken ct)
+    private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
-        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), ct).ConfigureAwait(false);
+        var address = o.ServiceAddresses.GetValueOrDefault(c.Service.Name);
+        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), address, o.Device, ct).ConfigureAwait(false);
         var s = d.Stats;
         var stats = s is null
             ? "no stats-dump"
             : string.Create(CultureInfo.InvariantCulture,
                 $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms (freezing {s.FreezingTimeUs / 1000.0:0.0}, memdump {s.MemdumpTimeUs / 1000.0:0.0}, memwrite {s.MemwriteTimeUs / 1000.0:0.0}), {s.PagesWritten} pages written of {s.PagesScanned} scanned");
         return (string.Create(CultureInfo.InvariantCulture,
-            $"dumped pid {d.Pid} on {source.Node} into {id}: {d.Bytes / 1e6:0.0} MB in {d.Files} files, wall clock {d.WallClockMs:0} ms; {stats}"), d.WallClockMs);
+            $"dumped pid {d.Pid} on {source.Node} into {id}: {d.Bytes / 1e6:0.0} MB in {d.Files} files, wall clock {d.WallClockMs:0} ms; {stats}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs);
     }
 
     private static async Task<(string, double?)> TransferAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
@@ -251,8 +260,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         if (o.ServiceAddresses.TryGetValue(c.Service.Name, out var address))
         {
             // The restored sockets are bound to the service address: it must be on the destination before CRIU rebinds them.
-            await source.AddressAsync("remove", address, o.Device, false, ct).ConfigureAwait(false);
-            await destination.AddressAsync("add", address, o.Device, false, ct).ConfigureAwait(false);
+            await destination.AddressAsync("add", address, o.Device, false, ct, guard: true).ConfigureAwait(false);
             moved = $"; {address} moved {source.Node} → {destination.Node}";
         }
         var r = await destination.RestoreAsync(id, WorkloadName(c.Service.Name), ct).ConfigureAwait(false);

@@ -14,7 +14,13 @@ public sealed record CriuCapabilities(string Version, bool Usable, bool DirtyTra
 /// <summary>A dump of the process tree rooted at <paramref name="Pid"/> into <paramref name="ImagesDirectory"/>.</summary>
 /// <param name="NetworkNamespace">The process's network namespace (a path such as /run/netns/X); CRIU runs inside it (nsenter --net).</param>
 /// <param name="LeaveRunning">Keep the process running after the dump (a checkpoint, not a migration).</param>
-public sealed record CriuDumpRequest(int Pid, string ImagesDirectory, string? NetworkNamespace = null, bool LeaveRunning = false);
+/// <param name="ReleaseAddress">
+/// An address (CIDR) to remove from <paramref name="ReleaseDevice"/> after a dump that ends the process and before CRIU's
+/// network lock is lifted: a client's retransmission reaching the source between the two would find the address but no
+/// socket, and the kernel would reset the connection the migration is carrying.
+/// </param>
+public sealed record CriuDumpRequest(int Pid, string ImagesDirectory, string? NetworkNamespace = null, bool LeaveRunning = false,
+    string? ReleaseAddress = null, string ReleaseDevice = "eth0");
 
 /// <summary>A restore of the images in <paramref name="ImagesDirectory"/>, in the given network namespace and a fresh PID namespace.</summary>
 public sealed record CriuRestoreRequest(string ImagesDirectory, string? NetworkNamespace = null);
@@ -93,7 +99,16 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
             return new CriuOutcome.Failed(Describe("dump", result, log), result.WallClock, log);
         // A dump that ends the process leaves CRIU's nftables lock table (inet CRIU-<pid>) in the source namespace.
         if (!request.LeaveRunning)
+        {
+            if (request.ReleaseAddress is { Length: > 0 } address)
+            {
+                var (f, a) = InNamespace(request.NetworkNamespace, ["ip", "addr", "del", address, "dev", request.ReleaseDevice]);
+                var released = await CommandRunner.RunAsync(f, a, cancellationToken).ConfigureAwait(false);
+                if (released.ExitCode != 0 && !released.Output.Contains("Cannot assign requested address", StringComparison.Ordinal))
+                    return new CriuOutcome.Failed($"the dump succeeded but ip addr del {address} dev {request.ReleaseDevice} failed ({released.ExitCode}): {released.Output.Trim()}; CRIU's network lock stays in place", result.WallClock, log);
+            }
             await DeleteLockTablesAsync(request.NetworkNamespace, cancellationToken).ConfigureAwait(false);
+        }
         return new CriuOutcome.Dumped(CriuStatsReader.ReadDump(Path.Combine(request.ImagesDirectory, "stats-dump")), result.WallClock, log);
     }
 
