@@ -62,6 +62,17 @@ internal sealed class Portal : IAsyncDisposable
     public MigrationEngine Engine { get; }
     public MigrationCoordinator Coordinator { get; }
 
+    /// <summary>
+    /// Starts the engine and waits for its recovery pass: the engine runs it on the thread pool, and a migration submitted
+    /// before it ends is found queued in the store by the recovery and dispatched a second time (seen here as two dumps of
+    /// one migration a few ms apart).
+    /// </summary>
+    public async Task StartAsync()
+    {
+        await Engine.StartAsync(CancellationToken.None);
+        await Engine.Recovered;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Engine.StopAsync(CancellationToken.None);

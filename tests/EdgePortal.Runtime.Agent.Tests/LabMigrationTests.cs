@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using EdgePortal.Agent;
+using EdgePortal.Agent.Tests;
+using EdgePortal.Agent.Tests.Criu;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using Xunit.Abstractions;
+
+namespace EdgePortal.Runtime.Agent.Tests;
+
+/// <summary>
+/// Issue 9 end to end through the portal's own path: the coordinator plans a Cold migration of the 10 MB state service, the
+/// engine runs every step through the Agent runtime, which drives two real agents (in-process Kestrel on loopback, one per
+/// lab host, each acting in its host's network namespace), which drive real CRIU 4.2.1 on the real processes of the lab.
+/// A live client in the lab's client namespace must keep its one TCP connection and see the state intact. Needs root;
+/// without it the test fails with that reason, it never passes silently.
+/// </summary>
+[Trait("Category", "CriuLab")]
+public sealed class LabMigrationTests(ITestOutputHelper output)
+{
+    private const int Port = 7000;
+    private const long StateBytes = 10L * 1024 * 1024;
+    private const int DirtyPagesPerSecond = 1000;
+    private const string ServiceName = "stateservice";
+
+    [Fact]
+    public async Task Cold_TenMegabyteServiceThroughEngineAndAgents_StateIdenticalAndConnectionSurvives()
+    {
+        var capabilities = await LabRequirements.EnsureAsync();
+        await using var lab = await LabService.StartAsync("10.233.0", null);
+        var probe = await lab.Runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
+        Assert.True(probe.Reachable, probe.Summary);
+        var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
+        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await portal.StartAsync();
+        var total = Stopwatch.StartNew();
+
+        var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, RequestedBy = "test", AcceptTargetMiss = true });
+        var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
+        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(120));
+        total.Stop();
+
+        var stored = portal.Migrations.Find(migration.Id)!;
+        var steps = Steps(stored);
+        Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {stored.FailureReason}\n{steps}");
+        Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Equal(AgentEdge.Destination.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
+        var (answers, longest) = await lab.CheckClientAsync();
+        // The service answers from h2 now: the restored tree runs there, registered under the service's name.
+        using (var agent = lab.H2.Client(AgentEdge.Token))
+        {
+            var moved = await agent.GetFromJsonAsync<CriuWorkload>($"criu/workloads/{ServiceName}");
+            Assert.True(moved is { Running: true, RestoredFrom: not null }, $"h2 does not hold the restored service: {moved}");
+        }
+        Assert.False(Directory.Exists(Path.Combine(lab.H1.ImageDirectory, "criu", AgentEdgeRuntime.ImagesId(ServiceName, migration.Id))), "CleanUp left the images on h1.");
+        Assert.False(Directory.Exists(Path.Combine(lab.H2.ImageDirectory, "criu", AgentEdgeRuntime.ImagesId(ServiceName, migration.Id))), "CleanUp left the images on h2.");
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"""
+            CRIU {capabilities.Version} (dirty tracking {(capabilities.DirtyTracking ? "on" : "off")}, TCP repair {(capabilities.TcpRepair ? "yes" : "no")}); Cold migration through coordinator → engine → Agent runtime → 2 agents → CRIU of a {StateBytes / 1024 / 1024} MB service dirtying {DirtyPagesPerSecond} pages/s, lab h1 -> h2
+            probe: {probe.Summary}
+            downtime seen by the client (longest gap between answers, one request every 2 ms): {longest / 1000.0:0.0} ms; reconnects: 0; answers {answers.Count}; counters consecutive; every checksum matches the model, {answers.Count(a => a.Kind == 'V')} recomputed over the whole memory
+            migration: {total.Elapsed.TotalMilliseconds:0} ms from Start to MigrationFinished; engine-measured downtime {stored.MeasuredDowntimeMs:0} ms, predicted {stored.Plan.PredictedDowntimeMs:0} ms
+            {steps}
+            """));
+    }
+
+    [Fact]
+    public async Task Cold_RestoreFailsOnTheDestination_RolledBackOntoTheSourceConnectionAndStateIntact()
+    {
+        await LabRequirements.EnsureAsync();
+        await using var lab = await LabService.StartAsync("10.234.0", "criu restore refused by the test");
+        var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
+        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await portal.StartAsync();
+
+        var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, RequestedBy = "test", AcceptTargetMiss = true });
+        var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
+        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(120));
+
+        var stored = portal.Migrations.Find(migration.Id)!;
+        var steps = Steps(stored);
+        Assert.True(finished.State == MigrationState.RolledBack, $"{finished.State}: {stored.FailureReason}\n{steps}");
+        Assert.True(stored.FailureReason?.Contains("criu restore failed (exit 1): criu restore refused by the test", StringComparison.Ordinal) == true,
+            $"The migration should have failed at the restore: {stored.FailureReason}\n{steps}");
+        Assert.Equal(AgentEdge.Source.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
+        var (answers, longest) = await lab.CheckClientAsync();
+        using (var agent = lab.H1.Client(AgentEdge.Token))
+        {
+            var back = await agent.GetFromJsonAsync<CriuWorkload>($"criu/workloads/{ServiceName}");
+            Assert.True(back is { Running: true, RestoredFrom: not null }, $"h1 does not run the service again: {back}");
+        }
+        Assert.False(Directory.Exists(Path.Combine(lab.H1.ImageDirectory, "criu", AgentEdgeRuntime.ImagesId(ServiceName, migration.Id))), "The rollback left the images on h1.");
+        Assert.False(Directory.Exists(Path.Combine(lab.H2.ImageDirectory, "criu", AgentEdgeRuntime.ImagesId(ServiceName, migration.Id))), "The rollback left the images on h2.");
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"""
+            Rollback after a failed restore on h2: the client's longest gap {longest / 1000.0:0.0} ms, reconnects 0, {answers.Count} answers, counters consecutive, checksums match
+            failure: {stored.FailureReason}
+            {steps}
+            """));
+    }
+
+    private static string Steps(Migration migration) => string.Join("\n", migration.Steps.Select(s => string.Create(CultureInfo.InvariantCulture,
+        $"  {s.Label}: {s.Status}, {s.MeasuredMs:0} ms (predicted {s.PredictedMs:0}) — {s.Message}")));
+
+    /// <summary>
+    /// The lab with the state service on h1 behind its own address (the operator's setup: address added, service started and
+    /// registered with h1's agent under its name), a live probe client, an agent per host, and the runtime pointed at them.
+    /// </summary>
+    private sealed class LabService : IAsyncDisposable
+    {
+        private Lab _lab = null!;
+        private string _folder = null!;
+        private Process? _service;
+        private ProbeClient? _client;
+        private AgentHost? _h1, _h2;
+
+        public ProbeClient Client => _client!;
+        public AgentHost H1 => _h1!;
+        public AgentHost H2 => _h2!;
+        public AgentEdgeRuntime Runtime { get; private set; } = null!;
+
+        /// <param name="failRestoreOnH2">When set, h2's agent runs a criu that refuses to restore with this message (and is the real criu otherwise).</param>
+        public static async Task<LabService> StartAsync(string network, string? failRestoreOnH2)
+        {
+            var s = new LabService { _folder = Directory.CreateTempSubdirectory("edgeportal-agent-lab-").FullName };
+            try
+            {
+                s._lab = await Lab.UpAsync(2, network);
+                var (serviceBinary, clientBinary) = await Workloads.BuildAsync(s._folder);
+                var address = $"{s._lab.Network}.100";
+                await s._lab.IpAsync("h1", "addr", "add", $"{address}/24", "dev", "eth0");
+                s._service = Workloads.StartIn(s._lab.Namespace("h1"), serviceBinary, Port.ToString(CultureInfo.InvariantCulture),
+                    StateBytes.ToString(CultureInfo.InvariantCulture), DirtyPagesPerSecond.ToString(CultureInfo.InvariantCulture));
+                var ready = await s._service.StandardOutput.ReadLineAsync();
+                Assert.True(ready == $"listening {Port}", $"The state service did not start: {ready} {await s._service.StandardError.ReadToEndAsync()}");
+
+                var h2 = new Dictionary<string, string?> { ["EdgePortal:Agent:NetworkNamespace"] = s._lab.Namespace("h2") };
+                if (failRestoreOnH2 is not null)
+                {
+                    var criu = Path.Combine(s._folder, "criu-refusing-restore");
+                    await File.WriteAllTextAsync(criu, $"#!/bin/sh\n[ \"$1\" = restore ] && {{ echo '{failRestoreOnH2}' >&2; exit 1; }}\nexec {EdgePortal.Agent.Criu.CriuDriver.DefaultPath} \"$@\"\n");
+                    await Lab.RunAsync("chmod", ["700", criu]);
+                    h2["EdgePortal:Agent:CriuPath"] = criu;
+                }
+                s._h1 = await AgentHost.StartAsync(AgentEdge.Token, new Dictionary<string, string?> { ["EdgePortal:Agent:NetworkNamespace"] = s._lab.Namespace("h1") });
+                s._h2 = await AgentHost.StartAsync(AgentEdge.Token, h2);
+                using (var agent = s._h1.Client(AgentEdge.Token))
+                {
+                    var registered = await agent.PutAsJsonAsync($"criu/workloads/{ServiceName}", new CriuWorkloadRegistration(s._service.Id));
+                    Assert.True(registered.StatusCode == HttpStatusCode.OK, await registered.Content.ReadAsStringAsync());
+                }
+
+                s._client = new ProbeClient(Workloads.StartIn(s._lab.Namespace("client"), clientBinary, address, Port.ToString(CultureInfo.InvariantCulture), "2", "25"));
+                await s._client.WaitForAnswersAsync(300, TimeSpan.FromSeconds(30));
+
+                var cluster = new AgentClusterOptions { Token = AgentEdge.Token };
+                cluster.Nodes["h1"] = s._h1.BaseUri.AbsoluteUri;
+                cluster.Nodes["h2"] = s._h2.BaseUri.AbsoluteUri;
+                cluster.ServiceAddresses[ServiceName] = $"{address}/24";
+                s.Runtime = AgentEdge.Runtime(cluster);
+                return s;
+            }
+            catch
+            {
+                await s.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Once the migration has finished: 300 more answers on the same connection, every counter consecutive, every checksum
+        /// the model's, a full recomputation after the longest gap. Returns the answers and the longest gap (µs).
+        /// </summary>
+        public async Task<(IReadOnlyList<Answer> Answers, long LongestGapUs)> CheckClientAsync()
+        {
+            await Client.WaitForAnswersAsync(Client.Answers.Count + 300, TimeSpan.FromSeconds(30));
+            await Client.StopAsync();
+            var answers = Client.Answers;
+            Assert.Empty(Client.Reconnects);
+            for (var i = 1; i < answers.Count; i++)
+                Assert.True(answers[i].Counter == answers[i - 1].Counter + 1,
+                    $"The request counter jumped from {answers[i - 1].Counter} to {answers[i].Counter}: state lost or a request answered twice.");
+            var model = new StateModel(StateBytes);
+            foreach (var a in answers)
+            {
+                model.AdvanceTo(a.Steps);
+                Assert.True(model.Checksum == a.Checksum,
+                    $"Answer {a.Counter} ({a.Kind}, after {a.Steps} dirty steps) carries checksum {a.Checksum}, the model says {model.Checksum}.");
+            }
+            var longest = answers.Zip(answers.Skip(1), (x, y) => (Gap: y.TimeUs - x.TimeUs, After: y)).MaxBy(g => g.Gap);
+            Assert.Contains(answers.Where(a => a.Counter >= longest.After.Counter), a => a.Kind == 'V');
+            return (answers, longest.Gap);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_client is not null)
+                await _client.DisposeAsync();
+            if (_service is { HasExited: false })
+                _service.Kill();
+            _service?.Dispose();
+            // lab.sh down kills everything left in the lab's namespaces, the restored trees' holders included.
+            if (_lab is not null)
+                await _lab.DisposeAsync();
+            if (_h1 is not null)
+                await _h1.DisposeAsync();
+            if (_h2 is not null)
+                await _h2.DisposeAsync();
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+}
