@@ -37,6 +37,10 @@ public sealed partial class Overview : IAsyncDisposable
     [Inject] private IMigrationRepository Repository { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
     [Inject] private IMigrationEventStream Stream { get; set; } = null!;
+    [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+
+    /// <summary>A tenant's user sees its own services and migrations on the map and in the figures.</summary>
+    private Security.TenantScope _scope = null!;
 
     private string MedianText => _median is { } m ? Durations.Format(m.MeasuredMs) : "–";
 
@@ -51,9 +55,10 @@ public sealed partial class Overview : IAsyncDisposable
         _ => Color.Warning,
     };
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
-        _feed = LiveMigrationFeed.Start(Stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, OnFault);
+        _scope = await CurrentTenant.GetAsync();
+        _feed = LiveMigrationFeed.Start(Stream, tenant: _scope.Tenant, migration: null, LoadSnapshot, ApplyAsync, OnFault);
     }
 
     private void LoadSnapshot() => Show(ReadTopology(), ReadMigrations());
@@ -79,6 +84,12 @@ public sealed partial class Overview : IAsyncDisposable
     private (TopologyViewModel, List<ServiceViewModel>) ReadTopology()
     {
         var topology = InventoryViews.Topology();
+        if (!_scope.IsProvider)
+        {
+            var own = topology.Services.Where(s => _scope.Sees(s.TenantId)).ToList();
+            var ids = own.Select(s => s.Id).ToHashSet();
+            topology = topology with { Services = own, UserGroups = [.. topology.UserGroups.Where(g => ids.Contains(g.ServiceId))] };
+        }
         var violating = topology.Services.Where(s => s.ViolatesLatency)
             .OrderByDescending(s => s.UserLatencyMs / s.Targets.MaxUserLatencyMs).ToList();
         return (topology, violating);
@@ -87,7 +98,7 @@ public sealed partial class Overview : IAsyncDisposable
     private List<MigrationRowViewModel> ReadMigrations()
     {
         var names = InventoryNames.Read(Inventory);
-        return [.. Repository.List(new MigrationQuery(Limit: Loaded)).Select(m => MigrationRowViewModel.From(MigrationViewModel.From(m), names))];
+        return [.. Repository.List(new MigrationQuery(Tenant: _scope.Tenant, Limit: Loaded)).Select(m => MigrationRowViewModel.From(MigrationViewModel.From(m), names))];
     }
 
     private void Show((TopologyViewModel Topology, List<ServiceViewModel> Violating) map, List<MigrationRowViewModel> migrations)

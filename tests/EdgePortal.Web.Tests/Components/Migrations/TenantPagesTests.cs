@@ -46,4 +46,17 @@ public sealed class TenantPagesTests : MigrationPagesTestContext
         Assert.DoesNotContain("leaderboard", cut.Markup);
         Assert.NotEqual(own.TenantId, foreign.TenantId);
     }
+
+    [Fact]
+    public void Overview_TenantUser_ShowsOnlyItsOwnMigrations()
+    {
+        Queue("flight-control");
+        Queue("leaderboard");
+        SignInTenantUser(DemoEdge.ArenaPlay, Core.Security.PortalRoles.Viewer);
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Contains("leaderboard", cut.Markup));
+        Assert.DoesNotContain("flight-control", cut.Markup);
+    }
 }
