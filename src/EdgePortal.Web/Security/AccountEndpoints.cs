@@ -8,18 +8,21 @@ using Microsoft.AspNetCore.Mvc;
 namespace EdgePortal.Web.Security;
 
 /// <summary>
-/// <c>POST /account/login</c> and <c>POST /account/logout</c>: plain form posts (a Blazor circuit cannot set a cookie),
-/// antiforgery-validated because they bind form data.
+/// <c>POST /account/signin</c> and <c>POST /account/signout</c>: plain form posts (a Blazor circuit cannot set a cookie),
+/// antiforgery-validated. Their paths differ from the pages' (<c>/account/login</c>, <c>/account/logout</c>), because a
+/// statically rendered page answers POSTs to its own route too, and two endpoints on one route are ambiguous.
 /// </summary>
 public static class AccountEndpoints
 {
     public const string LoginPath = "/account/login";
     public const string LogoutPath = "/account/logout";
+    public const string SignInPost = "/account/signin";
+    public const string SignOutPost = "/account/signout";
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost(LoginPath, Login).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost(LogoutPath, (Delegate)Logout).WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
+        app.MapPost(SignInPost, Login).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost(SignOutPost, (Delegate)Logout).WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
         return app;
     }
 
@@ -47,8 +50,16 @@ public static class AccountEndpoints
         }
     }
 
-    private static async Task<IResult> Logout(HttpContext context, AuditTrail audit)
+    private static async Task<IResult> Logout(HttpContext context, AuditTrail audit, IAntiforgery antiforgery)
     {
+        // The antiforgery middleware checks the token (RequireAntiforgeryTokenAttribute) but only rejects endpoints that bind
+        // form data; this one binds none, so it reads the verdict itself.
+        var valid = context.Features.Get<IAntiforgeryValidationFeature>() is { } checkedByMiddleware
+            ? checkedByMiddleware.IsValid
+            : await antiforgery.IsRequestValidAsync(context);
+        if (!valid)
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Antiforgery token missing or invalid",
+                detail: "Sign out from the portal's sign-out form.");
         if (context.User.Identity?.IsAuthenticated == true)
             audit.Record(TenantScope.Of(context.User), AuditActions.Logout, $"user {context.User.Identity.Name}");
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using EdgePortal.Core.Security;
 using EdgePortal.Web.Security;
 using EdgePortal.Web.Tests.Hosting;
@@ -130,5 +131,73 @@ public sealed class LoginTests : IDisposable
         Assert.Null(keys.Validate(revoked.Key));
         Assert.Null(keys.Validate(live.Key + "x"));
         Assert.DoesNotContain(live.Key, live.Record.Hash);
+    }
+
+    [Fact]
+    public async Task Cookie_AfterLogin_OpensPagesAndApiAsThatUserAndItsRole()
+    {
+        using var client = Browser();
+        PortalFactory.Authorize(client, null);
+        var token = await PortalLogin.AntiforgeryToken(client);
+        await PortalLogin.Post(client, "arena-viewer", "arena-demo-1", token);
+
+        var overview = await client.GetAsync("/");
+        var settings = await client.GetAsync("/settings");
+        var services = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/services");
+        var start = await client.PostAsJsonAsync("/api/v1/migrations", new { serviceId = Guid.NewGuid() });
+
+        Assert.Equal(HttpStatusCode.OK, overview.StatusCode);
+        Assert.Contains("arena-viewer", await overview.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Redirect, settings.StatusCode);
+        Assert.StartsWith("/account/denied", settings.Headers.Location?.PathAndQuery);
+        Assert.All(services.EnumerateArray(), s => Assert.Equal(Runtime.Simulated.DemoEdge.ArenaPlay.Value, s.GetProperty("tenantId").GetGuid()));
+        Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
+    }
+
+    [Fact]
+    public async Task Logout_WithoutAntiforgeryToken_IsRefusedAndTheCookieStays()
+    {
+        using var client = Browser();
+        PortalFactory.Authorize(client, null);
+        var token = await PortalLogin.AntiforgeryToken(client);
+        await PortalLogin.Post(client, "admin", "admin-demo-1", token);
+
+        var refused = await client.PostAsync("/account/signout", new FormUrlEncodedContent(new Dictionary<string, string>()));
+        var still = await client.GetAsync("/api/v1/services");
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+    }
+
+    [Fact]
+    public async Task Anonymous_PageAndApi_RedirectToLoginAnd401()
+    {
+        using var client = Browser();
+        PortalFactory.Authorize(client, null);
+
+        var page = await client.GetAsync("/migrations");
+        var api = await client.GetAsync("/api/v1/migrations");
+
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("/account/login?ReturnUrl=%2Fmigrations", page.Headers.Location?.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Logout_WithToken_EndsTheSession()
+    {
+        using var client = Browser();
+        PortalFactory.Authorize(client, null);
+        var token = await PortalLogin.AntiforgeryToken(client);
+        await PortalLogin.Post(client, "admin", "admin-demo-1", token);
+        var html = await client.GetStringAsync("/account/logout");
+        var logoutToken = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
+
+        var response = await client.PostAsync("/account/signout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = WebUtility.HtmlDecode(logoutToken) }));
+        var after = await client.GetAsync("/api/v1/services");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 }

@@ -19,7 +19,7 @@ internal static partial class PortalLogin
         var fields = new Dictionary<string, string> { ["userName"] = user, ["password"] = password, ["returnUrl"] = returnUrl };
         if (token is not null)
             fields["__RequestVerificationToken"] = token;
-        return await client.PostAsync("/account/login", new FormUrlEncodedContent(fields));
+        return await client.PostAsync("/account/signin", new FormUrlEncodedContent(fields));
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]

@@ -52,9 +52,15 @@ public sealed partial class Planner : IDisposable
 
     private static int MaxIterations => PamParameters.PaperTestbed.MaxIterations;
 
-    protected override void OnInitialized()
+    [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+
+    /// <summary>A tenant's user loads its own services' profiles only.</summary>
+    private Security.TenantScope _scope = null!;
+
+    protected override async Task OnInitializedAsync()
     {
-        _services = Inventory.Services().OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        _scope = await CurrentTenant.GetAsync();
+        _services = Inventory.Services(_scope.Tenant).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
         Replan();
     }
 
@@ -100,7 +106,7 @@ public sealed partial class Planner : IDisposable
         _runtimeOverheadMs = WhatIf.DefaultRuntimeOverheadMs;
 
         // The bandwidth is that of the path to the destination the planner would pick for it now.
-        var planning = Coordinator.Preview(new MigrationRequest { ServiceId = service.Id, RequestedBy = "planner" });
+        var planning = Coordinator.Preview(new MigrationRequest { ServiceId = service.Id, RequestedBy = _scope.Actor, ActingTenant = _scope.Tenant });
         if (planning?.Design is { } design)
         {
             _bandwidthMbps = design.Destination.PathBandwidth.BitsPerSecond / 1e6;
