@@ -88,8 +88,17 @@ public sealed class MigrationEngine : BackgroundService
         if (migration.State != MigrationState.Queued)
             throw new InvalidMigrationTransitionException($"Only a queued migration can be submitted; {migration.Id} is {migration.State}.");
         lock (_gate)
-            _queue.Add(new QueueEntry(migration.Id, migration.ClusterId, migration.Source, migration.CreatedAt, "a free slot"));
+            Enqueue(migration);
         Wake();
+    }
+
+    /// <summary>Adds a migration to the waiting line once: a submit racing the start-up recovery must not run it twice.</summary>
+    private bool Enqueue(Migration migration)
+    {
+        if (_running.ContainsKey(migration.Id) || _queue.Exists(q => q.MigrationId == migration.Id))
+            return false;
+        _queue.Add(new QueueEntry(migration.Id, migration.ClusterId, migration.Source, migration.CreatedAt, "a free slot"));
+        return true;
     }
 
     /// <summary>Stops a migration: a queued one at once, a running one by rolling it back.</summary>
@@ -362,9 +371,11 @@ public sealed class MigrationEngine : BackgroundService
             switch (migration.State)
             {
                 case MigrationState.Queued:
+                    bool requeued;
                     lock (_gate)
-                        _queue.Add(new QueueEntry(migration.Id, migration.ClusterId, migration.Source, migration.CreatedAt, "a free slot"));
-                    _logger.LogInformation("Recovered migration {MigrationId} of {Service}: still queued", migration.Id, migration.ServiceName);
+                        requeued = Enqueue(migration);
+                    if (requeued)
+                        _logger.LogInformation("Recovered migration {MigrationId} of {Service}: still queued", migration.Id, migration.ServiceName);
                     break;
                 case MigrationState.Running when migration.NextStep is null && TryResolve(migration, out var world, out _):
                     Complete(migration, world);

@@ -334,6 +334,26 @@ public sealed class MigrationEngineTests
     }
 
     [Fact]
+    public async Task Submit_BeforeTheStartUpRecovery_QueuesTheMigrationOnce()
+    {
+        // One slot: a second copy of the migration would stay visibly queued behind the first.
+        await using var h = new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 1, MaxOutboundPerNode = 1 });
+        h.Runtime.Script = c => c.Step.Index == 0 ? null : new StepOutcome.Success();
+        // Queued before the engine starts: the recovery pass then finds it in the store as well.
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+        await h.Engine.StartAsync(CancellationToken.None);
+        await h.Engine.Recovered;
+        await h.StepStarted(migration.Id, 0);
+
+        Assert.Empty(h.Engine.Queue);
+        Assert.Equal([migration.Id], h.Engine.Running);
+
+        h.Runtime.Release(migration.Id, 0);
+        Assert.Equal(MigrationState.Completed, (await h.Finished(migration.Id)).State);
+        Assert.Equal(migration.Steps.Count, h.Runtime.Executed.Count(e => e.Migration == migration.Id));
+    }
+
+    [Fact]
     public async Task Recover_QueuedAndRollingBack_RunsTheFirstAndFinishesTheSecond()
     {
         var migrations = new InMemoryMigrationRepository();
