@@ -12,6 +12,12 @@ namespace EdgePortal.Web.Security;
 /// </summary>
 public sealed record TenantScope(TenantId? Tenant, string Actor)
 {
+    /// <summary>The principal's role (null when it has none).</summary>
+    public string? Role { get; init; }
+
+    /// <summary>Whether the principal's role passes <paramref name="policy"/> (one of <see cref="PortalPolicies"/>); pages gate their actions with it.</summary>
+    public bool May(string policy) => Role is not null && PortalPolicies.Roles[policy].Contains(Role);
+
     private static readonly TenantId Nobody = TenantId.From(Guid.Empty);
 
     public bool IsProvider => Tenant is null;
@@ -23,10 +29,11 @@ public sealed record TenantScope(TenantId? Tenant, string Actor)
         var actor = user.Identity?.Name ?? "anonymous";
         var role = user.FindFirst(ClaimTypes.Role)?.Value;
         if (user.Identity?.IsAuthenticated == true && role is not null && PortalRoles.IsProviderRole(role))
-            return new TenantScope(null, actor);
+            return new TenantScope(null, actor) { Role = role };
+        var known = user.Identity?.IsAuthenticated == true ? role : null;
         return Guid.TryParse(user.FindFirst(PortalPolicies.TenantClaim)?.Value, out var tenant) && tenant != Guid.Empty
-            ? new TenantScope(TenantId.From(tenant), actor)
-            : new TenantScope(Nobody, actor);
+            ? new TenantScope(TenantId.From(tenant), actor) { Role = known }
+            : new TenantScope(Nobody, actor) { Role = known };
     }
 }
 

@@ -116,7 +116,7 @@ public sealed partial class StartMigrationDialog
 
     private void Start()
     {
-        if (!CanStart || Request() is not { } request)
+        if (!CanStart || Request() is not { } request || !_scope.May(Security.PortalPolicies.Operator))
             return;
         switch (Coordinator.Start(request))
         {

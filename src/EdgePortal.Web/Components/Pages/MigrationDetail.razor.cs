@@ -156,7 +156,8 @@ public sealed partial class MigrationDetail : IAsyncDisposable
 
     private async Task ConfirmCancelAsync()
     {
-        if (_migration is not { } m)
+        // The button shows only to operators; a forged event from a viewer's circuit is refused here as well.
+        if (_migration is not { } m || _scope?.May(Security.PortalPolicies.Operator) != true)
             return;
         var running = m.State == MigrationState.Running;
         var confirmed = await Dialogs.ShowMessageBoxAsync(

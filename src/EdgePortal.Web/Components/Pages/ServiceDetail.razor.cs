@@ -77,7 +77,7 @@ public sealed partial class ServiceDetail : IAsyncDisposable
 
     private async Task OpenMigrateDialogAsync()
     {
-        if (_service is null)
+        if (_service is null || _scope?.May(Security.PortalPolicies.Operator) != true)
             return;
         var parameters = new DialogParameters<StartMigrationDialog> { { d => d.Service, _service } };
         var options = new DialogOptions { MaxWidth = MaxWidth.Large, FullWidth = true, CloseOnEscapeKey = true, CloseButton = true, BackdropClick = false };

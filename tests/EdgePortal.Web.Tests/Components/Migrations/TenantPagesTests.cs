@@ -59,4 +59,19 @@ public sealed class TenantPagesTests : MigrationPagesTestContext
         cut.WaitForAssertion(() => Assert.Contains("leaderboard", cut.Markup));
         Assert.DoesNotContain("flight-control", cut.Markup);
     }
+
+    [Fact]
+    public void Detail_Viewer_SeesNoMigrateOrCancelButtons()
+    {
+        var migration = Queue("leaderboard");
+        SignInTenantUser(DemoEdge.ArenaPlay, Core.Security.PortalRoles.Viewer);
+
+        var service = Render<ServiceDetail>(p => p.Add(d => d.Id, DemoService("leaderboard").Id.Value));
+        var detail = Render<MigrationDetail>(p => p.Add(d => d.Id, migration.Id.Value));
+
+        service.WaitForAssertion(() => Assert.Contains("leaderboard", service.Find("h1").TextContent));
+        detail.WaitForAssertion(() => Assert.Contains("leaderboard", detail.Find("h1").TextContent));
+        Assert.Empty(service.FindAll("button[aria-label^='Migrate']"));
+        Assert.Empty(detail.FindAll("button[aria-label='Cancel this migration']"));
+    }
 }
