@@ -23,6 +23,11 @@ public static class AccountEndpoints
     {
         app.MapPost(SignInPost, Login).AllowAnonymous().ExcludeFromDescription();
         app.MapPost(SignOutPost, (Delegate)Logout).WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
+        // Single sign-on: a challenge of the OpenID Connect scheme (404 when it is not configured).
+        app.MapGet("/account/sso", (string? returnUrl, OidcSettings oidc) => oidc.Enabled
+                ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl) }, [OidcClaims.Scheme])
+                : Results.NotFound())
+            .AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

@@ -28,6 +28,10 @@ public static class SecurityHosting
         services.AddSingleton<UserAdministration>();
         services.AddHostedService<SecuritySeeder>();
 
+        var oidc = configuration.GetSection(OidcSettings.Section).Get<OidcSettings>() ?? new OidcSettings();
+        if (oidc.Enabled && string.IsNullOrWhiteSpace(oidc.ClientId))
+            throw new InvalidOperationException($"{OidcSettings.Section}:ClientId is required when {OidcSettings.Section}:Authority is set.");
+        services.AddSingleton(oidc);
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "Cookie or API key", o => o.ForwardDefaultSelector = context =>
                 ApiKeyAuthenticationHandler.BearerToken(context.Request) is not null
@@ -48,7 +52,8 @@ public static class SecurityHosting
                 o.Events.OnRedirectToLogin = c => Answer(c, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = c => Answer(c, StatusCodes.Status403Forbidden);
             })
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddEdgePortalOidc(oidc);
         services.AddAuthorization(PortalPolicies.Add);
         services.AddCascadingAuthenticationState();
         services.AddScoped<CurrentTenant>();
