@@ -30,6 +30,7 @@ public static class EdgePortalHosting
         services.AddKubernetesEdge(builder.Configuration);
         services.AddAgentEdge(builder.Configuration);
         services.AddEdgePortalSecurity(builder.Configuration);
+        services.AddEdgePortalDataProtection(builder.Configuration, builder.Environment.ContentRootPath);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

@@ -1,6 +1,7 @@
 using EdgePortal.Runtime.Simulated;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace EdgePortal.Web.Security;
 
@@ -57,6 +58,18 @@ public static class SecurityHosting
         services.AddAuthorization(PortalPolicies.Add);
         services.AddCascadingAuthenticationState();
         services.AddScoped<CurrentTenant>();
+        return services;
+    }
+
+    /// <summary>
+    /// The data-protection keys (they sign the auth cookie and the antiforgery tokens) live in <c>keys/</c> beside the LiteDB file,
+    /// so that a restart or a new container on the same volume keeps everyone signed in. Protect that folder like the database.
+    /// </summary>
+    public static IServiceCollection AddEdgePortalDataProtection(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        var database = configuration[$"{Storage.StorageOptions.Section}:Path"] is { Length: > 0 } configured ? configured : new Storage.StorageOptions().Path;
+        var folder = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Path.Combine(contentRoot, database)))!, "keys");
+        services.AddDataProtection().SetApplicationName("EdgePortal").PersistKeysToFileSystem(new DirectoryInfo(folder));
         return services;
     }
 

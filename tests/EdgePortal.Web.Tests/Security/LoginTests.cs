@@ -200,4 +200,25 @@ public sealed class LoginTests : IDisposable
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
+
+    [Fact]
+    public async Task Cookie_AfterARestartOnTheSameDatabase_StillSignsIn()
+    {
+        string cookie;
+        using (var first = Browser())
+        {
+            PortalFactory.Authorize(first, null);
+            var token = await PortalLogin.AntiforgeryToken(first);
+            var login = await PortalLogin.Post(first, "admin", "admin-demo-1", token);
+            cookie = login.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("EdgePortal.Auth=", StringComparison.Ordinal)).Split(';')[0];
+        }
+        _factory.Dispose();
+        Assert.True(Directory.Exists(_folder.File("keys")), "The data-protection keys are kept beside the database.");
+
+        using var restarted = new PortalFactory(_folder.File("edge.db"));
+        using var client = PortalFactory.Authorize(restarted.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false }), null);
+        client.DefaultRequestHeaders.Add("Cookie", cookie);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/services")).StatusCode);
+    }
 }
