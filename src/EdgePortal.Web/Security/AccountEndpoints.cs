@@ -21,7 +21,7 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost(SignInPost, Login).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost(SignInPost, Login).AllowAnonymous().RequireRateLimiting(SecurityHosting.SignInRateLimit).ExcludeFromDescription();
         app.MapPost(SignOutPost, (Delegate)Logout).WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
         // Single sign-on: a challenge of the OpenID Connect scheme (404 when it is not configured).
         app.MapGet("/account/sso", (string? returnUrl, OidcSettings oidc) => oidc.Enabled

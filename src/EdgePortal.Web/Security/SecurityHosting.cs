@@ -1,12 +1,16 @@
 using EdgePortal.Runtime.Simulated;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Web.Security;
 
 public static class SecurityHosting
 {
+    public const string SignInRateLimit = "sign-in";
+
     /// <summary>The policy scheme that picks the API key handler for a bearer token and the cookie otherwise.</summary>
     public const string Scheme = "EdgePortal";
 
@@ -17,6 +21,7 @@ public static class SecurityHosting
             .Validate(o => o.LockoutThreshold >= 1, $"{SecurityOptions.Section}:LockoutThreshold must be at least 1.")
             .Validate(o => o.LockoutMinutes >= 1, $"{SecurityOptions.Section}:LockoutMinutes must be at least 1.")
             .Validate(o => o.MaxApiBodyBytes >= 1024, $"{SecurityOptions.Section}:MaxApiBodyBytes must be at least 1024.")
+            .Validate(o => o.SignInAttemptsPerMinute >= 1, $"{SecurityOptions.Section}:SignInAttemptsPerMinute must be at least 1.")
             .Validate(o => string.IsNullOrEmpty(o.BootstrapApiKey) || o.BootstrapApiKey.Length >= 32,
                 $"{SecurityOptions.Section}:BootstrapApiKey must be at least 32 characters (a high-entropy secret).")
             .Validate(o => string.IsNullOrEmpty(o.AdminUser) || o.AdminPassword is { Length: >= 8 },
@@ -56,6 +61,19 @@ public static class SecurityHosting
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddEdgePortalOidc(oidc);
         services.AddAuthorization(PortalPolicies.Add);
+        // Lockout stops guessing one account; this stops one address guessing many.
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = context.RequestServices.GetRequiredService<IOptionsMonitor<SecurityOptions>>().CurrentValue.SignInAttemptsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                }));
+        });
         services.AddCascadingAuthenticationState();
         services.AddScoped<CurrentTenant>();
         return services;

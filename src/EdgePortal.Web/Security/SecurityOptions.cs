@@ -19,6 +19,9 @@ public sealed class SecurityOptions
     /// <summary>How long a locked account stays locked (default 15 minutes).</summary>
     public int LockoutMinutes { get; set; } = 15;
 
+    /// <summary>Sign-in attempts one client address may make per minute, whatever the account (default 30): password spraying across accounts.</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 30;
+
     /// <summary>The largest request body the REST API reads (default 1 MiB); a larger one is answered 413 unread.</summary>
     public long MaxApiBodyBytes { get; set; } = 1024 * 1024;
 }

@@ -221,4 +221,19 @@ public sealed class LoginTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/services")).StatusCode);
     }
+
+    [Fact]
+    public async Task SignIn_ManyAttemptsFromOneAddress_AreThrottledWith429()
+    {
+        using var factory = new PortalFactory(_folder.File("throttle.db"), new Dictionary<string, string?> { ["EdgePortal:Security:SignInAttemptsPerMinute"] = "3" });
+        using var client = PortalFactory.Authorize(factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }), null);
+        var token = await PortalLogin.AntiforgeryToken(client);
+        var users = new[] { "admin", "operator", "skyfleet-admin", "arena-viewer" };
+
+        var answers = new List<HttpStatusCode>();
+        foreach (var user in users)
+            answers.Add((await PortalLogin.Post(client, user, "guess-123456", token)).StatusCode);
+
+        Assert.Equal([HttpStatusCode.Redirect, HttpStatusCode.Redirect, HttpStatusCode.Redirect, HttpStatusCode.TooManyRequests], answers);
+    }
 }
