@@ -94,7 +94,7 @@ public sealed class AuthorizationMatrixTests(SecuredPortal portal) : IClassFixtu
     public static readonly (string Path, string Policy)[] Pages =
     [
         ("/", PortalPolicies.Viewer), ("/clusters", PortalPolicies.Viewer), ("/services", PortalPolicies.Viewer),
-        ("/migrations", PortalPolicies.Viewer), ("/planner", PortalPolicies.Viewer), ("/schedules", PortalPolicies.TenantAdmin),
+        ("/migrations", PortalPolicies.Viewer), ("/planner", PortalPolicies.Viewer), ("/schedules", PortalPolicies.Viewer),
         ("/automation", PortalPolicies.Provider), ("/settings", PortalPolicies.Provider), ("/audit", PortalPolicies.UserAdmin),
         ("/users", PortalPolicies.UserAdmin), ("/tenants", PortalPolicies.ProviderAdmin),
     ];

@@ -66,6 +66,9 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private bool Sees(Schedule s) => _scope.IsProvider || s.TenantId == _scope.Tenant;
 
+    /// <summary>A viewer (or tenant operator) reads the schedules and their history; TenantAdmin+ creates and changes them.</summary>
+    private bool CanEdit => _scope?.May(Security.PortalPolicies.TenantAdmin) == true;
+
     protected override async Task OnInitializedAsync()
     {
         _scope = await CurrentTenant.GetAsync();
@@ -141,7 +144,7 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private void Edit(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } schedule || !Sees(schedule))
+        if (Repository.Find(id) is not { } schedule || !CanEdit || !Sees(schedule))
             return;
         _editing = schedule;
         _errors = [];
@@ -220,6 +223,8 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private async Task SaveAsync()
     {
+        if (!CanEdit)
+            return;
         if (_errors.ContainsKey("runAt") && _draft.Kind == ScheduleKind.OneShot)
         {
             Snackbar.Add($"Not saved: {_errors["runAt"]}", Severity.Error);
@@ -242,7 +247,7 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private async Task TogglePauseAsync(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } s || !Sees(s))
+        if (Repository.Find(id) is not { } s || !CanEdit || !Sees(s))
             return;
         await Registry.SaveAsync(s.Paused ? s.Resume(Clock.GetUtcNow()) : s.Pause(Clock.GetUtcNow()));
         Audit.Record(_scope, s.Paused ? Core.Security.AuditActions.ScheduleResume : Core.Security.AuditActions.SchedulePause, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);
@@ -251,7 +256,7 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private async Task RunNowAsync(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } s || !Sees(s))
+        if (Repository.Find(id) is not { } s || !CanEdit || !Sees(s))
             return;
         await Registry.RunNowAsync(s);
         Audit.Record(_scope, Core.Security.AuditActions.ScheduleRunNow, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);
@@ -261,7 +266,7 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private async Task DeleteAsync(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } s || !Sees(s))
+        if (Repository.Find(id) is not { } s || !CanEdit || !Sees(s))
             return;
         await Registry.DeleteAsync(id);
         Audit.Record(_scope, Core.Security.AuditActions.ScheduleDelete, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);

@@ -112,4 +112,24 @@ public sealed class AutomationPagesTests : MigrationPagesTestContext
     private static AutomationDecision Decision(ServiceInstance service, string reason, string? why) => new(AutomationDecisionId.New(), Now, service.Id,
         service.Name, service.TenantId, AutomationAction.Migrated, "User latency", 6.2, 4, 3, false, service.NodeId, null, MigrationId.New(), reason,
         "leaderboard: MessageReplay to sud-nichelino (candidate #1 of 8)", why);
+
+    [Fact]
+    public void Schedules_TenantViewer_ReadsOnlyItsTenantsSchedulesAndCannotEdit()
+    {
+        var now = DateTimeOffset.UtcNow;
+        _schedules.Save(new Schedule(ScheduleId.New(), "sky nightly", ScheduleKind.Cron, null, "0 0 3 * * ?", "UTC",
+            ScheduleTarget.ForService(DemoService("flight-control").Id), null, null, false, MisfirePolicy.RunOnceLate, now, now, "test",
+            EdgePortal.Runtime.Simulated.DemoEdge.SkyFleet));
+        _schedules.Save(new Schedule(ScheduleId.New(), "arena nightly", ScheduleKind.Cron, null, "0 0 3 * * ?", "UTC",
+            ScheduleTarget.ForService(DemoService("leaderboard").Id), null, null, false, MisfirePolicy.RunOnceLate, now, now, "test",
+            EdgePortal.Runtime.Simulated.DemoEdge.ArenaPlay));
+        SignInTenantUser(EdgePortal.Runtime.Simulated.DemoEdge.ArenaPlay, Core.Security.PortalRoles.Viewer);
+
+        var cut = Render<Schedules>();
+
+        cut.WaitForAssertion(() => Assert.Contains("arena nightly", cut.Markup));
+        Assert.DoesNotContain("sky nightly", cut.Markup);
+        Assert.Empty(cut.FindAll("#schedule-save"));
+        Assert.DoesNotContain(cut.FindAll("button"), b => b.TextContent.Trim() is "Delete" or "Run now" or "Edit");
+    }
 }
