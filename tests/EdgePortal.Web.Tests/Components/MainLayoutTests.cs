@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using Bunit;
 using EdgePortal.Web.Components.Layout;
+using EdgePortal.Core.Security;
+using EdgePortal.Web.Security;
 using MudBlazor;
 using MudBlazor.Extensions;
 
@@ -14,8 +16,9 @@ public sealed partial class MainLayoutTests : PortalTestContext
         => Render<MainLayout>(p => p.Add(l => l.Body, b => b.AddContent(0, "page body")));
 
     [Fact]
-    public void Render_Always_ShowsEightNavigationEntriesInOrder()
+    public void Render_ProviderRole_ShowsEightNavigationEntriesInOrder()
     {
+        Authorization.SetPolicies(PortalPolicies.Provider);
         var cut = RenderLayout();
 
         var links = cut.FindAll("nav[aria-label='Main navigation'] a.mud-nav-link");
@@ -24,6 +27,16 @@ public sealed partial class MainLayoutTests : PortalTestContext
              ("Planner", "/planner"), ("Schedules", "/schedules"), ("Automation", "/automation"), ("Settings", "/settings")],
             links.Select(a => (a.TextContent.Trim(), a.GetAttribute("href"))));
         Assert.Contains("page body", cut.Find(".mud-main-content").TextContent);
+    }
+
+    [Fact]
+    public void Render_TenantRole_HidesProviderPages()
+    {
+        Authorization.SetRoles(PortalRoles.TenantOperator);
+        var cut = RenderLayout();
+
+        var links = cut.FindAll("nav[aria-label='Main navigation'] a.mud-nav-link").Select(a => a.GetAttribute("href")).ToList();
+        Assert.Equal(["/", "/clusters", "/services", "/migrations", "/planner", "/schedules"], links);
     }
 
     [Fact]
