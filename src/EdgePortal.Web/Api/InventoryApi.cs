@@ -10,8 +10,7 @@ public static class InventoryApi
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Inventory").RequireAuthorization(PortalPolicies.Viewer);
-        api.MapGet("/clusters", (InventoryReader reader, IInventoryRepository inventory, ClaimsPrincipal user) =>
-                TenantScope.Of(user) is { Tenant: { } t } ? reader.Clusters().Where(c => inventory.FindTenant(t)?.MayUse(c.Id) == true).ToList() : reader.Clusters())
+        api.MapGet("/clusters", (InventoryReader reader, ClaimsPrincipal user) => reader.Clusters(TenantScope.Of(user).Tenant))
             .WithSummary("Edge clusters with their nodes (capacity, load) and links (bandwidth, latency).");
         api.MapGet("/services", (InventoryReader reader, ClaimsPrincipal user) => reader.Services(TenantScope.Of(user).Tenant))
             .WithSummary("Services with placement, workload profile, KPI targets and current user latency.");

@@ -23,12 +23,25 @@ public sealed class InventoryReader(IInventoryRepository inventory)
         };
     }
 
-    public IReadOnlyList<ClusterViewModel> Clusters() => Clusters(inventory.Topology());
-
-    public static IReadOnlyList<ClusterViewModel> Clusters(EdgeTopology topology)
+    /// <summary>
+    /// Every cluster, or as a tenant sees them (<paramref name="viewer"/>): only the clusters it may use, links
+    /// between their nodes, and on each node only its own services counted — nothing of another tenant.
+    /// </summary>
+    public IReadOnlyList<ClusterViewModel> Clusters(TenantId? viewer = null)
     {
-        var clusterOf = topology.Nodes.ToDictionary(n => n.Id, n => n.ClusterId);
-        var links = topology.Links.Select(l => new LinkViewModel
+        if (viewer is not { } tenantId)
+            return Clusters(inventory.Topology());
+        var tenant = inventory.FindTenant(tenantId);
+        return Clusters(inventory.Topology(), c => tenant?.MayUse(c) == true, s => s.TenantId == tenantId);
+    }
+
+    public static IReadOnlyList<ClusterViewModel> Clusters(EdgeTopology topology,
+        Func<ClusterId, bool>? visible = null, Func<ServiceInstance, bool>? counted = null)
+    {
+        visible ??= _ => true;
+        counted ??= _ => true;
+        var clusterOf = topology.Nodes.Where(n => visible(n.ClusterId)).ToDictionary(n => n.Id, n => n.ClusterId);
+        var links = topology.Links.Where(l => clusterOf.ContainsKey(l.NodeA) && clusterOf.ContainsKey(l.NodeB)).Select(l => new LinkViewModel
         {
             Id = l.Id,
             NodeA = l.NodeA,
@@ -37,7 +50,7 @@ public sealed class InventoryReader(IInventoryRepository inventory)
             LatencyMs = l.LatencyMs,
             InterCluster = clusterOf.GetValueOrDefault(l.NodeA) != clusterOf.GetValueOrDefault(l.NodeB),
         }).ToList();
-        return topology.Clusters.Select(c => new ClusterViewModel
+        return topology.Clusters.Where(c => visible(c.Id)).Select(c => new ClusterViewModel
         {
             Id = c.Id,
             Name = c.Name,
@@ -55,7 +68,7 @@ public sealed class InventoryReader(IInventoryRepository inventory)
                 MemoryBytes = n.Capacity.MemoryBytes,
                 Location = n.Location,
                 Load = topology.Load(n.Id),
-                Services = topology.ServicesOn(n.Id).Count(),
+                Services = topology.ServicesOn(n.Id).Count(counted),
             }).ToList(),
             Links = links.Where(l => clusterOf.GetValueOrDefault(l.NodeA) == c.Id || clusterOf.GetValueOrDefault(l.NodeB) == c.Id).ToList(),
         }).ToList();

@@ -1,3 +1,4 @@
+using EdgePortal.Runtime.Simulated;
 using AngleSharp.Dom;
 using Bunit;
 using EdgePortal.Web.Components.Pages;
@@ -83,4 +84,19 @@ public sealed class ClustersTests : PortalTestContext
         => [.. grid.QuerySelectorAll("tbody tr.mud-table-row").Select(r => r.QuerySelectorAll("td")[column].TextContent.Trim())];
 
     private static double Cores(string cell) => double.Parse(cell.Replace(" cores", ""), System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Render_TenantUser_ShowsItsClustersItsServiceCountsAndNoLinkIntoOtherClusters()
+    {
+        SignInTenantUser(DemoEdge.ArenaPlay);
+
+        var cut = Render<Clusters>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("h2").Count));
+        Assert.DoesNotContain("torino-nord", cut.Markup);
+        Assert.DoesNotContain("nord-dora", cut.Markup);
+        // ARena Play runs leaderboard on centro-porta-nuova; SkyFleet's collision-avoidance there is not counted.
+        var row = cut.FindAll("tr").First(r => r.TextContent.Contains("centro-porta-nuova") && r.TextContent.Contains("gNB"));
+        Assert.Equal("1", row.Children[^1].TextContent.Trim());
+    }
 }
