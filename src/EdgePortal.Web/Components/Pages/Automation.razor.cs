@@ -1,3 +1,4 @@
+using EdgePortal.Web.Components.Shared;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
 using EdgePortal.Web.Scheduling;
@@ -13,7 +14,7 @@ namespace EdgePortal.Web.Components.Pages;
 /// </summary>
 public sealed partial class Automation : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
+    private LiveFeed? _feed;
     private IReadOnlyList<AutomationDecision> _decisions = [];
     private IReadOnlyList<MaintenanceWindow> _windows = [];
     private IReadOnlyList<DrainOperation> _drains = [];
@@ -43,36 +44,17 @@ public sealed partial class Automation : IAsyncDisposable
 
     protected override void OnInitialized()
     {
-        var events = Events.Subscribe(_stop.Token).GetAsyncEnumerator(_stop.Token);
-        var first = events.MoveNextAsync();
-        Load();
+        _feed = LiveFeed.Start(token => Events.Subscribe(token), Load, Apply, _ => { });
         _windowCluster = _clusters.FirstOrDefault()?.Id.Value;
-        _ = FollowAsync(events, first);
     }
 
-    private async Task FollowAsync(IAsyncEnumerator<AutomationEvent> events, ValueTask<bool> next)
-    {
-        try
+    private Task Apply(AutomationEvent e, CancellationToken cancellationToken) => e is DecisionRecorded or DrainChanged
+        ? InvokeAsync(() =>
         {
-            while (await next)
-            {
-                if (events.Current is DecisionRecorded or DrainChanged)
-                    await InvokeAsync(() =>
-                    {
-                        Load();
-                        StateHasChanged();
-                    });
-                next = events.MoveNextAsync();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            await events.DisposeAsync();
-        }
-    }
+            Load();
+            StateHasChanged();
+        })
+        : Task.CompletedTask;
 
     private void Load()
     {
@@ -147,7 +129,7 @@ public sealed partial class Automation : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        _stop.Dispose();
+        if (_feed is not null)
+            await _feed.DisposeAsync();
     }
 }

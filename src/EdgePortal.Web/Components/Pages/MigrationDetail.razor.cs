@@ -1,3 +1,4 @@
+using EdgePortal.Web.Components.Shared;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Web.Components.Migrations;
@@ -21,7 +22,7 @@ public sealed partial class MigrationDetail : IAsyncDisposable
     private readonly List<MigrationLogEntryViewModel> _log = [];
     private long _lastSequence;
     private InventoryNames _names = null!;
-    private LiveMigrationFeed? _feed;
+    private LiveFeed? _feed;
     private CancellationTokenSource? _ticker;
     private Guid _loadedId;
     private DateTimeOffset _now;
@@ -50,7 +51,7 @@ public sealed partial class MigrationDetail : IAsyncDisposable
         _scope ??= await CurrentTenant.GetAsync();
         _names = InventoryNames.Read(Inventory);
         var id = MigrationId.From(Id);
-        _feed = LiveMigrationFeed.Start(Stream, tenant: null, migration: id, LoadSnapshot, ApplyAsync, OnFault);
+        _feed = LiveFeed.Start(Stream, tenant: null, migration: id, LoadSnapshot, ApplyAsync, OnFault);
         if (_migration is null)
             await StopAsync();
         else

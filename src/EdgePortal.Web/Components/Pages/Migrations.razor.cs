@@ -1,3 +1,4 @@
+using EdgePortal.Web.Components.Shared;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Web.Components.Migrations;
@@ -20,7 +21,7 @@ public sealed partial class Migrations : IAsyncDisposable
     private readonly List<MigrationRowViewModel> _rows = [];
     private List<MigrationRowViewModel> _visible = [];
     private InventoryNames _names = null!;
-    private LiveMigrationFeed? _feed;
+    private LiveFeed? _feed;
     private DateTimeOffset _now;
     private string? _fault;
     private string _stateFilter = All;
@@ -48,7 +49,7 @@ public sealed partial class Migrations : IAsyncDisposable
         _scope = await CurrentTenant.GetAsync();
         _names = InventoryNames.Read(Inventory);
         _now = Clock.GetUtcNow();
-        _feed = LiveMigrationFeed.Start(Stream, tenant: _scope.Tenant, migration: null, LoadSnapshot, ApplyAsync, OnFault);
+        _feed = LiveFeed.Start(Stream, tenant: _scope.Tenant, migration: null, LoadSnapshot, ApplyAsync, OnFault);
     }
 
     private void LoadSnapshot()

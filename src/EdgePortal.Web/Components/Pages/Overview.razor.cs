@@ -1,3 +1,4 @@
+using EdgePortal.Web.Components.Shared;
 using System.Globalization;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
@@ -29,7 +30,7 @@ public sealed partial class Overview : IAsyncDisposable
     private (double MeasuredMs, double Ratio)? _median;
     private int _migrationsToday;
     private DateTimeOffset _now;
-    private LiveMigrationFeed? _feed;
+    private LiveFeed? _feed;
     private string? _fault;
 
     [Inject] private InventoryReader InventoryViews { get; set; } = null!;
@@ -58,7 +59,7 @@ public sealed partial class Overview : IAsyncDisposable
     protected override async Task OnInitializedAsync()
     {
         _scope = await CurrentTenant.GetAsync();
-        _feed = LiveMigrationFeed.Start(Stream, tenant: _scope.Tenant, migration: null, LoadSnapshot, ApplyAsync, OnFault);
+        _feed = LiveFeed.Start(Stream, tenant: _scope.Tenant, migration: null, LoadSnapshot, ApplyAsync, OnFault);
     }
 
     private void LoadSnapshot() => Show(ReadTopology(), ReadMigrations());

@@ -1,3 +1,4 @@
+using EdgePortal.Web.Components.Shared;
 using System.Globalization;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
@@ -36,7 +37,7 @@ public sealed partial class Schedules : IAsyncDisposable
         ("First day of the month at 04:00", "0 0 4 1 * ?"),
     ];
 
-    private readonly CancellationTokenSource _stop = new();
+    private LiveFeed? _feed;
     private ScheduleDraft _draft = new();
     private Schedule? _editing;
     private Dictionary<string, string> _errors = [];
@@ -74,36 +75,17 @@ public sealed partial class Schedules : IAsyncDisposable
         _scope = await CurrentTenant.GetAsync();
         _services = [.. Inventory.Services(_scope.Tenant)];
         _nodes = _scope.IsProvider ? [.. Inventory.Nodes()] : [];
-        var events = Events.Subscribe(_stop.Token).GetAsyncEnumerator(_stop.Token);
-        var first = events.MoveNextAsync();
-        Load();
+        _feed = LiveFeed.Start(token => Events.Subscribe(token), Load, Apply, _ => { });
         NewDraft();
-        _ = FollowAsync(events, first);
     }
 
-    private async Task FollowAsync(IAsyncEnumerator<AutomationEvent> events, ValueTask<bool> next)
-    {
-        try
+    private Task Apply(AutomationEvent e, CancellationToken cancellationToken) => e is ScheduleRunRecorded or ScheduleChanged
+        ? InvokeAsync(() =>
         {
-            while (await next)
-            {
-                if (events.Current is ScheduleRunRecorded or ScheduleChanged)
-                    await InvokeAsync(() =>
-                    {
-                        Load();
-                        StateHasChanged();
-                    });
-                next = events.MoveNextAsync();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            await events.DisposeAsync();
-        }
-    }
+            Load();
+            StateHasChanged();
+        })
+        : Task.CompletedTask;
 
     private void Load()
     {
@@ -303,7 +285,7 @@ public sealed partial class Schedules : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        _stop.Dispose();
+        if (_feed is not null)
+            await _feed.DisposeAsync();
     }
 }

@@ -1,3 +1,4 @@
+using EdgePortal.Web.Components.Shared;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Web.Components.Migrations;
@@ -20,7 +21,7 @@ public sealed partial class ServiceDetail : IAsyncDisposable
     private ServiceViewModel? _service;
     private IReadOnlyList<MigrationRowViewModel> _migrations = [];
     private DateTimeOffset _now;
-    private LiveMigrationFeed? _feed;
+    private LiveFeed? _feed;
     private Guid _loadedId;
 
     [Parameter] public Guid Id { get; set; }
@@ -46,7 +47,7 @@ public sealed partial class ServiceDetail : IAsyncDisposable
         }
         _loadedId = Id;
         _scope ??= await CurrentTenant.GetAsync();
-        _feed = LiveMigrationFeed.Start(Stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, _ => { });
+        _feed = LiveFeed.Start(Stream, tenant: null, migration: null, LoadSnapshot, ApplyAsync, _ => { });
     }
 
     private void LoadSnapshot() => (_service, _migrations) = Read();

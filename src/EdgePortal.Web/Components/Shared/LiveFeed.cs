@@ -1,20 +1,20 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 
-namespace EdgePortal.Web.Components.Migrations;
+namespace EdgePortal.Web.Components.Shared;
 
 /// <summary>
-/// A page's live view of the migration events, the way the Aspire dashboard consumes its resources:
+/// A page's live view of a stream of events (migrations, automation), the way the Aspire dashboard consumes its resources:
 /// subscribe first, then take the snapshot (so no event falls between the two), then consume batches in a
 /// background task until the page disposes the feed. The page applies each batch through
 /// <c>InvokeAsync</c>; a batch handler that fails stops the feed and is reported once, not retried in a loop.
 /// </summary>
-public sealed class LiveMigrationFeed : IAsyncDisposable
+public sealed class LiveFeed : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _consumer = Task.CompletedTask;
 
-    private LiveMigrationFeed()
+    private LiveFeed()
     {
     }
 
@@ -24,14 +24,26 @@ public sealed class LiveMigrationFeed : IAsyncDisposable
     /// <paramref name="onBatch"/> on a background task.
     /// </summary>
     /// <param name="onFault">Told when a batch handler throws; the feed stops there.</param>
-    public static LiveMigrationFeed Start(IMigrationEventStream stream, TenantId? tenant, MigrationId? migration, Action snapshot,
+    public static LiveFeed Start(IMigrationEventStream stream, TenantId? tenant, MigrationId? migration, Action snapshot,
         Func<IReadOnlyList<MigrationEvent>, CancellationToken, Task> onBatch, Action<Exception> onFault)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var feed = new LiveMigrationFeed();
-        var batches = stream.Subscribe(tenant, migration, cancellationToken: feed._stop.Token).GetAsyncEnumerator(feed._stop.Token);
+        return Start(token => stream.Subscribe(tenant, migration, cancellationToken: token), snapshot,
+            (batch, token) => batch.Count > 0 ? onBatch(batch, token) : Task.CompletedTask, onFault);
+    }
+
+    /// <summary>
+    /// Subscribes through <paramref name="subscribe"/>, runs <paramref name="snapshot"/> once the subscription is in
+    /// place, then hands every item to <paramref name="onItem"/> on a background task.
+    /// </summary>
+    public static LiveFeed Start<T>(Func<CancellationToken, IAsyncEnumerable<T>> subscribe, Action snapshot,
+        Func<T, CancellationToken, Task> onItem, Action<Exception> onFault)
+    {
+        ArgumentNullException.ThrowIfNull(subscribe);
+        var feed = new LiveFeed();
+        var items = subscribe(feed._stop.Token).GetAsyncEnumerator(feed._stop.Token);
         // The first MoveNextAsync runs the subscription up to its first wait: from here on, events are kept for us.
-        var first = batches.MoveNextAsync();
+        var first = items.MoveNextAsync();
         try
         {
             snapshot();
@@ -39,22 +51,21 @@ public sealed class LiveMigrationFeed : IAsyncDisposable
         catch
         {
             feed._stop.Cancel();
-            feed._consumer = Drain(batches, first);
+            feed._consumer = Drain(items, first);
             throw;
         }
-        feed._consumer = Task.Run(() => feed.ConsumeAsync(batches, first, onBatch, onFault));
+        feed._consumer = Task.Run(() => feed.ConsumeAsync(items, first, onItem, onFault));
         return feed;
     }
 
-    private async Task ConsumeAsync(IAsyncEnumerator<IReadOnlyList<MigrationEvent>> batches, ValueTask<bool> next,
-        Func<IReadOnlyList<MigrationEvent>, CancellationToken, Task> onBatch, Action<Exception> onFault)
+    private async Task ConsumeAsync<T>(IAsyncEnumerator<T> batches, ValueTask<bool> next,
+        Func<T, CancellationToken, Task> onBatch, Action<Exception> onFault)
     {
         try
         {
             while (await next.ConfigureAwait(false))
             {
-                if (batches.Current.Count > 0)
-                    await onBatch(batches.Current, _stop.Token).ConfigureAwait(false);
+                await onBatch(batches.Current, _stop.Token).ConfigureAwait(false);
                 next = batches.MoveNextAsync();
             }
         }
@@ -82,7 +93,7 @@ public sealed class LiveMigrationFeed : IAsyncDisposable
         }
     }
 
-    private static async Task Drain(IAsyncEnumerator<IReadOnlyList<MigrationEvent>> batches, ValueTask<bool> pending)
+    private static async Task Drain<T>(IAsyncEnumerator<T> batches, ValueTask<bool> pending)
     {
         try
         {
