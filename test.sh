@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# System packages the tests use, as Debian names them (iputils-arping: the agent announces a moved service address).
-packages=(docker-registry iputils-arping)
+# System packages the tests use, as Debian names them (iputils-arping: the agent announces a moved service address;
+# chromium: the end-to-end tests drive Debian's browser, Playwright downloads none; npm: installs axe-core for them).
+packages=(docker-registry iputils-arping chromium)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,6 +32,9 @@ if [[ $(id -u) -eq 0 ]]; then
 else
   echo "Not root: CRIU is not installed and the CRIU lab tests will fail with the reason (run ./test.sh as root)." >&2
 fi
+
+# axe-core for the end-to-end accessibility checks, pinned by the committed package-lock.json (npm registry only).
+npm ci --prefix tests/EdgePortal.EndToEnd.Tests/axe --no-audit --no-fund --loglevel=error >/dev/null
 
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet not on PATH)." >&2; exit 1; }
 

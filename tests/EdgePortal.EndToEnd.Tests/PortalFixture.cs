@@ -1,0 +1,129 @@
+using Microsoft.Playwright;
+
+namespace EdgePortal.EndToEnd.Tests;
+
+/// <summary>
+/// One real portal and one headless Debian Chromium for the whole suite. The simulated edge runs at
+/// <see cref="SpeedFactor"/>: flight-control's plan (3.8 s simulated) then completes in about 2 s, slow enough that the
+/// detail page first shows it Queued/Running and only a live update can turn it Completed (at 20× it finishes in
+/// 0.2 s, before the page's first render, and the test could not tell live from snapshot), and video-analytics with a
+/// relaxed time target (~38 s simulated) is still moving when the test cancels it. The portal is stopped (process
+/// tree killed, temp data deleted) in all cases.
+/// </summary>
+public sealed class PortalFixture : IAsyncLifetime
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public const double SpeedFactor = 2;
+
+    public PortalProcess Portal { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>Screenshots and failure captures: <c>bin/&lt;Configuration&gt;/net10.0/e2e-artifacts</c>.</summary>
+    public static string ArtifactsDir { get; } = FreshArtifactsDir();
+
+    /// <summary>Emptied once per run, so a FAILED-*.png left there belongs to this run.</summary>
+    private static string FreshArtifactsDir()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "e2e-artifacts");
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
+        return Directory.CreateDirectory(dir).FullName;
+    }
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Chromium))
+            throw new InvalidOperationException($"{Chromium} is missing: apt-get install chromium (./test.sh does it as root).");
+        Portal = await PortalProcess.StartAsync(SpeedFactor);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            ],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+            await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (Portal is not null)
+            await Portal.DisposeAsync();
+    }
+
+    /// <summary>A fresh browser context signed in through the static login form, on the overview with its circuit up.</summary>
+    public async Task<IPage> SignInAsync(string user, string password)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = Portal.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+            Locale = "en-GB",
+            TimezoneId = "UTC",
+        });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type is "error" or "warning") BrowserErrors.Add($"[{message.Type}] {message.Text}"); };
+        page.PageError += (_, error) => BrowserErrors.Add($"[page error] {error}");
+        await page.GotoAsync("/account/login");
+        await page.Locator("#userName").FillAsync(user);
+        await page.Locator("#password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+        await WaitForCircuitAsync(page);
+        return page;
+    }
+
+    /// <summary>Navigates with a full load and waits until the page's Blazor circuit is interactive.</summary>
+    /// <summary>Console errors and uncaught exceptions of every page, for failure messages.</summary>
+    public static System.Collections.Concurrent.ConcurrentQueue<string> BrowserErrorLog { get; } = new();
+
+    private static class BrowserErrors
+    {
+        public static void Add(string line) => BrowserErrorLog.Enqueue(line);
+    }
+
+    public static async Task GotoAsync(IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await WaitForCircuitAsync(page);
+    }
+
+    /// <summary>
+    /// The page is prerendered, then Blazor attaches a circuit over a WebSocket: clicks before that do nothing.
+    /// blazor.web.js sets <c>Blazor.disconnect</c> only once the circuit has started (after <c>StartCircuit</c> has
+    /// answered, which renders the interactive root components), so that function's presence is the signal.
+    /// </summary>
+    public static async Task WaitForCircuitAsync(IPage page)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync("() => !!window.Blazor && typeof window.Blazor.disconnect === 'function'", null,
+                new PageWaitForFunctionOptions { Timeout = 20_000, PollingInterval = 50 });
+        }
+        catch (TimeoutException e)
+        {
+            var blazor = await page.EvaluateAsync<string>("() => (window.Blazor ? Object.keys(window.Blazor).join(',') : 'no window.Blazor') + ' ' + performance.getEntriesByType('resource').map(r => r.name + '=' + r.responseStatus).join(' ') + ' ' + document.title");
+            throw new TimeoutException($"No Blazor circuit on {page.Url} within 20 s (Blazor: {blazor}). Browser errors: {string.Join(" | ", BrowserErrorLog)}", e);
+        }
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, name + ".png"), FullPage = true });
+}
+
+[CollectionDefinition(Name)]
+public sealed class PortalCollection : ICollectionFixture<PortalFixture>
+{
+    public const string Name = "portal";
+}

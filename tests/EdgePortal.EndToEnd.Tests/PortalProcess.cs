@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EdgePortal.EndToEnd.Tests;
+
+/// <summary>
+/// The real portal as its own process: <c>dotnet EdgePortal.Web.dll</c> from the build the test run already has, on
+/// 127.0.0.1 at a free port, with a temp LiteDB file (and its keys folder), the demo edge and the simulated runtime at
+/// <paramref name="speedFactor"/>. A separate process rather than WebApplicationFactory: it is what an operator runs
+/// (the same host, configuration binding, static web assets and start-up validation), nothing of the test process
+/// leaks into it, and the start-up time measured here is the one a newcomer waits for.
+/// </summary>
+public sealed class PortalProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dataDir;
+    private readonly StringBuilder _log = new();
+
+    private PortalProcess(Process process, string dataDir, Uri baseAddress)
+    {
+        _process = process;
+        _dataDir = dataDir;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>A bootstrap API key (ProviderAdmin) for arranging state the browser scenario is not about.</summary>
+    public string ApiKey { get; private init; } = "";
+
+    public HttpClient ApiClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        return client;
+    }
+
+    /// <summary>From process start to the sign-in page answering 200.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public static async Task<PortalProcess> StartAsync(double speedFactor, CancellationToken cancellationToken = default)
+    {
+        var dll = FindPortalDll();
+        var dataDir = Directory.CreateTempSubdirectory("edgeportal-e2e-").FullName;
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}/");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
+        // As `dotnet run` starts it (launchSettings.json): the build output serves its static web assets (blazor.web.js,
+        // MudBlazor, CSS) from the projects through the development manifest only; in Production they answer 200 with
+        // an empty body and the page never becomes interactive. The demo's KPI monitor and user mobility stay off here
+        // so that nothing but the test moves a service.
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["EdgePortal__Storage__Path"] = Path.Combine(dataDir, "edgeportal.db");
+        info.Environment["EdgePortal__Seed__DemoEdge"] = "true";
+        info.Environment["EdgePortal__Simulator__SpeedFactor"] = speedFactor.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["EdgePortal__Simulator__RandomSeed"] = "8";
+        info.Environment["EdgePortal__Simulator__FailureProbability"] = "0";
+        info.Environment["EdgePortal__Automation__KpiMonitorEnabled"] = "false";
+        info.Environment["EdgePortal__Simulator__Mobility__Enabled"] = "false";
+        // Many sign-ins from one address in a few seconds are the test, not an attack.
+        info.Environment["EdgePortal__Security__SignInAttemptsPerMinute"] = "1000";
+        var apiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+        info.Environment["EdgePortal__Security__BootstrapApiKey"] = apiKey;
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+        var started = Stopwatch.StartNew();
+        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        var portal = new PortalProcess(process, dataDir, baseAddress) { ApiKey = apiKey };
+        process.OutputDataReceived += (_, e) => portal.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => portal.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        // A test host killed mid-run must not leave the portal behind.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => portal.Kill();
+
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                await portal.DisposeAsync();
+                throw new InvalidOperationException($"The portal exited with {process.ExitCode} before answering:\n{portal.Log}");
+            }
+            try
+            {
+                using var response = await http.GetAsync("account/login", cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                    break;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { }
+            if (DateTime.UtcNow > deadline)
+            {
+                await portal.DisposeAsync();
+                throw new TimeoutException($"The portal did not answer within 60 s:\n{portal.Log}");
+            }
+            await Task.Delay(100, cancellationToken); // polling a starting process: there is no event to wait on
+        }
+        portal.StartupTime = started.Elapsed;
+        return portal;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_log)
+            _log.AppendLine(line);
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            try { await _process.WaitForExitAsync(wait.Token); }
+            catch (OperationCanceledException) { }
+        }
+        _process.Dispose();
+        try { Directory.Delete(_dataDir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The portal built with the same configuration as these tests (Release under ./test.sh).</summary>
+    private static string FindPortalDll()
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "EdgePortal.sln")))
+                continue;
+            var dll = Path.Combine(dir.FullName, "src", "EdgePortal.Web", "bin", configuration, "net10.0", "EdgePortal.Web.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the portal first ({configuration}): {dll} is missing.", dll);
+        }
+        throw new DirectoryNotFoundException($"No EdgePortal.sln above {AppContext.BaseDirectory}.");
+    }
+}
