@@ -11,7 +11,7 @@ public sealed class MigrationScenarios(PortalFixture portal)
     private static readonly LocatorAssertionsToHaveTextOptions Live = new() { Timeout = 30_000 };
 
     [Fact]
-    public async Task StartMigration_TightThenRelaxedTargets_ExplainsInfeasibilityAndTimelineCompletesLive()
+    public async Task StartMigration_TightThenRelaxedTargets_ExplainsInfeasibilityAndCompletesLiveOnTimelineAndChart()
     {
         var page = await portal.SignInAsync("skyfleet-operator", "skyfleet-demo-2");
         try
@@ -37,6 +37,11 @@ public sealed class MigrationScenarios(PortalFixture portal)
             await Expect(start).ToBeEnabledAsync();
             await PortalFixture.ScreenshotAsync(page, "start-dialog");
 
+            // The overview open in a second tab before the start: its downtime chart must gain the migration live.
+            var overview = await page.Context.NewPageAsync();
+            await PortalFixture.GotoAsync(overview, "/");
+            await overview.EvaluateAsync("() => { window.__e2eNoReload = 'kept'; }");
+
             // A marker in the window: it survives client-side navigation and any live re-render, never a reload.
             await page.EvaluateAsync("() => { window.__e2eNoReload = 'kept'; }");
             await start.ClickAsync();
@@ -54,10 +59,15 @@ public sealed class MigrationScenarios(PortalFixture portal)
             await Expect(page.Locator("figure.timeline g.step.running")).ToHaveCountAsync(0);
             Assert.Equal("kept", await page.EvaluateAsync<string>("() => window.__e2eNoReload"));
             await PortalFixture.ScreenshotAsync(page, "migration-completed");
+
+            var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+            await Expect(overview.Locator($"a.point[href='/migrations/{id}']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+            Assert.Equal("kept", await overview.EvaluateAsync<string>("() => window.__e2eNoReload"));
+            await PortalFixture.ScreenshotAsync(overview, "overview-after-migration");
         }
         catch
         {
-            await PortalFixture.ScreenshotAsync(page, "FAILED-" + nameof(StartMigration_TightThenRelaxedTargets_ExplainsInfeasibilityAndTimelineCompletesLive));
+            await PortalFixture.ScreenshotAsync(page, "FAILED-" + nameof(StartMigration_TightThenRelaxedTargets_ExplainsInfeasibilityAndCompletesLiveOnTimelineAndChart));
             throw;
         }
         finally
