@@ -135,10 +135,10 @@ public sealed class MigrationScenarios(PortalFixture portal)
         await page.GetByRole(AriaRole.Button, new() { Name = $"Migrate {name}…" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = $"Migrate {name}" });
         await Expect(dialog).ToBeVisibleAsync();
-        // Not asserted here: a plan with the service's own targets on opening. The dialog plans in OnInitialized, before
-        // OnParametersSetAsync has loaded the user's scope, so its first preview says "<service> no longer exists"
-        // until any field changes (reported with issue 8). The scenarios change the targets first, as a user would.
         await Expect(dialog.Locator("#max-downtime")).ToBeVisibleAsync();
+        // On opening it plans with the service's own targets, for the signed-in user's rights.
+        await Expect(dialog).ToContainTextAsync(" predicted · target ");
+        await Expect(dialog).Not.ToContainTextAsync("no longer exists");
         return dialog;
     }
 }

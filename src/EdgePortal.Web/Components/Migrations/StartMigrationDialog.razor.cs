@@ -43,15 +43,15 @@ public sealed partial class StartMigrationDialog
     /// <summary>The signed-in user's rights: the request carries them, so another tenant's service is "not found".</summary>
     private Security.TenantScope _scope = new(Core.Domain.TenantId.From(Guid.Empty), "operator");
 
-    protected override async Task OnParametersSetAsync() => _scope = await CurrentTenant.GetAsync();
-
     private bool CanStart => _inputError is null && _preview?.Plan is { } plan && (plan.Feasible || _acceptMiss);
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
         _objective = Service.Objective;
         _maxDowntimeMs = Service.Targets.MaxDowntimeMs;
         _maxMigrationTimeMs = Service.Targets.MaxMigrationTimeMs;
+        // Plan only once the user's rights are known: the request carries them, and without them every service reads as unknown.
+        _scope = await CurrentTenant.GetAsync();
         Replan();
         _candidates = _preview?.Placement.Candidates ?? [];
     }
