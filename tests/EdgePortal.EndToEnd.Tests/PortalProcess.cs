@@ -17,6 +17,8 @@ public sealed class PortalProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dataDir;
     private readonly StringBuilder _log = new();
+    /// <summary>Completes when the portal logs that it is up (EdgePortalHosting's "EdgePortal is up"), fails when it exits first.</summary>
+    private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private PortalProcess(Process process, string dataDir, Uri baseAddress)
     {
@@ -86,29 +88,22 @@ public sealed class PortalProcess : IAsyncDisposable
         // A test host killed mid-run must not leave the portal behind.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => portal.Kill();
 
-        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => portal._up.TrySetException(new InvalidOperationException($"The portal exited with {process.ExitCode} before it was up."));
+        if (process.HasExited)
+            portal._up.TrySetException(new InvalidOperationException($"The portal exited with {process.ExitCode} before it was up."));
+        try
         {
-            if (process.HasExited)
-            {
-                await portal.DisposeAsync();
-                throw new InvalidOperationException($"The portal exited with {process.ExitCode} before answering:\n{portal.Log}");
-            }
-            try
-            {
-                using var response = await http.GetAsync("account/login", cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
-                    break;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { }
-            if (DateTime.UtcNow > deadline)
-            {
-                await portal.DisposeAsync();
-                throw new TimeoutException($"The portal did not answer within 60 s:\n{portal.Log}");
-            }
-            await Task.Delay(100, cancellationToken); // polling a starting process: there is no event to wait on
+            await portal._up.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            // Up means listening: the sign-in page must answer now.
+            using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            using var response = await http.GetAsync("account/login", cancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException)
+        {
+            await portal.DisposeAsync();
+            throw new InvalidOperationException($"The portal did not come up ({e.Message}):\n{portal.Log}", e);
         }
         portal.StartupTime = started.Elapsed;
         return portal;
@@ -120,6 +115,8 @@ public sealed class PortalProcess : IAsyncDisposable
             return;
         lock (_log)
             _log.AppendLine(line);
+        if (line.Contains("EdgePortal is up", StringComparison.Ordinal))
+            _up.TrySetResult();
     }
 
     private void Kill()
