@@ -22,16 +22,23 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     protected static readonly DateTimeOffset Now = new(2026, 3, 14, 12, 0, 0, TimeSpan.Zero);
 
     protected PortalTestContext()
+        : this(copyMigrations: false)
+    {
+    }
+
+    /// <param name="copyMigrations">Hand the pages copies of stored migrations, as LiteDB does, instead of the stored instances.</param>
+    private protected PortalTestContext(bool copyMigrations)
     {
         Demo = DemoEdge.Build();
         Inventory = InMemoryInventoryRepository.With(Demo);
         Migrations = new InMemoryMigrationRepository();
+        MigrationStore = copyMigrations ? new CopyingMigrationRepository(Migrations) : Migrations;
 
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddSingleton<TimeProvider>(new FixedTimeProvider(Now));
         Services.AddSingleton<IInventoryRepository>(Inventory);
-        Services.AddSingleton<IMigrationRepository>(Migrations);
+        Services.AddSingleton(MigrationStore);
         Services.AddSingleton<InventoryReader>();
         Services.AddSingleton<IMigrationEventStream>(Events);
         Authorization = AddAuthorization();
@@ -51,6 +58,9 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     internal InMemoryInventoryRepository Inventory { get; }
 
     internal InMemoryMigrationRepository Migrations { get; }
+
+    /// <summary>The migration repository the pages get: <see cref="Migrations"/> itself, or a copying view of it.</summary>
+    internal IMigrationRepository MigrationStore { get; }
 
     /// <summary>What the pages wrote to the audit log.</summary>
     internal InMemoryAuditLog AuditLog { get; } = new();

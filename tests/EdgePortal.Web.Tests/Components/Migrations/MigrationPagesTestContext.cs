@@ -23,32 +23,12 @@ namespace EdgePortal.Web.Tests.Components.Migrations;
 /// to); a real <see cref="MigrationEngine"/> that is never started (it queues and cancels, it runs nothing) and a
 /// real <see cref="MigrationCoordinator"/> planning over the demo edge.
 /// </summary>
-public abstract class MigrationPagesTestContext : BunitContext, IAsyncLifetime
+public abstract class MigrationPagesTestContext : PortalTestContext
 {
-    /// <summary>Noon UTC on a fixed day, so "today" does not depend on when the test runs.</summary>
-    protected static readonly DateTimeOffset Now = new(2026, 3, 14, 12, 0, 0, TimeSpan.Zero);
-
     protected MigrationPagesTestContext()
+        : base(copyMigrations: true)
     {
-        Demo = DemoEdge.Build();
-        Inventory = InMemoryInventoryRepository.With(Demo);
-        Stream = new ChannelMigrationEventStream();
-        Repository = new CopyingMigrationRepository(new InMemoryMigrationRepository());
-
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddSingleton<TimeProvider>(new FixedTimeProvider(Now));
-        Services.AddSingleton<IInventoryRepository>(Inventory);
-        Services.AddSingleton<InventoryReader>();
-        Services.AddSingleton<IMigrationRepository>(Repository);
-        Authorization = AddAuthorization();
-        Authorization.SetAuthorized("test-admin");
-        Authorization.SetRoles(PortalRoles.ProviderAdmin);
-        Services.AddScoped<CurrentTenant>();
-        Services.AddSingleton<IAuditLog>(AuditLog);
-        Services.AddSingleton<AuditTrail>();
-        Services.AddSingleton<IMigrationEventStream>(Stream);
-        Services.AddSingleton<IMigrationEventPublisher>(Stream);
+        Services.AddSingleton<IMigrationEventPublisher>(Events);
         Services.AddMetrics();
         Services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         Services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
@@ -58,14 +38,9 @@ public abstract class MigrationPagesTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<MigrationCoordinator>();
     }
 
-    /// <summary>The demo edge as built, to derive expectations from independently of the pages.</summary>
-    internal EdgeInventory Demo { get; }
+    internal ChannelMigrationEventStream Stream => Events;
 
-    internal InMemoryInventoryRepository Inventory { get; }
-
-    internal ChannelMigrationEventStream Stream { get; }
-
-    internal CopyingMigrationRepository Repository { get; }
+    internal CopyingMigrationRepository Repository => (CopyingMigrationRepository)MigrationStore;
 
     protected MigrationEngine Engine => Services.GetRequiredService<MigrationEngine>();
 
@@ -100,26 +75,4 @@ public abstract class MigrationPagesTestContext : BunitContext, IAsyncLifetime
 
     protected IReadOnlyList<string> SnackbarMessages()
         => [.. Services.GetRequiredService<ISnackbar>().ShownSnackbars.Select(s => s.Message ?? "")];
-
-    /// <summary>What the pages wrote to the audit log.</summary>
-    internal InMemoryAuditLog AuditLog { get; } = new();
-
-    /// <summary>Who the pages see as signed in: a provider admin unless a test signs in someone else.</summary>
-    protected BunitAuthorizationContext Authorization { get; }
-
-    /// <summary>Signs in a user of <paramref name="tenant"/> with <paramref name="role"/> instead.</summary>
-    protected void SignInTenantUser(TenantId tenant, string role = PortalRoles.TenantOperator)
-    {
-        Authorization.SetAuthorized($"tenant-{role}");
-        Authorization.SetRoles(role);
-        Authorization.SetClaims(new System.Security.Claims.Claim(PortalPolicies.TenantClaim, tenant.ToString()));
-    }
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>
-    /// xUnit 2 only calls <see cref="IDisposable.Dispose"/>, but MudBlazor registers services that are only
-    /// <see cref="IAsyncDisposable"/>: dispose asynchronously first (the later sync Dispose is then a no-op).
-    /// </summary>
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 }
