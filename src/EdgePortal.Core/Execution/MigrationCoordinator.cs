@@ -46,7 +46,7 @@ public abstract record MigrationRequestResult
 /// </summary>
 public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrationRepository migrations, MigrationEngine engine,
     IMigrationEventPublisher publisher, IOptionsMonitor<EngineOptions> options, TimeProvider clock, ILogger<MigrationCoordinator> logger,
-    IEnumerable<IRuntimeCapabilities>? capabilities = null, Security.IAuditLog? audit = null)
+    IEnumerable<IRuntimeCapabilities>? capabilities = null, Security.IAuditLog? audit = null, Calibration.ICalibrationRepository? calibrations = null)
 {
     private readonly Lock _gate = new();
 
@@ -155,6 +155,8 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             ForcedIterations = request.Iterations,
             BandwidthCap = cap > 0 ? new Bandwidth(cap) : null,
             DirtyTrackingSupported = DirtyTracking(service),
+            // The newest calibration of the source host's class, when there is a store of them; the paper's set otherwise.
+            ParametersForHostClass = calibrations is null ? null : hostClass => calibrations.Latest(hostClass)?.Fit.Parameters,
         });
     }
 

@@ -7,7 +7,10 @@ public sealed record PlanningOptions
 {
     /// <summary>The calibration to use when <see cref="ParametersForHostClass"/> is absent or has none for the source's class.</summary>
     public PamParameters Parameters { get; init; } = PamParameters.PaperTestbed;
-    /// <summary>Picks the calibration for the source host's class (<see cref="EdgeNode.HostClass"/>); null falls back to <see cref="Parameters"/>.</summary>
+    /// <summary>
+    /// Picks the calibration for the source host's class (<see cref="EdgeNode.HostClass"/>); null falls back to <see cref="Parameters"/>.
+    /// When set, the plan's rationale ends by naming the parameter set used (<see cref="PamParameters.Name"/>).
+    /// </summary>
     public Func<string, PamParameters?>? ParametersForHostClass { get; init; }
     /// <summary>Overrides the service's objective.</summary>
     public Objective? Objective { get; init; }
@@ -75,8 +78,19 @@ public sealed class MigrationPlanner
         }
 
         var parameters = options.Parameters;
-        if (options.ParametersForHostClass is { } pick && pick(Topology.Node(service.NodeId).HostClass) is { } forClass)
-            parameters = forClass;
+        string? model = null;
+        if (options.ParametersForHostClass is { } pick)
+        {
+            // Said in the rationale whenever a calibration was looked for, so that a plan shows which set it rests on.
+            var hostClass = Topology.Node(service.NodeId).HostClass;
+            if (pick(hostClass) is { } forClass)
+            {
+                parameters = forClass;
+                model = $"Model parameters: {forClass.Name}.";
+            }
+            else
+                model = $"Model parameters: {parameters.Name} (host class '{hostClass}' has no calibration).";
+        }
         var request = new DesignRequest
         {
             Profile = service.Profile,
@@ -91,6 +105,8 @@ public sealed class MigrationPlanner
             DirtyTrackingSupported = options.DirtyTrackingSupported,
         };
         var design = _designer.DesignRanked(request);
+        if (model is not null)
+            design = design with { Plan = design.Plan with { Rationale = $"{design.Plan.Rationale} {model}" } };
         var rank = 0;
         for (var i = 0; i < candidates.Count; i++)
             if (candidates[i].Node == design.Destination.Node)

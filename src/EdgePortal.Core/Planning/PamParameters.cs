@@ -19,6 +19,12 @@ public sealed record PamParameters
     /// <summary>[PAM] Table III, the COAT testbed, with T_add = 241 ms (69 + 101 + 71 ms of network namespace work).</summary>
     public static PamParameters PaperTestbed { get; } = new();
 
+    /// <summary>The name of <see cref="PaperTestbed"/>.</summary>
+    public const string PaperTestbedName = "[PAM] Table III (paper testbed)";
+
+    /// <summary>Which parameter set this is (the paper's, or a calibration's host class and date), for plans and pages to say what they used.</summary>
+    public string Name { get; init; } = PaperTestbedName;
+
     /// <summary>α1, CPU scaling of the dump-side processing.</summary>
     public double Alpha1 { get; init; } = 1.6;
     /// <summary>α2, second dump-side scaling factor.</summary>

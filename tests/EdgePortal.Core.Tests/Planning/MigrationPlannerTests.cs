@@ -81,4 +81,25 @@ public sealed class MigrationPlannerTests
         // The worked example's 906.75072 ms at 1 Gbit/s (n1) with T_add 1,000 ms longer.
         Assert.Equal(1_906.75072, result.Plan!.PredictedDowntimeMs, 6);
     }
+
+    [Fact]
+    public void Plan_HostClassCalibrated_RationaleNamesTheParameterSet()
+    {
+        var edge = new PlanningTopology();
+        var calibrated = PamParameters.PaperTestbed with { Name = "calibration of host class 'edge-standard'" };
+
+        var result = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant, new PlanningOptions { ParametersForHostClass = _ => calibrated });
+
+        Assert.EndsWith("Model parameters: calibration of host class 'edge-standard'.", result.Plan!.Rationale);
+    }
+
+    [Fact]
+    public void Plan_HostClassWithoutCalibration_RationaleSaysThePapersSetWasUsed()
+    {
+        var edge = new PlanningTopology();
+
+        var result = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant, new PlanningOptions { ParametersForHostClass = _ => null });
+
+        Assert.EndsWith($"Model parameters: {PamParameters.PaperTestbedName} (host class 'edge-standard' has no calibration).", result.Plan!.Rationale);
+    }
 }

@@ -1,0 +1,231 @@
+using EdgePortal.Core.Calibration;
+using EdgePortal.Core.Planning;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace EdgePortal.Core.Tests.Calibration;
+
+public sealed class PamCalibratorTests
+{
+    /// <summary>A host unlike the paper's testbed: faster dump and restore, fewer pages per byte, 120 ms of runtime overhead.</summary>
+    private static readonly PamParameters Truth = PamParameters.PaperTestbed with
+    {
+        BetaMs = 12,
+        LambdaMsPerByte = 1.5e-6,
+        PsiMs = 8,
+        OmegaMsPerByte = 4e-7,
+        MuPreDumpPages = 30,
+        NuPreDumpPerByte = 2.44e-4,
+        RuntimeOverheadMs = 120,
+        SwitchMs = 71,
+    };
+
+    private static readonly long[] Sizes = [1_048_576, 10_485_760, 52_428_800, 104_857_600];
+
+    /// <summary>
+    /// Cold migrations as <paramref name="truth"/> predicts them, each stage and the overhead scaled by its own 1 + noise·u
+    /// (u uniform in [−1, 1], repeatable), over the sizes × dirty rates × repeats grid at 1 Gbit/s (or with no transfer).
+    /// </summary>
+    private static List<CalibrationSample> Synthetic(PamParameters truth, double noise, int repeats = 3, double? bandwidth = 1e9, int seed = 7)
+    {
+        var random = new Random(seed);
+        double Noisy(double value) => value * (1 + noise * (2 * random.NextDouble() - 1));
+        var samples = new List<CalibrationSample>();
+        foreach (var size in Sizes)
+            foreach (var rate in new[] { 0.0, 1_000, 10_000 })
+                for (var k = 0; k < repeats; k++)
+                {
+                    var cold = PamModel.Cold(size, bandwidth is { } b ? b / 8_000 : double.PositiveInfinity, truth);
+                    var dump = Noisy(cold.PreDumpMs);
+                    var transfer = Noisy(cold.PreDumpTransferMs);
+                    var restore = Noisy(cold.RestoreMs);
+                    samples.Add(new CalibrationSample
+                    {
+                        StateSizeBytes = size,
+                        DirtyPagesPerSecond = rate,
+                        BandwidthBitsPerSecond = bandwidth,
+                        DumpMs = dump,
+                        PagesWritten = Noisy(cold.PreDumpPages),
+                        TransferMs = transfer,
+                        RestoreMs = restore,
+                        DowntimeMs = dump + transfer + restore + Noisy(truth.RuntimeOverheadMs),
+                    });
+                }
+        return samples;
+    }
+
+    [Fact]
+    public void Fit_NoiselessSamplesFromTheModel_RecoversTheParametersExactly()
+    {
+        var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0, repeats: 1));
+
+        Assert.Equal(Truth.BetaMs, fit.Parameters.BetaMs, 6);
+        Assert.Equal(Truth.LambdaMsPerByte, fit.Parameters.LambdaMsPerByte, 12);
+        Assert.Equal(Truth.PsiMs, fit.Parameters.PsiMs, 6);
+        Assert.Equal(Truth.OmegaMsPerByte, fit.Parameters.OmegaMsPerByte, 12);
+        Assert.Equal(Truth.MuPreDumpPages, fit.Parameters.MuPreDumpPages, 6);
+        Assert.Equal(Truth.NuPreDumpPerByte, fit.Parameters.NuPreDumpPerByte, 12);
+        Assert.Equal(Truth.RuntimeOverheadMs, fit.Parameters.RuntimeOverheadMs, 6);
+        Assert.Equal(1, fit.DowntimeRSquared, 9);
+        Assert.True(fit.MaxRelativeError < 1e-9, $"max relative error {fit.MaxRelativeError}");
+    }
+
+    [Fact]
+    public void Fit_FivePercentNoise_RecoversTheParametersWithinTolerance()
+    {
+        var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0.05));
+
+        Assert.InRange(fit.Parameters.BetaMs, Truth.BetaMs * 0.7, Truth.BetaMs * 1.3);
+        Assert.InRange(fit.Parameters.LambdaMsPerByte, Truth.LambdaMsPerByte * 0.95, Truth.LambdaMsPerByte * 1.05);
+        Assert.InRange(fit.Parameters.PsiMs, Truth.PsiMs * 0.7, Truth.PsiMs * 1.3);
+        Assert.InRange(fit.Parameters.OmegaMsPerByte, Truth.OmegaMsPerByte * 0.95, Truth.OmegaMsPerByte * 1.05);
+        Assert.InRange(fit.Parameters.NuPreDumpPerByte, Truth.NuPreDumpPerByte * 0.97, Truth.NuPreDumpPerByte * 1.03);
+        Assert.InRange(fit.Parameters.RuntimeOverheadMs, Truth.RuntimeOverheadMs * 0.9, Truth.RuntimeOverheadMs * 1.1);
+        Assert.True(fit.DowntimeRSquared > 0.99, $"R² {fit.DowntimeRSquared}");
+        Assert.True(fit.MaxRelativeError < 0.1, $"max relative error {fit.MaxRelativeError}");
+        Assert.Equal(36, fit.Points.Count);
+    }
+
+    [Fact]
+    public void Fit_NoTransfer_PredictsNoTransferAndStillRecoversTAdd()
+    {
+        var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0.02, bandwidth: null));
+
+        Assert.All(fit.Points, p => Assert.Equal(0, p.PredictedTransferMs));
+        Assert.InRange(fit.Parameters.RuntimeOverheadMs, 110, 130);
+    }
+
+    [Fact]
+    public void Fit_Always_SaysWhichParametersTheGridIdentifiesAndKeepsThePapersForTheRest()
+    {
+        var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0.02));
+
+        var fitted = fit.Estimates.Where(e => e.Fitted).Select(e => e.Symbol).ToHashSet();
+        Assert.Equal(["β", "Λ", "ψ", "ω", "μp", "νp", "T_add"], fitted);
+        var paper = PamParameters.PaperTestbed;
+        Assert.Equal(paper.Alpha1, fit.Parameters.Alpha1);
+        Assert.Equal(paper.XiAtRmax, fit.Parameters.XiAtRmax);
+        Assert.Equal(paper.PhiDumpMs, fit.Parameters.PhiDumpMs);
+        Assert.Contains("pre-copy", fit.Estimates.Single(e => e.Symbol == "ξ(Rmax)").Note);
+        Assert.All(fit.Estimates, e => Assert.False(string.IsNullOrWhiteSpace(e.Note)));
+        Assert.True(fit.Parameters.SwitchMs <= fit.Parameters.RuntimeOverheadMs);
+    }
+
+    [Fact]
+    public void Fit_SamplesWithoutPageCounts_KeepsThePapersPages()
+    {
+        var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0.02).Select(s => s with { PagesWritten = null }).ToList());
+
+        Assert.Equal(PamParameters.PaperTestbed.NuPreDumpPerByte, fit.Parameters.NuPreDumpPerByte);
+        Assert.False(fit.Estimates.Single(e => e.Symbol == "νp").Fitted);
+    }
+
+    [Fact]
+    public void Fit_DumpFasterThanThePapersFixedTerms_HoldsBetaAtZeroInsteadOfNegative()
+    {
+        // 1.92·(φp + δ) = 15 ms is the paper's floor under β = 0: a dump of 5 ms at any size cannot go below it.
+        var samples = Sizes.Select(size => new CalibrationSample { StateSizeBytes = size, DumpMs = 5, RestoreMs = 30, DowntimeMs = 60 })
+            .Concat([new CalibrationSample { StateSizeBytes = Sizes[0], DumpMs = 5, RestoreMs = 30, DowntimeMs = 60 }]).ToList();
+
+        var fit = PamCalibrator.Fit(samples);
+
+        Assert.Equal(0, fit.Parameters.BetaMs);
+        Assert.True(fit.Parameters.LambdaMsPerByte >= 0);
+        Assert.Contains("held at 0", fit.Estimates.Single(e => e.Symbol == "β").Note);
+        fit.Parameters.EnsureValid();
+    }
+
+    [Fact]
+    public void Fit_FewerSamplesThanParameters_RefusesNamingTheMinimum()
+    {
+        var samples = Synthetic(Truth, noise: 0, repeats: 1).Take(2).ToList();
+
+        var e = Assert.Throws<CalibrationInputException>(() => PamCalibrator.Fit(samples));
+
+        Assert.Equal("samples", e.Field);
+        Assert.Contains($"at least {PamCalibrator.MinimumSamples} samples", e.Message);
+    }
+
+    [Fact]
+    public void Fit_SingleStateSize_RefusesBecausePerByteTermsAreNotIdentified()
+    {
+        var samples = Synthetic(Truth, noise: 0.05).Where(s => s.StateSizeBytes == Sizes[1]).ToList();
+
+        var e = Assert.Throws<CalibrationInputException>(() => PamCalibrator.Fit(samples));
+
+        Assert.Equal("samples", e.Field);
+        Assert.Contains("same state size", e.Message);
+        Assert.Contains("at least two state sizes", e.Message);
+    }
+
+    [Fact]
+    public void Fit_NoSamples_Refuses()
+    {
+        var e = Assert.Throws<CalibrationInputException>(() => PamCalibrator.Fit([]));
+
+        Assert.Contains("got 0", e.Message);
+    }
+
+    [Fact]
+    public void Validate_BadFields_NamesEachOne()
+    {
+        var good = Synthetic(Truth, noise: 0).Take(3).ToList();
+        var bad = new List<CalibrationSample?>(good)
+        {
+            [1] = good[1] with { DumpMs = double.NaN, BandwidthBitsPerSecond = 0 },
+            [2] = null,
+        };
+
+        var problems = PamCalibrator.Validate(bad);
+
+        Assert.Equal(["samples[1].bandwidthBitsPerSecond", "samples[1].dumpMs", "samples[2]"], problems.Select(p => p.Field).Order());
+    }
+
+    [Fact]
+    public void RSquared_ConstantMeasurementsPredictedExactly_IsOne()
+    {
+        Assert.Equal(1, PamCalibrator.RSquared([5, 5, 5], [5, 5, 5]));
+        Assert.Equal(0, PamCalibrator.RSquared([5, 5, 5], [5, 6, 5]));
+    }
+
+    [Fact]
+    public void Create_HostClassAndHost_NameTheParameterSet()
+    {
+        var at = new DateTimeOffset(2026, 11, 29, 1, 2, 0, TimeSpan.Zero);
+
+        var calibration = HostCalibration.Create("lab-x86", "lab/h1 → h2", Synthetic(Truth, noise: 0.01), at, "admin");
+
+        Assert.Equal("calibration of host class 'lab-x86' (lab/h1 → h2, 2026-11-29 01:02 UTC, 36 samples)", calibration.Fit.Parameters.Name);
+        Assert.Equal(at, calibration.At);
+    }
+
+    /// <summary>Any positive parameter set within edge-host ranges comes back from its own noiseless Cold samples.</summary>
+    [Property(MaxTest = 200)]
+    public Property Fit_AnyNoiselessParameterSet_RecoversItsIdentifiedTerms()
+    {
+        var gen = from beta in Gen.Choose(0, 200_000)
+                  from lambda in Gen.Choose(1, 100_000)
+                  from psi in Gen.Choose(0, 200_000)
+                  from omega in Gen.Choose(1, 100_000)
+                  from tAdd in Gen.Choose(0, 1_000_000)
+                  select PamParameters.PaperTestbed with
+                  {
+                      BetaMs = beta / 1_000.0,
+                      LambdaMsPerByte = lambda * 1e-11,
+                      PsiMs = psi / 1_000.0,
+                      OmegaMsPerByte = omega * 1e-11,
+                      RuntimeOverheadMs = tAdd / 1_000.0,
+                      SwitchMs = 0,
+                  };
+        return Prop.ForAll(Arb.From(gen), truth =>
+        {
+            var fit = PamCalibrator.Fit(Synthetic(truth, noise: 0, repeats: 1));
+            return Close(fit.Parameters.BetaMs, truth.BetaMs, 1e-6) && Close(fit.Parameters.LambdaMsPerByte, truth.LambdaMsPerByte, 1e-13)
+                && Close(fit.Parameters.PsiMs, truth.PsiMs, 1e-6) && Close(fit.Parameters.OmegaMsPerByte, truth.OmegaMsPerByte, 1e-13)
+                && Close(fit.Parameters.RuntimeOverheadMs, truth.RuntimeOverheadMs, 1e-6);
+        });
+    }
+
+    private static bool Close(double a, double b, double tolerance) => Math.Abs(a - b) <= tolerance + 1e-9 * Math.Abs(b);
+}
