@@ -96,5 +96,6 @@ public sealed class EdgeDatabase : IDisposable
         migrations.EnsureIndex(LiteDbMigrationRepository.CreatedAtTicks, "$." + LiteDbMigrationRepository.CreatedAtTicks);
         SchedulingCollections.EnsureIndexes(Database);
         SecurityCollections.EnsureIndexes(Database);
+        LiteDbCalibrationRepository.EnsureIndexes(Database);
     }
 }

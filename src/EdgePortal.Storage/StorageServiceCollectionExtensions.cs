@@ -25,6 +25,7 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton<IInventoryRepository, LiteDbInventoryRepository>();
         services.AddSingleton<IMigrationRepository, LiteDbMigrationRepository>();
+        services.AddSingleton<EdgePortal.Core.Calibration.ICalibrationRepository, LiteDbCalibrationRepository>();
         services.AddSchedulingRepositories();
         services.AddSecurityRepositories();
         return services;
