@@ -35,6 +35,8 @@ public sealed record CriuDumpCall
     /// <summary>The service address (CIDR) to take off this host after the dump, before CRIU's network lock is lifted.</summary>
     [JsonPropertyName("releaseAddress")] public string? ReleaseAddress { get; init; }
     [JsonPropertyName("device")] public string? Device { get; init; }
+    /// <summary>Dump TCP connections as closed (CRIU --tcp-close): the process keeps them, a restored copy reconnects.</summary>
+    [JsonPropertyName("tcpClose")] public bool TcpClose { get; init; }
 }
 
 public sealed record CriuDumpAnswer(
@@ -70,6 +72,8 @@ public sealed record CriuReceived(
 public sealed record CriuRestoreCall
 {
     [JsonPropertyName("workload")] public string? Workload { get; init; }
+    /// <summary>The images were dumped with tcpClose: restore their TCP connections closed (CRIU --tcp-close).</summary>
+    [JsonPropertyName("tcpClose")] public bool TcpClose { get; init; }
 }
 
 public sealed record CriuRestoreAnswer(
@@ -185,7 +189,7 @@ public static partial class AgentEndpoints
         if (call.ReleaseAddress is { Length: > 0 } release && !System.Net.IPNetwork.TryParse(release, out _))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["releaseAddress"] = ["releaseAddress is an address with its prefix length, e.g. 10.231.0.100/24."] });
         var device = string.IsNullOrWhiteSpace(call.Device) ? o.ServiceDevice : call.Device;
-        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, directory, Namespace(o), call.LeaveRunning, call.ReleaseAddress, device), cancellationToken).ConfigureAwait(false);
+        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, directory, Namespace(o), call.LeaveRunning, call.ReleaseAddress, device, call.TcpClose), cancellationToken).ConfigureAwait(false);
         if (outcome is CriuOutcome.Failed failed)
             return Results.Problem(statusCode: 422, title: "criu dump failed", detail: failed.Reason);
         var dumped = (CriuOutcome.Dumped)outcome;
@@ -279,7 +283,7 @@ public static partial class AgentEndpoints
         if (workloads.Restored.ContainsKey(id))
             return Results.Problem(statusCode: 409, title: "Already restored", detail: $"Images {id} are restored and running here; DELETE /criu/restored/{id} first.");
         // The restore runs on, whatever happens to the request that asked for it: a half-restored tree is worse than a slow answer.
-        var outcome = await criu.RestoreAsync(new CriuRestoreRequest(directory, Namespace(o)), CancellationToken.None).ConfigureAwait(false);
+        var outcome = await criu.RestoreAsync(new CriuRestoreRequest(directory, Namespace(o), call.TcpClose), CancellationToken.None).ConfigureAwait(false);
         // The restored sockets exist (or never will): traffic to a guarded address may reach the host again.
         await RunInHostAsync(o, ["nft", "delete", "table", "inet", GuardTable], CancellationToken.None).ConfigureAwait(false);
         if (outcome is CriuOutcome.Failed failed)

@@ -19,11 +19,17 @@ public sealed record CriuCapabilities(string Version, bool Usable, bool DirtyTra
 /// network lock is lifted: a client's retransmission reaching the source between the two would find the address but no
 /// socket, and the kernel would reset the connection the migration is carrying.
 /// </param>
+/// <param name="TcpClose">
+/// Dump established TCP connections as closed (<c>--tcp-close</c> instead of <c>--tcp-established</c>): the running process
+/// keeps them untouched, and a copy restored from these images (which must be restored with <c>--tcp-close</c> as well)
+/// finds them closed and reconnects, instead of fighting the original over them (MS2M: the source keeps its broker link).
+/// </param>
 public sealed record CriuDumpRequest(int Pid, string ImagesDirectory, string? NetworkNamespace = null, bool LeaveRunning = false,
-    string? ReleaseAddress = null, string ReleaseDevice = "eth0");
+    string? ReleaseAddress = null, string ReleaseDevice = "eth0", bool TcpClose = false);
 
 /// <summary>A restore of the images in <paramref name="ImagesDirectory"/>, in the given network namespace and a fresh PID namespace.</summary>
-public sealed record CriuRestoreRequest(string ImagesDirectory, string? NetworkNamespace = null);
+/// <param name="TcpClose">The images were dumped with <c>--tcp-close</c>: restore their TCP connections closed.</param>
+public sealed record CriuRestoreRequest(string ImagesDirectory, string? NetworkNamespace = null, bool TcpClose = false);
 
 /// <summary>How a CRIU operation ended; failures carry CRIU's own error lines and the log to read.</summary>
 public abstract record CriuOutcome
@@ -89,7 +95,7 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
         List<string> criu =
         [
             CriuPath, "dump", "-t", request.Pid.ToString(CultureInfo.InvariantCulture), "-D", request.ImagesDirectory,
-            "-o", DumpLog, "-v4", "--tcp-established", "--network-lock", "nftables",
+            "-o", DumpLog, "-v4", request.TcpClose ? "--tcp-close" : "--tcp-established", "--network-lock", "nftables",
         ];
         if (request.LeaveRunning)
             criu.Add("--leave-running");
@@ -127,7 +133,7 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
         List<string> inner =
         [
             "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, "sh",
-            CriuPath, "restore", "-D", request.ImagesDirectory, "-o", RestoreLog, "-v4", "--tcp-established",
+            CriuPath, "restore", "-D", request.ImagesDirectory, "-o", RestoreLog, "-v4", request.TcpClose ? "--tcp-close" : "--tcp-established",
             "--network-lock", "nftables", "--restore-detached", "--pidfile", pidFile,
         ];
         var (file, arguments) = InNamespace(request.NetworkNamespace, inner);
