@@ -41,14 +41,16 @@ internal sealed class AgentEdgeClient(HttpClient http, string node, Uri baseUri,
 
     public Task<AgentWorkload> WorkloadAsync(string name, CancellationToken ct) => SendAsync<AgentWorkload>(HttpMethod.Get, $"criu/workloads/{name}", null, ct);
 
-    public Task<DumpAnswer> DumpAsync(string id, string workload, string? releaseAddress, string? device, CancellationToken ct) =>
-        SendAsync<DumpAnswer>(HttpMethod.Post, "criu/dumps", new { id, workload, releaseAddress, device }, ct);
+    /// <param name="leaveRunning">Keep the process running (MS2M: the source serves on).</param>
+    /// <param name="tcpClose">Dump its TCP connections as closed: the process keeps them, a restored copy reconnects.</param>
+    public Task<DumpAnswer> DumpAsync(string id, string workload, string? releaseAddress, string? device, CancellationToken ct, bool leaveRunning = false, bool tcpClose = false) =>
+        SendAsync<DumpAnswer>(HttpMethod.Post, "criu/dumps", new { id, workload, releaseAddress, device, leaveRunning, tcpClose }, ct);
 
     public Task<SendAnswer> SendImagesAsync(string id, Uri peer, double? bandwidthBitsPerSecond, CancellationToken ct) =>
         SendAsync<SendAnswer>(HttpMethod.Post, $"criu/images/{id}/send", new { peer = peer.AbsoluteUri, bandwidthBitsPerSecond }, ct);
 
-    public Task<RestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct) =>
-        SendAsync<RestoreAnswer>(HttpMethod.Post, $"criu/images/{id}/restore", new { workload }, ct);
+    public Task<RestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct, bool tcpClose = false) =>
+        SendAsync<RestoreAnswer>(HttpMethod.Post, $"criu/images/{id}/restore", new { workload, tcpClose }, ct);
 
     public Task<AddressAnswer> AddressAsync(string action, string address, string? device, bool announce, CancellationToken ct, bool guard = false) =>
         SendAsync<AddressAnswer>(HttpMethod.Post, $"net/addresses/{action}", new { address, device, announce, guard }, ct);

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace EdgePortal.Runtime.Agent;
 
 /// <summary>
-/// Runs migrations on <see cref="ClusterKind.Agent"/> clusters: plain Linux hosts whose EdgePortal agents drive CRIU. Cold
-/// only for now: Profile asks both agents for CRIU's probe and the source for the workload's /proc facts; Checkpoint dumps
+/// Runs migrations on <see cref="ClusterKind.Agent"/> clusters: plain Linux hosts whose EdgePortal agents drive CRIU.
+/// Cold: Profile asks both agents for CRIU's probe and the source for the workload's /proc facts; Checkpoint dumps
 /// the workload (registered on the source agent under the service's name) with <c>--tcp-established</c>; Transfer streams
 /// the images source agent → destination agent at the plan's reserved bandwidth; Restore puts the service address on the
 /// destination and restores in the destination host's network namespace, in a fresh PID namespace; SwitchTraffic announces
@@ -24,8 +24,12 @@ namespace EdgePortal.Runtime.Agent;
 /// the destination so that clients' ARP caches follow at once. Until then clients' packets reach the source, which no longer
 /// has the address and drops them; TCP retransmits. All of it is inside the plan's downtime steps.
 /// </para>
+/// <para>
+/// MessageReplay and ReplayWithCutoff (MS2M) for services that consume a RabbitMQ queue fed by a fan-out exchange
+/// (<see cref="AgentClusterOptions.Broker"/>): see AgentEdgeRuntime.Replay.cs for the hand-over.
+/// </para>
 /// Pre-copy is refused at the first step: with the reason from the probe when the source cannot track dirty pages, and as
-/// not implemented yet otherwise; message replay needs a broker hook not wired here yet.
+/// not implemented yet otherwise.
 /// </summary>
 public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilities
 {
@@ -46,7 +50,8 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
 
     public ClusterKind Kind => ClusterKind.Agent;
 
-    public static bool Supports(MigrationStrategy strategy) => strategy == MigrationStrategy.Cold;
+    public static bool Supports(MigrationStrategy strategy) =>
+        strategy is MigrationStrategy.Cold or MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
 
     /// <summary>The refusal of pre-copy on a host whose probe says it cannot track dirty pages.</summary>
     public static string NoDirtyTracking(string node, AgentCapabilities capabilities) =>
@@ -57,7 +62,8 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         ArgumentNullException.ThrowIfNull(cluster);
         if (Options(cluster.Name) is not { } o)
             return new RuntimeProbe(false, $"no configuration for cluster {cluster.Name}: add {AgentEdgeOptions.Section}:Clusters:{cluster.Name}:Nodes", false);
-        var capabilities = new Dictionary<string, string> { ["strategies"] = "Cold" };
+        var strategies = o.Broker is null ? "Cold" : "Cold, MessageReplay, ReplayWithCutoff";
+        var capabilities = new Dictionary<string, string> { ["strategies"] = strategies };
         var parts = new List<string>();
         var answering = 0;
         var dirtyEverywhere = true;
@@ -82,7 +88,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             }
         }
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"Agent, {answering} of {o.Nodes.Count} agents answering; Cold migrations only; {string.Join("; ", parts)}");
+            $"Agent, {answering} of {o.Nodes.Count} agents answering; {(o.Broker is null ? "Cold migrations only (no broker configured for message replay)" : $"{strategies} (message replay for {string.Join(", ", o.Broker.Services.Keys.Order(StringComparer.Ordinal))})")}; {string.Join("; ", parts)}");
         return new RuntimeProbe(answering > 0, summary, dirtyEverywhere && answering > 0, capabilities);
     }
 
@@ -129,8 +135,28 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
                     ? $"{strategy} is not implemented by the Agent runtime yet (pre-dump rounds with --track-mem): plan Cold"
                     : NoDirtyTracking(context.Source.Name, c));
             }
-            if (!Supports(strategy) || context.Step.Kind == StepKind.ReplayMessages)
-                return Fail(context, $"{strategy} is not supported: the Agent runtime runs Cold migrations only for now (message replay needs a broker hook not wired yet)");
+            if (!Supports(strategy))
+                return Fail(context, $"{strategy} is not supported by the Agent runtime");
+            if (IsReplay(strategy))
+            {
+                var replay = ReplayService(o, context.Cluster.Name, context.Service.Name);
+                var (text, took) = context.Step.Kind switch
+                {
+                    StepKind.Profile => await ReplayProfileAsync(context, o, replay, source, destination, cancellationToken).ConfigureAwait(false),
+                    StepKind.Checkpoint => await ReplayCheckpointAsync(context, replay, source, cancellationToken).ConfigureAwait(false),
+                    StepKind.Transfer => await TransferAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
+                    StepKind.Restore => await ReplayRestoreAsync(context, replay, destination, cancellationToken).ConfigureAwait(false),
+                    StepKind.ReplayMessages => await ReplayMessagesAsync(context, replay, cancellationToken).ConfigureAwait(false),
+                    StepKind.SwitchTraffic => await ReplaySwitchAsync(context, replay, cancellationToken).ConfigureAwait(false),
+                    StepKind.CleanUp => await ReplayCleanUpAsync(context, replay, source, destination, cancellationToken).ConfigureAwait(false),
+                    _ => throw new AgentCallException($"step {context.Step.Label} is not part of {strategy} on the Agent runtime"),
+                };
+                var elapsed = took ?? _time.GetElapsedTime(started).TotalMilliseconds;
+                LogStep(context.Step.Label, context.MigrationId, context.Service.Name, elapsed, text);
+                return new StepOutcome.Success(text, elapsed);
+            }
+            if (context.Step.Kind == StepKind.ReplayMessages)
+                return Fail(context, $"{strategy} has no message replay");
 
             var (message, ms) = context.Step.Kind switch
             {
@@ -160,6 +186,8 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         var done = new List<string>();
         try
         {
+            if (IsReplay(context.Plan.Strategy))
+                return await ReplayRollbackAsync(context, o, done, cancellationToken).ConfigureAwait(false);
             var source = Agent(o, context.Source.Name);
             var destination = Agent(o, context.Destination.Name);
             var id = ImagesId(context.Service.Name, context.MigrationId);
@@ -203,7 +231,8 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         }
     }
 
-    private async Task<(string, double?)> ProfileAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    private async Task<(string, double?)> ProfileAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct,
+        bool consumesMessages = false)
     {
         var from = await RefreshAsync(c.Cluster.Name, source.Node, o, ct).ConfigureAwait(false);
         var to = await RefreshAsync(c.Cluster.Name, destination.Node, o, ct).ConfigureAwait(false);
@@ -224,7 +253,9 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             throw new AgentCallException($"the workload {workload} on {source.Node} (pid {w.Pid}) is not running");
         if (w.RestoredFrom is not null)
             throw new AgentCallException($"{workload} on {source.Node} was itself restored (from {w.RestoredFrom}) and runs in its own PID namespace; migrating it again is not supported yet");
-        var address = o.ServiceAddresses.TryGetValue(c.Service.Name, out var a) ? $"address {a}" : "no service address configured (its connections will not survive)";
+        var address = o.ServiceAddresses.TryGetValue(c.Service.Name, out var a) ? $"address {a}"
+            : consumesMessages ? "no service address (a message consumer: the copy reconnects to the broker)"
+            : "no service address configured (its connections will not survive)";
         return (string.Create(CultureInfo.InvariantCulture,
             $"profiled {workload} on {source.Node}: pid {w.Pid}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair on both, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
     }
