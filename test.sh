@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 # System packages the tests use, as Debian names them (iputils-arping: the agent announces a moved service address;
 # chromium: the end-to-end tests drive Debian's browser, Playwright downloads none; npm: installs axe-core for them).
-packages=(docker-registry iputils-arping chromium)
+packages=(docker-registry iputils-arping chromium rabbitmq-server librabbitmq-dev)
 command -v npm >/dev/null || packages+=(npm)
 
 missing=()
