@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace EdgePortal.EndToEnd.Tests;
@@ -59,6 +61,63 @@ public sealed class PortalFixture : IAsyncLifetime
         _playwright?.Dispose();
         if (Portal is not null)
             await Portal.DisposeAsync();
+    }
+
+    private readonly SemaphoreSlim _arrangeGate = new(1, 1);
+    private AccessibilityArrangement? _arranged;
+
+    /// <summary>
+    /// Once per run, through the API: collision-avoidance migrated to the end (a Completed chip, a downtime point on the
+    /// Overview) and mission-planner's migration cancelled (a Cancelled or RolledBack chip), so that the pages axe
+    /// checks show the colours and links a real edge shows, not only their empty states.
+    /// </summary>
+    public async Task<AccessibilityArrangement> AccessibilityArrangeAsync()
+    {
+        await _arrangeGate.WaitAsync();
+        try
+        {
+            if (_arranged is not null)
+                return _arranged;
+            using var api = Portal.ApiClient();
+            var services = await api.GetFromJsonAsync<JsonElement>("api/v1/services");
+            string Id(string name) => services.EnumerateArray().Single(s => s.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
+
+            var completed = await StartAsync(api, Id("collision-avoidance"));
+            var cancelled = await StartAsync(api, Id("mission-planner"));
+            using (var cancel = await api.PostAsync($"api/v1/migrations/{cancelled}/cancel", null))
+                Assert.True(cancel.IsSuccessStatusCode || cancel.StatusCode == System.Net.HttpStatusCode.Conflict, await cancel.Content.ReadAsStringAsync());
+            await FinishedAsync(api, completed, "Completed");
+            await FinishedAsync(api, cancelled, "Cancelled", "RolledBack", "Completed");
+            return _arranged = new AccessibilityArrangement(Id("collision-avoidance"), completed);
+        }
+        finally
+        {
+            _arrangeGate.Release();
+        }
+    }
+
+    private static async Task<string> StartAsync(HttpClient api, string serviceId)
+    {
+        using var started = await api.PostAsJsonAsync("api/v1/migrations", new { serviceId, acceptTargetMiss = true });
+        Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
+        return (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Follows the migration through the API until it is in one of <paramref name="states"/> (30 s at most).</summary>
+    private static async Task FinishedAsync(HttpClient api, string migrationId, params string[] states)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        var state = "";
+        do
+        {
+            var migration = await api.GetFromJsonAsync<JsonElement>($"api/v1/migrations/{migrationId}", deadline.Token);
+            state = migration.GetProperty("state").GetString()!;
+            if (states.Contains(state))
+                return;
+        }
+        while (await tick.WaitForNextTickAsync(deadline.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result));
+        Assert.Fail($"Migration {migrationId} is still {state} after 30 s (expected {string.Join(" or ", states)}).");
     }
 
     /// <summary>A fresh browser context signed in through the static login form, on the overview with its circuit up.</summary>
@@ -127,3 +186,7 @@ public sealed class PortalCollection : ICollectionFixture<PortalFixture>
 {
     public const string Name = "portal";
 }
+
+/// <summary>The service and completed migration <see cref="PortalFixture.AccessibilityArrangeAsync"/> made.</summary>
+public sealed record AccessibilityArrangement(string ServiceId, string CompletedMigrationId);
+

@@ -33,6 +33,12 @@ public sealed class AutomationOptions
 
     /// <summary>Latency the node's load adds, in ms at 100 % load (linear; default 1 ms).</summary>
     public double LoadLatencyMs { get; set; } = 1.0;
+
+    /// <summary>
+    /// How late a schedule's firing may start before it counts as missed and its misfire policy applies (default 60 s,
+    /// Quartz's own): a busy scheduler, a paused host or a clock jump can make the portal miss a firing while it runs.
+    /// </summary>
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 public sealed class AutomationOptionsValidator : IValidateOptions<AutomationOptions>
@@ -53,6 +59,8 @@ public sealed class AutomationOptionsValidator : IValidateOptions<AutomationOpti
             failures.Add($"{s}:UrgentSeverity must be > 0 (was {options.UrgentSeverity}).");
         if (!double.IsFinite(options.LoadLatencyMs) || options.LoadLatencyMs < 0)
             failures.Add($"{s}:LoadLatencyMs must be ≥ 0 (was {options.LoadLatencyMs}).");
+        if (options.MisfireThreshold < TimeSpan.FromMilliseconds(100))
+            failures.Add($"{s}:MisfireThreshold must be at least 00:00:00.1 (was {options.MisfireThreshold}).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

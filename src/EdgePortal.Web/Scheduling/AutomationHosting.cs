@@ -8,7 +8,7 @@ public static class AutomationHosting
     /// <summary>
     /// Schedules, maintenance windows, drains and the KPI monitor: the automation's logic from Core, Quartz (an
     /// in-memory store: LiteDB is the source of truth and every start registers the schedules again), the job
-    /// listener that records schedule runs, and the KPI monitor job on <c>EdgePortal:Automation:EvaluationInterval</c>.
+    /// listeners that record schedule runs and firings missed while running, and the KPI monitor job on <c>EdgePortal:Automation:EvaluationInterval</c>.
     /// </summary>
     public static IServiceCollection AddEdgePortalAutomation(this IServiceCollection services, IConfiguration configuration)
     {
@@ -17,10 +17,11 @@ public static class AutomationHosting
         services.AddSingleton<ScheduleRegistry>();
         services.AddQuartz(q =>
         {
-            q.UseInMemoryStore(_ => { });
-            q.AddJobListener<ScheduleRunListener>([]);
             // Read here, before the container exists; ValidateOnStart still checks the same values at start-up.
             var options = configuration.GetSection(AutomationOptions.Section).Get<AutomationOptions>() ?? new AutomationOptions();
+            q.UseInMemoryStore(store => store.MisfireThreshold = options.MisfireThreshold);
+            q.AddJobListener<ScheduleRunListener>([]);
+            q.AddTriggerListener<ScheduleMisfireListener>([]);
             if (options.KpiMonitorEnabled && options.EvaluationInterval > TimeSpan.Zero)
                 q.ScheduleJob<KpiMonitorJob>(
                     trigger => trigger.WithIdentity(KpiMonitorJob.Name).StartNow()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
 using Quartz;
@@ -93,7 +94,7 @@ public sealed class ScheduleRegistry(ISchedulerFactory factory, IScheduleReposit
                 // Due while EdgePortal was down (or an edit kept a past time): the misfire policy decides.
                 if (schedule.Misfire == MisfirePolicy.Skip)
                 {
-                    Skipped(schedule, runAt, now);
+                    RecordSkipped(schedule, runAt, WhileDown);
                     return;
                 }
                 trigger = trigger.StartNow().UsingJobData(ScheduledMigrationJob.LateKey, "true")
@@ -130,7 +131,7 @@ public sealed class ScheduleRegistry(ISchedulerFactory factory, IScheduleReposit
             return;
         if (schedule.Misfire == MisfirePolicy.Skip)
         {
-            Skipped(schedule, at, now);
+            RecordSkipped(schedule, at, WhileDown);
             return;
         }
         logger.LogInformation("Schedule {Schedule} missed its firing at {At} while EdgePortal was down: running it once now", schedule.Name, at);
@@ -141,13 +142,25 @@ public sealed class ScheduleRegistry(ISchedulerFactory factory, IScheduleReposit
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private void Skipped(Schedule schedule, DateTimeOffset due, DateTimeOffset now)
+    private const string WhileDown = "while EdgePortal was down";
+
+    /// <summary>Firings Quartz found missed while running and fires now (RunOnceLate): the job's run says which time it was for.</summary>
+    private readonly ConcurrentDictionary<ScheduleId, DateTimeOffset> _missed = new();
+
+    /// <summary>Remembers that the next firing of the schedule is a late one, for the time <paramref name="due"/>.</summary>
+    public void NoteMissed(ScheduleId id, DateTimeOffset due) => _missed[id] = due;
+
+    /// <summary>The missed time the firing that runs now is for, once; null for a firing on time.</summary>
+    public DateTimeOffset? TakeMissed(ScheduleId id) => _missed.TryRemove(id, out var due) ? due : null;
+
+    /// <summary>Records a missed firing that the schedule's misfire policy (Skip) says not to run, and why it was missed.</summary>
+    public void RecordSkipped(Schedule schedule, DateTimeOffset due, string why)
     {
-        var run = new ScheduleRun(ScheduleRunId.New(), schedule.Id, schedule.Name, due, now, false, true, ScheduleRunOutcome.SkippedMisfire,
-            $"Missed its firing at {due:u} while EdgePortal was down; skipped, as its misfire policy says.", [], null);
+        var run = new ScheduleRun(ScheduleRunId.New(), schedule.Id, schedule.Name, due, clock.GetUtcNow(), false, true, ScheduleRunOutcome.SkippedMisfire,
+            $"Missed its firing at {due:u} {why}; skipped, as its misfire policy says.", [], null);
         schedules.SaveRun(run);
         events.Publish(new ScheduleRunRecorded(run));
-        logger.LogInformation("Schedule {Schedule} missed its firing at {At}: skipped", schedule.Name, due);
+        logger.LogInformation("Schedule {Schedule} missed its firing at {At} {Why}: skipped", schedule.Name, due, why);
     }
 
     private static async Task EnsureJobAsync(IScheduler scheduler, ScheduleId id, CancellationToken cancellationToken)

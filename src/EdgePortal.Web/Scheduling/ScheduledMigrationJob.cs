@@ -8,7 +8,7 @@ namespace EdgePortal.Web.Scheduling;
 /// Fires one schedule: reads it from LiteDB (the source of truth) and runs it through the <see cref="ScheduleExecutor"/>.
 /// The run goes back as the job's result; <see cref="ScheduleRunListener"/> records and publishes it.
 /// </summary>
-public sealed class ScheduledMigrationJob(IScheduleRepository schedules, ScheduleExecutor executor) : IJob
+public sealed class ScheduledMigrationJob(IScheduleRepository schedules, ScheduleExecutor executor, ScheduleRegistry registry) : IJob
 {
     public const string Group = "schedules";
     internal const string ScheduleIdKey = "scheduleId";
@@ -25,9 +25,10 @@ public sealed class ScheduledMigrationJob(IScheduleRepository schedules, Schedul
         var id = ScheduleId.From(Guid.Parse(Read(data, ScheduleIdKey) ?? context.JobDetail.Key.Name));
         var schedule = schedules.Find(id) ?? throw new JobExecutionException($"Schedule {id} no longer exists.") { UnscheduleAllTriggers = true };
         var manual = Read(data, ManualKey) == "true";
+        var missed = manual ? null : registry.TakeMissed(id);
         var scheduledFor = Read(data, ScheduledForKey) is { } text ? DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture)
-            : manual ? (DateTimeOffset?)null : context.ScheduledFireTimeUtc;
-        var late = Read(data, LateKey) == "true"
+            : missed ?? (manual ? null : context.ScheduledFireTimeUtc);
+        var late = Read(data, LateKey) == "true" || missed is not null
             || (!manual && context.ScheduledFireTimeUtc is { } due && context.FireTimeUtc - due > LateAfter);
         context.Result = executor.Execute(schedule, scheduledFor, manual, late);
         return ValueTask.CompletedTask;
@@ -77,6 +78,35 @@ public sealed class ScheduleRunListener(IScheduleRepository schedules, Automatio
         schedules.SaveRun(run);
         events.Publish(new ScheduleRunRecorded(run));
         logger.LogInformation("Schedule {Schedule} ran: {Outcome} — {Detail}", run.ScheduleName, run.Outcome, run.Detail);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A firing missed while the portal runs (the scheduler busy, the host paused, the clock jumped past the misfire threshold):
+/// Quartz applies the trigger's instruction (Skip: do nothing until the next time; RunOnceLate: fire now, and the job's run
+/// says it was late). A skip leaves no run of its own, so it is recorded here, with the time that was missed.
+/// </summary>
+public sealed class ScheduleMisfireListener(IScheduleRepository schedules, ScheduleRegistry registry, ILogger<ScheduleMisfireListener> logger)
+    : ITriggerListener
+{
+    public string Name => "edgeportal-schedule-misfires";
+
+    public ValueTask TriggerMisfired(ITrigger trigger, IScheduler scheduler, CancellationToken cancellationToken = default)
+    {
+        // Quartz tells the listeners before it moves the trigger on: its next fire time is still the one that was missed.
+        if (trigger.JobKey.Group != ScheduledMigrationJob.Group || !Guid.TryParse(trigger.JobKey.Name, out var id)
+            || trigger.NextFireTimeUtc is not { } due)
+            return ValueTask.CompletedTask;
+        if (schedules.Find(ScheduleId.From(id)) is not { } schedule)
+            return ValueTask.CompletedTask;
+        if (schedule.Misfire == MisfirePolicy.Skip)
+            registry.RecordSkipped(schedule, due, "while EdgePortal was running (the scheduler reached it too late)");
+        else
+        {
+            registry.NoteMissed(schedule.Id, due);
+            logger.LogInformation("Schedule {Schedule} missed its firing at {At} while running: running it once now, late", schedule.Name, due);
+        }
         return ValueTask.CompletedTask;
     }
 }

@@ -176,18 +176,58 @@ public sealed class SchedulesApiTests : IAsyncLifetime
         Assert.Empty((await again.GetFromJsonAsync<JsonElement>($"/api/v1/schedules/{oneShot}")).GetProperty("nextFireTimes").EnumerateArray());
     }
 
-    /// <summary>Polls the run history until the first run appears (the condition, not a fixed wait).</summary>
-    private static async Task<JsonElement> WaitForRunAsync(HttpClient client, Guid schedule)
+    /// <summary>
+    /// Quartz misses a firing while the portal runs (here: the trigger is held past its time and the misfire threshold,
+    /// as a busy scheduler or a paused host would): a Skip schedule records the skipped firing, with the time it missed.
+    /// </summary>
+    [Fact]
+    public async Task Misfire_SkipScheduleMissedWhileRunning_RecordsSkippedRunForTheMissedTime()
+    {
+        await using var factory = new PortalFactory(_folder.File("misfire.db"), new Dictionary<string, string?>
+        {
+            ["EdgePortal:Automation:MisfireThreshold"] = "00:00:00.200",
+        });
+        using var client = factory.CreateClient();
+        var created = await client.PostAsJsonAsync("/api/v1/schedules", new
+        {
+            name = "Every second",
+            kind = "Cron",
+            cron = "* * * ? * *",
+            timeZone = "UTC",
+            target = new { kind = "LabelSelector", labels = "tier=none-such" },
+            misfirePolicy = "Skip",
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = ScheduleId.From((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule").GetProperty("id").GetGuid());
+        var scheduler = await factory.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        var key = ScheduleRegistry.TriggerKeyOf(id);
+
+        await scheduler.PauseTrigger(key);
+        var due = (await scheduler.GetTrigger(key))!.NextFireTimeUtc!.Value;
+        // Held until that firing is later than the threshold allows (the clock is the condition).
+        while (DateTimeOffset.UtcNow <= due + TimeSpan.FromMilliseconds(400))
+            await Task.Delay(due + TimeSpan.FromMilliseconds(450) - DateTimeOffset.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        await scheduler.ResumeTrigger(key);
+
+        var run = await WaitForRunAsync(client, id.Value, r => r.GetProperty("outcome").GetString() == "SkippedMisfire");
+        Assert.Equal(due, run.GetProperty("scheduledFor").GetDateTimeOffset());
+        Assert.True(run.GetProperty("late").GetBoolean());
+        Assert.Contains("while EdgePortal was running", run.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Polls the run history until a run (the first, or one that matches) appears (the condition, not a fixed wait).</summary>
+    private static async Task<JsonElement> WaitForRunAsync(HttpClient client, Guid schedule, Func<JsonElement, bool>? match = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
             var runs = await client.GetFromJsonAsync<JsonElement>($"/api/v1/schedules/{schedule}/runs");
-            if (runs.GetArrayLength() > 0)
-                return runs[0];
+            foreach (var run in runs.EnumerateArray())
+                if (match?.Invoke(run) ?? true)
+                    return run;
             await Task.Delay(50);
         }
-        throw new TimeoutException($"Schedule {schedule} recorded no run within 30 s.");
+        throw new TimeoutException($"Schedule {schedule} recorded no{(match is null ? "" : " matching")} run within 30 s.");
     }
 
     [Fact]

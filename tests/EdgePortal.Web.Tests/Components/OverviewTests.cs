@@ -36,10 +36,10 @@ public sealed class OverviewTests : PortalTestContext
         Assert.Equal(violating.Count.ToString(), Tiles(cut)["Latency target missed"]);
         var tile = cut.FindAll(".stat-value").Single(v => v.NextElementSibling?.TextContent == "Latency target missed");
         Assert.Contains("mud-warning-text", tile.ParentElement!.ParentElement!.QuerySelector("svg")!.ClassList);
-        var listed = cut.FindAll(".mud-list-item a").Select(a => a.TextContent.Trim()).ToList();
+        var listed = cut.FindAll("ul.violations li a").Select(a => a.TextContent.Trim()).ToList();
         Assert.Equal(violating.Order(), listed.Order());
         var arAnchors = Demo.Services.Single(s => s.Name == "ar-anchors");
-        Assert.Equal($"/services/{arAnchors.Id}", cut.FindAll(".mud-list-item a").Single(a => a.TextContent.Trim() == "ar-anchors").GetAttribute("href"));
+        Assert.Equal($"/services/{arAnchors.Id}", cut.FindAll("ul.violations li a").Single(a => a.TextContent.Trim() == "ar-anchors").GetAttribute("href"));
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class ServicesTests : PortalTestContext
         cut.WaitForAssertion(() =>
         {
             Assert.Empty(ServiceNames(cut));
-            Assert.Contains("No services match.", cut.Find(".mud-data-grid tbody").TextContent);
+            Assert.Contains("No services match “no-such-service” — clear the search", cut.Find(".mud-data-grid tbody").TextContent);
         });
     }
 

@@ -63,7 +63,7 @@ public partial class DowntimeChart
     private string H(double ms) => MigrationText.Svg(Math.Max(1, PlotHeight * Fraction(ms)));
 
     private static string PointLabel(DowntimePointViewModel p)
-        => $"{p.ServiceName}: measured {Durations.Format(p.MeasuredMs)}, predicted {Durations.Format(p.PredictedMs)}, target {Durations.Format(p.TargetMs)}{(p.MissedTarget ? " (over target)" : "")}";
+        => $"{p.ServiceName}: measured {Durations.Format(p.MeasuredMs)}, predicted {Durations.Format(p.PredictedMs)}, target {Durations.Format(p.TargetMs)}{(p.MissedTarget ? " (over target)" : "")}, finished {p.FinishedAt.UtcDateTime.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC";
 
     private string Shorten(string name)
     {

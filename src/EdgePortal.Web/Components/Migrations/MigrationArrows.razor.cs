@@ -42,8 +42,9 @@ public partial class MigrationArrows
     private static string Label(MigrationRowViewModel m)
         => m.State == MigrationState.RollingBack ? $"{m.ServiceName} · rolling back" : $"{m.ServiceName} · {m.Progress:P0}";
 
+    /// <summary>Starts with the label drawn beside the arrow, so the link's name contains what a sighted user reads (WCAG 2.5.3 label in name).</summary>
     private static string Describe(MigrationRowViewModel m)
-        => $"{m.ServiceName} moving from {m.SourceName} to {m.DestinationName} ({MigrationText.Strategy(m.Strategy)}): "
+        => $"{Label(m)}: moving from {m.SourceName} to {m.DestinationName} ({MigrationText.Strategy(m.Strategy)}), "
            + (m.State == MigrationState.RollingBack ? "rolling back" : $"{m.StepsDone} of {m.StepCount} steps done{(m.CurrentStep is { } s ? $", {s} running" : "")}");
 
     private sealed record Arrow(MigrationRowViewModel Migration, string Path, double LabelX, double LabelY);
