@@ -94,14 +94,20 @@ public sealed record ScheduleTarget
 /// with which KPI targets and objective (null: each service's own), paused or not, and what to do about a
 /// missed firing. LiteDB holds schedules; the scheduler is told about them at start-up and on every change.
 /// Changes go through the methods below, each of which validates and stamps the change.
+/// <para>
+/// A schedule fires unattended, so like the KPI monitor it can be held to the clusters' maintenance windows
+/// (<see cref="RespectMaintenanceWindows"/>): a timed firing then migrates only the services whose cluster is inside a
+/// window and records the others as deferred. "Run now" is a person acting, and is never held back.
+/// </para>
 /// </summary>
 public sealed record Schedule
 {
     public Schedule(ScheduleId id, string name, ScheduleKind kind, DateTimeOffset? runAt, string? cron, string timeZone,
         ScheduleTarget target, KpiTargets? targets, Objective? objective, bool paused, MisfirePolicy misfire,
-        DateTimeOffset createdAt, DateTimeOffset updatedAt, string createdBy, TenantId? tenantId = null)
+        DateTimeOffset createdAt, DateTimeOffset updatedAt, string createdBy, TenantId? tenantId = null, bool respectMaintenanceWindows = false)
     {
         TenantId = tenantId;
+        RespectMaintenanceWindows = respectMaintenanceWindows;
         if (kind == ScheduleKind.OneShot && runAt is null)
             throw new ArgumentException("A one-shot schedule needs runAt.", nameof(runAt));
         if (kind == ScheduleKind.Cron && string.IsNullOrWhiteSpace(cron))
@@ -136,6 +142,8 @@ public sealed record Schedule
     public Objective? Objective { get; }
     public bool Paused { get; }
     public MisfirePolicy Misfire { get; }
+    /// <summary>Timed firings start migrations only on clusters inside a maintenance window (schedules stored before this existed: false).</summary>
+    public bool RespectMaintenanceWindows { get; }
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset UpdatedAt { get; }
     public string CreatedBy { get; }
@@ -146,11 +154,11 @@ public sealed record Schedule
 
     /// <summary>The same schedule (id, creation) with new settings.</summary>
     public Schedule Edit(string name, ScheduleKind kind, DateTimeOffset? runAt, string? cron, string timeZone, ScheduleTarget target,
-        KpiTargets? targets, Objective? objective, MisfirePolicy misfire, DateTimeOffset now)
-        => new(Id, name, kind, runAt, cron, timeZone, target, targets, objective, Paused, misfire, CreatedAt, now, CreatedBy, TenantId);
+        KpiTargets? targets, Objective? objective, MisfirePolicy misfire, bool respectMaintenanceWindows, DateTimeOffset now)
+        => new(Id, name, kind, runAt, cron, timeZone, target, targets, objective, Paused, misfire, CreatedAt, now, CreatedBy, TenantId, respectMaintenanceWindows);
 
     private Schedule With(bool paused, DateTimeOffset now)
-        => new(Id, Name, Kind, RunAt, Cron, TimeZone, Target, Targets, Objective, paused, Misfire, CreatedAt, now, CreatedBy, TenantId);
+        => new(Id, Name, Kind, RunAt, Cron, TimeZone, Target, Targets, Objective, paused, Misfire, CreatedAt, now, CreatedBy, TenantId, RespectMaintenanceWindows);
 }
 
 /// <summary>How a firing of a schedule ended.</summary>
@@ -166,6 +174,8 @@ public enum ScheduleRunOutcome
     Failed,
     /// <summary>A missed firing the schedule's misfire policy said to skip.</summary>
     SkippedMisfire,
+    /// <summary>Every targeted service's cluster was outside its maintenance windows; nothing started (the schedule respects them).</summary>
+    OutsideWindows,
 }
 
 /// <summary>One firing of a schedule and what it did.</summary>

@@ -6,10 +6,12 @@ namespace EdgePortal.Core.Scheduling;
 
 /// <summary>
 /// What a schedule does when it fires: a node target starts a drain; a service or a label selector asks the
-/// coordinator for a migration of each matching service, with the schedule's targets and objective.
+/// coordinator for a migration of each matching service, with the schedule's targets and objective. A timed firing of a
+/// schedule that respects maintenance windows leaves out what sits on a cluster outside its windows (a drain: the node's
+/// cluster) and says so in the run; a manual "run now" is not held back.
 /// </summary>
 public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCoordinator coordinator, NodeDrainer drainer,
-    TimeProvider clock, ILogger<ScheduleExecutor> logger)
+    IMaintenanceWindowRepository windows, TimeProvider clock, ILogger<ScheduleExecutor> logger)
 {
     public ScheduleRun Execute(Schedule schedule, DateTimeOffset? scheduledFor, bool manual, bool late)
     {
@@ -20,8 +22,16 @@ public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCo
 
         if (schedule.Target.Kind == ScheduleTargetKind.Node && schedule.TenantId is not null)
             return Run(ScheduleRunOutcome.Failed, "Draining a node is the provider's operation; a tenant's schedule cannot.");
+        var gated = schedule.RespectMaintenanceWindows && !manual;
+        var allWindows = gated ? windows.List() : [];
+        var topology = inventory.Topology();
+        string? Closed(NodeId node) => gated && topology.Contains(node) && topology.Node(node).ClusterId is var cluster
+            && !MaintenanceWindows.IsOpen(allWindows, cluster, firedAt) ? topology.Cluster(cluster).Name : null;
+
         if (schedule.Target.Kind == ScheduleTargetKind.Node)
         {
+            if (Closed(schedule.Target.NodeId!.Value) is { } closedCluster)
+                return Run(ScheduleRunOutcome.OutsideWindows, $"Not draining {topology.Node(schedule.Target.NodeId!.Value).Name}: cluster {closedCluster} is outside its maintenance windows.");
             return drainer.Start(schedule.Target.NodeId!.Value, requester) switch
             {
                 DrainStartResult.Started { Drain.Items.Count: 0 } s => Run(ScheduleRunOutcome.NothingToDo, $"{s.Drain.NodeName} runs no services; it is cordoned.", drain: s.Drain.Id),
@@ -38,8 +48,17 @@ public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCo
             return Run(schedule.Target.Kind == ScheduleTargetKind.Service ? ScheduleRunOutcome.Failed : ScheduleRunOutcome.NothingToDo,
                 schedule.Target.Kind == ScheduleTargetKind.Service ? "The service no longer exists." : "No service matches the selector.");
 
+        var deferred = services.Select(s => (Service: s, Cluster: Closed(s.NodeId))).Where(x => x.Cluster is not null).ToList();
+        if (deferred.Count > 0)
+        {
+            services = [.. services.Except(deferred.Select(d => d.Service))];
+            if (services.Count == 0)
+                return Run(ScheduleRunOutcome.OutsideWindows, $"Nothing started: {Deferred(deferred)}.");
+        }
         var startedIds = new List<MigrationId>();
         var problems = new List<string>();
+        if (deferred.Count > 0)
+            problems.Add($"Deferred: {Deferred(deferred)}.");
         foreach (var service in services)
         {
             var result = coordinator.Start(new MigrationRequest
@@ -70,11 +89,15 @@ public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCo
                     break;
             }
         }
-        logger.LogInformation("Schedule {Schedule} fired{Late}: {Started} of {Count} migrations queued", schedule.Name, late ? " late" : "", startedIds.Count, services.Count);
-        var detail = $"{startedIds.Count} of {services.Count} migration{(services.Count == 1 ? "" : "s")} queued."
+        var targeted = services.Count + deferred.Count;
+        logger.LogInformation("Schedule {Schedule} fired{Late}: {Started} of {Count} migrations queued", schedule.Name, late ? " late" : "", startedIds.Count, targeted);
+        var detail = $"{startedIds.Count} of {targeted} migration{(targeted == 1 ? "" : "s")} queued."
             + (problems.Count > 0 ? " " + string.Join(" ", problems) : "");
-        var outcome = startedIds.Count == services.Count ? ScheduleRunOutcome.Started
+        var outcome = startedIds.Count == targeted ? ScheduleRunOutcome.Started
             : startedIds.Count > 0 ? ScheduleRunOutcome.PartlyStarted : ScheduleRunOutcome.Failed;
         return Run(outcome, detail, startedIds);
     }
+
+    private static string Deferred(List<(ServiceInstance Service, string? Cluster)> deferred) => string.Join("; ",
+        deferred.GroupBy(d => d.Cluster).Select(g => $"{string.Join(", ", g.Select(d => d.Service.Name))} (cluster {g.Key} is outside its maintenance windows)"));
 }

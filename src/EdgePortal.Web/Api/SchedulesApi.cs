@@ -22,7 +22,8 @@ public sealed record ScheduleBody(
     double? MaxUserLatencyMs,
     string? Objective,
     string? MisfirePolicy,
-    bool? Paused);
+    bool? Paused,
+    bool? RespectMaintenanceWindows = null);
 
 /// <summary>A schedule as the API shows it: the stored schedule and when it fires next.</summary>
 public sealed record ScheduleView(Schedule Schedule, IReadOnlyList<DateTimeOffset> NextFireTimes);
@@ -112,6 +113,7 @@ public static class SchedulesApi
             MaxUserLatencyMs = body.MaxUserLatencyMs,
             Objective = objective,
             Misfire = misfire ?? MisfirePolicy.RunOnceLate,
+            RespectMaintenanceWindows = body.RespectMaintenanceWindows ?? existing?.RespectMaintenanceWindows ?? true,
             Paused = body.Paused ?? existing?.Paused ?? false,
             // A tenant's schedule acts with its tenant's rights; an edit keeps the schedule's tenant.
             Tenant = existing is null ? scope.Tenant : existing.TenantId,

@@ -23,6 +23,8 @@ public sealed class ScheduleDraft
     public double? MaxUserLatencyMs { get; set; }
     public Objective? Objective { get; set; }
     public MisfirePolicy Misfire { get; set; } = MisfirePolicy.RunOnceLate;
+    /// <summary>Hold timed firings to the clusters' maintenance windows; on by default, as for every unattended migration.</summary>
+    public bool RespectMaintenanceWindows { get; set; } = true;
     public bool Paused { get; set; }
 
     public static ScheduleDraft From(Schedule s) => new()
@@ -41,6 +43,7 @@ public sealed class ScheduleDraft
         MaxUserLatencyMs = s.Targets?.MaxUserLatencyMs,
         Objective = s.Objective,
         Misfire = s.Misfire,
+        RespectMaintenanceWindows = s.RespectMaintenanceWindows,
         Paused = s.Paused,
     };
 
@@ -121,8 +124,8 @@ public sealed class ScheduleDraft
         if (errors.Count > 0)
             return false;
         schedule = existing is null
-            ? new Schedule(ScheduleId.New(), Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Paused, Misfire, now, now, createdBy, Tenant)
-            : existing.Edit(Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Misfire, now);
+            ? new Schedule(ScheduleId.New(), Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Paused, Misfire, now, now, createdBy, Tenant, RespectMaintenanceWindows)
+            : existing.Edit(Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Misfire, RespectMaintenanceWindows, now);
         return true;
     }
 }
