@@ -76,7 +76,15 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
         Authorization.SetClaims(new System.Security.Claims.Claim(PortalPolicies.TenantClaim, tenant.ToString()));
     }
 
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+    /// <summary>
+    /// The pages run in an interactive server circuit (a test of a prerender sets its own). Set here, after every
+    /// constructor has added its services: setting it builds the renderer, after which no service can be added.
+    /// </summary>
+    Task IAsyncLifetime.InitializeAsync()
+    {
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// xUnit 2 only calls <see cref="IDisposable.Dispose"/>, but MudBlazor registers services that are only

@@ -18,6 +18,7 @@ public sealed record ScheduleRowViewModel
     public required string TimeZone { get; init; }
     public required DateTimeOffset? NextFire { get; init; }
     public required MisfirePolicy Misfire { get; init; }
+    public required bool RespectMaintenanceWindows { get; init; }
     public required bool Paused { get; init; }
 }
 
@@ -77,7 +78,13 @@ public sealed partial class Schedules : IAsyncDisposable
         _nodes = _scope.IsProvider ? [.. Inventory.Nodes()] : [];
         _feed = LiveFeed.Start(token => Events.Subscribe(token), Load, Apply, _ => { });
         NewDraft();
+        _initialised = true;
     }
+
+    private bool _initialised;
+
+    /// <summary>The editor takes input only in the live circuit, once the page has set up its draft.</summary>
+    private bool EditorReady => _initialised && RendererInfo.IsInteractive;
 
     private Task Apply(AutomationEvent e, CancellationToken cancellationToken) => e is ScheduleRunRecorded or ScheduleChanged
         ? InvokeAsync(() =>
@@ -105,6 +112,7 @@ public sealed partial class Schedules : IAsyncDisposable
             TimeZone = s.TimeZone,
             NextFire = Registry.NextFireTimes(s, 1).FirstOrDefault() is var n && n != default ? n : null,
             Misfire = s.Misfire,
+            RespectMaintenanceWindows = s.RespectMaintenanceWindows,
             Paused = s.Paused,
         })];
         if (_runsOf is not null)
@@ -278,7 +286,7 @@ public sealed partial class Schedules : IAsyncDisposable
     private static Color OutcomeColour(ScheduleRunOutcome outcome) => outcome switch
     {
         ScheduleRunOutcome.Started => Color.Success,
-        ScheduleRunOutcome.PartlyStarted or ScheduleRunOutcome.SkippedMisfire => Color.Warning,
+        ScheduleRunOutcome.PartlyStarted or ScheduleRunOutcome.SkippedMisfire or ScheduleRunOutcome.OutsideWindows => Color.Warning,
         ScheduleRunOutcome.Failed => Color.Error,
         _ => Color.Default,
     };

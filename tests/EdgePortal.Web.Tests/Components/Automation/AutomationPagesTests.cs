@@ -64,6 +64,36 @@ public sealed class AutomationPagesTests : MigrationPagesTestContext
     }
 
     [Fact]
+    public void Schedules_Prerendered_EditorDisabledUntilTheCircuitIsLive()
+    {
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+
+        var cut = Render<Schedules>();
+
+        var editor = cut.Find("fieldset.schedule-editor");
+        Assert.True(editor.HasAttribute("disabled"));
+        Assert.Equal("false", editor.GetAttribute("data-ready"));
+        Assert.Equal("true", editor.GetAttribute("aria-busy"));
+    }
+
+    [Fact]
+    public void Schedules_NewSchedule_RespectsMaintenanceWindowsUnlessUnticked()
+    {
+        var cut = Render<Schedules>();
+        Assert.False(cut.Find("fieldset.schedule-editor").HasAttribute("disabled"));
+        Input(cut, "schedule-name").Change("Windowed");
+        cut.Find("#schedule-save").Click();
+        Assert.True(Assert.Single(_schedules.List()).RespectMaintenanceWindows);
+        cut.WaitForAssertion(() => Assert.Contains("only inside", Text(cut.Find("table[aria-label='Schedules'], .mud-table"))));
+
+        Input(cut, "schedule-name").Change("Any time");
+        Input(cut, "schedule-windows").Change(false);
+        cut.Find("#schedule-save").Click();
+
+        Assert.False(_schedules.List().Single(s => s.Name == "Any time").RespectMaintenanceWindows);
+    }
+
+    [Fact]
     public void Schedules_InvalidCron_ShowsTheErrorAndKeepsTheForm()
     {
         var cut = Render<Schedules>();
