@@ -14,6 +14,9 @@ public sealed class FieldErrors
 
     public bool Any => _errors.Count > 0;
 
+    /// <summary>How many messages have been added, so a caller can tell whether a group of checks added any.</summary>
+    public int Count => _errors.Values.Sum(m => m.Count);
+
     public void Add(string field, string message)
     {
         if (!_errors.TryGetValue(field, out var messages))

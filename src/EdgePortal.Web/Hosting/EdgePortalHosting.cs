@@ -83,6 +83,7 @@ public static class EdgePortalHosting
         app.MapSchedulesApi();
         app.MapAuditApi();
         app.MapAdminApi();
+        app.MapCalibrationsApi();
         app.MapAccountEndpoints();
         app.MapHub<MigrationHub>("/hubs/migrations").RequireAuthorization(PortalPolicies.Viewer);
 

@@ -55,6 +55,8 @@ public sealed class AuthorizationMatrixTests(SecuredPortal portal) : IClassFixtu
         ("POST", $"/api/v1/keys/{Unknown}/revoke", null, PortalPolicies.UserAdmin),
         ("GET", "/api/v1/tenants", null, PortalPolicies.ProviderAdmin),
         ("PUT", $"/api/v1/tenants/{Unknown}/quotas", "{}", PortalPolicies.ProviderAdmin),
+        ("GET", "/api/v1/calibrations", null, PortalPolicies.Provider),
+        ("POST", "/api/v1/calibrations", "{}", PortalPolicies.ProviderAdmin),
         ("POST", "/hubs/migrations/negotiate?negotiateVersion=1", null, PortalPolicies.Viewer),
     ];
 
