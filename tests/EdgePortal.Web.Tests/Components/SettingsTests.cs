@@ -1,4 +1,6 @@
 using Bunit;
+using EdgePortal.Core.Calibration;
+using EdgePortal.Web.Tests.Fakes;
 using EdgePortal.Storage;
 using EdgePortal.Web.Components.Pages;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,10 +14,28 @@ public sealed class SettingsTests : PortalTestContext, IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("edgeportal-settings-").FullName;
 
+    private InMemoryCalibrationRepository Calibrations { get; } = new();
+
+    /// <summary>Six Cold migrations of a lab host (dump 20 ms + 1.5 ns/B, restore 50 ms + 0.6 ns/B, 80 ms overhead, ±3%).</summary>
+    private static HostCalibration LabCalibration()
+    {
+        var samples = new[] { 1_048_576L, 10_485_760, 52_428_800 }.SelectMany(size => new[] { 0.97, 1.03 }.Select(k => new CalibrationSample
+        {
+            StateSizeBytes = size,
+            DirtyPagesPerSecond = 1_000,
+            DumpMs = k * (20 + 1.5e-6 * size),
+            PagesWritten = 40 + 2.44e-4 * size,
+            RestoreMs = k * (50 + 6e-7 * size),
+            DowntimeMs = k * (20 + 1.5e-6 * size) + k * (50 + 6e-7 * size) + 80,
+        })).ToList();
+        return HostCalibration.Create("lab-x86", "lab/h1 (loop back)", samples, Now, "admin");
+    }
+
     public SettingsTests()
     {
         // Registered by factory so the container disposes (closes) the file with the context.
         Services.AddSingleton(_ => new EdgeDatabase(Path.Combine(_folder, "portal.db"), NullLogger<EdgeDatabase>.Instance));
+        Services.AddSingleton<ICalibrationRepository>(Calibrations);
         Render<MudPopoverProvider>();
     }
 
@@ -47,6 +67,55 @@ public sealed class SettingsTests : PortalTestContext, IDisposable
         var table = cut.Find("[aria-label='Migration model parameters']");
         Assert.Contains(table.QuerySelectorAll("tr"), r => r.TextContent.Contains("T_add") && r.TextContent.Contains("241 ms"));
         Assert.Contains(table.QuerySelectorAll("tr"), r => r.TextContent.Contains("ψ · ω") && r.TextContent.Contains("60 ms"));
+    }
+
+    [Fact]
+    public void Render_NoCalibration_SaysEveryPlanUsesThePapersParameters()
+    {
+        var cut = Render<Settings>();
+
+        Assert.Contains("No host class is calibrated", cut.Markup);
+        Assert.Contains("no host class has one yet", cut.Markup);
+        Assert.Empty(cut.FindAll("svg[role='img']"));
+    }
+
+    [Fact]
+    public void Render_Calibrated_ShowsFittedBesidePaperWithProvenance()
+    {
+        var calibration = LabCalibration();
+        Calibrations.Save(calibration);
+
+        var cut = Render<Settings>();
+
+        var table = cut.Find("[aria-label='Calibrated parameters of host class lab-x86']");
+        var tAdd = table.QuerySelectorAll("tr").Single(r => r.QuerySelector("th")?.TextContent == "T_add");
+        Assert.Contains("fitted", tAdd.TextContent);
+        Assert.Contains("241", tAdd.TextContent);
+        var xi = table.QuerySelectorAll("tr").Single(r => r.QuerySelector("th")?.TextContent == "ξ(Rmax)");
+        Assert.Contains("kept", xi.TextContent);
+        Assert.Contains("pre-copy", xi.TextContent);
+        Assert.Contains(calibration.Fit.DowntimeRSquared.ToString("R² 0.000", System.Globalization.CultureInfo.InvariantCulture), cut.Find(".calibration").TextContent);
+        Assert.Contains("lab-x86 has its own", cut.Markup);
+    }
+
+    [Fact]
+    public void Render_Calibrated_ScatterIsAnImageWithASummaryAndTheTableListsEverySample()
+    {
+        var calibration = LabCalibration();
+        Calibrations.Save(calibration);
+
+        var cut = Render<Settings>();
+
+        var svg = cut.Find("svg[role='img']");
+        Assert.StartsWith("Predicted against measured downtime for host class lab-x86: 6 samples", svg.GetAttribute("aria-label"));
+        Assert.Equal(6, svg.QuerySelectorAll("circle").Length);
+        Assert.Single(svg.QuerySelectorAll("line.identity"));
+        var samples = cut.Find("[aria-label='Predicted against measured downtime per sample, host class lab-x86']");
+        var rows = samples.QuerySelectorAll("tbody tr");
+        Assert.Equal(6, rows.Length);
+        var first = calibration.Fit.Points[0];
+        Assert.Contains(first.PredictedDowntimeMs.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), rows[0].TextContent);
+        Assert.Contains("loop back", rows[0].TextContent);
     }
 
     void IDisposable.Dispose()
