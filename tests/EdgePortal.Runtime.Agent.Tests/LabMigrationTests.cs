@@ -19,6 +19,7 @@ namespace EdgePortal.Runtime.Agent.Tests;
 /// without it the test fails with that reason, it never passes silently.
 /// </summary>
 [Trait("Category", "CriuLab")]
+[Collection(CriuLabCollection.Name)]
 public sealed class LabMigrationTests(ITestOutputHelper output)
 {
     private const int Port = 7000;

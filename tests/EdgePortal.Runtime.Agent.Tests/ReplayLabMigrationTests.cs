@@ -19,6 +19,7 @@ namespace EdgePortal.Runtime.Agent.Tests;
 /// applying every published message once gives. Needs root; without it the test fails with that reason, never passes.
 /// </summary>
 [Trait("Category", "CriuLab")]
+[Collection(CriuLabCollection.Name)]
 public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
 {
     private const long StateBytes = 10L * 1024 * 1024;

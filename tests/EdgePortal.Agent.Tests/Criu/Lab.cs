@@ -31,9 +31,14 @@ public sealed class Lab : IAsyncDisposable
 
     public string Address(int host) => $"{Network}.{(10 + host).ToString(CultureInfo.InvariantCulture)}";
 
+    private static int _labs;
+
     public static async Task<Lab> UpAsync(int hosts, string network)
     {
-        var lab = new Lab(Path.Combine(Repository.Root, "lab.sh"), $"ept{Environment.ProcessId % 100000}", network);
+        // One prefix per lab, not per test process: test classes run in parallel, and one lab's down kills every process
+        // in the namespaces of its prefix (lab.sh allows 9 characters: ept, 5 digits of the pid, one of a counter).
+        var prefix = $"ept{Environment.ProcessId % 100000}{Interlocked.Increment(ref _labs) % 10}";
+        var lab = new Lab(Path.Combine(Repository.Root, "lab.sh"), prefix, network);
         try
         {
             await lab.RunScriptAsync("up", hosts.ToString(CultureInfo.InvariantCulture));
