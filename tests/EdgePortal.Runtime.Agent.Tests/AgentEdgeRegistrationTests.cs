@@ -46,6 +46,41 @@ public sealed class AgentEdgeRegistrationTests
         Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc must be an address with its prefix length, e.g. 10.231.0.100/24, got '10.231.0.100'.", e.Failures);
     }
 
+    [Fact]
+    public void AddAgentEdge_BadBroker_EveryFailureNamesItsKey()
+    {
+        using var provider = Provider(new()
+        {
+            ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471/",
+            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "agent-edge-token-0123456789",
+            ["EdgePortal:AgentEdge:Clusters:lab:Broker:Uri"] = "http://10.0.0.2:5672/",
+            ["EdgePortal:AgentEdge:Clusters:lab:Broker:Services:orders:Exchange"] = "orders.in",
+            ["EdgePortal:AgentEdge:Clusters:lab:Broker:ReplayTimeout"] = "00:00:00",
+        });
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value);
+        Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:Broker:Uri must be the broker's amqp:// or amqps:// URI, e.g. amqp://edgeportal:secret@10.0.0.2:5672/, got 'http://10.0.0.2:5672/'.", e.Failures);
+        Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:Broker:Services:orders:Queue must be the queue the service consumes (1 to 190 characters).", e.Failures);
+        Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:Broker:ReplayTimeout must be positive, got 00:00:00.", e.Failures);
+        Assert.Equal(3, e.Failures.Count());
+    }
+
+    [Fact]
+    public void AddAgentEdge_Broker_BoundWithItsServices()
+    {
+        using var provider = Provider(new()
+        {
+            ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471/",
+            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "agent-edge-token-0123456789",
+            ["EdgePortal:AgentEdge:Clusters:lab:Broker:Uri"] = "amqp://edgeportal:secret@10.0.0.2:5672/",
+            ["EdgePortal:AgentEdge:Clusters:lab:Broker:Services:orders:Exchange"] = "orders.in",
+            ["EdgePortal:AgentEdge:Clusters:lab:Broker:Services:orders:Queue"] = "orders",
+        });
+        var broker = provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value.Clusters["lab"].Broker!;
+        Assert.Equal("orders", broker.Services["orders"].Queue);
+        Assert.Equal(20, broker.DrainedMessages);
+        Assert.Equal(TimeSpan.FromMinutes(2), broker.ReplayTimeout);
+    }
+
     private static ServiceProvider Provider(Dictionary<string, string?> settings)
     {
         var services = new ServiceCollection();
