@@ -8,7 +8,7 @@ namespace EdgePortal.Core.Calibration;
 /// <param name="Property">The <see cref="PamParameters"/> property it sets.</param>
 /// <param name="Value">The value in the calibrated set.</param>
 /// <param name="PaperValue">[PAM] Table III's value.</param>
-/// <param name="Fitted">True when least squares over the samples set it; false when it keeps the basis' (the paper's) value.</param>
+/// <param name="Fitted">True when the fit set it (by least squares over the samples, or folded into a fitted term); false when it keeps the basis' (the paper's) value.</param>
 /// <param name="Note">How it was fitted, or why the grid cannot identify it.</param>
 public sealed record ParameterEstimate(string Symbol, string Property, double Value, double PaperValue, bool Fitted, string Note);
 
@@ -51,8 +51,10 @@ public sealed class CalibrationInputException(string field, string message) : Ex
 /// <remarks>
 /// What a grid of Cold migrations over state sizes identifies (docs/migration-model.md §2):
 /// <list type="bullet">
-/// <item>the cold dump T_p = α1·α2·(β + φp + δ + (Γ·ζ + Λ)·M) is a line in M: its intercept and slope are fitted as β and Λ,
-/// with α1, α2, φp, δ, Γ, ζ held at the basis (only two numbers are identified, so the rest cannot be told apart);</item>
+/// <item>the cold dump T_p = α1·α2·(β + φp + δ + (Γ·ζ + Λ)·M) is a line in M of which only the intercept and the slope are
+/// identified: they are carried by β and Λ (read through α1·α2, held), and the terms that only the pre-dump has and that cannot be
+/// told apart from them, φp, δ and ζ, are folded in (set to 0), so that a dump faster than the paper's fixed terms is still fitted
+/// exactly; β is also a dump round's fixed cost, which a Cold grid cannot check;</item>
 /// <item>the restore T_r = α3·α4·(ψ + ω·M): ψ and ω, with α3, α4 held;</item>
 /// <item>the pages a dump writes N_p = μp + νp·M, from CRIU's pages_written: μp and νp;</item>
 /// <item>T_add = the mean of what the measured downtime has beyond the fitted model's stages and transfer (the mean residual
@@ -131,8 +133,8 @@ public static class PamCalibrator
         {
             var s = samples[i];
             x[i] = s.StateSizeBytes;
-            // T_p/(α1·α2) − φp − δ − Γ·ζ·M = β + Λ·M
-            dump[i] = s.DumpMs / dumpScale - p0.PhiPreDumpMs - p0.DeltaMs - p0.GammaMsPerByte * p0.Zeta * s.StateSizeBytes;
+            // T_p/(α1·α2) = β + Λ·M, with φp, δ and ζ folded into β and Λ
+            dump[i] = s.DumpMs / dumpScale;
             // T_r/(α3·α4) = ψ + ω·M
             restore[i] = s.RestoreMs / restoreScale;
         }
@@ -146,6 +148,9 @@ public static class PamCalibrator
         var fitted = p0 with
         {
             BetaMs = beta,
+            PhiPreDumpMs = 0,
+            DeltaMs = 0,
+            Zeta = 0,
             LambdaMsPerByte = lambda,
             PsiMs = psi,
             OmegaMsPerByte = omega,
@@ -244,16 +249,17 @@ public static class PamCalibrator
         bool pagesClamped, double residual, double meanOverhead)
     {
         var paper = PamParameters.PaperTestbed;
-        var dumpLine = "least squares over CRIU's dump time (freezing + frozen) against M, read through α1·α2 with φp, δ, Γ·ζ held"
+        var dumpLine = "least squares over CRIU's dump time (freezing + frozen) against M, read through α1·α2, with φp, δ and Γ·ζ folded in"
             + (dumpClamped ? "; the unconstrained line had a negative term, held at 0" : "");
         var restoreLine = "least squares over CRIU's restore time against M, read through α3·α4"
             + (restoreClamped ? "; the unconstrained line had a negative term, held at 0" : "");
         var pagesLine = pagesKnown
             ? "least squares over CRIU's pages written against M" + (pagesClamped ? "; the unconstrained line had a negative term, held at 0" : "")
-            : "kept: not every sample carries CRIU's pages written";
-        const string folded = "kept: a Cold grid identifies only the dump's intercept and slope, which β and Λ carry";
-        const string restoreFolded = "kept: a Cold grid identifies only the restore's intercept and slope, which ψ and ω carry";
-        const string preCopy = "kept: needs pre-copy dump rounds (dirty tracking), which a Cold grid does not run; the Cold model does not depend on the dirty rate";
+            : "not every sample carries CRIU's pages written";
+        const string folded = "a Cold grid identifies only the dump's intercept and slope, which β and Λ carry";
+        const string foldedAway = "set to 0, folded into β and Λ: a Cold grid identifies only the dump's intercept and slope, and this term is the pre-dump's alone";
+        const string restoreFolded = "a Cold grid identifies only the restore's intercept and slope, which ψ and ω carry";
+        const string preCopy = "needs pre-copy dump rounds (dirty tracking), which a Cold grid does not run; the Cold model does not depend on the dirty rate";
         var tAddNote = string.Create(CultureInfo.InvariantCulture,
             $"mean of measured downtime − the fitted model's dump, transfer and restore ({residual:0.0} ms{(residual < 0 ? ", held at 0" : "")}); the samples' own overhead beyond CRIU's stages averaged {meanOverhead:0.0} ms");
         return
@@ -269,10 +275,11 @@ public static class PamCalibrator
                 "kept within T_add (the smaller of the basis' and T_add): a calibration grid moves no address"),
             new("α1", nameof(PamParameters.Alpha1), p.Alpha1, paper.Alpha1, false, folded),
             new("α2", nameof(PamParameters.Alpha2), p.Alpha2, paper.Alpha2, false, folded),
-            new("φp", nameof(PamParameters.PhiPreDumpMs), p.PhiPreDumpMs, paper.PhiPreDumpMs, false, folded),
-            new("δ", nameof(PamParameters.DeltaMs), p.DeltaMs, paper.DeltaMs, false, folded),
-            new("Γ", nameof(PamParameters.GammaMsPerByte), p.GammaMsPerByte, paper.GammaMsPerByte, false, folded),
-            new("ζ", nameof(PamParameters.Zeta), p.Zeta, paper.Zeta, false, folded),
+            new("φp", nameof(PamParameters.PhiPreDumpMs), p.PhiPreDumpMs, paper.PhiPreDumpMs, true, foldedAway),
+            new("δ", nameof(PamParameters.DeltaMs), p.DeltaMs, paper.DeltaMs, true, foldedAway),
+            new("ζ", nameof(PamParameters.Zeta), p.Zeta, paper.Zeta, true, foldedAway + " (with ζ = 0 the pre-dump's scan Γ·ζ·M is in Λ)"),
+            new("Γ", nameof(PamParameters.GammaMsPerByte), p.GammaMsPerByte, paper.GammaMsPerByte, false,
+                "the per-byte scan cost of pre-copy dump rounds (Γ·ξ), which a Cold grid does not run"),
             new("α3", nameof(PamParameters.Alpha3), p.Alpha3, paper.Alpha3, false, restoreFolded),
             new("α4", nameof(PamParameters.Alpha4), p.Alpha4, paper.Alpha4, false, restoreFolded),
             new("φd", nameof(PamParameters.PhiDumpMs), p.PhiDumpMs, paper.PhiDumpMs, false, preCopy),
@@ -283,9 +290,9 @@ public static class PamCalibrator
             new("νd(Rmax)", nameof(PamParameters.NuDumpAtRmaxPerByte), p.NuDumpAtRmaxPerByte, paper.NuDumpAtRmaxPerByte, false, preCopy),
             new("τ2(Rmin)", nameof(PamParameters.Tau2AtRmin), p.Tau2AtRmin, paper.Tau2AtRmin, false, preCopy),
             new("τ2(Rmax)", nameof(PamParameters.Tau2AtRmax), p.Tau2AtRmax, paper.Tau2AtRmax, false, preCopy),
-            new("τ1", nameof(PamParameters.Tau1), p.Tau1, paper.Tau1, false, "kept: the transfer is predicted from the fitted pages at the sample's bandwidth; image inflation is not fitted"),
-            new("ρ", nameof(PamParameters.Rho), p.Rho, paper.Rho, false, "kept: the agent streams the images uncompressed"),
-            new("σ", nameof(PamParameters.PageSizeBytes), p.PageSizeBytes, paper.PageSizeBytes, false, "kept: the page size"),
+            new("τ1", nameof(PamParameters.Tau1), p.Tau1, paper.Tau1, false, "the transfer is predicted from the fitted pages at the sample's bandwidth; image inflation is not fitted"),
+            new("ρ", nameof(PamParameters.Rho), p.Rho, paper.Rho, false, "the agent streams the images uncompressed"),
+            new("σ", nameof(PamParameters.PageSizeBytes), p.PageSizeBytes, paper.PageSizeBytes, false, "the page size"),
         ];
     }
 

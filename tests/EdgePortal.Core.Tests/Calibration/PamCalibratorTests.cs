@@ -23,6 +23,12 @@ public sealed class PamCalibratorTests
 
     private static readonly long[] Sizes = [1_048_576, 10_485_760, 52_428_800, 104_857_600];
 
+    /// <summary>The dump's fixed cost inside α1·α2: what a Cold grid identifies (β with φp and δ, which the fit folds into β).</summary>
+    private static double DumpFixed(PamParameters p) => p.BetaMs + p.PhiPreDumpMs + p.DeltaMs;
+
+    /// <summary>The dump's per-byte cost inside α1·α2: Λ with the pre-dump's scan Γ·ζ, which the fit folds into Λ.</summary>
+    private static double DumpPerByte(PamParameters p) => p.LambdaMsPerByte + p.GammaMsPerByte * p.Zeta;
+
     /// <summary>
     /// Cold migrations as <paramref name="truth"/> predicts them, each stage and the overhead scaled by its own 1 + noise·u
     /// (u uniform in [−1, 1], repeatable), over the sizes × dirty rates × repeats grid at 1 Gbit/s (or with no transfer).
@@ -60,8 +66,9 @@ public sealed class PamCalibratorTests
     {
         var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0, repeats: 1));
 
-        Assert.Equal(Truth.BetaMs, fit.Parameters.BetaMs, 6);
-        Assert.Equal(Truth.LambdaMsPerByte, fit.Parameters.LambdaMsPerByte, 12);
+        Assert.Equal(DumpFixed(Truth), fit.Parameters.BetaMs, 6);
+        Assert.Equal(DumpPerByte(Truth), fit.Parameters.LambdaMsPerByte, 12);
+        Assert.Equal((0, 0, 0), (fit.Parameters.PhiPreDumpMs, fit.Parameters.DeltaMs, fit.Parameters.Zeta));
         Assert.Equal(Truth.PsiMs, fit.Parameters.PsiMs, 6);
         Assert.Equal(Truth.OmegaMsPerByte, fit.Parameters.OmegaMsPerByte, 12);
         Assert.Equal(Truth.MuPreDumpPages, fit.Parameters.MuPreDumpPages, 6);
@@ -76,8 +83,8 @@ public sealed class PamCalibratorTests
     {
         var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0.05));
 
-        Assert.InRange(fit.Parameters.BetaMs, Truth.BetaMs * 0.7, Truth.BetaMs * 1.3);
-        Assert.InRange(fit.Parameters.LambdaMsPerByte, Truth.LambdaMsPerByte * 0.95, Truth.LambdaMsPerByte * 1.05);
+        Assert.InRange(fit.Parameters.BetaMs, DumpFixed(Truth) * 0.7, DumpFixed(Truth) * 1.3);
+        Assert.InRange(fit.Parameters.LambdaMsPerByte, DumpPerByte(Truth) * 0.95, DumpPerByte(Truth) * 1.05);
         Assert.InRange(fit.Parameters.PsiMs, Truth.PsiMs * 0.7, Truth.PsiMs * 1.3);
         Assert.InRange(fit.Parameters.OmegaMsPerByte, Truth.OmegaMsPerByte * 0.95, Truth.OmegaMsPerByte * 1.05);
         Assert.InRange(fit.Parameters.NuPreDumpPerByte, Truth.NuPreDumpPerByte * 0.97, Truth.NuPreDumpPerByte * 1.03);
@@ -102,7 +109,7 @@ public sealed class PamCalibratorTests
         var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0.02));
 
         var fitted = fit.Estimates.Where(e => e.Fitted).Select(e => e.Symbol).ToHashSet();
-        Assert.Equal(["β", "Λ", "ψ", "ω", "μp", "νp", "T_add"], fitted);
+        Assert.Equal(["β", "Λ", "φp", "δ", "ζ", "ψ", "ω", "μp", "νp", "T_add"], fitted);
         var paper = PamParameters.PaperTestbed;
         Assert.Equal(paper.Alpha1, fit.Parameters.Alpha1);
         Assert.Equal(paper.XiAtRmax, fit.Parameters.XiAtRmax);
@@ -122,17 +129,28 @@ public sealed class PamCalibratorTests
     }
 
     [Fact]
-    public void Fit_DumpFasterThanThePapersFixedTerms_HoldsBetaAtZeroInsteadOfNegative()
+    public void Fit_DumpFasterThanThePapersFixedTerms_FitsItExactly()
     {
-        // 1.92·(φp + δ) = 15 ms is the paper's floor under β = 0: a dump of 5 ms at any size cannot go below it.
-        var samples = Sizes.Select(size => new CalibrationSample { StateSizeBytes = size, DumpMs = 5, RestoreMs = 30, DowntimeMs = 60 })
-            .Concat([new CalibrationSample { StateSizeBytes = Sizes[0], DumpMs = 5, RestoreMs = 30, DowntimeMs = 60 }]).ToList();
+        // 1.92·(β + φp + δ) = 176 ms is the paper's fixed dump cost; this host dumps in 5 ms + 0.2 ms/MB.
+        var samples = Sizes.Select(size => new CalibrationSample { StateSizeBytes = size, DumpMs = 5 + 2e-7 * size, RestoreMs = 30, DowntimeMs = 60 })
+            .Concat([new CalibrationSample { StateSizeBytes = Sizes[0], DumpMs = 5 + 2e-7 * Sizes[0], RestoreMs = 30, DowntimeMs = 60 }]).ToList();
 
         var fit = PamCalibrator.Fit(samples);
 
-        Assert.Equal(0, fit.Parameters.BetaMs);
-        Assert.True(fit.Parameters.LambdaMsPerByte >= 0);
-        Assert.Contains("held at 0", fit.Estimates.Single(e => e.Symbol == "β").Note);
+        Assert.All(fit.Points, p => Assert.Equal(p.Sample.DumpMs, p.PredictedDumpMs, 9));
+        Assert.Equal(1, fit.DumpRSquared, 9);
+    }
+
+    [Fact]
+    public void Fit_DumpShrinkingWithSize_HoldsLambdaAtZeroInsteadOfNegative()
+    {
+        var samples = Sizes.Select(size => new CalibrationSample { StateSizeBytes = size, DumpMs = 50 - 1e-7 * size, RestoreMs = 30, DowntimeMs = 90 }).ToList();
+
+        var fit = PamCalibrator.Fit(samples);
+
+        Assert.Equal(0, fit.Parameters.LambdaMsPerByte);
+        Assert.True(fit.Parameters.BetaMs > 0);
+        Assert.Contains("held at 0", fit.Estimates.Single(e => e.Symbol == "Λ").Note);
         fit.Parameters.EnsureValid();
     }
 
@@ -221,7 +239,7 @@ public sealed class PamCalibratorTests
         return Prop.ForAll(Arb.From(gen), truth =>
         {
             var fit = PamCalibrator.Fit(Synthetic(truth, noise: 0, repeats: 1));
-            return Close(fit.Parameters.BetaMs, truth.BetaMs, 1e-6) && Close(fit.Parameters.LambdaMsPerByte, truth.LambdaMsPerByte, 1e-13)
+            return Close(fit.Parameters.BetaMs, DumpFixed(truth), 1e-6) && Close(fit.Parameters.LambdaMsPerByte, DumpPerByte(truth), 1e-13)
                 && Close(fit.Parameters.PsiMs, truth.PsiMs, 1e-6) && Close(fit.Parameters.OmegaMsPerByte, truth.OmegaMsPerByte, 1e-13)
                 && Close(fit.Parameters.RuntimeOverheadMs, truth.RuntimeOverheadMs, 1e-6);
         });
