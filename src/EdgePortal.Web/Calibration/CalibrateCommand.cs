@@ -11,7 +11,7 @@ namespace EdgePortal.Web.Calibration;
 /// <summary>
 /// <c>dotnet run --project src/EdgePortal.Web -- calibrate --cluster lab --node h1 [--to h2] --workload "…/stateservice {port} {bytes} {rate}"
 /// [--netns /run/netns/eplab-h1] [--host-class X] [--sizes 1,10,50,100] [--dirty-rates 0,1000,10000] [--repeat 3] [--bandwidth 1e9]
-/// [--port 7100] [--no-warm-up]</c>: runs the state-size × dirty-rate grid on a host of an Agent cluster through its agent
+/// [--port 7100] [--no-warm-up]</c> (sizes in MB; <c>--bandwidth</c> in bit/s, the link's, which the agents stream at, default 1 Gbit/s): runs the state-size × dirty-rate grid on a host of an Agent cluster through its agent
 /// (<see cref="AgentCalibrationRunner"/>), fits the [PAM] parameters and T_add (<see cref="PamCalibrator"/>), stores them for the
 /// host class in the portal's database and prints predicted against measured. Everything else on the command line is the
 /// portal's configuration (<c>--EdgePortal:Storage:Path=…</c>), read as the portal reads it, so the cluster's agents and token
@@ -31,6 +31,9 @@ public static class CalibrateCommand
                          [--to <node>] [--netns <path>] [--host-class <class>] [--sizes <MB,...>] [--dirty-rates <pages/s,...>]
                          [--repeat <n>] [--bandwidth <bit/s>] [--port <port>] [--no-warm-up] [--<portal configuration key>=<value> ...]
         """;
+
+    /// <summary>What <c>--bandwidth</c> defaults to: 1 Gbit/s, the lab's links (and the paper's).</summary>
+    public const double DefaultBandwidthBitsPerSecond = 1e9;
 
     public static bool IsInvoked(string[] args) => args.Length > 0 && args[0] == Verb;
 
@@ -83,8 +86,9 @@ public static class CalibrateCommand
         var workload = new CalibrationWorkloadCommand(parsed.Workload, parsed.NetworkNamespace, parsed.Port, TimeSpan.FromSeconds(60));
         var runner = new AgentCalibrationRunner(cluster, parsed.Node, parsed.Destination, workload.StartAsync)
         {
-            BandwidthBitsPerSecond = parsed.BandwidthBitsPerSecond,
-            LinkBandwidthBitsPerSecond = parsed.BandwidthBitsPerSecond ?? 1e9,
+            // The runtime streams at the plan's reservation; a calibration streams at the link's bandwidth, so that the model's V/L holds.
+            BandwidthBitsPerSecond = parsed.BandwidthBitsPerSecond ?? DefaultBandwidthBitsPerSecond,
+            LinkBandwidthBitsPerSecond = parsed.BandwidthBitsPerSecond ?? DefaultBandwidthBitsPerSecond,
             WarmUp = parsed.WarmUp,
         };
         var grid = new CalibrationGrid(parsed.SizesBytes, parsed.DirtyRates, parsed.Repeats);
