@@ -25,12 +25,13 @@ public static class AuditActions
     public const string KeyRevoke = "apikey.revoke";
     public const string TenantChange = "tenant.change";
     public const string CalibrationSave = "calibration.save";
+    public const string ClusterRegister = "cluster.register";
 
     public static IReadOnlyList<string> All { get; } =
     [
         LoginSucceeded, LoginFailed, LoginLockedOut, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
         SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantChange,
-        CalibrationSave,
+        CalibrationSave, ClusterRegister,
     ];
 }
 

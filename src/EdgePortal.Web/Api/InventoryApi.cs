@@ -19,6 +19,19 @@ public static class InventoryApi
                     ? Results.Ok(service)
                     : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"No service has id {id}."))
             .WithSummary("One service.");
+        app.MapPut("/api/v1/clusters/{name}", Register).WithTags("Inventory").RequireAuthorization(PortalPolicies.ProviderAdmin)
+            .WithSummary("Register a cluster (or update it) by name: its kind, nodes, links, the tenants that may use it and the services running there; idempotent; 400 naming each bad field.");
         return app;
+    }
+
+    private static IResult Register(string name, ClusterRegistrationBody? body, IInventoryRepository inventory, ClaimsPrincipal user, AuditTrail audit)
+    {
+        var errors = new FieldErrors();
+        if (ClusterRegistration.Apply(name, body, inventory, errors) is not { } result)
+            return errors.ToProblem();
+        audit.Record(TenantScope.Of(user), Core.Security.AuditActions.ClusterRegister, $"cluster {result.Cluster.Name} ({result.Cluster.Id})",
+            $"{result.Cluster.Kind}, {result.Nodes} nodes, {result.Links} links, {result.Services} services"
+            + (result.TenantsGranted.Count > 0 ? $"; granted to {string.Join(", ", result.TenantsGranted)}" : ""));
+        return result.Created ? Results.Created($"/api/v1/clusters/{Uri.EscapeDataString(result.Cluster.Name)}", result) : Results.Ok(result);
     }
 }

@@ -20,6 +20,7 @@ public sealed class AuthorizationMatrixTests(SecuredPortal portal) : IClassFixtu
     public static readonly (string Method, string Path, string? Body, string Policy)[] Endpoints =
     [
         ("GET", "/api/v1/clusters", null, PortalPolicies.Viewer),
+        ("PUT", "/api/v1/clusters/matrix-lab", "{}", PortalPolicies.ProviderAdmin),
         ("GET", "/api/v1/services", null, PortalPolicies.Viewer),
         ("GET", $"/api/v1/services/{Unknown}", null, PortalPolicies.Viewer),
         ("POST", $"/api/v1/services/{Unknown}/plan", "{}", PortalPolicies.Operator),
