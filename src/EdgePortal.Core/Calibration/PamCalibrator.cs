@@ -272,7 +272,7 @@ public static class PamCalibrator
             new("νp", nameof(PamParameters.NuPreDumpPerByte), p.NuPreDumpPerByte, paper.NuPreDumpPerByte, pagesKnown, pagesLine),
             new("T_add", nameof(PamParameters.RuntimeOverheadMs), p.RuntimeOverheadMs, paper.RuntimeOverheadMs, true, tAddNote),
             new("T_switch", nameof(PamParameters.SwitchMs), p.SwitchMs, paper.SwitchMs, false,
-                "kept within T_add (the smaller of the basis' and T_add): a calibration grid moves no address"),
+                "the basis' value, or T_add when that is smaller (it is part of T_add): a calibration grid moves no address"),
             new("α1", nameof(PamParameters.Alpha1), p.Alpha1, paper.Alpha1, false, folded),
             new("α2", nameof(PamParameters.Alpha2), p.Alpha2, paper.Alpha2, false, folded),
             new("φp", nameof(PamParameters.PhiPreDumpMs), p.PhiPreDumpMs, paper.PhiPreDumpMs, true, foldedAway),
