@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# The local edge lab of issue 9: N emulated edge hosts as network namespaces on one bridge, plus a client.
+# The local edge lab of issue 9: N emulated edge hosts as network namespaces on one bridge, plus a client, one EdgePortal
+# agent per host, a state service on h1, and the lab registered in the portal as an Agent cluster.
 #
-#   ./lab.sh up [N]   (default N=2)  create what is missing; safe to run again
-#   ./lab.sh down                    kill every process in the lab's namespaces and delete them
+#   ./lab.sh up [N]    (default N=2)  create what is missing; safe to run again
+#   ./lab.sh register                 (re)register the lab in the portal at LAB_PORTAL with LAB_API_KEY (up does it too when set)
+#   ./lab.sh down                     stop the agents, kill every process in the lab's namespaces, delete what up made
 #   ./lab.sh status
+#
+# Agents and the workload (LAB_AGENTS=0 skips both: the tests start their own): the agent is published once to
+# /var/lib/P/agent; agent I listens on 127.0.0.1:(LAB_AGENT_PORT+I) (default 8470+I) in the caller's namespace and acts in
+# P-hI (its EdgePortal:Agent:NetworkNamespace), with a token generated once. The state service (workload (a), 10 MB,
+# 1000 dirty pages/s, port 7000) runs on h1 behind its own address LAB_NET.100 and is registered with h1's agent as
+# lab-state. up writes /run/P/portal.args: the portal's command-line configuration for the Agent cluster P
+#   dotnet run --project src/EdgePortal.Web -- $(sudo cat /run/eplab/portal.args)
+# and, with LAB_PORTAL (e.g. http://127.0.0.1:5080) and LAB_API_KEY (a ProviderAdmin key), registers the cluster, its
+# hosts, their links at LAB_RATE, tenant LAB_TENANT (default "SkyFleet Drones") and lab-state with the portal
+# (PUT /api/v1/clusters/P; idempotent).
 #
 # Layout (prefix P=${LAB_PREFIX:-eplab}, network ${LAB_NET:-10.231.0}.0/24, rate ${LAB_RATE:-1gbit}):
 #   P-sw      the switch: bridge br0 with one veth port per host (h1..hN, client); no address, no route out
@@ -21,6 +33,13 @@ net=${LAB_NET:-10.231.0}
 rate=${LAB_RATE:-1gbit}
 [[ $prefix =~ ^[a-z][a-z0-9]{1,8}$ ]] || { echo "lab.sh: LAB_PREFIX must be 2-9 lower-case letters/digits" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "lab.sh must run as root (it creates network namespaces)." >&2; exit 1; }
+
+agents=${LAB_AGENTS:-1}
+agent_port=${LAB_AGENT_PORT:-8470}
+tenant=${LAB_TENANT:-SkyFleet Drones}
+state=/run/$prefix
+lib=/var/lib/$prefix
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 say() { echo "lab: $*"; }
 exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
@@ -51,11 +70,112 @@ up() {
   ip -n "$prefix-sw" link set br0 up
   link "$prefix-client" "$net.2" client
   for ((i = 1; i <= n; i++)); do link "$prefix-h$i" "$net.$((10 + i))" "h$i"; done
+  if [[ $agents == 1 ]]; then
+    mkdir -p "$state" "$lib"
+    echo "$n" >"$state/hosts"
+    [[ -s $state/token ]] || { openssl rand -hex 24 >"$state/token"; chmod 600 "$state/token"; }
+    for ((i = 1; i <= n; i++)); do start_agent "$i"; done
+    start_workload
+    portal_args "$n"
+    if [[ -n ${LAB_PORTAL:-} && -n ${LAB_API_KEY:-} ]]; then register; else say "set LAB_PORTAL and LAB_API_KEY and run ./lab.sh register to add the lab to the portal"; fi
+  fi
   status
 }
 
+# Agent I on 127.0.0.1:(agent_port+I), acting in host I's network namespace; published once, started unless it answers.
+start_agent() {
+  local i=$1 port=$((agent_port + $1)) dll=$lib/agent/EdgePortal.Agent.dll
+  if [[ ! -f $dll ]]; then
+    say "publishing the agent to $lib/agent"
+    dotnet publish "$repo/src/EdgePortal.Agent" -c Release -o "$lib/agent" --nologo -v:q >/dev/null
+  fi
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then return; fi
+  say "agent h$i on 127.0.0.1:$port"
+  mkdir -p "$lib/h$i/images" "$lib/h$i/checkpoints"
+  EdgePortal__Agent__Token=$(cat "$state/token") EdgePortal__Agent__NetworkNamespace=/run/netns/$prefix-h$i \
+    EdgePortal__Agent__ImageDirectory=$lib/h$i/images EdgePortal__Agent__CheckpointDirectory=$lib/h$i/checkpoints \
+    setsid dotnet "$dll" --urls "http://127.0.0.1:$port" </dev/null >"$state/agent-h$i.log" 2>&1 &
+  echo $! >"$state/agent-h$i.pid"
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return
+    kill -0 "$(cat "$state/agent-h$i.pid")" 2>/dev/null || { echo "lab.sh: agent h$i exited: $(tail -5 "$state/agent-h$i.log")" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "lab.sh: agent h$i did not answer on 127.0.0.1:$port within 10 s: $(tail -5 "$state/agent-h$i.log")" >&2
+  exit 1
+}
+
+# The state service on h1 behind LAB_NET.100, registered with h1's agent as lab-state (unless h1's agent already has it).
+start_workload() {
+  local token port=$((agent_port + 1)) src=$repo/tests/EdgePortal.Agent.Tests/Criu/Workload
+  token=$(cat "$state/token")
+  if curl -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/criu/workloads/lab-state" 2>/dev/null; then return; fi
+  mkdir -p "$lib/bin"
+  gcc -O2 -Wall -Wextra -Werror -o "$lib/bin/stateservice" "$src/stateservice.c"
+  gcc -O2 -Wall -Wextra -Werror -o "$lib/bin/probeclient" "$src/probeclient.c"
+  ip -n "$prefix-h1" addr replace "$net.100/24" dev eth0
+  say "state service lab-state on $prefix-h1, $net.100:7000 (10 MB, 1000 dirty pages/s)"
+  nsenter --net=/run/netns/$prefix-h1 -- "$lib/bin/stateservice" 7000 10485760 1000 >"$state/lab-state.out" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do grep -q '^listening' "$state/lab-state.out" 2>/dev/null && break; sleep 0.05; done
+  grep -q '^listening' "$state/lab-state.out" || { echo "lab.sh: the state service did not start: $(cat "$state/lab-state.out")" >&2; exit 1; }
+  curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"pid\":$pid}" "http://127.0.0.1:$port/criu/workloads/lab-state"
+}
+
+# The portal's configuration for the Agent cluster: its agents, their token, the service address that moves with lab-state.
+portal_args() {
+  local n=$1 i key=--EdgePortal:AgentEdge:Clusters:$prefix
+  {
+    echo "$key:Token=$(cat "$state/token")"
+    for ((i = 1; i <= n; i++)); do echo "$key:Nodes:$prefix-h$i=http://127.0.0.1:$((agent_port + i))/"; done
+    echo "$key:ServiceAddresses:lab-state=$net.100/24"
+  } >"$state/portal.args"
+  chmod 600 "$state/portal.args"
+  say "portal configuration in $state/portal.args: dotnet run --project src/EdgePortal.Web -- \$(sudo cat $state/portal.args)"
+}
+
+# PUT /api/v1/clusters/P: the hosts (Turin, a few hundred metres apart), a link between every two at LAB_RATE, the tenant
+# and lab-state on h1 with its users (the lab's client) at the last host, so the designer has somewhere to move it.
+register() {
+  [[ -n ${LAB_PORTAL:-} && -n ${LAB_API_KEY:-} ]] || { echo "lab.sh register: set LAB_PORTAL (the portal's URL) and LAB_API_KEY (a ProviderAdmin key)" >&2; exit 2; }
+  local n i j nodes="" links="" bits
+  n=$(cat "$state/hosts" 2>/dev/null || echo 2)
+  bits=$(rate_bits "$rate")
+  for ((i = 1; i <= n; i++)); do
+    nodes+="${nodes:+,}{\"name\":\"$prefix-h$i\",\"site\":\"lab host $i\",\"cpuMillicores\":2000,\"memoryBytes\":4000000000,\"latitude\":45.07$i,\"longitude\":7.68$i,\"hostClass\":\"criu-lab\"}"
+    for ((j = i + 1; j <= n; j++)); do links+="${links:+,}{\"from\":\"$prefix-h$i\",\"to\":\"$prefix-h$j\",\"bandwidthBitsPerSecond\":$bits,\"latencyMs\":0.1}"; done
+  done
+  local body="{\"kind\":\"Agent\",\"region\":\"CRIU lab $prefix\",\"nodes\":[$nodes],\"links\":[$links],\"tenants\":[\"$tenant\"],
+    \"services\":[{\"name\":\"lab-state\",\"tenant\":\"$tenant\",\"node\":\"$prefix-h1\",\"stateBytes\":10485760,\"dirtyPagesPerSecond\":1000,
+    \"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"users\":[{\"name\":\"lab client\",\"attachedTo\":\"$prefix-h$n\",\"count\":1}]}]}"
+  local answer code
+  answer=$(curl -sS -w '\n%{http_code}' -X PUT -H "Authorization: Bearer $LAB_API_KEY" -H 'Content-Type: application/json' -d "$body" "${LAB_PORTAL%/}/api/v1/clusters/$prefix")
+  code=${answer##*$'\n'}
+  [[ $code == 200 || $code == 201 ]] || { echo "lab.sh register: the portal answered $code: ${answer%$'\n'*}" >&2; exit 1; }
+  say "registered Agent cluster $prefix with the portal at $LAB_PORTAL ($code): ${answer%$'\n'*}"
+}
+
+# tc's rate (1gbit, 100mbit, 500kbit) in bits per second.
+rate_bits() {
+  local r=${1,,}
+  case $r in
+    *gbit) echo $(( ${r%gbit} * 1000000000 )) ;;
+    *mbit) echo $(( ${r%mbit} * 1000000 )) ;;
+    *kbit) echo $(( ${r%kbit} * 1000 )) ;;
+    *bit) echo "${r%bit}" ;;
+    *) echo "lab.sh: LAB_RATE '$1' is not N[k|m|g]bit" >&2; exit 2 ;;
+  esac
+}
+
 down() {
-  local ns pids
+  local ns pids f
+  for f in "$state"/agent-h*.pid; do
+    [[ -f $f ]] || continue
+    pids=$(cat "$f")
+    if kill -0 "$pids" 2>/dev/null; then say "stopping agent $(basename "$f" .pid) ($pids)"; kill "$pids"; fi
+    rm -f "$f"
+  done
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^$prefix-(sw|client|h[0-9]+)$" || true); do
     for attempt in 1 2 3 4 5 6 7 8 9 10; do
       pids=$(ip netns pids "$ns" 2>/dev/null || true)
@@ -67,6 +187,7 @@ down() {
     say "delete netns $ns"
     ip netns del "$ns"
   done
+  rm -rf "$state" "$lib"
   say "down ($prefix)"
 }
 
@@ -75,11 +196,17 @@ status() {
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^$prefix-(client|h[0-9]+)$" | sort -V || true); do
     echo "$ns /run/netns/$ns $(ip -n "$ns" -4 -o addr show dev eth0 | awk '{print $4}' | tr '\n' ' ')$(tc -n "$ns" qdisc show dev eth0 | grep -o 'rate [^ ]*')"
   done
+  for f in "$state"/agent-h*.pid; do
+    [[ -f $f ]] || continue
+    local h=${f##*/agent-}; h=${h%.pid}
+    if kill -0 "$(cat "$f")" 2>/dev/null; then echo "agent $h pid $(cat "$f") http://127.0.0.1:$((agent_port + ${h#h}))/"; else echo "agent $h not running (log: $state/agent-$h.log)"; fi
+  done
 }
 
 case ${1:-} in
   up) up "${2:-2}" ;;
+  register) register ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up [N] | down | status" >&2; exit 2 ;;
+  *) echo "usage: $0 up [N] | register | down | status" >&2; exit 2 ;;
 esac

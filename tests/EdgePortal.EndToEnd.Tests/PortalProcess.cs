@@ -44,7 +44,8 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    public static async Task<PortalProcess> StartAsync(double speedFactor, CancellationToken cancellationToken = default)
+    /// <param name="arguments">More configuration on the portal's command line (<c>--Key=value</c>), e.g. lab.sh's portal.args.</param>
+    public static async Task<PortalProcess> StartAsync(double speedFactor, CancellationToken cancellationToken = default, IReadOnlyList<string>? arguments = null)
     {
         var dll = FindPortalDll();
         var dataDir = Directory.CreateTempSubdirectory("edgeportal-e2e-").FullName;
@@ -60,6 +61,8 @@ public sealed class PortalProcess : IAsyncDisposable
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
+        foreach (var argument in arguments ?? [])
+            info.ArgumentList.Add(argument);
         // As `dotnet run` starts it (launchSettings.json): the build output serves its static web assets (blazor.web.js,
         // MudBlazor, CSS) from the projects through the development manifest only; in Production they answer 200 with
         // an empty body and the page never becomes interactive. The demo's KPI monitor and user mobility stay off here

@@ -18,7 +18,8 @@ public sealed class Lab : IAsyncDisposable
         Script = script;
         Prefix = prefix;
         Network = network;
-        _environment = new() { ["LAB_PREFIX"] = prefix, ["LAB_NET"] = network };
+        // The tests start their own agents and workloads (in-process, on loopback): only the namespaces come from lab.sh.
+        _environment = new() { ["LAB_PREFIX"] = prefix, ["LAB_NET"] = network, ["LAB_AGENTS"] = "0" };
     }
 
     public string Script { get; }
