@@ -1,6 +1,6 @@
 // Workload (b) of issue 9: a message-consuming service holding M bytes of state, for MS2M message replay.
 //
-//   msgservice HOST PORT USER PASSWORD EXCHANGE QUEUE BYTES [REPORT_EXCHANGE]
+//   msgservice HOST PORT USER PASSWORD EXCHANGE QUEUE BYTES [REPORT_EXCHANGE [COST_US]]
 //
 // It consumes QUEUE (durable, bound to the fan-out EXCHANGE; both declared at connect) from the RabbitMQ broker at
 // HOST:PORT with manual acks. A data message (no AMQP type) carries a sequence number as decimal text. The state is
@@ -10,7 +10,8 @@
 // its number is last + 1; one at or below last is a duplicate (acked, skipped, counted); one above last + 1 is applied
 // and the numbers skipped are counted as lost. Every applied (or skipped) message is reported on REPORT_EXCHANGE, if
 // given, as "SEQ TIME_US HOST a|d" (CLOCK_REALTIME, the broker connection's local address): the test's view of who
-// processed what, and when.
+// processed what, and when. COST_US, if given, is the work one message costs (slept, not spun): it bounds the rate μ
+// at which the service applies messages, so that a replay has a backlog to catch up with.
 //
 // The migration is driven by control messages (AMQP type edgeportal.*), each answered on its reply-to queue with the
 // correlation id and the state ("what=... last=... counter=... sum=... dups=... lost=... queue=... host=..."):
@@ -23,8 +24,11 @@
 //   edgeportal.pause   "resume-queue=Q"  sent to QUEUE: answered with the final last, then the service stops consuming
 //                      QUEUE (deliveries still in flight are requeued, unapplied) and waits on Q.
 //   edgeportal.resume  on Q: consume QUEUE again (a rolled-back migration).  edgeportal.exit on Q: leave.
-//   edgeportal.switch  "until=S"  sent to R: once last >= S (the paused source's last), stop consuming R and consume
-//                      QUEUE from then on, skipping what was applied already; answered when done.
+//   edgeportal.reach   "until=S"  sent to R: answered once last >= S (the paused source's last): the drain is over.
+//   edgeportal.switch  "until=S"  sent to R: once last >= S, stop consuming R and consume QUEUE from then on, skipping
+//                      what was applied already; answered when done.
+//                      R is a priority queue and these two come with a higher priority than data: they overtake the
+//                      backlog, so each is answered when the copy reaches S, not when it reaches the end of R.
 //   edgeportal.status  answered with "memory=", the checksum recomputed over the whole state.
 // Single-threaded, no files: stdio goes to /dev/null once it consumes, and it starts its own session (no terminal, not a
 // shell job), as CRIU needs. Any broker error (a restored copy's closed socket included) means: reconnect.
@@ -51,13 +55,14 @@ static struct {
   char replay[NAME];  // the replay queue to consume after a reconnect (set by a marker from QUEUE)
   char resume[NAME];  // paused: the queue waited on
   int paused;
-  int switch_pending;
-  uint64_t switch_until;
-  char switch_reply[NAME], switch_corr[NAME];
+  int switch_pending, reach_pending;
+  uint64_t switch_until, reach_until;
+  char switch_reply[NAME], switch_corr[NAME], reach_reply[NAME], reach_corr[NAME];
 } s;
 
 static const char *broker_host, *user, *password, *exchange, *queue, *reports;
 static int broker_port;
+static long cost_us;
 static amqp_connection_state_t conn;
 static char consuming[NAME], consumer_tag[NAME], host[64] = "?";
 
@@ -175,7 +180,7 @@ static int connect_broker(void) {
   socklen_t len = sizeof local;
   if (!getsockname(amqp_get_sockfd(conn), (struct sockaddr *)&local, &len)) inet_ntop(AF_INET, &local.sin_addr, host, sizeof host);
   if (!amqp_channel_open(conn, 1)) return -1;
-  if (!amqp_basic_qos(conn, 1, 0, 50, 0)) return -1;
+  if (!amqp_basic_qos(conn, 1, 0, 10, 0)) return -1;
   amqp_exchange_declare(conn, 1, amqp_cstring_bytes(exchange), amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
   if (!ok(amqp_get_rpc_reply(conn))) return -1;
   amqp_queue_declare(conn, 1, amqp_cstring_bytes(queue), 0, 1, 0, 0, amqp_empty_table);
@@ -228,9 +233,17 @@ static void handle(amqp_envelope_t *e) {
     } else {
       if (seq > s.last + 1) s.lost += seq - s.last - 1;
       apply(seq);
+      if (cost_us > 0) {
+        struct timespec work = {cost_us / 1000000, (cost_us % 1000000) * 1000};
+        nanosleep(&work, NULL);
+      }
     }
     amqp_basic_ack(conn, 1, e->delivery_tag, 0);
     report(seq, kind);
+    if (s.reach_pending && s.last >= s.reach_until) {
+      s.reach_pending = 0;
+      reply(s.reach_reply, s.reach_corr, "reached", 0);
+    }
     if (s.switch_pending && s.last >= s.switch_until) switch_to_queue();
     return;
   }
@@ -274,14 +287,21 @@ static void handle(amqp_envelope_t *e) {
       s.switch_pending = 1;
       if (s.last >= s.switch_until) switch_to_queue();
     }
+  } else if (!strcmp(type, "edgeportal.reach")) {
+    field(body, "until=", arg);
+    s.reach_until = strtoull(arg, NULL, 10);
+    snprintf(s.reach_reply, sizeof s.reach_reply, "%s", reply_to);
+    snprintf(s.reach_corr, sizeof s.reach_corr, "%s", corr);
+    s.reach_pending = s.last < s.reach_until;
+    if (!s.reach_pending) reply(reply_to, corr, "reached", 0);
   } else if (!strcmp(type, "edgeportal.status")) {
     reply(reply_to, corr, "status", 1);
   }
 }
 
 int main(int argc, char **argv) {
-  if (argc != 8 && argc != 9) {
-    fprintf(stderr, "usage: %s HOST PORT USER PASSWORD EXCHANGE QUEUE BYTES [REPORT_EXCHANGE]\n", argv[0]);
+  if (argc < 8 || argc > 10) {
+    fprintf(stderr, "usage: %s HOST PORT USER PASSWORD EXCHANGE QUEUE BYTES [REPORT_EXCHANGE [COST_US]]\n", argv[0]);
     return 2;
   }
   broker_host = argv[1];
@@ -291,7 +311,8 @@ int main(int argc, char **argv) {
   exchange = argv[5];
   queue = argv[6];
   s.words = strtoull(argv[7], NULL, 10) / 8;
-  reports = argc == 9 ? argv[8] : NULL;
+  reports = argc >= 9 && argv[8][0] ? argv[8] : NULL;
+  cost_us = argc == 10 ? atol(argv[9]) : 0;
   if (s.words == 0 || strlen(queue) >= NAME) {
     fprintf(stderr, "state must be at least 8 bytes and the queue name shorter than %d\n", NAME);
     return 2;
