@@ -25,9 +25,11 @@ namespace EdgePortal.Runtime.Agent;
 /// <item>ReplayMessages, round 0: wait until the copy consumes R and at most <see cref="AgentBrokerOptions.DrainedMessages"/>
 /// wait in it — or, with a cutoff, until <see cref="MigrationPlan.CutoffMs"/> after the marker. Round 1 (the cutoff, downtime):
 /// <em>pause</em> the source (a control message to P; it answers with the last number S it applied, stops consuming P,
-/// requeues what was in flight unapplied, and waits on its own resume queue), then wait until the copy has applied S.</item>
+/// requeues what was in flight unapplied, and waits on its own resume queue), then wait until the copy has applied S (a
+/// <em>reach</em> message: R is a priority queue, and the control messages sent to it overtake the data waiting there, so the
+/// answer comes when the copy reaches S, not when it reaches the end of R, which keeps growing).</item>
 /// <item>SwitchTraffic (downtime): pause the source unless the cutoff did, then <em>switch</em> the copy: a control message
-/// to R carrying S; once the copy has applied S it consumes P instead of R. P holds every message after S (the source
+/// to R carrying S (overtaking R's backlog); once the copy has applied S it consumes P instead of R. P holds every message after S (the source
 /// acked up to S and requeued the rest), the copy holds everything up to S: none lost, and the duplicates P still has
 /// (applied from R already) are skipped by number — none applied twice.</item>
 /// <item>CleanUp: the paused source is told to exit, R and the resume queue deleted, the images deleted, the source's
@@ -49,12 +51,32 @@ public sealed partial class AgentEdgeRuntime
 
     private sealed record ReplayTarget(AgentBrokerOptions Broker, string Exchange, string Queue, string ReplayQueue, string ResumeQueue);
 
-    /// <summary>What the steps of one migration learnt (in memory: after a restart the engine rolls the migration back).</summary>
-    private sealed class ReplaySession(long markedAt, ulong markedLast)
+    /// <summary>
+    /// What the steps of one migration learnt, and their broker connection, kept from the checkpoint to the clean-up so that
+    /// no downtime step waits for a new one (in memory: after a restart the engine rolls the migration back).
+    /// </summary>
+    private sealed class ReplaySession(ReplayBroker broker)
     {
-        public long MarkedAt { get; } = markedAt;
-        public ulong MarkedLast { get; } = markedLast;
+        public ReplayBroker Broker { get; set; } = broker;
+        public long MarkedAt { get; set; }
         public ulong? PausedAt { get; set; }
+    }
+
+    /// <summary>The session's broker connection, or a new one when the broker dropped it.</summary>
+    private static async Task<ReplayBroker> BrokerAsync(ReplaySession session, ReplayTarget t, CancellationToken ct)
+    {
+        if (session.Broker.IsOpen)
+            return session.Broker;
+        await session.Broker.DisposeAsync().ConfigureAwait(false);
+        session.Broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
+        return session.Broker;
+    }
+
+    /// <summary>Forgets a migration's session and closes its broker connection.</summary>
+    private async Task EndSessionAsync(MigrationId migration)
+    {
+        if (_replays.TryRemove(migration, out var session))
+            await session.Broker.DisposeAsync().ConfigureAwait(false);
     }
 
     private static ReplayTarget ReplayService(AgentClusterOptions o, string cluster, string service)
@@ -87,11 +109,14 @@ public sealed partial class AgentEdgeRuntime
     {
         var t = For(target, c.MigrationId);
         var id = ImagesId(c.Service.Name, c.MigrationId);
-        await using var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
-        await broker.DeclareBoundQueueAsync(t.ReplayQueue, t.Exchange, ct).ConfigureAwait(false);
+        await EndSessionAsync(c.MigrationId).ConfigureAwait(false);
+        var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
+        // Kept until the clean-up, or closed by the rollback whatever happens next.
+        var session = _replays[c.MigrationId] = new ReplaySession(broker);
+        await broker.DeclareBoundQueueAsync(t.ReplayQueue, t.Exchange, ct, priorities: true).ConfigureAwait(false);
         var marker = await broker.AskAsync(t.Exchange, "", "edgeportal.marker", $"replay-queue={t.ReplayQueue}", t.Broker.ReplyTimeout,
             $"{c.Service.Name} on {c.Source.Name} did not answer the marker sent through {t.Exchange} after binding {t.ReplayQueue}", ct).ConfigureAwait(false);
-        _replays[c.MigrationId] = new ReplaySession(_time.GetTimestamp(), marker.Last);
+        session.MarkedAt = _time.GetTimestamp();
         var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), null, null, ct, leaveRunning: true, tcpClose: true).ConfigureAwait(false);
         var after = await broker.AskAsync("", t.Queue, "edgeportal.dumped", "", t.Broker.ReplyTimeout,
             $"{c.Service.Name} on {c.Source.Name} did not confirm the dump", ct).ConfigureAwait(false);
@@ -119,16 +144,17 @@ public sealed partial class AgentEdgeRuntime
     {
         var t = For(target, c.MigrationId);
         var session = Session(c);
-        await using var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
+        var broker = await BrokerAsync(session, t, ct).ConfigureAwait(false);
         var started = _time.GetTimestamp();
         if (c.Step.Round == 1)
         {
             // The cutoff: the source stops here, and the rest of the replay is downtime.
             var since = _time.GetElapsedTime(session.MarkedAt).TotalMilliseconds;
             var paused = await PauseSourceAsync(c, t, broker, session, ct).ConfigureAwait(false);
-            var drained = await DrainToAsync(c, t, broker, paused.Last, ct).ConfigureAwait(false);
+            var drained = await broker.AskAsync("", t.ReplayQueue, "edgeportal.reach", string.Create(CultureInfo.InvariantCulture, $"until={paused.Last}"),
+                t.Broker.ReplayTimeout, $"the copy on {c.Destination.Name} did not reach #{paused.Last} in {t.ReplayQueue}", ct, overtake: true).ConfigureAwait(false);
             return (string.Create(CultureInfo.InvariantCulture,
-                $"cutoff: {c.Service.Name} stopped on {c.Source.Name} {since:0} ms after the checkpoint, at #{paused.Last}; the copy on {c.Destination.Name} drained {t.ReplayQueue} to #{drained.Last} in {_time.GetElapsedTime(started).TotalMilliseconds:0} ms ({drained.Duplicates} duplicates skipped, {drained.Lost} lost)"), null);
+                $"{(c.Plan.CutoffMs is { } x && since < x ? $"caught up before the cutoff ({x:0} ms)" : "cutoff")}: {c.Service.Name} stopped on {c.Source.Name} {since:0} ms after the checkpoint, at #{paused.Last}; the copy on {c.Destination.Name} drained {t.ReplayQueue} to #{drained.Last} in {_time.GetElapsedTime(started).TotalMilliseconds:0} ms ({drained.Duplicates} duplicates skipped, {drained.Lost} lost)"), null);
         }
 
         var cutoff = c.Plan.CutoffMs;
@@ -160,12 +186,12 @@ public sealed partial class AgentEdgeRuntime
     {
         var t = For(target, c.MigrationId);
         var session = Session(c);
-        await using var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
+        var broker = await BrokerAsync(session, t, ct).ConfigureAwait(false);
         var stopped = session.PausedAt is { } s ? $"stopped at #{s} by the cutoff" : null;
         var until = session.PausedAt ?? (await PauseSourceAsync(c, t, broker, session, ct).ConfigureAwait(false)).Last;
         stopped ??= $"paused at #{until}";
         var switched = await broker.AskAsync("", t.ReplayQueue, "edgeportal.switch", string.Create(CultureInfo.InvariantCulture, $"until={until}"),
-            t.Broker.ReplayTimeout, $"the copy on {c.Destination.Name} did not switch from {t.ReplayQueue} to {t.Queue}", ct).ConfigureAwait(false);
+            t.Broker.ReplayTimeout, $"the copy on {c.Destination.Name} did not switch from {t.ReplayQueue} to {t.Queue}", ct, overtake: true).ConfigureAwait(false);
         if (switched.Queue != t.Queue || switched.Last < until)
             throw new AgentCallException($"the copy on {c.Destination.Name} answered the switch but is not where it must be: {switched}");
         if (switched.Lost > 0)
@@ -177,7 +203,10 @@ public sealed partial class AgentEdgeRuntime
     {
         var t = For(target, c.MigrationId);
         var done = new List<string>();
-        await using (var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false))
+        var broker = _replays.TryGetValue(c.MigrationId, out var session)
+            ? await BrokerAsync(session, t, ct).ConfigureAwait(false)
+            : await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
+        try
         {
             if (await broker.QueueAsync(t.ResumeQueue, ct).ConfigureAwait(false) is { Consumers: > 0 })
             {
@@ -189,10 +218,15 @@ public sealed partial class AgentEdgeRuntime
                 if (await broker.DeleteQueueAsync(queue, ct).ConfigureAwait(false))
                     done.Add($"deleted {queue}");
         }
+        finally
+        {
+            if (session is null)
+                await broker.DisposeAsync().ConfigureAwait(false);
+        }
         await source.DeleteAsync($"criu/workloads/{WorkloadName(c.Service.Name)}", ct).ConfigureAwait(false);
         var (images, _) = await CleanUpAsync(c, source, destination, ct).ConfigureAwait(false);
         done.Add(images);
-        _replays.TryRemove(c.MigrationId, out _);
+        await EndSessionAsync(c.MigrationId).ConfigureAwait(false);
         return (string.Join("; ", done), null);
     }
 
@@ -202,6 +236,8 @@ public sealed partial class AgentEdgeRuntime
         var destination = Agent(o, c.Destination.Name);
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var t = For(ReplayService(o, c.Cluster.Name, c.Service.Name), c.MigrationId);
+        // A connection of its own: the session's may be what failed.
+        await EndSessionAsync(c.MigrationId).ConfigureAwait(false);
         // The copy goes first: source and copy must never consume the same queue.
         if (await destination.DeleteAsync($"criu/restored/{id}", ct).ConfigureAwait(false))
             done.Add($"killed the restored copy on {c.Destination.Name}");
@@ -223,7 +259,6 @@ public sealed partial class AgentEdgeRuntime
             done.Add($"deleted the images on {c.Destination.Name}");
         if (await source.DeleteAsync($"criu/images/{id}", ct).ConfigureAwait(false))
             done.Add($"deleted the images on {c.Source.Name}");
-        _replays.TryRemove(c.MigrationId, out _);
         var message = done.Count == 0
             ? $"{c.Service.Name} serves from {c.Source.Name}; nothing to undo"
             : $"{string.Join("; ", done)}; {c.Service.Name} serves from {c.Source.Name}";
@@ -239,22 +274,6 @@ public sealed partial class AgentEdgeRuntime
             $"{c.Service.Name} on {c.Source.Name} did not confirm the pause", ct).ConfigureAwait(false);
         session.PausedAt = paused.Last;
         return paused;
-    }
-
-    /// <summary>Waits until the copy has applied <paramref name="last"/>: a status request behind the backlog of the replay queue.</summary>
-    private async Task<ServiceAnswer> DrainToAsync(StepContext c, ReplayTarget t, ReplayBroker broker, ulong last, CancellationToken ct)
-    {
-        var started = _time.GetTimestamp();
-        while (true)
-        {
-            var left = t.Broker.ReplayTimeout - _time.GetElapsedTime(started);
-            if (left <= TimeSpan.Zero)
-                throw new AgentCallException($"the copy on {c.Destination.Name} did not reach #{last} in {t.ReplayQueue} within {t.Broker.ReplayTimeout.TotalSeconds:0} s");
-            var status = await broker.AskAsync("", t.ReplayQueue, "edgeportal.status", "", left,
-                $"the copy on {c.Destination.Name} did not drain {t.ReplayQueue} to #{last}", ct).ConfigureAwait(false);
-            if (status.Last >= last)
-                return status;
-        }
     }
 
     private ReplaySession Session(StepContext c) => _replays.TryGetValue(c.MigrationId, out var s)

@@ -42,6 +42,11 @@ internal sealed class ReplayBroker : IAsyncDisposable
     private readonly string _where;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _pending = new(StringComparer.Ordinal);
 
+    /// <summary>The priority of control messages that must overtake the data in a replay queue (its x-max-priority).</summary>
+    public const byte ControlPriority = 9;
+
+    private int _disposed;
+
     private ReplayBroker(IConnection connection, IChannel channel, string replyQueue, string where)
     {
         _connection = connection;
@@ -86,10 +91,17 @@ internal sealed class ReplayBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>Declares <paramref name="queue"/> (durable, like the service's own) and binds it to the fan-out <paramref name="exchange"/>.</summary>
-    public Task DeclareBoundQueueAsync(string queue, string? exchange, CancellationToken ct) => Do($"declare {queue}", async () =>
+    /// <summary>Whether the connection and its channel are still up.</summary>
+    public bool IsOpen => _connection.IsOpen && _channel.IsOpen;
+
+    /// <summary>
+    /// Declares <paramref name="queue"/> (durable, like the service's own) and binds it to the fan-out <paramref name="exchange"/>;
+    /// with <paramref name="priorities"/> it is a priority queue, where a control message sent with a priority overtakes the backlog.
+    /// </summary>
+    public Task DeclareBoundQueueAsync(string queue, string? exchange, CancellationToken ct, bool priorities = false) => Do($"declare {queue}", async () =>
     {
-        await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct).ConfigureAwait(false);
+        var arguments = priorities ? new Dictionary<string, object?> { ["x-max-priority"] = (int)ControlPriority } : null;
+        await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: ct).ConfigureAwait(false);
         if (exchange is not null)
             await _channel.QueueBindAsync(queue, exchange, "", cancellationToken: ct).ConfigureAwait(false);
         return true;
@@ -123,20 +135,13 @@ internal sealed class ReplayBroker : IAsyncDisposable
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Publishes a control message without waiting for an answer.</summary>
-    public Task TellAsync(string exchange, string routingKey, string type, string body, CancellationToken ct) =>
-        Do($"send {type} to {(exchange.Length == 0 ? routingKey : exchange)}", async () =>
-        {
-            var properties = new BasicProperties { Type = type };
-            await _channel.BasicPublishAsync(exchange, routingKey, false, properties, Encoding.UTF8.GetBytes(body), ct).ConfigureAwait(false);
-            return true;
-        });
-
     /// <summary>
     /// Publishes a control message (<paramref name="exchange"/> "" with the queue's name as <paramref name="routingKey"/>: to
     /// that queue only) and waits for the service's answer; <paramref name="purpose"/> says in a timeout what was waited for.
+    /// <paramref name="overtake"/> sends it with <see cref="ControlPriority"/>, ahead of the data waiting in a priority queue.
     /// </summary>
-    public async Task<ServiceAnswer> AskAsync(string exchange, string routingKey, string type, string body, TimeSpan timeout, string purpose, CancellationToken ct)
+    public async Task<ServiceAnswer> AskAsync(string exchange, string routingKey, string type, string body, TimeSpan timeout, string purpose, CancellationToken ct,
+        bool overtake = false)
     {
         var id = Guid.NewGuid().ToString("N");
         var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -145,7 +150,7 @@ internal sealed class ReplayBroker : IAsyncDisposable
         {
             await Do($"send {type} to {(exchange.Length == 0 ? routingKey : exchange)}", async () =>
             {
-                var properties = new BasicProperties { Type = type, ReplyTo = _replyQueue, CorrelationId = id };
+                var properties = new BasicProperties { Type = type, ReplyTo = _replyQueue, CorrelationId = id, Priority = overtake ? ControlPriority : (byte)0 };
                 await _channel.BasicPublishAsync(exchange, routingKey, false, properties, Encoding.UTF8.GetBytes(body), ct).ConfigureAwait(false);
                 return true;
             }).ConfigureAwait(false);
@@ -171,6 +176,8 @@ internal sealed class ReplayBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         try
         {
             await _channel.CloseAsync().ConfigureAwait(false);
