@@ -29,14 +29,21 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
     private const string Queue = "msgservice.q";
     private const string Reports = "msgservice.reports";
 
+    /// <summary>
+    /// What one message costs the service (slept): μ ≈ 900 messages/s against λ ≈ 480 (one every 2 ms), so the copy has a
+    /// backlog to catch up with, with room for a loaded machine (at 1.5 ms, μ fell below λ under load and never caught up).
+    /// </summary>
+    private const int CostUs = 1_000;
+
     [Fact]
     public Task MessageReplay_TenMegabyteConsumerThroughEngineAndAgents_EveryMessageAppliedExactlyOnce() =>
-        MigrateAsync(MigrationStrategy.MessageReplay, "10.235.0", new WorkloadProfile(StateBytes, 0, 500, 5_000));
+        MigrateAsync(MigrationStrategy.MessageReplay, "10.235.0", new WorkloadProfile(StateBytes, 0, 480, 900));
 
     [Fact]
     public Task ReplayWithCutoff_TenMegabyteConsumerThroughEngineAndAgents_EveryMessageAppliedExactlyOnce() =>
-        // μ ≤ λ in the profile: the designer sets the cutoff at the predicted end of checkpoint, transfer and restore.
-        MigrateAsync(MigrationStrategy.ReplayWithCutoff, "10.236.0", new WorkloadProfile(StateBytes, 0, 500, 400));
+        // μ ≤ λ in the profile: the designer sets the cutoff at the predicted end of checkpoint, transfer and restore, before
+        // the copy (really μ ≈ 900) has caught up; the source stops there and the rest of the backlog drains as downtime.
+        MigrateAsync(MigrationStrategy.ReplayWithCutoff, "10.236.0", new WorkloadProfile(StateBytes, 0, 480, 400));
 
     [Fact]
     public async Task ReplayWithCutoff_CopyCannotReachTheBroker_RolledBackAndSourceResumesWithEveryMessageOnce()
@@ -44,7 +51,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         await LabRequirements.EnsureAsync();
         // h2 may not talk to the broker: the restored copy never consumes the replay queue, so the drain after the cutoff
         // (the source paused) times out, and the rollback must resume the paused source on its queue with nothing lost.
-        await using var lab = await MessageLabService.StartAsync("10.237.0", b => b.ReplayTimeout = TimeSpan.FromSeconds(3));
+        await using var lab = await MessageLabService.StartAsync("10.237.0", CostUs, b => b.ReplayTimeout = TimeSpan.FromSeconds(3));
         foreach (var nft in (string[][])[
             ["add", "table", "inet", "labblock"],
             ["add", "chain", "inet", "labblock", "out", "{ type filter hook output priority 0 ; policy accept ; }"],
@@ -60,7 +67,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         var stored = portal.Migrations.Find(migration.Id)!;
         var steps = Steps(stored);
         Assert.True(finished.State == MigrationState.RolledBack, $"{finished.State}: {stored.FailureReason}\n{steps}");
-        Assert.True(stored.FailureReason?.Contains("did not drain", StringComparison.Ordinal) == true, $"It should have failed draining after the cutoff: {stored.FailureReason}\n{steps}");
+        Assert.True(stored.FailureReason?.Contains("did not reach #", StringComparison.Ordinal) == true, $"It should have failed draining after the cutoff: {stored.FailureReason}\n{steps}");
         var rollback = finished.Message ?? "";
         Assert.Contains($"resumed {ServiceName} on h1", rollback, StringComparison.Ordinal);
         Assert.Equal(AgentEdge.Source.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
@@ -93,7 +100,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
     private async Task MigrateAsync(MigrationStrategy strategy, string network, WorkloadProfile profile)
     {
         var capabilities = await LabRequirements.EnsureAsync();
-        await using var lab = await MessageLabService.StartAsync(network);
+        await using var lab = await MessageLabService.StartAsync(network, CostUs);
         var svc = AgentEdge.Service(ServiceName, profile, new KpiTargets(5_000, 10_000, 20));
         await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
@@ -154,7 +161,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"""
-            CRIU {capabilities.Version}; {strategy} through coordinator → engine → Agent runtime → 2 agents → CRIU of a {StateBytes / 1024 / 1024} MB message service, lab h1 -> h2, RabbitMQ {lab.Broker.Address}:{LabBroker.Port} in the client namespace, one message every {IntervalMs} ms
+            CRIU {capabilities.Version}; {strategy} through coordinator → engine → Agent runtime → 2 agents → CRIU of a {StateBytes / 1024 / 1024} MB message service ({CostUs} µs of work per message), lab h1 -> h2, RabbitMQ {lab.Broker.Address}:{LabBroker.Port} in the client namespace, one message every {IntervalMs} ms
             downtime (longest gap in processing, between the first applications of consecutive numbers from #{before}, published when the migration started): {longest.Us / 1000.0:0.0} ms; at the hand-over (#{handOver.After} on h1 → #{handOver.After + 1} on h2): {handOver.Us / 1000.0:0.0} ms; median gap {typical / 1000.0:0.00} ms; the publisher's own longest gap {lab.Traffic.LongestPublishGapUs(before) / 1000.0:0.0} ms
             longest gaps: {worst}
             messages: {published} published, every one applied exactly once in the final state (h1 applied #1..#{onH1[^1]}, the copy on h2 #{onH2[0]}..#{onH2[^1]}); {state.Duplicates} duplicates skipped by the copy; lost {state.Lost}
@@ -191,7 +198,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         public MessageTraffic Traffic { get; private set; } = null!;
         public AgentEdgeRuntime Runtime { get; private set; } = null!;
 
-        public static async Task<MessageLabService> StartAsync(string network, Action<AgentBrokerOptions>? configure = null)
+        public static async Task<MessageLabService> StartAsync(string network, int costUs, Action<AgentBrokerOptions>? configure = null)
         {
             var s = new MessageLabService { _folder = Directory.CreateTempSubdirectory("edgeportal-replay-lab-").FullName };
             try
@@ -207,7 +214,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
                 await Lab.RunAsync("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
                     Path.Combine(AppContext.BaseDirectory, "Criu", "Workload", "msgservice.c"), "-lrabbitmq"]);
                 s._service = Workloads.StartIn(s.Lab.Namespace("h1"), binary, brokerAddress, LabBroker.Port.ToString(CultureInfo.InvariantCulture),
-                    "guest", "guest", Exchange, Queue, StateBytes.ToString(CultureInfo.InvariantCulture), Reports);
+                    "guest", "guest", Exchange, Queue, StateBytes.ToString(CultureInfo.InvariantCulture), Reports, costUs.ToString(CultureInfo.InvariantCulture));
                 var ready = await s._service.StandardOutput.ReadLineAsync();
                 Assert.True(ready == $"consuming {Queue}", $"The message service did not start: {ready} {await s._service.StandardError.ReadToEndAsync()}");
 
