@@ -23,7 +23,8 @@
 //   edgeportal.dumped  sent to QUEUE after the dump: the source forgets R (it is not the restored copy).
 //   edgeportal.pause   "resume-queue=Q"  sent to QUEUE: answered with the final last, then the service stops consuming
 //                      QUEUE (deliveries still in flight are requeued, unapplied) and waits on Q.
-//   edgeportal.resume  on Q: consume QUEUE again (a rolled-back migration).  edgeportal.exit on Q: leave.
+//   edgeportal.resume  on Q: consume QUEUE again (a rolled-back migration).  edgeportal.exit on Q: leave (so does a
+//                      paused service whose Q is gone).
 //   edgeportal.reach   "until=S"  sent to R: answered once last >= S (the paused source's last): the drain is over.
 //   edgeportal.switch  "until=S"  sent to R: once last >= S, stop consuming R and consume QUEUE from then on, skipping
 //                      what was applied already; answered when done.
@@ -175,7 +176,11 @@ static int connect_broker(void) {
   amqp_socket_t *socket = amqp_tcp_socket_new(conn);
   struct timeval timeout = {2, 0};
   if (!socket || amqp_socket_open_noblock(socket, broker_host, broker_port, &timeout)) return -1;
-  if (!ok(amqp_login(conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, user, password))) return -1;
+  // consumer_cancel_notify: the broker tells the service when the queue it consumes is deleted (it then reconnects).
+  amqp_table_entry_t capability = {.key = amqp_cstring_bytes("consumer_cancel_notify"), .value = {.kind = AMQP_FIELD_KIND_BOOLEAN, .value.boolean = 1}};
+  amqp_table_entry_t property = {.key = amqp_cstring_bytes("capabilities"), .value = {.kind = AMQP_FIELD_KIND_TABLE, .value.table = {1, &capability}}};
+  amqp_table_t properties = {1, &property};
+  if (!ok(amqp_login_with_properties(conn, "/", 0, 131072, 0, &properties, AMQP_SASL_METHOD_PLAIN, user, password))) return -1;
   struct sockaddr_in local;
   socklen_t len = sizeof local;
   if (!getsockname(amqp_get_sockfd(conn), (struct sockaddr *)&local, &len)) inet_ntop(AF_INET, &local.sin_addr, host, sizeof host);
@@ -193,6 +198,11 @@ static int connect_broker(void) {
   }
   const char *q = queue;
   if (s.paused) {
+    int e = exists(s.resume);
+    if (e < 0) return -1;
+    // Paused with no resume queue left: the migration that paused it is over and the copy serves QUEUE; consuming it
+    // too would split its messages between the two. Leave.
+    if (!e) exit(0);
     q = s.resume;
   } else if (s.replay[0]) {
     int e = exists(s.replay);
@@ -354,10 +364,12 @@ int main(int argc, char **argv) {
     }
     if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT) continue;
     if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
-      // Something other than a delivery: a close means reconnect, anything else (a late cancel-ok) is ignored.
+      // Something other than a delivery: a close, or the broker cancelling the consumer (its queue was deleted), means
+      // reconnect and consume what the state says now; anything else (a late cancel-ok) is ignored.
       amqp_frame_t frame;
       if (amqp_simple_wait_frame(conn, &frame) == AMQP_STATUS_OK && frame.frame_type == AMQP_FRAME_METHOD &&
-          frame.payload.method.id != AMQP_CHANNEL_CLOSE_METHOD && frame.payload.method.id != AMQP_CONNECTION_CLOSE_METHOD)
+          frame.payload.method.id != AMQP_CHANNEL_CLOSE_METHOD && frame.payload.method.id != AMQP_CONNECTION_CLOSE_METHOD &&
+          frame.payload.method.id != AMQP_BASIC_CANCEL_METHOD)
         continue;
     }
     disconnect();
