@@ -45,8 +45,8 @@ public sealed class PageScenarios(PortalFixture portal)
         var data = new TheoryData<string, string, string>();
         (string Path, string Heading)[] pages =
         [
-            ("/", "Overview"), ("/clusters", "Clusters"), ("/services", "Services"), ("/services/{service}", "collision-avoidance"),
-            ("/migrations", "Migrations"), ("/migrations/{migration}", "Migration of collision-avoidance"), ("/planner", "Planner"),
+            ("/", "Overview"), ("/clusters", "Clusters"), ("/services", "Services"), ("/services/{service}", "leaderboard"),
+            ("/migrations", "Migrations"), ("/migrations/{migration}", "Migration of leaderboard"), ("/planner", "Planner"),
             ("/schedules", "Schedules"), ("/automation", "Automation"), ("/settings", "Settings"), ("/users", "Users & API keys"),
             ("/audit", "Audit log"), ("/tenants", "Tenants"),
         ];

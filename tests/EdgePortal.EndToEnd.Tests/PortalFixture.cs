@@ -67,7 +67,7 @@ public sealed class PortalFixture : IAsyncLifetime
     private AccessibilityArrangement? _arranged;
 
     /// <summary>
-    /// Once per run, through the API: collision-avoidance migrated to the end (a Completed chip, a downtime point on the
+    /// Once per run, through the API: leaderboard migrated to the end (a Completed chip, a downtime point on the
     /// Overview) and mission-planner's migration cancelled (a Cancelled or RolledBack chip), so that the pages axe
     /// checks show the colours and links a real edge shows, not only their empty states.
     /// </summary>
@@ -82,13 +82,13 @@ public sealed class PortalFixture : IAsyncLifetime
             var services = await api.GetFromJsonAsync<JsonElement>("api/v1/services");
             string Id(string name) => services.EnumerateArray().Single(s => s.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
 
-            var completed = await StartAsync(api, Id("collision-avoidance"));
+            var completed = await StartAsync(api, Id("leaderboard"));
             var cancelled = await StartAsync(api, Id("mission-planner"));
             using (var cancel = await api.PostAsync($"api/v1/migrations/{cancelled}/cancel", null))
                 Assert.True(cancel.IsSuccessStatusCode || cancel.StatusCode == System.Net.HttpStatusCode.Conflict, await cancel.Content.ReadAsStringAsync());
             await FinishedAsync(api, completed, "Completed");
             await FinishedAsync(api, cancelled, "Cancelled", "RolledBack", "Completed");
-            return _arranged = new AccessibilityArrangement(Id("collision-avoidance"), completed);
+            return _arranged = new AccessibilityArrangement(Id("leaderboard"), completed);
         }
         finally
         {

@@ -63,11 +63,10 @@ public sealed class PortalProcess : IAsyncDisposable
         info.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
         foreach (var argument in arguments ?? [])
             info.ArgumentList.Add(argument);
-        // As `dotnet run` starts it (launchSettings.json): the build output serves its static web assets (blazor.web.js,
-        // MudBlazor, CSS) from the projects through the development manifest only; in Production they answer 200 with
-        // an empty body and the page never becomes interactive. The demo's KPI monitor and user mobility stay off here
-        // so that nothing but the test moves a service.
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        // Production, as an operator runs a built portal: its static web assets (blazor.web.js, MudBlazor, CSS) come from
+        // the build's manifest (BuildOutputStaticWebAssets), not from a Development-only switch. The demo's KPI monitor
+        // and user mobility stay off here so that nothing but the test moves a service.
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["EdgePortal__Storage__Path"] = Path.Combine(dataDir, "edgeportal.db");
         info.Environment["EdgePortal__Seed__DemoEdge"] = "true";
         info.Environment["EdgePortal__Simulator__SpeedFactor"] = speedFactor.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -22,6 +22,7 @@ public static class EdgePortalHosting
     /// <summary>Everything the portal registers: storage, the embedded edge, the UI, the API and health.</summary>
     public static WebApplicationBuilder AddEdgePortal(this WebApplicationBuilder builder)
     {
+        builder.UseBuildOutputStaticWebAssets();
         var services = builder.Services;
         services.AddEdgePortalCore(builder.Configuration);
         services.AddEdgePortalStorage(builder.Configuration);
