@@ -237,8 +237,9 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         var from = await RefreshAsync(c.Cluster.Name, source.Node, o, ct).ConfigureAwait(false);
         var to = await RefreshAsync(c.Cluster.Name, destination.Node, o, ct).ConfigureAwait(false);
         foreach (var (node, capabilities) in new[] { (source.Node, from), (destination.Node, to) })
-            if (!capabilities.Usable || !capabilities.TcpRepair)
-                throw new AgentCallException($"criu check on {node} says it cannot checkpoint and restore with TCP connections: {capabilities.Report}");
+            // A message consumer's copy is restored with its connections closed (--tcp-close): TCP repair is not needed then.
+            if (!capabilities.Usable || (!capabilities.TcpRepair && !consumesMessages))
+                throw new AgentCallException($"criu check on {node} says it cannot checkpoint and restore {(consumesMessages ? "processes" : "with TCP connections")}: {capabilities.Report}");
         var workload = WorkloadName(c.Service.Name);
         AgentWorkload w;
         try
@@ -257,7 +258,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             : consumesMessages ? "no service address (a message consumer: the copy reconnects to the broker)"
             : "no service address configured (its connections will not survive)";
         return (string.Create(CultureInfo.InvariantCulture,
-            $"profiled {workload} on {source.Node}: pid {w.Pid}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair on both, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
+            $"profiled {workload} on {source.Node}: pid {w.Pid}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair {(from.TcpRepair && to.TcpRepair ? "on both" : "not on both")}, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
     }
 
     private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, CancellationToken ct)

@@ -203,5 +203,5 @@ internal sealed class ReplayBroker : IAsyncDisposable
         }
     }
 
-    private static bool IsBrokerError(Exception e) => e is RabbitMQClientException or IOException or System.Net.Sockets.SocketException;
+    private static bool IsBrokerError(Exception e) => e is RabbitMQClientException or IOException or System.Net.Sockets.SocketException or TimeoutException;
 }
