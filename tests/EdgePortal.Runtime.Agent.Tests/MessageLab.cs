@@ -288,6 +288,13 @@ internal sealed class MessageTraffic : IAsyncDisposable
     /// <summary>How many messages were published (numbers 1..Published).</summary>
     public ulong Published { get; private set; }
 
+    /// <summary>When number <paramref name="seq"/> was published (µs since the Unix epoch, the clock of the service's reports).</summary>
+    public long SentUs(ulong seq)
+    {
+        lock (_sentUs)
+            return _sentUs[(int)seq - 1];
+    }
+
     /// <summary>The longest time (µs) between two publications from number <paramref name="from"/> on: what the publisher itself contributes to any gap.</summary>
     public long LongestPublishGapUs(ulong from)
     {
@@ -325,13 +332,13 @@ internal sealed class MessageTraffic : IAsyncDisposable
         {
             try
             {
-                var clock = Stopwatch.StartNew();
                 for (ulong seq = 1; !_stopping; seq++)
                 {
                     _publish.BasicPublishAsync(exchange, "", Encoding.ASCII.GetBytes(seq.ToString(CultureInfo.InvariantCulture))).AsTask().GetAwaiter().GetResult();
                     Published = seq;
+                    // CLOCK_REALTIME in µs, as the service stamps its reports.
                     lock (_sentUs)
-                        _sentUs.Add(clock.ElapsedTicks * 1_000_000 / Stopwatch.Frequency);
+                        _sentUs.Add((DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10);
                     Thread.Sleep(intervalMs);
                 }
             }

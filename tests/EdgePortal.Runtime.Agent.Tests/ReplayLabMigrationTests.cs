@@ -37,13 +37,14 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
 
     [Fact]
     public Task MessageReplay_TenMegabyteConsumerThroughEngineAndAgents_EveryMessageAppliedExactlyOnce() =>
-        MigrateAsync(MigrationStrategy.MessageReplay, "10.235.0", new WorkloadProfile(StateBytes, 0, 480, 900));
+        MigrateAsync(MigrationStrategy.MessageReplay, "10.235.0", new WorkloadProfile(StateBytes, 0, 480, 900), CostUs);
 
     [Fact]
     public Task ReplayWithCutoff_TenMegabyteConsumerThroughEngineAndAgents_EveryMessageAppliedExactlyOnce() =>
-        // μ ≤ λ in the profile: the designer sets the cutoff at the predicted end of checkpoint, transfer and restore, before
-        // the copy (really μ ≈ 900) has caught up; the source stops there and the rest of the backlog drains as downtime.
-        MigrateAsync(MigrationStrategy.ReplayWithCutoff, "10.236.0", new WorkloadProfile(StateBytes, 0, 480, 400));
+        // μ ≤ λ in the profile: the designer sets the cutoff at the predicted end of checkpoint, transfer and restore. With
+        // 1.7 ms of work per message (μ ≈ 560) the copy catches up slowly, so the source is stopped at the cutoff, before
+        // it has, and the rest of the backlog drains as downtime.
+        MigrateAsync(MigrationStrategy.ReplayWithCutoff, "10.236.0", new WorkloadProfile(StateBytes, 0, 480, 400), 1_700);
 
     [Fact]
     public async Task ReplayWithCutoff_CopyCannotReachTheBroker_RolledBackAndSourceResumesWithEveryMessageOnce()
@@ -97,10 +98,10 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
             """));
     }
 
-    private async Task MigrateAsync(MigrationStrategy strategy, string network, WorkloadProfile profile)
+    private async Task MigrateAsync(MigrationStrategy strategy, string network, WorkloadProfile profile, int costUs)
     {
         var capabilities = await LabRequirements.EnsureAsync();
-        await using var lab = await MessageLabService.StartAsync(network, CostUs);
+        await using var lab = await MessageLabService.StartAsync(network, costUs);
         var svc = AgentEdge.Service(ServiceName, profile, new KpiTargets(5_000, 10_000, 20));
         await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
@@ -156,14 +157,19 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         // The hand-over itself: from the source's last application to the copy's first one after it.
         var handOver = gaps.Single(g => g.After == onH1[^1]);
         var worst = string.Join(", ", gaps.OrderByDescending(g => g.Us).Take(3).Select(g => string.Create(CultureInfo.InvariantCulture,
-            $"#{g.After}→#{g.After + 1} {g.Us / 1000.0:0.0} ms ({Who(g.After)}→{Who(g.After + 1)})")));
+            $"#{g.After}→#{g.After + 1} {g.Us / 1000.0:0.0} ms ({Who(g.After)}→{Who(g.After + 1)}; published {(lab.Traffic.SentUs(g.After + 1) - lab.Traffic.SentUs(g.After)) / 1000.0:0.0} ms apart)")));
+        // The longest any message waited from its publication to its first application: a gap the publisher did not cause.
+        var waited = Enumerable.Range((int)before, (int)(published - before) + 1).Select(i => (Seq: (ulong)i, Us: first[(ulong)i] - lab.Traffic.SentUs((ulong)i))).ToList();
+        var longestWait = waited.MaxBy(w => w.Us);
+        var typicalWait = waited.Select(w => w.Us).Order().ElementAt(waited.Count / 2);
         string Who(ulong seq) => reports.Where(r => r.Seq == seq && r.Kind == 'a').MinBy(r => r.TimeUs)!.Host == h1 ? "h1" : "h2";
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"""
-            CRIU {capabilities.Version}; {strategy} through coordinator → engine → Agent runtime → 2 agents → CRIU of a {StateBytes / 1024 / 1024} MB message service ({CostUs} µs of work per message), lab h1 -> h2, RabbitMQ {lab.Broker.Address}:{LabBroker.Port} in the client namespace, one message every {IntervalMs} ms
+            CRIU {capabilities.Version}; {strategy} through coordinator → engine → Agent runtime → 2 agents → CRIU of a {StateBytes / 1024 / 1024} MB message service ({costUs} µs of work per message), lab h1 -> h2, RabbitMQ {lab.Broker.Address}:{LabBroker.Port} in the client namespace, one message every {IntervalMs} ms
             downtime (longest gap in processing, between the first applications of consecutive numbers from #{before}, published when the migration started): {longest.Us / 1000.0:0.0} ms; at the hand-over (#{handOver.After} on h1 → #{handOver.After + 1} on h2): {handOver.Us / 1000.0:0.0} ms; median gap {typical / 1000.0:0.00} ms; the publisher's own longest gap {lab.Traffic.LongestPublishGapUs(before) / 1000.0:0.0} ms
             longest gaps: {worst}
+            longest wait from publication to first application: #{longestWait.Seq} {longestWait.Us / 1000.0:0.0} ms (applied by {Who(longestWait.Seq)}); median wait {typicalWait / 1000.0:0.00} ms
             messages: {published} published, every one applied exactly once in the final state (h1 applied #1..#{onH1[^1]}, the copy on h2 #{onH2[0]}..#{onH2[^1]}); {state.Duplicates} duplicates skipped by the copy; lost {state.Lost}
             state: checksum over the memory {state.Memory} = the model's; counter {state.Counter}
             migration: {total.Elapsed.TotalMilliseconds:0} ms from Start to MigrationFinished; engine-measured downtime {stored.MeasuredDowntimeMs:0} ms, predicted {stored.Plan.PredictedDowntimeMs:0} ms{(stored.Plan.CutoffMs is { } c ? $", cutoff {c:0} ms after the checkpoint" : "")}
