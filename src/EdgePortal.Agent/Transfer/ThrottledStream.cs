@@ -3,7 +3,8 @@ namespace EdgePortal.Agent.Transfer;
 /// <summary>Reads or writes through a <see cref="TokenBucket"/> (when there is one) in chunks, and counts the bytes into a <see cref="TransferProgress"/>.</summary>
 public sealed class ThrottledStream(Stream inner, TokenBucket? bucket, TransferProgress? progress, bool leaveOpen = false) : Stream
 {
-    private const int Chunk = 16 * 1024;
+    /// <summary>The most one read or write moves through the bucket at a time.</summary>
+    public const int Chunk = 16 * 1024;
 
     public override bool CanRead => inner.CanRead;
     public override bool CanSeek => false;
