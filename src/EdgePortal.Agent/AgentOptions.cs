@@ -30,6 +30,12 @@ public sealed class AgentOptions
 
     /// <summary>The device service addresses are added to and removed from (POST /net/addresses/*) when a request names none.</summary>
     public string ServiceDevice { get; set; } = "eth0";
+
+    /// <summary>
+    /// The address a <c>criu page-server</c> on this host listens on, the one peers reach this host at; null or empty takes the
+    /// first (primary) IPv4 address of <see cref="ServiceDevice"/> in the host's namespace.
+    /// </summary>
+    public string? PageServerAddress { get; set; }
 }
 
 public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
@@ -50,6 +56,8 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             failures.Add($"{AgentOptions.Section}:CriuPath must be the absolute path of the criu binary, got '{options.CriuPath}'.");
         if (!string.IsNullOrEmpty(options.NetworkNamespace) && !Path.IsPathRooted(options.NetworkNamespace))
             failures.Add($"{AgentOptions.Section}:NetworkNamespace must be the absolute path of a network namespace (e.g. /run/netns/edge1), got '{options.NetworkNamespace}'.");
+        if (!string.IsNullOrEmpty(options.PageServerAddress) && !System.Net.IPAddress.TryParse(options.PageServerAddress, out _))
+            failures.Add($"{AgentOptions.Section}:PageServerAddress must be an IP address of this host (no prefix), got '{options.PageServerAddress}'.");
         if (string.IsNullOrWhiteSpace(options.ServiceDevice))
             failures.Add($"{AgentOptions.Section}:ServiceDevice must name a network device, e.g. eth0.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

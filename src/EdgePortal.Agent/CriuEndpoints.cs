@@ -37,8 +37,27 @@ public sealed record CriuDumpCall
     [JsonPropertyName("device")] public string? Device { get; init; }
     /// <summary>Dump TCP connections as closed (CRIU --tcp-close): the process keeps them, a restored copy reconnects.</summary>
     [JsonPropertyName("tcpClose")] public bool TcpClose { get; init; }
+    /// <summary>Send the pages to this page server (POST /criu/images/{id}/page-server on the destination) while dumping.</summary>
+    [JsonPropertyName("pageServer")] public CriuPageServerCall? PageServer { get; init; }
 }
 
+/// <summary>A page server's address and port, as the destination's POST /criu/images/{id}/page-server answered them.</summary>
+public sealed record CriuPageServerCall
+{
+    [JsonPropertyName("address")] public string Address { get; init; } = "";
+    [JsonPropertyName("port")] public int Port { get; init; }
+}
+
+/// <summary>A page server started for images <see cref="Id"/>: the source dumps to <see cref="Address"/>:<see cref="Port"/>.</summary>
+public sealed record CriuPageServerAnswer(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("port")] int Port,
+    [property: JsonPropertyName("log")] string Log);
+
+/// <param name="Bytes">The images written here (without the pages when they went to a page server).</param>
+/// <param name="PidInNamespace">The PID CRIU dumped: the process's PID in its own PID namespace (a restored tree's), else <see cref="Pid"/>.</param>
+/// <param name="PageServer">The page server the pages went to (address:port), or null when they were written here.</param>
 public sealed record CriuDumpAnswer(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("pid")] int Pid,
@@ -46,13 +65,18 @@ public sealed record CriuDumpAnswer(
     [property: JsonPropertyName("files")] int Files,
     [property: JsonPropertyName("wallClockMs")] double WallClockMs,
     [property: JsonPropertyName("stats")] CriuDumpStats? Stats,
-    [property: JsonPropertyName("log")] string Log);
+    [property: JsonPropertyName("log")] string Log,
+    [property: JsonPropertyName("pidInNamespace")] int PidInNamespace = 0,
+    [property: JsonPropertyName("pageServer")] string? PageServer = null);
 
 /// <summary>POST /criu/images/{id}/send: stream the images to the agent at <see cref="Peer"/>.</summary>
 public sealed record CriuSendCall
 {
     [JsonPropertyName("peer")] public string Peer { get; init; } = "";
     [JsonPropertyName("bandwidthBitsPerSecond")] public double? BandwidthBitsPerSecond { get; init; }
+    /// <summary>The peer adds these files to the images it holds under the same id (pages a page server received, or the
+    /// other images) instead of replacing them.</summary>
+    [JsonPropertyName("merge")] public bool Merge { get; init; }
 }
 
 public sealed record CriuSendAnswer(
@@ -113,6 +137,7 @@ public sealed class CriuWorkloads
 {
     internal readonly ConcurrentDictionary<string, (int Pid, string? RestoredFrom)> Named = new(StringComparer.Ordinal);
     internal readonly ConcurrentDictionary<string, RestoredTree> Restored = new(StringComparer.Ordinal);
+    internal readonly ConcurrentDictionary<string, CriuPageServer> PageServers = new(StringComparer.Ordinal);
 }
 
 public static partial class AgentEndpoints
@@ -135,8 +160,9 @@ public static partial class AgentEndpoints
         app.MapPost("/criu/dumps", DumpAsync);
         app.MapPost("/criu/images/{id}/send", SendImagesAsync);
         app.MapPut("/criu/images/{id}", ReceiveImagesAsync);
+        app.MapPost("/criu/images/{id}/page-server", StartPageServerAsync);
         app.MapPost("/criu/images/{id}/restore", RestoreAsync);
-        app.MapDelete("/criu/images/{id}", DeleteImages);
+        app.MapDelete("/criu/images/{id}", DeleteImagesAsync);
         app.MapDelete("/criu/restored/{id}", KillRestoredAsync);
         app.MapPost("/net/addresses/{action}", AddressAsync);
         return app;
@@ -173,9 +199,6 @@ public static partial class AgentEndpoints
         {
             if (!workloads.Named.TryGetValue(name, out var entry))
                 return Results.Problem(statusCode: 404, title: "Workload not found", detail: $"No workload {name} is registered on this agent (PUT /criu/workloads/{name} with its pid).");
-            if (entry.RestoredFrom is not null)
-                return Results.Problem(statusCode: 409, title: "Not supported yet",
-                    detail: $"{name} was restored here from {entry.RestoredFrom} and runs in its own PID namespace; dumping it again needs CRIU to dump that namespace's init, which this agent does not do yet.");
             pid = entry.Pid;
         }
         else if (call.Pid is > 1 and var p)
@@ -188,19 +211,29 @@ public static partial class AgentEndpoints
             return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {call.Id} already exist on this agent; DELETE /criu/images/{call.Id} first.");
         if (call.ReleaseAddress is { Length: > 0 } release && !System.Net.IPNetwork.TryParse(release, out _))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["releaseAddress"] = ["releaseAddress is an address with its prefix length, e.g. 10.231.0.100/24."] });
+        CriuPageServerEndpoint? pageServer = null;
+        if (call.PageServer is { } ps)
+        {
+            if (!System.Net.IPAddress.TryParse(ps.Address, out _) || ps.Port is < 1 or > 65535)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["pageServer"] = ["pageServer is the address and port (1-65535) the destination's page server answered."] });
+            pageServer = new CriuPageServerEndpoint(ps.Address, ps.Port);
+        }
         var device = string.IsNullOrWhiteSpace(call.Device) ? o.ServiceDevice : call.Device;
-        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, directory, Namespace(o), call.LeaveRunning, call.ReleaseAddress, device, call.TcpClose), cancellationToken).ConfigureAwait(false);
+        var inNamespace = CriuDriver.PidInItsNamespace(pid).Pid;
+        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, directory, Namespace(o), call.LeaveRunning, call.ReleaseAddress, device, call.TcpClose, pageServer), cancellationToken).ConfigureAwait(false);
         if (outcome is CriuOutcome.Failed failed)
             return Results.Problem(statusCode: 422, title: "criu dump failed", detail: failed.Reason);
         var dumped = (CriuOutcome.Dumped)outcome;
-        if (!call.LeaveRunning && call.Workload is { Length: > 0 } gone)
-            workloads.Named.TryRemove(gone, out _);
+        if (!call.LeaveRunning && call.Workload is { Length: > 0 } gone && workloads.Named.TryRemove(gone, out var was)
+            && was.RestoredFrom is { } from && workloads.Restored.TryRemove(from, out var tree))
+            // The dumped tree was restored here: its PID namespace holds nothing but its init now.
+            await tree.DisposeAsync().ConfigureAwait(false);
         var (bytes, files) = Size(directory);
-        return Results.Ok(new CriuDumpAnswer(call.Id, pid, bytes, files, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath));
+        return Results.Ok(new CriuDumpAnswer(call.Id, pid, bytes, files, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath, inNamespace, pageServer?.ToString()));
     }
 
     private static async Task<IResult> SendImagesAsync(string id, CriuSendCall call, IOptions<AgentOptions> options, IHttpClientFactory clients,
-        TransferTracker tracker, TimeProvider time, CancellationToken cancellationToken)
+        TransferTracker tracker, TimeProvider time, CriuWorkloads workloads, CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (!ImageName().IsMatch(id))
@@ -212,10 +245,12 @@ public static partial class AgentEndpoints
         var directory = CriuImages(o, id);
         if (!Directory.Exists(directory))
             return Results.Problem(statusCode: 404, title: "Images not found", detail: $"No images {id} on this agent.");
+        if (await PageServerFailedAsync(id, workloads).ConfigureAwait(false) is { } pageServerFailed)
+            return pageServerFailed;
 
         var limit = call.BandwidthBitsPerSecond is > 0 ? call.BandwidthBitsPerSecond : o.DefaultBandwidthBitsPerSecond > 0 ? o.DefaultBandwidthBitsPerSecond : null;
         var bucket = limit is { } bits ? TokenBucket.ForBits(bits, time) : null;
-        var target = new Uri(new Uri(call.Peer.EndsWith('/') ? call.Peer : call.Peer + "/"), $"criu/images/{id}");
+        var target = new Uri(new Uri(call.Peer.EndsWith('/') ? call.Peer : call.Peer + "/"), $"criu/images/{id}{(call.Merge ? "?merge=true" : "")}");
         var progress = tracker.Start("criu-stream", target.AbsoluteUri, Size(directory).Bytes, limit);
         var started = time.GetTimestamp();
         try
@@ -239,11 +274,18 @@ public static partial class AgentEndpoints
         return Results.Ok(new CriuSendAnswer(id, call.Peer, progress.Bytes, time.GetElapsedTime(started).TotalMilliseconds, limit, progress.Id));
     }
 
+    /// <summary>
+    /// The streamed images replace what this agent holds under <paramref name="id"/>, or are added to it: when a page server
+    /// received the pages of the same dump here (it must have finished well), or when the sender asks (merge=true).
+    /// </summary>
     private static async Task<IResult> ReceiveImagesAsync(string id, HttpRequest request, IOptions<AgentOptions> options, TransferTracker tracker,
-        CancellationToken cancellationToken)
+        CriuWorkloads workloads, CancellationToken cancellationToken)
     {
         if (!ImageName().IsMatch(id))
             return BadId();
+        var merge = workloads.PageServers.ContainsKey(id) || string.Equals(request.Query["merge"], "true", StringComparison.OrdinalIgnoreCase);
+        if (await PageServerFailedAsync(id, workloads).ConfigureAwait(false) is { } pageServerFailed)
+            return pageServerFailed;
         var directory = CriuImages(options.Value, id);
         var partial = directory + ".partial";
         if (Directory.Exists(partial))
@@ -254,9 +296,18 @@ public static partial class AgentEndpoints
         {
             await using (var body = new ThrottledStream(request.Body, null, progress, leaveOpen: true))
                 await TarFile.ExtractToDirectoryAsync(body, partial, overwriteFiles: true, cancellationToken).ConfigureAwait(false);
-            if (Directory.Exists(directory))
-                Directory.Delete(directory, recursive: true);
-            Directory.Move(partial, directory);
+            if (merge && Directory.Exists(directory))
+            {
+                foreach (var file in Directory.EnumerateFiles(partial))
+                    File.Move(file, Path.Combine(directory, Path.GetFileName(file)), overwrite: true);
+                Directory.Delete(partial, recursive: true);
+            }
+            else
+            {
+                if (Directory.Exists(directory))
+                    Directory.Delete(directory, recursive: true);
+                Directory.Move(partial, directory);
+            }
             progress.Finish();
             var (bytes, files) = Size(directory);
             return Results.Created($"/criu/images/{id}", new CriuReceived(id, bytes, files));
@@ -282,6 +333,8 @@ public static partial class AgentEndpoints
             return Results.Problem(statusCode: 404, title: "Images not found", detail: $"No images {id} on this agent.");
         if (workloads.Restored.ContainsKey(id))
             return Results.Problem(statusCode: 409, title: "Already restored", detail: $"Images {id} are restored and running here; DELETE /criu/restored/{id} first.");
+        if (await PageServerFailedAsync(id, workloads).ConfigureAwait(false) is { } pageServerFailed)
+            return pageServerFailed;
         // The restore runs on, whatever happens to the request that asked for it: a half-restored tree is worse than a slow answer.
         var outcome = await criu.RestoreAsync(new CriuRestoreRequest(directory, Namespace(o), call.TcpClose), CancellationToken.None).ConfigureAwait(false);
         // The restored sockets exist (or never will): traffic to a guarded address may reach the host again.
@@ -296,15 +349,88 @@ public static partial class AgentEndpoints
         return Results.Ok(new CriuRestoreAnswer(id, restored.Tree.Pid, pid, restored.Tree.HolderPid, restored.WallClock.TotalMilliseconds, restored.Stats, restored.LogPath));
     }
 
-    private static IResult DeleteImages(string id, IOptions<AgentOptions> options)
+    /// <summary>Deletes the images, and stops a page server still waiting to receive them (a dump that failed or never came).</summary>
+    private static async Task<IResult> DeleteImagesAsync(string id, IOptions<AgentOptions> options, CriuWorkloads workloads)
     {
         if (!ImageName().IsMatch(id))
             return BadId();
+        if (workloads.PageServers.TryRemove(id, out var server))
+            await server.DisposeAsync().ConfigureAwait(false);
         var directory = CriuImages(options.Value, id);
         if (!Directory.Exists(directory))
             return Results.NotFound();
         Directory.Delete(directory, recursive: true);
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// POST /criu/images/{id}/page-server: a <c>criu page-server</c> on this host's address (<see cref="AgentOptions.PageServerAddress"/>,
+    /// else the first address of the service device) at a port the kernel picks, receiving the pages of the dump of
+    /// images <paramref name="id"/> into this agent's images <paramref name="id"/>.
+    /// </summary>
+    private static async Task<IResult> StartPageServerAsync(string id, IOptions<AgentOptions> options, CriuDriver criu, CriuWorkloads workloads,
+        CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (!ImageName().IsMatch(id))
+            return BadId();
+        var directory = CriuImages(o, id);
+        if (Directory.Exists(directory) || workloads.PageServers.ContainsKey(id))
+            return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {id} already exist on this agent; DELETE /criu/images/{id} first.");
+        var address = o.PageServerAddress is { Length: > 0 } configured ? configured : await HostAddressAsync(o, cancellationToken).ConfigureAwait(false);
+        if (address is null)
+            return Results.Problem(statusCode: 422, title: "No address for a page server",
+                detail: $"{o.ServiceDevice} has no IPv4 address of its own on this host; set {AgentOptions.Section}:PageServerAddress to the address peers reach this host at.");
+        CriuPageServer server;
+        try
+        {
+            server = await criu.StartPageServerAsync(directory, Namespace(o), address, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CriuPageServerException e)
+        {
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
+            return Results.Problem(statusCode: 422, title: "criu page-server failed", detail: e.Message);
+        }
+        workloads.PageServers[id] = server;
+        return Results.Ok(new CriuPageServerAnswer(id, server.Address, server.Endpoint.Port, server.LogPath));
+    }
+
+    /// <summary>
+    /// Waits for the page server that received the pages of images <paramref name="id"/> here, if there is one, and forgets it:
+    /// null when there was none or it received a whole dump, else the problem to answer.
+    /// </summary>
+    private static async Task<IResult?> PageServerFailedAsync(string id, CriuWorkloads workloads)
+    {
+        if (!workloads.PageServers.TryGetValue(id, out var server))
+            return null;
+        string? reason;
+        try
+        {
+            reason = await server.Finished.WaitAsync(PageServerWait).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return Results.Problem(statusCode: 409, title: "Page server still receiving",
+                detail: $"The page server for images {id} ({server.Address}) has not finished within {PageServerWait.TotalSeconds:0} s: the dump that feeds it is still running or never connected.");
+        }
+        workloads.PageServers.TryRemove(id, out _);
+        await server.DisposeAsync().ConfigureAwait(false);
+        return reason is null ? null : Results.Problem(statusCode: 422, title: "criu page-server failed", detail: reason);
+    }
+
+    private static readonly TimeSpan PageServerWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>The first (primary) IPv4 address of the service device in the host's namespace, without its prefix.</summary>
+    private static async Task<string?> HostAddressAsync(AgentOptions o, CancellationToken cancellationToken)
+    {
+        var shown = await RunInHostAsync(o, ["ip", "-4", "-o", "addr", "show", "dev", o.ServiceDevice], cancellationToken).ConfigureAwait(false);
+        if (shown.ExitCode != 0)
+            return null;
+        return shown.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.Contains("secondary", StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"inet (\d+\.\d+\.\d+\.\d+)/"))
+            .Where(m => m.Success).Select(m => m.Groups[1].Value).FirstOrDefault();
     }
 
     private static async Task<IResult> KillRestoredAsync(string id, CriuWorkloads workloads)

@@ -42,6 +42,35 @@ public sealed class AgentClusterOptions
 
     /// <summary>The message broker of the cluster's message-consuming services: needed for MessageReplay and ReplayWithCutoff.</summary>
     public AgentBrokerOptions? Broker { get; set; }
+
+    /// <summary>
+    /// How a Cold migration moves the dump (<see cref="AgentColdTransfer"/>, by name): <c>Images</c> dumps to files on the
+    /// source and streams them to the destination agent through the transfer token bucket; <c>PageServer</c> sends the pages
+    /// to a <c>criu page-server</c> on the destination while the dump runs, then streams the small rest.
+    /// </summary>
+    public string ColdTransfer { get; set; } = nameof(AgentColdTransfer.Images);
+
+    internal AgentColdTransfer ColdTransferPath =>
+        Enum.TryParse<AgentColdTransfer>(ColdTransfer, ignoreCase: true, out var path) && Enum.IsDefined(path) ? path : AgentColdTransfer.Images;
+}
+
+/// <summary>How a Cold migration moves the dump from the source to the destination.</summary>
+public enum AgentColdTransfer
+{
+    /// <summary>
+    /// Dump to files on the source, stream them (a tar over HTTP, agent to agent) at the plan's reserved bandwidth through the
+    /// agent's token bucket, restore: the papers' cold baseline, streamed. A failed migration restores the source from its
+    /// own files.
+    /// </summary>
+    Images,
+
+    /// <summary>
+    /// The destination runs <c>criu page-server</c> on its own address; the source dumps with <c>--page-server</c>, so the
+    /// pages cross the hosts' link while the process is frozen (at the link's rate: the agent's token bucket does not see
+    /// them) and are never written on the source; the small non-page images follow as with <see cref="Images"/>. A failed
+    /// migration fetches the pages back from the destination to restore the source.
+    /// </summary>
+    PageServer,
 }
 
 /// <summary>
@@ -105,6 +134,8 @@ public sealed class AgentEdgeOptionsValidator : IValidateOptions<AgentEdgeOption
                 failures.Add($"{key}:ProbeMaxAge must be positive, got {o.ProbeMaxAge}.");
             if (o.Broker is { } b)
                 ValidateBroker($"{key}:Broker", b, failures);
+            if (!(Enum.TryParse<AgentColdTransfer>(o.ColdTransfer, ignoreCase: true, out var path) && Enum.IsDefined(path) && !int.TryParse(o.ColdTransfer, out _)))
+                failures.Add($"{key}:ColdTransfer must be {string.Join(" or ", Enum.GetNames<AgentColdTransfer>())}, got '{o.ColdTransfer}'.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -161,8 +161,8 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             var (message, ms) = context.Step.Kind switch
             {
                 StepKind.Profile => await ProfileAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
-                StepKind.Checkpoint => await CheckpointAsync(context, o, source, cancellationToken).ConfigureAwait(false),
-                StepKind.Transfer => await TransferAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
+                StepKind.Checkpoint => await CheckpointAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
+                StepKind.Transfer => await TransferAsync(context, source, destination, cancellationToken, o.ColdTransferPath).ConfigureAwait(false),
                 StepKind.Restore => await RestoreAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
                 StepKind.SwitchTraffic => await SwitchAsync(context, o, destination, cancellationToken).ConfigureAwait(false),
                 StepKind.CleanUp => await CleanUpAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
@@ -205,6 +205,12 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
                 {
                     await destination.AddressAsync("remove", address, o.Device, false, cancellationToken).ConfigureAwait(false);
                     await source.AddressAsync("add", address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
+                }
+                if (o.ColdTransferPath == AgentColdTransfer.PageServer)
+                {
+                    // The dump's pages went to the destination's page server: the source's own images lack them.
+                    var back = await destination.SendImagesAsync(id, source.BaseUri, null, cancellationToken, merge: true).ConfigureAwait(false);
+                    done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
                 }
                 var restored = await source.RestoreAsync(id, workload, cancellationToken).ConfigureAwait(false);
                 done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {restored.WallClockMs:0} ms"));
@@ -252,37 +258,44 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         }
         if (!w.Running)
             throw new AgentCallException($"the workload {workload} on {source.Node} (pid {w.Pid}) is not running");
-        if (w.RestoredFrom is not null)
-            throw new AgentCallException($"{workload} on {source.Node} was itself restored (from {w.RestoredFrom}) and runs in its own PID namespace; migrating it again is not supported yet");
         var address = o.ServiceAddresses.TryGetValue(c.Service.Name, out var a) ? $"address {a}"
             : consumesMessages ? "no service address (a message consumer: the copy reconnects to the broker)"
             : "no service address configured (its connections will not survive)";
         return (string.Create(CultureInfo.InvariantCulture,
-            $"profiled {workload} on {source.Node}: pid {w.Pid}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair {(from.TcpRepair && to.TcpRepair ? "on both" : "not on both")}, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
+            $"profiled {workload} on {source.Node}: pid {w.Pid}{(w.RestoredFrom is null ? "" : $" (restored from {w.RestoredFrom}, in a PID namespace of its own: dumped from inside it)")}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair {(from.TcpRepair && to.TcpRepair ? "on both" : "not on both")}, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
     }
 
-    private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, CancellationToken ct)
+    private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var address = o.ServiceAddresses.GetValueOrDefault(c.Service.Name);
-        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), address, o.Device, ct).ConfigureAwait(false);
+        // PageServer: the destination listens first; the pages cross the link while the process is frozen.
+        var pageServer = o.ColdTransferPath == AgentColdTransfer.PageServer ? await destination.StartPageServerAsync(id, ct).ConfigureAwait(false) : null;
+        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), address, o.Device, ct, pageServer: pageServer).ConfigureAwait(false);
         var s = d.Stats;
         var stats = s is null
             ? "no stats-dump"
             : string.Create(CultureInfo.InvariantCulture,
                 $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms (freezing {s.FreezingTimeUs / 1000.0:0.0}, memdump {s.MemdumpTimeUs / 1000.0:0.0}, memwrite {s.MemwriteTimeUs / 1000.0:0.0}), {s.PagesWritten} pages written of {s.PagesScanned} scanned");
+        var pages = pageServer is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"; pages ({(s?.PagesWritten ?? 0) * 4096 / 1e6:0.0} MB) sent to the page server on {destination.Node} ({d.PageServer}) during the dump");
+        var pid = d.PidInNamespace > 0 && d.PidInNamespace != d.Pid ? string.Create(CultureInfo.InvariantCulture, $"pid {d.Pid} (pid {d.PidInNamespace} in its own PID namespace, dumped from inside it)") : $"pid {d.Pid}";
         return (string.Create(CultureInfo.InvariantCulture,
-            $"dumped pid {d.Pid} on {source.Node} into {id}: {d.Bytes / 1e6:0.0} MB in {d.Files} files, wall clock {d.WallClockMs:0} ms; {stats}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs);
+            $"dumped {pid} on {source.Node} into {id}: {d.Bytes / 1e6:0.0} MB in {d.Files} files there, wall clock {d.WallClockMs:0} ms; {stats}{pages}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs);
     }
 
-    private static async Task<(string, double?)> TransferAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    private static async Task<(string, double?)> TransferAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct,
+        AgentColdTransfer path = AgentColdTransfer.Images)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
         var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct).ConfigureAwait(false);
         var limit = t.LimitBitsPerSecond is { } l ? string.Create(CultureInfo.InvariantCulture, $"limit {l / 1e6:0.#} Mbit/s") : "no limit";
+        var how = path == AgentColdTransfer.PageServer
+            ? $"PageServer path: the pages went to {destination.Node}'s page server during the dump; the other images"
+            : "Images path: the dump's image files";
         return (string.Create(CultureInfo.InvariantCulture,
-            $"streamed {id} {source.Node} → {destination.Node}: {t.Bytes / 1e6:0.0} MB in {t.WallClockMs:0} ms ({(t.WallClockMs > 0 ? t.Bytes * 8 / t.WallClockMs / 1e3 : 0):0.#} Mbit/s, {limit}; transfer {t.TransferId})"), t.WallClockMs);
+            $"{how} streamed {id} {source.Node} → {destination.Node}: {t.Bytes / 1e6:0.000} MB in {t.WallClockMs:0} ms ({(t.WallClockMs > 0 ? t.Bytes * 8 / t.WallClockMs / 1e3 : 0):0.#} Mbit/s, {limit}; transfer {t.TransferId})"), t.WallClockMs);
     }
 
     private static async Task<(string, double?)> RestoreAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)

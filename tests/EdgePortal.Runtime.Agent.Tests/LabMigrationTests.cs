@@ -69,11 +69,13 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
             """));
     }
 
-    [Fact]
-    public async Task Cold_RestoreFailsOnTheDestination_RolledBackOntoTheSourceConnectionAndStateIntact()
+    [Theory]
+    [InlineData(nameof(AgentColdTransfer.Images))]
+    [InlineData(nameof(AgentColdTransfer.PageServer))]
+    public async Task Cold_RestoreFailsOnTheDestination_RolledBackOntoTheSourceConnectionAndStateIntact(string coldTransfer)
     {
         await LabRequirements.EnsureAsync();
-        await using var lab = await LabService.StartAsync("10.234.0", "criu restore refused by the test");
+        await using var lab = await LabService.StartAsync("10.234.0", "criu restore refused by the test", coldTransfer);
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
         await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
@@ -99,10 +101,87 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"""
-            Rollback after a failed restore on h2: the client's longest gap {longest / 1000.0:0.0} ms, reconnects 0, {answers.Count} answers, counters consecutive, checksums match
+            Rollback ({coldTransfer} path) after a failed restore on h2: the client's longest gap {longest / 1000.0:0.0} ms, reconnects 0, {answers.Count} answers, counters consecutive, checksums match
             failure: {stored.FailureReason}
             {steps}
             """));
+    }
+
+    [Fact]
+    public async Task Cold_ThereAndBackAgain_StateIntactAndConnectionSurvivesBothTimes()
+    {
+        await LabRequirements.EnsureAsync();
+        await using var lab = await LabService.StartAsync("10.235.0", null);
+        var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
+        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await portal.StartAsync();
+
+        // h1 → h2: the planner's choice (the users sit at h2); h2 → h1: the restored service, out of its own PID namespace.
+        var there = await lab.MigrateAsync(portal, svc, null);
+        await AssertHeldAsync(lab.H2, "h2");
+        await AssertGoneAsync(lab.H1, "h1");
+        var back = await lab.MigrateAsync(portal, svc, AgentEdge.Source.Id);
+        await AssertHeldAsync(lab.H1, "h1");
+        await AssertGoneAsync(lab.H2, "h2");
+        Assert.Equal(AgentEdge.Source.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
+        var (answers, longest) = await lab.CheckClientAsync();
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"""
+            Cold there and back through the engine, Images path, {StateBytes / 1024 / 1024} MB service dirtying {DirtyPagesPerSecond} pages/s; one TCP connection, reconnects 0, {answers.Count} answers, counters consecutive, checksums match
+            h1 → h2: client-seen downtime {there.GapUs / 1000.0:0.0} ms
+            {there.Steps}
+            h2 → h1 (the restored tree, dumped from inside its PID namespace): client-seen downtime {back.GapUs / 1000.0:0.0} ms
+            {back.Steps}
+            longest gap over the whole run: {longest / 1000.0:0.0} ms
+            """));
+    }
+
+    [Fact]
+    public async Task Cold_PageServerPath_StateIntactConnectionSurvivesAndDowntimeBesideImages()
+    {
+        await LabRequirements.EnsureAsync();
+        await using var lab = await LabService.StartAsync("10.236.0", null, nameof(AgentColdTransfer.PageServer));
+        var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
+        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await portal.StartAsync();
+
+        var pageServer = await lab.MigrateAsync(portal, svc, null);
+        await AssertHeldAsync(lab.H2, "h2");
+        Assert.Contains("PageServer path", pageServer.Steps, StringComparison.Ordinal);
+        Assert.Contains("sent to the page server on h2", pageServer.Steps, StringComparison.Ordinal);
+        // Back with the Images path: the same service, the same link, the other way of moving the dump.
+        lab.Cluster.ColdTransfer = nameof(AgentColdTransfer.Images);
+        var images = await lab.MigrateAsync(portal, svc, AgentEdge.Source.Id);
+        await AssertHeldAsync(lab.H1, "h1");
+        Assert.Contains("Images path", images.Steps, StringComparison.Ordinal);
+        var (answers, _) = await lab.CheckClientAsync();
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"""
+            Cold migration of a {StateBytes / 1024 / 1024} MB service dirtying {DirtyPagesPerSecond} pages/s through the engine; one TCP connection, reconnects 0, {answers.Count} answers, counters consecutive, checksums match
+            client-seen downtime: PageServer (h1 → h2) {pageServer.GapUs / 1000.0:0.0} ms, Images (h2 → h1) {images.GapUs / 1000.0:0.0} ms
+            PageServer h1 → h2:
+            {pageServer.Steps}
+            Images h2 → h1:
+            {images.Steps}
+            """));
+    }
+
+    /// <summary>The agent holds the service as a restored tree that runs.</summary>
+    private static async Task AssertHeldAsync(AgentHost agent, string host)
+    {
+        using var client = agent.Client(AgentEdge.Token);
+        var held = await client.GetFromJsonAsync<CriuWorkload>($"criu/workloads/{ServiceName}");
+        Assert.True(held is { Running: true, RestoredFrom: not null }, $"{host} does not hold the restored service: {held}");
+    }
+
+    /// <summary>The agent no longer knows the service (its dump ended it there).</summary>
+    private static async Task AssertGoneAsync(AgentHost agent, string host)
+    {
+        using var client = agent.Client(AgentEdge.Token);
+        using var response = await client.GetAsync($"criu/workloads/{ServiceName}");
+        Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{host} still lists the service it migrated away: {await response.Content.ReadAsStringAsync()}");
     }
 
     private static string Steps(Migration migration) => string.Join("\n", migration.Steps.Select(s => string.Create(CultureInfo.InvariantCulture,
@@ -125,8 +204,12 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         public AgentHost H2 => _h2!;
         public AgentEdgeRuntime Runtime { get; private set; } = null!;
 
+        /// <summary>The cluster's options as the runtime reads them: a test may switch <see cref="AgentClusterOptions.ColdTransfer"/> between migrations.</summary>
+        public AgentClusterOptions Cluster { get; private set; } = null!;
+
         /// <param name="failRestoreOnH2">When set, h2's agent runs a criu that refuses to restore with this message (and is the real criu otherwise).</param>
-        public static async Task<LabService> StartAsync(string network, string? failRestoreOnH2)
+        /// <param name="coldTransfer">The cluster's ColdTransfer (null: the default).</param>
+        public static async Task<LabService> StartAsync(string network, string? failRestoreOnH2, string? coldTransfer = null)
         {
             var s = new LabService { _folder = Directory.CreateTempSubdirectory("edgeportal-agent-lab-").FullName };
             try
@@ -163,6 +246,9 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 cluster.Nodes["h1"] = s._h1.BaseUri.AbsoluteUri;
                 cluster.Nodes["h2"] = s._h2.BaseUri.AbsoluteUri;
                 cluster.ServiceAddresses[ServiceName] = $"{address}/24";
+                if (coldTransfer is not null)
+                    cluster.ColdTransfer = coldTransfer;
+                s.Cluster = cluster;
                 s.Runtime = AgentEdge.Runtime(cluster);
                 return s;
             }
@@ -171,6 +257,30 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 await s.DisposeAsync();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// One Cold migration through the coordinator and the engine (to <paramref name="destination"/>, or where the planner
+        /// puts it), which must complete with every step done; then 300 more answers. Returns the longest gap the client saw
+        /// from the start of the migration to those answers (µs) and the steps as the engine recorded them.
+        /// </summary>
+        public async Task<(long GapUs, string Steps)> MigrateAsync(Portal portal, ServiceInstance svc, NodeId? destination)
+        {
+            var from = Client.Answers.Count;
+            var result = portal.Coordinator.Start(new MigrationRequest
+            {
+                ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, Destination = destination, RequestedBy = "test", AcceptTargetMiss = true,
+            });
+            var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
+            var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(120));
+            var stored = portal.Migrations.Find(migration.Id)!;
+            var steps = Steps(stored);
+            Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {stored.FailureReason}\n{steps}");
+            Assert.Equal(stored.Plan.Destination, portal.Inventory.FindService(svc.Id)!.NodeId);
+            await Client.WaitForAnswersAsync(Client.Answers.Count + 300, TimeSpan.FromSeconds(30));
+            var answers = Client.Answers;
+            var gap = answers.Skip(Math.Max(0, from - 1)).Zip(answers.Skip(from), (x, y) => y.TimeUs - x.TimeUs).DefaultIfEmpty(0).Max();
+            return (gap, steps);
         }
 
         /// <summary>

@@ -24,8 +24,18 @@ public sealed record CriuCapabilities(string Version, bool Usable, bool DirtyTra
 /// keeps them untouched, and a copy restored from these images (which must be restored with <c>--tcp-close</c> as well)
 /// finds them closed and reconnects, instead of fighting the original over them (MS2M: the source keeps its broker link).
 /// </param>
+/// <param name="PageServer">
+/// Send the pages to this <c>criu page-server</c> (on the destination) while dumping, instead of writing them here; the
+/// other images are written to <paramref name="ImagesDirectory"/> as usual.
+/// </param>
 public sealed record CriuDumpRequest(int Pid, string ImagesDirectory, string? NetworkNamespace = null, bool LeaveRunning = false,
-    string? ReleaseAddress = null, string ReleaseDevice = "eth0", bool TcpClose = false);
+    string? ReleaseAddress = null, string ReleaseDevice = "eth0", bool TcpClose = false, CriuPageServerEndpoint? PageServer = null);
+
+/// <summary>Where a <c>criu page-server</c> listens: an address of its host and the port CRIU bound.</summary>
+public sealed record CriuPageServerEndpoint(string Address, int Port)
+{
+    public override string ToString() => $"{Address}:{Port.ToString(CultureInfo.InvariantCulture)}";
+}
 
 /// <summary>A restore of the images in <paramref name="ImagesDirectory"/>, in the given network namespace and a fresh PID namespace.</summary>
 /// <param name="TcpClose">The images were dumped with <c>--tcp-close</c>: restore their TCP connections closed.</param>
@@ -64,7 +74,9 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
     public const string DefaultPath = "/usr/local/sbin/criu";
     public const string DumpLog = "dump.log";
     public const string RestoreLog = "restore.log";
+    public const string PageServerLog = "page-server.log";
     private const string RestoreExitMarker = "edgeportal-criu-restore-exit ";
+    private const string DumpExitMarker = "edgeportal-criu-dump-exit ";
 
     public string CriuPath { get; } = criuPath;
 
@@ -87,22 +99,59 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
         return new CriuCapabilities(number, usable, !dirtyOff, tcpRepair, warnings, report);
     }
 
+    /// <summary>
+    /// Dumps the tree rooted at <see cref="CriuDumpRequest.Pid"/> (a PID as the agent sees it). A process in a PID namespace of
+    /// its own (a tree this agent restored: its namespace's init is the shell that became <c>sleep infinity</c>) is dumped
+    /// from inside that PID and mount namespace (<c>nsenter --target pid --pid --mount</c>) by the PID it has there: CRIU
+    /// dumps a tree of its own PID namespace, and the restore gives it that PID again in a fresh namespace.
+    /// <para>
+    /// With a page server the pages go to the destination while the process is frozen. CRIU corks its page-server socket
+    /// (TCP_CORK) and never uncorks it before it waits for the server's final answer, so the last partial segment waits out
+    /// the kernel's 200 ms cork timer inside the downtime (measured: dump 330 ms instead of 125 ms for 10 MB). The dump gets
+    /// the connection as a Unix socket instead (<c>--ps-socket</c>, where corking does not apply) from socat, which relays it
+    /// to the page server over TCP with TCP_NODELAY.
+    /// </para>
+    /// </summary>
     public async Task<CriuOutcome> DumpAsync(CriuDumpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         Directory.CreateDirectory(request.ImagesDirectory);
         var log = Path.Combine(request.ImagesDirectory, DumpLog);
+        var (pid, nested) = PidInItsNamespace(request.Pid);
         List<string> criu =
         [
-            CriuPath, "dump", "-t", request.Pid.ToString(CultureInfo.InvariantCulture), "-D", request.ImagesDirectory,
+            CriuPath, "dump", "-t", pid.ToString(CultureInfo.InvariantCulture), "-D", request.ImagesDirectory,
             "-o", DumpLog, "-v4", request.TcpClose ? "--tcp-close" : "--tcp-established", "--network-lock", "nftables",
         ];
         if (request.LeaveRunning)
             criu.Add("--leave-running");
+        if (nested)
+            criu = ["nsenter", $"--target={request.Pid.ToString(CultureInfo.InvariantCulture)}", "--pid", "--mount", "--", .. criu];
+        if (request.PageServer is { } server)
+        {
+            criu.AddRange(["--page-server", "--ps-socket", "3"]);
+            if (criu.FirstOrDefault(a => !SocatSafe().IsMatch(a)) is { } unsafeArgument)
+                return new CriuOutcome.Failed($"cannot dump to a page server: '{unsafeArgument}' cannot be passed through socat (letters, digits and _ . / = + - only)", TimeSpan.Zero, log);
+            // socat signals its child when the connection ends, which is before CRIU has finished (it still kills the tree,
+            // unlocks and writes its stats): the shell and CRIU ignore SIGTERM, and the shell reports CRIU's exit code on the
+            // stdout they share with socat, which this agent reads to its end, so the dump is waited for whole.
+            criu = ["socat", $"TCP:{server.Address}:{server.Port.ToString(CultureInfo.InvariantCulture)},nodelay",
+                $"SYSTEM:trap '' TERM; {string.Join(' ', criu)}; echo {DumpExitMarker}$?,fdin=3,fdout=3"];
+        }
         var (file, arguments) = InNamespace(request.NetworkNamespace, criu);
         var result = await CommandRunner.RunAsync(file, arguments, cancellationToken).ConfigureAwait(false);
+        if (request.PageServer is not null)
+        {
+            var exit = result.StandardOutput.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(DumpExitMarker, StringComparison.Ordinal)) is { } marker
+                && int.TryParse(marker[DumpExitMarker.Length..], CultureInfo.InvariantCulture, out var code) ? code : (int?)null;
+            var output = string.Join('\n', result.Output.Split('\n').Where(l => !l.StartsWith(DumpExitMarker, StringComparison.Ordinal)));
+            // socat's own failure (the page server unreachable) comes without CRIU ever running.
+            if (exit is null)
+                return new CriuOutcome.Failed($"criu dump to the page server {request.PageServer} did not run to its end (socat exit {result.ExitCode}): {(output.Trim().Length > 0 ? output.Trim() : "no output")} (log: {log})", result.WallClock, log);
+            result = result with { ExitCode = exit.Value, StandardOutput = output, StandardError = "" };
+        }
         if (result.ExitCode != 0)
-            return new CriuOutcome.Failed(Describe("dump", result, log), result.WallClock, log);
+            return new CriuOutcome.Failed(Describe(request.PageServer is null ? "dump" : $"dump to the page server {request.PageServer}", result, log), result.WallClock, log);
         // A dump that ends the process leaves CRIU's nftables lock table (inet CRIU-<pid>) in the source namespace.
         if (!request.LeaveRunning)
         {
@@ -116,6 +165,67 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
             await DeleteLockTablesAsync(request.NetworkNamespace, cancellationToken).ConfigureAwait(false);
         }
         return new CriuOutcome.Dumped(CriuStatsReader.ReadDump(Path.Combine(request.ImagesDirectory, "stats-dump")), result.WallClock, log);
+    }
+
+    /// <summary>
+    /// The PID a process has in its own PID namespace (the last field of <c>NSpid</c> in /proc/pid/status), and whether that
+    /// namespace is nested below the agent's; the PID itself and false when /proc does not say.
+    /// </summary>
+    public static (int Pid, bool Nested) PidInItsNamespace(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status"))
+            {
+                if (!line.StartsWith("NSpid:", StringComparison.Ordinal))
+                    continue;
+                var pids = line["NSpid:".Length..].Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+                return pids.Length > 1 && int.TryParse(pids[^1], CultureInfo.InvariantCulture, out var inner) ? (inner, true) : (pid, false);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone: CRIU will say so.
+        }
+        return (pid, false);
+    }
+
+    /// <summary>
+    /// Starts <c>criu page-server</c> in the host's network namespace, listening on <paramref name="address"/> at a port the
+    /// kernel picks, writing what it receives into <paramref name="imagesDirectory"/>; returns once it listens. It serves
+    /// one dump and exits; <see cref="CriuPageServer.Finished"/> says how that went.
+    /// </summary>
+    public async Task<CriuPageServer> StartPageServerAsync(string imagesDirectory, string? networkNamespace, string address, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(imagesDirectory);
+        var log = Path.Combine(imagesDirectory, PageServerLog);
+        // -o - : CRIU logs to its stdout, read here for the port it bound ("Using N port") and copied into the log file.
+        var (file, arguments) = InNamespace(networkNamespace, [CriuPath, "page-server", "-D", imagesDirectory, "--address", address, "-o", "-", "-v4"]);
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in arguments)
+            info.ArgumentList.Add(a);
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start.");
+        process.StandardInput.Close();
+        var server = new CriuPageServer(process, address, log);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(15));
+        try
+        {
+            await server.Listening.WaitAsync(bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested)
+                throw;
+            throw new CriuPageServerException($"criu page-server on {address} did not listen within 15 s (log: {log})");
+        }
+        catch (CriuPageServerException)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return server;
     }
 
     /// <summary>
@@ -193,7 +303,7 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
             : ("nsenter", [$"--net={networkNamespace}", "--", .. command]);
 
     /// <summary>CRIU's own error lines (from its output and its log), the exit code and where the full log is.</summary>
-    private static string Describe(string operation, CommandResult result, string log)
+    internal static string Describe(string operation, CommandResult result, string log)
     {
         var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         if (File.Exists(log))
@@ -207,6 +317,9 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
 
     [GeneratedRegex(@"table inet (CRIU-\S+)")]
     private static partial Regex LockTable();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_./=+-]+$")]
+    private static partial Regex SocatSafe();
 }
 
 /// <summary>A restored process tree in its own PID namespace, held by an <c>unshare --kill-child</c> process.</summary>
@@ -229,4 +342,85 @@ public sealed class RestoredTree(Process holder, int pidInNamespace) : IAsyncDis
         }
         holder.Dispose();
     }
+}
+
+/// <summary>A page server could not be started, with CRIU's (or nsenter's) own words.</summary>
+public sealed class CriuPageServerException(string message) : Exception(message);
+
+/// <summary>
+/// A running <c>criu page-server</c>: it receives the pages of one dump into its images directory and exits. Disposing it
+/// kills it (a dump that never came, a migration rolled back).
+/// </summary>
+public sealed partial class CriuPageServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task<string?> _finished;
+
+    internal CriuPageServer(Process process, string address, string logPath)
+    {
+        _process = process;
+        Address = address;
+        LogPath = logPath;
+        _finished = RunAsync();
+    }
+
+    public string Address { get; }
+
+    public string LogPath { get; }
+
+    /// <summary>The port CRIU bound once it listens; fails with CRIU's words when it exits before.</summary>
+    public Task<int> Listening => _port.Task;
+
+    public CriuPageServerEndpoint Endpoint => new(Address, _port.Task.IsCompletedSuccessfully ? _port.Task.Result : 0);
+
+    /// <summary>Completes when the page server exited: null when it received a whole dump, else why not.</summary>
+    public Task<string?> Finished => _finished;
+
+    private async Task<string?> RunAsync()
+    {
+        var errors = new List<string>();
+        var stderr = _process.StandardError.ReadToEndAsync(CancellationToken.None);
+        await using (var log = new StreamWriter(LogPath, append: false))
+        {
+            while (await _process.StandardOutput.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+            {
+                await log.WriteLineAsync(line).ConfigureAwait(false);
+                if (line.Contains("Error", StringComparison.Ordinal))
+                    errors.Add(line.Trim());
+                if (!_port.Task.IsCompleted && UsingPort().Match(line) is { Success: true } m)
+                {
+                    await log.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    _port.TrySetResult(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+                }
+            }
+        }
+        await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        var error = (await stderr.ConfigureAwait(false)).Trim();
+        if (error.Length > 0)
+            errors.Add(error);
+        var reason = _process.ExitCode == 0
+            ? null
+            : $"criu page-server on {Address} failed (exit {_process.ExitCode}): {(errors.Count > 0 ? string.Join("\n", errors.TakeLast(8)) : "no output")} (log: {LogPath})";
+        _port.TrySetException(new CriuPageServerException(reason ?? $"criu page-server on {Address} exited before it listened (log: {LogPath})"));
+        return reason;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+        await _finished.ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"Using (\d+) port")]
+    private static partial Regex UsingPort();
 }
