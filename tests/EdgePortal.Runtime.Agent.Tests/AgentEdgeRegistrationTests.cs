@@ -46,6 +46,40 @@ public sealed class AgentEdgeRegistrationTests
         Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc must be an address with its prefix length, e.g. 10.231.0.100/24, got '10.231.0.100'.", e.Failures);
     }
 
+    [Theory]
+    [InlineData("Files")]
+    [InlineData("1")]
+    [InlineData("")]
+    public void AddAgentEdge_UnknownColdTransfer_FailureNamesTheKeyAndTheChoices(string value)
+    {
+        using var provider = Provider(new()
+        {
+            ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471/",
+            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "agent-edge-token-0123456789",
+            ["EdgePortal:AgentEdge:Clusters:lab:ColdTransfer"] = value,
+        });
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value);
+        Assert.Equal($"EdgePortal:AgentEdge:Clusters:lab:ColdTransfer must be Images or PageServer, got '{value}'.", Assert.Single(e.Failures));
+    }
+
+    [Theory]
+    [InlineData(null, AgentColdTransfer.Images)]
+    [InlineData("PageServer", AgentColdTransfer.PageServer)]
+    [InlineData("pageserver", AgentColdTransfer.PageServer)]
+    [InlineData("Images", AgentColdTransfer.Images)]
+    public void AddAgentEdge_ColdTransfer_BoundOrTheDefault(string? value, AgentColdTransfer expected)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471/",
+            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "agent-edge-token-0123456789",
+        };
+        if (value is not null)
+            settings["EdgePortal:AgentEdge:Clusters:lab:ColdTransfer"] = value;
+        using var provider = Provider(settings);
+        Assert.Equal(expected, provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value.Clusters["lab"].ColdTransferPath);
+    }
+
     [Fact]
     public void AddAgentEdge_BadBroker_EveryFailureNamesItsKey()
     {

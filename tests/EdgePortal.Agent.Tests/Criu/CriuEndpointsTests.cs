@@ -95,6 +95,22 @@ public sealed class CriuEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dump_PageServerNotAnAddress_400NamesPageServer()
+    {
+        using var client = _source.Client();
+        var response = await client.PostAsJsonAsync("criu/dumps", new CriuDumpCall { Id = "m-4", Pid = 4_000_000, PageServer = new CriuPageServerCall { Address = "h2", Port = 0 } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("pageServer", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeleteImages_NoneAndNoPageServer_404()
+    {
+        using var client = _source.Client();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("criu/images/m-5")).StatusCode);
+    }
+
+    [Fact]
     public async Task Workloads_RegisteredByPid_ShowTheirProcFacts()
     {
         using var client = _source.Client();
