@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using EdgePortal.Agent.Criu;
 using EdgePortal.Agent.Transfer;
@@ -79,13 +80,15 @@ public sealed record CriuSendCall
     [JsonPropertyName("merge")] public bool Merge { get; init; }
 }
 
+/// <param name="Received">What the peer holds under the id once it took the stream (with the pages its page server received).</param>
 public sealed record CriuSendAnswer(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("peer")] string Peer,
     [property: JsonPropertyName("bytes")] long Bytes,
     [property: JsonPropertyName("wallClockMs")] double WallClockMs,
     [property: JsonPropertyName("limitBitsPerSecond")] double? LimitBitsPerSecond,
-    [property: JsonPropertyName("transferId")] string TransferId);
+    [property: JsonPropertyName("transferId")] string TransferId,
+    [property: JsonPropertyName("received")] CriuReceived? Received = null);
 
 public sealed record CriuReceived(
     [property: JsonPropertyName("id")] string Id,
@@ -253,6 +256,7 @@ public static partial class AgentEndpoints
         var target = new Uri(new Uri(call.Peer.EndsWith('/') ? call.Peer : call.Peer + "/"), $"criu/images/{id}{(call.Merge ? "?merge=true" : "")}");
         var progress = tracker.Start("criu-stream", target.AbsoluteUri, Size(directory).Bytes, limit);
         var started = time.GetTimestamp();
+        CriuReceived? received;
         try
         {
             using var put = new HttpRequestMessage(HttpMethod.Put, target) { Content = new DirectoryTarContent(directory, bucket, progress) };
@@ -264,6 +268,7 @@ public static partial class AgentEndpoints
                 progress.Finish(body);
                 return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"The peer agent answered {(int)response.StatusCode}: {body}");
             }
+            received = await response.Content.ReadFromJsonAsync<CriuReceived>(cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -271,7 +276,7 @@ public static partial class AgentEndpoints
             return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"Streaming images {id} to {call.Peer} failed: {e.Message}");
         }
         progress.Finish();
-        return Results.Ok(new CriuSendAnswer(id, call.Peer, progress.Bytes, time.GetElapsedTime(started).TotalMilliseconds, limit, progress.Id));
+        return Results.Ok(new CriuSendAnswer(id, call.Peer, progress.Bytes, time.GetElapsedTime(started).TotalMilliseconds, limit, progress.Id, received));
     }
 
     /// <summary>

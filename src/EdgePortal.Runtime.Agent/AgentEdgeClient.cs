@@ -18,7 +18,9 @@ internal sealed record DumpAnswer(string Id, int Pid, long Bytes, int Files, dou
 
 internal sealed record PageServerAnswer(string Id, string Address, int Port, string Log);
 
-internal sealed record SendAnswer(string Id, string Peer, long Bytes, double WallClockMs, double? LimitBitsPerSecond, string TransferId);
+internal sealed record SendAnswer(string Id, string Peer, long Bytes, double WallClockMs, double? LimitBitsPerSecond, string TransferId, ReceivedImages? Received);
+
+internal sealed record ReceivedImages(string Id, long Bytes, int Files);
 
 internal sealed record RestoreAnswer(string Id, int PidInNamespace, int Pid, int HolderPid, double WallClockMs, RestoreStats? Stats, string Log);
 

@@ -294,8 +294,11 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         var how = path == AgentColdTransfer.PageServer
             ? $"PageServer path: the pages went to {destination.Node}'s page server during the dump; the other images"
             : "Images path: the dump's image files";
+        var held = t.Received is { } r
+            ? string.Create(CultureInfo.InvariantCulture, $"; {destination.Node} holds {r.Bytes / 1e6:0.0} MB in {r.Files} files{(path == AgentColdTransfer.PageServer ? " with the pages" : "")}")
+            : "";
         return (string.Create(CultureInfo.InvariantCulture,
-            $"{how} streamed {id} {source.Node} → {destination.Node}: {t.Bytes / 1e6:0.000} MB in {t.WallClockMs:0} ms ({(t.WallClockMs > 0 ? t.Bytes * 8 / t.WallClockMs / 1e3 : 0):0.#} Mbit/s, {limit}; transfer {t.TransferId})"), t.WallClockMs);
+            $"{how} streamed {id} {source.Node} → {destination.Node}: {t.Bytes / 1e6:0.000} MB in {t.WallClockMs:0} ms ({(t.WallClockMs > 0 ? t.Bytes * 8 / t.WallClockMs / 1e3 : 0):0.#} Mbit/s, {limit}; transfer {t.TransferId}){held}"), t.WallClockMs);
     }
 
     private static async Task<(string, double?)> RestoreAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
@@ -314,7 +317,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             ? "no stats-restore"
             : string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, forking {s.ForkingTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored");
         return (string.Create(CultureInfo.InvariantCulture,
-            $"restored {id} on {destination.Node}: pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null);
+            $"restored {id} on {destination.Node} ({o.ColdTransferPath} path): pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null);
     }
 
     private static async Task<(string, double?)> SwitchAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient destination, CancellationToken ct)
