@@ -199,18 +199,19 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             var address = o.ServiceAddresses.GetValueOrDefault(context.Service.Name);
             if (dumped)
             {
+                if (o.ColdTransferPath == AgentColdTransfer.PageServer)
+                {
+                    // The dump's pages went to the destination's page server: the source's own images lack them. Fetched
+                    // before the address comes back guarded, so the guard drops clients' packets no longer than the restore.
+                    var back = await destination.SendImagesAsync(id, source.BaseUri, null, cancellationToken, merge: true).ConfigureAwait(false);
+                    done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
+                }
                 // The dump ended the source process and released its address: both come back on the source, the address
                 // guarded until the process is restored from its own images (in a fresh PID namespace), then announced.
                 if (address is not null)
                 {
                     await destination.AddressAsync("remove", address, o.Device, false, cancellationToken).ConfigureAwait(false);
                     await source.AddressAsync("add", address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
-                }
-                if (o.ColdTransferPath == AgentColdTransfer.PageServer)
-                {
-                    // The dump's pages went to the destination's page server: the source's own images lack them.
-                    var back = await destination.SendImagesAsync(id, source.BaseUri, null, cancellationToken, merge: true).ConfigureAwait(false);
-                    done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
                 }
                 var restored = await source.RestoreAsync(id, workload, cancellationToken).ConfigureAwait(false);
                 done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {restored.WallClockMs:0} ms"));

@@ -89,6 +89,8 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         Assert.True(finished.State == MigrationState.RolledBack, $"{finished.State}: {stored.FailureReason}\n{steps}");
         Assert.True(stored.FailureReason?.Contains("criu restore failed (exit 1): criu restore refused by the test", StringComparison.Ordinal) == true,
             $"The migration should have failed at the restore: {stored.FailureReason}\n{steps}");
+        // PageServer: the source's own images lack the pages; the rollback fetches them back from h2 before restoring.
+        Assert.Equal(coldTransfer == nameof(AgentColdTransfer.PageServer), finished.Message?.Contains("fetched the pages", StringComparison.Ordinal) == true);
         Assert.Equal(AgentEdge.Source.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
         var (answers, longest) = await lab.CheckClientAsync();
         using (var agent = lab.H1.Client(AgentEdge.Token))
@@ -103,6 +105,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
             $"""
             Rollback ({coldTransfer} path) after a failed restore on h2: the client's longest gap {longest / 1000.0:0.0} ms, reconnects 0, {answers.Count} answers, counters consecutive, checksums match
             failure: {stored.FailureReason}
+            rollback: {finished.Message}
             {steps}
             """));
     }
