@@ -147,7 +147,7 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
             var output = string.Join('\n', result.Output.Split('\n').Where(l => !l.StartsWith(DumpExitMarker, StringComparison.Ordinal)));
             // socat's own failure (the page server unreachable) comes without CRIU ever running.
             if (exit is null)
-                return new CriuOutcome.Failed($"criu dump to the page server {request.PageServer} did not run to its end (socat exit {result.ExitCode}): {(output.Trim().Length > 0 ? output.Trim() : "no output")} (log: {log})", result.WallClock, log);
+                return new CriuOutcome.Failed($"criu dump to the page server {request.PageServer} did not run to its end (socat exit {result.ExitCode}): {(output.Trim().Length > 0 ? output.Trim() : "no output")}{(result.ExitCode == 127 ? " (the page-server path needs socat: Debian package socat)" : "")} (log: {log})", result.WallClock, log);
             result = result with { ExitCode = exit.Value, StandardOutput = output, StandardError = "" };
         }
         if (result.ExitCode != 0)
