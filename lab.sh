@@ -3,9 +3,16 @@
 # agent per host, a state service on h1, and the lab registered in the portal as an Agent cluster.
 #
 #   ./lab.sh up [N]    (default N=2)  create what is missing; safe to run again
-#   ./lab.sh register                 (re)register the lab in the portal at LAB_PORTAL with LAB_API_KEY (up does it too when set)
+#   ./lab.sh register                 (re)register the lab in the portal at LAB_PORTAL with LAB_API_KEY (up does it too when set);
+#                                     LAB_EXTRA_SERVICES: more entries (JSON objects, comma-separated) for the services list
 #   ./lab.sh down                     stop the agents, kill every process in the lab's namespaces, delete what up made
 #   ./lab.sh status
+#
+# LAB_BROKER=1 also starts RabbitMQ (Debian's rabbitmq-server, as test-infrastructure.md runs it: no systemd, HOME under
+# /var/lib/P/rabbitmq) in the client namespace on LAB_NET.2:5672, where the hosts reach it over their links, and a forwarder
+# on 127.0.0.1:LAB_BROKER_PORT (default LAB_AGENT_PORT+100) in the caller's namespace that carries each connection into the
+# client namespace (socat; so the portal reaches the broker while the lab stays unreachable otherwise). Its URI for the
+# portal (guest may log in from anywhere) is in /run/P/broker.uri; down stops both.
 #
 # Agents and the workload (LAB_AGENTS=0 skips both: the tests start their own): the agent is published once to
 # /var/lib/P/agent; agent I listens on 127.0.0.1:(LAB_AGENT_PORT+I) (default 8470+I) in the caller's namespace and acts in
@@ -37,6 +44,8 @@ rate=${LAB_RATE:-1gbit}
 agents=${LAB_AGENTS:-1}
 agent_port=${LAB_AGENT_PORT:-8470}
 tenant=${LAB_TENANT:-SkyFleet Drones}
+broker=${LAB_BROKER:-0}
+broker_port=${LAB_BROKER_PORT:-$((agent_port + 100))}
 state=/run/$prefix
 lib=/var/lib/$prefix
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -77,6 +86,7 @@ up() {
     for ((i = 1; i <= n; i++)); do start_agent "$i"; done
     start_workload
     portal_args "$n"
+    if [[ $broker == 1 ]]; then start_broker; fi
     if [[ -n ${LAB_PORTAL:-} && -n ${LAB_API_KEY:-} ]]; then register; else say "set LAB_PORTAL and LAB_API_KEY and run ./lab.sh register to add the lab to the portal"; fi
   fi
   status
@@ -123,6 +133,32 @@ start_workload() {
     -d "{\"pid\":$pid}" "http://127.0.0.1:$port/criu/workloads/lab-state"
 }
 
+# RabbitMQ in the client namespace on LAB_NET.2:5672 and a forwarder into it on 127.0.0.1:LAB_BROKER_PORT (each unless it answers).
+start_broker() {
+  local home=$lib/rabbitmq ctl=/usr/lib/rabbitmq/bin/rabbitmqctl
+  [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || { echo "lab.sh: LAB_BROKER=1 needs Debian's rabbitmq-server (apt-get install -y rabbitmq-server)" >&2; exit 1; }
+  command -v socat >/dev/null || { echo "lab.sh: LAB_BROKER=1 needs socat (apt-get install -y socat)" >&2; exit 1; }
+  local -a env=(HOME="$home" RABBITMQ_NODENAME=edgeportal@localhost RABBITMQ_NODE_IP_ADDRESS="$net.2" RABBITMQ_NODE_PORT=5672
+    RABBITMQ_DIST_PORT=25672 RABBITMQ_MNESIA_BASE="$home/mnesia" RABBITMQ_LOG_BASE="$home/log" RABBITMQ_PID_FILE="$home/rabbit.pid"
+    RABBITMQ_CONFIG_FILE="$home/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$home/enabled_plugins" ERL_EPMD_ADDRESS=127.0.0.1)
+  if ! nsenter --net=/run/netns/$prefix-client -- bash -c "exec 3<>/dev/tcp/$net.2/5672" 2>/dev/null; then
+    say "RabbitMQ in $prefix-client on $net.2:5672"
+    mkdir -p "$home"
+    printf 'loopback_users = none\ndisk_free_limit.absolute = 1MB\n' >"$home/rabbitmq.conf"
+    echo '[].' >"$home/enabled_plugins"
+    env "${env[@]}" setsid nsenter --net=/run/netns/$prefix-client -- /usr/lib/rabbitmq/bin/rabbitmq-server </dev/null >"$state/rabbitmq.log" 2>&1 &
+    env "${env[@]}" nsenter --net=/run/netns/$prefix-client -- "$ctl" -q wait "$home/rabbit.pid" --timeout 120 >>"$state/rabbitmq.log" 2>&1 \
+      || { echo "lab.sh: RabbitMQ did not start in $prefix-client: $(tail -5 "$state/rabbitmq.log")" >&2; exit 1; }
+  fi
+  if ! [[ -f $state/broker-forwarder.pid ]] || ! kill -0 "$(cat "$state/broker-forwarder.pid")" 2>/dev/null; then
+    say "broker forwarder 127.0.0.1:$broker_port -> $prefix-client $net.2:5672"
+    setsid socat "TCP-LISTEN:$broker_port,bind=127.0.0.1,reuseaddr,fork,nodelay" \
+      "SYSTEM:exec nsenter --net=/run/netns/$prefix-client -- socat STDIO TCP\:$net.2\:5672\,nodelay" </dev/null >"$state/broker-forwarder.log" 2>&1 &
+    echo $! >"$state/broker-forwarder.pid"
+  fi
+  echo "amqp://guest:guest@127.0.0.1:$broker_port/" >"$state/broker.uri"
+}
+
 # The portal's configuration for the Agent cluster: its agents, their token, the service address that moves with lab-state.
 portal_args() {
   local n=$1 i key=--EdgePortal:AgentEdge:Clusters:$prefix
@@ -148,7 +184,7 @@ register() {
   done
   local body="{\"kind\":\"Agent\",\"region\":\"CRIU lab $prefix\",\"nodes\":[$nodes],\"links\":[$links],\"tenants\":[\"$tenant\"],
     \"services\":[{\"name\":\"lab-state\",\"tenant\":\"$tenant\",\"node\":\"$prefix-h1\",\"stateBytes\":10485760,\"dirtyPagesPerSecond\":1000,
-    \"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"users\":[{\"name\":\"lab client\",\"attachedTo\":\"$prefix-h$n\",\"count\":1}]}]}"
+    \"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"users\":[{\"name\":\"lab client\",\"attachedTo\":\"$prefix-h$n\",\"count\":1}]}${LAB_EXTRA_SERVICES:+,$LAB_EXTRA_SERVICES}]}"
   local answer code
   answer=$(curl -sS -w '\n%{http_code}' -X PUT -H "Authorization: Bearer $LAB_API_KEY" -H 'Content-Type: application/json' -d "$body" "${LAB_PORTAL%/}/api/v1/clusters/$prefix")
   code=${answer##*$'\n'}
@@ -170,10 +206,10 @@ rate_bits() {
 
 down() {
   local ns pids f
-  for f in "$state"/agent-h*.pid; do
+  for f in "$state"/agent-h*.pid "$state"/broker-forwarder.pid; do
     [[ -f $f ]] || continue
     pids=$(cat "$f")
-    if kill -0 "$pids" 2>/dev/null; then say "stopping agent $(basename "$f" .pid) ($pids)"; kill "$pids"; fi
+    if kill -0 "$pids" 2>/dev/null; then say "stopping $(basename "$f" .pid) ($pids)"; kill "$pids"; fi
     rm -f "$f"
   done
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^$prefix-(sw|client|h[0-9]+)$" || true); do
@@ -201,6 +237,7 @@ status() {
     local h=${f##*/agent-}; h=${h%.pid}
     if kill -0 "$(cat "$f")" 2>/dev/null; then echo "agent $h pid $(cat "$f") http://127.0.0.1:$((agent_port + ${h#h}))/"; else echo "agent $h not running (log: $state/agent-$h.log)"; fi
   done
+  if [[ -f $state/broker.uri ]]; then echo "broker $net.2:5672 in $prefix-client, for the portal at $(cat "$state/broker.uri")"; fi
 }
 
 case ${1:-} in
