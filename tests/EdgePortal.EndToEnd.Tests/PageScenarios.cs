@@ -68,33 +68,12 @@ public sealed class PageScenarios(PortalFixture portal)
             await PortalFixture.GotoAsync(page, url);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Level = 1, Exact = true })).ToBeVisibleAsync();
             if (theme == "dark")
-            {
-                await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" }).ClickAsync();
-                await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" })).ToBeVisibleAsync();
-                // The pointer leaves the toggle, so its tooltip closes and is not measured half faded in.
-                await page.Mouse.MoveAsync(700, 880);
-                await Expect(page.GetByRole(AriaRole.Tooltip)).ToHaveCountAsync(0);
-            }
+                await SwitchToDarkThemeAsync(page);
             // Colours fade between the themes (CSS transitions): axe must measure the settled colours, not a blend.
             await page.WaitForFunctionAsync("() => document.getAnimations().every(a => !(a instanceof CSSTransition))", null,
                 new PageWaitForFunctionOptions { PollingInterval = 50 });
-            await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = AxePath() });
-            var result = await page.EvaluateAsync<JsonElement>("""
-                async () => {
-                  const r = await axe.run(document, { resultTypes: ['violations'] });
-                  return r.violations
-                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                    .map(v => ({ id: v.id, impact: v.impact, help: v.help,
-                                 targets: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' ' + n.html.slice(0, 200)
-                                   + (n.any.length ? ' — ' + n.any.map(c => c.message).join('; ') : '')) }));
-                }
-                """);
-            var findings = result.EnumerateArray()
-                .Select(v => $"{v.GetProperty("impact").GetString()} {v.GetProperty("id").GetString()}: {v.GetProperty("help").GetString()} at "
-                             + string.Join(" | ", v.GetProperty("targets").EnumerateArray().Select(t => t.GetString())))
-                .ToList();
             var name = (path == "/" ? "overview" : path.Trim('/').Replace('/', '-').Replace("{", "").Replace("}", "")) + "-" + theme;
-            await File.WriteAllLinesAsync(Path.Combine(PortalFixture.ArtifactsDir, $"axe-{name}.txt"), findings);
+            var findings = await AxeAsync(page, name);
             Assert.True(findings.Count == 0, $"axe-core on {url} ({theme}):\n" + string.Join("\n", findings));
         }
         catch
@@ -106,6 +85,69 @@ public sealed class PageScenarios(PortalFixture portal)
         {
             await page.Context.CloseAsync();
         }
+    }
+
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task StartMigrationDialog_AxeCore_NoSeriousOrCriticalViolations(string theme)
+    {
+        var arranged = await portal.AccessibilityArrangeAsync();
+        var page = await portal.SignInAsync("admin", "admin-demo-1");
+        try
+        {
+            await PortalFixture.GotoAsync(page, $"/services/{arranged.ServiceId}");
+            if (theme == "dark")
+                await SwitchToDarkThemeAsync(page);
+            var dialog = await MigrationScenarios.OpenMigrateDialogAsync(page, "leaderboard");
+            await page.WaitForFunctionAsync("() => document.getAnimations().every(a => !(a instanceof CSSTransition))", null,
+                new PageWaitForFunctionOptions { PollingInterval = 50 });
+
+            var findings = await AxeAsync(page, $"start-dialog-{theme}");
+
+            Assert.True(findings.Count == 0, $"axe-core on the start-migration dialog ({theme}):\n" + string.Join("\n", findings));
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        }
+        catch
+        {
+            await PortalFixture.ScreenshotAsync(page, $"FAILED-axe-start-dialog-{theme}");
+            throw;
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    private static async Task SwitchToDarkThemeAsync(IPage page)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" })).ToBeVisibleAsync();
+        // The pointer leaves the toggle, so its tooltip closes: not measured half faded in, not in the way of a click.
+        await page.Mouse.MoveAsync(700, 880);
+        await Expect(page.GetByRole(AriaRole.Tooltip)).ToHaveCountAsync(0);
+    }
+
+    /// <summary>axe-core's serious and critical violations on the page as it is now, one line each, also saved as axe-<paramref name="name"/>.txt.</summary>
+    private static async Task<List<string>> AxeAsync(IPage page, string name)
+    {
+        await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = AxePath() });
+        var result = await page.EvaluateAsync<JsonElement>("""
+            async () => {
+              const r = await axe.run(document, { resultTypes: ['violations'] });
+              return r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                             targets: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' ' + n.html.slice(0, 200)
+                               + (n.any.length ? ' — ' + n.any.map(c => c.message).join('; ') : '')) }));
+            }
+            """);
+        var findings = result.EnumerateArray()
+            .Select(v => $"{v.GetProperty("impact").GetString()} {v.GetProperty("id").GetString()}: {v.GetProperty("help").GetString()} at "
+                         + string.Join(" | ", v.GetProperty("targets").EnumerateArray().Select(t => t.GetString())))
+            .ToList();
+        await File.WriteAllLinesAsync(Path.Combine(PortalFixture.ArtifactsDir, $"axe-{name}.txt"), findings);
+        return findings;
     }
 
     /// <summary>axe-core as test.sh installs it (npm ci in tests/EdgePortal.EndToEnd.Tests/axe).</summary>

@@ -98,6 +98,26 @@ public sealed partial class MainLayoutTests : PortalTestContext
         });
     }
 
+    [Fact]
+    public void Render_Prerendered_ShowsConnectingProgress()
+    {
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+
+        var cut = RenderLayout();
+
+        var progress = cut.Find("header .circuit-pending");
+        Assert.Equal("progressbar", progress.GetAttribute("role"));
+        Assert.Contains("Connecting", progress.GetAttribute("aria-label"));
+    }
+
+    [Fact]
+    public void Render_Interactive_ShowsNoConnectingProgress()
+    {
+        var cut = RenderLayout();
+
+        Assert.Empty(cut.FindAll(".circuit-pending"));
+    }
+
     private static bool IsDarkMode(IRenderedComponent<MainLayout> cut)
         => cut.FindComponent<MudThemeProvider>().Instance.GetState(t => t.IsDarkMode);
 

@@ -69,6 +69,27 @@ public sealed class ServicesTests : PortalTestContext
         });
     }
 
+    [Fact]
+    public void Render_TenantWithoutServices_SaysWhereServicesComeFrom()
+    {
+        SignInTenantUser(EdgePortal.Core.Domain.TenantId.From(Guid.NewGuid()));
+
+        var cut = Render<Services>();
+
+        Assert.Empty(ServiceNames(cut));
+        Assert.Contains("No services yet — they appear here once they are in the edge inventory", cut.Find(".mud-data-grid tbody").TextContent);
+    }
+
+    [Fact]
+    public void Render_DemoEdge_HasNoFilterRowOrUnnamedIconButtons()
+    {
+        var cut = Render<Services>();
+
+        // The filter row's operator menus were icon buttons without a name (axe button-name): the search box replaces them.
+        Assert.Empty(cut.FindAll(".mud-data-grid .filter-header-cell"));
+        Assert.All(cut.FindAll(".mud-data-grid button.mud-icon-button"), b => Assert.False(string.IsNullOrWhiteSpace(b.GetAttribute("aria-label"))));
+    }
+
     private static IElement SearchBox(IRenderedComponent<Services> cut) => cut.Find("input[aria-label='Search services']");
 
     private static List<string> ServiceNames(IRenderedComponent<Services> cut)
