@@ -126,6 +126,12 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         var back = await lab.MigrateAsync(portal, svc, AgentEdge.Source.Id);
         await AssertHeldAsync(lab.H1, "h1");
         await AssertGoneAsync(lab.H2, "h2");
+        using (var h2 = lab.H2.Client(AgentEdge.Token))
+        {
+            // The dump emptied the PID namespace h2 restored the service into: h2's agent let it go with the dump.
+            using var response = await h2.DeleteAsync($"criu/restored/{AgentEdgeRuntime.ImagesId(ServiceName, there.Id)}");
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"h2 still holds the namespace of the tree it migrated away: {(int)response.StatusCode}");
+        }
         Assert.Equal(AgentEdge.Source.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
         var (answers, longest) = await lab.CheckClientAsync();
 
@@ -267,7 +273,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         /// puts it), which must complete with every step done; then 300 more answers. Returns the longest gap the client saw
         /// from the start of the migration to those answers (µs) and the steps as the engine recorded them.
         /// </summary>
-        public async Task<(long GapUs, string Steps)> MigrateAsync(Portal portal, ServiceInstance svc, NodeId? destination)
+        public async Task<(long GapUs, string Steps, MigrationId Id)> MigrateAsync(Portal portal, ServiceInstance svc, NodeId? destination)
         {
             var from = Client.Answers.Count;
             var result = portal.Coordinator.Start(new MigrationRequest
@@ -283,7 +289,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
             await Client.WaitForAnswersAsync(Client.Answers.Count + 300, TimeSpan.FromSeconds(30));
             var answers = Client.Answers;
             var gap = answers.Skip(Math.Max(0, from - 1)).Zip(answers.Skip(from), (x, y) => y.TimeUs - x.TimeUs).DefaultIfEmpty(0).Max();
-            return (gap, steps);
+            return (gap, steps, migration.Id);
         }
 
         /// <summary>
