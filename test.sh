@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # System packages the tests use, as Debian names them (iputils-arping: the agent announces a moved service address;
+# socat: the agent hands CRIU its page-server connection; rabbitmq-server, librabbitmq-dev: the message-replay lab;
 # chromium: the end-to-end tests drive Debian's browser, Playwright downloads none; npm: installs axe-core for them).
-packages=(docker-registry iputils-arping chromium rabbitmq-server librabbitmq-dev)
+packages=(docker-registry iputils-arping socat chromium rabbitmq-server librabbitmq-dev)
 command -v npm >/dev/null || packages+=(npm)
 
 missing=()
