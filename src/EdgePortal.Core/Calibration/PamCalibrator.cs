@@ -57,8 +57,9 @@ public sealed class CalibrationInputException(string field, string message) : Ex
 /// exactly; β is also a dump round's fixed cost, which a Cold grid cannot check;</item>
 /// <item>the restore T_r = α3·α4·(ψ + ω·M): ψ and ω, with α3, α4 held;</item>
 /// <item>the pages a dump writes N_p = μp + νp·M, from CRIU's pages_written: μp and νp;</item>
-/// <item>T_add = the mean of what the measured downtime has beyond the fitted model's stages and transfer (the mean residual
-/// overhead, which makes the mean downtime error zero).</item>
+/// <item>T_add = the median of what the measured downtime has beyond the fitted model's stages and transfer (the median
+/// residual overhead: on a shared host one stalled run — a transfer held up for a second — would otherwise raise every
+/// prediction by its excess over the number of samples).</item>
 /// </list>
 /// Each line is fitted with its coefficients held ≥ 0 (a negative cost is refitted with that term at 0). Pre-copy rounds (φd, ξ,
 /// μd, νd, τ2, η) need dirty tracking and are not in a Cold grid; the Cold model does not depend on the dirty rate, so the grid's
@@ -160,7 +161,8 @@ public static class PamCalibrator
             SwitchMs = 0,
             Name = name ?? string.Create(CultureInfo.InvariantCulture, $"calibrated from {n} samples"),
         };
-        var residual = samples.Average(s => s.DowntimeMs - Predict(s, fitted).PredictedDowntimeMs);
+        var residuals = samples.Select(s => s.DowntimeMs - Predict(s, fitted).PredictedDowntimeMs).Order().ToList();
+        var residual = residuals.Count % 2 == 1 ? residuals[residuals.Count / 2] : (residuals[residuals.Count / 2 - 1] + residuals[residuals.Count / 2]) / 2;
         var tAdd = Math.Max(0, residual);
         fitted = fitted with { RuntimeOverheadMs = tAdd, SwitchMs = Math.Min(p0.SwitchMs, tAdd) };
         fitted.EnsureValid();
@@ -261,7 +263,7 @@ public static class PamCalibrator
         const string restoreFolded = "a Cold grid identifies only the restore's intercept and slope, which ψ and ω carry";
         const string preCopy = "needs pre-copy dump rounds (dirty tracking), which a Cold grid does not run; the Cold model does not depend on the dirty rate";
         var tAddNote = string.Create(CultureInfo.InvariantCulture,
-            $"mean of measured downtime − the fitted model's dump, transfer and restore ({residual:0.0} ms{(residual < 0 ? ", held at 0" : "")}); the samples' own overhead beyond CRIU's stages averaged {meanOverhead:0.0} ms");
+            $"median of measured downtime − the fitted model's dump, transfer and restore ({residual:0.0} ms{(residual < 0 ? ", held at 0" : "")}); the samples' own overhead beyond CRIU's stages averaged {meanOverhead:0.0} ms");
         return
         [
             new("β", nameof(PamParameters.BetaMs), p.BetaMs, paper.BetaMs, true, "fixed cost of a dump: " + dumpLine),

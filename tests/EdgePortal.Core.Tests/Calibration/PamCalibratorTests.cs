@@ -79,6 +79,18 @@ public sealed class PamCalibratorTests
     }
 
     [Fact]
+    public void Fit_OneTransferStalledForASecond_TAddStaysTheOthers()
+    {
+        var samples = Synthetic(Truth, noise: 0, repeats: 1);
+        samples[^1] = samples[^1] with { TransferMs = samples[^1].TransferMs + 1_000, DowntimeMs = samples[^1].DowntimeMs + 1_000 };
+
+        var fit = PamCalibrator.Fit(samples);
+
+        Assert.Equal(Truth.RuntimeOverheadMs, fit.Parameters.RuntimeOverheadMs, 6);
+        Assert.All(fit.Points.SkipLast(1), p => Assert.True(p.RelativeError < 1e-9, $"{p.Sample.StateSizeBytes} B: predicted {p.PredictedDowntimeMs}, measured {p.Sample.DowntimeMs}"));
+    }
+
+    [Fact]
     public void Fit_FivePercentNoise_RecoversTheParametersWithinTolerance()
     {
         var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0.05));
