@@ -226,8 +226,8 @@ migrate() {   # service strategy-or-empty destination
 }
 images_id() { echo "$1-${2//-/}"; }   # AgentEdgeRuntime.ImagesId for a service name without characters to sanitise
 
-results=$work/results.tsv   # row size run ok downtime_ms total_ms predicted_down predicted_total note [engine_downtime_ms]
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10:-}" >>"$results"; log "  $1 $2 MB #$3: $([[ $4 == 1 ]] && echo "downtime $5 ms, total $6 ms${9:+ ($9)}" || echo "FAILED: $9")"; }
+results=$work/results.tsv   # row size run ok downtime_ms total_ms predicted_down predicted_total note [engine_downtime_ms [handover_ms publisher_gap_ms source_gap_ms]]
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10:-}" "${11:-}" "${12:-}" "${13:-}" >>"$results"; log "  $1 $2 MB #$3: $([[ $4 == 1 ]] && echo "downtime $5 ms, total $6 ms${9:+ ($9)}" || echo "FAILED: $9")"; }
 
 # ----------------------------------------------------------------------------------------------------------------- runs
 # The papers' cold migration: dump to files, copy the files over the lab link, restore. Always h1 → h2.
@@ -361,15 +361,21 @@ run_portal_msg() {   # row strategy size run
     # migration was started) to 'last'. Exactly once: the copy applied consecutive numbers up to 'last', starting at or
     # before the one after the source's last (the copy re-applies what the source applied after the checkpoint: that is
     # the replay, not a duplicate), and neither instance applied a number twice.
-    read -r gap verdict < <(awk -v from="$before" -v to="$last" -v src="$src_ip" -v dst="$dst_ip" '
-      $1 == "r" && $5 == "a" { if (!($2 in first) || $3 < first[$2]) first[$2] = $3; if (++n[$4 " " $2] > 1) twice++
-                               if ($4 == src && $2 > srcmax) srcmax = $2
-                               if ($4 == dst) { if (!dstmin || $2 < dstmin) dstmin = $2; if ($2 > dstmax) dstmax = $2; dstn++ } }
-      END { for (s = from; s < to; s++) if ((s in first) && ((s + 1) in first)) { g = first[s + 1] - first[s]; if (g > max) max = g }
+    # Also: the hand-over (the source's last application to the copy's application of the next number), the longest gap
+    # while the source alone applied (its freeze for the checkpoint: CRIU dumps a running process frozen, --leave-running
+    # only resumes it afterwards) and the publisher's own longest gap in the window (a stall of the shared machine).
+    read -r gap handover frozen publisher verdict < <(awk -v from="$before" -v to="$last" -v src="$src_ip" -v dst="$dst_ip" '
+      $1 == "p" && $2 >= from && $2 <= to { if (pt && $3 - pt > pmax) pmax = $3 - pt; pt = $3 }
+      $1 == "r" && $5 == "a" { if (!($2 in first) || $3 < first[$2]) { first[$2] = $3; by[$2] = $4 }; if (++n[$4 " " $2] > 1) twice++
+                               if ($4 == src) { tsrc[$2] = $3; if ($2 > srcmax) srcmax = $2 }
+                               if ($4 == dst) { tdst[$2] = $3; if (!dstmin || $2 < dstmin) dstmin = $2; if ($2 > dstmax) dstmax = $2; dstn++ } }
+      END { for (s = from; s < to; s++) if ((s in first) && ((s + 1) in first)) { g = first[s + 1] - first[s]; if (g > max) max = g
+                                                                             if (by[s] == src && by[s + 1] == src && g > fmax) fmax = g }
             once = twice == 0 && dstmax == to && dstn == dstmax - dstmin + 1 && dstmin <= srcmax + 1
-            printf "%.1f %s\n", max / 1000, once ? "each-applied-once" : sprintf("NOT-exactly-once(copy:#%d..#%d,%d-applied;source-last:#%d;%d-twice)", dstmin, dstmax, dstn, srcmax, twice) }' "$out/probe.out")
+            hand = ((srcmax in tsrc) && ((srcmax + 1) in tdst)) ? (tdst[srcmax + 1] - tsrc[srcmax]) / 1000 : -1
+            printf "%.1f %.1f %.1f %.1f %s\n", max / 1000, hand, fmax / 1000, pmax / 1000, once ? "each-applied-once" : sprintf("NOT-exactly-once(copy:#%d..#%d,%d-applied;source-last:#%d;%d-twice)", dstmin, dstmax, dstn, srcmax, twice) }' "$out/probe.out")
     record "$row" "$size" "$run" 1 "$gap" "$(floor_of .measuredMigrationTimeMs "$m")" "$(floor_of .plan.predictedDowntimeMs "$m")" "$(floor_of .plan.predictedMigrationTimeMs "$m")" \
-      "$(jq -r .strategy <<<"$m") $src→$dst, engine downtime $(floor_of .measuredDowntimeMs "$m") ms, $last messages, ${verdict//-/ }" "$(floor_of .measuredDowntimeMs "$m")"
+      "$(jq -r .strategy <<<"$m") $src→$dst, engine downtime $(floor_of .measuredDowntimeMs "$m") ms, hand-over $handover ms, source's longest gap $frozen ms, publisher's $publisher ms, $last messages, ${verdict//-/ }" "$(floor_of .measuredDowntimeMs "$m")" "$handover" "$publisher" "$frozen"
   else
     record "$row" "$size" "$run" 0 "" "" "$(floor_of .plan.predictedDowntimeMs "$m")" "" "$state: $(jq -r '.failureReason // ""' <<<"$m" | head -c 300 | tr '\n' ' ') $(cat "$out/error" 2>/dev/null)"
   fi
@@ -479,6 +485,10 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %9s\n'
     # shellcheck disable=SC2059
     printf "$fmt" "$size MB" "designer's choice: $choice$([[ $drow == replay ]] && echo " (its runs)")" "$n/$([[ -n $drow ]] && tried "$drow" "$size" || echo 0)" "$dmed / $dp90 ms" "$emed ms" "$tmed / $tp90 ms" "${designer_predicted[msg-$size]} ms" "$(ratio "$dmed" "$cold_med")"
     read -r rmed _ _ < <(stats 5 replay "$size")
+    read -r hmed hp90 _ < <(stats 11 replay "$size")
+    read -r pmed pp90 _ < <(stats 12 replay "$size")
+    read -r fmed fp90 _ < <(stats 13 replay "$size")
+    echo "       $size MB MessageReplay, where its longest gap is (median / p90): the hand-over (source's last application to the copy's next) $hmed / $hp90 ms; the source alone, i.e. frozen for the checkpoint (not a downtime step for the engine or the model) $fmed / $fp90 ms; the publisher's own longest gap $pmed / $pp90 ms"
     read -r epmed _ _ < <(stats 5 "${cold_rows[0]}" "$size")
     echo "       $size MB, ratios of median downtime: replay/cold $(ratio "$rmed" "$cold_med") (replay/EdgePortal cold $(ratio "$rmed" "$epmed")); designer-chosen/cold $(ratio "$dmed" "$cold_med") (the designer picks $choice for the message service, ${designer[state-$size]} for the state service); EdgePortal cold/naive cold $(ratio "$epmed" "$cold_med")"
   done
