@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 9, item 6: real migrations between two lab hosts at 1 Gbit/s, measured by real clients, in one table.
 #
-#   sudo bench/migration-lab.sh                  # RUNS=20 of every row for 10 MB and 100 MB (~30-45 min on 2 cores)
-#   sudo RUNS=3 bench/migration-lab.sh           # a quick check (~5 min)
+#   sudo bench/migration-lab.sh                  # RUNS=20 of every row for 10 MB and 100 MB (~15 min on 2 shared cores)
+#   sudo RUNS=3 bench/migration-lab.sh           # a quick check (~4 min, most of it building and calibrating)
 #
 # Rows, per state size (SIZES, MB):
 #   Cold, naive       the papers' baseline, driven by this script without the portal: criu dump to files on the source,
@@ -10,10 +10,15 @@
 #                     address moved as the agent moves it (guarded, then unsolicited ARP). Workload (a), stateservice.c.
 #   Cold, EdgePortal  the same service through the real portal: POST /api/v1/migrations {strategy: Cold} → engine → Agent
 #                     runtime → two agents → CRIU (dump, stream at the plan's bandwidth, restore, switch). Once per
-#                     EdgePortal:AgentEdge:Clusters:<c>:ColdTransfer value this checkout has (Images, PageServer).
+#                     EdgePortal:AgentEdge:Clusters:<c>:ColdTransfer value this checkout has (Images, PageServer), the
+#                     portal restarted with each value in every run. Images: the agents (on 127.0.0.1, as lab.sh runs
+#                     them) stream the files through their token bucket at the plan's bandwidth; PageServer: the dump
+#                     sends its pages over the lab link to `criu page-server` on the destination.
 #   IterativePreCopy  probed with `criu check --feature mem_dirty_track`; run through the portal only where it says yes.
 #   MessageReplay     MS2M through the portal, workload (b) (msgservice.c, 1 ms of work per message) consuming RabbitMQ
-#                     in the lab's client namespace while msgprobe publishes one message every 2 ms.
+#                     in the lab's client namespace while msgprobe publishes one message every 2 ms. Each run checks that
+#                     the copy applied every number once, and says where the longest gap was: the hand-over, or the
+#                     source alone (frozen for the checkpoint: CRIU dumps a running process frozen).
 #   designer          what POST /api/v1/services/{id}/plan picks for the message service (every strategy applies to it);
 #                     its runs are those of the row of that strategy, or run here when no row has them.
 # Before the runs, the portal's `calibrate` verb fits the model on h1 → h2 (sizes CALIBRATE_SIZES, dirty rates 0 and 1000 pages/s,
