@@ -23,7 +23,8 @@ one_run() {
   # Its own process group, so that the portal dotnet run starts is stopped with it.
   (cd "$dir" && exec setsid dotnet run --project src/EdgePortal.Web -- --urls "http://127.0.0.1:$port") >"$log" 2>&1 &
   pid=$!
-  trap 'kill -- -'"$pid"' 2>/dev/null || true' RETURN
+  # Stop the portal and delete the clone however the run ends, a failure included (one_run runs in $(…), a subshell).
+  trap 'kill -- -'"$pid"' 2>/dev/null || true; wait '"$pid"' 2>/dev/null || true; rm -rf '"$work" EXIT
   until grep -q "EdgePortal is up" "$log"; do
     if ! kill -0 "$pid" 2>/dev/null; then echo "the portal exited before it was up:" >&2; cat "$log" >&2; return 1; fi
     sleep 0.05
@@ -37,9 +38,6 @@ one_run() {
   grep -q '<h1[^>]*>Overview</h1>' "$work/overview.html" \
     || { echo "GET / did not render the Overview (token ${#token} chars): $(grep -o '<title>[^<]*' "$work/overview.html")" >&2; tail -20 "$log" >&2; return 1; }
   overview=$(date +%s.%N)
-  kill -- -"$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
   printf '%.1f %.1f\n' "$(echo "$up - $start" | bc)" "$(echo "$overview - $start" | bc)"
 }
 
