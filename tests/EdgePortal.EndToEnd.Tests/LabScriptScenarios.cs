@@ -22,7 +22,7 @@ public sealed class LabScriptScenarios(ITestOutputHelper output)
         Assert.True(Environment.UserName == "root", "The lab needs root (network namespaces, CRIU): run ./test.sh as root.");
         var root = Repository.Root;
         var prefix = $"epl{Environment.ProcessId % 100000}";
-        var agentPort = 30000 + Environment.ProcessId % 20000;
+        var agentPort = FreePortPair();
         var environment = new Dictionary<string, string>
         {
             ["LAB_PREFIX"] = prefix,
@@ -72,6 +72,33 @@ public sealed class LabScriptScenarios(ITestOutputHelper output)
         Assert.False(Directory.Exists($"/var/lib/{prefix}"), $"lab.sh down left /var/lib/{prefix}");
         var namespaces = Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", $"{prefix}-*") : [];
         Assert.Empty(namespaces);
+    }
+
+    /// <summary>A base port whose next two (the agents of h1 and h2: base + 1, base + 2) nobody listens on now.</summary>
+    private static int FreePortPair()
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var basePort = Random.Shared.Next(20_000, 60_000);
+            if (Free(basePort + 1) && Free(basePort + 2))
+                return basePort;
+        }
+        throw new InvalidOperationException("No two consecutive free ports found for the lab's agents.");
+
+        static bool Free(int port)
+        {
+            try
+            {
+                var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
     }
 
     private static List<string> AgentPids(string prefix) =>
