@@ -99,7 +99,12 @@ start_agent() {
     say "publishing the agent to $lib/agent"
     dotnet publish "$repo/src/EdgePortal.Agent" -c Release -o "$lib/agent" --nologo -v:q >/dev/null
   fi
-  if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then return; fi
+  local pidfile=$state/agent-h$i.pid
+  if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return; fi
+  if curl --max-time 5 -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+    echo "lab.sh: 127.0.0.1:$port already answers, but not with this lab's agent h$i: set LAB_AGENT_PORT to a free range" >&2
+    exit 1
+  fi
   say "agent h$i on 127.0.0.1:$port"
   mkdir -p "$lib/h$i/images" "$lib/h$i/checkpoints"
   EdgePortal__Agent__Token=$(cat "$state/token") EdgePortal__Agent__NetworkNamespace=/run/netns/$prefix-h$i \
@@ -107,7 +112,7 @@ start_agent() {
     setsid dotnet "$dll" --urls "http://127.0.0.1:$port" </dev/null >"$state/agent-h$i.log" 2>&1 &
   echo $! >"$state/agent-h$i.pid"
   for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return
+    curl --max-time 5 -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return
     kill -0 "$(cat "$state/agent-h$i.pid")" 2>/dev/null || { echo "lab.sh: agent h$i exited: $(tail -5 "$state/agent-h$i.log")" >&2; exit 1; }
     sleep 0.1
   done
@@ -119,7 +124,7 @@ start_agent() {
 start_workload() {
   local token port=$((agent_port + 1)) src=$repo/tests/EdgePortal.Agent.Tests/Criu/Workload
   token=$(cat "$state/token")
-  if curl -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/criu/workloads/lab-state" 2>/dev/null; then return; fi
+  if curl --max-time 5 -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/criu/workloads/lab-state" 2>/dev/null; then return; fi
   mkdir -p "$lib/bin"
   gcc -O2 -Wall -Wextra -Werror -o "$lib/bin/stateservice" "$src/stateservice.c"
   gcc -O2 -Wall -Wextra -Werror -o "$lib/bin/probeclient" "$src/probeclient.c"
@@ -129,7 +134,7 @@ start_workload() {
   local pid=$!
   for _ in $(seq 1 100); do grep -q '^listening' "$state/lab-state.out" 2>/dev/null && break; sleep 0.05; done
   grep -q '^listening' "$state/lab-state.out" || { echo "lab.sh: the state service did not start: $(cat "$state/lab-state.out")" >&2; exit 1; }
-  curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  curl --max-time 5 -fsS -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"pid\":$pid}" "http://127.0.0.1:$port/criu/workloads/lab-state"
 }
 
@@ -186,7 +191,7 @@ register() {
     \"services\":[{\"name\":\"lab-state\",\"tenant\":\"$tenant\",\"node\":\"$prefix-h1\",\"stateBytes\":10485760,\"dirtyPagesPerSecond\":1000,
     \"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"users\":[{\"name\":\"lab client\",\"attachedTo\":\"$prefix-h$n\",\"count\":1}]}${LAB_EXTRA_SERVICES:+,$LAB_EXTRA_SERVICES}]}"
   local answer code
-  answer=$(curl -sS -w '\n%{http_code}' -X PUT -H "Authorization: Bearer $LAB_API_KEY" -H 'Content-Type: application/json' -d "$body" "${LAB_PORTAL%/}/api/v1/clusters/$prefix")
+  answer=$(curl --max-time 60 -sS -w '\n%{http_code}' -X PUT -H "Authorization: Bearer $LAB_API_KEY" -H 'Content-Type: application/json' -d "$body" "${LAB_PORTAL%/}/api/v1/clusters/$prefix")
   code=${answer##*$'\n'}
   [[ $code == 200 || $code == 201 ]] || { echo "lab.sh register: the portal answered $code: ${answer%$'\n'*}" >&2; exit 1; }
   say "registered Agent cluster $prefix with the portal at $LAB_PORTAL ($code): ${answer%$'\n'*}"
