@@ -12,29 +12,12 @@ namespace EdgePortal.Web.Tests.Api;
 /// The contract of <c>POST /api/v1/calibrations</c> and <c>GET /api/v1/calibrations</c>: samples in, fit out and stored, a plan
 /// of that host class naming the calibration it used, and 400 naming the field for samples that cannot be fitted.
 /// </summary>
-public sealed class CalibrationsApiTests : IAsyncLifetime
+public sealed class CalibrationsApiTests : PortalTest
 {
     private const string Calibrations = "/api/v1/calibrations";
     /// <summary>ar-anchors of the demo edge, on sud-nichelino (host class edge-small).</summary>
     private const string ArAnchors = "39e1d528-90de-5fca-9436-3a1b7168d38d";
 
-    private readonly TempFolder _folder = new();
-    private PortalFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _factory = new PortalFactory(_folder.File("calibrations.db"));
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-        _folder.Dispose();
-    }
 
     /// <summary>Six Cold migrations on a host with dump 20 ms + 1.5 ns/B, restore 50 ms + 0.6 ns/B and 80 ms of runtime overhead, ±3%.</summary>
     private static JsonObject Body(string hostClass = "edge-small", IEnumerable<long>? sizes = null)
@@ -61,7 +44,7 @@ public sealed class CalibrationsApiTests : IAsyncLifetime
     [Fact]
     public async Task Post_ValidSamples_Returns201WithTheFitAndStoresIt()
     {
-        var response = await _client.PostAsJsonAsync(Calibrations, Body());
+        var response = await Client.PostAsJsonAsync(Calibrations, Body());
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
@@ -73,18 +56,18 @@ public sealed class CalibrationsApiTests : IAsyncLifetime
         Assert.Contains(fit["estimates"]!.AsArray(), e => e!["symbol"]!.GetValue<string>() == "ξ(Rmax)" && !e["fitted"]!.GetValue<bool>());
         Assert.Equal($"{Calibrations}/{created["id"]}", response.Headers.Location!.OriginalString);
 
-        var listed = JsonNode.Parse(await _client.GetStringAsync(Calibrations))!.AsArray();
+        var listed = JsonNode.Parse(await Client.GetStringAsync(Calibrations))!.AsArray();
         Assert.Equal(created["id"]!.GetValue<string>(), Assert.Single(listed)!["id"]!.GetValue<string>());
-        var audit = JsonNode.Parse(await _client.GetStringAsync($"/api/v1/audit?action={AuditActions.CalibrationSave}"))!.AsArray();
+        var audit = JsonNode.Parse(await Client.GetStringAsync($"/api/v1/audit?action={AuditActions.CalibrationSave}"))!.AsArray();
         Assert.Contains("host class edge-small", Assert.Single(audit)!["target"]!.GetValue<string>());
     }
 
     [Fact]
     public async Task Post_ThenPlanAServiceOfThatHostClass_TheRationaleNamesTheCalibration()
     {
-        (await _client.PostAsJsonAsync(Calibrations, Body())).EnsureSuccessStatusCode();
+        (await Client.PostAsJsonAsync(Calibrations, Body())).EnsureSuccessStatusCode();
 
-        var plan = JsonNode.Parse(await (await _client.PostAsJsonAsync($"/api/v1/services/{ArAnchors}/plan", new JsonObject())).Content.ReadAsStringAsync())!;
+        var plan = JsonNode.Parse(await (await Client.PostAsJsonAsync($"/api/v1/services/{ArAnchors}/plan", new JsonObject())).Content.ReadAsStringAsync())!;
 
         Assert.Contains("Model parameters: calibration of host class 'edge-small' (lab/h1 (loop back)", plan["rationale"]!.GetValue<string>());
     }
@@ -92,7 +75,7 @@ public sealed class CalibrationsApiTests : IAsyncLifetime
     [Fact]
     public async Task Post_SingleStateSize_Returns400NamingSamples()
     {
-        var response = await _client.PostAsJsonAsync(Calibrations, Body(sizes: [10_485_760, 10_485_760]));
+        var response = await Client.PostAsJsonAsync(Calibrations, Body(sizes: [10_485_760, 10_485_760]));
 
         var errors = await ErrorsAsync(response);
         Assert.Contains("at least two state sizes", errors["samples"]![0]!.GetValue<string>());
@@ -106,7 +89,7 @@ public sealed class CalibrationsApiTests : IAsyncLifetime
         while (samples.Count > 2)
             samples.RemoveAt(1);
 
-        var errors = await ErrorsAsync(await _client.PostAsJsonAsync(Calibrations, body));
+        var errors = await ErrorsAsync(await Client.PostAsJsonAsync(Calibrations, body));
 
         Assert.Contains("at least 3 samples", errors["samples"]![0]!.GetValue<string>());
     }
@@ -119,7 +102,7 @@ public sealed class CalibrationsApiTests : IAsyncLifetime
         body["samples"]![2]!.AsObject().Remove("downtimeMs");
         body["samples"]![3]!["bandwidthBitsPerSecond"] = 0;
 
-        var errors = await ErrorsAsync(await _client.PostAsJsonAsync(Calibrations, body));
+        var errors = await ErrorsAsync(await Client.PostAsJsonAsync(Calibrations, body));
 
         Assert.Equal(["hostClass", "samples[1].dumpMs", "samples[2].downtimeMs", "samples[3].bandwidthBitsPerSecond"],
             errors.Select(e => e.Key).Order(StringComparer.Ordinal));
@@ -130,7 +113,7 @@ public sealed class CalibrationsApiTests : IAsyncLifetime
     {
         var json = Body().ToJsonString().Replace("\"dirtyPagesPerSecond\":1000", "\"dirtyPagesPerSecond\":\"fast\"", StringComparison.Ordinal);
 
-        var errors = await ErrorsAsync(await _client.PostAsync(Calibrations, new StringContent(json, Encoding.UTF8, "application/json")));
+        var errors = await ErrorsAsync(await Client.PostAsync(Calibrations, new StringContent(json, Encoding.UTF8, "application/json")));
 
         Assert.Contains(errors, e => e.Key.Contains("dirtyPagesPerSecond", StringComparison.Ordinal));
     }
@@ -138,7 +121,7 @@ public sealed class CalibrationsApiTests : IAsyncLifetime
     [Fact]
     public async Task Get_BadLimit_Returns400NamingIt()
     {
-        var errors = await ErrorsAsync(await _client.GetAsync($"{Calibrations}?limit=0"));
+        var errors = await ErrorsAsync(await Client.GetAsync($"{Calibrations}?limit=0"));
 
         Assert.True(errors.ContainsKey("limit"));
     }

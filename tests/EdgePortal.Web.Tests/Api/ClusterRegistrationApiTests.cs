@@ -10,25 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EdgePortal.Web.Tests.Api;
 
 /// <summary><c>PUT /api/v1/clusters/{name}</c> on a real portal and LiteDB file: what lab.sh register sends for the CRIU lab.</summary>
-public sealed class ClusterRegistrationApiTests : IAsyncLifetime
+public sealed class ClusterRegistrationApiTests : PortalTest
 {
-    private readonly TempFolder _folder = new();
-    private PortalFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _factory = new PortalFactory(_folder.File("register.db"));
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-        _folder.Dispose();
-    }
 
     /// <summary>The lab of lab.sh up 2: two agent hosts on a 1 Gbit/s link, and a 10 MB state service on h1 for SkyFleet.</summary>
     private static JsonObject Lab() => JsonNode.Parse("""
@@ -52,14 +35,14 @@ public sealed class ClusterRegistrationApiTests : IAsyncLifetime
     [Fact]
     public async Task Register_LabAgentCluster_Returns201AndTheServiceIsPlannedOntoIt()
     {
-        var response = await _client.PutAsJsonAsync("/api/v1/clusters/lab", Lab());
+        var response = await Client.PutAsJsonAsync("/api/v1/clusters/lab", Lab());
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var result = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(result.GetProperty("created").GetBoolean());
         Assert.Equal(2, result.GetProperty("nodes").GetInt32());
         Assert.Equal(["SkyFleet Drones"], result.GetProperty("tenantsGranted").EnumerateArray().Select(t => t.GetString()));
-        var inventory = _factory.Services.GetRequiredService<IInventoryRepository>();
+        var inventory = Factory.Services.GetRequiredService<IInventoryRepository>();
         var cluster = Assert.Single(inventory.Clusters(), c => c.Name == "lab");
         Assert.Equal(ClusterKind.Agent, cluster.Kind);
         Assert.True(inventory.FindTenant(DemoEdge.SkyFleet)!.MayUse(cluster.Id));
@@ -68,24 +51,24 @@ public sealed class ClusterRegistrationApiTests : IAsyncLifetime
         Assert.Equal("criu-lab", inventory.FindNode(service.NodeId)!.HostClass);
 
         // Its users sit at h2: the designer moves it there, over the registered link.
-        var plan = await _client.PostAsJsonAsync($"/api/v1/services/{service.Id}/plan", new { });
+        var plan = await Client.PostAsJsonAsync($"/api/v1/services/{service.Id}/plan", new { });
         Assert.Equal(HttpStatusCode.OK, plan.StatusCode);
         var body = await plan.Content.ReadAsStringAsync();
         var destination = inventory.Nodes().Single(n => n.Name == "lab-h2").Id.Value.ToString();
         Assert.Contains(destination, body, StringComparison.Ordinal);
-        var audit = await _client.GetStringAsync("/api/v1/audit?action=cluster.register");
+        var audit = await Client.GetStringAsync("/api/v1/audit?action=cluster.register");
         Assert.Contains("cluster lab", audit, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Register_SameBodyTwice_SecondAnswers200AndChangesNothing()
     {
-        Assert.Equal(HttpStatusCode.Created, (await _client.PutAsJsonAsync("/api/v1/clusters/lab", Lab())).StatusCode);
-        var inventory = _factory.Services.GetRequiredService<IInventoryRepository>();
+        Assert.Equal(HttpStatusCode.Created, (await Client.PutAsJsonAsync("/api/v1/clusters/lab", Lab())).StatusCode);
+        var inventory = Factory.Services.GetRequiredService<IInventoryRepository>();
         var before = (inventory.Clusters().Count, inventory.Nodes().Count, inventory.Links().Count, inventory.Services().Count, inventory.UserGroups().Count,
             Ids: string.Join(",", inventory.Nodes().Select(n => n.Id.Value).Concat(inventory.Services().Select(s => s.Id.Value)).Order()));
 
-        var again = await _client.PutAsJsonAsync("/api/v1/clusters/lab", Lab());
+        var again = await Client.PutAsJsonAsync("/api/v1/clusters/lab", Lab());
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.False((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("created").GetBoolean());
@@ -104,14 +87,14 @@ public sealed class ClusterRegistrationApiTests : IAsyncLifetime
         body["services"]![0]!["tenant"] = "Nobody";
         body["services"]![0]!["users"]![0]!["count"] = 0;
 
-        var response = await _client.PutAsJsonAsync("/api/v1/clusters/lab", body);
+        var response = await Client.PutAsJsonAsync("/api/v1/clusters/lab", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         foreach (var field in new[] { "kind", "nodes[1].cpuMillicores", "links[0].to", "services[0].tenant", "services[0].users[0].count" })
             Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
-        Assert.DoesNotContain(_factory.Services.GetRequiredService<IInventoryRepository>().Clusters(), c => c.Name == "lab");
+        Assert.DoesNotContain(Factory.Services.GetRequiredService<IInventoryRepository>().Clusters(), c => c.Name == "lab");
     }
 
     [Fact]
@@ -121,7 +104,7 @@ public sealed class ClusterRegistrationApiTests : IAsyncLifetime
         var body = Lab();
         body.Remove("services");
 
-        var response = await _client.PutAsJsonAsync($"/api/v1/clusters/{Uri.EscapeDataString(centro.Name)}", body);
+        var response = await Client.PutAsJsonAsync($"/api/v1/clusters/{Uri.EscapeDataString(centro.Name)}", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
@@ -131,9 +114,9 @@ public sealed class ClusterRegistrationApiTests : IAsyncLifetime
     [Fact]
     public async Task Register_AsTenantAdmin_Returns403()
     {
-        var key = await _client.PostAsJsonAsync("/api/v1/keys", new { name = "sky admin", role = "TenantAdmin", tenantId = DemoEdge.SkyFleet.Value });
+        var key = await Client.PostAsJsonAsync("/api/v1/keys", new { name = "sky admin", role = "TenantAdmin", tenantId = DemoEdge.SkyFleet.Value });
         Assert.Equal(HttpStatusCode.Created, key.StatusCode);
-        using var tenant = PortalFactory.Authorize(_factory.CreateClient(), (await key.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString());
+        using var tenant = PortalFactory.Authorize(Factory.CreateClient(), (await key.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString());
 
         var response = await tenant.PutAsJsonAsync("/api/v1/clusters/lab", Lab());
 

@@ -10,27 +10,9 @@ using Quartz;
 
 namespace EdgePortal.Web.Tests.Automation;
 
-public sealed class SchedulesApiTests : IAsyncLifetime
+public sealed class SchedulesApiTests : PortalTest
 {
-    private readonly TempFolder _folder = new();
-    private PortalFactory _factory = null!;
-    private HttpClient _client = null!;
-
     private static Guid Leaderboard => DemoEdge.Build().Services.Single(s => s.Name == "leaderboard").Id.Value;
-
-    public Task InitializeAsync()
-    {
-        _factory = new PortalFactory(_folder.File("schedules.db"));
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-        _folder.Dispose();
-    }
 
     private static object CronBody(string? cron, string timeZone = "Europe/Rome") => new
     {
@@ -57,7 +39,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [InlineData(null)]
     public async Task Create_BadCron_Returns400NamingCron(string? cron)
     {
-        var errors = await Errors(await _client.PostAsJsonAsync("/api/v1/schedules", CronBody(cron)));
+        var errors = await Errors(await Client.PostAsJsonAsync("/api/v1/schedules", CronBody(cron)));
 
         Assert.True(errors.TryGetProperty("cron", out var messages), errors.ToString());
         Assert.NotEmpty(messages[0].GetString()!);
@@ -66,7 +48,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [Fact]
     public async Task Create_UnknownTimeZone_Returns400NamingTimeZone()
     {
-        var errors = await Errors(await _client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 * * ?", "Europe/Atlantis")));
+        var errors = await Errors(await Client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 * * ?", "Europe/Atlantis")));
 
         Assert.True(errors.TryGetProperty("timeZone", out _), errors.ToString());
     }
@@ -74,7 +56,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [Fact]
     public async Task Create_MissingTargetAndBadMisfirePolicy_Returns400NamingEachField()
     {
-        var errors = await Errors(await _client.PostAsJsonAsync("/api/v1/schedules", new { name = "x", kind = "Cron", cron = "0 0 2 * * ?", misfirePolicy = "Sometimes" }));
+        var errors = await Errors(await Client.PostAsJsonAsync("/api/v1/schedules", new { name = "x", kind = "Cron", cron = "0 0 2 * * ?", misfirePolicy = "Sometimes" }));
 
         Assert.True(errors.TryGetProperty("target.kind", out _), errors.ToString());
         Assert.True(errors.TryGetProperty("misfirePolicy", out _), errors.ToString());
@@ -83,7 +65,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [Fact]
     public async Task Create_ValidCron_Returns201WithNextFiveFireTimes()
     {
-        var response = await _client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 * * ?"));
+        var response = await Client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 * * ?"));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -102,7 +84,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [InlineData("GET", "/api/v1/clusters/{0}/windows")]
     public async Task Endpoint_UnknownId_Returns404(string method, string template)
     {
-        var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(template, Guid.NewGuid())));
+        var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(template, Guid.NewGuid())));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
@@ -111,7 +93,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     public async Task CreateWindow_BadStartAndDay_Returns400NamingThem()
     {
         var cluster = DemoEdge.Build().Clusters[0].Id.Value;
-        var errors = await Errors(await _client.PostAsJsonAsync($"/api/v1/clusters/{cluster}/windows",
+        var errors = await Errors(await Client.PostAsJsonAsync($"/api/v1/clusters/{cluster}/windows",
             new { name = "Night", days = new[] { "Funday" }, start = "25:00", durationMinutes = 60, timeZone = "Europe/Rome" }));
 
         Assert.True(errors.TryGetProperty("days", out _), errors.ToString());
@@ -121,12 +103,12 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [Fact]
     public async Task RunNow_ServiceSchedule_RecordsARunWithTheMigration()
     {
-        var created = await _client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 1 1 ?"));
+        var created = await Client.PostAsJsonAsync("/api/v1/schedules", CronBody("0 0 2 1 1 ?"));
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("schedule").GetProperty("id").GetGuid();
 
-        Assert.Equal(HttpStatusCode.Accepted, (await _client.PostAsync($"/api/v1/schedules/{id}/run-now", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsync($"/api/v1/schedules/{id}/run-now", null)).StatusCode);
 
-        var run = await WaitForRunAsync(_client, id);
+        var run = await WaitForRunAsync(Client, id);
         Assert.True(run.GetProperty("manual").GetBoolean());
         Assert.Equal("Started", run.GetProperty("outcome").GetString());
         Assert.Single(run.GetProperty("migrations").EnumerateArray());
@@ -139,7 +121,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [Fact]
     public async Task Schedules_SurviveRestart_ReRegisteredWithoutDuplicateFiring()
     {
-        var path = _folder.File("restart.db");
+        var path = Folder.File("restart.db");
         Guid oneShot, cron;
         await using (var first = new PortalFactory(path))
         {
@@ -183,7 +165,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [Fact]
     public async Task Misfire_SkipScheduleMissedWhileRunning_RecordsSkippedRunForTheMissedTime()
     {
-        await using var factory = new PortalFactory(_folder.File("misfire.db"), new Dictionary<string, string?>
+        await using var factory = new PortalFactory(Folder.File("misfire.db"), new Dictionary<string, string?>
         {
             ["EdgePortal:Automation:MisfireThreshold"] = "00:00:00.200",
         });
@@ -233,11 +215,11 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     [Fact]
     public async Task Uncordon_CordonedNode_TakesServicesAgain()
     {
-        var inventory = _factory.Services.GetRequiredService<IInventoryRepository>();
+        var inventory = Factory.Services.GetRequiredService<IInventoryRepository>();
         var node = inventory.Nodes().First(n => n.Name == "centro-vanchiglia");
         inventory.Save(node.WithStatus(NodeStatus.Cordoned));
 
-        var response = await _client.PostAsync($"/api/v1/nodes/{node.Id}/uncordon", null);
+        var response = await Client.PostAsync($"/api/v1/nodes/{node.Id}/uncordon", null);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(NodeStatus.Ready, inventory.FindNode(node.Id)!.Status);

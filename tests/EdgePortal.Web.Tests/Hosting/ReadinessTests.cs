@@ -7,25 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EdgePortal.Web.Tests.Hosting;
 
 /// <summary>/readyz probes every cluster through its runtime.</summary>
-public sealed class ReadinessTests : IAsyncLifetime
+public sealed class ReadinessTests : PortalTest
 {
-    private readonly TempFolder _folder = new();
-    private PortalFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _factory = new PortalFactory(_folder.File("ready.db"));
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-        _folder.Dispose();
-    }
 
     [Fact]
     public async Task Readyz_AllClustersAnswer_RuntimesCheckIsHealthyAndNamesEachCluster()
@@ -43,8 +26,8 @@ public sealed class ReadinessTests : IAsyncLifetime
     [Fact]
     public async Task Readyz_OneClusterWhollyDown_IsDegradedButStillReady()
     {
-        var inventory = _factory.Services.GetRequiredService<IInventoryRepository>();
-        var edge = _factory.Services.GetRequiredService<SimulatedEdge>();
+        var inventory = Factory.Services.GetRequiredService<IInventoryRepository>();
+        var edge = Factory.Services.GetRequiredService<SimulatedEdge>();
         var nord = inventory.Clusters().Single(c => c.Name == "torino-nord");
         foreach (var node in inventory.Nodes().Where(n => n.ClusterId == nord.Id))
             edge.SetNodeDown(node.Id, true);
@@ -58,8 +41,8 @@ public sealed class ReadinessTests : IAsyncLifetime
     [Fact]
     public async Task Readyz_EveryClusterDown_IsUnhealthyAndNotReady()
     {
-        var inventory = _factory.Services.GetRequiredService<IInventoryRepository>();
-        var edge = _factory.Services.GetRequiredService<SimulatedEdge>();
+        var inventory = Factory.Services.GetRequiredService<IInventoryRepository>();
+        var edge = Factory.Services.GetRequiredService<SimulatedEdge>();
         foreach (var node in inventory.Nodes())
             edge.SetNodeDown(node.Id, true);
 
@@ -71,7 +54,7 @@ public sealed class ReadinessTests : IAsyncLifetime
 
     private async Task<(HttpStatusCode Status, JsonElement Runtimes)> Readyz()
     {
-        var response = await _client.GetAsync("/readyz");
+        var response = await Client.GetAsync("/readyz");
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return (response.StatusCode, json.RootElement.GetProperty("checks").GetProperty("runtimes").Clone());
     }
