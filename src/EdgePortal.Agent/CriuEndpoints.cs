@@ -40,6 +40,13 @@ public sealed record CriuDumpCall
     [JsonPropertyName("tcpClose")] public bool TcpClose { get; init; }
     /// <summary>Send the pages to this page server (POST /criu/images/{id}/page-server on the destination) while dumping.</summary>
     [JsonPropertyName("pageServer")] public CriuPageServerCall? PageServer { get; init; }
+    /// <summary>
+    /// A pre-dump round instead of a dump (CRIU pre-dump --track-mem, the process runs on): round 0 writes all the memory into
+    /// images/{id}/pre-0, round n only the pages dirtied since round n-1 into pre-n (--prev-images-dir ../pre-{n-1}).
+    /// </summary>
+    [JsonPropertyName("preDumpRound")] public int? PreDumpRound { get; init; }
+    /// <summary>The final dump after pre-dump round n: only the pages dirtied since it (--track-mem --prev-images-dir pre-n).</summary>
+    [JsonPropertyName("afterPreDumpRound")] public int? AfterPreDumpRound { get; init; }
 }
 
 /// <summary>A page server's address and port, as the destination's POST /criu/images/{id}/page-server answered them.</summary>
@@ -68,7 +75,9 @@ public sealed record CriuDumpAnswer(
     [property: JsonPropertyName("stats")] CriuDumpStats? Stats,
     [property: JsonPropertyName("log")] string Log,
     [property: JsonPropertyName("pidInNamespace")] int PidInNamespace = 0,
-    [property: JsonPropertyName("pageServer")] string? PageServer = null);
+    [property: JsonPropertyName("pageServer")] string? PageServer = null,
+    [property: JsonPropertyName("preDumpRound")] int? PreDumpRound = null,
+    [property: JsonPropertyName("prevImagesDir")] string? PrevImagesDir = null);
 
 /// <summary>POST /criu/images/{id}/send: stream the images to the agent at <see cref="Peer"/>.</summary>
 public sealed record CriuSendCall
@@ -78,6 +87,10 @@ public sealed record CriuSendCall
     /// <summary>The peer adds these files to the images it holds under the same id (pages a page server received, or the
     /// other images) instead of replacing them.</summary>
     [JsonPropertyName("merge")] public bool Merge { get; init; }
+    /// <summary>Send only pre-dump round n's directory (pre-n, with its parent link), for the peer to add to its images.</summary>
+    [JsonPropertyName("preDumpRound")] public int? PreDumpRound { get; init; }
+    /// <summary>Send the images without the pre-dump rounds' directories (the peer holds them already): the last delta only.</summary>
+    [JsonPropertyName("withoutPreDumps")] public bool WithoutPreDumps { get; init; }
 }
 
 /// <param name="Received">What the peer holds under the id once it took the stream (with the pages its page server received).</param>
@@ -210,7 +223,32 @@ public static partial class AgentEndpoints
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["workload"] = ["Set workload (a registered name) or pid."] });
 
         var directory = CriuImages(o, call.Id);
-        if (Directory.Exists(directory))
+        string? previous = null;
+        if (call.PreDumpRound is { } round)
+        {
+            if (round < 0 || call.AfterPreDumpRound is not null || call.PageServer is not null || call.ReleaseAddress is { Length: > 0 })
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["preDumpRound"] = ["preDumpRound is a round ≥ 0 and comes without afterPreDumpRound, pageServer or releaseAddress."] });
+            if (round == 0 && Directory.Exists(directory))
+                return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {call.Id} already exist on this agent; DELETE /criu/images/{call.Id} first.");
+            if (round > 0 && !Directory.Exists(Path.Combine(directory, PreDumpDirectory(round - 1))))
+                return Results.Problem(statusCode: 409, title: "Previous round missing", detail: $"Pre-dump round {round} of images {call.Id} needs round {round - 1} ({PreDumpDirectory(round - 1)}) here first.");
+            if (Directory.Exists(Path.Combine(directory, PreDumpDirectory(round))))
+                return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Pre-dump round {round} of images {call.Id} exists on this agent already.");
+            previous = round == 0 ? null : $"../{PreDumpDirectory(round - 1)}";
+        }
+        else if (call.AfterPreDumpRound is { } last)
+        {
+            if (last < 0)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["afterPreDumpRound"] = ["afterPreDumpRound is a round ≥ 0."] });
+            if (call.PageServer is not null)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["pageServer"] = ["A dump after pre-dump rounds writes its delta here: no page server."] });
+            if (!Directory.Exists(Path.Combine(directory, PreDumpDirectory(last))))
+                return Results.Problem(statusCode: 409, title: "Previous round missing", detail: $"The dump after pre-dump round {last} of images {call.Id} needs that round ({PreDumpDirectory(last)}) here first.");
+            if (File.Exists(Path.Combine(directory, "inventory.img")))
+                return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {call.Id} hold a dump already; DELETE /criu/images/{call.Id} first.");
+            previous = PreDumpDirectory(last);
+        }
+        else if (Directory.Exists(directory))
             return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {call.Id} already exist on this agent; DELETE /criu/images/{call.Id} first.");
         if (call.ReleaseAddress is { Length: > 0 } release && !System.Net.IPNetwork.TryParse(release, out _))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["releaseAddress"] = ["releaseAddress is an address with its prefix length, e.g. 10.231.0.100/24."] });
@@ -223,16 +261,31 @@ public static partial class AgentEndpoints
         }
         var device = string.IsNullOrWhiteSpace(call.Device) ? o.ServiceDevice : call.Device;
         var inNamespace = CriuDriver.PidInItsNamespace(pid).Pid;
-        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, directory, Namespace(o), call.LeaveRunning, call.ReleaseAddress, device, call.TcpClose, pageServer), cancellationToken).ConfigureAwait(false);
+        var preDump = call.PreDumpRound is not null;
+        var written = preDump ? Path.Combine(directory, PreDumpDirectory(call.PreDumpRound!.Value)) : directory;
+        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, written, Namespace(o), call.LeaveRunning, call.ReleaseAddress, device, call.TcpClose, pageServer,
+            preDump, previous), cancellationToken).ConfigureAwait(false);
         if (outcome is CriuOutcome.Failed failed)
-            return Results.Problem(statusCode: 422, title: "criu dump failed", detail: failed.Reason);
+        {
+            // A failed round leaves no half-written round behind for the next attempt to trip over.
+            if (preDump && Directory.Exists(written))
+                Directory.Delete(written, recursive: true);
+            return Results.Problem(statusCode: 422, title: preDump ? "criu pre-dump failed" : "criu dump failed", detail: failed.Reason);
+        }
         var dumped = (CriuOutcome.Dumped)outcome;
+        if (preDump)
+        {
+            var (roundBytes, roundFiles) = Size(written);
+            return Results.Ok(new CriuDumpAnswer(call.Id, pid, roundBytes, roundFiles, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath, inNamespace,
+                PreDumpRound: call.PreDumpRound, PrevImagesDir: previous));
+        }
         if (!call.LeaveRunning && call.Workload is { Length: > 0 } gone && workloads.Named.TryRemove(gone, out var was)
             && was.RestoredFrom is { } from && workloads.Restored.TryRemove(from, out var tree))
             // The dumped tree was restored here: its PID namespace holds nothing but its init now.
             await tree.DisposeAsync().ConfigureAwait(false);
-        var (bytes, files) = Size(directory);
-        return Results.Ok(new CriuDumpAnswer(call.Id, pid, bytes, files, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath, inNamespace, pageServer?.ToString()));
+        var (bytes, files) = previous is null ? Size(directory) : Size(directory, withoutPreDumps: true);
+        return Results.Ok(new CriuDumpAnswer(call.Id, pid, bytes, files, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath, inNamespace, pageServer?.ToString(),
+            PrevImagesDir: previous));
     }
 
     private static async Task<IResult> SendImagesAsync(string id, CriuSendCall call, IOptions<AgentOptions> options, IHttpClientFactory clients,
@@ -248,18 +301,23 @@ public static partial class AgentEndpoints
         var directory = CriuImages(o, id);
         if (!Directory.Exists(directory))
             return Results.Problem(statusCode: 404, title: "Images not found", detail: $"No images {id} on this agent.");
+        if (call.PreDumpRound is { } round && (round < 0 || call.WithoutPreDumps || !Directory.Exists(Path.Combine(directory, PreDumpDirectory(round)))))
+            return Results.Problem(statusCode: 404, title: "Images not found", detail: $"No pre-dump round {round} of images {id} on this agent.");
         if (await PageServerFailedAsync(id, workloads).ConfigureAwait(false) is { } pageServerFailed)
             return pageServerFailed;
 
         var limit = call.BandwidthBitsPerSecond is > 0 ? call.BandwidthBitsPerSecond : o.DefaultBandwidthBitsPerSecond > 0 ? o.DefaultBandwidthBitsPerSecond : null;
         var bucket = limit is { } bits ? TokenBucket.ForBits(bits, time) : null;
         var target = new Uri(new Uri(call.Peer.EndsWith('/') ? call.Peer : call.Peer + "/"), $"criu/images/{id}{(call.Merge ? "?merge=true" : "")}");
-        var progress = tracker.Start("criu-stream", target.AbsoluteUri, Size(directory).Bytes, limit);
+        var partOnly = call.PreDumpRound is not null || call.WithoutPreDumps;
+        var entries = partOnly ? TarEntries(directory, call.PreDumpRound, call.WithoutPreDumps) : null;
+        var size = entries is null ? Size(directory).Bytes : entries.Sum(e => File.Exists(e.Path) && new FileInfo(e.Path).LinkTarget is null ? new FileInfo(e.Path).Length : 0);
+        var progress = tracker.Start("criu-stream", target.AbsoluteUri, size, limit);
         var started = time.GetTimestamp();
         CriuReceived? received;
         try
         {
-            using var put = new HttpRequestMessage(HttpMethod.Put, target) { Content = new DirectoryTarContent(directory, bucket, progress) };
+            using var put = new HttpRequestMessage(HttpMethod.Put, target) { Content = new DirectoryTarContent(directory, bucket, progress, entries) };
             put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.Token);
             using var response = await clients.CreateClient(PeerClient).SendAsync(put, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
@@ -303,8 +361,27 @@ public static partial class AgentEndpoints
                 await TarFile.ExtractToDirectoryAsync(body, partial, overwriteFiles: true, cancellationToken).ConfigureAwait(false);
             if (merge && Directory.Exists(directory))
             {
-                foreach (var file in Directory.EnumerateFiles(partial))
-                    File.Move(file, Path.Combine(directory, Path.GetFileName(file)), overwrite: true);
+                // Files and links (CRIU's parent) replace their namesakes; folders (pre-dump rounds) replace theirs whole.
+                foreach (var entry in new DirectoryInfo(partial).EnumerateFileSystemInfos())
+                {
+                    var to = Path.Combine(directory, entry.Name);
+                    if (entry is DirectoryInfo && entry.LinkTarget is null)
+                    {
+                        if (Directory.Exists(to) && new DirectoryInfo(to).LinkTarget is null)
+                            Directory.Delete(to, recursive: true);
+                        else if (File.Exists(to) || Directory.Exists(to))
+                            File.Delete(to);
+                        Directory.Move(entry.FullName, to);
+                    }
+                    else
+                    {
+                        if (Directory.Exists(to) && new DirectoryInfo(to).LinkTarget is null)
+                            Directory.Delete(to, recursive: true);
+                        else if (Directory.Exists(to))
+                            File.Delete(to);
+                        File.Move(entry.FullName, to, overwrite: true);
+                    }
+                }
                 Directory.Delete(partial, recursive: true);
             }
             else
@@ -534,11 +611,71 @@ public static partial class AgentEndpoints
             ? CommandRunner.RunAsync("nsenter", [$"--net={ns}", "--", .. command], cancellationToken)
             : CommandRunner.RunAsync(command[0], command[1..], cancellationToken);
 
-    private static (long Bytes, int Files) Size(string directory)
+    private static (long Bytes, int Files) Size(string directory, bool withoutPreDumps = false)
     {
-        var files = new DirectoryInfo(directory).GetFiles("*", SearchOption.AllDirectories);
-        return (files.Sum(f => f.Length), files.Length);
+        // Never through a link: CRIU's parent link leads to the previous round, which is counted (or not) as itself.
+        var files = new List<FileInfo>();
+        void Walk(DirectoryInfo folder, bool recurse)
+        {
+            foreach (var entry in folder.EnumerateFileSystemInfos())
+            {
+                if (entry.LinkTarget is not null)
+                    continue;
+                if (entry is FileInfo file)
+                    files.Add(file);
+                else if (recurse && entry is DirectoryInfo sub)
+                    Walk(sub, true);
+            }
+        }
+        Walk(new DirectoryInfo(directory), !withoutPreDumps);
+        return (files.Sum(f => f.Length), files.Count);
     }
+
+    /// <summary>Where pre-dump round <paramref name="round"/> of an images id is written, below the images folder.</summary>
+    public static string PreDumpDirectory(int round) => $"pre-{round.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// The entries to stream (path, name in the tar): the whole folder; one pre-dump round's folder (named pre-n/…, so that
+    /// its parent link ../pre-{n-1} stays inside the folder the peer extracts to); or all but the pre-dump rounds.
+    /// Symbolic links (CRIU's parent) go as links, never followed.
+    /// </summary>
+    private static List<(string Path, string Name)> TarEntries(string directory, int? preDumpRound, bool withoutPreDumps)
+    {
+        var entries = new List<(string, string)>();
+        void Walk(string path, string name)
+        {
+            entries.Add((path, name));
+            var info = new DirectoryInfo(path);
+            if (info.LinkTarget is not null)
+                return;
+            foreach (var child in info.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
+            {
+                if (child is DirectoryInfo && child.LinkTarget is null)
+                    Walk(child.FullName, $"{name}/{child.Name}");
+                else
+                    entries.Add((child.FullName, $"{name}/{child.Name}"));
+            }
+        }
+        if (preDumpRound is { } round)
+        {
+            Walk(Path.Combine(directory, PreDumpDirectory(round)), PreDumpDirectory(round));
+            return entries;
+        }
+        foreach (var child in new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
+        {
+            var isRound = child is DirectoryInfo && child.LinkTarget is null && PreDumpName().IsMatch(child.Name);
+            if (isRound && withoutPreDumps)
+                continue;
+            if (child is DirectoryInfo && child.LinkTarget is null)
+                Walk(child.FullName, child.Name);
+            else
+                entries.Add((child.FullName, child.Name));
+        }
+        return entries;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^pre-\d+$")]
+    private static partial System.Text.RegularExpressions.Regex PreDumpName();
 
     private static CriuWorkload Describe(string name, (int Pid, string? RestoredFrom) entry)
     {
@@ -588,12 +725,19 @@ public static partial class AgentEndpoints
     }
 
     /// <summary>An images folder as a tar, produced while it is sent, through the transfer's token bucket.</summary>
-    private sealed class DirectoryTarContent(string directory, TokenBucket? bucket, TransferProgress progress) : HttpContent
+    private sealed class DirectoryTarContent(string directory, TokenBucket? bucket, TransferProgress progress, List<(string Path, string Name)>? entries = null) : HttpContent
     {
         protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
         {
             await using var throttled = new ThrottledStream(stream, bucket, progress, leaveOpen: true);
-            await TarFile.CreateFromDirectoryAsync(directory, throttled, includeBaseDirectory: false, cancellationToken).ConfigureAwait(false);
+            if (entries is null)
+            {
+                await TarFile.CreateFromDirectoryAsync(directory, throttled, includeBaseDirectory: false, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            await using var tar = new TarWriter(throttled, TarEntryFormat.Pax, leaveOpen: true);
+            foreach (var (path, name) in entries)
+                await tar.WriteEntryAsync(path, name, cancellationToken).ConfigureAwait(false);
         }
 
         protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>

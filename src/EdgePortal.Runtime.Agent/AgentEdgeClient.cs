@@ -14,7 +14,8 @@ internal sealed record DumpStats(uint FreezingTimeUs, uint FrozenTimeUs, uint Me
 
 internal sealed record RestoreStats(uint ForkingTimeUs, uint RestoreTimeUs, ulong PagesRestored);
 
-internal sealed record DumpAnswer(string Id, int Pid, long Bytes, int Files, double WallClockMs, DumpStats? Stats, string Log, int PidInNamespace, string? PageServer);
+internal sealed record DumpAnswer(string Id, int Pid, long Bytes, int Files, double WallClockMs, DumpStats? Stats, string Log, int PidInNamespace, string? PageServer,
+    int? PreDumpRound = null, string? PrevImagesDir = null);
 
 internal sealed record PageServerAnswer(string Id, string Address, int Port, string Log);
 
@@ -49,20 +50,28 @@ internal sealed class AgentEdgeClient(HttpClient http, string node, Uri baseUri,
     /// <param name="tcpClose">Dump its TCP connections as closed: the process keeps them, a restored copy reconnects.</param>
     /// <param name="pageServer">Send the pages to this page server (started on the destination) while dumping.</param>
     public Task<DumpAnswer> DumpAsync(string id, string workload, string? releaseAddress, string? device, CancellationToken ct, bool leaveRunning = false, bool tcpClose = false,
-        PageServerAnswer? pageServer = null) =>
+        PageServerAnswer? pageServer = null, int? afterPreDumpRound = null) =>
         SendAsync<DumpAnswer>(HttpMethod.Post, "criu/dumps", new
         {
             id, workload, releaseAddress, device, leaveRunning, tcpClose,
             pageServer = pageServer is null ? null : new { address = pageServer.Address, port = pageServer.Port },
+            afterPreDumpRound,
         }, ct);
+
+    /// <summary>Pre-dump round <paramref name="round"/> (CRIU pre-dump --track-mem) into images/{id}/pre-{round}; the process runs on.</summary>
+    public Task<DumpAnswer> PreDumpAsync(string id, string workload, int round, CancellationToken ct) =>
+        SendAsync<DumpAnswer>(HttpMethod.Post, "criu/dumps", new { id, workload, preDumpRound = round }, ct);
 
     /// <summary>Starts a page server on this node that receives the pages of the dump of images <paramref name="id"/>.</summary>
     public Task<PageServerAnswer> StartPageServerAsync(string id, CancellationToken ct) =>
         SendAsync<PageServerAnswer>(HttpMethod.Post, $"criu/images/{id}/page-server", new { }, ct);
 
     /// <param name="merge">The peer adds the files to the images it holds under <paramref name="id"/> instead of replacing them.</param>
-    public Task<SendAnswer> SendImagesAsync(string id, Uri peer, double? bandwidthBitsPerSecond, CancellationToken ct, bool merge = false) =>
-        SendAsync<SendAnswer>(HttpMethod.Post, $"criu/images/{id}/send", new { peer = peer.AbsoluteUri, bandwidthBitsPerSecond, merge }, ct);
+    /// <param name="preDumpRound">Send only this pre-dump round's folder.</param>
+    /// <param name="withoutPreDumps">Send all but the pre-dump rounds' folders (the peer holds them already).</param>
+    public Task<SendAnswer> SendImagesAsync(string id, Uri peer, double? bandwidthBitsPerSecond, CancellationToken ct, bool merge = false,
+        int? preDumpRound = null, bool withoutPreDumps = false) =>
+        SendAsync<SendAnswer>(HttpMethod.Post, $"criu/images/{id}/send", new { peer = peer.AbsoluteUri, bandwidthBitsPerSecond, merge, preDumpRound, withoutPreDumps }, ct);
 
     public Task<RestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct, bool tcpClose = false) =>
         SendAsync<RestoreAnswer>(HttpMethod.Post, $"criu/images/{id}/restore", new { workload, tcpClose }, ct);

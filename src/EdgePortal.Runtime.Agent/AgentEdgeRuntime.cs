@@ -28,8 +28,12 @@ namespace EdgePortal.Runtime.Agent;
 /// MessageReplay and ReplayWithCutoff (MS2M) for services that consume a RabbitMQ queue fed by a fan-out exchange
 /// (<see cref="AgentClusterOptions.Broker"/>): see AgentEdgeRuntime.Replay.cs for the hand-over.
 /// </para>
-/// Pre-copy is refused at the first step: with the reason from the probe when the source cannot track dirty pages, and as
-/// not implemented yet otherwise.
+/// PreCopy and IterativePreCopy where the source's probe says CRIU tracks dirty pages: each PreDump round runs
+/// <c>criu pre-dump --track-mem</c> (round 0 full into images/{id}/pre-0, round n with <c>--prev-images-dir ../pre-{n-1}</c>)
+/// and streams that round's folder to the destination; then Cold's steps, the final dump with <c>--track-mem
+/// --prev-images-dir pre-{I}</c> (only the pages dirtied since) and a transfer of that last delta alone. CRIU's
+/// <c>parent</c> links travel as links, so the restore on the destination finds every round. Where the probe says dirty
+/// tracking is off, pre-copy is refused at the first step with the probe's reason.
 /// </summary>
 public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilities
 {
@@ -87,8 +91,14 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
                 parts.Add($"{node}: {e.Message}");
             }
         }
+        if (dirtyEverywhere && answering > 0)
+        {
+            // CRIU tracks dirty pages on every host: pre-dump rounds (--track-mem) are possible from any of them.
+            strategies += ", PreCopy, IterativePreCopy";
+            capabilities["strategies"] = strategies;
+        }
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"Agent, {answering} of {o.Nodes.Count} agents answering; {(o.Broker is null ? "Cold migrations only (no broker configured for message replay)" : $"{strategies} (message replay for {string.Join(", ", o.Broker.Services.Keys.Order(StringComparer.Ordinal))})")}; {string.Join("; ", parts)}");
+            $"Agent, {answering} of {o.Nodes.Count} agents answering; {(o.Broker is null ? (strategies == "Cold" ? "Cold migrations only" : strategies) + " (no broker configured for message replay)" : $"{strategies} (message replay for {string.Join(", ", o.Broker.Services.Keys.Order(StringComparer.Ordinal))})")}; {string.Join("; ", parts)}");
         return new RuntimeProbe(answering > 0, summary, dirtyEverywhere && answering > 0, capabilities);
     }
 
@@ -128,14 +138,18 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             var source = Agent(o, context.Source.Name);
             var destination = Agent(o, context.Destination.Name);
             var strategy = context.Plan.Strategy;
-            if (strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy || context.Step.Kind == StepKind.PreDump)
+            var preCopy = IsPreCopy(strategy);
+            if (context.Step.Kind == StepKind.PreDump && !preCopy)
+                return Fail(context, $"{strategy} has no pre-dump rounds");
+            if (preCopy && context.Step.Kind is StepKind.Profile or StepKind.PreDump or StepKind.Checkpoint)
             {
+                // Every step that asks CRIU to track dirty pages checks the source's probe first: a host whose CRIU says no is
+                // refused in CRIU's terms before anything runs there.
                 var c = await ProbeNodeAsync(context.Cluster.Name, source, o, cancellationToken).ConfigureAwait(false);
-                return Fail(context, c.DirtyTracking
-                    ? $"{strategy} is not implemented by the Agent runtime yet (pre-dump rounds with --track-mem): plan Cold"
-                    : NoDirtyTracking(context.Source.Name, c));
+                if (!c.DirtyTracking)
+                    return Fail(context, NoDirtyTracking(context.Source.Name, c));
             }
-            if (!Supports(strategy))
+            if (!Supports(strategy) && !preCopy)
                 return Fail(context, $"{strategy} is not supported by the Agent runtime");
             if (IsReplay(strategy))
             {
@@ -161,8 +175,11 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             var (message, ms) = context.Step.Kind switch
             {
                 StepKind.Profile => await ProfileAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
+                StepKind.PreDump => await PreDumpAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
                 StepKind.Checkpoint => await CheckpointAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
-                StepKind.Transfer => await TransferAsync(context, source, destination, cancellationToken, o.ColdTransferPath).ConfigureAwait(false),
+                StepKind.Transfer => preCopy
+                    ? await TransferAsync(context, source, destination, cancellationToken, AgentColdTransfer.Images, withoutPreDumps: true).ConfigureAwait(false)
+                    : await TransferAsync(context, source, destination, cancellationToken, o.ColdTransferPath).ConfigureAwait(false),
                 StepKind.Restore => await RestoreAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
                 StepKind.SwitchTraffic => await SwitchAsync(context, o, destination, cancellationToken).ConfigureAwait(false),
                 StepKind.CleanUp => await CleanUpAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
@@ -199,7 +216,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             var address = o.ServiceAddresses.GetValueOrDefault(context.Service.Name);
             if (dumped)
             {
-                if (o.ColdTransferPath == AgentColdTransfer.PageServer)
+                if (o.ColdTransferPath == AgentColdTransfer.PageServer && !IsPreCopy(context.Plan.Strategy))
                 {
                     // The dump's pages went to the destination's page server: the source's own images lack them. Fetched
                     // before the address comes back guarded, so the guard drops clients' packets no longer than the restore.
@@ -266,13 +283,42 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             $"profiled {workload} on {source.Node}: pid {w.Pid}{(w.RestoredFrom is null ? "" : $" (restored from {w.RestoredFrom}, in a PID namespace of its own: dumped from inside it)")}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair {(from.TcpRepair && to.TcpRepair ? "on both" : "not on both")}, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
     }
 
+    private static bool IsPreCopy(MigrationStrategy strategy) => strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy;
+
+    /// <summary>
+    /// Pre-dump round n while the service runs (CRIU pre-dump --track-mem; round 0 writes all the memory, round n only what
+    /// was dirtied since round n-1), then that round's folder streamed to the destination at the reserved bandwidth, which
+    /// adds it to the images it holds: the final transfer carries only the last delta.
+    /// </summary>
+    private static async Task<(string, double?)> PreDumpAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    {
+        var id = ImagesId(c.Service.Name, c.MigrationId);
+        var round = c.Step.Round;
+        var d = await source.PreDumpAsync(id, WorkloadName(c.Service.Name), round, ct).ConfigureAwait(false);
+        var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
+        var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct, merge: true, preDumpRound: round).ConfigureAwait(false);
+        var s = d.Stats;
+        var stats = s is null
+            ? "no stats-dump"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms (memdump {s.MemdumpTimeUs / 1000.0:0.0}, memwrite {s.MemwriteTimeUs / 1000.0:0.0}), {s.PagesWritten} pages written of {s.PagesScanned} scanned");
+        var how = d.PrevImagesDir is null ? "--track-mem, all the memory" : $"--track-mem --prev-images-dir {d.PrevImagesDir}, the pages dirtied since";
+        return (string.Create(CultureInfo.InvariantCulture,
+            $"pre-dump round {round} of pid {d.Pid} on {source.Node} into {id}/pre-{round} ({how}): {d.Bytes / 1e6:0.000} MB in {d.Files} files, wall clock {d.WallClockMs:0} ms, the process runs on; {stats}; streamed to {destination.Node}: {t.Bytes / 1e6:0.000} MB in {t.WallClockMs:0} ms (transfer {t.TransferId})"),
+            d.WallClockMs + t.WallClockMs);
+    }
+
     private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var address = o.ServiceAddresses.GetValueOrDefault(c.Service.Name);
+        // After pre-dump rounds the final dump writes only the pages dirtied since the last round, here (no page server).
+        int? lastRound = IsPreCopy(c.Plan.Strategy) && c.Plan.Steps.Any(s => s.Kind == StepKind.PreDump)
+            ? c.Plan.Steps.Where(s => s.Kind == StepKind.PreDump).Max(s => s.Round)
+            : null;
         // PageServer: the destination listens first; the pages cross the link while the process is frozen.
-        var pageServer = o.ColdTransferPath == AgentColdTransfer.PageServer ? await destination.StartPageServerAsync(id, ct).ConfigureAwait(false) : null;
-        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), address, o.Device, ct, pageServer: pageServer).ConfigureAwait(false);
+        var pageServer = o.ColdTransferPath == AgentColdTransfer.PageServer && lastRound is null ? await destination.StartPageServerAsync(id, ct).ConfigureAwait(false) : null;
+        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), address, o.Device, ct, pageServer: pageServer, afterPreDumpRound: lastRound).ConfigureAwait(false);
         var s = d.Stats;
         var stats = s is null
             ? "no stats-dump"
@@ -281,18 +327,21 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         var pages = pageServer is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"; pages ({(s?.PagesWritten ?? 0) * 4096 / 1e6:0.0} MB) sent to the page server on {destination.Node} ({d.PageServer}) during the dump");
         var pid = d.PidInNamespace > 0 && d.PidInNamespace != d.Pid ? string.Create(CultureInfo.InvariantCulture, $"pid {d.Pid} (pid {d.PidInNamespace} in its own PID namespace, dumped from inside it)") : $"pid {d.Pid}";
+        var delta = d.PrevImagesDir is null ? "" : $" (--track-mem --prev-images-dir {d.PrevImagesDir}: the pages dirtied since the last pre-dump round)";
         return (string.Create(CultureInfo.InvariantCulture,
-            $"dumped {pid} on {source.Node} into {id}: {d.Bytes / 1e6:0.0} MB in {d.Files} files there, wall clock {d.WallClockMs:0} ms; {stats}{pages}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs);
+            $"dumped {pid} on {source.Node} into {id}{delta}: {d.Bytes / 1e6:0.0} MB in {d.Files} files there, wall clock {d.WallClockMs:0} ms; {stats}{pages}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs);
     }
 
     private static async Task<(string, double?)> TransferAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct,
-        AgentColdTransfer path = AgentColdTransfer.Images)
+        AgentColdTransfer path = AgentColdTransfer.Images, bool withoutPreDumps = false)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
-        var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct).ConfigureAwait(false);
+        var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct, merge: withoutPreDumps, withoutPreDumps: withoutPreDumps).ConfigureAwait(false);
         var limit = t.LimitBitsPerSecond is { } l ? string.Create(CultureInfo.InvariantCulture, $"limit {l / 1e6:0.#} Mbit/s") : "no limit";
-        var how = path == AgentColdTransfer.PageServer
+        var how = withoutPreDumps
+            ? $"pre-copy: the final dump's images (the last delta; {destination.Node} holds the pre-dump rounds already)"
+            : path == AgentColdTransfer.PageServer
             ? $"PageServer path: the pages went to {destination.Node}'s page server during the dump; the other images"
             : "Images path: the dump's image files";
         var held = t.Received is { } r

@@ -28,8 +28,18 @@ public sealed record CriuCapabilities(string Version, bool Usable, bool DirtyTra
 /// Send the pages to this <c>criu page-server</c> (on the destination) while dumping, instead of writing them here; the
 /// other images are written to <paramref name="ImagesDirectory"/> as usual.
 /// </param>
+/// <param name="PreDump">
+/// A pre-dump round (<c>criu pre-dump --track-mem</c>): the memory only, written while the process runs on; it needs
+/// soft-dirty tracking so that the next round (or the final dump) writes only the pages dirtied since.
+/// </param>
+/// <param name="PreviousImages">
+/// The images of the previous pre-dump round, relative to <paramref name="ImagesDirectory"/> (CRIU's
+/// <c>--prev-images-dir</c>, also passed with <c>--track-mem</c>): CRIU links them as <c>parent</c> and writes only the pages
+/// dirtied since; the restore follows the link, so the layout must travel as it is.
+/// </param>
 public sealed record CriuDumpRequest(int Pid, string ImagesDirectory, string? NetworkNamespace = null, bool LeaveRunning = false,
-    string? ReleaseAddress = null, string ReleaseDevice = "eth0", bool TcpClose = false, CriuPageServerEndpoint? PageServer = null);
+    string? ReleaseAddress = null, string ReleaseDevice = "eth0", bool TcpClose = false, CriuPageServerEndpoint? PageServer = null,
+    bool PreDump = false, string? PreviousImages = null);
 
 /// <summary>Where a <c>criu page-server</c> listens: an address of its host and the port CRIU bound.</summary>
 public sealed record CriuPageServerEndpoint(string Address, int Port)
@@ -73,6 +83,7 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
 {
     public const string DefaultPath = "/usr/local/sbin/criu";
     public const string DumpLog = "dump.log";
+    public const string PreDumpLog = "pre-dump.log";
     public const string RestoreLog = "restore.log";
     public const string PageServerLog = "page-server.log";
     private const string RestoreExitMarker = "edgeportal-criu-restore-exit ";
@@ -116,14 +127,22 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
     {
         ArgumentNullException.ThrowIfNull(request);
         Directory.CreateDirectory(request.ImagesDirectory);
-        var log = Path.Combine(request.ImagesDirectory, DumpLog);
+        var log = Path.Combine(request.ImagesDirectory, request.PreDump ? PreDumpLog : DumpLog);
         var (pid, nested) = PidInItsNamespace(request.Pid);
-        List<string> criu =
-        [
-            CriuPath, "dump", "-t", pid.ToString(CultureInfo.InvariantCulture), "-D", request.ImagesDirectory,
-            "-o", DumpLog, "-v4", request.TcpClose ? "--tcp-close" : "--tcp-established", "--network-lock", "nftables",
-        ];
-        if (request.LeaveRunning)
+        List<string> criu = request.PreDump
+            ? [CriuPath, "pre-dump", "-t", pid.ToString(CultureInfo.InvariantCulture), "-D", request.ImagesDirectory, "-o", PreDumpLog, "-v4", "--track-mem"]
+            :
+            [
+                CriuPath, "dump", "-t", pid.ToString(CultureInfo.InvariantCulture), "-D", request.ImagesDirectory,
+                "-o", DumpLog, "-v4", request.TcpClose ? "--tcp-close" : "--tcp-established", "--network-lock", "nftables",
+            ];
+        if (request.PreviousImages is { } previous)
+        {
+            if (!request.PreDump)
+                criu.Add("--track-mem");
+            criu.AddRange(["--prev-images-dir", previous]);
+        }
+        if (request.LeaveRunning && !request.PreDump)
             criu.Add("--leave-running");
         if (nested)
             criu = ["nsenter", $"--target={request.Pid.ToString(CultureInfo.InvariantCulture)}", "--pid", "--mount", "--", .. criu];
@@ -151,7 +170,9 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
             result = result with { ExitCode = exit.Value, StandardOutput = output, StandardError = "" };
         }
         if (result.ExitCode != 0)
-            return new CriuOutcome.Failed(Describe(request.PageServer is null ? "dump" : $"dump to the page server {request.PageServer}", result, log), result.WallClock, log);
+            return new CriuOutcome.Failed(Describe(request.PreDump ? "pre-dump" : request.PageServer is null ? "dump" : $"dump to the page server {request.PageServer}", result, log), result.WallClock, log);
+        if (request.PreDump)
+            return new CriuOutcome.Dumped(CriuStatsReader.ReadDump(Path.Combine(request.ImagesDirectory, "stats-dump")), result.WallClock, log);
         // A dump that ends the process leaves CRIU's nftables lock table (inet CRIU-<pid>) in the source namespace.
         if (!request.LeaveRunning)
         {
