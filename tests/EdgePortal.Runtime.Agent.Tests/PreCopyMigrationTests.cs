@@ -88,6 +88,62 @@ public sealed class PreCopyMigrationTests
     }
 
     [Fact]
+    public async Task IterativePreCopy_ThroughEngineWithDirtyTracking_CompletedWithRoundsChainedAndServiceMoved()
+    {
+        var folder = Directory.CreateTempSubdirectory("edgeportal-fake-criu-").FullName;
+        var criu = await FakePreDumpCriu.WriteAsync(folder);
+        var settings = new Dictionary<string, string?> { ["EdgePortal:Agent:CriuPath"] = criu.Path };
+        await using var h1 = await AgentHost.StartAsync(AgentEdge.Token, settings);
+        await using var h2 = await AgentHost.StartAsync(AgentEdge.Token, settings);
+        using var sleeper = FakePreDumpCriu.StartSleeper();
+        string? id = null;
+        try
+        {
+            using (var agent = h1.Client(AgentEdge.Token))
+                Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
+            var runtime = AgentEdge.Runtime(Cluster(h1, h2));
+            Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).DirtyTrackingSupported);
+            await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
+            await portal.StartAsync();
+
+            var result = portal.Coordinator.Start(new MigrationRequest
+            {
+                ServiceId = Service.Id, Strategy = MigrationStrategy.IterativePreCopy, Iterations = 1, RequestedBy = "test", AcceptTargetMiss = true,
+            });
+            var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
+            id = AgentEdgeRuntime.ImagesId(Service.Name, migration.Id);
+            var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(120));
+
+            var stored = portal.Migrations.Find(migration.Id)!;
+            var steps = string.Join("\n", stored.Steps.Select(s => $"{s.Label}: {s.Status} {s.Message}"));
+            Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {stored.FailureReason}\n{steps}");
+            Assert.Equal([StepKind.Profile, StepKind.PreDump, StepKind.PreDump, StepKind.Checkpoint, StepKind.Transfer, StepKind.Restore, StepKind.SwitchTraffic, StepKind.CleanUp],
+                stored.Steps.Select(s => s.Kind).ToArray());
+            Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+            var calls = criu.Calls;
+            Assert.DoesNotContain(calls, c => c.StartsWith("FAILED", StringComparison.Ordinal));
+            var preDumps = calls.Where(c => c.StartsWith("pre-dump ", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, preDumps.Count);
+            Assert.EndsWith($"/{id}/pre-0 -o pre-dump.log -v4 --track-mem", preDumps[0], StringComparison.Ordinal);
+            Assert.EndsWith($"/{id}/pre-1 -o pre-dump.log -v4 --track-mem --prev-images-dir ../pre-0", preDumps[1], StringComparison.Ordinal);
+            Assert.EndsWith("--track-mem --prev-images-dir pre-1", Assert.Single(calls, c => c.StartsWith("dump ", StringComparison.Ordinal)), StringComparison.Ordinal);
+            Assert.Contains("parent ../pre-0", calls);
+            Assert.Equal(AgentEdge.Destination.Id, portal.Inventory.FindService(Service.Id)!.NodeId);
+            Assert.False(Directory.Exists(Path.Combine(h1.ImageDirectory, "criu", id)), "CleanUp left the images on h1.");
+            Assert.False(Directory.Exists(Path.Combine(h2.ImageDirectory, "criu", id)), "CleanUp left the images on h2.");
+        }
+        finally
+        {
+            if (id is not null)
+                using (var destination = h2.Client(AgentEdge.Token))
+                    await destination.DeleteAsync($"criu/restored/{id}");
+            if (!sleeper.HasExited)
+                sleeper.Kill();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Execute_PreDumpOnAHostWithoutDirtyTracking_RefusedWithTheProbesReason()
     {
         // This host's own CRIU: mem_dirty_track is off on this kernel.
