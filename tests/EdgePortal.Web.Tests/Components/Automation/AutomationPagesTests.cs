@@ -83,14 +83,19 @@ public sealed class AutomationPagesTests : MigrationPagesTestContext
         Assert.False(cut.Find("fieldset.schedule-editor").HasAttribute("disabled"));
         Input(cut, "schedule-name").Change("Windowed");
         cut.Find("#schedule-save").Click();
-        Assert.True(Assert.Single(_schedules.List()).RespectMaintenanceWindows);
-        cut.WaitForAssertion(() => Assert.Contains("only inside", Text(cut.Find("table[aria-label='Schedules'], .mud-table"))));
+        // Saved, listed, and the editor back to a fresh draft (the save finishes asynchronously: wait for all three).
+        cut.WaitForAssertion(() =>
+        {
+            Assert.True(Assert.Single(_schedules.List()).RespectMaintenanceWindows);
+            Assert.Contains("only inside", Text(cut.Find("table[aria-label='Schedules'], .mud-table")));
+            Assert.Equal("", Input(cut, "schedule-name").GetAttribute("value") ?? "");
+        });
 
         Input(cut, "schedule-name").Change("Any time");
         Input(cut, "schedule-windows").Change(false);
         cut.Find("#schedule-save").Click();
 
-        Assert.False(_schedules.List().Single(s => s.Name == "Any time").RespectMaintenanceWindows);
+        cut.WaitForAssertion(() => Assert.False(Assert.Single(_schedules.List(), s => s.Name == "Any time").RespectMaintenanceWindows));
     }
 
     [Fact]
