@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 using Xunit.Abstractions;
 
 namespace EdgePortal.EndToEnd.Tests;
@@ -54,7 +55,7 @@ public sealed class LabScriptScenarios(ITestOutputHelper output)
             var started = await api.PostAsJsonAsync("api/v1/migrations", new { serviceId = service.GetProperty("id").GetGuid(), strategy = "Cold" });
             Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
             var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-            var migration = await WaitFinishedAsync(api, id);
+            var migration = await WaitFinishedAsync(portal, api, id);
             var steps = string.Join("\n", migration.GetProperty("steps").EnumerateArray().Select(s => $"  {s.GetProperty("label")}: {s.GetProperty("status")} — {s.GetProperty("message")}"));
             Assert.True(migration.GetProperty("state").GetString() == "Completed", $"{migration.GetProperty("state")}: {migration.GetProperty("failureReason")}\n{steps}");
             var moved = (await api.GetFromJsonAsync<JsonElement>($"api/v1/services/{service.GetProperty("id").GetGuid()}"));
@@ -104,17 +105,37 @@ public sealed class LabScriptScenarios(ITestOutputHelper output)
     private static List<string> AgentPids(string prefix) =>
         [.. Directory.GetFiles($"/run/{prefix}", "agent-h*.pid").Order(StringComparer.Ordinal).Select(File.ReadAllText)];
 
-    private static async Task<JsonElement> WaitFinishedAsync(HttpClient api, Guid id)
+    /// <summary>
+    /// Follows the migration on the portal's hub (<c>/hubs/migrations</c>) until its "finished" event, as an external client
+    /// would, then reads it back; a migration already finished when the subscription starts is read at once.
+    /// </summary>
+    private static async Task<JsonElement> WaitFinishedAsync(PortalProcess portal, HttpClient api, Guid id)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(portal.BaseAddress, "hubs/migrations"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(portal.ApiKey))
+            .Build();
+        hub.On<JsonElement[]>("MigrationEvents", batch =>
         {
-            var migration = await api.GetFromJsonAsync<JsonElement>($"api/v1/migrations/{id}");
-            if (migration.GetProperty("state").GetString() is "Completed" or "Failed" or "RolledBack" or "Cancelled")
-                return migration;
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"Migration {id} did not finish within 120 s: {migration}");
-            await Task.Delay(100);
+            if (batch.Any(e => e.TryGetProperty("type", out var type) && type.GetString() == "finished"))
+                finished.TrySetResult();
+        });
+        await hub.StartAsync();
+        await hub.InvokeAsync("SubscribeMigration", id);
+        var migration = await api.GetFromJsonAsync<JsonElement>($"api/v1/migrations/{id}");
+        if (migration.GetProperty("state").GetString() is not ("Completed" or "Failed" or "RolledBack" or "Cancelled"))
+        {
+            try
+            {
+                await finished.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"Migration {id} did not finish within 120 s: {await api.GetStringAsync($"api/v1/migrations/{id}")}");
+            }
+            migration = await api.GetFromJsonAsync<JsonElement>($"api/v1/migrations/{id}");
         }
+        return migration;
     }
 
     /// <summary>Runs lab.sh with the lab's environment; its output, or a failure with the output when it exits non-zero.</summary>
