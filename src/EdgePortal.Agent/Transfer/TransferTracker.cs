@@ -21,9 +21,30 @@ public sealed class TransferProgress(string id, string kind, string target, long
     [JsonPropertyName("bitsPerSecond")] public double BitsPerSecond => Seconds > 0 ? Bytes * 8 / Seconds : 0;
     [JsonPropertyName("percent")] public double Percent => TotalBytes > 0 ? Math.Min(100, 100.0 * Bytes / TotalBytes) : 0;
 
-    private double? FinishedSeconds { get; set; }
+    /// <summary>
+    /// From the first byte sent to the last: the window the rate limit governs (<see cref="Seconds"/> also holds connecting
+    /// to the peer and its answer after the last byte). 0 until two sends.
+    /// </summary>
+    [JsonPropertyName("sendingSeconds")] public double SendingSeconds
+    {
+        get
+        {
+            var first = Interlocked.Read(ref _firstSend);
+            var last = Interlocked.Read(ref _lastSend);
+            return first == 0 || last <= first ? 0 : time.GetElapsedTime(first, last).TotalSeconds;
+        }
+    }
 
-    public void Add(int bytes) => Interlocked.Add(ref _bytes, bytes);
+    private double? FinishedSeconds { get; set; }
+    private long _firstSend, _lastSend;
+
+    public void Add(int bytes)
+    {
+        var now = time.GetTimestamp();
+        Interlocked.CompareExchange(ref _firstSend, now, 0);
+        Interlocked.Exchange(ref _lastSend, now);
+        Interlocked.Add(ref _bytes, bytes);
+    }
 
     public void Finish(string? error = null)
     {
