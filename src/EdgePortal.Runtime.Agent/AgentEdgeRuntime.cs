@@ -258,8 +258,10 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
     private async Task<(string, double?)> ProfileAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct,
         bool consumesMessages = false)
     {
-        var from = await RefreshAsync(c.Cluster.Name, source.Node, o, ct).ConfigureAwait(false);
-        var to = await RefreshAsync(c.Cluster.Name, destination.Node, o, ct).ConfigureAwait(false);
+        // The probe the planner used, while it is younger than ProbeMaxAge: probing runs criu check four times on each host
+        // (~200 ms), which every migration would otherwise add to its total time.
+        var from = await ProbeNodeAsync(c.Cluster.Name, source, o, ct).ConfigureAwait(false);
+        var to = await ProbeNodeAsync(c.Cluster.Name, destination, o, ct).ConfigureAwait(false);
         foreach (var (node, capabilities) in new[] { (source.Node, from), (destination.Node, to) })
             // A message consumer's copy is restored with its connections closed (--tcp-close): TCP repair is not needed then.
             if (!capabilities.Usable || (!capabilities.TcpRepair && !consumesMessages))
