@@ -85,3 +85,22 @@ public sealed class AgentHost : IAsyncDisposable
         Directory.Delete(Folder, recursive: true);
     }
 }
+
+/// <summary>A test class over two agents of its own on loopback, a source and a destination.</summary>
+public abstract class TwoAgents : IAsyncLifetime
+{
+    private protected AgentHost Source { get; private set; } = null!;
+    private protected AgentHost Destination { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Source = await AgentHost.StartAsync();
+        Destination = await AgentHost.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Source.DisposeAsync();
+        await Destination.DisposeAsync();
+    }
+}

@@ -12,43 +12,28 @@ namespace EdgePortal.Agent.Tests.Criu;
 /// dump → send → restore path on real lab processes is tested from the portal side (EdgePortal.Runtime.Agent.Tests).
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class CriuEndpointsTests : IAsyncLifetime
+public sealed class CriuEndpointsTests : TwoAgents
 {
-    private AgentHost _source = null!;
-    private AgentHost _destination = null!;
-
-    public async Task InitializeAsync()
-    {
-        _source = await AgentHost.StartAsync();
-        _destination = await AgentHost.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _source.DisposeAsync();
-        await _destination.DisposeAsync();
-    }
-
     [Fact]
     public async Task SendImages_ToPeerWithLimit_ArriveByteForByteAtTheLimit()
     {
         // 2 MB at 16 Mbit/s: about 1 s.
         const double limit = 16_000_000;
-        var images = Path.Combine(_source.ImageDirectory, "criu", "m-1");
+        var images = Path.Combine(Source.ImageDirectory, "criu", "m-1");
         Directory.CreateDirectory(images);
         var pages = new byte[2_000_000];
         new Random(9).NextBytes(pages);
         await File.WriteAllBytesAsync(Path.Combine(images, "pages-1.img"), pages);
         await File.WriteAllTextAsync(Path.Combine(images, "inventory.img"), "inventory");
-        using var client = _source.Client();
+        using var client = Source.Client();
 
         var clock = Stopwatch.StartNew();
-        var response = await client.PostAsJsonAsync("criu/images/m-1/send", new CriuSendCall { Peer = _destination.BaseUri.AbsoluteUri, BandwidthBitsPerSecond = limit });
+        var response = await client.PostAsJsonAsync("criu/images/m-1/send", new CriuSendCall { Peer = Destination.BaseUri.AbsoluteUri, BandwidthBitsPerSecond = limit });
         clock.Stop();
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         var answer = (await response.Content.ReadFromJsonAsync<CriuSendAnswer>())!;
-        var received = Path.Combine(_destination.ImageDirectory, "criu", "m-1");
+        var received = Path.Combine(Destination.ImageDirectory, "criu", "m-1");
         Assert.Equal(pages, await File.ReadAllBytesAsync(Path.Combine(received, "pages-1.img")));
         Assert.Equal("inventory", await File.ReadAllTextAsync(Path.Combine(received, "inventory.img")));
         Assert.False(Directory.Exists(received + ".partial"));
@@ -56,7 +41,7 @@ public sealed class CriuEndpointsTests : IAsyncLifetime
         Assert.InRange(clock.Elapsed.TotalSeconds, expected * 0.85, expected * 1.5 + 0.5);
         Assert.Equal(limit, answer.LimitBitsPerSecond);
 
-        using var destination = _destination.Client();
+        using var destination = Destination.Client();
         Assert.Equal(HttpStatusCode.NoContent, (await destination.DeleteAsync("criu/images/m-1")).StatusCode);
         Assert.False(Directory.Exists(received));
     }
@@ -69,7 +54,7 @@ public sealed class CriuEndpointsTests : IAsyncLifetime
     [InlineData("PUT", "criu/workloads/svc")]
     public async Task CriuEndpoints_WithoutTheToken_Are401(string method, string path)
     {
-        using var client = _source.Client(token: null);
+        using var client = Source.Client(token: null);
         using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) };
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(request)).StatusCode);
     }
@@ -77,7 +62,7 @@ public sealed class CriuEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task Dump_UnknownWorkload_404SaysHowToRegister()
     {
-        using var client = _source.Client();
+        using var client = Source.Client();
         var response = await client.PostAsJsonAsync("criu/dumps", new CriuDumpCall { Id = "m-2", Workload = "nobody" });
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("PUT /criu/workloads/nobody", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -86,7 +71,7 @@ public sealed class CriuEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task Dump_ProcessThatIsGone_422InCriusOwnWords()
     {
-        using var client = _source.Client();
+        using var client = Source.Client();
         var response = await client.PostAsJsonAsync("criu/dumps", new CriuDumpCall { Id = "m-3", Pid = 4_000_000 });
         Assert.Equal((HttpStatusCode)422, response.StatusCode);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -97,7 +82,7 @@ public sealed class CriuEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task Dump_PageServerNotAnAddress_400NamesPageServer()
     {
-        using var client = _source.Client();
+        using var client = Source.Client();
         var response = await client.PostAsJsonAsync("criu/dumps", new CriuDumpCall { Id = "m-4", Pid = 4_000_000, PageServer = new CriuPageServerCall { Address = "h2", Port = 0 } });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("pageServer", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -106,14 +91,14 @@ public sealed class CriuEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task DeleteImages_NoneAndNoPageServer_404()
     {
-        using var client = _source.Client();
+        using var client = Source.Client();
         Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("criu/images/m-5")).StatusCode);
     }
 
     [Fact]
     public async Task Workloads_RegisteredByPid_ShowTheirProcFacts()
     {
-        using var client = _source.Client();
+        using var client = Source.Client();
         var response = await client.PutAsJsonAsync("criu/workloads/me", new CriuWorkloadRegistration(Environment.ProcessId));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var workload = (await client.GetFromJsonAsync<CriuWorkload>("criu/workloads/me"))!;

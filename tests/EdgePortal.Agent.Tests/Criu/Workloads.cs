@@ -67,6 +67,31 @@ internal sealed class ProbeClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the client and checks what it saw across a migration: no reconnect, every request counter consecutive (no state
+    /// lost, no request answered twice), every checksum the model's for a service of <paramref name="stateBytes"/>, and a
+    /// full recomputation ('V') after the longest gap. Returns the answers and the longest gap (µs): the downtime.
+    /// </summary>
+    public async Task<(IReadOnlyList<Answer> Answers, long LongestGapUs)> StopAndVerifyAsync(long stateBytes)
+    {
+        await StopAsync();
+        var answers = Answers;
+        Assert.Empty(Reconnects);
+        for (var i = 1; i < answers.Count; i++)
+            Assert.True(answers[i].Counter == answers[i - 1].Counter + 1,
+                $"The request counter jumped from {answers[i - 1].Counter} to {answers[i].Counter}: state lost or a request answered twice.");
+        var model = new StateModel(stateBytes);
+        foreach (var a in answers)
+        {
+            model.AdvanceTo(a.Steps);
+            Assert.True(model.Checksum == a.Checksum,
+                $"Answer {a.Counter} ({a.Kind}, after {a.Steps} dirty steps) carries checksum {a.Checksum}, the model says {model.Checksum}.");
+        }
+        var longest = answers.Zip(answers.Skip(1), (x, y) => (Gap: y.TimeUs - x.TimeUs, After: y)).MaxBy(g => g.Gap);
+        Assert.Contains(answers.Where(a => a.Counter >= longest.After.Counter), a => a.Kind == 'V');
+        return (answers, longest.Gap);
+    }
+
     /// <summary>SIGTERM: the client prints its summary line and exits.</summary>
     public async Task StopAsync()
     {

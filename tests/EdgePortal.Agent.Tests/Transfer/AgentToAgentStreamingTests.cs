@@ -11,42 +11,27 @@ namespace EdgePortal.Agent.Tests.Transfer;
 /// Runs alone (no other test class in parallel): it measures a rate on a two-core machine.
 /// </summary>
 [Collection(TimingCollection.Name)]
-public sealed class AgentToAgentStreamingTests : IAsyncLifetime
+public sealed class AgentToAgentStreamingTests : TwoAgents
 {
-    private AgentHost _source = null!;
-    private AgentHost _destination = null!;
-
-    public async Task InitializeAsync()
-    {
-        _source = await AgentHost.StartAsync();
-        _destination = await AgentHost.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _source.DisposeAsync();
-        await _destination.DisposeAsync();
-    }
-
     [Fact]
     public async Task BuildImage_ToPeerWithLimit_ArrivesVerifiedAtTheLimitWithinTenPercent()
     {
         // 3 MB at 16 Mbit/s (2 MB/s): about 1.5 s, long enough that the 50 ms burst is a few percent.
         const double limit = 16_000_000;
-        var archive = _source.WriteCheckpoint("checkpoint-stream.tar", 3_000_000);
-        using var client = _source.Client();
+        var archive = Source.WriteCheckpoint("checkpoint-stream.tar", 3_000_000);
+        using var client = Source.Client();
         // A first small transfer warms the path: a fresh test process stalls once for up to a second early on
         // (measured here), which no rate limiter can make up for and which is not what this test measures.
-        _source.WriteCheckpoint("warm-up.tar", 100_000);
+        Source.WriteCheckpoint("warm-up.tar", 100_000);
         var warmUp = await client.PostAsJsonAsync("checkpoints/warm-up.tar/image", new CheckpointImageRequest
         {
-            Peer = _destination.BaseUri.AbsoluteUri, Repository = "edgeportal/warm", Tag = "up", ContainerName = "c", BandwidthBitsPerSecond = limit,
+            Peer = Destination.BaseUri.AbsoluteUri, Repository = "edgeportal/warm", Tag = "up", ContainerName = "c", BandwidthBitsPerSecond = limit,
         });
         Assert.Equal(HttpStatusCode.OK, warmUp.StatusCode);
 
         var response = await client.PostAsJsonAsync($"checkpoints/{Path.GetFileName(archive)}/image", new CheckpointImageRequest
         {
-            Peer = _destination.BaseUri.AbsoluteUri,
+            Peer = Destination.BaseUri.AbsoluteUri,
             Repository = "edgeportal/stream",
             Tag = "m-2",
             ContainerName = "stream",
@@ -57,7 +42,7 @@ public sealed class AgentToAgentStreamingTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var result = (await response.Content.ReadFromJsonAsync<CheckpointImageResult>())!;
-        var stored = Path.Combine(_destination.ImageDirectory, "edgeportal_stream_m-2.oci.tar");
+        var stored = Path.Combine(Destination.ImageDirectory, "edgeportal_stream_m-2.oci.tar");
         Assert.True(File.Exists(stored), $"{stored} was not written");
         Assert.Equal(4, await OciLayoutArchive.VerifyAsync(stored, CancellationToken.None) + 1);
 
@@ -72,7 +57,7 @@ public sealed class AgentToAgentStreamingTests : IAsyncLifetime
         Assert.InRange(rate, limit * 0.9, limit * 1.1);
 
         // The destination's own record of the same transfer.
-        using var destination = _destination.Client();
+        using var destination = Destination.Client();
         var received = Assert.Single((await destination.GetFromJsonAsync<List<TransferView>>("transfers"))!, t => t.Target == "edgeportal_stream_m-2");
         Assert.Equal("receive", received.Kind);
         Assert.Equal(new FileInfo(stored).Length, received.Bytes);
@@ -81,26 +66,26 @@ public sealed class AgentToAgentStreamingTests : IAsyncLifetime
     [Fact]
     public async Task ReceiveImage_CorruptedBlob_Answers400AndKeepsNothing()
     {
-        var archive = _source.WriteCheckpoint("checkpoint-bad.tar", 10_000);
+        var archive = Source.WriteCheckpoint("checkpoint-bad.tar", 10_000);
         var image = await OciCheckpointImage.FromArchiveAsync(archive, new CheckpointMetadata("c", "p", "default", null), DateTimeOffset.UnixEpoch, CancellationToken.None);
         using var layout = new MemoryStream();
         await OciLayoutArchive.WriteAsync(layout, image, "edgeportal/bad:1", CancellationToken.None);
         var bytes = layout.ToArray();
         // Flip one byte inside the last blob (the layer) so that its content no longer matches its name.
         bytes[bytes.Length - 4096] ^= 0xFF;
-        using var destination = _destination.Client();
+        using var destination = Destination.Client();
 
         var response = await destination.PutAsync("images/bad", new ByteArrayContent(bytes));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("does not match its digest", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFiles(_destination.ImageDirectory));
+        Assert.Empty(Directory.EnumerateFiles(Destination.ImageDirectory));
     }
 
     [Fact]
     public async Task WriteLayout_Image_HoldsLayoutIndexAndEveryBlob()
     {
-        var archive = _source.WriteCheckpoint("checkpoint-layout.tar", 10_000);
+        var archive = Source.WriteCheckpoint("checkpoint-layout.tar", 10_000);
         var image = await OciCheckpointImage.FromArchiveAsync(archive, new CheckpointMetadata("c", "p", "default", null), DateTimeOffset.UnixEpoch, CancellationToken.None);
         using var layout = new MemoryStream();
 
