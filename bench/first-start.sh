@@ -17,6 +17,8 @@ one_run() {
   work=$(mktemp -d /tmp/edgeportal-first-start.XXXXXX)
   dir=$work/EdgePortal log=$work/portal.log jar=$work/cookies
   git -c advice.detachedHead=false clone -q "$repo" "$dir"
+  # A newcomer's compiler server is cold: stop one a previous run (or other work) left warm.
+  dotnet build-server shutdown >/dev/null 2>&1 || true
   : >"$log"
   port=$(free_port)
   start=$(date +%s.%N)
