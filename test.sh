@@ -46,8 +46,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
 # One test project at a time: the timing-sensitive tests (bandwidth limits, CRIU downtime) measure, and parallel
-# projects on a 2-core machine would measure each other.
-dotnet test EdgePortal.sln -c Release --no-build -nologo -v q -m:1 2>&1 | tee "$log"
+# projects on a 2-core machine would measure each other. -v q keeps MSBuild quiet; the console logger at "minimal" still
+# prints every failed test with its message and stack trace (at "quiet" a CI failure would show only the test's name).
+dotnet test EdgePortal.sln -c Release --no-build -nologo -v q -m:1 --logger "console;verbosity=minimal" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
