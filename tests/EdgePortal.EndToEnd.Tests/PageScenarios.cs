@@ -119,6 +119,76 @@ public sealed class PageScenarios(PortalFixture portal)
         }
     }
 
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task LoginPage_AxeCore_NoSeriousOrCriticalViolations(string theme)
+    {
+        var page = await portal.NewPageAsync();
+        try
+        {
+            // The login form is static (no circuit, no toggle): it takes the theme a browser chose before from its cookie.
+            if (theme == "dark")
+                await page.Context.AddCookiesAsync([new Cookie { Name = "EdgePortal.Theme", Value = "dark", Url = portal.Portal.BaseAddress.ToString() }]);
+            await page.GotoAsync("/account/login");
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeVisibleAsync();
+            Assert.Equal(theme == "dark", await IsDarkBackgroundAsync(page));
+
+            var findings = await AxeAsync(page, $"login-{theme}");
+
+            Assert.True(findings.Count == 0, $"axe-core on the login page ({theme}):\n" + string.Join("\n", findings));
+        }
+        catch
+        {
+            await PortalFixture.ScreenshotAsync(page, $"FAILED-axe-login-{theme}");
+            throw;
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ThemeToggle_DarkThenNewPage_ServerRendersDark()
+    {
+        var page = await portal.SignInAsync("admin", "admin-demo-1");
+        try
+        {
+            await SwitchToDarkThemeAsync(page);
+
+            // The next page's HTML, as the server prerenders it before any circuit: already dark, so no light flash.
+            var response = await page.Context.APIRequest.GetAsync("/services");
+            var html = await response.TextAsync();
+            Assert.Contains("aria-label=\"Switch to light theme\"", html, StringComparison.Ordinal);
+            await PortalFixture.GotoAsync(page, "/services");
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" })).ToBeVisibleAsync();
+            Assert.True(await IsDarkBackgroundAsync(page));
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" })).ToBeVisibleAsync();
+            await PortalFixture.GotoAsync(page, "/");
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" })).ToBeVisibleAsync();
+        }
+        catch
+        {
+            await PortalFixture.ScreenshotAsync(page, "FAILED-theme-kept");
+            throw;
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    /// <summary>Whether the page's background, as the theme's CSS variables paint it, is dark (luminance under a half).</summary>
+    private static Task<bool> IsDarkBackgroundAsync(IPage page) => page.EvaluateAsync<bool>("""
+        () => {
+          const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number);
+          return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 < 0.5;
+        }
+        """);
+
     private static async Task SwitchToDarkThemeAsync(IPage page)
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" }).ClickAsync();

@@ -123,6 +123,19 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>A fresh browser context signed in through the static login form, on the overview with its circuit up.</summary>
     public async Task<IPage> SignInAsync(string user, string password)
     {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.Locator("#userName").FillAsync(user);
+        await page.Locator("#password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+        await WaitForCircuitAsync(page);
+        return page;
+    }
+
+    /// <summary>A page in a fresh browser context (no cookies: signed out) on the portal, its errors logged.</summary>
+    public async Task<IPage> NewPageAsync()
+    {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = Portal.BaseAddress.ToString(),
@@ -134,16 +147,9 @@ public sealed class PortalFixture : IAsyncLifetime
         var page = await context.NewPageAsync();
         page.Console += (_, message) => { if (message.Type is "error" or "warning") BrowserErrors.Add($"[{message.Type}] {message.Text}"); };
         page.PageError += (_, error) => BrowserErrors.Add($"[page error] {error}");
-        await page.GotoAsync("/account/login");
-        await page.Locator("#userName").FillAsync(user);
-        await page.Locator("#password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
-        await WaitForCircuitAsync(page);
         return page;
     }
 
-    /// <summary>Navigates with a full load and waits until the page's Blazor circuit is interactive.</summary>
     /// <summary>Console errors and uncaught exceptions of every page, for failure messages.</summary>
     public static System.Collections.Concurrent.ConcurrentQueue<string> BrowserErrorLog { get; } = new();
 
@@ -152,6 +158,7 @@ public sealed class PortalFixture : IAsyncLifetime
         public static void Add(string line) => BrowserErrorLog.Enqueue(line);
     }
 
+    /// <summary>Navigates with a full load and waits until the page's Blazor circuit is interactive.</summary>
     public static async Task GotoAsync(IPage page, string path)
     {
         await page.GotoAsync(path);

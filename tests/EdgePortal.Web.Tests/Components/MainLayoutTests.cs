@@ -66,6 +66,30 @@ public sealed partial class MainLayoutTests : PortalTestContext
     }
 
     [Fact]
+    public void Render_DarkModeChosenBefore_StartsInDarkTheme()
+    {
+        var cut = Render<MainLayout>(p => p.Add(l => l.Body, b => b.AddContent(0, "page body")).AddCascadingValue("DarkMode", true));
+
+        Assert.True(IsDarkMode(cut));
+        Assert.Equal(PathData(Icons.Material.Filled.LightMode), PathData(ThemeToggle(cut)));
+        Assert.Contains("--mud-palette-primary: rgba(79,179,224,1);", ThemeCss(cut));
+    }
+
+    [Fact]
+    public void ThemeToggle_ClickTwice_RemembersEachChoiceInTheBrowser()
+    {
+        var module = JSInterop.SetupModule("./js/theme.js");
+        module.SetupVoid("remember", _ => true).SetVoidResult();
+        var cut = RenderLayout();
+
+        ThemeToggle(cut).Click();
+        cut.WaitForAssertion(() => Assert.True(IsDarkMode(cut)));
+        ThemeToggle(cut).Click();
+
+        cut.WaitForAssertion(() => Assert.Equal([true, false], module.Invocations["remember"].Select(i => (bool)i.Arguments[0]!)));
+    }
+
+    [Fact]
     public void ThemeToggle_ClickTwice_ReturnsToLightTheme()
     {
         var cut = RenderLayout();

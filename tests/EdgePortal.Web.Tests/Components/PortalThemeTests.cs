@@ -13,6 +13,19 @@ public sealed class PortalThemeTests
 {
     private const double Aa = 4.5;
 
+    [Theory]
+    [InlineData("EdgePortal.Theme=dark", true)]
+    [InlineData("EdgePortal.Theme=light", false)]
+    [InlineData("EdgePortal.Theme=DARK; other=dark", false)]
+    [InlineData("", false)]
+    public void IsDark_ThemeCookie_DarkOnlyWhenItSaysDark(string cookieHeader, bool dark)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Headers.Cookie = cookieHeader;
+
+        Assert.Equal(dark, PortalTheme.IsDark(context.Request));
+    }
+
     public static TheoryData<string, string> Colours()
     {
         var data = new TheoryData<string, string>();

@@ -1,17 +1,26 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace EdgePortal.Web.Components.Layout;
 
-public partial class MainLayout
+public partial class MainLayout : IAsyncDisposable
 {
     private readonly MudTheme _theme = PortalTheme.Theme;
 
     /// <summary>Absent where nothing authenticates (a component test without authorization).</summary>
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
 
+    /// <summary>The theme this browser chose before (<see cref="Routes.DarkMode"/>).</summary>
+    [CascadingParameter(Name = "DarkMode")] private bool DarkModeChosen { get; set; }
+
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
     private string? _user;
+    private IJSObjectReference? _themeModule;
+
+    protected override void OnInitialized() => _darkMode = DarkModeChosen;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -27,5 +36,32 @@ public partial class MainLayout
 
     private void ToggleDrawer() => _drawerOpen = !_drawerOpen;
 
-    private void ToggleTheme() => _darkMode = !_darkMode;
+    /// <summary>Switches the theme at once and remembers the choice in this browser (<c>wwwroot/js/theme.js</c>).</summary>
+    private async Task ToggleTheme()
+    {
+        _darkMode = !_darkMode;
+        try
+        {
+            _themeModule ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/theme.js");
+            await _themeModule.InvokeVoidAsync("remember", _darkMode);
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser left while the choice was being written: there is no page left to theme.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_themeModule is null)
+            return;
+        try
+        {
+            await _themeModule.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The circuit is gone, and the module with it.
+        }
+    }
 }

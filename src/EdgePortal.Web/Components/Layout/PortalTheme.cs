@@ -14,6 +14,12 @@ public static class PortalTheme
 {
     private const string DarkText = "rgba(0,0,0,0.87)";
 
+    /// <summary>The cookie that keeps a browser's choice of theme (written by <c>wwwroot/js/theme.js</c>).</summary>
+    public const string CookieName = "EdgePortal.Theme";
+
+    /// <summary>Whether a request asks for the dark theme: its theme cookie says "dark". Light otherwise.</summary>
+    public static bool IsDark(HttpRequest request) => request.Cookies[CookieName] == "dark";
+
     public static MudTheme Theme { get; } = new()
     {
         PaletteLight = new PaletteLight
