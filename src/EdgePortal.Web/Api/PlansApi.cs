@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
@@ -21,7 +22,8 @@ public sealed record WhatIfBody(
     double? RuntimeOverheadMs,
     int? Iterations,
     double? MessageArrivalRate,
-    double? MessageProcessingRate);
+    double? MessageProcessingRate,
+    string? HostClass);
 
 /// <summary>The optional body of <c>POST /api/v1/services/{id}/plan</c>: the overrides <c>POST /api/v1/migrations</c> takes.</summary>
 public sealed record PlanServiceBody(
@@ -75,13 +77,13 @@ public static class PlansApi
     public static IEndpointRouteBuilder MapPlansApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/plans/what-if", WhatIfPlan).WithTags("Plans").RequireAuthorization(PortalPolicies.Viewer)
-            .WithSummary("Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth; feasible or not, 200 with the plan and every strategy compared.");
+            .WithSummary("Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth, on the paper testbed's parameters or, with hostClass, on that host class's newest calibration; feasible or not, 200 with the plan and every strategy compared.");
         app.MapPost("/api/v1/services/{id:guid}/plan", PlanService).WithTags("Plans").RequireAuthorization(PortalPolicies.Operator)
             .WithSummary("The plan a migration of the service would get now (its stored profile; optional overrides as for POST /api/v1/migrations), with the destination and the placement ranking. Nothing starts.");
         return app;
     }
 
-    private static IResult WhatIfPlan(WhatIfBody? body)
+    private static IResult WhatIfPlan(WhatIfBody? body, ICalibrationRepository calibrations)
     {
         var errors = new FieldErrors();
         if (body is null)
@@ -89,15 +91,27 @@ public static class PlansApi
             errors.Add("body", "A JSON body with stateSizeBytes, dirtyRateNormalized, bandwidthBitsPerSecond, maxDowntimeMs, maxMigrationTimeMs and objective is required.");
             return errors.ToProblem();
         }
-        if (Read(body, errors) is not { } input || errors.Any)
+        if (Read(body, errors, calibrations) is not { } input || errors.Any)
             return errors.ToProblem();
         return Results.Ok(PlanView.From(WhatIf.Design(input)));
     }
 
-    /// <summary>Validates the body field by field; null when any field is wrong (all of them are in <paramref name="errors"/>).</summary>
-    internal static WhatIfInput? Read(WhatIfBody body, FieldErrors errors)
+    /// <summary>
+    /// Validates the body field by field; null when any field is wrong (all of them are in <paramref name="errors"/>). A
+    /// host class must have a calibration in <paramref name="calibrations"/>: its newest is the parameter set.
+    /// </summary>
+    internal static WhatIfInput? Read(WhatIfBody body, FieldErrors errors, ICalibrationRepository calibrations)
     {
-        var maxIterations = PamParameters.PaperTestbed.MaxIterations;
+        var parameters = PamParameters.PaperTestbed;
+        if (body.HostClass is { } hostClass)
+        {
+            if (calibrations.Latest(hostClass.Trim()) is { } calibration)
+                parameters = calibration.Fit.Parameters;
+            else
+                errors.Add("hostClass", $"host class '{hostClass}' has no calibration: store one (POST /api/v1/calibrations, or the calibrate "
+                    + "verb), or leave hostClass out for the paper testbed's parameters.");
+        }
+        var maxIterations = parameters.MaxIterations;
         var size = errors.Number("stateSizeBytes", body.StateSizeBytes, min: 0, exclusiveMin: true, max: WhatIf.MaxStateSizeBytes);
         var r = errors.Number("dirtyRateNormalized", body.DirtyRateNormalized, min: 0, max: 1);
         var bandwidth = errors.Number("bandwidthBitsPerSecond", body.BandwidthBitsPerSecond, min: 0, exclusiveMin: true);
@@ -127,7 +141,8 @@ public static class PlansApi
             MaxDowntimeMs = down!.Value,
             MaxMigrationTimeMs = total!.Value,
             Objective = objective!.Value,
-            RuntimeOverheadMs = overhead ?? WhatIf.DefaultRuntimeOverheadMs,
+            Parameters = parameters,
+            RuntimeOverheadMs = overhead,
             Iterations = body.Iterations,
             MessageArrivalRate = arrival ?? 0,
             MessageProcessingRate = processing ?? 0,

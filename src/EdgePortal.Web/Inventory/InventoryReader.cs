@@ -101,6 +101,7 @@ public sealed class InventoryReader(IInventoryRepository inventory)
             Name = s.Name,
             NodeId = s.NodeId,
             NodeName = node.Name,
+            HostClass = node.HostClass,
             ClusterId = node.ClusterId,
             ClusterName = topology.Cluster(node.ClusterId).Name,
             Profile = s.Profile,

@@ -48,6 +48,8 @@ public sealed record ServiceViewModel
     public required string Name { get; init; }
     public required NodeId NodeId { get; init; }
     public required string NodeName { get; init; }
+    /// <summary>Its node's host class: the calibration its plans use, when that class has one.</summary>
+    public required string HostClass { get; init; }
     public required ClusterId ClusterId { get; init; }
     public required string ClusterName { get; init; }
     public required WorkloadProfile Profile { get; init; }

@@ -7,7 +7,8 @@ namespace EdgePortal.Web.Planning;
 /// A hypothetical migration described the way people reason about it: a state size, a normalised dirty
 /// rate r (0 = hardly any page dirtied, 1 = every page every profiling interval), a link bandwidth, the two
 /// targets and an objective. <c>POST /api/v1/plans/what-if</c> and the Planner page both take this, so that
-/// the same numbers give the same plan in either.
+/// the same numbers give the same plan in either. The model runs on the paper testbed's parameters unless a host class's
+/// calibration is chosen (<see cref="Parameters"/>), as the planner does for a stored service on a calibrated host.
 /// </summary>
 public sealed record WhatIfInput
 {
@@ -23,8 +24,10 @@ public sealed record WhatIfInput
     public required double MaxMigrationTimeMs { get; init; }
     /// <summary>[MOSE] MD or MR.</summary>
     public Objective Objective { get; init; } = Objective.MinDowntime;
-    /// <summary>T_add, ms (≥ 0); the paper testbed's 241 ms unless given.</summary>
-    public double RuntimeOverheadMs { get; init; } = WhatIf.DefaultRuntimeOverheadMs;
+    /// <summary>The parameter set the model runs on: the paper testbed's, or a host class's calibration.</summary>
+    public PamParameters Parameters { get; init; } = PamParameters.PaperTestbed;
+    /// <summary>T_add, ms (≥ 0); null keeps the parameter set's own (the paper testbed's 241 ms).</summary>
+    public double? RuntimeOverheadMs { get; init; }
     /// <summary>Force this many IterativePreCopy dump rounds (0..<see cref="PamParameters.MaxIterations"/>); null lets θ_mig decide.</summary>
     public int? Iterations { get; init; }
     /// <summary>λ, messages/s (0 for a request/response service).</summary>
@@ -39,13 +42,10 @@ public sealed record WhatIfInput
 /// <summary>
 /// Turns a <see cref="WhatIfInput"/> into a <see cref="DesignRequest"/> against one synthetic destination whose
 /// path offers exactly the given bandwidth, and designs it. The one place the conversion lives: r becomes a
-/// dirty-page rate through <see cref="PamParameters.DirtyPagesPerSecond"/>, T_add replaces the parameter set's.
+/// dirty-page rate through <see cref="PamParameters.DirtyPagesPerSecond"/>, T_add (when given) replaces the parameter set's.
 /// </summary>
 public static class WhatIf
 {
-    /// <summary>The paper testbed's T_add (69 + 101 + 71 ms).</summary>
-    public const double DefaultRuntimeOverheadMs = 241;
-
     /// <summary>The largest state the what-if accepts (1 TB): beyond it nothing is an edge service.</summary>
     public const double MaxStateSizeBytes = 1e12;
 
@@ -60,21 +60,18 @@ public static class WhatIf
 
     private static readonly MigrationDesigner Designer = new();
 
-    /// <summary>The parameter set of the what-if: the paper testbed with the given T_add (its switch part kept within it).</summary>
-    public static PamParameters Parameters(double runtimeOverheadMs)
+    /// <summary>The parameter set of the what-if: the input's set with its T_add, when given (the switch part kept within it).</summary>
+    public static PamParameters Parameters(WhatIfInput input)
     {
-        var basis = PamParameters.PaperTestbed;
-        if (runtimeOverheadMs == basis.RuntimeOverheadMs)
+        ArgumentNullException.ThrowIfNull(input);
+        var basis = input.Parameters;
+        if (input.RuntimeOverheadMs is not { } runtimeOverheadMs || runtimeOverheadMs == basis.RuntimeOverheadMs)
             return basis;
         return basis with { RuntimeOverheadMs = runtimeOverheadMs, SwitchMs = Math.Min(basis.SwitchMs, runtimeOverheadMs) };
     }
 
     /// <summary>The dirty-page rate R̂ (pages/s) that r means for this state size.</summary>
-    public static double DirtyPagesPerSecond(WhatIfInput input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return Parameters(input.RuntimeOverheadMs).DirtyPagesPerSecond(input.StateSizeBytes, input.DirtyRateNormalized);
-    }
+    public static double DirtyPagesPerSecond(WhatIfInput input) => Parameters(input).DirtyPagesPerSecond(input.StateSizeBytes, input.DirtyRateNormalized);
 
     /// <summary>
     /// The designer's request for <paramref name="input"/>: one destination over a path of the given bandwidth, no user
@@ -83,7 +80,7 @@ public static class WhatIf
     public static DesignRequest ToDesignRequest(WhatIfInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var parameters = Parameters(input.RuntimeOverheadMs);
+        var parameters = Parameters(input);
         if (input.Iterations is < 0 || input.Iterations > parameters.MaxIterations)
             throw new ArgumentOutOfRangeException(nameof(input), input.Iterations, $"Iterations must lie in 0..{parameters.MaxIterations}.");
         var profile = new WorkloadProfile(input.StateSizeBytes,
@@ -102,11 +99,17 @@ public static class WhatIf
         };
     }
 
-    /// <summary>Designs the what-if; the rationale leaves out the users' latency, which a what-if has none of.</summary>
+    /// <summary>
+    /// Designs the what-if; the rationale leaves out the users' latency, which a what-if has none of, and ends by naming a
+    /// calibrated parameter set as a stored service's plan does ("Model parameters: …").
+    /// </summary>
     public static DesignResult Design(WhatIfInput input)
     {
         var design = Designer.Design(ToDesignRequest(input));
-        return design with { Plan = design.Plan with { Rationale = WithoutUserLatency(design.Plan.Rationale) } };
+        var rationale = WithoutUserLatency(design.Plan.Rationale);
+        if (input.Parameters.Name != PamParameters.PaperTestbedName)
+            rationale = $"{rationale} Model parameters: {input.Parameters.Name}.";
+        return design with { Plan = design.Plan with { Rationale = rationale } };
     }
 
     /// <summary>Every strategy at the synthetic destination, without choosing (the Planner page's curves).</summary>

@@ -73,6 +73,29 @@ public sealed class CalibrationsApiTests : PortalTest
     }
 
     [Fact]
+    public async Task Post_ThenWhatIfOnThatHostClass_PlansWithTheCalibrationAndNamesIt()
+    {
+        (await Client.PostAsJsonAsync(Calibrations, Body())).EnsureSuccessStatusCode();
+        var whatIf = new JsonObject
+        {
+            ["stateSizeBytes"] = 10_000_000, ["dirtyRateNormalized"] = 0, ["bandwidthBitsPerSecond"] = 1e9,
+            ["maxDowntimeMs"] = 2_000, ["maxMigrationTimeMs"] = 5_000, ["objective"] = "MinDowntime",
+        };
+
+        var paper = JsonNode.Parse(await (await Client.PostAsJsonAsync("/api/v1/plans/what-if", whatIf)).Content.ReadAsStringAsync())!;
+        whatIf["hostClass"] = "EDGE-SMALL";
+        var response = await Client.PostAsJsonAsync("/api/v1/plans/what-if", whatIf);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var calibrated = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Contains("Model parameters: calibration of host class 'edge-small' (lab/h1 (loop back)", calibrated["rationale"]!.GetValue<string>());
+        Assert.DoesNotContain("Model parameters", paper["rationale"]!.GetValue<string>());
+        // This host adds ~80 ms to the stop-and-copy where the paper's adds 241 ms: the same worked example stops for less.
+        Assert.True(calibrated["plan"]!["predictedDowntimeMs"]!.GetValue<double>() < paper["plan"]!["predictedDowntimeMs"]!.GetValue<double>() - 100,
+            $"calibrated {calibrated["plan"]!["predictedDowntimeMs"]} ms, paper {paper["plan"]!["predictedDowntimeMs"]} ms");
+    }
+
+    [Fact]
     public async Task Post_SingleStateSize_Returns400NamingSamples()
     {
         var response = await Client.PostAsJsonAsync(Calibrations, Body(sizes: [10_485_760, 10_485_760]));

@@ -186,6 +186,9 @@ public sealed class PlansApiTests(PlansPortal portal) : IClassFixture<PlansPorta
         { Body("bandwidthBitsPerSecond", "true"), "bandwidthBitsPerSecond" },
         { Body("iterations", "2.5"), "iterations" },
         { Body("objective", "1"), "objective" },
+        // a host class nobody calibrated (this portal has no calibration), and a wrong type
+        { Body("hostClass", "\"edge-small\""), "hostClass" },
+        { Body("hostClass", "7"), "hostClass" },
     };
 
     [Theory]

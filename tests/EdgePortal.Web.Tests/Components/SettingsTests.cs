@@ -16,20 +16,7 @@ public sealed class SettingsTests : PortalTestContext, IDisposable
 
     private InMemoryCalibrationRepository Calibrations { get; } = new();
 
-    /// <summary>Six Cold migrations of a lab host (dump 20 ms + 1.5 ns/B, restore 50 ms + 0.6 ns/B, 80 ms overhead, ±3%).</summary>
-    private static HostCalibration LabCalibration()
-    {
-        var samples = new[] { 1_048_576L, 10_485_760, 52_428_800 }.SelectMany(size => new[] { 0.97, 1.03 }.Select(k => new CalibrationSample
-        {
-            StateSizeBytes = size,
-            DirtyPagesPerSecond = 1_000,
-            DumpMs = k * (20 + 1.5e-6 * size),
-            PagesWritten = 40 + 2.44e-4 * size,
-            RestoreMs = k * (50 + 6e-7 * size),
-            DowntimeMs = k * (20 + 1.5e-6 * size) + k * (50 + 6e-7 * size) + 80,
-        })).ToList();
-        return HostCalibration.Create("lab-x86", "lab/h1 (loop back)", samples, Now, "admin");
-    }
+    private static HostCalibration LabCalibration() => LabCalibrations.Fit("lab-x86", Now);
 
     public SettingsTests()
     {

@@ -58,10 +58,47 @@ public sealed class WhatIfTests
         Assert.EndsWith(".", design.Plan.Rationale);
     }
 
+    /// <summary>A host class's calibration: a faster host than the paper's (T_add 100 ms, of which 40 ms the switch).</summary>
+    private static readonly PamParameters Calibrated = PamParameters.PaperTestbed with
+    {
+        Name = "calibration of host class 'edge-small' (lab/h1, 2026-11-29 03:00 UTC, 24 samples)",
+        RuntimeOverheadMs = 100,
+        SwitchMs = 40,
+    };
+
+    [Fact]
+    public void Design_CalibratedParameters_PredictsWithThemAndNamesThem()
+    {
+        var paper = WhatIf.Design(WorkedExample);
+        var design = WhatIf.Design(WorkedExample with { Parameters = Calibrated });
+
+        Assert.Same(Calibrated, WhatIf.ToDesignRequest(WorkedExample with { Parameters = Calibrated }).Parameters);
+        // The same plan on a host that adds 141 ms less to the stop-and-copy.
+        Assert.Equal(paper.Plan.Strategy, design.Plan.Strategy);
+        Assert.Equal(paper.Plan.PredictedDowntimeMs - 141, design.Plan.PredictedDowntimeMs, 6);
+        Assert.EndsWith($"Model parameters: {Calibrated.Name}.", design.Plan.Rationale);
+        Assert.DoesNotContain("Model parameters", paper.Plan.Rationale);
+    }
+
+    [Fact]
+    public void Parameters_NoOverheadGiven_KeepsTheSetsOwn()
+    {
+        Assert.Same(Calibrated, WhatIf.Parameters(WorkedExample with { Parameters = Calibrated }));
+        Assert.Same(PamParameters.PaperTestbed, WhatIf.Parameters(WorkedExample));
+    }
+
+    [Fact]
+    public void Parameters_OverheadOnACalibratedSet_ReplacesItsTAddOnly()
+    {
+        var parameters = WhatIf.Parameters(WorkedExample with { Parameters = Calibrated, RuntimeOverheadMs = 150 });
+
+        Assert.Equal(Calibrated with { RuntimeOverheadMs = 150 }, parameters);
+    }
+
     [Fact]
     public void Parameters_OverheadBelowTheSwitchPart_KeepsTheSetValid()
     {
-        var parameters = WhatIf.Parameters(30);
+        var parameters = WhatIf.Parameters(WorkedExample with { RuntimeOverheadMs = 30 });
 
         Assert.Equal(30, parameters.RuntimeOverheadMs);
         Assert.Equal(30, parameters.SwitchMs);

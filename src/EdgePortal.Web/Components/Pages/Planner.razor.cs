@@ -1,3 +1,4 @@
+using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
@@ -12,7 +13,8 @@ namespace EdgePortal.Web.Components.Pages;
 /// The designer made visible: a profile and targets on the left (typed, or filled from a stored service), on the
 /// right the plan the designer picks for them, its phases, every strategy compared, and the feasibility map.
 /// Planning takes microseconds, so every change re-plans; changes that come in bursts (a slider being dragged,
-/// a number being typed) are gathered for <see cref="ReplanDelay"/> and planned once.
+/// a number being typed) are gathered for <see cref="ReplanDelay"/> and planned once. The model runs on the paper
+/// testbed's parameters or on a host class's newest calibration, as the planner does for a service on such a host.
 /// </summary>
 public sealed partial class Planner : IDisposable
 {
@@ -38,7 +40,10 @@ public sealed partial class Planner : IDisposable
     private Objective _objective = Objective.MinDowntime;
     private bool _forceIterations;
     private int _iterations = 3;
-    private double _runtimeOverheadMs = WhatIf.DefaultRuntimeOverheadMs;
+    private double _runtimeOverheadMs = PamParameters.PaperTestbed.RuntimeOverheadMs;
+    /// <summary>The host class whose calibration the model runs on; "" for the paper testbed's parameters.</summary>
+    private string _hostClass = "";
+    private IReadOnlyList<HostCalibration> _calibrations = [];
 
     private bool _replanPending;
     private WhatIfInput? _input;
@@ -49,8 +54,15 @@ public sealed partial class Planner : IDisposable
 
     [Inject] private InventoryReader Inventory { get; set; } = null!;
     [Inject] private MigrationCoordinator Coordinator { get; set; } = null!;
+    [Inject] private ICalibrationRepository Calibrations { get; set; } = null!;
 
-    private static int MaxIterations => PamParameters.PaperTestbed.MaxIterations;
+    /// <summary>The parameter set chosen: the newest calibration of <see cref="_hostClass"/>, or the paper testbed's.</summary>
+    private PamParameters ParameterSet => Calibration(_hostClass)?.Fit.Parameters ?? PamParameters.PaperTestbed;
+
+    private HostCalibration? Calibration(string hostClass) =>
+        _calibrations.FirstOrDefault(c => string.Equals(c.HostClass, hostClass, StringComparison.OrdinalIgnoreCase));
+
+    private int MaxIterations => ParameterSet.MaxIterations;
 
     [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
 
@@ -61,6 +73,7 @@ public sealed partial class Planner : IDisposable
     {
         _scope = await CurrentTenant.GetAsync();
         _services = Inventory.Services(_scope.Tenant).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        _calibrations = Calibrations.LatestPerHostClass();
         Replan();
     }
 
@@ -77,6 +90,16 @@ public sealed partial class Planner : IDisposable
     private void SetForceIterations(bool value) => Change(() => _forceIterations = value);
     private void SetIterations(int value) => Change(() => _iterations = Math.Clamp(value, 0, MaxIterations));
     private void SetRuntimeOverhead(double value) => Change(() => _runtimeOverheadMs = value);
+
+    /// <summary>Another parameter set: T_add starts at that set's own.</summary>
+    private void SetHostClass(string hostClass) => Change(() => UseParameterSet(hostClass));
+
+    private void UseParameterSet(string hostClass)
+    {
+        _hostClass = Calibration(hostClass) is null ? "" : hostClass;
+        _runtimeOverheadMs = ParameterSet.RuntimeOverheadMs;
+        _iterations = Math.Min(_iterations, MaxIterations);
+    }
 
     /// <summary>The bandwidth slider moves along log10 of Mbit/s, so that 10 Mbit/s to 10 Gbit/s get equal room.</summary>
     private double BandwidthExponent => Math.Clamp(Math.Log10(Math.Max(_bandwidthMbps, 1e-9)), Math.Log10(MinBandwidthMbps), Math.Log10(MaxBandwidthMbps));
@@ -95,15 +118,16 @@ public sealed partial class Planner : IDisposable
             return;
         }
         var profile = service.Profile;
+        // The parameters its plans use: its host class's calibration when there is one.
+        UseParameterSet(service.HostClass);
         _stateMb = profile.StateSizeBytes / 1e6;
-        _dirtyRate = Math.Round(PamParameters.PaperTestbed.NormalisedDirtyRate(profile), 4);
+        _dirtyRate = Math.Round(ParameterSet.NormalisedDirtyRate(profile), 4);
         _arrivalRate = profile.MessageArrivalRate;
         _processingRate = profile.MessageProcessingRate;
         _maxDowntimeMs = service.Targets.MaxDowntimeMs;
         _maxMigrationTimeMs = service.Targets.MaxMigrationTimeMs;
         _objective = service.Objective;
         _forceIterations = false;
-        _runtimeOverheadMs = WhatIf.DefaultRuntimeOverheadMs;
 
         // The bandwidth is that of the path to the destination the planner would pick for it now.
         var planning = Coordinator.Preview(new MigrationRequest { ServiceId = service.Id, RequestedBy = _scope.Actor, ActingTenant = _scope.Tenant });
@@ -171,6 +195,7 @@ public sealed partial class Planner : IDisposable
             MaxDowntimeMs = _maxDowntimeMs,
             MaxMigrationTimeMs = _maxMigrationTimeMs,
             Objective = _objective,
+            Parameters = ParameterSet,
             RuntimeOverheadMs = _runtimeOverheadMs,
             Iterations = _forceIterations ? _iterations : null,
             MessageArrivalRate = _arrivalRate,
@@ -207,11 +232,15 @@ public sealed partial class Planner : IDisposable
         get
         {
             var bytes = (long)Math.Ceiling(Math.Max(_stateMb, 1e-6) * 1e6);
-            var pages = PamParameters.PaperTestbed.DirtyPagesPerSecond(bytes, Math.Clamp(_dirtyRate, 0, 1));
+            var pages = ParameterSet.DirtyPagesPerSecond(bytes, Math.Clamp(_dirtyRate, 0, 1));
             var shown = PlannerText.Number(pages, "#,0");
             return $"r = {PlannerText.Number(_dirtyRate, "0.00")} ≈ {shown} page{(shown == "1" ? "" : "s")}/s dirtied (0 = hardly any, 1 = every page each second)";
         }
     }
+
+    private string ParameterSetText(string hostClass) => Calibration(hostClass) is { } c
+        ? $"Host class {c.HostClass}: calibrated {c.At.UtcDateTime:yyyy-MM-dd}, {c.Fit.Points.Count} samples"
+        : "Paper testbed ([PAM] Table III)";
 
     private string ServiceText(Guid id) => id == Guid.Empty
         ? "Custom profile (type it below)"

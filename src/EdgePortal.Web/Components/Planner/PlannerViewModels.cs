@@ -121,7 +121,7 @@ public sealed record FeasibilityMapViewModel
         var iterationsAt = plan.Strategy is MigrationStrategy.IterativePreCopy or MigrationStrategy.PreCopy
             ? plan.ReservedBandwidth.BitsPerSecond
             : input.BandwidthBitsPerSecond;
-        var maxRounds = WhatIf.Parameters(input.RuntimeOverheadMs).MaxIterations;
+        var maxRounds = WhatIf.Parameters(input).MaxIterations;
         var iterationPoints = new IterationPointViewModel[maxRounds + 1];
         for (var n = 0; n <= maxRounds; n++)
         {

@@ -1,9 +1,13 @@
 using Bunit;
+using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Planning;
 using EdgePortal.Web.Planning;
 using EdgePortal.Web.Tests.Components.Migrations;
+using EdgePortal.Web.Tests.Fakes;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using MudBlazor.Extensions;
 using PlannerPage = EdgePortal.Web.Components.Pages.Planner;
 
 namespace EdgePortal.Web.Tests.Components.Planner;
@@ -23,7 +27,14 @@ public sealed class PlannerPageTests : MigrationPagesTestContext
         MaxMigrationTimeMs = 5_000,
     };
 
-    public PlannerPageTests() => Render<MudPopoverProvider>();
+    private InMemoryCalibrationRepository Calibrations { get; } = new();
+
+    public PlannerPageTests()
+    {
+        // The coordinator plans with these too, as in the portal.
+        Services.AddSingleton<ICalibrationRepository>(Calibrations);
+        Render<MudPopoverProvider>();
+    }
 
     [Fact]
     public void Render_Defaults_ShowsTheWorkedExamplePlan()
@@ -175,6 +186,58 @@ public sealed class PlannerPageTests : MigrationPagesTestContext
         var expected = Coordinator.Preview(new Core.Execution.MigrationRequest { ServiceId = service.Id, RequestedBy = "test" })!.Design!.Destination;
         Assert.Contains(expected.DisplayName, cut.Find(".service-note").TextContent);
         Assert.Contains(Bandwidth.Format(expected.PathBandwidth.BitsPerSecond), cut.Find(".plan-bandwidth").ParentElement!.TextContent);
+    }
+
+    [Fact]
+    public void Render_NoCalibration_PlansWithThePaperTestbedAndSaysHowToCalibrate()
+    {
+        var cut = Render<PlannerPage>();
+
+        Assert.Equal("the paper testbed's parameters", cut.Find(".parameter-set").TextContent.Trim());
+        Assert.Contains("No host class is calibrated yet (Settings → Calibrations)", cut.Markup);
+        Assert.DoesNotContain("Model parameters", cut.Find(".rationale").TextContent);
+    }
+
+    [Fact]
+    public void ParameterSet_CalibrationChosen_PlansWithItAndNamesIt()
+    {
+        var calibration = LabCalibrations.Fit("edge-small", Now);
+        Calibrations.Save(calibration);
+        var parameters = calibration.Fit.Parameters;
+        var expected = WhatIf.Design(WorkedExample with { Parameters = parameters });
+        var cut = Render<PlannerPage>();
+
+        var select = cut.FindComponents<MudSelect<string>>().Single();
+        cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync("edge-small"));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains(parameters.Name, cut.Find(".parameter-set").TextContent);
+            Assert.Equal(Durations.Format(expected.Plan.PredictedDowntimeMs), cut.Find(".predicted-downtime").TextContent.Trim());
+            Assert.EndsWith($"Model parameters: {parameters.Name}.", cut.Find(".rationale").TextContent.Trim());
+            // T_add starts at the calibration's own (≈ 80 ms on this host), not the paper's 241 ms.
+            Assert.Equal(parameters.RuntimeOverheadMs, double.Parse(cut.Find("#planner-runtime-overhead").GetAttribute("value")!, System.Globalization.CultureInfo.InvariantCulture), 6);
+        });
+        Assert.NotEqual("907 ms", cut.Find(".predicted-downtime").TextContent.Trim());
+    }
+
+    [Fact]
+    public void StoredService_OnACalibratedHostClass_PlansWithThatCalibration()
+    {
+        var calibration = LabCalibrations.Fit("edge-small", Now);
+        Calibrations.Save(calibration);
+        var service = DemoService("ar-anchors"); // on sud-nichelino, host class edge-small
+        var cut = Render<PlannerPage>();
+
+        var select = cut.FindComponent<MudSelect<Guid>>();
+        cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(service.Id.Value));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("edge-small", cut.FindComponents<MudSelect<string>>().Single().Instance.GetState(s => s.Value));
+            Assert.Contains(calibration.Fit.Parameters.Name, cut.Find(".parameter-set").TextContent);
+            Assert.EndsWith($"Model parameters: {calibration.Fit.Parameters.Name}.", cut.Find(".rationale").TextContent.Trim());
+        });
     }
 
     [Fact]
