@@ -133,6 +133,7 @@ public sealed class PageScenarios(PortalFixture portal)
             await page.GotoAsync("/account/login");
             await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeVisibleAsync();
             Assert.Equal(theme == "dark", await IsDarkBackgroundAsync(page));
+            await PortalFixture.ScreenshotAsync(page, $"login-{theme}");
 
             var findings = await AxeAsync(page, $"login-{theme}");
 

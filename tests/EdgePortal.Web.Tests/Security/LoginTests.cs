@@ -48,6 +48,32 @@ public sealed class LoginTests : IDisposable
     }
 
     [Fact]
+    public async Task LoginPage_DemoPortal_NamesTheDemoSignIns()
+    {
+        using var client = Browser();
+
+        var html = await client.GetStringAsync("/account/login");
+
+        Assert.Contains("demo-accounts", html);
+        Assert.Contains("<strong>admin</strong> / <strong>admin-demo-1</strong> to see the whole provider", html);
+        Assert.Contains("<strong>skyfleet-operator</strong> / <strong>skyfleet-demo-2</strong> for one tenant&#x27;s view", html);
+    }
+
+    [Fact]
+    public async Task LoginPage_DemoUsersOff_NamesNoAccount()
+    {
+        using var folder = new TempFolder();
+        await using var factory = new PortalFactory(folder.File("real.db"), new Dictionary<string, string?> { ["EdgePortal:Seed:DemoUsers"] = "false" });
+        using var client = factory.CreateClient();
+
+        var html = await client.GetStringAsync("/account/login");
+
+        Assert.Contains("Sign in to EdgePortal", html);
+        Assert.DoesNotContain("demo-accounts", html);
+        Assert.DoesNotContain("admin-demo-1", html);
+    }
+
+    [Fact]
     public async Task Login_WithoutAntiforgeryToken_IsRefused()
     {
         using var client = Browser();
