@@ -1,5 +1,6 @@
 using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Planning;
+using EdgePortal.Web.Tests.Fakes;
 
 namespace EdgePortal.Storage.Tests;
 
@@ -9,19 +10,8 @@ public sealed class CalibrationRepositoryTests : StorageTestBase
 
     private ICalibrationRepository Calibrations => new LiteDbCalibrationRepository(Database);
 
-    private static HostCalibration Calibration(string hostClass, DateTimeOffset at, double overheadMs = 80)
-    {
-        var samples = new[] { 1_048_576L, 10_485_760, 52_428_800 }.SelectMany(size => new[] { 0.97, 1.03 }.Select(k => new CalibrationSample
-        {
-            StateSizeBytes = size,
-            DirtyPagesPerSecond = 1_000,
-            DumpMs = k * (20 + 1.5e-6 * size),
-            PagesWritten = 40 + 2.44e-4 * size,
-            RestoreMs = k * (50 + 6e-7 * size),
-            DowntimeMs = k * (20 + 1.5e-6 * size) + k * (50 + 6e-7 * size) + overheadMs,
-        })).ToList();
-        return HostCalibration.Create(hostClass, "lab/h1", samples, at, "admin");
-    }
+    private static HostCalibration Calibration(string hostClass, DateTimeOffset at, double overheadMs = 80) =>
+        LabCalibrations.Fit(hostClass, at, "lab/h1", overheadMs);
 
     [Fact]
     public void Save_ThenReopenTheFile_TheCalibrationSurvivesWhole()
