@@ -36,6 +36,13 @@ public sealed class AgentOptions
     /// first (primary) IPv4 address of <see cref="ServiceDevice"/> in the host's namespace.
     /// </summary>
     public string? PageServerAddress { get; set; }
+
+    /// <summary>
+    /// How long a <c>criu page-server</c> may wait for and receive its dump (default 10 min). One still running then is killed
+    /// and its images deleted: the portal that asked for it crashed or gave up, and nobody would stop it otherwise. It must
+    /// exceed the longest Cold dump over a page server the planner may plan.
+    /// </summary>
+    public TimeSpan PageServerTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
@@ -58,6 +65,8 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             failures.Add($"{AgentOptions.Section}:NetworkNamespace must be the absolute path of a network namespace (e.g. /run/netns/edge1), got '{options.NetworkNamespace}'.");
         if (!string.IsNullOrEmpty(options.PageServerAddress) && !System.Net.IPAddress.TryParse(options.PageServerAddress, out _))
             failures.Add($"{AgentOptions.Section}:PageServerAddress must be an IP address of this host (no prefix), got '{options.PageServerAddress}'.");
+        if (options.PageServerTimeout <= TimeSpan.Zero)
+            failures.Add($"{AgentOptions.Section}:PageServerTimeout must be positive (e.g. 00:10:00), got {options.PageServerTimeout}.");
         if (string.IsNullOrWhiteSpace(options.ServiceDevice))
             failures.Add($"{AgentOptions.Section}:ServiceDevice must name a network device, e.g. eth0.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -451,7 +451,7 @@ public static partial class AgentEndpoints
     /// images <paramref name="id"/> into this agent's images <paramref name="id"/>.
     /// </summary>
     private static async Task<IResult> StartPageServerAsync(string id, IOptions<AgentOptions> options, CriuDriver criu, CriuWorkloads workloads,
-        CancellationToken cancellationToken)
+        ILogger<CriuWorkloads> logger, CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (!ImageName().IsMatch(id))
@@ -475,7 +475,43 @@ public static partial class AgentEndpoints
             return Results.Problem(statusCode: 422, title: "criu page-server failed", detail: e.Message);
         }
         workloads.PageServers[id] = server;
+        _ = ExpireAsync(id, server, directory, o.PageServerTimeout, workloads, logger);
         return Results.Ok(new CriuPageServerAnswer(id, server.Address, server.Endpoint.Port, server.LogPath));
+    }
+
+    /// <summary>
+    /// Kills the page server of images <paramref name="id"/> and deletes its images when it has not finished within
+    /// <paramref name="timeout"/> (<see cref="AgentOptions.PageServerTimeout"/>) and nobody has taken it over (a DELETE, a
+    /// restore waiting for it): the portal that started it is gone, and it would listen and hold its folder forever.
+    /// </summary>
+    private static async Task ExpireAsync(string id, CriuPageServer server, string directory, TimeSpan timeout, CriuWorkloads workloads, ILogger logger)
+    {
+        try
+        {
+            await server.Finished.WaitAsync(timeout).ConfigureAwait(false);
+            return;
+        }
+        catch (TimeoutException)
+        {
+            // Still waiting for (or receiving) a dump.
+        }
+        if (!workloads.PageServers.TryRemove(new KeyValuePair<string, CriuPageServer>(id, server)))
+            return;
+        await server.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Deleted meanwhile.
+        }
+        catch (IOException e)
+        {
+            logger.LogError(e, "Could not delete the images {Directory} of an expired page server", directory);
+        }
+        logger.LogWarning("Stopped the page server for images {Id} on {Address} and deleted its images: it had not received a whole dump within {Timeout}",
+            id, server.Address, timeout);
     }
 
     /// <summary>

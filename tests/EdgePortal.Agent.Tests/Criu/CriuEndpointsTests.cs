@@ -96,6 +96,47 @@ public sealed class CriuEndpointsTests : TwoAgents
     }
 
     [Fact]
+    public async Task PageServer_NotFedWithinItsTimeout_IsStoppedAndItsImagesDeleted()
+    {
+        await LabRequirements.EnsureAsync();
+        await using var agent = await AgentHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["EdgePortal:Agent:PageServerAddress"] = "127.0.0.1",
+            ["EdgePortal:Agent:PageServerTimeout"] = "00:00:01",
+        });
+        using var client = agent.Client();
+        var images = Path.Combine(agent.ImageDirectory, "criu", "ps-1");
+
+        var response = await client.PostAsync("criu/images/ps-1/page-server", null);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var answer = (await response.Content.ReadFromJsonAsync<CriuPageServerAnswer>())!;
+        Assert.True(answer.Port > 0 && Directory.Exists(images), $"port {answer.Port}, images there: {Directory.Exists(images)}");
+        // Nobody dumps into it (the portal that asked is gone): a second later it no longer listens and its folder is gone.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Directory.Exists(images) || await ListensAsync(answer.Port))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The page server on port {answer.Port} still runs (images there: {Directory.Exists(images)}) 20 s after it started with a 1 s timeout.");
+            await Task.Delay(50);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("criu/images/ps-1")).StatusCode);
+    }
+
+    private static async Task<bool> ListensAsync(int port)
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await socket.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Workloads_RegisteredByPid_ShowTheirProcFacts()
     {
         using var client = Source.Client();
