@@ -82,4 +82,15 @@ public sealed class SharedTokenTests : IAsyncLifetime
         Assert.Contains("EdgePortal:Agent:CheckpointDirectory", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("EdgePortal:Agent:ImageDirectory", result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:01:00")]
+    public void Validate_PageServerTimeoutNotPositive_NamesTheKey(string timeout)
+    {
+        var result = new AgentOptionsValidator().Validate(Options.DefaultName,
+            new AgentOptions { Token = "a-long-enough-token-1234", PageServerTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Contains("EdgePortal:Agent:PageServerTimeout must be positive", result.FailureMessage, StringComparison.Ordinal);
+    }
 }
