@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace EdgePortal.EndToEnd.Tests;
 
-/// <summary>Another tenant's user sees nothing of SkyFleet: not in lists, not through a direct link.</summary>
+/// <summary>Another tenant's user sees nothing of SkyFleet: not in lists, not through a direct link; the provider admin onboards a tenant.</summary>
 [Collection(PortalCollection.Name)]
 public sealed class TenancyScenarios(PortalFixture portal)
 {
@@ -44,6 +44,46 @@ public sealed class TenancyScenarios(PortalFixture portal)
         catch
         {
             await PortalFixture.ScreenshotAsync(page, "FAILED-" + nameof(ArenaViewer_SkyFleetServicesAndMigrations_NotListedAndDirectLinksNotFound));
+            throw;
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ProviderAdmin_NewTenant_CreatedGivenAClusterAndANameTakenTwiceIsRefused()
+    {
+        var page = await portal.SignInAsync("admin", "admin-demo-1");
+        try
+        {
+            await PortalFixture.GotoAsync(page, "/tenants");
+            await page.Locator("#new-tenant-name").FillAsync("Harbour Drones");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Create tenant" }).ClickAsync();
+
+            await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "Created the tenant Harbour Drones" })).ToBeVisibleAsync();
+            await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "Harbour Drones", Exact = true })).ToBeVisibleAsync();
+
+            // Its first cluster, from the row's select, saved.
+            await page.GetByLabel("Allowed clusters of Harbour Drones").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "torino-centro", Exact = true }).ClickAsync();
+            await page.Keyboard.PressAsync("Escape");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save Harbour Drones" }).ClickAsync();
+            await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "Saved Harbour Drones." })).ToBeVisibleAsync();
+            using var api = portal.Portal.ApiClient();
+            var tenants = await api.GetFromJsonAsync<JsonElement>("api/v1/tenants");
+            var harbour = tenants.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Harbour Drones");
+            Assert.Equal(1, harbour.GetProperty("allowedClusters").GetArrayLength());
+
+            await page.Locator("#new-tenant-name").FillAsync("harbour drones");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Create tenant" }).ClickAsync();
+            await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "name: A tenant named 'Harbour Drones' exists already." })).ToBeVisibleAsync();
+            await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "Harbour Drones", Exact = true })).ToHaveCountAsync(1);
+        }
+        catch
+        {
+            await PortalFixture.ScreenshotAsync(page, "FAILED-" + nameof(ProviderAdmin_NewTenant_CreatedGivenAClusterAndANameTakenTwiceIsRefused));
             throw;
         }
         finally

@@ -23,6 +23,7 @@ public static class AuditActions
     public const string UserDelete = "user.delete";
     public const string KeyCreate = "apikey.create";
     public const string KeyRevoke = "apikey.revoke";
+    public const string TenantCreate = "tenant.create";
     public const string TenantChange = "tenant.change";
     public const string CalibrationSave = "calibration.save";
     public const string ClusterRegister = "cluster.register";
@@ -30,7 +31,7 @@ public static class AuditActions
     public static IReadOnlyList<string> All { get; } =
     [
         LoginSucceeded, LoginFailed, LoginLockedOut, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
-        SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantChange,
+        SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantCreate, TenantChange,
         CalibrationSave, ClusterRegister,
     ];
 }

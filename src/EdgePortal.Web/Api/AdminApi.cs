@@ -11,6 +11,13 @@ public sealed record ApiKeyBody(string? Name, string? Role, Guid? TenantId, Date
 
 public sealed record QuotaBody(int? MaxConcurrentMigrations, double? MaxReservedBandwidthBitsPerSecond);
 
+/// <summary>A new tenant: its name, the clusters it may use (ids), its services' default objective (MinDowntime unless given) and quotas.</summary>
+public sealed record TenantBody(string? Name, IReadOnlyList<Guid>? AllowedClusters, string? DefaultObjective, int? MaxConcurrentMigrations,
+    double? MaxReservedBandwidthBitsPerSecond);
+
+/// <summary>The clusters a tenant may use, by id (an empty list: none).</summary>
+public sealed record TenantClustersBody(IReadOnlyList<Guid>? AllowedClusters);
+
 /// <summary>A user as the API shows it: never the password hash, nor the lockout counter.</summary>
 public sealed record UserView(Guid Id, string UserName, string Role, Guid? TenantId, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt)
 {
@@ -42,6 +49,13 @@ public static class AdminApi
 
         var tenants = app.MapGroup("/api/v1/tenants").WithTags("Administration").RequireAuthorization(PortalPolicies.ProviderAdmin);
         tenants.MapGet("/", (IInventoryRepository inventory) => inventory.Tenants()).WithSummary("Tenants with their allowed clusters and quotas.");
+        tenants.MapGet("/{id:guid}", (Guid id, IInventoryRepository inventory) => inventory.FindTenant(TenantId.From(id)) is { } t
+                ? Results.Ok(t)
+                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No tenant has id {id}."))
+            .WithSummary("One tenant.");
+        tenants.MapPost("/", CreateTenant).WithSummary("Create a tenant: a unique name, the clusters it may use (ids), its default objective and quotas (null: none).");
+        tenants.MapPut("/{id:guid}/clusters", SetClusters)
+            .WithSummary("Set the clusters a tenant may use (ids); a cluster where it still runs services cannot be left out.");
         tenants.MapPut("/{id:guid}/quotas", SetQuotas).WithSummary("Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).");
         return app;
     }
@@ -53,6 +67,24 @@ public static class AdminApi
     private static IResult CreateKey(ApiKeyBody? body, UserAdministration admin, ClaimsPrincipal user, TimeProvider clock)
         => body is null ? Missing() : Answer(admin.CreateKey(TenantScope.Of(user), body.Name, body.Role, body.TenantId, body.ExpiresAt, clock.GetUtcNow()),
             k => Results.Created($"/api/v1/keys/{k.Record.Id}", ApiKeyView.From(k.Record, k.Key)));
+
+    private static IResult CreateTenant(TenantBody? body, UserAdministration admin, ClaimsPrincipal user)
+    {
+        if (body is null)
+            return Missing();
+        var errors = new FieldErrors();
+        var objective = errors.Enum<Objective>("defaultObjective", body.DefaultObjective);
+        if (errors.Any)
+            return errors.ToProblem();
+        return Answer(admin.CreateTenant(TenantScope.Of(user), body.Name, body.AllowedClusters, objective ?? Objective.MinDowntime,
+            body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond), t => Results.Created($"/api/v1/tenants/{t.Id}", t));
+    }
+
+    private static IResult SetClusters(Guid id, TenantClustersBody? body, UserAdministration admin, ClaimsPrincipal user)
+        => body is null ? Missing()
+            // Required: a body that forgot the list must not take every cluster away.
+            : body.AllowedClusters is not { } clusters ? Invalid("allowedClusters", "allowedClusters is required: the cluster ids the tenant may use ([] for none).")
+            : Answer(admin.SetClusters(TenantScope.Of(user), id, clusters), Results.Ok);
 
     private static IResult SetQuotas(Guid id, QuotaBody? body, UserAdministration admin, ClaimsPrincipal user)
         => body is null ? Missing() : Answer(admin.SetQuotas(TenantScope.Of(user), id, body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond), Results.Ok);

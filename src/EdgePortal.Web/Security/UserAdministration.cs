@@ -12,7 +12,7 @@ public abstract record AdminResult<T>
 }
 
 /// <summary>
-/// Users, API keys and tenant quotas, with the rules of who may do what: a provider admin manages everyone; a tenant admin
+/// Users, API keys and tenants (created, their clusters and quotas), with the rules of who may do what: a provider admin manages everyone; a tenant admin
 /// manages its own tenant's users and keys and may give only tenant roles. Every change is audited. Used by the API and the pages.
 /// </summary>
 public sealed class UserAdministration(IUserRepository users, IApiKeyRepository keyRepository, AccountService accounts, ApiKeyService keys,
@@ -73,21 +73,101 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
         return new AdminResult<ApiKey>.Done(keyRepository.Find(id)!);
     }
 
+    /// <summary>
+    /// Creates a tenant (the provider admin's operation): a name no other tenant has, the clusters it may use, the objective
+    /// its services get unless they set one, and its quotas (null: none).
+    /// </summary>
+    public AdminResult<Tenant> CreateTenant(TenantScope scope, string? name, IReadOnlyList<Guid>? allowedClusters, Objective defaultObjective,
+        int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond)
+    {
+        if (!scope.IsProvider)
+            return new AdminResult<Tenant>.NotFound("Only a provider admin creates tenants.");
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100 || name.Any(char.IsControl))
+            return new AdminResult<Tenant>.Invalid("name", "name is required: 1..100 printable characters.");
+        if (inventory.Tenants().FirstOrDefault(t => string.Equals(t.Name, name.Trim(), StringComparison.OrdinalIgnoreCase)) is { } existing)
+            return new AdminResult<Tenant>.Invalid("name", $"A tenant named '{existing.Name}' exists already.");
+        if (!Enum.IsDefined(defaultObjective))
+            return new AdminResult<Tenant>.Invalid("defaultObjective", $"defaultObjective must be one of {string.Join(", ", Enum.GetNames<Objective>())}.");
+        if (Clusters(allowedClusters) is not { } clusters)
+            return UnknownCluster<Tenant>(allowedClusters!);
+        if (QuotaRefusal(maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond) is { } refusal)
+            return new AdminResult<Tenant>.Invalid(refusal.Field, refusal.Message);
+        var tenant = new Tenant(TenantId.New(), name.Trim(), clusters, defaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond);
+        inventory.Save(tenant);
+        audit.Record(scope, AuditActions.TenantCreate, $"tenant {tenant.Name} ({tenant.Id})", $"clusters {Describe(clusters)}; {Describe(tenant)}", tenant.Id);
+        return new AdminResult<Tenant>.Done(tenant);
+    }
+
     /// <summary>Sets a tenant's quotas (null: none); the provider admin's operation.</summary>
     public AdminResult<Tenant> SetQuotas(TenantScope scope, Guid tenantId, int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond)
     {
         if (!scope.IsProvider || inventory.FindTenant(TenantId.From(tenantId)) is not { } tenant)
             return new AdminResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
-        if (maxConcurrentMigrations is < 1 or > 100_000)
-            return new AdminResult<Tenant>.Invalid("maxConcurrentMigrations", "maxConcurrentMigrations must lie in 1..100000, or be null for no quota.");
-        if (maxReservedBandwidthBitsPerSecond is { } bw && (!double.IsFinite(bw) || bw <= 0))
-            return new AdminResult<Tenant>.Invalid("maxReservedBandwidthBitsPerSecond", "maxReservedBandwidthBitsPerSecond must be a positive number, or null for no quota.");
+        if (QuotaRefusal(maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond) is { } refusal)
+            return new AdminResult<Tenant>.Invalid(refusal.Field, refusal.Message);
         var changed = new Tenant(tenant.Id, tenant.Name, tenant.AllowedClusters, tenant.DefaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond);
         inventory.Save(changed);
-        audit.Record(scope, AuditActions.TenantChange, $"tenant {tenant.Name} ({tenant.Id})",
-            $"max concurrent {maxConcurrentMigrations?.ToString() ?? "none"}, max reserved {maxReservedBandwidthBitsPerSecond?.ToString("0") ?? "none"} bit/s", tenant.Id);
+        audit.Record(scope, AuditActions.TenantChange, $"tenant {tenant.Name} ({tenant.Id})", Describe(changed), tenant.Id);
         return new AdminResult<Tenant>.Done(changed);
     }
+
+    /// <summary>
+    /// Sets the clusters a tenant may use (the provider admin's operation). A cluster where the tenant still runs services
+    /// stays: they would be stranded where no migration of theirs may go.
+    /// </summary>
+    public AdminResult<Tenant> SetClusters(TenantScope scope, Guid tenantId, IReadOnlyList<Guid>? allowedClusters)
+    {
+        if (!scope.IsProvider || inventory.FindTenant(TenantId.From(tenantId)) is not { } tenant)
+            return new AdminResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
+        if (Clusters(allowedClusters) is not { } clusters)
+            return UnknownCluster<Tenant>(allowedClusters!);
+        var nodes = inventory.Nodes().ToDictionary(n => n.Id, n => n.ClusterId);
+        var stranded = inventory.Services(tenant.Id).Where(s => nodes.TryGetValue(s.NodeId, out var c) && !clusters.Contains(c)).ToList();
+        if (stranded.Count > 0)
+        {
+            var names = inventory.Clusters().ToDictionary(c => c.Id, c => c.Name);
+            return new AdminResult<Tenant>.Invalid("allowedClusters", $"{tenant.Name} still runs services on clusters left out: "
+                + string.Join("; ", stranded.GroupBy(s => nodes[s.NodeId]).Select(g => $"{names[g.Key]} ({string.Join(", ", g.Select(s => s.Name))})"))
+                + ". Migrate them away first.");
+        }
+        var changed = new Tenant(tenant.Id, tenant.Name, clusters, tenant.DefaultObjective, tenant.MaxConcurrentMigrations, tenant.MaxReservedBandwidthBitsPerSecond);
+        inventory.Save(changed);
+        audit.Record(scope, AuditActions.TenantChange, $"tenant {tenant.Name} ({tenant.Id})", $"clusters {Describe(clusters)}", tenant.Id);
+        return new AdminResult<Tenant>.Done(changed);
+    }
+
+    /// <summary>The clusters named by id, each once, in the order given; null when one is not in the inventory (or none were given: none).</summary>
+    private List<ClusterId>? Clusters(IReadOnlyList<Guid>? ids)
+    {
+        var known = inventory.Clusters().Select(c => c.Id).ToHashSet();
+        var clusters = (ids ?? []).Select(ClusterId.From).Distinct().ToList();
+        return clusters.All(known.Contains) ? clusters : null;
+    }
+
+    private AdminResult<T> UnknownCluster<T>(IReadOnlyList<Guid> ids)
+    {
+        var known = inventory.Clusters().Select(c => c.Id.Value).ToHashSet();
+        var at = ids.Select((id, i) => (id, i)).First(x => !known.Contains(x.id));
+        return new AdminResult<T>.Invalid($"allowedClusters[{at.i}]", $"No cluster has id {at.id}.");
+    }
+
+    private static (string Field, string Message)? QuotaRefusal(int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond)
+    {
+        if (maxConcurrentMigrations is < 1 or > 100_000)
+            return ("maxConcurrentMigrations", "maxConcurrentMigrations must lie in 1..100000, or be null for no quota.");
+        if (maxReservedBandwidthBitsPerSecond is { } bw && (!double.IsFinite(bw) || bw <= 0))
+            return ("maxReservedBandwidthBitsPerSecond", "maxReservedBandwidthBitsPerSecond must be a positive number, or null for no quota.");
+        return null;
+    }
+
+    private string Describe(IReadOnlyList<ClusterId> clusters)
+    {
+        var names = inventory.Clusters().ToDictionary(c => c.Id, c => c.Name);
+        return clusters.Count == 0 ? "none" : string.Join(", ", clusters.Select(c => names[c]));
+    }
+
+    private static string Describe(Tenant tenant) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"max concurrent {tenant.MaxConcurrentMigrations?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, max reserved {tenant.MaxReservedBandwidthBitsPerSecond?.ToString("0", System.Globalization.CultureInfo.InvariantCulture) ?? "none"} bit/s");
 
     private static bool Sees(TenantScope scope, Guid? tenant) => scope.IsProvider || (tenant is { } t && scope.Tenant == TenantId.From(t));
 

@@ -95,4 +95,95 @@ public sealed class AdminApiTests : IDisposable
         Assert.Equal(2, tenant.MaxConcurrentMigrations);
         Assert.Equal(5e8, tenant.MaxReservedBandwidthBitsPerSecond);
     }
+
+    private IReadOnlyList<EdgeCluster> Clusters => _portal.Factory.Services.GetRequiredService<IInventoryRepository>().Clusters();
+
+    [Fact]
+    public async Task CreateTenant_ProviderAdmin_201ThenItsOwnKeySeesNoOneElsesServices()
+    {
+        using var admin = _portal.As(PortalRoles.ProviderAdmin);
+        var cluster = Clusters[0];
+
+        var created = await admin.PostAsJsonAsync("/api/v1/tenants", new
+        {
+            name = " Harbour Drones ", allowedClusters = new[] { cluster.Id.Value }, defaultObjective = "MinResources", maxConcurrentMigrations = 3,
+        });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var tenant = await Json(created);
+        var id = tenant.GetProperty("id").GetGuid();
+        Assert.Equal($"/api/v1/tenants/{id}", created.Headers.Location!.OriginalString);
+        Assert.Equal("Harbour Drones", tenant.GetProperty("name").GetString());
+        var fetched = await Json(await admin.GetAsync($"/api/v1/tenants/{id}"));
+        Assert.Equal(cluster.Id.Value, Assert.Single(fetched.GetProperty("allowedClusters").EnumerateArray()).GetGuid());
+        Assert.Equal("MinResources", fetched.GetProperty("defaultObjective").GetString());
+        Assert.Equal(3, fetched.GetProperty("maxConcurrentMigrations").GetInt32());
+        var audit = _portal.Factory.Services.GetRequiredService<IAuditLog>().Query(new AuditQuery(Action: AuditActions.TenantCreate));
+        Assert.Contains($"clusters {cluster.Name}", Assert.Single(audit).Detail);
+
+        // Onboarded: a key of the new tenant works and sees nothing of the demo tenants.
+        var key = await Json(await admin.PostAsJsonAsync("/api/v1/keys", new { name = "harbour-ci", role = "TenantOperator", tenantId = id }));
+        using var harbour = _portal.WithKey(key.GetProperty("key").GetString()!);
+        Assert.Empty((await Json(await harbour.GetAsync("/api/v1/services"))).EnumerateArray());
+    }
+
+    public static TheoryData<string, string> BadTenants => new()
+    {
+        { """{"name":"skyfleet drones"}""", "name" },
+        { """{"name":""}""", "name" },
+        { """{"name":"A","allowedClusters":["0198a0b0-0000-7000-8000-0000000000ff"]}""", "allowedClusters[0]" },
+        { """{"name":"A","defaultObjective":"Fastest"}""", "defaultObjective" },
+        { """{"name":"A","maxConcurrentMigrations":0}""", "maxConcurrentMigrations" },
+        { """{"name":"A","maxReservedBandwidthBitsPerSecond":-1}""", "maxReservedBandwidthBitsPerSecond" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadTenants))]
+    public async Task CreateTenant_BadField_400NamingItAndNothingStored(string body, string field)
+    {
+        using var admin = _portal.As(PortalRoles.ProviderAdmin);
+        var before = _portal.Factory.Services.GetRequiredService<IInventoryRepository>().Tenants().Count;
+
+        var response = await admin.PostAsync("/api/v1/tenants", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await Json(response)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out _), $"errors name {string.Join(", ", errors.EnumerateObject().Select(e => e.Name))}, not {field}");
+        Assert.Equal(before, _portal.Factory.Services.GetRequiredService<IInventoryRepository>().Tenants().Count);
+    }
+
+    [Fact]
+    public async Task SetClusters_LeavingOutWhereItsServicesRun_400NamingThemAndUnchanged()
+    {
+        using var admin = _portal.As(PortalRoles.ProviderAdmin);
+        var inventory = _portal.Factory.Services.GetRequiredService<IInventoryRepository>();
+        var before = inventory.FindTenant(DemoEdge.SkyFleet)!.AllowedClusters;
+
+        var response = await admin.PutAsJsonAsync($"/api/v1/tenants/{DemoEdge.SkyFleet}/clusters", new { allowedClusters = Array.Empty<Guid>() });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = (await Json(response)).GetProperty("errors").GetProperty("allowedClusters")[0].GetString();
+        Assert.Contains("geofence-cache", message);
+        Assert.Contains("Migrate them away first", message);
+        Assert.Equal(before, inventory.FindTenant(DemoEdge.SkyFleet)!.AllowedClusters);
+    }
+
+    [Fact]
+    public async Task SetClusters_NewTenant_GrantedThenTakenBackAndAListIsRequired()
+    {
+        using var admin = _portal.As(PortalRoles.ProviderAdmin);
+        var id = (await Json(await admin.PostAsJsonAsync("/api/v1/tenants", new { name = "Rail Inspectors" }))).GetProperty("id").GetGuid();
+        var two = Clusters.Take(2).Select(c => c.Id.Value).ToArray();
+
+        var granted = await admin.PutAsJsonAsync($"/api/v1/tenants/{id}/clusters", new { allowedClusters = two });
+        var missing = await admin.PutAsJsonAsync($"/api/v1/tenants/{id}/clusters", new { });
+        var none = await admin.PutAsJsonAsync($"/api/v1/tenants/{id}/clusters", new { allowedClusters = Array.Empty<Guid>() });
+
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+        Assert.Equal(two, (await Json(granted)).GetProperty("allowedClusters").EnumerateArray().Select(c => c.GetGuid()));
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.True((await Json(missing)).GetProperty("errors").TryGetProperty("allowedClusters", out _));
+        Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        Assert.Empty(_portal.Factory.Services.GetRequiredService<IInventoryRepository>().FindTenant(TenantId.From(id))!.AllowedClusters);
+    }
 }

@@ -26,6 +26,8 @@ public sealed class ApiFuzzTests(SecuredPortal portal) : IClassFixture<SecuredPo
         ("POST", "/api/v1/users", ["userName", "password", "role", "tenantId"]),
         ("POST", "/api/v1/keys", ["name", "role", "tenantId", "expiresAt"]),
         ("PUT", $"/api/v1/tenants/{Unknown}/quotas", ["maxConcurrentMigrations", "maxReservedBandwidthBitsPerSecond"]),
+        ("POST", "/api/v1/tenants", ["name", "allowedClusters", "defaultObjective", "maxConcurrentMigrations", "maxReservedBandwidthBitsPerSecond"]),
+        ("PUT", $"/api/v1/tenants/{Unknown}/clusters", ["allowedClusters"]),
     ];
 
     private static readonly string[] Strings =
@@ -114,6 +116,7 @@ public sealed class ApiFuzzTests(SecuredPortal portal) : IClassFixture<SecuredPo
         T Get<T>() => (T)services.GetService(typeof(T))!;
         return (Get<IMigrationRepository>().List(new MigrationQuery(Limit: 1000)).Count, Get<IScheduleRepository>().List().Count,
             Get<IUserRepository>().Count(), Get<IApiKeyRepository>().List().Count, Get<IMaintenanceWindowRepository>().List().Count,
-            string.Join(";", Get<IInventoryRepository>().Tenants().Select(t => $"{t.MaxConcurrentMigrations}/{t.MaxReservedBandwidthBitsPerSecond}")));
+            string.Join(";", Get<IInventoryRepository>().Tenants().Select(t =>
+                $"{t.Name}:{string.Join(',', t.AllowedClusters)}:{t.MaxConcurrentMigrations}/{t.MaxReservedBandwidthBitsPerSecond}")));
     }
 }
