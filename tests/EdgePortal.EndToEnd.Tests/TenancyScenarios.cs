@@ -75,6 +75,7 @@ public sealed class TenancyScenarios(PortalFixture portal)
             var tenants = await api.GetFromJsonAsync<JsonElement>("api/v1/tenants");
             var harbour = tenants.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "Harbour Drones");
             Assert.Equal(1, harbour.GetProperty("allowedClusters").GetArrayLength());
+            await PortalFixture.ScreenshotAsync(page, "tenants");
 
             await page.Locator("#new-tenant-name").FillAsync("harbour drones");
             await page.GetByRole(AriaRole.Button, new() { Name = "Create tenant" }).ClickAsync();
