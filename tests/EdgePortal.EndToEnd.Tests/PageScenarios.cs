@@ -157,6 +157,9 @@ public sealed class PageScenarios(PortalFixture portal)
         try
         {
             await SwitchToDarkThemeAsync(page);
+            // The page turns dark at once; the choice reaches the cookie a round trip later.
+            await page.WaitForFunctionAsync("() => document.cookie.includes('EdgePortal.Theme=dark')", null,
+                new PageWaitForFunctionOptions { PollingInterval = 50 });
 
             // The next page's HTML, as the server prerenders it before any circuit: already dark, so no light flash.
             var response = await page.Context.APIRequest.GetAsync("/services");
@@ -168,6 +171,8 @@ public sealed class PageScenarios(PortalFixture portal)
 
             await page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" })).ToBeVisibleAsync();
+            await page.WaitForFunctionAsync("() => document.cookie.includes('EdgePortal.Theme=light')", null,
+                new PageWaitForFunctionOptions { PollingInterval = 50 });
             await PortalFixture.GotoAsync(page, "/");
             await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" })).ToBeVisibleAsync();
         }
