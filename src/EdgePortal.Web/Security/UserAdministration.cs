@@ -12,13 +12,17 @@ public abstract record AdminResult<T>
 }
 
 /// <summary>
-/// Users, API keys and tenants (created, their clusters and quotas), with the rules of who may do what: a provider admin manages everyone; a tenant admin
-/// manages its own tenant's users and keys and may give only tenant roles. Every change is audited. Used by the API and the pages.
+/// Users, API keys and tenants (created, their clusters and quotas), with the rules of who may do what: a provider admin
+/// manages everyone; a tenant admin manages its own tenant's users and keys and may give only tenant roles. Every change is
+/// audited. Used by the API and the pages.
 /// </summary>
 public sealed class UserAdministration(IUserRepository users, IApiKeyRepository keyRepository, AccountService accounts, ApiKeyService keys,
     IInventoryRepository inventory, AuditTrail audit)
 {
     private static readonly string[] TenantRoles = [PortalRoles.TenantAdmin, PortalRoles.TenantOperator, PortalRoles.Viewer];
+
+    /// <summary>Two tenants created at once with one name: the second sees the first.</summary>
+    private readonly Lock _tenantNames = new();
 
     public IReadOnlyList<PortalUser> Users(TenantScope scope) => scope.IsProvider ? users.List() : users.List(scope.Tenant!.Value.Value);
 
@@ -84,8 +88,6 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
             return new AdminResult<Tenant>.NotFound("Only a provider admin creates tenants.");
         if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100 || name.Any(char.IsControl))
             return new AdminResult<Tenant>.Invalid("name", "name is required: 1..100 printable characters.");
-        if (inventory.Tenants().FirstOrDefault(t => string.Equals(t.Name, name.Trim(), StringComparison.OrdinalIgnoreCase)) is { } existing)
-            return new AdminResult<Tenant>.Invalid("name", $"A tenant named '{existing.Name}' exists already.");
         if (!Enum.IsDefined(defaultObjective))
             return new AdminResult<Tenant>.Invalid("defaultObjective", $"defaultObjective must be one of {string.Join(", ", Enum.GetNames<Objective>())}.");
         if (Clusters(allowedClusters) is not { } clusters)
@@ -93,7 +95,12 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
         if (QuotaRefusal(maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond) is { } refusal)
             return new AdminResult<Tenant>.Invalid(refusal.Field, refusal.Message);
         var tenant = new Tenant(TenantId.New(), name.Trim(), clusters, defaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond);
-        inventory.Save(tenant);
+        lock (_tenantNames)
+        {
+            if (inventory.Tenants().FirstOrDefault(t => string.Equals(t.Name, tenant.Name, StringComparison.OrdinalIgnoreCase)) is { } existing)
+                return new AdminResult<Tenant>.Invalid("name", $"A tenant named '{existing.Name}' exists already.");
+            inventory.Save(tenant);
+        }
         audit.Record(scope, AuditActions.TenantCreate, $"tenant {tenant.Name} ({tenant.Id})", $"clusters {Describe(clusters)}; {Describe(tenant)}", tenant.Id);
         return new AdminResult<Tenant>.Done(tenant);
     }
