@@ -33,7 +33,10 @@ public sealed class ClustersTests : PortalTestContext
 
         var cut = Render<Clusters>();
 
-        Assert.Contains("No clusters are registered", cut.Find(".mud-alert").TextContent);
+        var hint = cut.Find(".mud-alert").TextContent;
+        Assert.Contains("No clusters are registered", hint);
+        Assert.Contains("PUT /api/v1/clusters/{name}", hint);
+        Assert.Contains("EdgePortal:Seed:DemoEdge", hint);
         Assert.Empty(cut.FindAll(".mud-data-grid"));
     }
 

@@ -68,6 +68,10 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     /// <summary>Who the pages see as signed in: a provider admin unless a test signs in someone else.</summary>
     protected BunitAuthorizationContext Authorization { get; }
 
+    /// <summary>What the page said in snackbars, oldest first.</summary>
+    protected IReadOnlyList<string> SnackbarMessages()
+        => [.. Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars.Select(s => s.Message ?? "")];
+
     /// <summary>Signs in a user of <paramref name="tenant"/> with <paramref name="role"/> instead.</summary>
     protected void SignInTenantUser(TenantId tenant, string role = PortalRoles.TenantOperator)
     {

@@ -72,7 +72,4 @@ public abstract class MigrationPagesTestContext : PortalTestContext
     /// <summary>An element's text as a reader sees it: runs of white space (line breaks between elements) as one space.</summary>
     protected static string Text(AngleSharp.Dom.IElement element)
         => System.Text.RegularExpressions.Regex.Replace(element.TextContent, @"\s+", " ").Trim();
-
-    protected IReadOnlyList<string> SnackbarMessages()
-        => [.. Services.GetRequiredService<ISnackbar>().ShownSnackbars.Select(s => s.Message ?? "")];
 }
