@@ -21,8 +21,8 @@
 # lab-state. up writes /run/P/portal.args: the portal's command-line configuration for the Agent cluster P
 #   dotnet run --project src/EdgePortal.Web -- $(sudo cat /run/eplab/portal.args)
 # and, with LAB_PORTAL (e.g. http://127.0.0.1:5080) and LAB_API_KEY (a ProviderAdmin key), registers the cluster, its
-# hosts, their links at LAB_RATE, tenant LAB_TENANT (default "SkyFleet Drones") and lab-state with the portal
-# (PUT /api/v1/clusters/P; idempotent).
+# hosts, their links at LAB_RATE, tenant LAB_TENANT (default "SkyFleet Drones"; created when the portal has none of that
+# name, POST /api/v1/tenants) and lab-state with the portal (PUT /api/v1/clusters/P; idempotent).
 #
 # Layout (prefix P=${LAB_PREFIX:-eplab}, network ${LAB_NET:-10.231.0}.0/24, rate ${LAB_RATE:-1gbit}):
 #   P-sw      the switch: bridge br0 with one veth port per host (h1..hN, client); no address, no route out
@@ -191,6 +191,15 @@ register() {
     \"services\":[{\"name\":\"lab-state\",\"tenant\":\"$tenant\",\"node\":\"$prefix-h1\",\"stateBytes\":10485760,\"dirtyPagesPerSecond\":1000,
     \"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"users\":[{\"name\":\"lab client\",\"attachedTo\":\"$prefix-h$n\",\"count\":1}]}${LAB_EXTRA_SERVICES:+,$LAB_EXTRA_SERVICES}]}"
   local answer code
+  # The tenant first: a portal without the demo edge has none yet; one that has it answers that it exists already.
+  answer=$(curl --max-time 60 -sS -w '\n%{http_code}' -X POST -H "Authorization: Bearer $LAB_API_KEY" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"$tenant\"}" "${LAB_PORTAL%/}/api/v1/tenants")
+  code=${answer##*$'\n'}
+  if [[ $code == 201 ]]; then
+    say "created tenant $tenant"
+  elif [[ $code != 400 || $answer != *"exists already"* ]]; then
+    echo "lab.sh register: creating tenant $tenant, the portal answered $code: ${answer%$'\n'*}" >&2; exit 1
+  fi
   answer=$(curl --max-time 60 -sS -w '\n%{http_code}' -X PUT -H "Authorization: Bearer $LAB_API_KEY" -H 'Content-Type: application/json' -d "$body" "${LAB_PORTAL%/}/api/v1/clusters/$prefix")
   code=${answer##*$'\n'}
   [[ $code == 200 || $code == 201 ]] || { echo "lab.sh register: the portal answered $code: ${answer%$'\n'*}" >&2; exit 1; }

@@ -29,6 +29,8 @@ public sealed class LabScriptScenarios(ITestOutputHelper output)
             ["LAB_PREFIX"] = prefix,
             ["LAB_NET"] = "10.241.0",
             ["LAB_AGENT_PORT"] = agentPort.ToString(CultureInfo.InvariantCulture),
+            // A tenant the demo edge does not have: register creates it.
+            ["LAB_TENANT"] = $"Lab {prefix}",
         };
         PortalProcess? portal = null;
         try
@@ -41,17 +43,20 @@ public sealed class LabScriptScenarios(ITestOutputHelper output)
 
             var registered = await RunAsync(root, environment, "register");
             Assert.Contains($"registered Agent cluster {prefix}", registered, StringComparison.Ordinal);
+            Assert.Contains($"created tenant Lab {prefix}", registered, StringComparison.Ordinal);
             var agents = AgentPids(prefix);
             // Up again: every piece is there already, so nothing is started twice; the registration answers 200.
             var again = await RunAsync(root, environment, "up", "2");
             Assert.DoesNotContain("agent h1 on", again, StringComparison.Ordinal);
             Assert.Contains("(200)", again, StringComparison.Ordinal);
+            Assert.DoesNotContain("created tenant", again, StringComparison.Ordinal);
             Assert.Equal(agents, AgentPids(prefix));
 
             using var api = portal.ApiClient();
             var ready = await api.GetStringAsync("readyz");
             Assert.Contains($"{prefix}: Agent, 2 of 2 agents answering", ready, StringComparison.Ordinal);
             var service = (await api.GetFromJsonAsync<JsonElement>("api/v1/services")).EnumerateArray().Single(s => s.GetProperty("name").GetString() == "lab-state");
+            Assert.Equal($"Lab {prefix}", service.GetProperty("tenantName").GetString());
             var started = await api.PostAsJsonAsync("api/v1/migrations", new { serviceId = service.GetProperty("id").GetGuid(), strategy = "Cold" });
             Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
             var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
