@@ -43,6 +43,19 @@ public sealed class OverviewTests : PortalTestContext
     }
 
     [Fact]
+    public void Render_EmptyInventory_SaysWhereClustersComeFromInsteadOfAnEmptyMap()
+    {
+        Inventory.Clear();
+
+        var cut = Render<Overview>();
+
+        Assert.Equal("0 · 0", Tiles(cut)["Clusters · nodes"]);
+        Assert.Empty(cut.FindAll("figure.topology"));
+        Assert.Contains("No edge yet", cut.Find(".no-edge").TextContent);
+        Assert.Equal("/clusters", cut.Find(".no-edge a").GetAttribute("href"));
+    }
+
+    [Fact]
     public void Render_MigrationsTodayAndYesterday_CountsOnlyTodays()
     {
         var service = Demo.Services.Single(s => s.Name == "flight-control");
