@@ -128,7 +128,18 @@ public sealed class PortalFixture : IAsyncLifetime
         await page.Locator("#userName").FillAsync(user);
         await page.Locator("#password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+        try
+        {
+            await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+        }
+        catch (TimeoutException e)
+        {
+            // Say why: a refusal the form shows, or what the portal logged meanwhile.
+            var shown = await page.Locator("#login-error").AllTextContentsAsync();
+            var log = Portal.Log.Split('\n');
+            throw new TimeoutException($"Signing in as {user} stayed on {page.Url} ({(shown.Count > 0 ? $"the form says: {shown[0]}" : "no refusal shown")}). "
+                + $"The portal's last log lines:\n{string.Join('\n', log.TakeLast(30))}", e);
+        }
         await WaitForCircuitAsync(page);
         return page;
     }

@@ -25,13 +25,14 @@ public sealed class LabCalibrationTests(ITestOutputHelper output)
 
     /// <summary>
     /// How close the prediction must be to the median of each grid point's measured downtimes: 35% of it or 40 ms, whichever is
-    /// larger. The median, because a machine shared with other work (two cores here) now and then stalls one migration by a few
-    /// hundred ms; a single sample is printed with its own error but not held to the tolerance.
+    /// larger. The median of five, because a machine shared with other work (two cores here) now and then stalls a migration by a
+    /// few hundred ms, once two in a row (CI: dump and restore each ~800 ms beyond CRIU's own times, in two of three repeats);
+    /// a single sample is printed with its own error but not held to the tolerance.
     /// </summary>
     private const double RelativeTolerance = 0.35, AbsoluteToleranceMs = 40;
 
     [Fact]
-    public async Task RunAndFit_TwoSizesThreeRepeatsBetweenLabHosts_StoredCalibrationPredictsTheMeasurementsWithinTolerance()
+    public async Task RunAndFit_TwoSizesFiveRepeatsBetweenLabHosts_StoredCalibrationPredictsTheMeasurementsWithinTolerance()
     {
         var capabilities = await LabRequirements.EnsureAsync();
         var folder = Directory.CreateTempSubdirectory("edgeportal-calibration-lab-").FullName;
@@ -47,7 +48,7 @@ public sealed class LabCalibrationTests(ITestOutputHelper output)
             var workload = new CalibrationWorkloadCommand($"{service} {{port}} {{bytes}} {{rate}}", lab.Namespace("h1"), Port, TimeSpan.FromSeconds(30));
             // The agents talk over loopback, not the lab's 1 Gbit/s bridge: their token bucket holds the stream to the lab's rate.
             var runner = new AgentCalibrationRunner(cluster, "h1", "h2", workload.StartAsync) { BandwidthBitsPerSecond = 1e9 };
-            var grid = new CalibrationGrid([4L << 20, 32L << 20], [1_000], Repeats: 3);
+            var grid = new CalibrationGrid([4L << 20, 32L << 20], [1_000], Repeats: 5);
             var progress = new List<string>();
 
             var samples = await runner.RunAsync(grid, new Collect(progress), CancellationToken.None);
@@ -65,7 +66,7 @@ public sealed class LabCalibrationTests(ITestOutputHelper output)
             Assert.NotNull(stored);
             Assert.Equal(calibration.Id, stored.Id);
             Assert.Equal(calibration.Fit.Parameters, stored.Fit.Parameters);
-            Assert.Equal(6, stored.Fit.Points.Count);
+            Assert.Equal(10, stored.Fit.Points.Count);
             Assert.All(stored.Fit.Points, p =>
             {
                 Assert.True(p.Sample.DumpMs > 0 && p.Sample.RestoreMs > 0 && p.Sample.TransferMs > 0, $"A stage was not measured: {p.Sample}");
