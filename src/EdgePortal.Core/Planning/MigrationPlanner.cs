@@ -86,10 +86,10 @@ public sealed class MigrationPlanner
             if (pick(hostClass) is { } forClass)
             {
                 parameters = forClass;
-                model = $"Model parameters: {forClass.Name}.";
+                model = PlanText.ModelParameters(forClass);
             }
             else
-                model = $"Model parameters: {parameters.Name} (host class '{hostClass}' has no calibration).";
+                model = PlanText.ModelParameters(parameters, $"host class '{hostClass}' has no calibration");
         }
         var request = new DesignRequest
         {

@@ -49,6 +49,10 @@ public static class PlanText
     /// <summary>A message rate: 120 msg/s.</summary>
     public static string MessageRate(double perSecond) => string.Create(CultureInfo.InvariantCulture, $"{perSecond:0.#} msg/s");
 
+    /// <summary>The sentence a rationale ends with to name the parameter set it rests on, with an optional note before the full stop.</summary>
+    public static string ModelParameters(PamParameters parameters, string? note = null) =>
+        $"Model parameters: {parameters.Name}{(note is null ? "" : $" ({note})")}.";
+
     /// <summary>Bandwidth in bytes per ms as people read it.</summary>
     internal static string RateOfBytesPerMs(double bytesPerMs) => Rate(bytesPerMs * 8_000d);
 

@@ -108,7 +108,7 @@ public static class WhatIf
         var design = Designer.Design(ToDesignRequest(input));
         var rationale = WithoutUserLatency(design.Plan.Rationale);
         if (input.Parameters.Name != PamParameters.PaperTestbedName)
-            rationale = $"{rationale} Model parameters: {input.Parameters.Name}.";
+            rationale = $"{rationale} {PlanText.ModelParameters(input.Parameters)}";
         return design with { Plan = design.Plan with { Rationale = rationale } };
     }
 
