@@ -90,8 +90,8 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
             return new AdminResult<Tenant>.Invalid("name", "name is required: 1..100 printable characters.");
         if (!Enum.IsDefined(defaultObjective))
             return new AdminResult<Tenant>.Invalid("defaultObjective", $"defaultObjective must be one of {string.Join(", ", Enum.GetNames<Objective>())}.");
-        if (Clusters(allowedClusters) is not { } clusters)
-            return UnknownCluster<Tenant>(allowedClusters!);
+        if (Clusters(allowedClusters, out var unknownCluster) is not { } clusters)
+            return unknownCluster!;
         if (QuotaRefusal(maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond) is { } refusal)
             return new AdminResult<Tenant>.Invalid(refusal.Field, refusal.Message);
         var tenant = new Tenant(TenantId.New(), name.Trim(), clusters, defaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond);
@@ -126,8 +126,8 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
     {
         if (!scope.IsProvider || inventory.FindTenant(TenantId.From(tenantId)) is not { } tenant)
             return new AdminResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
-        if (Clusters(allowedClusters) is not { } clusters)
-            return UnknownCluster<Tenant>(allowedClusters!);
+        if (Clusters(allowedClusters, out var unknownCluster) is not { } clusters)
+            return unknownCluster!;
         var nodes = inventory.Nodes().ToDictionary(n => n.Id, n => n.ClusterId);
         var stranded = inventory.Services(tenant.Id).Where(s => nodes.TryGetValue(s.NodeId, out var c) && !clusters.Contains(c)).ToList();
         if (stranded.Count > 0)
@@ -143,19 +143,24 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
         return new AdminResult<Tenant>.Done(changed);
     }
 
-    /// <summary>The clusters named by id, each once, in the order given; null when one is not in the inventory (or none were given: none).</summary>
-    private List<ClusterId>? Clusters(IReadOnlyList<Guid>? ids)
+    /// <summary>
+    /// The clusters named by id, each once, in the order given (none when none are given); null, with the refusal naming the
+    /// first id the inventory does not have, otherwise.
+    /// </summary>
+    private List<ClusterId>? Clusters(IReadOnlyList<Guid>? ids, out AdminResult<Tenant>.Invalid? refusal)
     {
-        var known = inventory.Clusters().Select(c => c.Id).ToHashSet();
-        var clusters = (ids ?? []).Select(ClusterId.From).Distinct().ToList();
-        return clusters.All(known.Contains) ? clusters : null;
-    }
-
-    private AdminResult<T> UnknownCluster<T>(IReadOnlyList<Guid> ids)
-    {
+        var given = ids ?? [];
         var known = inventory.Clusters().Select(c => c.Id.Value).ToHashSet();
-        var at = ids.Select((id, i) => (id, i)).First(x => !known.Contains(x.id));
-        return new AdminResult<T>.Invalid($"allowedClusters[{at.i}]", $"No cluster has id {at.id}.");
+        for (var i = 0; i < given.Count; i++)
+        {
+            if (!known.Contains(given[i]))
+            {
+                refusal = new AdminResult<Tenant>.Invalid($"allowedClusters[{i}]", $"No cluster has id {given[i]}.");
+                return null;
+            }
+        }
+        refusal = null;
+        return [.. given.Distinct().Select(ClusterId.From)];
     }
 
     private static (string Field, string Message)? QuotaRefusal(int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond)
