@@ -69,9 +69,7 @@ public sealed class PageScenarios(PortalFixture portal)
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Level = 1, Exact = true })).ToBeVisibleAsync();
             if (theme == "dark")
                 await SwitchToDarkThemeAsync(page);
-            // Colours fade between the themes (CSS transitions): axe must measure the settled colours, not a blend.
-            await page.WaitForFunctionAsync("() => document.getAnimations().every(a => !(a instanceof CSSTransition))", null,
-                new PageWaitForFunctionOptions { PollingInterval = 50 });
+            await ColoursSettledAsync(page);
             var name = (path == "/" ? "overview" : path.Trim('/').Replace('/', '-').Replace("{", "").Replace("}", "")) + "-" + theme;
             var findings = await AxeAsync(page, name);
             Assert.True(findings.Count == 0, $"axe-core on {url} ({theme}):\n" + string.Join("\n", findings));
@@ -100,8 +98,7 @@ public sealed class PageScenarios(PortalFixture portal)
             if (theme == "dark")
                 await SwitchToDarkThemeAsync(page);
             var dialog = await MigrationScenarios.OpenMigrateDialogAsync(page, "leaderboard");
-            await page.WaitForFunctionAsync("() => document.getAnimations().every(a => !(a instanceof CSSTransition))", null,
-                new PageWaitForFunctionOptions { PollingInterval = 50 });
+            await ColoursSettledAsync(page);
 
             var findings = await AxeAsync(page, $"start-dialog-{theme}");
 
@@ -194,6 +191,11 @@ public sealed class PageScenarios(PortalFixture portal)
           return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 < 0.5;
         }
         """);
+
+    /// <summary>Colours fade between the themes (CSS transitions): axe must measure the settled colours, not a blend.</summary>
+    private static Task ColoursSettledAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => document.getAnimations().every(a => !(a instanceof CSSTransition))", null,
+            new PageWaitForFunctionOptions { PollingInterval = 50 });
 
     private static async Task SwitchToDarkThemeAsync(IPage page)
     {
