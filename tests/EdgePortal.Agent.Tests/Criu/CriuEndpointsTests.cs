@@ -38,7 +38,9 @@ public sealed class CriuEndpointsTests : TwoAgents
         Assert.Equal("inventory", await File.ReadAllTextAsync(Path.Combine(received, "inventory.img")));
         Assert.False(Directory.Exists(received + ".partial"));
         var expected = answer.Bytes * 8 / limit;
-        Assert.InRange(clock.Elapsed.TotalSeconds, expected * 0.85, expected * 1.5 + 0.5);
+        // Never faster than the limit allows; not slower than bits taken for bytes would make it (a busy machine can stretch
+        // the request: the bucket's arithmetic is TokenBucketTests' business, on a fake clock).
+        Assert.InRange(clock.Elapsed.TotalSeconds, expected * 0.85, expected / 0.4 + 0.5);
         Assert.Equal(limit, answer.LimitBitsPerSecond);
 
         using var destination = Destination.Client();
