@@ -419,7 +419,7 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
             foreach (var node in _inventory.Nodes())
                 if (node.ClusterId == cluster)
                     nodes[node.Id] = node;
-        return [.. nodes.Values];
+        return [.. nodes.Values.Where(n => !n.IsRetired)];
     }
 
     /// <summary>A lognormal factor with mean 1 and the configured coefficient of variation.</summary>

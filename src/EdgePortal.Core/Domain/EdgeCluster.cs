@@ -68,6 +68,11 @@ public enum NodeStatus
     /// <summary>Running services stay, nothing new is placed (maintenance, drain).</summary>
     Cordoned,
     Down,
+    /// <summary>
+    /// Taken out of the edge for good (decommissioned): not part of the <see cref="EdgeTopology"/>, so nothing places, plans,
+    /// draws or routes through it; kept only so that history still names it. Re-registering the node brings it back.
+    /// </summary>
+    Retired,
 }
 
 /// <summary>An edge host, usually co-located with a radio site (gNB) or a street cabinet.</summary>
@@ -97,6 +102,8 @@ public sealed record EdgeNode
     public NodeStatus Status { get; }
 
     public bool AcceptsWorkloads => Status == NodeStatus.Ready;
+
+    public bool IsRetired => Status == NodeStatus.Retired;
 
     public EdgeNode WithStatus(NodeStatus status) => new(Id, ClusterId, Name, Site, Capacity, Location, HostClass, status);
 }

@@ -3,7 +3,8 @@ namespace EdgePortal.Core.Domain;
 /// <summary>
 /// A read-only view of the edge at one instant: clusters, nodes, links, services and their users.
 /// Path latencies and bottleneck bandwidths between nodes are computed once (all pairs, Floyd–Warshall
-/// over latency) since edge topologies have tens of nodes, and looked up in O(1) afterwards.
+/// over latency) since edge topologies have tens of nodes, and looked up in O(1) afterwards. Retired nodes and the links
+/// that reach them are not part of it.
 /// </summary>
 public sealed class EdgeTopology
 {
@@ -20,12 +21,12 @@ public sealed class EdgeTopology
         IEnumerable<ServiceInstance> services, IEnumerable<UserGroup> userGroups)
     {
         Clusters = clusters.ToList();
-        Nodes = nodes.ToList();
-        Links = links.ToList();
+        Nodes = nodes.Where(n => !n.IsRetired).ToList();
+        _nodes = Nodes.ToDictionary(n => n.Id);
+        Links = links.Where(l => _nodes.ContainsKey(l.NodeA) && _nodes.ContainsKey(l.NodeB)).ToList();
         Services = services.ToList();
         UserGroups = userGroups.ToList();
         _clusters = Clusters.ToDictionary(c => c.Id);
-        _nodes = Nodes.ToDictionary(n => n.Id);
         _servicesByNode = Services.ToLookup(s => s.NodeId);
         _usersByService = UserGroups.GroupBy(u => u.ServiceId).ToDictionary(g => g.Key, g => g.ToArray());
         _used = Services.GroupBy(s => s.NodeId).ToDictionary(g => g.Key,

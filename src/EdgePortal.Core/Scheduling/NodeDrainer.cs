@@ -40,8 +40,7 @@ public sealed class NodeDrainer(IInventoryRepository inventory, IMigrationReposi
     {
         lock (_gate)
         {
-            var node = inventory.FindNode(nodeId);
-            if (node is null)
+            if (inventory.FindNode(nodeId) is not { IsRetired: false } node)
                 return new DrainStartResult.NotFound($"No node has id {nodeId}.");
             var existing = drains.List(int.MaxValue).FirstOrDefault(d => d.NodeId == nodeId && d.State == DrainState.Running);
             if (existing is not null)

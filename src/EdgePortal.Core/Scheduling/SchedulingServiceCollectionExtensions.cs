@@ -20,6 +20,7 @@ public static class SchedulingServiceCollectionExtensions
         services.AddSingleton<KpiAutomation>();
         services.AddSingleton<ScheduleExecutor>();
         services.AddSingleton<NodeDrainer>();
+        services.AddSingleton<NodeRetirement>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeDrainer>());
         return services;
     }

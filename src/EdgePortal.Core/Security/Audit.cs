@@ -27,12 +27,13 @@ public static class AuditActions
     public const string TenantChange = "tenant.change";
     public const string CalibrationSave = "calibration.save";
     public const string ClusterRegister = "cluster.register";
+    public const string NodeRetire = "node.retire";
 
     public static IReadOnlyList<string> All { get; } =
     [
         LoginSucceeded, LoginFailed, LoginLockedOut, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
         SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantCreate, TenantChange,
-        CalibrationSave, ClusterRegister,
+        CalibrationSave, ClusterRegister, NodeRetire,
     ];
 }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using EdgePortal.Core.Domain;
+using EdgePortal.Core.Scheduling;
 using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Security;
 
@@ -21,8 +22,20 @@ public static class InventoryApi
             .WithSummary("One service.");
         app.MapPut("/api/v1/clusters/{name}", Register).WithTags("Inventory").RequireAuthorization(PortalPolicies.ProviderAdmin)
             .WithSummary("Register a cluster (or update it) by name: its kind, nodes, links, the tenants that may use it and the services running there; idempotent; 400 naming each bad field.");
+        app.MapDelete("/api/v1/nodes/{id:guid}", Retire).WithTags("Inventory").RequireAuthorization(PortalPolicies.ProviderAdmin)
+            .WithSummary("Retire a decommissioned node: it must be cordoned (drained) and empty; its users attach at the nearest node left; history keeps its name. 409 naming what still uses it.");
         return app;
     }
+
+    private static IResult Retire(Guid id, NodeRetirement retirement, ClaimsPrincipal user, AuditTrail audit)
+        => retirement.Retire(NodeId.From(id), TenantScope.Of(user), audit) switch
+        {
+            NodeRetirementResult.Retired r => Results.Ok(r),
+            NodeRetirementResult.Refused r => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Node still in use", detail: r.Detail,
+                extensions: new Dictionary<string, object?> { ["blockers"] = r.Blockers }),
+            NodeRetirementResult.NotFound r => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Node not found", detail: r.Detail),
+            _ => throw new InvalidOperationException("Unexpected retirement result."),
+        };
 
     private static IResult Register(string name, ClusterRegistrationBody? body, IInventoryRepository inventory, ClaimsPrincipal user, AuditTrail audit)
     {

@@ -228,7 +228,7 @@ public static class SchedulesApi
 
     private static IResult Uncordon(Guid id, IInventoryRepository inventory, IDrainRepository drains)
     {
-        if (inventory.FindNode(NodeId.From(id)) is not { } node)
+        if (inventory.FindNode(NodeId.From(id)) is not { IsRetired: false } node)
             return NotFound("Node", id);
         if (drains.List().FirstOrDefault(d => d.NodeId == node.Id && d.State == DrainState.Running) is { } running)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Node is being drained",

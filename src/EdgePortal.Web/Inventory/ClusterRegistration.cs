@@ -48,8 +48,9 @@ public sealed record ClusterRegistrationResult(EdgeCluster Cluster, bool Created
 /// <summary>
 /// Registers a cluster idempotently, by name: running it again with the same body changes nothing, with a changed body it
 /// updates what it names. Nodes, links, services and user groups are matched by name (links by their two ends) and keep
-/// their ids; nothing the body does not name is removed, and a registered service is never moved (its node is where it
-/// runs; migrations move it). Every field is checked first and named when wrong; then everything lands in one transaction.
+/// their ids; nothing the body does not name is removed (a node leaves by <c>DELETE /api/v1/nodes/{id}</c>, and a retired
+/// node the body names again comes back Ready), and a registered service is never moved (its node is where it runs;
+/// migrations move it). Every field is checked first and named when wrong; then everything lands in one transaction.
 /// </summary>
 public static class ClusterRegistration
 {
@@ -100,10 +101,10 @@ public static class ClusterRegistration
                 continue;
             nodes.Add(new EdgeNode(existing?.Id ?? NodeId.New(), clusterId, n.Name, string.IsNullOrWhiteSpace(n.Site) ? n.Name : n.Site,
                 new NodeCapacity((int)cpu.Value, (long)memory.Value), new GeoLocation(latitude.Value, longitude.Value),
-                string.IsNullOrWhiteSpace(n.HostClass) ? "edge-standard" : n.HostClass, existing?.Status ?? NodeStatus.Ready));
+                string.IsNullOrWhiteSpace(n.HostClass) ? "edge-standard" : n.HostClass, existing is { IsRetired: false } ? existing.Status : NodeStatus.Ready));
         }
         NodeId? Resolve(string? nodeName) => nodes.FirstOrDefault(x => x.Name == nodeName)?.Id
-            ?? (allNodes.Where(x => x.Name == nodeName).ToList() is [var only] ? only.Id : null);
+            ?? (allNodes.Where(x => x.Name == nodeName && !x.IsRetired).ToList() is [var only] ? only.Id : null);
 
         // Links: by their two ends, in either order.
         var allLinks = inventory.Links();

@@ -98,7 +98,7 @@ public sealed class ScheduleDraft
             case ScheduleTargetKind.Node when NodeId is not { } nid:
                 errors["target.nodeId"] = "target.nodeId is required for a node target.";
                 break;
-            case ScheduleTargetKind.Node when inventory.FindNode(Core.Domain.NodeId.From(NodeId!.Value)) is null:
+            case ScheduleTargetKind.Node when inventory.FindNode(Core.Domain.NodeId.From(NodeId!.Value)) is not { IsRetired: false }:
                 errors["target.nodeId"] = $"No node has id {NodeId}.";
                 break;
             case ScheduleTargetKind.Node:

@@ -48,6 +48,20 @@ public sealed class EdgeTopologyTests
         => Assert.Equal(5, Topology().LatencyMs(_a.Id, _b.Id), 9);
 
     [Fact]
+    public void Constructor_RetiredNode_LeavesItAndItsLinksOutAndRoutesAroundIt()
+    {
+        // C retired: A reaches B only directly (10 ms), and E, reached through C alone, is cut off.
+        var topology = new EdgeTopology([_cluster], [_a, _b, _c.WithStatus(NodeStatus.Retired), _d, _e], _links, [], []);
+
+        Assert.False(topology.Contains(_c.Id));
+        Assert.DoesNotContain(topology.Nodes, n => n.Id == _c.Id);
+        Assert.All(topology.Links, l => Assert.False(l.Joins(_c.Id)));
+        Assert.Single(topology.Links);
+        Assert.Equal(10, topology.LatencyMs(_a.Id, _b.Id), 9);
+        Assert.Equal(double.PositiveInfinity, topology.LatencyMs(_a.Id, _e.Id));
+    }
+
+    [Fact]
     public void PathBandwidth_MultiHopPath_IsTheNarrowestLinkOnIt()
         => Assert.Equal(Bandwidth.FromMegabits(100), Topology().PathBandwidth(_a.Id, _b.Id));
 
@@ -128,7 +142,7 @@ public sealed class EdgeTopologyTests
         var topology = Topology(links: [.. _links, Link(_a, stranger, Bandwidth.FromGigabits(10), 0.1), Link(stranger, _d, Bandwidth.FromGigabits(10), 0.1)]);
         Assert.False(topology.Contains(stranger.Id));
         Assert.Equal(double.PositiveInfinity, topology.LatencyMs(_a.Id, _d.Id));
-        Assert.Equal(6, topology.Links.Count);
+        Assert.Equal(4, topology.Links.Count);
     }
 
     [Fact]

@@ -7,11 +7,11 @@ namespace EdgePortal.Runtime.Simulated.Tests.Runtime;
 
 public sealed class SimulatedEdgeRuntimeProbeTests
 {
-    private static (SimulatedEdgeRuntime Runtime, SimulatedEdge Edge) WithInventory(double speed = 1)
+    private static (SimulatedEdgeRuntime Runtime, SimulatedEdge Edge) WithInventory(double speed = 1, IReadOnlyList<EdgeNode>? nodes = null)
     {
         var edge = new SimulatedEdge();
         var runtime = new SimulatedEdgeRuntime(edge, Microsoft.Extensions.Options.Options.Create(Options(speed: speed)),
-            new FakeTimeProvider(), NullLogger<SimulatedEdgeRuntime>.Instance, new NodeListInventory(Nodes));
+            new FakeTimeProvider(), NullLogger<SimulatedEdgeRuntime>.Instance, new NodeListInventory(nodes ?? Nodes));
         return (runtime, edge);
     }
 
@@ -51,6 +51,18 @@ public sealed class SimulatedEdgeRuntimeProbeTests
 
         Assert.False(probe.Reachable);
         Assert.StartsWith("Simulated edge, speed ×1, 4 nodes, 4 down", probe.Summary);
+    }
+
+    [Fact]
+    public async Task ProbeAsync_RetiredNode_IsNotCounted()
+    {
+        var (runtime, edge) = WithInventory(nodes: [.. Nodes.Select(n => n.Id == Castello.Id ? n.WithStatus(NodeStatus.Retired) : n)]);
+        edge.SetNodeDown(Castello.Id, true);
+
+        var probe = await runtime.ProbeAsync(Cluster, CancellationToken.None);
+
+        Assert.True(probe.Reachable);
+        Assert.Equal("Simulated edge, speed ×1, 3 nodes, 0 down", probe.Summary);
     }
 
     [Fact]

@@ -44,6 +44,7 @@ public sealed class AuthorizationMatrixTests(SecuredPortal portal) : IClassFixtu
         ("DELETE", $"/api/v1/clusters/{Unknown}/windows/{Unknown}", null, PortalPolicies.Provider),
         ("POST", $"/api/v1/nodes/{Unknown}/drain", null, PortalPolicies.Provider),
         ("POST", $"/api/v1/nodes/{Unknown}/uncordon", null, PortalPolicies.Provider),
+        ("DELETE", $"/api/v1/nodes/{Unknown}", null, PortalPolicies.ProviderAdmin),
         ("GET", $"/api/v1/drains/{Unknown}", null, PortalPolicies.Provider),
         ("GET", "/api/v1/automation/decisions", null, PortalPolicies.Viewer),
         ("GET", "/api/v1/audit", null, PortalPolicies.UserAdmin),

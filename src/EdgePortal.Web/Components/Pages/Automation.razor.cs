@@ -1,6 +1,7 @@
 using EdgePortal.Web.Components.Shared;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
+using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Scheduling;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ public sealed partial class Automation : IAsyncDisposable
     private int? _windowMinutes = 120;
     private string? _windowZone = "Europe/Rome";
     private Guid? _drainNode;
+    private Security.TenantScope? _scope;
 
     [Inject] private IAutomationDecisionRepository Decisions { get; set; } = null!;
     [Inject] private IMaintenanceWindowRepository Windows { get; set; } = null!;
@@ -39,6 +41,10 @@ public sealed partial class Automation : IAsyncDisposable
     [Inject] private IOptions<AutomationOptions> AutomationOptions { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
+    [Inject] private NodeRetirement Retirement { get; set; } = null!;
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
+    [Inject] private Security.AuditTrail Audit { get; set; } = null!;
 
     private AutomationOptions Options => AutomationOptions.Value;
 
@@ -47,6 +53,8 @@ public sealed partial class Automation : IAsyncDisposable
         _feed = LiveFeed.Start(token => Events.Subscribe(token), Load, Apply, _ => { });
         _windowCluster = _clusters.FirstOrDefault()?.Id.Value;
     }
+
+    protected override async Task OnInitializedAsync() => _scope = await CurrentTenant.GetAsync();
 
     private Task Apply(AutomationEvent e, CancellationToken cancellationToken) => e is DecisionRecorded or DrainChanged
         ? InvokeAsync(() =>
@@ -62,7 +70,7 @@ public sealed partial class Automation : IAsyncDisposable
         _windows = Windows.List();
         _drains = Drains.List(20);
         _clusters = Inventory.Clusters();
-        _nodesList = Inventory.Nodes();
+        _nodesList = [.. Inventory.Nodes().Where(n => !n.IsRetired)];
     }
 
     private void AddWindow()
@@ -106,6 +114,36 @@ public sealed partial class Automation : IAsyncDisposable
                 break;
             case DrainStartResult.NotFound n:
                 Snackbar.Add(n.Detail, Severity.Error);
+                break;
+        }
+        Load();
+    }
+
+    /// <summary>Retires the picked node once the provider admin confirms; what stands in the way is named in the snackbar.</summary>
+    private async Task RetireAsync()
+    {
+        // The button shows only to provider admins; a forged event from another circuit is refused here as well.
+        if (_drainNode is not { } id || _scope?.May(Security.PortalPolicies.ProviderAdmin) != true || Inventory.FindNode(NodeId.From(id)) is not { } node)
+            return;
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            $"Retire {node.Name}?",
+            $"{node.Name} leaves the edge for good: nothing is placed on it or routed through it, the users attached there attach at the nearest node, "
+            + "and history keeps its name. Registering it again brings it back.",
+            yesText: "Retire it",
+            cancelText: "Keep it");
+        if (confirmed != true)
+            return;
+        switch (Retirement.Retire(node.Id, _scope, Audit))
+        {
+            case NodeRetirementResult.Retired r:
+                Snackbar.Add(r.Summary, Severity.Success);
+                _drainNode = null;
+                break;
+            case NodeRetirementResult.Refused r:
+                Snackbar.Add(r.Detail, Severity.Warning);
+                break;
+            case NodeRetirementResult.NotFound r:
+                Snackbar.Add(r.Detail, Severity.Error);
                 break;
         }
         Load();

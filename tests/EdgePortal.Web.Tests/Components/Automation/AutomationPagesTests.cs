@@ -17,6 +17,7 @@ public sealed class AutomationPagesTests : MigrationPagesTestContext
     private readonly InMemoryScheduleRepository _schedules = new();
     private readonly InMemoryDecisionRepository _decisions = new();
     private readonly AutomationEventBroadcaster _events = new();
+    private readonly IRenderedComponent<MudDialogProvider> _dialogs;
 
     public AutomationPagesTests()
     {
@@ -31,8 +32,10 @@ public sealed class AutomationPagesTests : MigrationPagesTestContext
         Services.AddSingleton<ScheduleRegistry>();
         Services.AddOptions<AutomationOptions>();
         Services.AddSingleton<NodeDrainer>();
+        Services.AddSingleton<NodeRetirement>();
         Render<MudPopoverProvider>();
         Render<MudSnackbarProvider>();
+        _dialogs = Render<MudDialogProvider>();
     }
 
     private static AngleSharp.Dom.IElement Input(IRenderedComponent<Schedules> cut, string id)
@@ -166,5 +169,71 @@ public sealed class AutomationPagesTests : MigrationPagesTestContext
         Assert.DoesNotContain("sky nightly", cut.Markup);
         Assert.Empty(cut.FindAll("#schedule-save"));
         Assert.DoesNotContain(cut.FindAll("button"), b => b.TextContent.Trim() is "Delete" or "Run now" or "Edit");
+    }
+
+    /// <summary>The Automation page on its Drains tab with <paramref name="node"/> picked.</summary>
+    private IRenderedComponent<EdgePortal.Web.Components.Pages.Automation> DrainsTabWith(EdgeNode node)
+    {
+        var cut = Render<EdgePortal.Web.Components.Pages.Automation>();
+        cut.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Drains").Click();
+        var picker = cut.FindComponents<MudSelect<Guid?>>().Single(s => s.Instance.Label == "Node to drain");
+        cut.InvokeAsync(() => picker.Instance.ValueChanged.InvokeAsync(node.Id.Value));
+        return cut;
+    }
+
+    private void ConfirmRetirement(EdgeNode node)
+    {
+        _dialogs.WaitForAssertion(() => Assert.Contains($"Retire {node.Name}?", _dialogs.Markup));
+        _dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Retire it").Click();
+    }
+
+    [Fact]
+    public void Automation_RetireCordonedNodeConfirmed_RetiresItSaysWhereItsUsersWentAndAudits()
+    {
+        // A node without services where users attach, cordoned as a drain leaves it.
+        var node = Demo.Nodes.First(n => Demo.Services.All(s => s.NodeId != n.Id) && Demo.UserGroups.Any(g => g.AttachedTo == n.Id));
+        var users = Demo.UserGroups.Count(g => g.AttachedTo == node.Id);
+        Inventory.Save(node.WithStatus(NodeStatus.Cordoned));
+        var cut = DrainsTabWith(node);
+
+        cut.Find("#retire-node").Click();
+        ConfirmRetirement(node);
+
+        cut.WaitForAssertion(() => Assert.Equal(NodeStatus.Retired, Inventory.FindNode(node.Id)!.Status));
+        Assert.Contains(SnackbarMessages(), m => m.StartsWith($"Retired {node.Name}; {users} user group(s) now attach at ", StringComparison.Ordinal));
+        Assert.All(Inventory.UserGroups(), g => Assert.NotEqual(node.Id, g.AttachedTo));
+        var entry = Assert.Single(AuditLog.Query(new Core.Security.AuditQuery(Action: Core.Security.AuditActions.NodeRetire)));
+        Assert.True(entry.Succeeded);
+        Assert.Equal("test-admin", entry.Actor);
+        // The picker no longer offers it.
+        Assert.DoesNotContain(cut.FindComponents<MudSelect<Guid?>>().Single(s => s.Instance.Label == "Node to drain").FindComponents<MudSelectItem<Guid?>>(),
+            i => i.Instance.Value == node.Id.Value);
+    }
+
+    [Fact]
+    public void Automation_RetireNodeWithAService_RefusedNamingTheServiceAndTheNodeStays()
+    {
+        var service = DemoService("leaderboard");
+        var node = Demo.Nodes.Single(n => n.Id == service.NodeId);
+        var cut = DrainsTabWith(node);
+
+        cut.Find("#retire-node").Click();
+        ConfirmRetirement(node);
+
+        cut.WaitForAssertion(() => Assert.Contains(SnackbarMessages(), m => m.StartsWith($"{node.Name} cannot be retired yet: {node.Name} is Ready", StringComparison.Ordinal)));
+        Assert.Contains(SnackbarMessages(), m => m.Contains("Service leaderboard runs on", StringComparison.Ordinal));
+        Assert.Equal(NodeStatus.Ready, Inventory.FindNode(node.Id)!.Status);
+        Assert.False(Assert.Single(AuditLog.Query(new Core.Security.AuditQuery(Action: Core.Security.AuditActions.NodeRetire))).Succeeded);
+    }
+
+    [Fact]
+    public void Automation_ProviderOperator_CanDrainButNotRetire()
+    {
+        Authorization.SetRoles(Core.Security.PortalRoles.ProviderOperator);
+
+        var cut = DrainsTabWith(Demo.Nodes[0]);
+
+        Assert.Contains(cut.FindAll("button"), b => b.TextContent.Trim() == "Drain node");
+        Assert.Empty(cut.FindAll("#retire-node"));
     }
 }
