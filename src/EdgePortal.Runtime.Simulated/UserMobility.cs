@@ -17,8 +17,8 @@ public sealed record MobilityMove(int Step, UserGroupId Group, NodeId Site);
 /// <see cref="MobilityOptions.SitesPerMinute"/> sites a minute at its own pace (0.5–1.5× the speed, from the seed).
 /// Moving a group means saving it attached at its new site, so the KPI monitor sees its service's latency
 /// change. Deterministic: the same inventory, seed and number of steps give the same positions. Tests drive
-/// <see cref="Step"/> themselves, or replay a scripted trace with <see cref="Apply"/>. A retired node is no site: a
-/// group whose route reaches one stays where it is until the route leads on.
+/// <see cref="Step"/> themselves, or replay a scripted trace with <see cref="Apply"/>. Sites are the topology's nodes: a
+/// group whose route reaches a node retired since stays where it is until the route leads on.
 /// </summary>
 public sealed class UserMobility
 {
@@ -58,7 +58,7 @@ public sealed class UserMobility
             Steps++;
             var moved = new List<UserGroup>();
             var groups = _inventory.UserGroups().ToDictionary(g => g.Id);
-            var retired = RetiredNodes();
+            var edge = _inventory.Topology();
             foreach (var traveller in _travellers.Values)
             {
                 traveller.Progress += _options.SitesPerMinute / 60 * tick.TotalSeconds * traveller.Pace;
@@ -66,7 +66,7 @@ public sealed class UserMobility
                     continue;
                 traveller.Progress -= Math.Floor(traveller.Progress);
                 traveller.Advance();
-                if (groups.TryGetValue(traveller.Route.Group, out var group) && group.AttachedTo != traveller.Site && !retired.Contains(traveller.Site))
+                if (groups.TryGetValue(traveller.Route.Group, out var group) && group.AttachedTo != traveller.Site && edge.Contains(traveller.Site))
                 {
                     var at = group.AttachedAt(traveller.Site);
                     _inventory.Save(at);
@@ -83,11 +83,11 @@ public sealed class UserMobility
         lock (_gate)
         {
             var groups = _inventory.UserGroups().ToDictionary(g => g.Id);
-            var retired = RetiredNodes();
+            var edge = _inventory.Topology();
             var moved = new List<UserGroup>();
             foreach (var move in trace.Where(m => m.Step == step))
             {
-                if (!groups.TryGetValue(move.Group, out var group) || group.AttachedTo == move.Site || retired.Contains(move.Site))
+                if (!groups.TryGetValue(move.Group, out var group) || group.AttachedTo == move.Site || !edge.Contains(move.Site))
                     continue;
                 var at = group.AttachedAt(move.Site);
                 _inventory.Save(at);
@@ -98,15 +98,12 @@ public sealed class UserMobility
         }
     }
 
-    private HashSet<NodeId> RetiredNodes() => [.. _inventory.Nodes().Where(n => n.IsRetired).Select(n => n.Id)];
-
     private void EnsureRoutes()
     {
         if (_travellers.Count > 0)
             return;
         var random = new Random(_options.Seed);
-        var retired = RetiredNodes();
-        var links = _inventory.Links().Where(l => !retired.Contains(l.NodeA) && !retired.Contains(l.NodeB));
+        var links = _inventory.Topology().Links;
         var neighbours = links.SelectMany(l => new[] { (l.NodeA, l.NodeB), (l.NodeB, l.NodeA) })
             .GroupBy(p => p.Item1).ToDictionary(g => g.Key, g => g.Select(p => p.Item2).OrderBy(n => n.Value).ToArray());
         foreach (var group in _inventory.UserGroups().OrderBy(g => g.Id.Value))

@@ -70,7 +70,7 @@ public sealed partial class Automation : IAsyncDisposable
         _windows = Windows.List();
         _drains = Drains.List(20);
         _clusters = Inventory.Clusters();
-        _nodesList = [.. Inventory.Nodes().Where(n => !n.IsRetired)];
+        _nodesList = Inventory.Topology().Nodes;
     }
 
     private void AddWindow()

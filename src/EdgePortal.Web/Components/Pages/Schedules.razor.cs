@@ -75,7 +75,7 @@ public sealed partial class Schedules : IAsyncDisposable
     {
         _scope = await CurrentTenant.GetAsync();
         _services = [.. Inventory.Services(_scope.Tenant)];
-        _nodes = _scope.IsProvider ? [.. Inventory.Nodes().Where(n => !n.IsRetired)] : [];
+        _nodes = _scope.IsProvider ? [.. Inventory.Topology().Nodes] : [];
         _feed = LiveFeed.Start(token => Events.Subscribe(token), Load, Apply, _ => { });
         NewDraft();
         _initialised = true;
