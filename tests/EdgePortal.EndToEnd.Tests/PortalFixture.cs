@@ -130,7 +130,10 @@ public sealed class PortalFixture : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         try
         {
-            await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+            // Until the navigation commits, not until "load": a CI run sat on the overview for 15 s with the sign-in logged and
+            // the page's load event never reported to Playwright. Readiness is the circuit's, waited for below.
+            await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal),
+                new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
         }
         catch (TimeoutException e)
         {
