@@ -181,14 +181,16 @@ public sealed class PortalFixture : IAsyncLifetime
 
     /// <summary>
     /// The page is prerendered, then Blazor attaches a circuit over a WebSocket: clicks before that do nothing.
-    /// blazor.web.js sets <c>Blazor.disconnect</c> only once the circuit has started (after <c>StartCircuit</c> has
-    /// answered, which renders the interactive root components), so that function's presence is the signal.
+    /// blazor.web.js sets <c>Blazor.disconnect</c> once the circuit has started; the first interactive render, which
+    /// attaches the event handlers, comes after it (on a loaded machine a click in between was lost: the theme toggle did
+    /// nothing) and removes the layout's <c>.circuit-pending</c> bar. Both together are the signal.
     /// </summary>
     public static async Task WaitForCircuitAsync(IPage page)
     {
         try
         {
-            await page.WaitForFunctionAsync("() => !!window.Blazor && typeof window.Blazor.disconnect === 'function'", null,
+            await page.WaitForFunctionAsync(
+                "() => !!window.Blazor && typeof window.Blazor.disconnect === 'function' && !document.querySelector('.circuit-pending')", null,
                 new PageWaitForFunctionOptions { Timeout = 20_000, PollingInterval = 50 });
         }
         catch (TimeoutException e)
