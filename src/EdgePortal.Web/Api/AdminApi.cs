@@ -7,6 +7,9 @@ namespace EdgePortal.Web.Api;
 
 public sealed record UserBody(string? UserName, string? Password, string? Role, Guid? TenantId);
 
+/// <summary>A change to an account: any of its role, tenant, disabled state and (local accounts) password; what is left out stays.</summary>
+public sealed record UserChangeBody(string? Role, Guid? TenantId, bool? Disabled, string? Password);
+
 public sealed record ApiKeyBody(string? Name, string? Role, Guid? TenantId, DateTimeOffset? ExpiresAt);
 
 public sealed record QuotaBody(int? MaxConcurrentMigrations, double? MaxReservedBandwidthBitsPerSecond);
@@ -18,10 +21,10 @@ public sealed record TenantBody(string? Name, IReadOnlyList<Guid>? AllowedCluste
 /// <summary>The clusters a tenant may use, by id (an empty list: none).</summary>
 public sealed record TenantClustersBody(IReadOnlyList<Guid>? AllowedClusters);
 
-/// <summary>A user as the API shows it: never the password hash, nor the lockout counter.</summary>
-public sealed record UserView(Guid Id, string UserName, string Role, Guid? TenantId, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt)
+/// <summary>A user as the API shows it: never the password hash nor the security stamp. <see cref="Sso"/>: signed in by the identity provider.</summary>
+public sealed record UserView(Guid Id, string UserName, string Role, Guid? TenantId, bool Disabled, bool Sso, DateTimeOffset CreatedAt)
 {
-    public static UserView From(PortalUser u) => new(u.Id, u.UserName, u.Role, u.TenantId, u.LockedUntil, u.CreatedAt);
+    public static UserView From(PortalUser u) => new(u.Id, u.UserName, u.Role, u.TenantId, u.Disabled, u.ExternalIssuer is not null, u.CreatedAt);
 }
 
 /// <summary>A key as the API lists it: never the hash. <see cref="Key"/> is set once, in the answer to its creation.</summary>
@@ -39,6 +42,8 @@ public static class AdminApi
         admin.MapGet("/users", (UserAdministration a, ClaimsPrincipal user) => a.Users(TenantScope.Of(user)).Select(UserView.From).ToList())
             .WithSummary("Accounts (a tenant admin: its tenant's).");
         admin.MapPost("/users", CreateUser).WithSummary("Create an account; a tenant admin creates only tenant roles in its tenant.");
+        admin.MapPatch("/users/{id:guid}", ChangeUser)
+            .WithSummary("Change an account's role, tenant, disabled state or password; its open sessions end within a minute when its access changes.");
         admin.MapDelete("/users/{id:guid}", (Guid id, UserAdministration a, ClaimsPrincipal user) => Answer(a.DeleteUser(TenantScope.Of(user), id), _ => Results.NoContent()))
             .WithSummary("Delete an account.");
         admin.MapGet("/keys", (UserAdministration a, ClaimsPrincipal user) => a.Keys(TenantScope.Of(user)).Select(k => ApiKeyView.From(k)).ToList())
@@ -63,6 +68,10 @@ public static class AdminApi
     private static IResult CreateUser(UserBody? body, UserAdministration admin, ClaimsPrincipal user)
         => body is null ? Missing() : Answer(admin.CreateUser(TenantScope.Of(user), body.UserName, body.Password, body.Role, body.TenantId),
             u => Results.Created($"/api/v1/users/{u.Id}", UserView.From(u)));
+
+    private static IResult ChangeUser(Guid id, UserChangeBody? body, UserAdministration admin, ClaimsPrincipal user)
+        => body is null ? Missing() : Answer(admin.ChangeUser(TenantScope.Of(user), id, body.Role, body.TenantId, body.Disabled, body.Password),
+            u => Results.Ok(UserView.From(u)));
 
     private static IResult CreateKey(ApiKeyBody? body, UserAdministration admin, ClaimsPrincipal user, TimeProvider clock)
         => body is null ? Missing() : Answer(admin.CreateKey(TenantScope.Of(user), body.Name, body.Role, body.TenantId, body.ExpiresAt, clock.GetUtcNow()),

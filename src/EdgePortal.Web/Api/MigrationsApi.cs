@@ -56,7 +56,8 @@ public static class MigrationsApi
                 extensions: new Dictionary<string, object?> { ["migrationId"] = c.Existing }),
             MigrationRequestResult.QuotaExceeded q => Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Tenant quota reached", detail: q.Detail),
             MigrationRequestResult.Infeasible i => Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No plan meets the targets",
-                detail: i.Detail, extensions: new Dictionary<string, object?> { ["plan"] = i.Planning.Plan, ["bindingConstraint"] = i.Planning.Plan?.BindingConstraint }),
+                // A tenant is told nothing of nodes it may not see: without a plan the detail is the planner's summary, filtered.
+                detail: i.Planning.Plan is null ? TenantView.Of(scope, inventory).Filter(i.Planning, overrides.Destination).Summary : i.Detail, extensions: new Dictionary<string, object?> { ["plan"] = i.Planning.Plan, ["bindingConstraint"] = i.Planning.Plan?.BindingConstraint }),
             _ => throw new InvalidOperationException($"Unexpected result {result}"),
         };
     }

@@ -162,8 +162,8 @@ public static class PlansApi
         var planning = coordinator.Preview(overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor) with { ActingTenant = scope.Tenant });
         if (planning is null)
             return ServiceNotFound(id);
-        audit.Record(scope, Core.Security.AuditActions.Plan, $"service {service.Name} ({service.Id})", planning.Summary, service.TenantId);
-        return Results.Ok(ServicePlanView.From(planning));
+        audit.Record(scope, Core.Security.AuditActions.Plan, $"service {service.Name} ({service.Id})", TenantView.Of(scope, inventory).Filter(planning, overrides.Destination).Summary, service.TenantId);
+        return Results.Ok(ServicePlanView.From(TenantView.Of(scope, inventory).Filter(planning, overrides.Destination)));
     }
 
     private static IResult ServiceNotFound(Guid id)

@@ -58,6 +58,7 @@ public static class EdgePortalHosting
 
     public static WebApplication UseEdgePortal(this WebApplication app)
     {
+        app.UseEdgePortalRequestSecurity();
         app.UseExceptionHandler();
         // The API answers empty error responses with problem details; a browser gets the portal's own page.
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api") || c.Request.Path.StartsWithSegments("/hubs"),

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgePortal.Web.Tests.Hosting;
 
@@ -10,7 +11,10 @@ namespace EdgePortal.Web.Tests.Hosting;
 /// The portal starts with <see cref="BootstrapKey"/> as its bootstrap provider-admin API key, and every client the
 /// factory creates sends it as a bearer token (a test that wants to be anonymous or another role replaces the header).
 /// </summary>
-internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<string, string?>? settings = null)
+/// <param name="databasePath">The LiteDB file.</param>
+/// <param name="settings">Configuration on top (<c>environment</c> = <c>Production</c> runs it as a real provider would).</param>
+/// <param name="clock">The portal's clock (a FakeTimeProvider for tests of what time does); the system clock otherwise.</param>
+internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -19,6 +23,8 @@ internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<str
         builder.UseSetting("EdgePortal:Security:BootstrapApiKey", BootstrapKey);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+        if (clock is not null)
+            builder.ConfigureServices(services => services.AddSingleton(clock));
     }
 
     /// <summary>The provider-admin key every test portal is bootstrapped with.</summary>

@@ -36,6 +36,7 @@ public sealed partial class StartMigrationDialog
     [Parameter, EditorRequired] public ServiceViewModel Service { get; set; } = null!;
 
     [Inject] private MigrationCoordinator Coordinator { get; set; } = null!;
+    [Inject] private IInventoryRepository Inventory { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
@@ -81,8 +82,11 @@ public sealed partial class StartMigrationDialog
     {
         if (Request() is not { } request)
             return;
-        _preview = Coordinator.Preview(request);
+        _preview = Coordinator.Preview(request) is { } planning ? View().Filter(planning, request.Destination) : null;
     }
+
+    /// <summary>What the signed-in principal may see of the placement: the filter the plan API uses.</summary>
+    private Security.TenantView View() => Security.TenantView.Of(_scope, Inventory);
 
     /// <summary>The request the form describes, or null (with <see cref="_inputError"/> set) when a target is not a positive number.</summary>
     private MigrationRequest? Request()
@@ -127,8 +131,8 @@ public sealed partial class StartMigrationDialog
                 break;
             case MigrationRequestResult.Infeasible infeasible:
                 // The edge changed since the preview: show why here and keep everything the operator typed.
-                _preview = infeasible.Planning;
-                _explanation = infeasible.Detail;
+                _preview = View().Filter(infeasible.Planning, request.Destination);
+                _explanation = _preview.Plan is null ? _preview.Summary : infeasible.Detail;
                 _acceptMiss = false;
                 break;
             case MigrationRequestResult.Conflict conflict:
