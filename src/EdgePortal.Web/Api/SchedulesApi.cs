@@ -186,7 +186,7 @@ public static class SchedulesApi
     }
 
     private static IResult ListWindows(Guid id, IInventoryRepository inventory, IMaintenanceWindowRepository windows, ClaimsPrincipal user)
-        => inventory.FindCluster(ClusterId.From(id)) is null || (TenantScope.Of(user).Tenant is { } t && inventory.FindTenant(t)?.MayUse(ClusterId.From(id)) != true)
+        => inventory.FindCluster(ClusterId.From(id)) is null || !TenantView.Of(TenantScope.Of(user), inventory).SeesCluster(ClusterId.From(id))
             ? NotFound("Cluster", id) : Results.Ok(windows.List(ClusterId.From(id)));
 
     private static IResult CreateWindow(Guid id, MaintenanceWindowBody? body, IInventoryRepository inventory, IMaintenanceWindowRepository windows, IScheduleCalendar calendar)
