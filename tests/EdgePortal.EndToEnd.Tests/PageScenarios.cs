@@ -21,7 +21,7 @@ public sealed class PageScenarios(PortalFixture portal)
     [MemberData(nameof(MainPages))]
     public async Task MainPage_SignedInAsAdmin_ScreenshotSaved(string path, string heading, string name)
     {
-        var page = await portal.SignInAsync("admin", "admin-demo-1");
+        var page = await portal.SignInAsync("admin");
         try
         {
             await PortalFixture.GotoAsync(page, path);
@@ -62,7 +62,7 @@ public sealed class PageScenarios(PortalFixture portal)
     {
         var arranged = await portal.AccessibilityArrangeAsync();
         var url = path.Replace("{service}", arranged.ServiceId).Replace("{migration}", arranged.CompletedMigrationId);
-        var page = await portal.SignInAsync("admin", "admin-demo-1");
+        var page = await portal.SignInAsync("admin");
         try
         {
             await PortalFixture.GotoAsync(page, url);
@@ -91,7 +91,7 @@ public sealed class PageScenarios(PortalFixture portal)
     public async Task StartMigrationDialog_AxeCore_NoSeriousOrCriticalViolations(string theme)
     {
         var arranged = await portal.AccessibilityArrangeAsync();
-        var page = await portal.SignInAsync("admin", "admin-demo-1");
+        var page = await portal.SignInAsync("admin");
         try
         {
             await PortalFixture.GotoAsync(page, $"/services/{arranged.ServiceId}");
@@ -150,7 +150,7 @@ public sealed class PageScenarios(PortalFixture portal)
     [Fact]
     public async Task ThemeToggle_DarkThenNewPage_ServerRendersDark()
     {
-        var page = await portal.SignInAsync("admin", "admin-demo-1");
+        var page = await portal.SignInAsync("admin");
         try
         {
             await SwitchToDarkThemeAsync(page);

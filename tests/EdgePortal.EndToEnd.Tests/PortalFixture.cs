@@ -35,11 +35,30 @@ public sealed class PortalFixture : IAsyncLifetime
         return Directory.CreateDirectory(dir).FullName;
     }
 
+    /// <summary>
+    /// The accounts the scenarios sign in as, one per role, with random passwords: the portal runs in Production, where demo
+    /// users (and their published passwords) never exist, so the suite makes its own through the API with the bootstrap key —
+    /// the way an operator adds people to a fresh install.
+    /// </summary>
+    public static IReadOnlyList<(string User, string Role, string? Tenant)> Accounts { get; } =
+    [
+        ("admin", "ProviderAdmin", null),
+        ("operator", "ProviderOperator", null),
+        ("skyfleet-admin", "TenantAdmin", "SkyFleet Drones"),
+        ("skyfleet-operator", "TenantOperator", "SkyFleet Drones"),
+        ("arena-viewer", "Viewer", "ARena Play"),
+        ("arena-operator", "TenantOperator", "ARena Play"),
+    ];
+
+    private readonly Dictionary<string, string> _passwords = [];
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(Chromium))
             throw new InvalidOperationException($"{Chromium} is missing: apt-get install chromium (./test.sh does it as root).");
         Portal = await PortalProcess.StartAsync(SpeedFactor);
+        foreach (var (user, role, tenant) in Accounts)
+            await CreateAccountAsync(user, role, tenant);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -120,9 +139,33 @@ public sealed class PortalFixture : IAsyncLifetime
         Assert.Fail($"Migration {migrationId} is still {state} after 30 s (expected {string.Join(" or ", states)}).");
     }
 
-    /// <summary>A fresh browser context signed in through the static login form, on the overview with its circuit up.</summary>
-    public async Task<IPage> SignInAsync(string user, string password)
+    /// <summary>
+    /// Creates an account through the API (bootstrap key) with a random password and remembers it for <see cref="SignInAsync"/>;
+    /// <paramref name="tenant"/> by name. Returns the account's id.
+    /// </summary>
+    public async Task<string> CreateAccountAsync(string user, string role, string? tenant)
     {
+        using var api = Portal.ApiClient();
+        string? tenantId = null;
+        if (tenant is not null)
+        {
+            var tenants = await api.GetFromJsonAsync<JsonElement>("api/v1/tenants");
+            tenantId = tenants.EnumerateArray().Single(t => t.GetProperty("name").GetString() == tenant).GetProperty("id").GetString();
+        }
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        using var created = await api.PostAsJsonAsync("api/v1/users", new { userName = user, password, role, tenantId });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        lock (_passwords)
+            _passwords[user] = password;
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A fresh browser context signed in as one of the suite's accounts through the static login form, on the overview with its circuit up.</summary>
+    public async Task<IPage> SignInAsync(string user)
+    {
+        string password;
+        lock (_passwords)
+            password = _passwords[user];
         var page = await NewPageAsync();
         await page.GotoAsync("/account/login");
         await page.Locator("#userName").FillAsync(user);

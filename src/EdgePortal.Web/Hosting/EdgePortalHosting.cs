@@ -13,6 +13,7 @@ using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Scheduling;
 using EdgePortal.Web.Security;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.SignalR;
 using MudBlazor.Services;
 
 namespace EdgePortal.Web.Hosting;
@@ -36,7 +37,10 @@ public static class EdgePortalHosting
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
 
-        services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions));
+        // HubSessions ends connections whose principal lost its access: on the portal's hub only, for Blazor's circuits (SignalR
+        // connections too) are sent to the sign-in form by their authentication state instead of being cut off.
+        services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions))
+            .AddHubOptions<MigrationHub>(o => o.AddFilter<HubSessions>());
         services.AddHostedService<MigrationHubForwarder>();
 
         services.AddProblemDetails();

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Web.Security;
@@ -43,7 +42,6 @@ public static class SecurityHosting
         services.AddSingleton<SsoUsers>();
         services.AddSingleton<HubSessions>();
         services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
-        services.Configure<HubOptions>(o => o.AddFilter<HubSessions>());
         services.AddHostedService<SecuritySeeder>();
 
         // Read here too, to decide whether the scheme exists at all; the options above validate it at start.
