@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# EdgePortal portal image. Build: docker build -t edgeportal .   Run: docker run -p 8080:8080 -v edgeportal-data:/data edgeportal
+# EdgePortal portal image. Build: docker build -t edgeportal .
+# Run: docker run -p 8080:8080 -v edgeportal-data:/data -e EdgePortal__Security__AdminUser=admin -e EdgePortal__Security__AdminPassword=... edgeportal
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -34,8 +35,13 @@ RUN apt-get update \
     && mkdir -p /data && chown app:app /data
 WORKDIR /app
 COPY --from=build /app/portal .
-ENV ASPNETCORE_URLS=http://+:8080 \
-    EdgePortal__Storage__Path=/data/edgeportal.db
+# Production: no demo users and no known password. The first admin comes from the environment on the first start, e.g.
+#   docker run -e EdgePortal__Security__AdminUser=admin -e EdgePortal__Security__AdminPassword="$(openssl rand -base64 24)" ...
+# or -e EdgePortal__Security__BootstrapApiKey="$(openssl rand -hex 32)" for a provider-admin API key.
+ENV ASPNETCORE_ENVIRONMENT=Production \
+    ASPNETCORE_URLS=http://+:8080 \
+    EdgePortal__Storage__Path=/data/edgeportal.db \
+    EdgePortal__Seed__DemoUsers=false
 VOLUME /data
 EXPOSE 8080
 USER app
