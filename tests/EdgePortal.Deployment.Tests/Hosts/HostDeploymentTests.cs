@@ -176,7 +176,7 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
                 "--cidfile" => o with { Value = F("run", "agent.ctr-id") },
                 _ => o,
             })
-            .Append(new PodmanOption("--env", $"ASPNETCORE_URLS=http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"))
+            .Append(new PodmanOption("--env", $"Urls=http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"))
             .ToList();
         var run = unit with { Options = options, Image = image.Tag };
 
