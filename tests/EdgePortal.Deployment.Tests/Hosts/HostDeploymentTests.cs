@@ -184,7 +184,7 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
             await Podman.RunCheckedAsync(run.Arguments(), TimeSpan.FromMinutes(2));
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(30) };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            Assert.Equal("ok", await WaitForHealthzAsync(client, name));
+            Assert.Equal("ok", await Podman.WaitForAnswerAsync(client, "/healthz", name, TimeSpan.FromSeconds(60)));
 
             // The agent's own CRIU probe, run by the agent in its container with the unit's privileges.
             using var probe = JsonDocument.Parse(await client.GetStringAsync("/criu/capabilities"));
@@ -245,33 +245,6 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
         File.WriteAllText(Path.Combine(folder, "client-ca.crt"), ca.ExportCertificatePem());
         File.WriteAllText(Path.Combine(folder, "tls.crt"), node.ExportCertificatePem());
         File.WriteAllText(Path.Combine(folder, "tls.key"), nodeKey.ExportPkcs8PrivateKeyPem());
-    }
-
-    private static async Task<string> WaitForHealthzAsync(HttpClient client, string container)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        var last = "no answer yet";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var response = await client.GetAsync("/healthz");
-                if (response.IsSuccessStatusCode)
-                    return await response.Content.ReadAsStringAsync();
-                last = $"{(int)response.StatusCode}";
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-            var state = await Podman.RunAsync(["inspect", "--format", "{{.State.Running}}", container], TimeSpan.FromSeconds(30));
-            if (state.StandardOutput.Trim() != "true")
-                break;
-            await Task.Delay(50);
-        }
-        var logs = await Podman.RunAsync(["logs", container], TimeSpan.FromSeconds(30));
-        Assert.Fail($"the agent in {container} did not answer /healthz (last: {last}):\n{Podman.Tail(logs.Output, 40)}");
-        return "";
     }
 
     /// <summary><c>podman system service</c> on a socket of this test's own, standing in for the host's podman.socket.</summary>

@@ -51,6 +51,40 @@ internal static class Podman
     /// <summary>Removes a container whatever its state (clean-up; errors are not the test's outcome).</summary>
     public static Task RemoveAsync(string container) => RunAsync(["rm", "--force", "--ignore", "--time", "5", container], TimeSpan.FromMinutes(1));
 
+    /// <summary>
+    /// Polls <paramref name="path"/> until it answers 2xx and returns the body; fails at once, with the container's log,
+    /// when <paramref name="container"/> stops, or when <paramref name="timeout"/> passes first.
+    /// </summary>
+    public static async Task<string> WaitForAnswerAsync(HttpClient client, string path, string container, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "no answer yet";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await client.GetAsync(path);
+                if (response.IsSuccessStatusCode)
+                    return await response.Content.ReadAsStringAsync();
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            var running = await RunAsync(["inspect", "--format", "{{.State.Running}}", container], TimeSpan.FromSeconds(30));
+            if (running.StandardOutput.Trim() != "true")
+            {
+                last = $"the container stopped ({last})";
+                break;
+            }
+            await Task.Delay(50);
+        }
+        var logs = await RunAsync(["logs", container], TimeSpan.FromSeconds(30));
+        Assert.Fail($"{container} did not answer {path} within {timeout.TotalSeconds} s (last: {last}):\n{Tail(logs.Output, 40)}");
+        return "";
+    }
+
     /// <summary>The last <paramref name="lines"/> lines of a command's output, where build and run failures say why.</summary>
     public static string Tail(string output, int lines) => string.Join('\n', output.Split('\n').TakeLast(lines));
 

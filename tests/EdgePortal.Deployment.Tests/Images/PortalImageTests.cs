@@ -23,7 +23,7 @@ public sealed class PortalImageTests(ImageFixture images, ITestOutputHelper outp
             var published = (await Podman.RunCheckedAsync(["port", name, "8080/tcp"], TimeSpan.FromMinutes(1))).Trim();
             using var client = new HttpClient { BaseAddress = new Uri($"http://{published}"), Timeout = TimeSpan.FromSeconds(10) };
 
-            var health = await WaitForHealthzAsync(client, name);
+            var health = await Podman.WaitForAnswerAsync(client, "/healthz", name, StartTimeout);
             var css = await client.GetAsync("/css/edgeportal.css");
             var blazor = await client.GetAsync("/_framework/blazor.web.js");
 
@@ -58,36 +58,5 @@ public sealed class PortalImageTests(ImageFixture images, ITestOutputHelper outp
         Assert.Contains("EdgePortal.Web.dll", parts[0], StringComparison.Ordinal);
         Assert.DoesNotMatch(new Regex(@"^sdk$", RegexOptions.Multiline), parts[1]);
         Assert.Contains("Microsoft.AspNetCore.App", parts[2], StringComparison.Ordinal);
-    }
-
-    /// <summary>Polls /healthz until the portal answers (or its container stops, which fails at once with its log).</summary>
-    private static async Task<string> WaitForHealthzAsync(HttpClient client, string container)
-    {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        string last = "no answer yet";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var response = await client.GetAsync("/healthz");
-                if (response.StatusCode == HttpStatusCode.OK)
-                    return await response.Content.ReadAsStringAsync();
-                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-            var state = await Podman.RunAsync(["inspect", "--format", "{{.State.Running}}", container], TimeSpan.FromSeconds(30));
-            if (state.StandardOutput.Trim() != "true")
-            {
-                var logs = await Podman.RunAsync(["logs", container], TimeSpan.FromSeconds(30));
-                Assert.Fail($"the container {container} stopped before /healthz answered:\n{Podman.Tail(logs.Output, 40)}");
-            }
-            await Task.Delay(50);
-        }
-        var log = await Podman.RunAsync(["logs", container], TimeSpan.FromSeconds(30));
-        Assert.Fail($"/healthz did not answer 200 within {StartTimeout.TotalSeconds} s (last: {last}):\n{Podman.Tail(log.Output, 40)}");
-        return "";
     }
 }
