@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # EdgePortal's two images (podman build or docker build; both read this file unchanged):
-#   portal: podman build -t edgeportal .                             run: podman run -p 8080:8080 -v edgeportal-data:/data edgeportal
-#   agent:  podman build --target agent -t edgeportal-agent .        run: see deploy/hosts/ (plain hosts) or deploy/agent.yaml
+#   portal: podman build --format docker -t edgeportal .                        run: podman run -p 8080:8080 -v edgeportal-data:/data edgeportal
+#   agent:  podman build --format docker --target agent -t edgeportal-agent .   run: deploy/hosts/ (plain hosts) or deploy/agent.yaml
+# --format docker keeps the HEALTHCHECKs (Podman's default OCI format has no place for them and drops them).
 # The NuGet packages are kept in a build cache (RUN --mount=type=cache) between builds of either image.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build

@@ -78,7 +78,7 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
         var dockerfile = File.ReadAllText(RepositoryRoot.File("Dockerfile"));
 
         // The image the Dockerfile's header tells to build for the agent (podman names a local image localhost/NAME).
-        var built = Regex.Match(dockerfile, @"podman build --target agent -t (\S+) \.").Groups[1].Value;
+        var built = Regex.Match(dockerfile, @"podman build (?:--format docker )?--target agent -t (\S+) \.").Groups[1].Value;
         Assert.NotEmpty(built);
         Assert.Equal($"localhost/{built}:latest", Run.Image);
         Assert.Empty(Run.Command);
