@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 
-namespace EdgePortal.Web.Tests.Deployment;
+namespace EdgePortal.Deployment.Tests;
 
 /// <summary>
 /// The container and deploy/ start with no known password (issue 14 item 1): Production (no demo users), the first admin
