@@ -1,43 +1,12 @@
-using System.Net.Http.Headers;
-using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using EdgePortal.Agent.Contracts;
 using EdgePortal.Agent.Oci;
 using EdgePortal.Agent.Transfer;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Agent;
 
-/// <summary>POST /checkpoints/{id}/image: what the portal asks. Either <see cref="Registry"/> or <see cref="Peer"/>.</summary>
-public sealed record CheckpointImageRequest
-{
-    /// <summary>Registry <c>host[:port]</c> to push to.</summary>
-    [JsonPropertyName("registry")] public string? Registry { get; init; }
-    [JsonPropertyName("registryPlainHttp")] public bool RegistryPlainHttp { get; init; }
-    /// <summary>Base URL of the destination node's agent, to stream the image to instead of a registry.</summary>
-    [JsonPropertyName("peer")] public string? Peer { get; init; }
-    [JsonPropertyName("repository")] public string Repository { get; init; } = "";
-    [JsonPropertyName("tag")] public string Tag { get; init; } = "";
-    [JsonPropertyName("containerName")] public string ContainerName { get; init; } = "";
-    [JsonPropertyName("podName")] public string PodName { get; init; } = "";
-    [JsonPropertyName("namespace")] public string Namespace { get; init; } = "";
-    [JsonPropertyName("rootfsImage")] public string? RootfsImage { get; init; }
-    [JsonPropertyName("bandwidthBitsPerSecond")] public double? BandwidthBitsPerSecond { get; init; }
-}
-
-public sealed record CheckpointImageResult(
-    [property: JsonPropertyName("reference")] string Reference,
-    [property: JsonPropertyName("manifestDigest")] string ManifestDigest,
-    [property: JsonPropertyName("layerDigest")] string LayerDigest,
-    [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("seconds")] double Seconds,
-    [property: JsonPropertyName("transferId")] string TransferId);
-
-public sealed record ReceivedImage(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("blobs")] int Blobs);
-
+/// <summary>The agent's HTTP API (<see cref="AgentRoutes"/>); the requests and answers are those of EdgePortal.Agent.Contracts.</summary>
 public static partial class AgentEndpoints
 {
     public const string PeerClient = "peer";
@@ -46,15 +15,23 @@ public static partial class AgentEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<Security.SharedTokenMiddleware>();
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapPost("/checkpoints/{id}/image", BuildImageAsync);
-        app.MapPut("/images/{name}", ReceiveImageAsync);
-        app.MapGet("/criu/capabilities", (Criu.CriuDriver criu, CancellationToken cancellationToken) => criu.ProbeAsync(cancellationToken));
-        app.MapGet("/transfers", (TransferTracker tracker) => Results.Ok(tracker.All()));
-        app.MapGet("/transfers/{id}", (string id, TransferTracker tracker) => tracker.Find(id) is { } t ? Results.Ok(t) : Results.NotFound());
+        app.MapGet(AgentRoutes.Health, () => Results.Text("ok"));
+        app.MapPost(AgentRoutes.CheckpointImage, BuildImageAsync);
+        app.MapPut(AgentRoutes.ReceivedImage, ReceiveImageAsync);
+        app.MapGet(AgentRoutes.CriuCapabilities, (Criu.CriuDriver criu, CancellationToken cancellationToken) => criu.ProbeAsync(cancellationToken));
+        app.MapGet(AgentRoutes.Transfers, (TransferTracker tracker) => Results.Ok(tracker.All().Select(t => t.ToStatus()).ToList()));
+        app.MapGet(AgentRoutes.Transfer, (string id, TransferTracker tracker) => tracker.Find(id) is { } t ? Results.Ok(t.ToStatus()) : Results.NotFound());
         app.MapCriuEndpoints();
         return app;
     }
+
+    /// <summary>The client of a peer agent (<paramref name="peer"/>), with this agent's token and no bound but the caller's cancellation.</summary>
+    private static AgentApiClient Peer(Uri peer, AgentOptions o, IHttpClientFactory clients, TimeProvider time) =>
+        new(clients.CreateClient(PeerClient), peer.Authority, peer, o.Token, Timeout.InfiniteTimeSpan, time, $"{AgentOptions.Section}:Token");
+
+    /// <summary>The rate a transfer runs at: the request's, else the agent's default; null for none.</summary>
+    private static double? BandwidthLimit(double? requested, AgentOptions o) =>
+        requested is > 0 ? requested : o.DefaultBandwidthBitsPerSecond > 0 ? o.DefaultBandwidthBitsPerSecond : null;
 
     private static async Task<IResult> BuildImageAsync(string id, CheckpointImageRequest request, IOptions<AgentOptions> options,
         RegistryClient registry, IHttpClientFactory clients, TransferTracker tracker, TimeProvider time, ILoggerFactory loggers,
@@ -86,7 +63,7 @@ public static partial class AgentEndpoints
         var logger = loggers.CreateLogger("EdgePortal.Agent.Images");
         var image = await OciCheckpointImage.FromArchiveAsync(archive,
             new CheckpointMetadata(request.ContainerName, request.PodName, request.Namespace, request.RootfsImage), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        var limit = request.BandwidthBitsPerSecond is > 0 ? request.BandwidthBitsPerSecond : o.DefaultBandwidthBitsPerSecond > 0 ? o.DefaultBandwidthBitsPerSecond : null;
+        var limit = BandwidthLimit(request.BandwidthBitsPerSecond, o);
         var bucket = limit is { } bits ? TokenBucket.ForBits(bits, time) : null;
         var started = time.GetTimestamp();
         string reference, digest;
@@ -108,30 +85,19 @@ public static partial class AgentEndpoints
         }
         else
         {
-            var peer = new Uri(request.Peer!.EndsWith('/') ? request.Peer : request.Peer + "/");
+            var peer = Peer(new Uri(request.Peer!), o, clients, time);
             var name = $"{request.Repository.Replace('/', '_')}_{request.Tag}".ToLowerInvariant();
-            reference = new Uri(peer, $"images/{name}").AbsoluteUri;
+            reference = new Uri(peer.BaseUri, AgentRoutes.Path(AgentRoutes.ReceivedImage, name)).AbsoluteUri;
             progress = tracker.Start("stream", reference, image.TotalBytes, limit);
             try
             {
-                using var put = new HttpRequestMessage(HttpMethod.Put, reference)
-                {
-                    Content = new LayoutContent(image, $"{request.Repository}:{request.Tag}", bucket, progress),
-                };
-                put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", o.Token);
-                using var response = await clients.CreateClient(PeerClient).SendAsync(put, cancellationToken).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
-                {
-                    var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                    progress.Finish(body);
-                    return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"The peer agent answered {(int)response.StatusCode}: {body}");
-                }
+                await peer.UploadImageAsync(name, new LayoutContent(image, $"{request.Repository}:{request.Tag}", bucket, progress), cancellationToken).ConfigureAwait(false);
                 digest = image.Manifest.Digest;
             }
-            catch (HttpRequestException e)
+            catch (AgentCallException e)
             {
                 progress.Finish(e.Message);
-                return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"Streaming to {peer} failed: {e.Message}");
+                return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"Streaming to {peer.BaseUri} failed: {e.Message}");
             }
         }
         progress.Finish();
@@ -185,23 +151,4 @@ public static partial class AgentEndpoints
 
     private static void LogImage(ILogger logger, string reference, long bytes, double seconds, double? limit) =>
         logger.LogInformation("Image {Reference}: {Bytes} bytes in {Seconds:0.00} s (limit {Limit} bit/s)", reference, bytes, seconds, limit?.ToString("0", System.Globalization.CultureInfo.InvariantCulture) ?? "none");
-
-    /// <summary>The image layout tar, produced while it is sent, through the transfer's token bucket.</summary>
-    private sealed class LayoutContent(OciCheckpointImage image, string reference, TokenBucket? bucket, TransferProgress progress) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
-        {
-            await using var throttled = new ThrottledStream(stream, bucket, progress, leaveOpen: true);
-            await OciLayoutArchive.WriteAsync(throttled, image, reference, cancellationToken).ConfigureAwait(false);
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-    }
 }

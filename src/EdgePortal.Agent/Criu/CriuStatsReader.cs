@@ -1,14 +1,7 @@
 using System.Buffers.Binary;
+using EdgePortal.Agent.Contracts;
 
 namespace EdgePortal.Agent.Criu;
-
-/// <summary>CRIU's <c>dump_stats_entry</c> (images/stats.proto); times in microseconds as CRIU measured them.</summary>
-public sealed record CriuDumpStats(
-    uint FreezingTimeUs, uint FrozenTimeUs, uint MemdumpTimeUs, uint MemwriteTimeUs,
-    ulong PagesScanned, ulong PagesSkippedParent, ulong PagesWritten, ulong PagesLazy);
-
-/// <summary>CRIU's <c>restore_stats_entry</c>; times in microseconds.</summary>
-public sealed record CriuRestoreStats(ulong PagesCompared, ulong PagesSkippedCow, uint ForkingTimeUs, uint RestoreTimeUs, ulong PagesRestored);
 
 /// <summary>
 /// Reads CRIU's own <c>stats-dump</c> / <c>stats-restore</c> image files without <c>crit</c> (a Python tool the CI build
