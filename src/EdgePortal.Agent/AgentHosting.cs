@@ -16,7 +16,7 @@ public static class AgentHosting
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TransferTracker>();
-        services.AddSingleton<Workloads.CriuWorkloads>();
+        services.AddSingleton<Criu.CriuWorkloads>();
         services.AddSingleton<Images.CriuImageStore>();
         services.AddSingleton<Addresses.HostNetwork>();
         services.AddSingleton<Addresses.ServiceAddresses>();

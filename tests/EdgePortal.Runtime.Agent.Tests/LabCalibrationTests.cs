@@ -1,6 +1,5 @@
 using System.Globalization;
-using EdgePortal.Agent.Tests;
-using EdgePortal.Agent.Tests.Criu;
+using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Planning;
 using EdgePortal.Storage;

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using EdgePortal.Agent;
-using EdgePortal.Agent.Tests;
-using EdgePortal.Agent.Tests.Criu;
+using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;

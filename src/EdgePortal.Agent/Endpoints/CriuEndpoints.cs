@@ -3,7 +3,6 @@ using EdgePortal.Agent.Contracts;
 using EdgePortal.Agent.Criu;
 using EdgePortal.Agent.Images;
 using EdgePortal.Agent.Proc;
-using EdgePortal.Agent.Workloads;
 
 namespace EdgePortal.Agent;
 

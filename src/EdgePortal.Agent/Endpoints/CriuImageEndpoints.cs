@@ -1,7 +1,7 @@
 using EdgePortal.Agent.Contracts;
+using EdgePortal.Agent.Criu;
 using EdgePortal.Agent.Images;
 using EdgePortal.Agent.Transfer;
-using EdgePortal.Agent.Workloads;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Agent;

@@ -2,7 +2,6 @@ using EdgePortal.Agent.Addresses;
 using EdgePortal.Agent.Contracts;
 using EdgePortal.Agent.Criu;
 using EdgePortal.Agent.Images;
-using EdgePortal.Agent.Workloads;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Agent;

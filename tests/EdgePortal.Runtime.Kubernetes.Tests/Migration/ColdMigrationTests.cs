@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using EdgePortal.Agent.Tests.Registry;
+using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
-using EdgePortal.Agent.Tests.Registry;
+using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
-using EdgePortal.Core.Tests.Fakes;
+using EdgePortal.Testing;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

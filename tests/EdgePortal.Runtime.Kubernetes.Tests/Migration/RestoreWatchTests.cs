@@ -1,4 +1,4 @@
-using EdgePortal.Agent.Tests.Registry;
+using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;

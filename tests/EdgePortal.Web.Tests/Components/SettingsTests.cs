@@ -1,6 +1,6 @@
 using Bunit;
 using EdgePortal.Core.Calibration;
-using EdgePortal.Web.Tests.Fakes;
+using EdgePortal.Testing;
 using EdgePortal.Storage;
 using EdgePortal.Web.Components.Pages;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,6 +4,8 @@ using System.Xml.Linq;
 using EdgePortal.Storage;
 using EdgePortal.Web.Tests.Hosting;
 
+using EdgePortal.Testing;
+
 namespace EdgePortal.Web.Tests.Deployment;
 
 /// <summary>

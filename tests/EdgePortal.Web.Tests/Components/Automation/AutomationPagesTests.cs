@@ -4,7 +4,7 @@ using EdgePortal.Core.Scheduling;
 using EdgePortal.Web.Components.Pages;
 using EdgePortal.Web.Scheduling;
 using EdgePortal.Web.Tests.Components.Migrations;
-using EdgePortal.Web.Tests.Fakes;
+using EdgePortal.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Quartz;

@@ -4,7 +4,7 @@ using EdgePortal.Core.Domain;
 using EdgePortal.Core.Planning;
 using EdgePortal.Web.Planning;
 using EdgePortal.Web.Tests.Components.Migrations;
-using EdgePortal.Web.Tests.Fakes;
+using EdgePortal.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Extensions;

@@ -3,14 +3,14 @@ using System.Threading.Channels;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 
-namespace EdgePortal.Web.Tests.Fakes;
+namespace EdgePortal.Testing;
 
 /// <summary>
 /// A live stream the test drives: every subscriber gets its own unbounded <see cref="Channel{T}"/>, and each
 /// <see cref="Publish"/> writes the events a subscriber's filter wants to it as one batch, at once (no batching
 /// delay, no clock). It is also the engine's and the coordinator's publisher, so what they commit reaches the pages.
 /// </summary>
-internal sealed class ChannelMigrationEventStream : IMigrationEventStream, IMigrationEventPublisher
+public sealed class ChannelMigrationEventStream : IMigrationEventStream, IMigrationEventPublisher
 {
     private readonly Lock _gate = new();
     private readonly List<Subscription> _subscriptions = [];

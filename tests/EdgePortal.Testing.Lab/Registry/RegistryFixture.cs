@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgePortal.Agent.Tests.Registry;
+namespace EdgePortal.Testing.Lab;
 
 /// <summary>
 /// A real OCI registry: Debian's <c>docker-registry</c> (distribution 2.8) on 127.0.0.1 and a free port, storing in a temp

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using EdgePortal.Agent.Criu;
 
-namespace EdgePortal.Agent.Workloads;
+namespace EdgePortal.Agent.Criu;
 
 /// <summary>
 /// The processes migrations may name (registered by PID, or restored here), the restored trees this agent holds, and the

@@ -1,7 +1,7 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 
-namespace EdgePortal.Core.Tests.Fakes;
+namespace EdgePortal.Testing;
 
 /// <summary>Records what the engine publishes and lets a test await an event instead of sleeping.</summary>
 public sealed class EventRecorder : IMigrationEventPublisher

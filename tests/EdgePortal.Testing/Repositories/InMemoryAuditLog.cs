@@ -1,9 +1,9 @@
 using EdgePortal.Core.Security;
 
-namespace EdgePortal.Web.Tests.Fakes;
+namespace EdgePortal.Testing;
 
 /// <summary>An append-only list, filtered the way the LiteDB log filters.</summary>
-internal sealed class InMemoryAuditLog : IAuditLog
+public sealed class InMemoryAuditLog : IAuditLog
 {
     private readonly List<AuditEntry> _entries = [];
     private readonly Lock _gate = new();

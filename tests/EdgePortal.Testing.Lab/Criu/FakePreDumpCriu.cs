@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace EdgePortal.Agent.Tests.Criu;
+namespace EdgePortal.Testing.Lab;
 
 /// <summary>
 /// A wrapper around the real criu for a host without soft-dirty tracking (this kernel): it fakes what such a host cannot
@@ -10,7 +10,7 @@ namespace EdgePortal.Agent.Tests.Criu;
 /// <c>restore</c> first checks that the parent links resolve to rounds with pages, then runs the real restore;
 /// <c>check --feature mem_dirty_track</c> says yes. Every call is appended to <see cref="CallsLog"/>.
 /// </summary>
-internal sealed class FakePreDumpCriu
+public sealed class FakePreDumpCriu
 {
     private FakePreDumpCriu(string path, string callsLog)
     {

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Net.Http.Headers;
+using EdgePortal.Agent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace EdgePortal.Agent.Tests;
+namespace EdgePortal.Testing.Lab;
 
 /// <summary>A real agent on Kestrel, 127.0.0.1 and a random port, over temp checkpoint and image folders.</summary>
 public sealed class AgentHost : IAsyncDisposable
@@ -83,24 +84,5 @@ public sealed class AgentHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Directory.Delete(Folder, recursive: true);
-    }
-}
-
-/// <summary>A test class over two agents of its own on loopback, a source and a destination.</summary>
-public abstract class TwoAgents : IAsyncLifetime
-{
-    private protected AgentHost Source { get; private set; } = null!;
-    private protected AgentHost Destination { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Source = await AgentHost.StartAsync();
-        Destination = await AgentHost.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Source.DisposeAsync();
-        await Destination.DisposeAsync();
     }
 }

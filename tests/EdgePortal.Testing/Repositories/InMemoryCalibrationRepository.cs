@@ -1,8 +1,8 @@
 using EdgePortal.Core.Calibration;
 
-namespace EdgePortal.Web.Tests.Fakes;
+namespace EdgePortal.Testing;
 
-internal sealed class InMemoryCalibrationRepository : ICalibrationRepository
+public sealed class InMemoryCalibrationRepository : ICalibrationRepository
 {
     private readonly List<HostCalibration> _all = [];
 

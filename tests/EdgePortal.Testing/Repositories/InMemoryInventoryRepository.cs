@@ -1,12 +1,13 @@
 using EdgePortal.Core.Domain;
 
-namespace EdgePortal.Web.Tests.Fakes;
+namespace EdgePortal.Testing;
 
 /// <summary>
-/// An in-memory <see cref="IInventoryRepository"/> with the LiteDB repository's read order (tenants,
-/// clusters, nodes and services by name), so pages render the way they do over the real store.
+/// An in-memory <see cref="IInventoryRepository"/> with the LiteDB repository's read order (tenants, clusters, nodes and
+/// services by name), so pages render the way they do over the real store. Values are immutable records, so storing them
+/// as they are is faithful.
 /// </summary>
-internal sealed class InMemoryInventoryRepository : IInventoryRepository
+public sealed class InMemoryInventoryRepository : IInventoryRepository
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<TenantId, Tenant> _tenants = [];
@@ -16,12 +17,11 @@ internal sealed class InMemoryInventoryRepository : IInventoryRepository
     private readonly Dictionary<ServiceId, ServiceInstance> _services = [];
     private readonly Dictionary<UserGroupId, UserGroup> _userGroups = [];
 
-    /// <summary>A repository holding <paramref name="inventory"/>, e.g. <c>DemoEdge.Build()</c>.</summary>
-    public static InMemoryInventoryRepository With(EdgeInventory inventory)
+    /// <summary>A repository holding <paramref name="inventory"/> (e.g. <c>DemoEdge.Build()</c>), or an empty one.</summary>
+    public InMemoryInventoryRepository(EdgeInventory? inventory = null)
     {
-        var repository = new InMemoryInventoryRepository();
-        repository.SaveAll(inventory);
-        return repository;
+        if (inventory is not null)
+            SaveAll(inventory);
     }
 
     public bool IsEmpty { get { lock (_gate) return _clusters.Count == 0; } }
@@ -71,6 +71,7 @@ internal sealed class InMemoryInventoryRepository : IInventoryRepository
 
     public void SaveAll(EdgeInventory inventory)
     {
+        ArgumentNullException.ThrowIfNull(inventory);
         lock (_gate)
         {
             foreach (var tenant in inventory.Tenants) Save(tenant);

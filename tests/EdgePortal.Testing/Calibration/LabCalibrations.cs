@@ -1,12 +1,12 @@
 using EdgePortal.Core.Calibration;
 
-namespace EdgePortal.Web.Tests.Fakes;
+namespace EdgePortal.Testing;
 
 /// <summary>
 /// Calibrations the tests store: fits of samples from a known host, so that what is stored, shown or planned can be
-/// checked against it. Shared with the storage tests (linked, not copied).
+/// checked against it (the storage and the portal tests).
 /// </summary>
-internal static class LabCalibrations
+public static class LabCalibrations
 {
     /// <summary>Six Cold migrations of a lab host (dump 20 ms + 1.5 ns/B, restore 50 ms + 0.6 ns/B, <paramref name="overheadMs"/> of overhead, ±3%).</summary>
     public static HostCalibration Fit(string hostClass, DateTimeOffset at, string host = "lab/h1 (loop back)", double overheadMs = 80)

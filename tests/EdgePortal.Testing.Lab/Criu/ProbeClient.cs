@@ -2,36 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 
-namespace EdgePortal.Agent.Tests.Criu;
-
-/// <summary>The C workloads of issue 9 (Workload/*.c), compiled with gcc into a temp folder by the test that uses them.</summary>
-internal static class Workloads
-{
-    public static async Task<(string Service, string Client)> BuildAsync(string folder)
-    {
-        var source = Path.Combine(AppContext.BaseDirectory, "Criu", "Workload");
-        var service = Path.Combine(folder, "stateservice");
-        var client = Path.Combine(folder, "probeclient");
-        await Lab.RunAsync("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", service, Path.Combine(source, "stateservice.c")]);
-        await Lab.RunAsync("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", client, Path.Combine(source, "probeclient.c")]);
-        return (service, client);
-    }
-
-    /// <summary>Starts a command in a lab namespace (nsenter --net, never ip netns exec) with its output captured.</summary>
-    public static Process StartIn(string networkNamespace, string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[$"--net={networkNamespace}", "--", file, .. arguments])
-            info.ArgumentList.Add(a);
-        return Process.Start(info) ?? throw new InvalidOperationException($"nsenter {file} did not start.");
-    }
-}
-
-/// <summary>One answer of the state service as the probe client printed it.</summary>
-internal sealed record Answer(long TimeUs, ulong Counter, ulong Steps, ulong Checksum, char Kind);
+namespace EdgePortal.Testing.Lab;
 
 /// <summary>The probe client (workload c) running in the lab's client namespace; its lines are collected as they come.</summary>
-internal sealed class ProbeClient : IAsyncDisposable
+public sealed class ProbeClient : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
@@ -117,48 +91,5 @@ internal sealed class ProbeClient : IAsyncDisposable
         var f = line.Split(' ');
         return new Answer(long.Parse(f[1], CultureInfo.InvariantCulture), ulong.Parse(f[2], CultureInfo.InvariantCulture),
             ulong.Parse(f[3], CultureInfo.InvariantCulture), ulong.Parse(f[4], CultureInfo.InvariantCulture), f[5][0]);
-    }
-}
-
-/// <summary>
-/// The state service's memory as a pure function of its dirty steps (the same arithmetic as stateservice.c): what every
-/// answer's checksum must be, before and after a migration.
-/// </summary>
-internal sealed class StateModel
-{
-    private const int WordsPerPage = 512;
-    private readonly ulong[] _words;
-    private readonly ulong _pages;
-    private ulong _steps;
-
-    public StateModel(long bytes)
-    {
-        _pages = (ulong)(bytes / 8 / WordsPerPage);
-        _words = new ulong[_pages * WordsPerPage];
-        for (var i = 0; i < _words.Length; i++)
-            Checksum += _words[i] = Mix((ulong)i);
-    }
-
-    public ulong Checksum { get; private set; }
-
-    public void AdvanceTo(ulong steps)
-    {
-        if (steps < _steps)
-            throw new InvalidOperationException($"The service's dirty steps went back from {_steps} to {steps}.");
-        for (; _steps < steps; _steps++)
-        {
-            var index = (_steps % _pages) * WordsPerPage + (_steps / _pages) % WordsPerPage;
-            var value = Mix(_steps + 0x1234567);
-            Checksum += value - _words[index];
-            _words[index] = value;
-        }
-    }
-
-    private static ulong Mix(ulong x)
-    {
-        var z = x + 0x9E3779B97F4A7C15ul;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ul;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBul;
-        return z ^ (z >> 31);
     }
 }

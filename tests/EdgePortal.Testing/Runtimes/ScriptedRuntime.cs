@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 
-namespace EdgePortal.Core.Tests.Fakes;
+namespace EdgePortal.Testing;
 
 /// <summary>
 /// A runtime whose every step does what the test scripts: by default it succeeds at once reporting the

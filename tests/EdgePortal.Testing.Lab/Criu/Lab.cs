@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgePortal.Agent.Criu;
+using EdgePortal.Testing;
 
-namespace EdgePortal.Agent.Tests.Criu;
+namespace EdgePortal.Testing.Lab;
 
 /// <summary>
 /// The repository's <c>lab.sh</c> brought up for one test under its own prefix and network (so it never touches a lab an
@@ -39,7 +40,7 @@ public sealed class Lab : IAsyncDisposable
         // One prefix per lab, not per test process: test classes run in parallel, and one lab's down kills every process
         // in the namespaces of its prefix (lab.sh allows 9 characters: ept, 5 digits of the pid, one of a counter).
         var prefix = $"ept{Environment.ProcessId % 100000}{Interlocked.Increment(ref _labs) % 10}";
-        var lab = new Lab(Path.Combine(Repository.Root, "lab.sh"), prefix, network);
+        var lab = new Lab(Path.Combine(RepositoryRoot.Path, "lab.sh"), prefix, network);
         try
         {
             await lab.RunScriptAsync("up", hosts.ToString(CultureInfo.InvariantCulture));
@@ -59,7 +60,7 @@ public sealed class Lab : IAsyncDisposable
 
     private Task RunScriptAsync(params string[] arguments) => RunAsync("bash", [Script, .. arguments], _environment);
 
-    internal static async Task RunAsync(string file, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task RunAsync(string file, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments)
@@ -73,39 +74,4 @@ public sealed class Lab : IAsyncDisposable
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await output}{await error}");
     }
-}
-
-internal static class Repository
-{
-    /// <summary>The checkout's root: the first folder above the test binaries holding lab.sh.</summary>
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "lab.sh")) && File.Exists(Path.Combine(dir.FullName, "EdgePortal.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"lab.sh not found above {AppContext.BaseDirectory}.");
-    }
-}
-
-/// <summary>What a CRIU lab test needs before it starts; it fails with the reason instead of passing silently.</summary>
-internal static class LabRequirements
-{
-    public static async Task<CriuCapabilities> EnsureAsync()
-    {
-        if (Environment.UserName != "root" && !IsRootUid())
-            Assert.Fail("SKIPPED (reported as a failure on purpose): the CRIU lab tests need root (network namespaces, criu dump/restore). Run ./test.sh as root, as CI does.");
-        if (!File.Exists(CriuDriver.DefaultPath))
-            Assert.Fail($"CRIU is not installed at {CriuDriver.DefaultPath}: run tools/criu/install.sh as root (./test.sh does).");
-        var capabilities = await new CriuDriver().ProbeAsync(CancellationToken.None);
-        Assert.True(capabilities.Usable && capabilities.TcpRepair, $"criu check says this host cannot dump TCP connections:\n{capabilities.Report}");
-        return capabilities;
-    }
-
-    private static bool IsRootUid() =>
-        File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal)) is { } uid
-        && uid.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1) == "0";
 }

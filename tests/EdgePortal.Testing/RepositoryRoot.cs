@@ -1,10 +1,12 @@
-namespace EdgePortal.Web.Tests.Deployment;
+namespace EdgePortal.Testing;
 
-internal static class RepositoryRoot
+/// <summary>The checkout the tests run from.</summary>
+public static class RepositoryRoot
 {
     /// <summary>The folder holding EdgePortal.sln, found by walking up from the test binaries.</summary>
     public static string Path { get; } = Find();
 
+    /// <summary>A path below the checkout's root.</summary>
     public static string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     private static string Find()
