@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using EdgePortal.Agent;
-using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
+using EdgePortal.Testing.Lab;
 
 namespace EdgePortal.Runtime.Agent.Tests;
 

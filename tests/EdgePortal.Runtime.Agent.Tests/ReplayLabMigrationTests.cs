@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using EdgePortal.Agent;
-using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Testing.Lab;
 using Xunit.Abstractions;
 
 namespace EdgePortal.Runtime.Agent.Tests;

@@ -1,7 +1,7 @@
-using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+using EdgePortal.Testing.Lab;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;

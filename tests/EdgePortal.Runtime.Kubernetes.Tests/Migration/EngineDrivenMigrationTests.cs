@@ -1,9 +1,9 @@
 using System.Diagnostics.Metrics;
-using EdgePortal.Testing.Lab;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
-using EdgePortal.Testing;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+using EdgePortal.Testing;
+using EdgePortal.Testing.Lab;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

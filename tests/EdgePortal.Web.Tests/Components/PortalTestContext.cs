@@ -1,14 +1,14 @@
-using EdgePortal.Core.Execution;
 using Bunit;
 using Bunit.TestDoubles;
-using EdgePortal.Core.Security;
-using EdgePortal.Web.Security;
 using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
-using EdgePortal.Web.Inventory;
 using EdgePortal.Testing;
-using Microsoft.Extensions.Time.Testing;
+using EdgePortal.Web.Inventory;
+using EdgePortal.Web.Security;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
 
 namespace EdgePortal.Web.Tests.Components;

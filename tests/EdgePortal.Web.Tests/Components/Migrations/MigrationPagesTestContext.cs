@@ -1,12 +1,12 @@
 using Bunit;
 using Bunit.TestDoubles;
-using EdgePortal.Core.Security;
-using EdgePortal.Web.Security;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
-using EdgePortal.Web.Inventory;
 using EdgePortal.Testing;
+using EdgePortal.Web.Inventory;
+using EdgePortal.Web.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
