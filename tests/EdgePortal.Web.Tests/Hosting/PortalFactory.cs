@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,6 +36,18 @@ internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<str
     {
         base.ConfigureClient(client);
         Authorize(client, BootstrapKey);
+    }
+
+    /// <summary>
+    /// Starts the portal on Kestrel at a free port (a real socket: real client addresses, WebSockets) and returns its address
+    /// on 127.0.0.1.
+    /// </summary>
+    public Uri StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
     }
 
     /// <summary>Sends <paramref name="key"/> as the bearer token on every request of <paramref name="client"/> (null: anonymous).</summary>

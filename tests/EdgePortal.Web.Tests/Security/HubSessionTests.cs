@@ -3,8 +3,6 @@ using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Web.Security;
 using EdgePortal.Web.Tests.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -25,10 +23,7 @@ public sealed class HubSessionTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _factory = new PortalFactory(_folder.File("hub.db"), new Dictionary<string, string?> { ["EdgePortal:Security:SignInAttemptsPerMinute"] = "10000" }, _clock);
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
-        _baseAddress = new Uri(addresses.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        _baseAddress = _factory.StartOnKestrel();
         return Task.CompletedTask;
     }
 

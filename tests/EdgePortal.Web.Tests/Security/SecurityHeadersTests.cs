@@ -1,9 +1,6 @@
 using System.Net;
 using EdgePortal.Web.Tests.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgePortal.Web.Tests.Security;
 
@@ -55,7 +52,7 @@ public sealed class SecurityHeadersTests : IDisposable
     }
 
     /// <summary>The portal in Production on Kestrel (a real client address), asked for a host that is not localhost.</summary>
-    private async Task<(PortalFactory Factory, HttpClient Client)> ProductionAsync(string name, params (string Key, string Value)[] settings)
+    private (PortalFactory Factory, HttpClient Client) Production(string name, params (string Key, string Value)[] settings)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -66,11 +63,7 @@ public sealed class SecurityHeadersTests : IDisposable
         foreach (var (key, value) in settings)
             configuration[key] = value;
         var factory = new PortalFactory(_folder.File(name), configuration);
-        factory.UseKestrel(0);
-        factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
-            .Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(address) };
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = factory.StartOnKestrel() };
         client.DefaultRequestHeaders.Host = "portal.example";
         return (factory, client);
     }
@@ -99,17 +92,23 @@ public sealed class SecurityHeadersTests : IDisposable
         return response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("EdgePortal.Auth=", StringComparison.Ordinal));
     }
 
+    /// <summary>A request and a sign-in that say, as a proxy terminating TLS would, that the client came over https.</summary>
+    private static async Task<(HttpResponseMessage Response, string Cookie)> AsIfOverHttpsAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        var response = await client.SendAsync(request);
+        return (response, await SignInCookieAsync(client, ("X-Forwarded-Proto", "https")));
+    }
+
     [Fact]
     public async Task Https_ThroughATrustedProxy_HstsAndSecureCookie()
     {
-        var (factory, client) = await ProductionAsync("proxy.db", ("EdgePortal:Security:TrustedProxies:0", "127.0.0.1"));
+        var (factory, client) = Production("proxy.db", ("EdgePortal:Security:TrustedProxies:0", "127.0.0.1"));
         await using var _ = factory;
         using var __ = client;
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
-        request.Headers.Add("X-Forwarded-Proto", "https");
-        using var response = await client.SendAsync(request);
-        var cookie = await SignInCookieAsync(client, ("X-Forwarded-Proto", "https"));
+        var (response, cookie) = await AsIfOverHttpsAsync(client);
 
         Assert.StartsWith("max-age=31536000", response.Headers.GetValues("Strict-Transport-Security").Single());
         Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
@@ -118,14 +117,11 @@ public sealed class SecurityHeadersTests : IDisposable
     [Fact]
     public async Task ForwardedProto_FromAnUntrustedAddress_IsIgnored()
     {
-        var (factory, client) = await ProductionAsync("noproxy.db");
+        var (factory, client) = Production("noproxy.db");
         await using var _ = factory;
         using var __ = client;
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
-        request.Headers.Add("X-Forwarded-Proto", "https");
-        using var response = await client.SendAsync(request);
-        var cookie = await SignInCookieAsync(client, ("X-Forwarded-Proto", "https"));
+        var (response, cookie) = await AsIfOverHttpsAsync(client);
 
         Assert.False(response.Headers.Contains("Strict-Transport-Security"));
         Assert.DoesNotContain("secure", cookie.Split(';').Select(p => p.Trim().ToLowerInvariant()));
