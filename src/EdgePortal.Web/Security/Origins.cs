@@ -21,13 +21,17 @@ public sealed class Origins(RequestDelegate next, IOptionsMonitor<SecurityOption
 
     private static bool Guarded(HttpRequest request) => request.Path.StartsWithSegments("/hubs") || request.Path.StartsWithSegments("/_blazor");
 
+    /// <summary>
+    /// The portal's own pages: an origin naming the host (and port) the request was sent to. The scheme is not compared, so
+    /// that a proxy terminating TLS without passing <c>X-Forwarded-Proto</c> does not cut the portal's own circuits off.
+    /// </summary>
     private bool IsAllowed(HttpRequest request, string origin)
     {
         var normalized = Normalize(origin);
         if (normalized is null)
             return false;
-        var own = Normalize($"{request.Scheme}://{request.Host}");
-        return string.Equals(normalized, own, StringComparison.Ordinal)
+        var authority = normalized[(normalized.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        return string.Equals(authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)
             || options.CurrentValue.AllowedOrigins.Any(a => string.Equals(Normalize(a), normalized, StringComparison.Ordinal));
     }
 

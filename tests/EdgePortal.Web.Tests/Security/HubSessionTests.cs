@@ -121,12 +121,20 @@ public sealed class HubSessionTests : IAsyncLifetime
     [InlineData("null", HttpStatusCode.Forbidden)]
     [InlineData(null, HttpStatusCode.OK)]
     [InlineData("self", HttpStatusCode.OK)]
+    [InlineData("https-self", HttpStatusCode.OK)]
+    [InlineData("http://127.0.0.2:1", HttpStatusCode.Forbidden)]
     public async Task Negotiate_Origin_OnlyThePortalsOwnOrNone(string? origin, HttpStatusCode expected)
     {
         using var client = PortalFactory.Authorize(new HttpClient { BaseAddress = _baseAddress }, PortalFactory.BootstrapKey);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/hubs/migrations/negotiate?negotiateVersion=1");
         if (origin is not null)
-            request.Headers.Add("Origin", origin == "self" ? _baseAddress.GetLeftPart(UriPartial.Authority) : origin);
+            request.Headers.Add("Origin", origin switch
+            {
+                "self" => _baseAddress.GetLeftPart(UriPartial.Authority),
+                // The portal's own page over TLS a proxy terminated without saying so.
+                "https-self" => $"https://{_baseAddress.Authority}",
+                _ => origin,
+            });
 
         using var response = await client.SendAsync(request);
 
