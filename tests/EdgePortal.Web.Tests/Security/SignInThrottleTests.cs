@@ -4,7 +4,7 @@ using EdgePortal.Web.Security;
 using EdgePortal.Web.Tests.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using EdgePortal.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgePortal.Web.Tests.Security;
@@ -22,7 +22,7 @@ public sealed class SignInThrottleTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private SignInThrottle Throttle(SecurityOptions? settings = null)
-        => new(new OptionsMonitorStub(settings ?? Settings), _clock);
+        => new(new StaticOptionsMonitor<SecurityOptions>(settings ?? Settings), _clock);
 
     [Fact]
     public void Wait_FailuresBeyondTheFreeOnes_DoubleUpToTheMaximum()
@@ -198,12 +198,5 @@ public sealed class SignInThrottleTests : IDisposable
 
         Assert.Contains("error=failed", response.Headers.Location?.OriginalString);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-    }
-
-    private sealed class OptionsMonitorStub(SecurityOptions value) : IOptionsMonitor<SecurityOptions>
-    {
-        public SecurityOptions CurrentValue => value;
-        public SecurityOptions Get(string? name) => value;
-        public IDisposable? OnChange(Action<SecurityOptions, string?> listener) => null;
     }
 }
