@@ -28,12 +28,19 @@ public static class AuditActions
     public const string CalibrationSave = "calibration.save";
     public const string ClusterRegister = "cluster.register";
     public const string NodeRetire = "node.retire";
+    public const string NodeDrain = "node.drain";
+    public const string NodeUncordon = "node.uncordon";
+    public const string WindowCreate = "window.create";
+    public const string WindowUpdate = "window.update";
+    public const string WindowDelete = "window.delete";
+    /// <summary>A bearer token that is no API key (unknown, expired, revoked); recorded rate-limited per address.</summary>
+    public const string KeyRefused = "apikey.refused";
 
     public static IReadOnlyList<string> All { get; } =
     [
         LoginSucceeded, LoginFailed, LoginLockedOut, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
         SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantCreate, TenantChange,
-        CalibrationSave, ClusterRegister, NodeRetire,
+        CalibrationSave, ClusterRegister, NodeRetire, NodeDrain, NodeUncordon, WindowCreate, WindowUpdate, WindowDelete, KeyRefused,
     ];
 }
 

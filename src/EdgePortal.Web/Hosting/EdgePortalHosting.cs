@@ -11,7 +11,9 @@ using EdgePortal.Web.Api;
 using EdgePortal.Web.Components;
 using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Scheduling;
+using EdgePortal.Web.Limits;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 
@@ -31,6 +33,8 @@ public static class EdgePortalHosting
         services.AddKubernetesEdge(builder.Configuration);
         services.AddAgentEdge(builder.Configuration);
         services.AddEdgePortalSecurity(builder.Configuration);
+        services.AddEdgePortalLimits(builder.Configuration);
+        services.AddEdgePortalUseCases();
         services.AddEdgePortalDataProtection(builder.Configuration, builder.Environment.ContentRootPath);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
