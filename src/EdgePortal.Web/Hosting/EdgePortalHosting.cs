@@ -8,6 +8,7 @@ using EdgePortal.Runtime.Simulated;
 using EdgePortal.Runtime.Kubernetes;
 using EdgePortal.Storage;
 using EdgePortal.Web.Api;
+using EdgePortal.Web.Audit;
 using EdgePortal.Web.Components;
 using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Scheduling;
@@ -34,6 +35,7 @@ public static class EdgePortalHosting
         services.AddAgentEdge(builder.Configuration);
         services.AddEdgePortalSecurity(builder.Configuration);
         services.AddEdgePortalLimits(builder.Configuration);
+        services.AddEdgePortalAudit(builder.Configuration);
         services.AddEdgePortalUseCases();
         services.AddEdgePortalDataProtection(builder.Configuration, builder.Environment.ContentRootPath);
 
