@@ -8,7 +8,7 @@ using EdgePortal.Runtime.Simulated;
 using EdgePortal.Runtime.Kubernetes;
 using EdgePortal.Storage;
 using EdgePortal.Web.Api;
-using EdgePortal.Web.Audit;
+using EdgePortal.Web.Auditing;
 using EdgePortal.Web.Components;
 using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Scheduling;

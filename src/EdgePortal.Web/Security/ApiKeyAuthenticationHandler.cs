@@ -10,7 +10,7 @@ namespace EdgePortal.Web.Security;
 /// headers, so the hub also takes the key as SignalR's <c>access_token</c> query parameter).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ApiKeyService keys, Audit.RefusalAuditor refusals) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyService keys, Auditing.RefusalAuditor refusals) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
 

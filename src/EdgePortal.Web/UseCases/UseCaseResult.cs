@@ -18,6 +18,9 @@ public abstract record UseCaseResult<T>
 
         /// <summary>The messages as one sentence, for a snackbar.</summary>
         public string Text => string.Join(" ", Errors.Values);
+
+        /// <summary>Each field with its message ("userName: …"), for a form without a place per field.</summary>
+        public string FieldsAndMessages => string.Join(" ", Errors.Select(e => $"{e.Key}: {e.Value}"));
     }
 
     public sealed record NotFound(string Detail) : UseCaseResult<T>;

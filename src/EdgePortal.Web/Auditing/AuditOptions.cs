@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace EdgePortal.Web.Audit;
+namespace EdgePortal.Web.Auditing;
 
 /// <summary><c>EdgePortal:Audit</c>: how refusals are recorded without letting anyone flood the log.</summary>
 public sealed class AuditOptions

@@ -2,7 +2,7 @@ using System.Globalization;
 using EdgePortal.Web.Security;
 using Microsoft.Extensions.Options;
 
-namespace EdgePortal.Web.Audit;
+namespace EdgePortal.Web.Auditing;
 
 /// <summary>
 /// Audits refusals (refused sign-ins, refused API keys) without letting an attacker flood the log: per kind of refusal
