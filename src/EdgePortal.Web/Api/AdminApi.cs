@@ -39,21 +39,21 @@ public static class AdminApi
     {
         var admin = app.MapGroup("/api/v1").WithTags("Administration").RequireAuthorization(PortalPolicies.UserAdmin);
         admin.MapGet("/users", (UserAdministration a, ClaimsPrincipal user) => TypedResults.Ok(a.Users(TenantScope.Of(user)).Select(UserView.From).ToList()))
-            .WithSummary("Accounts (a tenant admin: its tenant's).");
-        admin.MapPost("/users", CreateUser).WithSummary("Create an account; a tenant admin creates only tenant roles in its tenant; user names cannot start with sso: or key:.");
-        admin.MapDelete("/users/{id:guid}", DeleteUser).WithSummary("Delete an account.");
+            .WithName("ListUsers").WithSummary("Accounts (a tenant admin: its tenant's).");
+        admin.MapPost("/users", CreateUser).WithName("CreateUser").WithSummary("Create an account; a tenant admin creates only tenant roles in its tenant; user names cannot start with sso: or key:.");
+        admin.MapDelete("/users/{id:guid}", DeleteUser).WithName("DeleteUser").WithSummary("Delete an account.");
         admin.MapGet("/keys", (UserAdministration a, ClaimsPrincipal user) => TypedResults.Ok(a.Keys(TenantScope.Of(user)).Select(k => ApiKeyView.From(k)).ToList()))
-            .WithSummary("API keys (never their value).");
-        admin.MapPost("/keys", CreateKey).WithSummary("Create an API key with a role and an optional expiry; the key is in this answer only.");
-        admin.MapPost("/keys/{id:guid}/revoke", RevokeKey).WithSummary("Revoke an API key: it is refused from now on.");
+            .WithName("ListKeys").WithSummary("API keys (never their value).");
+        admin.MapPost("/keys", CreateKey).WithName("CreateKey").WithSummary("Create an API key with a role and an optional expiry; the key is in this answer only.");
+        admin.MapPost("/keys/{id:guid}/revoke", RevokeKey).WithName("RevokeKey").WithSummary("Revoke an API key: it is refused from now on.");
 
         var tenants = app.MapGroup("/api/v1/tenants").WithTags("Administration").RequireAuthorization(PortalPolicies.ProviderAdmin);
-        tenants.MapGet("/", (IInventoryRepository inventory) => TypedResults.Ok(inventory.Tenants())).WithSummary("Tenants with their allowed clusters and quotas.");
-        tenants.MapGet("/{id:guid}", GetTenant).WithSummary("One tenant.");
-        tenants.MapPost("/", CreateTenant).WithSummary("Create a tenant: a unique name, the clusters it may use (ids), its default objective and quotas (left out: EdgePortal:Limits:NewTenantQuotas).");
+        tenants.MapGet("/", (IInventoryRepository inventory) => TypedResults.Ok(inventory.Tenants())).WithName("ListTenants").WithSummary("Tenants with their allowed clusters and quotas.");
+        tenants.MapGet("/{id:guid}", GetTenant).WithName("GetTenant").WithSummary("One tenant.");
+        tenants.MapPost("/", CreateTenant).WithName("CreateTenant").WithSummary("Create a tenant: a unique name, the clusters it may use (ids), its default objective and quotas (left out: EdgePortal:Limits:NewTenantQuotas).");
         tenants.MapPut("/{id:guid}/clusters", SetClusters)
-            .WithSummary("Set the clusters a tenant may use (ids); a cluster where it still runs services cannot be left out.");
-        tenants.MapPut("/{id:guid}/quotas", SetQuotas).WithSummary("Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).");
+            .WithName("SetTenantClusters").WithSummary("Set the clusters a tenant may use (ids); a cluster where it still runs services cannot be left out.");
+        tenants.MapPut("/{id:guid}/quotas", SetQuotas).WithName("SetTenantQuotas").WithSummary("Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).");
         return app;
     }
 

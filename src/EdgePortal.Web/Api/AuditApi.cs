@@ -13,12 +13,12 @@ public static class AuditApi
     {
         var api = app.MapGroup("/api/v1").WithTags("Audit");
         api.MapGet("/audit", List).RequireAuthorization(PortalPolicies.UserAdmin)
-            .WithSummary("Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's.");
+            .WithName("ListAudit").WithSummary("Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's.");
         api.MapGet("/audit.csv", Csv).RequireAuthorization(PortalPolicies.UserAdmin)
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
-            .WithSummary("The same entries as CSV (UTF-8, RFC 4180), for a spreadsheet.");
+            .WithName("ExportAuditCsv").WithSummary("The same entries as CSV (UTF-8, RFC 4180), for a spreadsheet.");
         api.MapGet("/audit/verify", Verify).RequireAuthorization(PortalPolicies.Provider)
-            .WithSummary("Check the audit log's hash chain from its oldest entry: intact or not, how many entries, the head hash (keep it elsewhere to detect a rewrite), and the first entry that breaks it, with why.");
+            .WithName("VerifyAudit").WithSummary("Check the audit log's hash chain from its oldest entry: intact or not, how many entries, the head hash (keep it elsewhere to detect a rewrite), and the first entry that breaks it, with why.");
         return app;
     }
 

@@ -33,9 +33,9 @@ public static class CalibrationsApi
         var api = app.MapGroup("/api/v1/calibrations").WithTags("Calibration");
         api.MapGet("/", List)
             .RequireAuthorization(PortalPolicies.Provider)
-            .WithSummary("Stored calibrations, newest first (the newest of each host class is the one plans use): fitted parameters, each parameter's provenance, every sample beside its prediction, R² and the largest relative error.");
+            .WithName("ListCalibrations").WithSummary("Stored calibrations, newest first (the newest of each host class is the one plans use): fitted parameters, each parameter's provenance, every sample beside its prediction, R² and the largest relative error.");
         api.MapPost("/", Create).RequireAuthorization(PortalPolicies.ProviderAdmin)
-            .WithSummary("Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).");
+            .WithName("CreateCalibration").WithSummary("Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).");
         return app;
     }
 

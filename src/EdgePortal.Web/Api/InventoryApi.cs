@@ -14,14 +14,14 @@ public static class InventoryApi
     {
         var api = app.MapGroup("/api/v1").WithTags("Inventory").RequireAuthorization(PortalPolicies.Viewer);
         api.MapGet("/clusters", (InventoryReader reader, ClaimsPrincipal user) => TypedResults.Ok(reader.Clusters(TenantScope.Of(user).Tenant)))
-            .WithSummary("Edge clusters with their nodes (capacity, load) and links (bandwidth, latency).");
+            .WithName("ListClusters").WithSummary("Edge clusters with their nodes (capacity, load) and links (bandwidth, latency).");
         api.MapGet("/services", (InventoryReader reader, ClaimsPrincipal user) => TypedResults.Ok(reader.Services(TenantScope.Of(user).Tenant)))
-            .WithSummary("Services with placement, workload profile, KPI targets and current user latency.");
-        api.MapGet("/services/{id:guid}", Service).WithSummary("One service.");
+            .WithName("ListServices").WithSummary("Services with placement, workload profile, KPI targets and current user latency.");
+        api.MapGet("/services/{id:guid}", Service).WithName("GetService").WithSummary("One service.");
         app.MapPut("/api/v1/clusters/{name}", Register).WithTags("Inventory").RequireAuthorization(PortalPolicies.ProviderAdmin)
-            .WithSummary("Register a cluster (or update it) by name: its kind, nodes, links, the tenants that may use it and the services running there; idempotent; 400 naming each bad field.");
+            .WithName("RegisterCluster").WithSummary("Register a cluster (or update it) by name: its kind, nodes, links, the tenants that may use it and the services running there; idempotent; 400 naming each bad field.");
         app.MapDelete("/api/v1/nodes/{id:guid}", Retire).WithTags("Inventory").RequireAuthorization(PortalPolicies.ProviderAdmin)
-            .WithSummary("Retire a decommissioned node: it must be cordoned (drained) and empty; its users attach at the nearest node left; history keeps its name. 409 naming what still uses it.");
+            .WithName("RetireNode").WithSummary("Retire a decommissioned node: it must be cordoned (drained) and empty; its users attach at the nearest node left; history keeps its name. 409 naming what still uses it.");
         return app;
     }
 

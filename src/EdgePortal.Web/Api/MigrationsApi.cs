@@ -26,10 +26,10 @@ public static class MigrationsApi
     public static IEndpointRouteBuilder MapMigrationsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/migrations").WithTags("Migrations");
-        api.MapPost("/", Start).RequireAuthorization(PortalPolicies.Operator).WithSummary("Plan a migration and queue it; 422 with the planner's explanation when no plan meets the targets.");
-        api.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithSummary("Migrations, newest first, filtered by state, cluster, tenant or service.");
-        api.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithSummary("One migration with its steps, predicted and measured.");
-        api.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(PortalPolicies.Operator).WithSummary("Cancel: a queued migration at once, a running one by rolling it back.");
+        api.MapPost("/", Start).RequireAuthorization(PortalPolicies.Operator).WithName("StartMigration").WithSummary("Plan a migration and queue it; 422 with the planner's explanation when no plan meets the targets.");
+        api.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithName("ListMigrations").WithSummary("Migrations, newest first, filtered by state, cluster, tenant or service.");
+        api.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithName("GetMigration").WithSummary("One migration with its steps, predicted and measured.");
+        api.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(PortalPolicies.Operator).WithName("CancelMigration").WithSummary("Cancel: a queued migration at once, a running one by rolling it back.");
         return app;
     }
 

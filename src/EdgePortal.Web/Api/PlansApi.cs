@@ -79,9 +79,9 @@ public static class PlansApi
     public static IEndpointRouteBuilder MapPlansApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/plans/what-if", WhatIfPlan).WithTags("Plans").RequireAuthorization(PortalPolicies.Viewer)
-            .WithSummary("Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth, on the paper testbed's parameters or, with hostClass, on that host class's newest calibration; feasible or not, 200 with the plan and every strategy compared.");
+            .WithName("PlanWhatIf").WithSummary("Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth, on the paper testbed's parameters or, with hostClass, on that host class's newest calibration; feasible or not, 200 with the plan and every strategy compared.");
         app.MapPost("/api/v1/services/{id:guid}/plan", PlanService).WithTags("Plans").RequireAuthorization(PortalPolicies.Operator)
-            .WithSummary("The plan a migration of the service would get now (its stored profile; optional overrides as for POST /api/v1/migrations), with the destination and the placement ranking. Nothing starts.");
+            .WithName("PlanService").WithSummary("The plan a migration of the service would get now (its stored profile; optional overrides as for POST /api/v1/migrations), with the destination and the placement ranking. Nothing starts.");
         return app;
     }
 

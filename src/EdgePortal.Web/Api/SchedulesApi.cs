@@ -41,25 +41,25 @@ public static class SchedulesApi
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {
         var schedules = app.MapGroup("/api/v1/schedules").WithTags("Schedules");
-        schedules.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithSummary("Every schedule with its next fire times.");
-        schedules.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithSummary("One schedule with its next 5 fire times.");
-        schedules.MapPost("/", Create).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Create a one-shot or cron schedule; 400 naming the field when a value (cron, time zone, target) is wrong or a cron fires more often than EdgePortal:Limits:MinCronInterval; 409 when the tenant has EdgePortal:Limits:MaxSchedulesPerTenant schedules.");
-        schedules.MapPut("/{id:guid}", Update).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Replace a schedule's settings.");
-        schedules.MapDelete("/{id:guid}", Delete).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Delete a schedule (its runs stay in the history).");
-        schedules.MapPost("/{id:guid}/pause", Pause).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Pause: the schedule stops firing until resumed.");
-        schedules.MapPost("/{id:guid}/resume", Resume).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Resume a paused schedule.");
-        schedules.MapPost("/{id:guid}/run-now", RunNow).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Fire the schedule once, now; the run appears in its history.");
-        schedules.MapGet("/{id:guid}/runs", Runs).RequireAuthorization(PortalPolicies.Viewer).WithSummary("The schedule's runs, newest first, with their outcome.");
+        schedules.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithName("ListSchedules").WithSummary("Every schedule with its next fire times.");
+        schedules.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithName("GetSchedule").WithSummary("One schedule with its next 5 fire times.");
+        schedules.MapPost("/", Create).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("CreateSchedule").WithSummary("Create a one-shot or cron schedule; 400 naming the field when a value (cron, time zone, target) is wrong or a cron fires more often than EdgePortal:Limits:MinCronInterval; 409 when the tenant has EdgePortal:Limits:MaxSchedulesPerTenant schedules.");
+        schedules.MapPut("/{id:guid}", Update).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("UpdateSchedule").WithSummary("Replace a schedule's settings.");
+        schedules.MapDelete("/{id:guid}", Delete).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("DeleteSchedule").WithSummary("Delete a schedule (its runs stay in the history).");
+        schedules.MapPost("/{id:guid}/pause", Pause).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("PauseSchedule").WithSummary("Pause: the schedule stops firing until resumed.");
+        schedules.MapPost("/{id:guid}/resume", Resume).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("ResumeSchedule").WithSummary("Resume a paused schedule.");
+        schedules.MapPost("/{id:guid}/run-now", RunNow).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("RunScheduleNow").WithSummary("Fire the schedule once, now; the run appears in its history.");
+        schedules.MapGet("/{id:guid}/runs", Runs).RequireAuthorization(PortalPolicies.Viewer).WithName("ListScheduleRuns").WithSummary("The schedule's runs, newest first, with their outcome.");
 
-        app.MapGet("/api/v1/clusters/{id:guid}/windows", ListWindows).RequireAuthorization(PortalPolicies.Viewer).WithTags("Maintenance windows").WithSummary("A cluster's maintenance windows.");
-        app.MapPost("/api/v1/clusters/{id:guid}/windows", CreateWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithSummary("Add a weekly maintenance window to a cluster.");
-        app.MapPut("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", UpdateWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithSummary("Replace a maintenance window.");
-        app.MapDelete("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", DeleteWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithSummary("Remove a maintenance window.");
+        app.MapGet("/api/v1/clusters/{id:guid}/windows", ListWindows).RequireAuthorization(PortalPolicies.Viewer).WithTags("Maintenance windows").WithName("ListWindows").WithSummary("A cluster's maintenance windows.");
+        app.MapPost("/api/v1/clusters/{id:guid}/windows", CreateWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithName("AddWindow").WithSummary("Add a weekly maintenance window to a cluster.");
+        app.MapPut("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", UpdateWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithName("UpdateWindow").WithSummary("Replace a maintenance window.");
+        app.MapDelete("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", DeleteWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithName("DeleteWindow").WithSummary("Remove a maintenance window.");
 
-        app.MapPost("/api/v1/nodes/{id:guid}/drain", Drain).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithSummary("Cordon a node and migrate every service off it, most urgent first; returns the drain operation.");
-        app.MapPost("/api/v1/nodes/{id:guid}/uncordon", Uncordon).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithSummary("Let a cordoned node take services again; 409 while a drain of it is running.");
-        app.MapGet("/api/v1/drains/{id:guid}", GetDrain).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithSummary("A drain operation and the state of each service.");
-        app.MapGet("/api/v1/automation/decisions", Decisions).RequireAuthorization(PortalPolicies.Viewer).WithTags("Automation").WithSummary("The KPI monitor's decisions, newest first, with their reasons.");
+        app.MapPost("/api/v1/nodes/{id:guid}/drain", Drain).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithName("DrainNode").WithSummary("Cordon a node and migrate every service off it, most urgent first; returns the drain operation.");
+        app.MapPost("/api/v1/nodes/{id:guid}/uncordon", Uncordon).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithName("UncordonNode").WithSummary("Let a cordoned node take services again; 409 while a drain of it is running.");
+        app.MapGet("/api/v1/drains/{id:guid}", GetDrain).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithName("GetDrain").WithSummary("A drain operation and the state of each service.");
+        app.MapGet("/api/v1/automation/decisions", Decisions).RequireAuthorization(PortalPolicies.Viewer).WithTags("Automation").WithName("ListDecisions").WithSummary("The KPI monitor's decisions, newest first, with their reasons.");
         return app;
     }
 

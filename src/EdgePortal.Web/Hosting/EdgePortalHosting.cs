@@ -49,7 +49,7 @@ public static class EdgePortalHosting
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => DomainJson.Configure(o.SerializerOptions));
-        services.AddOpenApi();
+        services.AddEdgePortalOpenApi();
         services.AddSingleton<InventoryReader>();
 
         services.AddOpenTelemetry().ConfigureResource(r => r.AddService("edgeportal")).WithMetrics(metrics => metrics
