@@ -183,7 +183,7 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
     private (string Field, string Message)? Assign(TenantScope scope, string? role, Guid? tenant)
     {
         if (!PortalRoles.IsKnown(role))
-            return ("role", $"role must be one of {string.Join(", ", PortalRoles.All)} (was '{role}').");
+            return ("role", $"role must be one of {string.Join(", ", PortalRoles.All)} (was '{InputLimits.Echo(role)}').");
         if (!scope.IsProvider)
         {
             if (!TenantRoles.Contains(role))
