@@ -1,6 +1,6 @@
 using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Planning;
-using EdgePortal.Web.Tests.Fakes;
+using EdgePortal.Testing;
 
 namespace EdgePortal.Storage.Tests;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgePortal.Client;
 using EdgePortal.Runtime.Simulated;
+using EdgePortal.Testing;
 using EdgePortal.Web.Tests.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -22,12 +23,8 @@ public sealed class ClientGenerationTests : IAsyncLifetime
 {
     private const string UpdateVariable = "EDGEPORTAL_UPDATE_CLIENT";
 
-    private static readonly string DocumentPath = ClientFile("openapi.json");
-    private static readonly string CodePath = ClientFile("EdgePortalClient.g.cs");
-
-    /// <summary>A file of src/EdgePortal.Client, from where this source file sits (tests/EdgePortal.Web.Tests/Api).</summary>
-    private static string ClientFile(string name, [System.Runtime.CompilerServices.CallerFilePath] string here = "")
-        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "src", "EdgePortal.Client", name));
+    private static readonly string DocumentPath = RepositoryRoot.File("src", "EdgePortal.Client", "openapi.json");
+    private static readonly string CodePath = RepositoryRoot.File("src", "EdgePortal.Client", "EdgePortalClient.g.cs");
 
     private static bool Updating => Environment.GetEnvironmentVariable(UpdateVariable) == "1";
 

@@ -1,8 +1,7 @@
 using EdgePortal.Core.Security;
 using EdgePortal.Web.Auditing;
 using EdgePortal.Web.Security;
-using EdgePortal.Web.Tests.Fakes;
-using Microsoft.Extensions.Options;
+using EdgePortal.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgePortal.Web.Tests.Auditing;
@@ -15,19 +14,12 @@ public sealed class RefusalAuditorTests
     private readonly RefusalAuditor _refusals;
 
     public RefusalAuditorTests()
-        => _refusals = new RefusalAuditor(new AuditTrail(_log, _clock), _clock, new StaticOptions(new AuditOptions
+        => _refusals = new RefusalAuditor(new AuditTrail(_log, _clock), _clock, new FixedOptions<AuditOptions>(new AuditOptions
         {
             RefusalsPerSourceAndWindow = 3,
             RefusalWindow = TimeSpan.FromMinutes(1),
             MaxRefusalSources = 4,
         }));
-
-    private sealed class StaticOptions(AuditOptions value) : IOptionsMonitor<AuditOptions>
-    {
-        public AuditOptions CurrentValue => value;
-        public AuditOptions Get(string? name) => value;
-        public IDisposable? OnChange(Action<AuditOptions, string?> listener) => null;
-    }
 
     private IReadOnlyList<AuditEntry> Entries => _log.Query(new AuditQuery(Action: AuditActions.KeyRefused)).Reverse().ToList();
 
