@@ -9,9 +9,9 @@ namespace EdgePortal.Storage;
 /// </summary>
 public sealed class EdgeDatabase : IDisposable
 {
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
-    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks()];
+    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks(), new AuditHashChain()];
 
     public EdgeDatabase(string path, ILogger<EdgeDatabase> logger)
     {

@@ -38,7 +38,7 @@ public static class AccountEndpoints
     }
 
     private static async Task<IResult> Login(HttpContext context, [FromForm] string? userName, [FromForm] string? password, [FromForm] string? returnUrl,
-        AccountService accounts, SessionValidator sessions, SignInThrottle throttle, TrustedBrowser browsers, SignInRefusals refusals, AuditTrail audit,
+        AccountService accounts, SessionValidator sessions, SignInThrottle throttle, TrustedBrowser browsers, Auditing.RefusalAuditor refusals, AuditTrail audit,
         ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(AccountEndpoints));
@@ -52,14 +52,14 @@ public static class AccountEndpoints
             // Refused unchecked: checking the password now would tell a right guess from a wrong one at full speed.
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             logger.LogWarning("Sign-in of {User} from {Address} refused: {Seconds} s to wait after failed attempts", name, address, seconds);
-            refusals.Refused(name, address, AuditActions.LoginThrottled, $"too early after failed attempts: {seconds} s to wait");
+            Refused(refusals, AuditActions.LoginThrottled, name, address, $"too early after failed attempts: {seconds} s to wait");
             return Results.LocalRedirect($"{LoginPath}?error=throttled&wait={seconds}&returnUrl={Uri.EscapeDataString(back)}");
         }
         if (accounts.Login(userName, password) is not LoginResult.Success success)
         {
             throttle.Failed(attempt);
             logger.LogWarning("Sign-in failed for {User} from {Address}", name, address);
-            refusals.Refused(name, address, AuditActions.LoginFailed, "wrong user name or password");
+            Refused(refusals, AuditActions.LoginFailed, name, address, "wrong user name or password");
             return Results.LocalRedirect($"{LoginPath}?error=failed&returnUrl={Uri.EscapeDataString(back)}");
         }
         var user = success.User;
@@ -86,6 +86,13 @@ public static class AccountEndpoints
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return Results.LocalRedirect(LoginPath);
     }
+
+    /// <summary>
+    /// A refused sign-in, audited rate-limited per account and client address (<see cref="Auditing.RefusalAuditor"/>: the first
+    /// few one by one, then "and K more"), so that guessing cannot flood the log.
+    /// </summary>
+    internal static void Refused(Auditing.RefusalAuditor refusals, string action, string account, string address, string why)
+        => refusals.Refused(action, $"{AccountNames.Normalize(account)} from {address}", account, $"user {account}", $"{why} (from {address})");
 
     /// <summary>Only a local path is followed after login (no open redirect).</summary>
     internal static string LocalUrl(string? url)

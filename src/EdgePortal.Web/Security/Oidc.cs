@@ -149,7 +149,7 @@ public static class OidcClaims
 /// Single sign-on users as local records: created at the first sign-in, updated (a new security stamp) when the identity
 /// provider gives another role or tenant, and refused while disabled here, whatever the provider says.
 /// </summary>
-public sealed class SsoUsers(IUserRepository users, IInventoryRepository inventory, SessionValidator sessions, SignInRefusals refusals, AuditTrail audit,
+public sealed class SsoUsers(IUserRepository users, IInventoryRepository inventory, SessionValidator sessions, Auditing.RefusalAuditor refusals, AuditTrail audit,
     TimeProvider clock, ILogger<SsoUsers> logger)
 {
     private readonly Lock _gate = new();
@@ -162,7 +162,7 @@ public sealed class SsoUsers(IUserRepository users, IInventoryRepository invento
         if (identity is null)
         {
             logger.LogWarning("Single sign-on refused for {User}: {Reason}", who, refusal);
-            refusals.Refused(who!, address, AuditActions.LoginFailed, refusal!);
+            AccountEndpoints.Refused(refusals, AuditActions.LoginFailed, who!, address, $"single sign-on: {refusal}");
             return null;
         }
         PortalUser user;
@@ -171,7 +171,7 @@ public sealed class SsoUsers(IUserRepository users, IInventoryRepository invento
             var existing = users.Find(identity.AccountId);
             if (existing is { Disabled: true })
             {
-                refusals.Refused(existing.UserName, address, AuditActions.LoginFailed, "single sign-on: the account is disabled in EdgePortal");
+                AccountEndpoints.Refused(refusals, AuditActions.LoginFailed, existing.UserName, address, "single sign-on: the account is disabled in EdgePortal");
                 return null;
             }
             user = existing is null

@@ -35,7 +35,6 @@ public static class SecurityHosting
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<SignInThrottle>();
-        services.AddSingleton<SignInRefusals>();
         services.AddSingleton<TrustedBrowser>();
         services.AddSingleton<AccessChanges>();
         services.AddSingleton<SessionValidator>();

@@ -99,8 +99,8 @@ public sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
             "must be at least 32 characters (a high-entropy secret, e.g. openssl rand -hex 32).");
         Require(string.IsNullOrEmpty(options.AdminUser) || options.AdminPassword is { Length: >= 8 }, nameof(options.AdminPassword),
             "must be at least 8 characters when AdminUser is set.");
-        Require(string.IsNullOrEmpty(options.AdminUser) || !AccountNames.IsReserved(options.AdminUser), nameof(options.AdminUser),
-            $"must not start with a reserved prefix ({string.Join(", ", AccountNames.ReservedPrefixes)}).");
+        if (!string.IsNullOrEmpty(options.AdminUser) && Core.Security.PortalUserNames.Problem(options.AdminUser) is { } problem)
+            failures.Add($"{SecurityOptions.Section}:AdminUser is refused: {problem}");
         for (var i = 0; i < options.TrustedProxies.Length; i++)
             Require(SecurityOptions.ParseNetwork(options.TrustedProxies[i]) is not null, $"TrustedProxies:{i}",
                 $"must be an IP address or a CIDR network (was '{options.TrustedProxies[i]}').");

@@ -6,6 +6,7 @@ using EdgePortal.Core.Domain;
 using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.StaticAssets;
@@ -80,6 +81,7 @@ public sealed class AuthorizationMatrixTests(MatrixPortal portal) : IClassFixtur
         // Audit and administration.
         ["GET /api/v1/audit"] = new(PortalPolicies.UserAdmin),
         ["GET /api/v1/audit.csv"] = new(PortalPolicies.UserAdmin),
+        ["GET /api/v1/audit/verify"] = new(PortalPolicies.Provider),
         ["GET /api/v1/users"] = new(PortalPolicies.UserAdmin),
         ["POST /api/v1/users"] = new(PortalPolicies.UserAdmin, Body: "{}"),
         ["PATCH /api/v1/users/{id:guid}"] = new(PortalPolicies.UserAdmin, Owned.User, "{}"),
@@ -390,7 +392,7 @@ public sealed class MatrixPortal : IAsyncLifetime
                 var admin = Services.GetRequiredService<UserAdministration>();
                 var created = admin.CreateUser(new TenantScope(null, "matrix") { Role = PortalRoles.ProviderAdmin }, $"m-{Guid.NewGuid():N}"[..24],
                     "a-long-password-1", PortalRoles.Viewer, owner.Value);
-                return Assert.IsType<AdminResult<PortalUser>.Done>(created).Value.Id.ToString();
+                return Assert.IsType<UseCaseResult<PortalUser>.Done>(created).Value.Id.ToString();
             case Owned.Key:
                 return Services.GetRequiredService<ApiKeyService>().Create($"m-{Guid.NewGuid():N}"[..24], PortalRoles.Viewer, owner.Value, null, "matrix").Record.Id.ToString();
             case Owned.Schedule:

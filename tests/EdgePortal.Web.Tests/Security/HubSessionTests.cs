@@ -2,6 +2,7 @@ using System.Net;
 using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases;
 using EdgePortal.Web.Tests.Hosting;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,7 +83,7 @@ public sealed class HubSessionTests : IAsyncLifetime
     {
         var admin = _factory.Services.GetRequiredService<UserAdministration>();
         var scope = new TenantScope(null, "test-admin") { Role = PortalRoles.ProviderAdmin };
-        var user = Assert.IsType<AdminResult<PortalUser>.Done>(admin.CreateUser(scope, "hub-viewer", "a-long-password-1", PortalRoles.Viewer, DemoEdge.SkyFleet.Value)).Value;
+        var user = Assert.IsType<UseCaseResult<PortalUser>.Done>(admin.CreateUser(scope, "hub-viewer", "a-long-password-1", PortalRoles.Viewer, DemoEdge.SkyFleet.Value)).Value;
         var cookies = new CookieContainer();
         using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = _baseAddress };
         var token = await PortalLogin.AntiforgeryToken(browser);

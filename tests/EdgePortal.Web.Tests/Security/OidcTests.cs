@@ -4,6 +4,7 @@ using EdgePortal.Core.Domain;
 using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases;
 using EdgePortal.Web.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -152,7 +153,7 @@ public sealed class OidcTests : IDisposable
 
         var second = sso.SignIn(external, settings, "192.0.2.1");
 
-        Assert.IsType<AdminResult<PortalUser>.Done>(done);
+        Assert.IsType<UseCaseResult<PortalUser>.Done>(done);
         Assert.Null(second);
         // The session the first sign-in opened ends too.
         Assert.Equal("the account was disabled", factory.Services.GetRequiredService<SessionValidator>().Refusal(first!));

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases;
 using EdgePortal.Web.Tests.Hosting;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -47,7 +48,7 @@ public sealed class SessionTests : IDisposable
     {
         var name = $"user-{Guid.NewGuid():N}"[..20];
         var admin = _factory.Services.GetRequiredService<UserAdministration>();
-        var created = Assert.IsType<AdminResult<PortalUser>.Done>(admin.CreateUser(AdminScope, name, "a-long-password-1", role, DemoEdge.SkyFleet.Value));
+        var created = Assert.IsType<UseCaseResult<PortalUser>.Done>(admin.CreateUser(AdminScope, name, "a-long-password-1", role, DemoEdge.SkyFleet.Value));
         var browser = PortalFactory.Authorize(_factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }), null);
         var token = await PortalLogin.AntiforgeryToken(browser);
         var login = await PortalLogin.Post(browser, name, "a-long-password-1", token);
@@ -61,7 +62,7 @@ public sealed class SessionTests : IDisposable
     {
         var (browser, user) = await SignedInAsync();
 
-        Assert.IsType<AdminResult<PortalUser>.Done>(_factory.Services.GetRequiredService<UserAdministration>().DeleteUser(AdminScope, user.Id));
+        Assert.IsType<UseCaseResult<PortalUser>.Done>(_factory.Services.GetRequiredService<UserAdministration>().DeleteUser(AdminScope, user.Id));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/v1/services")).StatusCode);
         var page = await browser.GetAsync("/");
@@ -116,11 +117,11 @@ public sealed class SessionTests : IDisposable
         var self = Users.FindByName("admin")!;
         var scope = new TenantScope(null, "admin") { Role = PortalRoles.ProviderAdmin };
 
-        var demote = Assert.IsType<AdminResult<PortalUser>.Invalid>(admin.ChangeUser(scope, self.Id, PortalRoles.Viewer, DemoEdge.SkyFleet.Value, null, null));
-        var disable = Assert.IsType<AdminResult<PortalUser>.Invalid>(admin.ChangeUser(scope, self.Id, null, null, true, null));
+        var demote = Assert.IsType<UseCaseResult<PortalUser>.Invalid>(admin.ChangeUser(scope, self.Id, PortalRoles.Viewer, DemoEdge.SkyFleet.Value, null, null));
+        var disable = Assert.IsType<UseCaseResult<PortalUser>.Invalid>(admin.ChangeUser(scope, self.Id, null, null, true, null));
 
-        Assert.Equal("role", demote.Field);
-        Assert.Equal("disabled", disable.Field);
+        Assert.Equal(["role"], demote.Errors.Keys);
+        Assert.Equal(["disabled"], disable.Errors.Keys);
     }
 
     [Fact]
@@ -131,9 +132,9 @@ public sealed class SessionTests : IDisposable
         var arena = Users.FindByName("arena-viewer")!;
         var own = Users.FindByName("skyfleet-operator")!;
 
-        Assert.IsType<AdminResult<PortalUser>.NotFound>(admin.ChangeUser(skyfleetAdmin, arena.Id, null, null, true, null));
-        Assert.Equal("role", Assert.IsType<AdminResult<PortalUser>.Invalid>(admin.ChangeUser(skyfleetAdmin, own.Id, PortalRoles.ProviderAdmin, null, null, null)).Field);
-        Assert.Equal("tenantId", Assert.IsType<AdminResult<PortalUser>.Invalid>(admin.ChangeUser(skyfleetAdmin, own.Id, null, DemoEdge.ArenaPlay.Value, null, null)).Field);
+        Assert.IsType<UseCaseResult<PortalUser>.NotFound>(admin.ChangeUser(skyfleetAdmin, arena.Id, null, null, true, null));
+        Assert.Equal(["role"], Assert.IsType<UseCaseResult<PortalUser>.Invalid>(admin.ChangeUser(skyfleetAdmin, own.Id, PortalRoles.ProviderAdmin, null, null, null)).Errors.Keys);
+        Assert.Equal(["tenantId"], Assert.IsType<UseCaseResult<PortalUser>.Invalid>(admin.ChangeUser(skyfleetAdmin, own.Id, null, DemoEdge.ArenaPlay.Value, null, null)).Errors.Keys);
     }
 
     [Fact]
@@ -230,7 +231,7 @@ public sealed class SessionTests : IDisposable
         var (next, scope) = Circuit(_factory.Services.GetRequiredService<SessionValidator>().Principal(user));
         using (scope)
         {
-            Assert.IsType<AdminResult<PortalUser>.Done>(_factory.Services.GetRequiredService<UserAdministration>().ChangeUser(AdminScope, user.Id, null, null, true, null));
+            Assert.IsType<UseCaseResult<PortalUser>.Done>(_factory.Services.GetRequiredService<UserAdministration>().ChangeUser(AdminScope, user.Id, null, null, true, null));
 
             var state = await next.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.False(state.User.Identity?.IsAuthenticated);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace EdgePortal.Testing;
 
 /// <summary>Options that never change, for a class that takes an <see cref="IOptionsMonitor{TOptions}"/> built by hand in a test.</summary>
-public sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+public sealed class FixedOptions<T>(T value) : IOptionsMonitor<T>
 {
     public T CurrentValue => value;
 
