@@ -8,15 +8,22 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
     /// <summary>A numeric copy of createdAt (UTC ticks) that sorts by time, unlike the ISO text.</summary>
     internal const string CreatedAtTicks = "createdAtTicks";
 
-    private static readonly MigrationState[] UnfinishedStates = [MigrationState.Queued, MigrationState.Running, MigrationState.RollingBack];
+    internal static readonly MigrationState[] UnfinishedStates = [MigrationState.Queued, MigrationState.Running, MigrationState.RollingBack];
 
     private ILiteCollection<BsonDocument> Collection => database.Database.GetCollection(Collections.Migrations);
 
     public void Save(Migration migration)
     {
+        ArgumentNullException.ThrowIfNull(migration);
         var document = BsonJson.ToDocument(migration, migration.Id.Value);
         document[CreatedAtTicks] = migration.CreatedAt.UtcTicks;
-        Collection.Upsert(document);
+        // The version check and the write are one step: the file has one writer at a time, and so has this section.
+        lock (database.WriteGate)
+        {
+            if (Collection.FindById(migration.Id.Value) is { } stored && stored["version"].AsInt64 >= migration.Version)
+                throw ConcurrencyConflictException.StaleMigration(migration.Id, migration.Version, stored["version"].AsInt64);
+            Collection.Upsert(document);
+        }
     }
 
     public Migration? Find(MigrationId id)
@@ -24,23 +31,18 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
 
     public IReadOnlyList<Migration> List(MigrationQuery query)
     {
-        var filters = new List<BsonExpression>();
-        if (query.Tenant is { } tenant)
-            filters.Add(Query.EQ("$.tenantId", tenant.Value.ToString()));
-        if (query.Cluster is { } cluster)
-            filters.Add(Query.EQ("$.clusterId", cluster.Value.ToString()));
-        if (query.Service is { } service)
-            filters.Add(Query.EQ("$.serviceId", service.Value.ToString()));
-        if (query.States is { Count: > 0 } states)
-            filters.Add(Query.In("$.state", states.Select(s => new BsonValue(s.ToString()))));
-
         var q = Collection.Query();
-        foreach (var filter in filters)
-            q = q.Where(filter);
-        return q.OrderByDescending("$." + CreatedAtTicks).Limit(query.Limit).ToEnumerable()
-            .Select(BsonJson.FromDocument<Migration>).ToList();
+        if (query.Tenant is { } tenant)
+            q = q.Where(Query.EQ("$.tenantId", tenant.Value.ToString()));
+        if (query.Cluster is { } cluster)
+            q = q.Where(Query.EQ("$.clusterId", cluster.Value.ToString()));
+        if (query.Service is { } service)
+            q = q.Where(Query.EQ("$.serviceId", service.Value.ToString()));
+        if (query.States is { Count: > 0 } states)
+            q = q.Where(Query.In("$.state", states.Select(s => new BsonValue(s.ToString()))));
+        return LiteDbPages.NewestFirst(q, CreatedAtTicks, query.Before, query.Limit).Select(BsonJson.FromDocument<Migration>).ToList();
     }
 
     public IReadOnlyList<Migration> Unfinished()
-        => List(new MigrationQuery(States: UnfinishedStates, Limit: int.MaxValue)).OrderBy(m => m.CreatedAt).ToList();
+        => List(new MigrationQuery(States: UnfinishedStates, Limit: int.MaxValue)).OrderBy(MigrationQuery.CursorOf).ToList();
 }

@@ -94,9 +94,9 @@ internal sealed class LiteDbAuditLog(EdgeDatabase database) : IAuditLog
             q = q.Where(LiteDB.Query.EQ("$.action", query.Action));
         if (query.Tenant is { } tenant)
             q = q.Where(LiteDB.Query.EQ("$.tenantId", tenant.Value.ToString()));
-        var entries = q.OrderByDescending("$." + SecurityCollections.AtTicks).ToEnumerable().Select(BsonJson.FromDocument<AuditEntry>);
-        if (!string.IsNullOrWhiteSpace(query.Actor))
-            entries = entries.Where(e => e.Actor.Contains(query.Actor, StringComparison.OrdinalIgnoreCase));
-        return entries.Take(Math.Clamp(query.Limit, 1, 10_000)).ToList();
+        Func<BsonDocument, bool>? byActor = string.IsNullOrWhiteSpace(query.Actor) ? null
+            : d => d["actor"].AsString.Contains(query.Actor, StringComparison.OrdinalIgnoreCase);
+        return LiteDbPages.NewestFirst(q, SecurityCollections.AtTicks, query.Before, Math.Clamp(query.Limit, 1, 10_000), byActor)
+            .Select(BsonJson.FromDocument<AuditEntry>).ToList();
     }
 }

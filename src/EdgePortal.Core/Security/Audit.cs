@@ -28,12 +28,14 @@ public static class AuditActions
     public const string CalibrationSave = "calibration.save";
     public const string ClusterRegister = "cluster.register";
     public const string NodeRetire = "node.retire";
+    /// <summary>Old history was pruned by its retention setting (the detail says how much of which kind).</summary>
+    public const string HistoryPrune = "history.prune";
 
     public static IReadOnlyList<string> All { get; } =
     [
         LoginSucceeded, LoginFailed, LoginLockedOut, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
         SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantCreate, TenantChange,
-        CalibrationSave, ClusterRegister, NodeRetire,
+        CalibrationSave, ClusterRegister, NodeRetire, HistoryPrune,
     ];
 }
 
@@ -50,16 +52,23 @@ public sealed record AuditEntry
     public bool Succeeded { get; init; } = true;
 }
 
-/// <summary>A filter over the audit log; every field optional. Newest first, at most <see cref="Limit"/>.</summary>
+/// <summary>
+/// A filter over the audit log; every field optional. Newest first (time, then id), at most <see cref="Limit"/>, older
+/// than <see cref="Before"/> when it continues a page.
+/// </summary>
 public sealed record AuditQuery(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
     string? Actor = null,
     string? Action = null,
     TenantId? Tenant = null,
-    int Limit = 500);
+    int Limit = 500,
+    HistoryCursor? Before = null)
+{
+    public static HistoryCursor CursorOf(AuditEntry entry) => HistoryCursor.At(entry.At, entry.Id);
+}
 
-/// <summary>Append-only: entries are added and read, never changed or removed.</summary>
+/// <summary>Append-only: entries are added and read, never changed; only retention removes the oldest (<see cref="IHistoryPruner"/>), and says so in the log.</summary>
 public interface IAuditLog
 {
     void Append(AuditEntry entry);
