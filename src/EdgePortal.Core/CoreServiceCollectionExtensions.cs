@@ -15,6 +15,8 @@ public static class CoreServiceCollectionExtensions
     public static IServiceCollection AddEdgePortalCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        // A single process's lock; a store shared by replicas (PostgreSQL) registers its own.
+        services.TryAddSingleton<EdgePortal.Core.Domain.IReplicaLock, EdgePortal.Core.Domain.InProcessReplicaLock>();
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
 

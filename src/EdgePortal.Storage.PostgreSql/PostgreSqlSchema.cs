@@ -145,9 +145,18 @@ internal static class PostgreSqlSchema
             ?? throw new InvalidOperationException($"The Quartz package no longer embeds {resource}; add the job store's tables by a migration of their own.");
         using var reader = new StreamReader(stream);
         var script = reader.ReadToEnd().Replace("{0}", QuartzTablePrefix, StringComparison.Ordinal).Replace("{1}", QuartzTablePrefix, StringComparison.Ordinal);
-        foreach (var statement in script.Split("--;;", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            if (statement.Split('\n').Any(line => line.Trim() is { Length: > 0 } l && !l.StartsWith("--", StringComparison.Ordinal)))
-                Execute(connection, transaction, statement);
+        var statement = new System.Text.StringBuilder();
+        foreach (var line in script.Split('\n').Select(l => l.TrimEnd('\r')).Append("--;;"))
+        {
+            if (line.Trim() == "--;;")
+            {
+                if (statement.Length > 0)
+                    Execute(connection, transaction, statement.ToString());
+                statement.Clear();
+            }
+            else if (!line.TrimStart().StartsWith("--", StringComparison.Ordinal) && line.Trim().Length > 0)
+                statement.AppendLine(line);
+        }
     }
 
     /// <summary>The job store's table prefix (Quartz folds its unquoted upper-case names to these).</summary>

@@ -32,6 +32,7 @@ public static class PostgreSqlStorage
         services.AddSingleton<IUserRepository, PostgreSqlUserRepository>();
         services.AddSingleton<IApiKeyRepository, PostgreSqlApiKeyRepository>();
         services.AddSingleton<IAuditLog, PostgreSqlAuditLog>();
+        services.AddSingleton<IReplicaLock, PostgreSqlReplicaLock>();
         return services;
     }
 
@@ -51,20 +52,25 @@ public static class PostgreSqlStorage
 /// <summary>Ready when PostgreSQL answers a query and its schema is at the version this EdgePortal needs.</summary>
 public sealed class PostgreSqlHealthCheck(PostgreSqlDatabase database) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        => ProbeAsync(database.DataSource, database.Target, cancellationToken);
+
+    /// <summary>One query through <paramref name="dataSource"/>: the schema version, or why there is no answer.</summary>
+    public static async Task<HealthCheckResult> ProbeAsync(NpgsqlDataSource dataSource, string target, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(dataSource);
         try
         {
-            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_migrations", connection);
             var version = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
             return version == PostgreSqlSchema.CurrentVersion
-                ? HealthCheckResult.Healthy($"PostgreSQL {database.Target} at schema {version}")
-                : HealthCheckResult.Unhealthy($"PostgreSQL {database.Target} is at schema {version}, not {PostgreSqlSchema.CurrentVersion}");
+                ? HealthCheckResult.Healthy($"PostgreSQL {target} at schema {version}")
+                : HealthCheckResult.Unhealthy($"PostgreSQL {target} is at schema {version}, not {PostgreSqlSchema.CurrentVersion}");
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            return HealthCheckResult.Unhealthy($"PostgreSQL {database.Target} does not answer: {e.Message}", e);
+            return HealthCheckResult.Unhealthy($"PostgreSQL {target} does not answer: {e.Message}", e);
         }
     }
 }

@@ -16,7 +16,7 @@ public sealed partial class LiteDbUpkeep(EdgeDatabase database, IOptionsMonitor<
     /// <summary>How often the log's size is looked at.</summary>
     public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
 
-    private DateTimeOffset _lastCheckpoint;
+    private DateTimeOffset _lastCheckpoint = clock.GetUtcNow();
 
     /// <summary>The largest log seen since start, in bytes.</summary>
     public long PeakLogBytes { get; private set; }
@@ -25,7 +25,6 @@ public sealed partial class LiteDbUpkeep(EdgeDatabase database, IOptionsMonitor<
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _lastCheckpoint = clock.GetUtcNow();
         using var timer = new PeriodicTimer(Poll, clock);
         try
         {

@@ -2,7 +2,7 @@ using EdgePortal.Core.Domain;
 using LiteDB;
 using static EdgePortal.Storage.Tests.StorageSamples;
 
-namespace EdgePortal.Storage.Tests;
+namespace EdgePortal.Storage.Tests.LiteDb;
 
 /// <summary>Files written by hand with LiteDB itself, in the shape older EdgePortal versions left behind.</summary>
 public sealed class SchemaUpgradeTests : StorageTestBase
