@@ -17,6 +17,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         // A single process's lock; a store shared by replicas (PostgreSQL) registers its own.
         services.TryAddSingleton<EdgePortal.Core.Domain.IReplicaLock, EdgePortal.Core.Domain.InProcessReplicaLock>();
+        services.TryAddSingleton(_ => ReplicaIdentity.ForThisProcess());
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
 

@@ -160,7 +160,7 @@ internal static class PostgreSqlSchema
     }
 
     /// <summary>The job store's table prefix (Quartz folds its unquoted upper-case names to these).</summary>
-    public const string QuartzTablePrefix = "qrtz_";
+    public const string QuartzTablePrefix = PostgreSqlStorage.QuartzTablePrefix;
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
     {

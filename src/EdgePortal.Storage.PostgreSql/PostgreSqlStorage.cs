@@ -11,6 +11,9 @@ namespace EdgePortal.Storage.PostgreSql;
 
 public static class PostgreSqlStorage
 {
+    /// <summary>The table prefix of Quartz's clustered job store, whose tables the schema migrations create.</summary>
+    public const string QuartzTablePrefix = "qrtz_";
+
     /// <summary>
     /// Every storage port over one PostgreSQL database, and a hosted service that opens it (running the schema
     /// migrations) at start, before the scheduler and anything else that needs the tables.
