@@ -21,6 +21,10 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
 
+        services.AddOptions<Retention.RetentionOptions>().Bind(configuration.GetSection(Retention.RetentionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Retention.RetentionOptions>, Retention.RetentionOptionsValidator>();
+        services.AddSingleton<Retention.HistoryRetention>();
+
         services.AddSingleton<MigrationEventBroadcaster>();
         services.AddSingleton<IMigrationEventPublisher>(sp => sp.GetRequiredService<MigrationEventBroadcaster>());
         services.AddSingleton<IMigrationEventStream>(sp => sp.GetRequiredService<MigrationEventBroadcaster>());

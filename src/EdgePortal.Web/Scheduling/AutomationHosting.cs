@@ -1,6 +1,8 @@
+using EdgePortal.Core.Retention;
 using EdgePortal.Core.Scheduling;
 using EdgePortal.Storage;
 using EdgePortal.Storage.PostgreSql;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace EdgePortal.Web.Scheduling;
@@ -47,6 +49,17 @@ public static class AutomationHosting
                 q.UseInMemoryStore(store => store.MisfireThreshold = options.MisfireThreshold);
             q.AddJobListener<ScheduleRunListener>([]);
             q.AddTriggerListener<ScheduleMisfireListener>([]);
+            var retention = configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new RetentionOptions();
+            q.ScheduleJob<HistoryPruningJob>(
+                trigger => trigger.WithIdentity(HistoryPruningJob.Name).StartAt(DateTimeOffset.UtcNow.AddMinutes(1))
+                    .WithSimpleSchedule(s => s.WithInterval(retention.Interval >= TimeSpan.FromMinutes(1) ? retention.Interval : TimeSpan.FromHours(1)).RepeatForever()
+                        .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
+                job => job.WithIdentity(HistoryPruningJob.Name));
+            if (storage.Provider == StorageProvider.LiteDb && !string.IsNullOrWhiteSpace(storage.LiteDb.Compaction) && CronExpression.TryParse(storage.LiteDb.Compaction, out _))
+                q.ScheduleJob<LiteDbCompactionJob>(
+                    trigger => trigger.WithIdentity(LiteDbCompactionJob.Name)
+                        .WithCronSchedule(storage.LiteDb.Compaction, cron => cron.InTimeZone(TimeZoneInfo.Utc).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing)),
+                    job => job.WithIdentity(LiteDbCompactionJob.Name));
             if (options.KpiMonitorEnabled && options.EvaluationInterval > TimeSpan.Zero)
                 q.ScheduleJob<KpiMonitorJob>(
                     trigger => trigger.WithIdentity(KpiMonitorJob.Name).StartNow()
@@ -55,6 +68,7 @@ public static class AutomationHosting
                     job => job.WithIdentity(KpiMonitorJob.Name).DisallowConcurrentExecution(true));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddSingleton<IValidateOptions<StorageOptions>, CompactionScheduleValidator>();
         services.AddHostedService<ScheduleRegistrar>();
         return services;
     }
