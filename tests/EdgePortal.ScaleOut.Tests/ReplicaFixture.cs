@@ -81,14 +81,16 @@ public sealed class Replicas : IAsyncDisposable
         Portals.AddRange(await Task.WhenAll(Enumerable.Range(0, count).Select(_ => PortalProcess.StartAsync(options))));
     }
 
-    /// <summary>SIGKILL for every replica: the whole deployment goes down at once, mid-whatever.</summary>
-    public async Task KillAllAsync()
+    /// <summary>SIGKILL for every replica: the whole deployment goes down at once, mid-whatever. Returns when the last was killed.</summary>
+    public async Task<DateTimeOffset> KillAllAsync()
     {
         foreach (var portal in Portals)
             portal.Kill();
+        var killed = DateTimeOffset.UtcNow;
         foreach (var portal in Portals)
             await portal.DisposeAsync();
         Portals.Clear();
+        return killed;
     }
 
     public long Scalar(string sql, params (string Name, object Value)[] parameters)
@@ -100,6 +102,24 @@ public sealed class Replicas : IAsyncDisposable
             command.Parameters.AddWithValue(name, value);
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The rows of a query as text, to say what a wait was still seeing.</summary>
+    public List<string> Rows(string sql)
+    {
+        using var connection = new NpgsqlConnection(ConnectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+            rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "null" : reader.GetValue(i).ToString())));
+        return rows;
+    }
+
+    /// <summary>Quartz's live triggers of schedules (a one-shot that fired is deleted, one skipped is left COMPLETE), and their firings in flight: empty once nothing more can happen to them.</summary>
+    public List<string> ScheduleTriggers()
+        => [.. Rows("SELECT 'trigger', trigger_name, trigger_state, next_fire_time FROM qrtz_triggers WHERE trigger_group = 'schedules' AND trigger_state <> 'COMPLETE'"),
+            .. Rows("SELECT 'firing', trigger_name, state, instance_name FROM qrtz_fired_triggers WHERE trigger_group = 'schedules'")];
 
     public async ValueTask DisposeAsync()
     {
