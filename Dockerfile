@@ -1,24 +1,47 @@
 # syntax=docker/dockerfile:1
-# EdgePortal portal image. Build: docker build -t edgeportal .   Run: docker run -p 8080:8080 -v edgeportal-data:/data edgeportal
+# EdgePortal's two images (podman build or docker build; both read this file unchanged):
+#   portal: podman build --format docker -t edgeportal .                        run: podman run -p 8080:8080 -v edgeportal-data:/data edgeportal
+#   agent:  podman build --format docker --target agent -t edgeportal-agent .   run: deploy/hosts/ (plain hosts) or deploy/agent.yaml
+# --format docker keeps the HEALTHCHECKs (Podman's default OCI format has no place for them and drops them).
+# The NuGet packages are kept in a build cache (RUN --mount=type=cache) between builds of either image.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY Directory.Build.props Directory.Packages.props EdgePortal.sln ./
+COPY Directory.Build.props Directory.Build.targets Directory.Packages.props EdgePortal.sln ./
 COPY wwwroot/ wwwroot/
 COPY src/ src/
-RUN dotnet publish src/EdgePortal.Web/EdgePortal.Web.csproj -c Release -o /app/portal
+RUN --mount=type=cache,id=edgeportal-nuget,target=/root/.nuget/packages \
+    dotnet publish src/EdgePortal.Web/EdgePortal.Web.csproj -c Release -o /app/portal
 
-# The edge agent (deploy/agent.yaml runs it as a privileged DaemonSet). Build: docker build --target agent -t edgeportal-agent .
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS agent-build
 WORKDIR /src
-COPY Directory.Build.props Directory.Packages.props ./
-COPY src/EdgePortal.Agent/ src/EdgePortal.Agent/
-RUN dotnet publish src/EdgePortal.Agent/EdgePortal.Agent.csproj -c Release -o /app/agent
+COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY src/ src/
+RUN --mount=type=cache,id=edgeportal-nuget,target=/root/.nuget/packages \
+    dotnet publish src/EdgePortal.Agent/EdgePortal.Agent.csproj -c Release -o /app/agent
 
+# CRIU 4.2.1 built by the same script as on the lab's hosts (tools/criu/install.sh: Debian's source package, ~1 min),
+# on the agent's own base image so that the binary and the libraries it links against come from one distribution. The
+# packages holding those libraries are listed for the agent stage, which installs them and nothing of the toolchain.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS criu-build
+COPY tools/criu/install.sh /usr/local/src/criu-install.sh
+RUN CRIU_CHECK=0 CRIU_CACHE=/var/cache/criu /usr/local/src/criu-install.sh \
+    && ldd /usr/local/sbin/criu | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' \
+       | xargs -n1 basename | sed 's|^|*/|' | xargs dpkg-query -S | cut -d: -f1 | grep -v -- '-dev$' | sort -u \
+       > /usr/local/src/criu-runtime-packages \
+    && echo "criu links against: $(tr '\n' ' ' < /usr/local/src/criu-runtime-packages)"
+
+# The edge agent: everything it runs is in the image. criu (4.2.1, /usr/local/sbin/criu, EdgePortal:Agent:CriuPath's
+# default), nsenter (util-linux), ip (iproute2), nft (nftables), arping (iputils-arping), socat, curl for the health
+# check. No Podman: on Podman hosts the agent drives the HOST's Podman through its API socket, mounted at
+# /run/podman/podman.sock (deploy/hosts/). It runs as root with named capabilities, never privileged (deploy/hosts/).
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS agent
+COPY --from=criu-build /usr/local/src/criu-runtime-packages /usr/local/share/edgeportal/criu-runtime-packages
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl util-linux iproute2 nftables iputils-arping socat \
+       $(cat /usr/local/share/edgeportal/criu-runtime-packages) \
     && rm -rf /var/lib/apt/lists/*
+COPY --from=criu-build /usr/local/sbin/criu /usr/local/sbin/criu
 WORKDIR /app
 COPY --from=agent-build /app/agent .
 ENV ASPNETCORE_URLS=http://+:8471

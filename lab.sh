@@ -49,6 +49,9 @@ broker_port=${LAB_BROKER_PORT:-$((agent_port + 100))}
 state=/run/$prefix
 lib=/var/lib/$prefix
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Podman, for container workloads on the lab's hosts, reads the repository's configuration (runc, limits this VM allows,
+# no systemd), not the machine's: tools/podman/containers.conf.
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$repo/tools/podman/containers.conf}
 
 say() { echo "lab: $*"; }
 exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }

@@ -7,7 +7,12 @@ cd "$(dirname "$0")"
 # System packages the tests use, as Debian names them (iputils-arping: the agent announces a moved service address;
 # socat: the agent hands CRIU its page-server connection; rabbitmq-server, librabbitmq-dev: the message-replay lab;
 # chromium: the end-to-end tests drive Debian's browser, Playwright downloads none; npm: installs axe-core for them).
-packages=(docker-registry iputils-arping socat chromium rabbitmq-server librabbitmq-dev)
+# Containers (tests/EdgePortal.Deployment.Tests, the lab's Podman workloads): podman with runc (Debian's crun is built
+# without CRIU), buildah and skopeo, busybox-static for offline workload images, mmdebstrap for the stand-in .NET base
+# images, systemd for `systemd-analyze verify` of deploy/hosts. Podman is configured by tools/podman/containers.conf,
+# which the tests and lab.sh pass as CONTAINERS_CONF: /etc/containers is left as the machine has it.
+packages=(docker-registry iputils-arping socat chromium rabbitmq-server librabbitmq-dev
+          podman runc buildah skopeo busybox-static mmdebstrap systemd)
 command -v npm >/dev/null || packages+=(npm)
 
 missing=()

@@ -1,4 +1,4 @@
-namespace EdgePortal.Web.Tests.Deployment;
+namespace EdgePortal.Deployment.Tests;
 
 internal static class RepositoryRoot
 {

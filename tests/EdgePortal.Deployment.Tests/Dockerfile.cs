@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace EdgePortal.Web.Tests.Deployment;
+namespace EdgePortal.Deployment.Tests;
 
 /// <summary>One instruction of a Dockerfile, continuation lines joined, in the stage it belongs to.</summary>
 internal sealed record DockerInstruction(string Keyword, string Arguments, int Line);
