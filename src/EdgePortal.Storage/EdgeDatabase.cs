@@ -9,9 +9,9 @@ namespace EdgePortal.Storage;
 /// </summary>
 public sealed class EdgeDatabase : IDisposable
 {
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
-    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks()];
+    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks(), new MigrationOwnerKeys()];
 
     public EdgeDatabase(string path, ILogger<EdgeDatabase> logger)
     {
@@ -113,6 +113,9 @@ public sealed class EdgeDatabase : IDisposable
         migrations.EnsureIndex("serviceId", "$.serviceId");
         migrations.EnsureIndex("state", "$.state");
         migrations.EnsureIndex(LiteDbMigrationRepository.CreatedAtTicks, "$." + LiteDbMigrationRepository.CreatedAtTicks);
+        migrations.EnsureIndex(LiteDbMigrationRepository.TenantKey, "$." + LiteDbMigrationRepository.TenantKey);
+        migrations.EnsureIndex(LiteDbMigrationRepository.ClusterKey, "$." + LiteDbMigrationRepository.ClusterKey);
+        migrations.EnsureIndex(LiteDbMigrationRepository.ServiceKey, "$." + LiteDbMigrationRepository.ServiceKey);
         SchedulingCollections.EnsureIndexes(Database);
         SecurityCollections.EnsureIndexes(Database);
         LiteDbCalibrationRepository.EnsureIndexes(Database);

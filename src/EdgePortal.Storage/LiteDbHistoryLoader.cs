@@ -15,12 +15,7 @@ public static class LiteDbHistoryLoader
         var collection = database.Database.GetCollection(Collections.Migrations);
         foreach (var batch in migrations.Chunk(batchSize))
         {
-            collection.InsertBulk(batch.Select(m =>
-            {
-                var document = BsonJson.ToDocument(m, m.Id.Value);
-                document[LiteDbMigrationRepository.CreatedAtTicks] = m.CreatedAt.UtcTicks;
-                return document;
-            }), batchSize);
+            collection.InsertBulk(batch.Select(LiteDbMigrationRepository.ToDocument), batchSize);
             database.Checkpoint();
         }
     }
