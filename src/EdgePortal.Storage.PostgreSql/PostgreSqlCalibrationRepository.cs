@@ -9,7 +9,10 @@ namespace EdgePortal.Storage.PostgreSql;
 /// </summary>
 internal sealed class PostgreSqlCalibrationRepository(PostgreSqlDatabase database) : ICalibrationRepository
 {
-    private Cached? _latest;
+    private readonly CountedCache<Dictionary<string, HostCalibration>> _latest = new(database, ChangeCounter.Calibrations, (connection, snapshot) =>
+        Documents.Query<HostCalibration>(connection, snapshot,
+                "SELECT DISTINCT ON (host_class_key) doc FROM calibrations ORDER BY host_class_key, at_ticks DESC, id DESC")
+            .ToDictionary(c => Key(c.HostClass), StringComparer.Ordinal));
 
     public void Save(HostCalibration calibration)
     {
@@ -32,24 +35,7 @@ internal sealed class PostgreSqlCalibrationRepository(PostgreSqlDatabase databas
         return database.Query<HostCalibration>(Documents.NewestFirst("calibrations", "at_ticks", [], parameters, null, limit), [.. parameters]);
     }
 
-    private Dictionary<string, HostCalibration> Latest()
-    {
-        using var connection = database.Open();
-        var version = ChangeCounter.Read(connection, null, ChangeCounter.Calibrations);
-        if (Volatile.Read(ref _latest) is { } cached && cached.Version == version)
-            return cached.Latest;
-        using var snapshot = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-        version = ChangeCounter.Read(connection, snapshot, ChangeCounter.Calibrations);
-        var latest = new Dictionary<string, HostCalibration>(StringComparer.Ordinal);
-        foreach (var calibration in Documents.Query<HostCalibration>(connection, snapshot,
-            "SELECT DISTINCT ON (host_class_key) doc FROM calibrations ORDER BY host_class_key, at_ticks DESC, id DESC"))
-            latest[Key(calibration.HostClass)] = calibration;
-        snapshot.Commit();
-        Volatile.Write(ref _latest, new Cached(version, latest));
-        return latest;
-    }
+    private Dictionary<string, HostCalibration> Latest() => _latest.Get();
 
     private static string Key(string hostClass) => hostClass.Trim().ToLowerInvariant();
-
-    private sealed record Cached(long Version, Dictionary<string, HostCalibration> Latest);
 }

@@ -11,7 +11,12 @@ namespace EdgePortal.Storage.PostgreSql;
 /// </remarks>
 internal sealed class PostgreSqlInventoryRepository(PostgreSqlDatabase database) : IInventoryRepository
 {
-    private CachedTopology? _cached;
+    private readonly CountedCache<EdgeTopology> _topology = new(database, ChangeCounter.Inventory, (connection, snapshot) => new EdgeTopology(
+        Query<EdgeCluster>(connection, snapshot, "SELECT doc FROM clusters").OrderBy(c => c.Name).ToList(),
+        Query<EdgeNode>(connection, snapshot, "SELECT doc FROM nodes").OrderBy(n => n.Name).ToList(),
+        Query<NetworkLink>(connection, snapshot, "SELECT doc FROM links"),
+        Query<ServiceInstance>(connection, snapshot, "SELECT doc FROM services").OrderBy(s => s.Name).ToList(),
+        Query<UserGroup>(connection, snapshot, "SELECT doc FROM user_groups")));
 
     public bool IsEmpty => Scalar(database, "SELECT count(*) FROM (SELECT 1 FROM clusters LIMIT 1) c") == 0;
 
@@ -31,24 +36,7 @@ internal sealed class PostgreSqlInventoryRepository(PostgreSqlDatabase database)
                 : All<ServiceInstance>(database, "services"))
             .OrderBy(s => s.Name).ToList();
 
-    public EdgeTopology Topology()
-    {
-        using var connection = database.Open();
-        var version = ChangeCounter.Read(connection, null, ChangeCounter.Inventory);
-        if (Volatile.Read(ref _cached) is { } cached && cached.Version == version)
-            return cached.Topology;
-        using var snapshot = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-        version = ChangeCounter.Read(connection, snapshot, ChangeCounter.Inventory);
-        var topology = new EdgeTopology(
-            Query<EdgeCluster>(connection, snapshot, "SELECT doc FROM clusters").OrderBy(c => c.Name).ToList(),
-            Query<EdgeNode>(connection, snapshot, "SELECT doc FROM nodes").OrderBy(n => n.Name).ToList(),
-            Query<NetworkLink>(connection, snapshot, "SELECT doc FROM links"),
-            Query<ServiceInstance>(connection, snapshot, "SELECT doc FROM services").OrderBy(s => s.Name).ToList(),
-            Query<UserGroup>(connection, snapshot, "SELECT doc FROM user_groups"));
-        snapshot.Commit();
-        Volatile.Write(ref _cached, new CachedTopology(version, topology));
-        return topology;
-    }
+    public EdgeTopology Topology() => _topology.Get();
 
     public void Save(Tenant tenant) => Write((c, t) => Upsert(c, t, "tenants", tenant.Id.Value, tenant));
     public void Save(EdgeCluster cluster) => Write((c, t) => Upsert(c, t, "clusters", cluster.Id.Value, cluster));
@@ -80,6 +68,4 @@ internal sealed class PostgreSqlInventoryRepository(PostgreSqlDatabase database)
         write(c, t);
         ChangeCounter.Bump(c, t, ChangeCounter.Inventory);
     });
-
-    private sealed record CachedTopology(long Version, EdgeTopology Topology);
 }

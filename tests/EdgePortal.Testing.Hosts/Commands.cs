@@ -34,4 +34,30 @@ internal static class Commands
     /// <summary>As the given system user when this process is root (PostgreSQL refuses to run as root), else as this user.</summary>
     public static Task<string> RunAsAsync(string user, string file, IReadOnlyList<string> arguments, TimeSpan timeout)
         => IsRoot ? RunAsync("runuser", ["-u", user, "--", file, .. arguments], timeout) : RunAsync(file, arguments, timeout);
+
+    /// <summary>Kills a child process (its whole tree) at once; nothing when it has exited already.</summary>
+    public static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { }
+    }
+
+    /// <summary>Kills a child process, waits (10 s at most) for it to be gone, and deletes the folder it worked in.</summary>
+    public static async ValueTask StopAsync(Process process, string folder)
+    {
+        Kill(process);
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            try { await process.WaitForExitAsync(wait.Token); }
+            catch (OperationCanceledException) { }
+        }
+        process.Dispose();
+        try { Directory.Delete(folder, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 }

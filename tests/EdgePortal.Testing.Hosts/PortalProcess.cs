@@ -135,29 +135,9 @@ public sealed class PortalProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Ends the process tree at once (SIGKILL on Linux): a crash, as far as the portal can tell.</summary>
-    public void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-                _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException) { }
-    }
+    public void Kill() => Commands.Kill(_process);
 
-    public async ValueTask DisposeAsync()
-    {
-        Kill();
-        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            try { await _process.WaitForExitAsync(wait.Token); }
-            catch (OperationCanceledException) { }
-        }
-        _process.Dispose();
-        try { Directory.Delete(_dataDir, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
+    public ValueTask DisposeAsync() => Commands.StopAsync(_process, _dataDir);
 
     /// <summary>The portal built with the same configuration as these tests (Release under ./test.sh).</summary>
     private static string FindPortalDll()

@@ -72,26 +72,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-                _process.Kill();
-        }
-        catch (InvalidOperationException) { }
-    }
+    private void Kill() => Commands.Kill(_process);
 
-    public async ValueTask DisposeAsync()
-    {
-        Kill();
-        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            try { await _process.WaitForExitAsync(wait.Token); }
-            catch (OperationCanceledException) { }
-        }
-        _process.Dispose();
-        try { Directory.Delete(_folder, recursive: true); }
-        catch (IOException) { }
-    }
+    public ValueTask DisposeAsync() => Commands.StopAsync(_process, _folder);
 }

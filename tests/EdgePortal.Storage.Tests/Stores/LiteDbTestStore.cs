@@ -11,33 +11,21 @@ public sealed class LiteDbTestStore : TestStore
 {
     private readonly string _folder;
     private EdgeDatabase _database;
-    private Repositories _repositories;
+    private StoreRepositories _repositories;
 
     public LiteDbTestStore()
     {
         _folder = Path.Combine(Path.GetTempPath(), "edgeportal-storage-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_folder);
         _database = new EdgeDatabase(Path.Combine(_folder, "edgeportal.db"), NullLogger<EdgeDatabase>.Instance);
-        _repositories = new Repositories(_database);
+        _repositories = Open(_database);
     }
 
     public override string Provider => "LiteDb";
 
     public EdgeDatabase Database => _database;
 
-    public override IInventoryRepository Inventory => _repositories.Inventory;
-    public override IMigrationRepository Migrations => _repositories.Migrations;
-    public override IMigrationLeaseStore Leases => _repositories.Leases;
-    public override IHistoryPruner Pruner => _repositories.Pruner;
-    public override ICalibrationRepository Calibrations => _repositories.Calibrations;
-    public override IScheduleRepository Schedules => _repositories.Schedules;
-    public override IMaintenanceWindowRepository Windows => _repositories.Windows;
-    public override IAutomationDecisionRepository Decisions => _repositories.Decisions;
-    public override IDrainRepository Drains => _repositories.Drains;
-    public override IUserRepository Users => _repositories.Users;
-    public override IApiKeyRepository ApiKeys => _repositories.ApiKeys;
-    public override IAuditLog Audit => _repositories.Audit;
-    public override IReplicaLock ReplicaLock { get; } = new InProcessReplicaLock();
+    protected override StoreRepositories Repositories => _repositories;
 
     public override TestStore? SecondReplica() => null;
 
@@ -45,7 +33,7 @@ public sealed class LiteDbTestStore : TestStore
     {
         _database.Dispose();
         _database = new EdgeDatabase(Path.Combine(_folder, "edgeportal.db"), NullLogger<EdgeDatabase>.Instance);
-        _repositories = new Repositories(_database);
+        _repositories = Open(_database);
     }
 
     /// <summary>LiteDB refuses a document over its maximum size (about 16 MB in LiteDB 5) while writing it.</summary>
@@ -59,19 +47,9 @@ public sealed class LiteDbTestStore : TestStore
         Directory.Delete(_folder, recursive: true);
     }
 
-    private sealed class Repositories(EdgeDatabase database)
-    {
-        public IInventoryRepository Inventory { get; } = new LiteDbInventoryRepository(database);
-        public IMigrationRepository Migrations { get; } = new LiteDbMigrationRepository(database);
-        public IMigrationLeaseStore Leases { get; } = new LiteDbMigrationLeaseStore(database);
-        public IHistoryPruner Pruner { get; } = new LiteDbHistoryPruner(database);
-        public ICalibrationRepository Calibrations { get; } = new LiteDbCalibrationRepository(database);
-        public IScheduleRepository Schedules { get; } = new LiteDbScheduleRepository(database);
-        public IMaintenanceWindowRepository Windows { get; } = new LiteDbMaintenanceWindowRepository(database);
-        public IAutomationDecisionRepository Decisions { get; } = new LiteDbAutomationDecisionRepository(database);
-        public IDrainRepository Drains { get; } = new LiteDbDrainRepository(database);
-        public IUserRepository Users { get; } = new LiteDbUserRepository(database);
-        public IApiKeyRepository ApiKeys { get; } = new LiteDbApiKeyRepository(database);
-        public IAuditLog Audit { get; } = new LiteDbAuditLog(database);
-    }
+    private static StoreRepositories Open(EdgeDatabase database) => new(
+        new LiteDbInventoryRepository(database), new LiteDbMigrationRepository(database), new LiteDbMigrationLeaseStore(database),
+        new LiteDbHistoryPruner(database), new LiteDbCalibrationRepository(database), new LiteDbScheduleRepository(database),
+        new LiteDbMaintenanceWindowRepository(database), new LiteDbAutomationDecisionRepository(database), new LiteDbDrainRepository(database),
+        new LiteDbUserRepository(database), new LiteDbApiKeyRepository(database), new LiteDbAuditLog(database), new InProcessReplicaLock());
 }

@@ -39,7 +39,7 @@ public sealed class PostgreSqlCollection : ICollectionFixture<PostgreSqlFixture>
 public sealed class PostgreSqlTestStore : TestStore
 {
     private readonly List<PostgreSqlDatabase> _opened = [];
-    private Repositories _repositories;
+    private StoreRepositories _repositories;
 
     public PostgreSqlTestStore(PostgreSqlFixture fixture) : this(fixture.Server.CreateDatabase(fixture.Template))
     {
@@ -55,21 +55,9 @@ public sealed class PostgreSqlTestStore : TestStore
 
     public string ConnectionString { get; }
 
-    public PostgreSqlDatabase Database => _repositories.Database;
+    public PostgreSqlDatabase Database => _opened[^1];
 
-    public override IInventoryRepository Inventory => _repositories.Inventory;
-    public override IMigrationRepository Migrations => _repositories.Migrations;
-    public override IMigrationLeaseStore Leases => _repositories.Leases;
-    public override IHistoryPruner Pruner => _repositories.Pruner;
-    public override ICalibrationRepository Calibrations => _repositories.Calibrations;
-    public override IScheduleRepository Schedules => _repositories.Schedules;
-    public override IMaintenanceWindowRepository Windows => _repositories.Windows;
-    public override IAutomationDecisionRepository Decisions => _repositories.Decisions;
-    public override IDrainRepository Drains => _repositories.Drains;
-    public override IUserRepository Users => _repositories.Users;
-    public override IApiKeyRepository ApiKeys => _repositories.ApiKeys;
-    public override IAuditLog Audit => _repositories.Audit;
-    public override IReplicaLock ReplicaLock => _repositories.ReplicaLock;
+    protected override StoreRepositories Repositories => _repositories;
 
     public override TestStore SecondReplica() => new PostgreSqlTestStore(ConnectionString);
 
@@ -85,28 +73,14 @@ public sealed class PostgreSqlTestStore : TestStore
             database.Dispose();
     }
 
-    private Repositories Open()
+    private StoreRepositories Open()
     {
         var database = new PostgreSqlDatabase(ConnectionString, NullLogger<PostgreSqlDatabase>.Instance);
         _opened.Add(database);
-        return new Repositories(database);
-    }
-
-    private sealed class Repositories(PostgreSqlDatabase database)
-    {
-        public PostgreSqlDatabase Database { get; } = database;
-        public IInventoryRepository Inventory { get; } = new PostgreSqlInventoryRepository(database);
-        public IMigrationRepository Migrations { get; } = new PostgreSqlMigrationRepository(database);
-        public IMigrationLeaseStore Leases { get; } = new PostgreSqlMigrationLeaseStore(database);
-        public IHistoryPruner Pruner { get; } = new PostgreSqlHistoryPruner(database);
-        public ICalibrationRepository Calibrations { get; } = new PostgreSqlCalibrationRepository(database);
-        public IScheduleRepository Schedules { get; } = new PostgreSqlScheduleRepository(database);
-        public IMaintenanceWindowRepository Windows { get; } = new PostgreSqlMaintenanceWindowRepository(database);
-        public IAutomationDecisionRepository Decisions { get; } = new PostgreSqlAutomationDecisionRepository(database);
-        public IDrainRepository Drains { get; } = new PostgreSqlDrainRepository(database);
-        public IUserRepository Users { get; } = new PostgreSqlUserRepository(database);
-        public IApiKeyRepository ApiKeys { get; } = new PostgreSqlApiKeyRepository(database);
-        public IAuditLog Audit { get; } = new PostgreSqlAuditLog(database);
-        public IReplicaLock ReplicaLock { get; } = new PostgreSqlReplicaLock(database);
+        return new StoreRepositories(
+            new PostgreSqlInventoryRepository(database), new PostgreSqlMigrationRepository(database), new PostgreSqlMigrationLeaseStore(database),
+            new PostgreSqlHistoryPruner(database), new PostgreSqlCalibrationRepository(database), new PostgreSqlScheduleRepository(database),
+            new PostgreSqlMaintenanceWindowRepository(database), new PostgreSqlAutomationDecisionRepository(database), new PostgreSqlDrainRepository(database),
+            new PostgreSqlUserRepository(database), new PostgreSqlApiKeyRepository(database), new PostgreSqlAuditLog(database), new PostgreSqlReplicaLock(database));
     }
 }

@@ -12,19 +12,22 @@ public abstract class TestStore : IDisposable
 {
     public abstract string Provider { get; }
 
-    public abstract IInventoryRepository Inventory { get; }
-    public abstract IMigrationRepository Migrations { get; }
-    public abstract IMigrationLeaseStore Leases { get; }
-    public abstract IHistoryPruner Pruner { get; }
-    public abstract ICalibrationRepository Calibrations { get; }
-    public abstract IScheduleRepository Schedules { get; }
-    public abstract IMaintenanceWindowRepository Windows { get; }
-    public abstract IAutomationDecisionRepository Decisions { get; }
-    public abstract IDrainRepository Drains { get; }
-    public abstract IUserRepository Users { get; }
-    public abstract IApiKeyRepository ApiKeys { get; }
-    public abstract IAuditLog Audit { get; }
-    public abstract IReplicaLock ReplicaLock { get; }
+    /// <summary>The repositories of the store as it is open now (new instances after <see cref="Reopen"/>).</summary>
+    protected abstract StoreRepositories Repositories { get; }
+
+    public IInventoryRepository Inventory => Repositories.Inventory;
+    public IMigrationRepository Migrations => Repositories.Migrations;
+    public IMigrationLeaseStore Leases => Repositories.Leases;
+    public IHistoryPruner Pruner => Repositories.Pruner;
+    public ICalibrationRepository Calibrations => Repositories.Calibrations;
+    public IScheduleRepository Schedules => Repositories.Schedules;
+    public IMaintenanceWindowRepository Windows => Repositories.Windows;
+    public IAutomationDecisionRepository Decisions => Repositories.Decisions;
+    public IDrainRepository Drains => Repositories.Drains;
+    public IUserRepository Users => Repositories.Users;
+    public IApiKeyRepository ApiKeys => Repositories.ApiKeys;
+    public IAuditLog Audit => Repositories.Audit;
+    public IReplicaLock ReplicaLock => Repositories.ReplicaLock;
 
     /// <summary>Repositories of a second process over the same store (another replica), or null where the store has one process (LiteDB).</summary>
     public abstract TestStore? SecondReplica();
@@ -37,3 +40,19 @@ public abstract class TestStore : IDisposable
 
     public abstract void Dispose();
 }
+
+/// <summary>One provider's repositories over one open store, as the portal's container hands them out.</summary>
+public sealed record StoreRepositories(
+    IInventoryRepository Inventory,
+    IMigrationRepository Migrations,
+    IMigrationLeaseStore Leases,
+    IHistoryPruner Pruner,
+    ICalibrationRepository Calibrations,
+    IScheduleRepository Schedules,
+    IMaintenanceWindowRepository Windows,
+    IAutomationDecisionRepository Decisions,
+    IDrainRepository Drains,
+    IUserRepository Users,
+    IApiKeyRepository ApiKeys,
+    IAuditLog Audit,
+    IReplicaLock ReplicaLock);
