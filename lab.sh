@@ -125,7 +125,7 @@ start_agent() {
 
 # The state service on h1 behind LAB_NET.100, registered with h1's agent as lab-state (unless h1's agent already has it).
 start_workload() {
-  local token port=$((agent_port + 1)) src=$repo/tests/EdgePortal.Agent.Tests/Criu/Workload
+  local token port=$((agent_port + 1)) src=$repo/tests/EdgePortal.Testing.Lab/Criu/Workload
   token=$(cat "$state/token")
   if curl --max-time 5 -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/criu/workloads/lab-state" 2>/dev/null; then return; fi
   mkdir -p "$lib/bin"

@@ -97,7 +97,7 @@ log "building the portal (Release) and the workloads"
 dotnet build "$repo/src/EdgePortal.Web" -c Release --nologo -v:q -o "$work/portal" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "the portal did not build"; }
 portal_dll=$work/portal/EdgePortal.Web.dll
 mkdir -p "$bin"
-wl=$repo/tests/EdgePortal.Agent.Tests/Criu/Workload
+wl=$repo/tests/EdgePortal.Testing.Lab/Criu/Workload
 gcc -O2 -Wall -Wextra -Werror -o "$bin/stateservice" "$wl/stateservice.c"
 gcc -O2 -Wall -Wextra -Werror -o "$bin/probeclient" "$wl/probeclient.c"
 gcc -O2 -Wall -Wextra -Werror -o "$bin/msgservice" "$wl/msgservice.c" -lrabbitmq

@@ -16,7 +16,10 @@ public static class AgentHosting
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TransferTracker>();
-        services.AddSingleton<CriuWorkloads>();
+        services.AddSingleton<Criu.CriuWorkloads>();
+        services.AddSingleton<Images.CriuImageStore>();
+        services.AddSingleton<Addresses.HostNetwork>();
+        services.AddSingleton<Addresses.ServiceAddresses>();
         services.AddSingleton(sp => new Criu.CriuDriver(sp.GetRequiredService<IOptions<AgentOptions>>().Value.CriuPath));
         // Transfers bound themselves through the caller's cancellation; large images take longer than HttpClient's 100 s.
         services.AddHttpClient<RegistryClient>(c => c.Timeout = Timeout.InfiniteTimeSpan);

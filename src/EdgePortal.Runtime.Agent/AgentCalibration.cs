@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using EdgePortal.Core.Calibration;
 
 namespace EdgePortal.Runtime.Agent;
@@ -70,7 +68,7 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
         return samples;
     }
 
-    private async Task<(CalibrationSample Sample, string Detail)> MeasureAsync(AgentEdgeClient source, AgentEdgeClient? destination, long stateBytes,
+    private async Task<(CalibrationSample Sample, string Detail)> MeasureAsync(AgentApiClient source, AgentApiClient? destination, long stateBytes,
         double dirtyRate, CancellationToken ct)
     {
         var id = $"calibration-{Guid.NewGuid():N}";
@@ -79,10 +77,10 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
         using var process = await start(stateBytes, dirtyRate, ct).ConfigureAwait(false);
         try
         {
-            await RegisterAsync(source, workload, process.Id, ct).ConfigureAwait(false);
+            await source.RegisterWorkloadAsync(workload, process.Id, ct).ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
             var dump = await source.DumpAsync(id, workload, null, null, ct).ConfigureAwait(false);
-            SendAnswer? sent = null;
+            CriuSendAnswer? sent = null;
             if (destination is not null)
                 sent = await source.SendImagesAsync(id, destination.BaseUri, BandwidthBitsPerSecond, ct).ConfigureAwait(false);
             var restore = await restoredOn.RestoreAsync(id, workload, ct).ConfigureAwait(false);
@@ -109,13 +107,13 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
         finally
         {
             // Clean-up must not hide the measurement's own failure, and must run even when the caller gave up.
-            await QuietlyAsync(() => restoredOn.DeleteAsync($"criu/restored/{id}", CancellationToken.None)).ConfigureAwait(false);
-            await QuietlyAsync(() => source.DeleteAsync($"criu/images/{id}", CancellationToken.None)).ConfigureAwait(false);
+            await QuietlyAsync(() => restoredOn.DeleteRestoredAsync(id, CancellationToken.None)).ConfigureAwait(false);
+            await QuietlyAsync(() => source.DeleteImagesAsync(id, CancellationToken.None)).ConfigureAwait(false);
             if (destination is not null)
-                await QuietlyAsync(() => destination.DeleteAsync($"criu/images/{id}", CancellationToken.None)).ConfigureAwait(false);
-            await QuietlyAsync(() => source.DeleteAsync($"criu/workloads/{workload}", CancellationToken.None)).ConfigureAwait(false);
+                await QuietlyAsync(() => destination.DeleteImagesAsync(id, CancellationToken.None)).ConfigureAwait(false);
+            await QuietlyAsync(() => source.DeleteWorkloadAsync(workload, CancellationToken.None)).ConfigureAwait(false);
             if (destination is not null)
-                await QuietlyAsync(() => destination.DeleteAsync($"criu/workloads/{workload}", CancellationToken.None)).ConfigureAwait(false);
+                await QuietlyAsync(() => destination.DeleteWorkloadAsync(workload, CancellationToken.None)).ConfigureAwait(false);
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
@@ -124,32 +122,13 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
         }
     }
 
-    /// <summary>PUT /criu/workloads/{name}: the runtime never registers workloads (the operator does), so the client has no call for it.</summary>
-    private async Task RegisterAsync(AgentEdgeClient agent, string name, int pid, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(agent.BaseUri, $"criu/workloads/{name}"))
-        {
-            Content = JsonContent.Create(new { pid }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cluster.Token);
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bounded.CancelAfter(cluster.RequestTimeout);
-        using var response = await _http.SendAsync(request, bounded.Token).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            var answer = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"the agent of {agent.Node} refused to register pid {pid} as {name}: {(int)response.StatusCode} {answer}"));
-        }
-    }
-
-    private AgentEdgeClient Client(string node)
+    private AgentApiClient Client(string node)
     {
         if (!cluster.Nodes.TryGetValue(node, out var url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
             throw new ArgumentException($"The cluster has no agent for node '{node}' (its Nodes are {string.Join(", ", cluster.Nodes.Keys)}).", nameof(node));
         if (!uri.AbsoluteUri.EndsWith('/'))
             uri = new Uri(uri.AbsoluteUri + "/");
-        return new AgentEdgeClient(_http, node, uri, cluster.Token ?? "", cluster.RequestTimeout);
+        return new AgentApiClient(_http, node, uri, cluster.Token ?? "", cluster.RequestTimeout, tokenSetting: AgentEdgeOptions.TokenSetting);
     }
 
     private static async Task QuietlyAsync(Func<Task> action)

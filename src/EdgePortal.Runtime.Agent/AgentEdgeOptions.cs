@@ -12,6 +12,9 @@ public sealed class AgentEdgeOptions
 {
     public const string Section = "EdgePortal:AgentEdge";
 
+    /// <summary>The key of a cluster's token, as an agent's refusal of it names it.</summary>
+    public const string TokenSetting = Section + ":Clusters:<cluster>:Token";
+
     public Dictionary<string, AgentClusterOptions> Clusters { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 }
 

@@ -92,8 +92,8 @@ public sealed partial class AgentEdgeRuntime
     private static ReplayTarget For(ReplayTarget t, MigrationId migration) =>
         t with { ReplayQueue = ReplayQueue(t.Queue, migration), ResumeQueue = ResumeQueue(t.Queue, migration) };
 
-    private async Task<(string, double?)> ReplayProfileAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentEdgeClient source,
-        AgentEdgeClient destination, CancellationToken ct)
+    private async Task<(string, double?)> ReplayProfileAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
+        AgentApiClient destination, CancellationToken ct)
     {
         var (profiled, _) = await ProfileAsync(c, o, source, destination, ct, consumesMessages: true).ConfigureAwait(false);
         await using var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
@@ -105,7 +105,7 @@ public sealed partial class AgentEdgeRuntime
             $"{profiled}; consumes {t.Queue} (fed by the fan-out exchange {t.Exchange}): {q.Messages} waiting, {q.Consumers} consumer(s)"), null);
     }
 
-    private async Task<(string, double?)> ReplayCheckpointAsync(StepContext c, ReplayTarget target, AgentEdgeClient source, CancellationToken ct)
+    private async Task<(string, double?)> ReplayCheckpointAsync(StepContext c, ReplayTarget target, AgentApiClient source, CancellationToken ct)
     {
         var t = For(target, c.MigrationId);
         var id = ImagesId(c.Service.Name, c.MigrationId);
@@ -128,7 +128,7 @@ public sealed partial class AgentEdgeRuntime
             $"replay queue {t.ReplayQueue} bound to {t.Exchange}; the marker through {t.Exchange} answered by {c.Service.Name} on {source.Node} at #{marker.Last} (every message published before the binding applied); dumped pid {d.Pid} with --leave-running --tcp-close into {id}: {d.Bytes / 1e6:0.0} MB, wall clock {d.WallClockMs:0} ms, {stats}; {c.Service.Name} keeps serving {t.Queue} on {source.Node} (#{after.Last} applied)"), null);
     }
 
-    private static async Task<(string, double?)> ReplayRestoreAsync(StepContext c, ReplayTarget target, AgentEdgeClient destination, CancellationToken ct)
+    private static async Task<(string, double?)> ReplayRestoreAsync(StepContext c, ReplayTarget target, AgentApiClient destination, CancellationToken ct)
     {
         var t = For(target, c.MigrationId);
         var id = ImagesId(c.Service.Name, c.MigrationId);
@@ -199,7 +199,7 @@ public sealed partial class AgentEdgeRuntime
         return ($"{c.Service.Name} {stopped} on {c.Source.Name}; the copy on {c.Destination.Name} switched from {t.ReplayQueue} to {t.Queue}: {switched}", null);
     }
 
-    private async Task<(string, double?)> ReplayCleanUpAsync(StepContext c, ReplayTarget target, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    private async Task<(string, double?)> ReplayCleanUpAsync(StepContext c, ReplayTarget target, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var t = For(target, c.MigrationId);
         var done = new List<string>();
@@ -223,7 +223,7 @@ public sealed partial class AgentEdgeRuntime
             if (session is null)
                 await broker.DisposeAsync().ConfigureAwait(false);
         }
-        await source.DeleteAsync($"criu/workloads/{WorkloadName(c.Service.Name)}", ct).ConfigureAwait(false);
+        await source.DeleteWorkloadAsync(WorkloadName(c.Service.Name), ct).ConfigureAwait(false);
         var (images, _) = await CleanUpAsync(c, source, destination, ct).ConfigureAwait(false);
         done.Add(images);
         await EndSessionAsync(c.MigrationId).ConfigureAwait(false);
@@ -239,7 +239,7 @@ public sealed partial class AgentEdgeRuntime
         // A connection of its own: the session's may be what failed.
         await EndSessionAsync(c.MigrationId).ConfigureAwait(false);
         // The copy goes first: source and copy must never consume the same queue.
-        if (await destination.DeleteAsync($"criu/restored/{id}", ct).ConfigureAwait(false))
+        if (await destination.DeleteRestoredAsync(id, ct).ConfigureAwait(false))
             done.Add($"killed the restored copy on {c.Destination.Name}");
         await using (var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false))
         {
@@ -255,9 +255,9 @@ public sealed partial class AgentEdgeRuntime
                 if (await broker.DeleteQueueAsync(queue, ct).ConfigureAwait(false))
                     done.Add($"deleted {queue}");
         }
-        if (await destination.DeleteAsync($"criu/images/{id}", ct).ConfigureAwait(false))
+        if (await destination.DeleteImagesAsync(id, ct).ConfigureAwait(false))
             done.Add($"deleted the images on {c.Destination.Name}");
-        if (await source.DeleteAsync($"criu/images/{id}", ct).ConfigureAwait(false))
+        if (await source.DeleteImagesAsync(id, ct).ConfigureAwait(false))
             done.Add($"deleted the images on {c.Source.Name}");
         var message = done.Count == 0
             ? $"{c.Service.Name} serves from {c.Source.Name}; nothing to undo"

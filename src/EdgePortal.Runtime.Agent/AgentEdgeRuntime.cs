@@ -41,7 +41,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
     private readonly TimeProvider _time;
     private readonly ILogger<AgentEdgeRuntime> _logger;
     private readonly HttpClient _http;
-    private readonly ConcurrentDictionary<(string Cluster, string Node), (AgentCapabilities Capabilities, DateTimeOffset At)> _probes = new();
+    private readonly ConcurrentDictionary<(string Cluster, string Node), (CriuCapabilities Capabilities, DateTimeOffset At)> _probes = new();
 
     public AgentEdgeRuntime(IOptionsMonitor<AgentEdgeOptions> options, TimeProvider time, ILogger<AgentEdgeRuntime> logger, HttpClient? http = null)
     {
@@ -58,7 +58,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         strategy is MigrationStrategy.Cold or MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
 
     /// <summary>The refusal of pre-copy on a host whose probe says it cannot track dirty pages.</summary>
-    public static string NoDirtyTracking(string node, AgentCapabilities capabilities) =>
+    public static string NoDirtyTracking(string node, CriuCapabilities capabilities) =>
         $"pre-copy needs dirty-page tracking, which {node} does not support (CRIU {capabilities.Version}: mem_dirty_track off)";
 
     public async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
@@ -211,7 +211,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             var workload = WorkloadName(context.Service.Name);
             var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
             // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
-            if (await destination.DeleteAsync($"criu/restored/{id}", cancellationToken).ConfigureAwait(false))
+            if (await destination.DeleteRestoredAsync(id, cancellationToken).ConfigureAwait(false))
                 done.Add($"killed the restored {workload} on {context.Destination.Name}");
             var address = o.ServiceAddresses.GetValueOrDefault(context.Service.Name);
             if (dumped)
@@ -227,20 +227,20 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
                 // guarded until the process is restored from its own images (in a fresh PID namespace), then announced.
                 if (address is not null)
                 {
-                    await destination.AddressAsync("remove", address, o.Device, false, cancellationToken).ConfigureAwait(false);
-                    await source.AddressAsync("add", address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
+                    await destination.AddressAsync(AddressAction.Remove, address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                    await source.AddressAsync(AddressAction.Add, address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
                 }
                 var restored = await source.RestoreAsync(id, workload, cancellationToken).ConfigureAwait(false);
                 done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {restored.WallClockMs:0} ms"));
                 if (address is not null)
                 {
-                    await source.AddressAsync("announce", address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                    await source.AddressAsync(AddressAction.Announce, address, o.Device, false, cancellationToken).ConfigureAwait(false);
                     done.Add($"{address} back on {context.Source.Name} and announced");
                 }
             }
-            if (await destination.DeleteAsync($"criu/images/{id}", cancellationToken).ConfigureAwait(false))
+            if (await destination.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
                 done.Add($"deleted the images on {context.Destination.Name}");
-            if (await source.DeleteAsync($"criu/images/{id}", cancellationToken).ConfigureAwait(false))
+            if (await source.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
                 done.Add($"deleted the images on {context.Source.Name}");
             var message = done.Count == 0
                 ? $"{context.Service.Name} serves from {context.Source.Name}; nothing to undo"
@@ -255,7 +255,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         }
     }
 
-    private async Task<(string, double?)> ProfileAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct,
+    private async Task<(string, double?)> ProfileAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct,
         bool consumesMessages = false)
     {
         // The probe the planner used, while it is younger than ProbeMaxAge: probing runs criu check four times on each host
@@ -267,7 +267,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             if (!capabilities.Usable || (!capabilities.TcpRepair && !consumesMessages))
                 throw new AgentCallException($"criu check on {node} says it cannot checkpoint and restore {(consumesMessages ? "processes" : "with TCP connections")}: {capabilities.Report}");
         var workload = WorkloadName(c.Service.Name);
-        AgentWorkload w;
+        CriuWorkload w;
         try
         {
             w = await source.WorkloadAsync(workload, ct).ConfigureAwait(false);
@@ -292,7 +292,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
     /// was dirtied since round n-1), then that round's folder streamed to the destination at the reserved bandwidth, which
     /// adds it to the images it holds: the final transfer carries only the last delta.
     /// </summary>
-    private static async Task<(string, double?)> PreDumpAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    private static async Task<(string, double?)> PreDumpAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var round = c.Step.Round;
@@ -310,7 +310,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             d.WallClockMs + t.WallClockMs);
     }
 
-    private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var address = o.ServiceAddresses.GetValueOrDefault(c.Service.Name);
@@ -334,7 +334,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             $"dumped {pid} on {source.Node} into {id}{delta}: {d.Bytes / 1e6:0.0} MB in {d.Files} files there, wall clock {d.WallClockMs:0} ms; {stats}{pages}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs);
     }
 
-    private static async Task<(string, double?)> TransferAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct,
+    private static async Task<(string, double?)> TransferAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct,
         AgentColdTransfer path = AgentColdTransfer.Images, bool withoutPreDumps = false)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
@@ -353,14 +353,14 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             $"{how} streamed {id} {source.Node} → {destination.Node}: {t.Bytes / 1e6:0.000} MB in {t.WallClockMs:0} ms ({(t.WallClockMs > 0 ? t.Bytes * 8 / t.WallClockMs / 1e3 : 0):0.#} Mbit/s, {limit}; transfer {t.TransferId}){held}"), t.WallClockMs);
     }
 
-    private static async Task<(string, double?)> RestoreAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    private static async Task<(string, double?)> RestoreAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var moved = "";
         if (o.ServiceAddresses.TryGetValue(c.Service.Name, out var address))
         {
             // The restored sockets are bound to the service address: it must be on the destination before CRIU rebinds them.
-            await destination.AddressAsync("add", address, o.Device, false, ct, guard: true).ConfigureAwait(false);
+            await destination.AddressAsync(AddressAction.Add, address, o.Device, false, ct, guard: true).ConfigureAwait(false);
             moved = $"; {address} moved {source.Node} → {destination.Node}";
         }
         var r = await destination.RestoreAsync(id, WorkloadName(c.Service.Name), ct).ConfigureAwait(false);
@@ -372,31 +372,31 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             $"restored {id} on {destination.Node} ({o.ColdTransferPath} path): pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null);
     }
 
-    private static async Task<(string, double?)> SwitchAsync(StepContext c, AgentClusterOptions o, AgentEdgeClient destination, CancellationToken ct)
+    private static async Task<(string, double?)> SwitchAsync(StepContext c, AgentClusterOptions o, AgentApiClient destination, CancellationToken ct)
     {
         if (!o.ServiceAddresses.TryGetValue(c.Service.Name, out var address))
             return ($"no service address configured for {c.Service.Name} ({AgentEdgeOptions.Section}:Clusters:{c.Cluster.Name}:ServiceAddresses:{c.Service.Name}): nothing to move", null);
-        var a = await destination.AddressAsync("announce", address, o.Device, false, ct).ConfigureAwait(false);
+        var a = await destination.AddressAsync(AddressAction.Announce, address, o.Device, false, ct).ConfigureAwait(false);
         return (string.Create(CultureInfo.InvariantCulture, $"{a.Done} on {destination.Node} in {a.WallClockMs:0} ms"), null);
     }
 
-    private static async Task<(string, double?)> CleanUpAsync(StepContext c, AgentEdgeClient source, AgentEdgeClient destination, CancellationToken ct)
+    private static async Task<(string, double?)> CleanUpAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var deleted = new List<string>();
-        if (await source.DeleteAsync($"criu/images/{id}", ct).ConfigureAwait(false))
+        if (await source.DeleteImagesAsync(id, ct).ConfigureAwait(false))
             deleted.Add(source.Node);
-        if (await destination.DeleteAsync($"criu/images/{id}", ct).ConfigureAwait(false))
+        if (await destination.DeleteImagesAsync(id, ct).ConfigureAwait(false))
             deleted.Add(destination.Node);
         return (deleted.Count == 0 ? $"no images {id} left to delete" : $"deleted the images {id} on {string.Join(" and ", deleted)}", null);
     }
 
-    private async Task<AgentCapabilities> ProbeNodeAsync(string cluster, AgentEdgeClient agent, AgentClusterOptions o, CancellationToken ct) =>
+    private async Task<CriuCapabilities> ProbeNodeAsync(string cluster, AgentApiClient agent, AgentClusterOptions o, CancellationToken ct) =>
         _probes.TryGetValue((cluster, agent.Node), out var p) && _time.GetUtcNow() - p.At < o.ProbeMaxAge
             ? p.Capabilities
             : await RefreshAsync(cluster, agent.Node, o, ct).ConfigureAwait(false);
 
-    private async Task<AgentCapabilities> RefreshAsync(string cluster, string node, AgentClusterOptions o, CancellationToken ct)
+    private async Task<CriuCapabilities> RefreshAsync(string cluster, string node, AgentClusterOptions o, CancellationToken ct)
     {
         var capabilities = await Agent(o, node).CapabilitiesAsync(ct).ConfigureAwait(false);
         _probes[(cluster, node)] = (capabilities, _time.GetUtcNow());
@@ -405,11 +405,11 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
 
     private AgentClusterOptions? Options(string cluster) => _options.CurrentValue.Clusters.GetValueOrDefault(cluster);
 
-    private AgentEdgeClient Agent(AgentClusterOptions o, string node)
+    private AgentApiClient Agent(AgentClusterOptions o, string node)
     {
         if (!o.Nodes.TryGetValue(node, out var url))
             throw new AgentCallException($"node {node} has no agent configured ({AgentEdgeOptions.Section}:Clusters:<cluster>:Nodes:{node} = its agent's base URL)");
-        return new AgentEdgeClient(_http, node, new Uri(url.EndsWith('/') ? url : url + "/"), o.Token ?? "", o.RequestTimeout);
+        return new AgentApiClient(_http, node, new Uri(url), o.Token ?? "", o.RequestTimeout, tokenSetting: AgentEdgeOptions.TokenSetting);
     }
 
     /// <summary>The name the service's process is registered under on its host's agent: the service name as an agent name.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using EdgePortal.Agent.Contracts;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using k8s;
@@ -27,17 +28,18 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
         "the Kubernetes runtime runs Cold migrations only: pre-copy needs iterative pre-dumps, which the kubelet checkpoint API does not offer (run it on an Agent cluster), and message replay needs a broker hook not available for Kubernetes clusters";
 
     private readonly IKubernetesClients _clients;
-    private readonly AgentClient _agent;
+    private readonly HttpClient _agentHttp;
     private readonly TimeProvider _time;
     private readonly ILogger<KubernetesEdgeRuntime> _logger;
     private readonly ConcurrentDictionary<MigrationId, MigrationNotes> _notes = new();
 
-    public KubernetesEdgeRuntime(IKubernetesClients clients, AgentClient agent, TimeProvider time, ILogger<KubernetesEdgeRuntime> logger)
+    public KubernetesEdgeRuntime(IKubernetesClients clients, TimeProvider time, ILogger<KubernetesEdgeRuntime> logger, HttpClient? agentHttp = null)
     {
         _clients = clients ?? throw new ArgumentNullException(nameof(clients));
-        _agent = agent ?? throw new ArgumentNullException(nameof(agent));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        // Each call to an agent bounds itself (TransferTimeout); the client has no timeout of its own.
+        _agentHttp = agentHttp ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public ClusterKind Kind => ClusterKind.Kubernetes;
@@ -241,8 +243,7 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
         if (notes.Archive is not { } archive)
             throw new StepFailedException($"no checkpoint archive of {c.Service.Name} is known to this EdgePortal (it restarted after the checkpoint): the migration must start again");
         var node = await k.Client.CoreV1.ReadNodeAsync(c.Source.Name, cancellationToken: ct).ConfigureAwait(false);
-        var agent = AgentUri(k, node);
-        var request = new AgentImageRequest
+        var request = new CheckpointImageRequest
         {
             Registry = k.Options.Registry,
             RegistryPlainHttp = k.Options.RegistryPlainHttp,
@@ -254,12 +255,19 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
             RootfsImage = notes.RootfsImage,
             BandwidthBitsPerSecond = c.Plan.ReservedBandwidth.BitsPerSecond > 0 ? c.Plan.ReservedBandwidth.BitsPerSecond : null,
         };
-        // On the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
-        using var deadline = new CancellationTokenSource(k.Options.TransferTimeout, _time);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        var (result, error) = await _agent.BuildImageAsync(agent, k.Options.AgentToken ?? "", Path.GetFileName(archive), request, timeout.Token).ConfigureAwait(false);
-        if (result is null)
-            throw new StepFailedException($"building the checkpoint image of {c.Service.Name} on {c.Source.Name} failed: {error}");
+        // Bounded by TransferTimeout on the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
+        var agent = new AgentApiClient(_agentHttp, c.Source.Name, AgentUri(k, node), k.Options.AgentToken ?? "", k.Options.TransferTimeout, _time,
+            $"{KubernetesEdgeOptions.Section}:Clusters:{c.Cluster.Name}:AgentToken");
+        CheckpointImageResult result;
+        try
+        {
+            result = await agent.BuildCheckpointImageAsync(Path.GetFileName(archive), request, ct).ConfigureAwait(false);
+        }
+        catch (AgentCallException e)
+        {
+            var hint = e.Unreachable && e.Status is null ? " — is the edgeportal-agent DaemonSet running on that node?" : "";
+            throw new StepFailedException($"building the checkpoint image of {c.Service.Name} on {c.Source.Name} failed: {e.Message}{hint}");
+        }
         notes.Image = result.Reference;
         return string.Create(CultureInfo.InvariantCulture,
             $"the agent on {c.Source.Name} pushed {result.Reference} ({ByteSize.Format(result.Bytes)}, layer {result.LayerDigest}) in {result.Seconds:0.0} s");

@@ -23,8 +23,6 @@ public static class KubernetesServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KubernetesEdgeOptions>, KubernetesEdgeOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IKubernetesClients, KubernetesClients>();
-        // Each call bounds itself (TransferTimeout); the client has no timeout of its own.
-        services.TryAddSingleton(_ => new AgentClient(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }));
         services.AddSingleton<IEdgeRuntime, KubernetesEdgeRuntime>();
         return services;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EdgePortal.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Xunit.Abstractions;
 
@@ -21,7 +22,7 @@ public sealed class LabScriptScenarios(ITestOutputHelper output)
     public async Task LabScript_UpRegisterMigrateDown_PortalMovesTheRealServiceAndNothingIsLeft()
     {
         Assert.True(Environment.UserName == "root", "The lab needs root (network namespaces, CRIU): run ./test.sh as root.");
-        var root = Repository.Root;
+        var root = RepositoryRoot.Path;
         var prefix = $"epl{Environment.ProcessId % 100000}";
         var agentPort = FreePortPair();
         var environment = new Dictionary<string, string>
@@ -158,19 +159,5 @@ public sealed class LabScriptScenarios(ITestOutputHelper output)
         var text = await stdout + await stderr;
         Assert.True(process.ExitCode == 0, $"lab.sh {string.Join(' ', arguments)} exited {process.ExitCode}:\n{text}");
         return text;
-    }
-
-    private static class Repository
-    {
-        /// <summary>The checkout's root: the first folder above the test binaries holding lab.sh.</summary>
-        public static string Root { get; } = Find();
-
-        private static string Find()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "lab.sh")))
-                    return dir.FullName;
-            throw new InvalidOperationException($"No lab.sh above {AppContext.BaseDirectory}.");
-        }
     }
 }

@@ -1,9 +1,8 @@
 using System.Globalization;
-using EdgePortal.Agent.Tests;
-using EdgePortal.Agent.Tests.Criu;
 using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Planning;
 using EdgePortal.Storage;
+using EdgePortal.Testing.Lab;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;

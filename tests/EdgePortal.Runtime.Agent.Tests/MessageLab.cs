@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using EdgePortal.Agent.Tests.Criu;
+using EdgePortal.Testing.Lab;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 

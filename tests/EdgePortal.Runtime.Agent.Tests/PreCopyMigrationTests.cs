@@ -1,11 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using EdgePortal.Agent;
-using EdgePortal.Agent.Tests;
-using EdgePortal.Agent.Tests.Criu;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
+using EdgePortal.Testing.Lab;
 
 namespace EdgePortal.Runtime.Agent.Tests;
 

@@ -3,10 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using EdgePortal.Agent;
-using EdgePortal.Agent.Tests;
-using EdgePortal.Agent.Tests.Criu;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Testing.Lab;
 using Xunit.Abstractions;
 
 namespace EdgePortal.Runtime.Agent.Tests;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using EdgePortal.Testing;
 
 namespace EdgePortal.Testing.Hosts;
 
@@ -147,14 +148,8 @@ public sealed class PortalProcess : IAsyncDisposable
 #else
         const string configuration = "Release";
 #endif
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "EdgePortal.sln")))
-                continue;
-            var dll = Path.Combine(dir.FullName, "src", "EdgePortal.Web", "bin", configuration, "net10.0", "EdgePortal.Web.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the portal first ({configuration}): {dll} is missing.", dll);
-        }
-        throw new DirectoryNotFoundException($"No EdgePortal.sln above {AppContext.BaseDirectory}.");
+        var dll = RepositoryRoot.File("src", "EdgePortal.Web", "bin", configuration, "net10.0", "EdgePortal.Web.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the portal first ({configuration}): {dll} is missing.", dll);
     }
 }
 

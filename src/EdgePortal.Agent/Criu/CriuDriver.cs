@@ -1,15 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using EdgePortal.Agent.Contracts;
 
 namespace EdgePortal.Agent.Criu;
-
-/// <summary>What <c>criu check</c> and <c>criu check --all</c> said about this host, detected each time and never assumed.</summary>
-/// <param name="Usable">The basic check passed ("Looks good."): dump and restore of ordinary processes work.</param>
-/// <param name="DirtyTracking">Soft-dirty memory tracking, needed by incremental pre-dump (<c>--track-mem</c>); off on kernel 6.18 here.</param>
-/// <param name="TcpRepair">TCP repair mode (established connections survive a dump); part of the basic check, confirmed by the <c>tcp_half_closed</c> feature.</param>
-/// <param name="Report">CRIU's own words from both checks, for the operator.</param>
-public sealed record CriuCapabilities(string Version, bool Usable, bool DirtyTracking, bool TcpRepair, IReadOnlyList<string> Warnings, string Report);
 
 /// <summary>A dump of the process tree rooted at <paramref name="Pid"/> into <paramref name="ImagesDirectory"/>.</summary>
 /// <param name="NetworkNamespace">The process's network namespace (a path such as /run/netns/X); CRIU runs inside it (nsenter --net).</param>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EdgePortal.Agent.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Agent.Security;
@@ -17,13 +18,13 @@ public sealed class SharedTokenMiddleware(RequestDelegate next, IOptions<AgentOp
     public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Request.Path.Equals("/healthz", StringComparison.Ordinal))
+        if (context.Request.Path.Equals(AgentRoutes.Health, StringComparison.Ordinal))
             return next(context);
         if (!Matches(context.Request.Headers.Authorization.ToString()))
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            return context.Response.WriteAsJsonAsync(new { title = "Unauthorized", detail = "A valid shared token is required (Authorization: Bearer <EdgePortal:Agent:Token>)." });
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                detail: $"A valid shared token is required (Authorization: Bearer <{AgentOptions.Section}:Token>).").ExecuteAsync(context);
         }
         return next(context);
     }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Serialization;
+using EdgePortal.Agent.Contracts;
 
 namespace EdgePortal.Agent.Transfer;
 
@@ -9,23 +9,23 @@ public sealed class TransferProgress(string id, string kind, string target, long
     private readonly long _started = time.GetTimestamp();
     private long _bytes;
 
-    [JsonPropertyName("id")] public string Id { get; } = id;
-    [JsonPropertyName("kind")] public string Kind { get; } = kind;
-    [JsonPropertyName("target")] public string Target { get; } = target;
-    [JsonPropertyName("totalBytes")] public long TotalBytes { get; } = totalBytes;
-    [JsonPropertyName("limitBitsPerSecond")] public double? LimitBitsPerSecond { get; } = limitBitsPerSecond;
-    [JsonPropertyName("bytes")] public long Bytes => Interlocked.Read(ref _bytes);
-    [JsonPropertyName("state")] public string State { get; private set; } = "running";
-    [JsonPropertyName("error")] public string? Error { get; private set; }
-    [JsonPropertyName("seconds")] public double Seconds => (FinishedSeconds ?? time.GetElapsedTime(_started).TotalSeconds);
-    [JsonPropertyName("bitsPerSecond")] public double BitsPerSecond => Seconds > 0 ? Bytes * 8 / Seconds : 0;
-    [JsonPropertyName("percent")] public double Percent => TotalBytes > 0 ? Math.Min(100, 100.0 * Bytes / TotalBytes) : 0;
+    public string Id { get; } = id;
+    public string Kind { get; } = kind;
+    public string Target { get; } = target;
+    public long TotalBytes { get; } = totalBytes;
+    public double? LimitBitsPerSecond { get; } = limitBitsPerSecond;
+    public long Bytes => Interlocked.Read(ref _bytes);
+    public string State { get; private set; } = "running";
+    public string? Error { get; private set; }
+    public double Seconds => (FinishedSeconds ?? time.GetElapsedTime(_started).TotalSeconds);
+    public double BitsPerSecond => Seconds > 0 ? Bytes * 8 / Seconds : 0;
+    public double Percent => TotalBytes > 0 ? Math.Min(100, 100.0 * Bytes / TotalBytes) : 0;
 
     /// <summary>
     /// From the first byte sent to the last: the window the rate limit governs (<see cref="Seconds"/> also holds connecting
     /// to the peer and its answer after the last byte). 0 until two sends.
     /// </summary>
-    [JsonPropertyName("sendingSeconds")] public double SendingSeconds
+    public double SendingSeconds
     {
         get
         {
@@ -45,6 +45,10 @@ public sealed class TransferProgress(string id, string kind, string target, long
         Interlocked.Exchange(ref _lastSend, now);
         Interlocked.Add(ref _bytes, bytes);
     }
+
+    /// <summary>The progress as it is now, as GET /transfers answers it.</summary>
+    public TransferStatus ToStatus() =>
+        new(Id, Kind, Target, TotalBytes, LimitBitsPerSecond, Bytes, State, Error, Seconds, BitsPerSecond, Percent, SendingSeconds);
 
     public void Finish(string? error = null)
     {

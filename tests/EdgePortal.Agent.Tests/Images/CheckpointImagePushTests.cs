@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using EdgePortal.Agent.Oci;
-using EdgePortal.Agent.Tests.Registry;
+using EdgePortal.Testing.Lab;
 
 namespace EdgePortal.Agent.Tests.Images;
 

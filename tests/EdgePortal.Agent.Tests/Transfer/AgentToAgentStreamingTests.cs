@@ -46,7 +46,7 @@ public sealed class AgentToAgentStreamingTests : TwoAgents
         Assert.True(File.Exists(stored), $"{stored} was not written");
         Assert.Equal(4, await OciLayoutArchive.VerifyAsync(stored, CancellationToken.None) + 1);
 
-        var progress = (await client.GetFromJsonAsync<TransferView>($"transfers/{result.TransferId}"))!;
+        var progress = (await client.GetFromJsonAsync<TransferStatus>($"transfers/{result.TransferId}"))!;
         Assert.Equal("done", progress.State);
         var streamed = progress.Bytes;
         Assert.True(streamed >= new FileInfo(archive).Length, $"only {streamed} bytes were counted");
@@ -62,7 +62,7 @@ public sealed class AgentToAgentStreamingTests : TwoAgents
 
         // The destination's own record of the same transfer.
         using var destination = Destination.Client();
-        var received = Assert.Single((await destination.GetFromJsonAsync<List<TransferView>>("transfers"))!, t => t.Target == "edgeportal_stream_m-2");
+        var received = Assert.Single((await destination.GetFromJsonAsync<List<TransferStatus>>("transfers"))!, t => t.Target == "edgeportal_stream_m-2");
         Assert.Equal("receive", received.Kind);
         Assert.Equal(new FileInfo(stored).Length, received.Bytes);
     }
@@ -104,8 +104,6 @@ public sealed class AgentToAgentStreamingTests : TwoAgents
     }
 
     private static string Blob(OciDescriptor d) => "blobs/sha256/" + d.Digest["sha256:".Length..];
-
-    private sealed record TransferView(string Id, string Kind, string Target, long Bytes, string State, double Seconds, double SendingSeconds);
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

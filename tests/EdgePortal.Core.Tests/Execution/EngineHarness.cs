@@ -1,7 +1,7 @@
+using System.Diagnostics.Metrics;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
-using EdgePortal.Core.Tests.Fakes;
-using System.Diagnostics.Metrics;
+using EdgePortal.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,6 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
-using EdgePortal.Core.Tests.Fakes;
+using EdgePortal.Testing;
 
 namespace EdgePortal.Core.Tests.Execution;
 

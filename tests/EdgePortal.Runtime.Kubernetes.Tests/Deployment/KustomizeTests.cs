@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgePortal.Testing;
 using k8s;
 using k8s.Models;
 
@@ -81,7 +82,7 @@ public sealed class KustomizeTests
     {
         var kubectl = new[] { "/usr/bin/kubectl", "/usr/local/bin/kubectl" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("kubectl is not installed: this test renders deploy/ with `kubectl kustomize` and cannot run without it.");
-        var deploy = Path.Combine(RepositoryRoot(), "deploy");
+        var deploy = RepositoryRoot.File("deploy");
         using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", deploy])
         {
             RedirectStandardOutput = true,
@@ -92,13 +93,5 @@ public sealed class KustomizeTests
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"kubectl kustomize deploy/ failed: {error}");
         return KubernetesYaml.LoadAllFromString(output.Result);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgePortal.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("EdgePortal.sln not found above the test binaries.");
     }
 }

@@ -1,7 +1,6 @@
-using EdgePortal.Agent.Tests;
-using EdgePortal.Agent.Tests.Registry;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Testing.Lab;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -83,8 +82,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
         edge.Clusters[ClusterName] = options;
         Assert.True(new KubernetesEdgeOptionsValidator().Validate(null, edge).Succeeded, "the harness's options must be valid");
         var clients = new KubernetesClients(Microsoft.Extensions.Options.Options.Create(edge));
-        var runtime = new KubernetesEdgeRuntime(clients, new AgentClient(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }),
-            time ?? TimeProvider.System, NullLogger<KubernetesEdgeRuntime>.Instance);
+        var runtime = new KubernetesEdgeRuntime(clients, time ?? TimeProvider.System, NullLogger<KubernetesEdgeRuntime>.Instance);
         return new KubernetesHarness(api, agent, clients, options, runtime, folder);
     }
 

@@ -1,7 +1,7 @@
-using EdgePortal.Agent.Tests.Registry;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+using EdgePortal.Testing.Lab;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;
@@ -108,7 +108,7 @@ public sealed class CheckpointWireTests(RegistryFixture registry)
         var edge = new KubernetesEdgeOptions();
         edge.Clusters[KubernetesHarness.ClusterName] = new KubernetesClusterOptions { KubeconfigPath = path, Context = "wrong", Namespace = KubernetesHarness.Namespace, Registry = "r:5000", AgentToken = "0123456789abcdef0123" };
         using var clients = new KubernetesClients(Microsoft.Extensions.Options.Options.Create(edge));
-        var runtime = new KubernetesEdgeRuntime(clients, new AgentClient(new HttpClient()), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<KubernetesEdgeRuntime>.Instance);
+        var runtime = new KubernetesEdgeRuntime(clients, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<KubernetesEdgeRuntime>.Instance);
 
         var probe = await runtime.ProbeAsync(KubernetesHarness.Cluster, CancellationToken.None);
 

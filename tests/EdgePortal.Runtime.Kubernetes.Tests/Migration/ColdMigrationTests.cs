@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
-using EdgePortal.Agent.Tests.Registry;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+using EdgePortal.Testing.Lab;
 
 namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;
 

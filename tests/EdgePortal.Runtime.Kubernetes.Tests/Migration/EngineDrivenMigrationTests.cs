@@ -1,9 +1,9 @@
 using System.Diagnostics.Metrics;
-using EdgePortal.Agent.Tests.Registry;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
-using EdgePortal.Core.Tests.Fakes;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+using EdgePortal.Testing;
+using EdgePortal.Testing.Lab;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
-using EdgePortal.Agent.Tests.Registry;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+using EdgePortal.Testing.Lab;
 using k8s.Models;
 
 namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;

@@ -1,7 +1,7 @@
 using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Planning;
-using EdgePortal.Web.Tests.Fakes;
 using EdgePortal.Storage.Tests.Stores;
+using EdgePortal.Testing;
 
 namespace EdgePortal.Storage.Tests.Contracts;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Storage.PostgreSql;
 using EdgePortal.Storage.Tests.Stores;
-using EdgePortal.Web.Tests.Fakes;
+using EdgePortal.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

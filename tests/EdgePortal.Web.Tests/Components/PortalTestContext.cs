@@ -1,20 +1,21 @@
-using EdgePortal.Core.Execution;
 using Bunit;
 using Bunit.TestDoubles;
-using EdgePortal.Core.Security;
-using EdgePortal.Web.Security;
 using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
+using EdgePortal.Testing;
 using EdgePortal.Web.Inventory;
-using EdgePortal.Web.Tests.Fakes;
+using EdgePortal.Web.Security;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
 
 namespace EdgePortal.Web.Tests.Components;
 
 /// <summary>
 /// A bUnit context with what the portal's pages inject: MudBlazor's services, loose JS interop, a real
-/// <see cref="InventoryReader"/> over in-memory repositories seeded with <see cref="DemoEdge"/>, and a fixed clock.
+/// <see cref="InventoryReader"/> over in-memory repositories seeded with <see cref="DemoEdge"/>, and a clock standing still (<see cref="FakeTimeProvider"/>).
 /// </summary>
 public abstract class PortalTestContext : BunitContext, IAsyncLifetime
 {
@@ -22,23 +23,16 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
     protected static readonly DateTimeOffset Now = new(2026, 3, 14, 12, 0, 0, TimeSpan.Zero);
 
     protected PortalTestContext()
-        : this(copyMigrations: false)
-    {
-    }
-
-    /// <param name="copyMigrations">Hand the pages copies of stored migrations, as LiteDB does, instead of the stored instances.</param>
-    private protected PortalTestContext(bool copyMigrations)
     {
         Demo = DemoEdge.Build();
-        Inventory = InMemoryInventoryRepository.With(Demo);
+        Inventory = new InMemoryInventoryRepository(Demo);
         Migrations = new InMemoryMigrationRepository();
-        MigrationStore = copyMigrations ? new CopyingMigrationRepository(Migrations) : Migrations;
 
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddSingleton<TimeProvider>(new FixedTimeProvider(Now));
+        Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
         Services.AddSingleton<IInventoryRepository>(Inventory);
-        Services.AddSingleton(MigrationStore);
+        Services.AddSingleton<IMigrationRepository>(Migrations);
         Services.AddSingleton<InventoryReader>();
         Services.AddSingleton<IMigrationEventStream>(Events);
         Authorization = AddAuthorization();
@@ -57,10 +51,8 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
 
     internal InMemoryInventoryRepository Inventory { get; }
 
+    /// <summary>The migrations the pages read; every read is a copy of what was saved, as LiteDB hands out.</summary>
     internal InMemoryMigrationRepository Migrations { get; }
-
-    /// <summary>The migration repository the pages get: <see cref="Migrations"/> itself, or a copying view of it.</summary>
-    internal IMigrationRepository MigrationStore { get; }
 
     /// <summary>What the pages wrote to the audit log.</summary>
     internal InMemoryAuditLog AuditLog { get; } = new();

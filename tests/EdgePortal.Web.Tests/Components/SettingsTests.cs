@@ -1,7 +1,7 @@
 using Bunit;
 using EdgePortal.Core.Calibration;
-using EdgePortal.Web.Tests.Fakes;
 using EdgePortal.Storage;
+using EdgePortal.Testing;
 using EdgePortal.Web.Components.Pages;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,10 +1,10 @@
 using Bunit;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
+using EdgePortal.Testing;
 using EdgePortal.Web.Components.Pages;
 using EdgePortal.Web.Scheduling;
 using EdgePortal.Web.Tests.Components.Migrations;
-using EdgePortal.Web.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Quartz;

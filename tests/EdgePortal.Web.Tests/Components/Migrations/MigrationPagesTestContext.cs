@@ -1,12 +1,12 @@
 using Bunit;
 using Bunit.TestDoubles;
-using EdgePortal.Core.Security;
-using EdgePortal.Web.Security;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
+using EdgePortal.Testing;
 using EdgePortal.Web.Inventory;
-using EdgePortal.Web.Tests.Fakes;
+using EdgePortal.Web.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -26,7 +26,6 @@ namespace EdgePortal.Web.Tests.Components.Migrations;
 public abstract class MigrationPagesTestContext : PortalTestContext
 {
     protected MigrationPagesTestContext()
-        : base(copyMigrations: true)
     {
         Services.AddSingleton<IMigrationEventPublisher>(Events);
         Services.AddMetrics();
@@ -40,7 +39,7 @@ public abstract class MigrationPagesTestContext : PortalTestContext
 
     internal ChannelMigrationEventStream Stream => Events;
 
-    internal CopyingMigrationRepository Repository => (CopyingMigrationRepository)MigrationStore;
+    internal InMemoryMigrationRepository Repository => Migrations;
 
     protected MigrationEngine Engine => Services.GetRequiredService<MigrationEngine>();
 

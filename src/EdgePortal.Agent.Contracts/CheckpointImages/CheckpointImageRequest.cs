@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+
+namespace EdgePortal.Agent.Contracts;
+
+/// <summary>
+/// POST /checkpoints/{id}/image: turn the kubelet's checkpoint archive {id} into an OCI checkpoint image, and push it to
+/// <see cref="Registry"/> or stream it to the agent at <see cref="Peer"/> (exactly one of the two).
+/// </summary>
+public sealed record CheckpointImageRequest
+{
+    /// <summary>Registry <c>host[:port]</c> to push to.</summary>
+    [JsonPropertyName("registry")] public string? Registry { get; init; }
+    [JsonPropertyName("registryPlainHttp")] public bool RegistryPlainHttp { get; init; }
+    /// <summary>Base URL of the destination node's agent, to stream the image to instead of a registry.</summary>
+    [JsonPropertyName("peer")] public string? Peer { get; init; }
+    [JsonPropertyName("repository")] public string Repository { get; init; } = "";
+    [JsonPropertyName("tag")] public string Tag { get; init; } = "";
+    /// <summary>The checkpointed container's name (it becomes the checkpoint annotation).</summary>
+    [JsonPropertyName("containerName")] public string ContainerName { get; init; } = "";
+    [JsonPropertyName("podName")] public string PodName { get; init; } = "";
+    [JsonPropertyName("namespace")] public string Namespace { get; init; } = "";
+    /// <summary>The image the container ran (the checkpoint's rootfs base), when known.</summary>
+    [JsonPropertyName("rootfsImage")] public string? RootfsImage { get; init; }
+    /// <summary>The rate limit of the push or stream; null or 0: the agent's default.</summary>
+    [JsonPropertyName("bandwidthBitsPerSecond")] public double? BandwidthBitsPerSecond { get; init; }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace EdgePortal.Agent.Contracts;
+
+/// <summary>
+/// GET /criu/capabilities: what <c>criu check</c> and <c>criu check --all</c> said about the agent's host, detected each time
+/// and never assumed.
+/// </summary>
+/// <param name="Usable">The basic check passed ("Looks good."): dump and restore of ordinary processes work.</param>
+/// <param name="DirtyTracking">Soft-dirty memory tracking, needed by incremental pre-dump (<c>--track-mem</c>).</param>
+/// <param name="TcpRepair">TCP repair mode (established connections survive a dump).</param>
+/// <param name="Report">CRIU's own words from both checks, for the operator.</param>
+public sealed record CriuCapabilities(
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("usable")] bool Usable,
+    [property: JsonPropertyName("dirtyTracking")] bool DirtyTracking,
+    [property: JsonPropertyName("tcpRepair")] bool TcpRepair,
+    [property: JsonPropertyName("warnings")] IReadOnlyList<string> Warnings,
+    [property: JsonPropertyName("report")] string Report);

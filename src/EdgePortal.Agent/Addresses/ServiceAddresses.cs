@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using EdgePortal.Agent.Contracts;
+
+namespace EdgePortal.Agent.Addresses;
+
+/// <summary>
+/// The service addresses that move with a process: added (guarded, so that TCP to them is dropped until the next restore
+/// ends, and announced when asked), removed, and announced by unsolicited ARP, on the host's service device.
+/// </summary>
+public sealed class ServiceAddresses(HostNetwork host)
+{
+    /// <summary>Does <paramref name="action"/> with <paramref name="call"/>'s address (already validated as IPv4 CIDR).</summary>
+    /// <exception cref="HostCommandException">nft, ip or arping failed; its own words.</exception>
+    public async Task<AddressAnswer> ApplyAsync(AddressAction action, AddressCall call, CancellationToken cancellationToken)
+    {
+        var device = string.IsNullOrWhiteSpace(call.Device) ? host.ServiceDevice : call.Device;
+        var ip = call.Address.Split('/')[0];
+        var clock = Stopwatch.StartNew();
+        var done = new List<string>();
+        if (action == AddressAction.Add)
+        {
+            if (call.Guard)
+            {
+                foreach (var nft in (string[][])[
+                    ["nft", "add", "table", "inet", HostNetwork.GuardTable],
+                    ["nft", "add", "chain", "inet", HostNetwork.GuardTable, "input", "{ type filter hook input priority -10 ; policy accept ; }"],
+                    ["nft", "add", "rule", "inet", HostNetwork.GuardTable, "input", "ip", "daddr", ip, "meta", "l4proto", "tcp", "drop"]])
+                {
+                    var r = await host.RunAsync(nft, cancellationToken).ConfigureAwait(false);
+                    if (r.ExitCode != 0)
+                        throw new HostCommandException("nft failed", $"{string.Join(' ', nft)}: {r.Output.Trim()}");
+                }
+                done.Add($"TCP to {ip} dropped until the next restore here");
+            }
+            var add = await host.RunAsync(["ip", "addr", "replace", call.Address, "dev", device], cancellationToken).ConfigureAwait(false);
+            if (add.ExitCode != 0)
+                throw new HostCommandException("ip addr failed", $"ip addr replace {call.Address} dev {device}: {add.Output.Trim()}");
+            done.Add($"added {call.Address} on {device}");
+        }
+        else if (action == AddressAction.Remove)
+        {
+            var del = await host.RunAsync(["ip", "addr", "del", call.Address, "dev", device], cancellationToken).ConfigureAwait(false);
+            // Removing an address that is not there is what a retried or rolled-back step asks: done already.
+            if (del.ExitCode != 0 && !del.Output.Contains("Cannot assign requested address", StringComparison.Ordinal))
+                throw new HostCommandException("ip addr failed", $"ip addr del {call.Address} dev {device}: {del.Output.Trim()}");
+            done.Add(del.ExitCode == 0 ? $"removed {call.Address} from {device}" : $"{call.Address} was not on {device}");
+        }
+        if (action == AddressAction.Announce || (action == AddressAction.Add && call.Announce))
+        {
+            // Unsolicited ARP: neighbours that cached the address at the old host's MAC update at once instead of after their
+            // ARP timeout. arping sends the first at once, then waits a whole second (its -i takes whole seconds) before the
+            // second, sent in case the first is lost: the answer comes after the first, arping finishes on its own.
+            var error = await AnnounceAsync(device, ip).ConfigureAwait(false);
+            if (error is not null)
+                throw new HostCommandException("arping failed", error);
+            done.Add($"announced {ip} on {device} (unsolicited ARP)");
+        }
+        return new AddressAnswer(call.Address, device, string.Join("; ", done), clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Starts <c>arping -U -c 2</c> in the host; null once it runs (or ran) well, else arping's own words.</summary>
+    private async Task<string?> AnnounceAsync(string device, string ip)
+    {
+        string[] arping = ["arping", "-U", "-c", "2", "-I", device, ip];
+        var info = new ProcessStartInfo(host.Namespace is null ? arping[0] : "nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in host.Namespace is { } ns ? [$"--net={ns}", "--", .. arping] : arping[1..])
+            info.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException("arping did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"arping could not start: {e.Message} (Debian package iputils-arping)";
+        }
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        var exited = process.WaitForExitAsync(CancellationToken.None);
+        _ = exited.ContinueWith(_ => process.Dispose(), TaskScheduler.Default);
+        if (await Task.WhenAny(exited, Task.Delay(50)).ConfigureAwait(false) != exited || process.ExitCode == 0)
+            return null;
+        var text = (await output.ConfigureAwait(false) + await errors.ConfigureAwait(false)).Trim();
+        // In unsolicited mode arping exits 1 when nothing answered, which is expected; anything it could not send is not.
+        return process.ExitCode == 1 && text.Contains("Sent", StringComparison.Ordinal) ? null
+            : $"arping -U -I {device} {ip} ({process.ExitCode}): {text} (Debian package iputils-arping)";
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.RegularExpressions;
+using EdgePortal.Agent.Contracts;
+using EdgePortal.Agent.Oci;
+using EdgePortal.Agent.Transfer;
+using Microsoft.Extensions.Options;
+
+namespace EdgePortal.Agent;
+
+/// <summary>The agent's HTTP API (<see cref="AgentRoutes"/>); the requests and answers are those of EdgePortal.Agent.Contracts.</summary>
+public static partial class AgentEndpoints
+{
+    public const string PeerClient = "peer";
+
+    public static WebApplication MapEdgePortalAgent(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<Security.SharedTokenMiddleware>();
+        app.MapGet(AgentRoutes.Health, () => Results.Text("ok"));
+        app.MapPost(AgentRoutes.CheckpointImage, BuildImageAsync);
+        app.MapPut(AgentRoutes.ReceivedImage, ReceiveImageAsync);
+        app.MapGet(AgentRoutes.CriuCapabilities, (Criu.CriuDriver criu, CancellationToken cancellationToken) => criu.ProbeAsync(cancellationToken));
+        app.MapGet(AgentRoutes.Transfers, (TransferTracker tracker) => Results.Ok(tracker.All().Select(t => t.ToStatus()).ToList()));
+        app.MapGet(AgentRoutes.Transfer, (string id, TransferTracker tracker) => tracker.Find(id) is { } t ? Results.Ok(t.ToStatus()) : Results.NotFound());
+        app.MapCriuEndpoints();
+        return app;
+    }
+
+    /// <summary>The client of a peer agent (<paramref name="peer"/>), with this agent's token and no bound but the caller's cancellation.</summary>
+    private static AgentApiClient Peer(Uri peer, AgentOptions o, IHttpClientFactory clients, TimeProvider time) =>
+        new(clients.CreateClient(PeerClient), peer.Authority, peer, o.Token, Timeout.InfiniteTimeSpan, time, $"{AgentOptions.Section}:Token");
+
+    /// <summary>The rate a transfer runs at: the request's, else the agent's default; null for none.</summary>
+    private static double? BandwidthLimit(double? requested, AgentOptions o) =>
+        requested is > 0 ? requested : o.DefaultBandwidthBitsPerSecond > 0 ? o.DefaultBandwidthBitsPerSecond : null;
+
+    private static async Task<IResult> BuildImageAsync(string id, CheckpointImageRequest request, IOptions<AgentOptions> options,
+        RegistryClient registry, IHttpClientFactory clients, TransferTracker tracker, TimeProvider time, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var problems = new Dictionary<string, string[]>();
+        if (!IsFileName(id))
+            problems["id"] = ["The checkpoint id is the archive's file name in the checkpoint directory, without any path."];
+        if (!Repository().IsMatch(request.Repository))
+            problems["repository"] = ["A repository is lower-case path components: [a-z0-9]+ separated by . _ - or /."];
+        if (!TagPattern().IsMatch(request.Tag))
+            problems["tag"] = ["A tag is [A-Za-z0-9_][A-Za-z0-9._-]{0,127}."];
+        if (string.IsNullOrWhiteSpace(request.ContainerName))
+            problems["containerName"] = ["The name of the checkpointed container is required (it becomes the checkpoint annotation)."];
+        if (string.IsNullOrWhiteSpace(request.Registry) == string.IsNullOrWhiteSpace(request.Peer))
+            problems["registry"] = ["Set exactly one of registry (push) and peer (stream to another agent)."];
+        if (request.Peer is { Length: > 0 } p && !(Uri.TryCreate(p, UriKind.Absolute, out var peerUri) && peerUri.Scheme is "http" or "https"))
+            problems["peer"] = ["peer must be the absolute http(s) URL of the destination agent."];
+        if (request.BandwidthBitsPerSecond is { } b && (!double.IsFinite(b) || b < 0))
+            problems["bandwidthBitsPerSecond"] = ["The bandwidth limit must be ≥ 0 bits per second."];
+        if (problems.Count > 0)
+            return Results.ValidationProblem(problems);
+
+        var archive = Path.Combine(o.CheckpointDirectory, id);
+        if (!File.Exists(archive))
+            return Results.Problem(statusCode: 404, title: "Checkpoint not found", detail: $"No checkpoint archive {id} in {o.CheckpointDirectory} on this node.");
+
+        var logger = loggers.CreateLogger("EdgePortal.Agent.Images");
+        var image = await OciCheckpointImage.FromArchiveAsync(archive,
+            new CheckpointMetadata(request.ContainerName, request.PodName, request.Namespace, request.RootfsImage), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var limit = BandwidthLimit(request.BandwidthBitsPerSecond, o);
+        var bucket = limit is { } bits ? TokenBucket.ForBits(bits, time) : null;
+        var started = time.GetTimestamp();
+        string reference, digest;
+        TransferProgress progress;
+        if (request.Registry is { Length: > 0 } host)
+        {
+            reference = $"{host}/{request.Repository}:{request.Tag}";
+            progress = tracker.Start("push", reference, image.TotalBytes, limit);
+            try
+            {
+                var registryUri = new Uri($"{(request.RegistryPlainHttp ? "http" : "https")}://{host}/");
+                digest = await registry.PushAsync(registryUri, request.Repository, request.Tag, image, bucket, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RegistryException or HttpRequestException)
+            {
+                progress.Finish(e.Message);
+                return Results.Problem(statusCode: 502, title: "Push failed", detail: $"Pushing {reference} failed: {e.Message}");
+            }
+        }
+        else
+        {
+            var peer = Peer(new Uri(request.Peer!), o, clients, time);
+            var name = $"{request.Repository.Replace('/', '_')}_{request.Tag}".ToLowerInvariant();
+            reference = new Uri(peer.BaseUri, AgentRoutes.Path(AgentRoutes.ReceivedImage, name)).AbsoluteUri;
+            progress = tracker.Start("stream", reference, image.TotalBytes, limit);
+            try
+            {
+                await peer.UploadImageAsync(name, new LayoutContent(image, $"{request.Repository}:{request.Tag}", bucket, progress), cancellationToken).ConfigureAwait(false);
+                digest = image.Manifest.Digest;
+            }
+            catch (AgentCallException e)
+            {
+                progress.Finish(e.Message);
+                return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"Streaming to {peer.BaseUri} failed: {e.Message}");
+            }
+        }
+        progress.Finish();
+        var seconds = time.GetElapsedTime(started).TotalSeconds;
+        LogImage(logger, reference, image.TotalBytes, seconds, limit);
+        return Results.Ok(new CheckpointImageResult(reference, digest, image.Layer.Digest, image.TotalBytes, seconds, progress.Id));
+    }
+
+    private static async Task<IResult> ReceiveImageAsync(string name, HttpRequest request, IOptions<AgentOptions> options, TransferTracker tracker,
+        CancellationToken cancellationToken)
+    {
+        if (!ImageName().IsMatch(name))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["An image name is [a-z0-9][a-z0-9._-]{0,199}."] });
+        var directory = options.Value.ImageDirectory;
+        Directory.CreateDirectory(directory);
+        var final = Path.Combine(directory, name + ".oci.tar");
+        var partial = final + ".partial";
+        var progress = tracker.Start("receive", name, request.ContentLength ?? 0, null);
+        long bytes;
+        try
+        {
+            await using (var file = File.Create(partial))
+            {
+                await request.Body.CopyToAsync(new ThrottledStream(file, null, progress, leaveOpen: true), cancellationToken).ConfigureAwait(false);
+                bytes = file.Length;
+            }
+            var blobs = await OciLayoutArchive.VerifyAsync(partial, cancellationToken).ConfigureAwait(false);
+            File.Move(partial, final, overwrite: true);
+            progress.Finish();
+            return Results.Created($"/images/{name}", new ReceivedImage(name, final, bytes, blobs));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
+        {
+            File.Delete(partial);
+            progress.Finish(e.Message);
+            return Results.Problem(statusCode: 400, title: "Bad image", detail: $"The streamed image {name} was rejected: {e.Message}");
+        }
+    }
+
+    private static bool IsFileName(string id) =>
+        id.Length is > 0 and < 256 && id == Path.GetFileName(id) && id is not ("." or "..") && !id.Contains('\\', StringComparison.Ordinal);
+
+    [GeneratedRegex("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$")]
+    private static partial Regex Repository();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")]
+    private static partial Regex TagPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,199}$")]
+    private static partial Regex ImageName();
+
+    private static void LogImage(ILogger logger, string reference, long bytes, double seconds, double? limit) =>
+        logger.LogInformation("Image {Reference}: {Bytes} bytes in {Seconds:0.00} s (limit {Limit} bit/s)", reference, bytes, seconds, limit?.ToString("0", System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+}

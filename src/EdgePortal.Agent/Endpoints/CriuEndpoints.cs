@@ -1,0 +1,179 @@
+using EdgePortal.Agent.Addresses;
+using EdgePortal.Agent.Contracts;
+using EdgePortal.Agent.Criu;
+using EdgePortal.Agent.Images;
+using EdgePortal.Agent.Proc;
+
+namespace EdgePortal.Agent;
+
+public static partial class AgentEndpoints
+{
+    /// <summary>
+    /// Real checkpoint/restore on this host, by CRIU: workloads, dumps into images folders under
+    /// <c>{ImageDirectory}/criu/{id}</c> (<see cref="CriuImageStore"/>), streaming them to a peer agent through the transfer
+    /// token bucket, restores (in the host's network namespace, a fresh PID namespace each), and the service addresses that
+    /// move with a process. Every CRIU answer carries CRIU's own stats and the wall clock; every CRIU failure CRIU's own words.
+    /// </summary>
+    public static WebApplication MapCriuEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPut(AgentRoutes.Workload, RegisterWorkload);
+        app.MapGet(AgentRoutes.Workloads, (CriuWorkloads w) => Results.Ok(w.Named.Keys.Order(StringComparer.Ordinal).Select(n => Describe(n, w.Named[n])).ToList()));
+        app.MapGet(AgentRoutes.Workload, (string name, CriuWorkloads w) => w.Named.TryGetValue(name, out var e)
+            ? Results.Ok(Describe(name, e))
+            : WorkloadNotFound(name));
+        app.MapDelete(AgentRoutes.Workload, (string name, CriuWorkloads w) => w.Named.TryRemove(name, out _) ? Results.NoContent() : Results.NotFound());
+        app.MapPost(AgentRoutes.Dumps, DumpAsync);
+        app.MapPost(AgentRoutes.SendImages, SendImagesAsync);
+        app.MapPut(AgentRoutes.Images, ReceiveImagesAsync);
+        app.MapPost(AgentRoutes.PageServer, StartPageServerAsync);
+        app.MapPost(AgentRoutes.Restore, RestoreAsync);
+        app.MapDelete(AgentRoutes.Images, DeleteImagesAsync);
+        app.MapDelete(AgentRoutes.Restored, KillRestoredAsync);
+        app.MapPost(AgentRoutes.Addresses, AddressAsync);
+        return app;
+    }
+
+    private static CriuWorkload Describe(string name, (int Pid, string? RestoredFrom) entry) => ProcFs.Describe(name, entry.Pid, entry.RestoredFrom);
+
+    private static IResult WorkloadNotFound(string name) =>
+        Results.Problem(statusCode: 404, title: "Workload not found", detail: $"No workload {name} is registered on this agent (PUT /criu/workloads/{name} with its pid).");
+
+    private static IResult BadId() =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["id"] = ["An images id is [a-z0-9][a-z0-9._-]{0,199}."] });
+
+    private static IResult RegisterWorkload(string name, CriuWorkloadRegistration registration, CriuWorkloads workloads)
+    {
+        if (!ImageName().IsMatch(name))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A workload name is [a-z0-9][a-z0-9._-]{0,199}."] });
+        if (registration.Pid <= 1 || !ProcFs.Exists(registration.Pid))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["pid"] = [$"No process {registration.Pid} runs on this host."] });
+        workloads.Named[name] = (registration.Pid, null);
+        return Results.Ok(Describe(name, workloads.Named[name]));
+    }
+
+    private static async Task<IResult> DumpAsync(CriuDumpCall call, CriuImageStore images, HostNetwork host, CriuDriver criu, CriuWorkloads workloads,
+        CancellationToken cancellationToken)
+    {
+        if (!ImageName().IsMatch(call.Id))
+            return BadId();
+        int pid;
+        if (call.Workload is { Length: > 0 } name)
+        {
+            if (!workloads.Named.TryGetValue(name, out var entry))
+                return WorkloadNotFound(name);
+            pid = entry.Pid;
+        }
+        else if (call.Pid is > 1 and var p)
+            pid = p;
+        else
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["workload"] = ["Set workload (a registered name) or pid."] });
+
+        var directory = images.PathOf(call.Id);
+        string? previous = null;
+        if (call.PreDumpRound is { } round)
+        {
+            if (round < 0 || call.AfterPreDumpRound is not null || call.PageServer is not null || call.ReleaseAddress is { Length: > 0 })
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["preDumpRound"] = ["preDumpRound is a round ≥ 0 and comes without afterPreDumpRound, pageServer or releaseAddress."] });
+            if (round == 0 && Directory.Exists(directory))
+                return ImagesExist(call.Id);
+            if (round > 0 && !Directory.Exists(Path.Combine(directory, CriuImageStore.PreDumpDirectory(round - 1))))
+                return Results.Problem(statusCode: 409, title: "Previous round missing", detail: $"Pre-dump round {round} of images {call.Id} needs round {round - 1} ({CriuImageStore.PreDumpDirectory(round - 1)}) here first.");
+            if (Directory.Exists(Path.Combine(directory, CriuImageStore.PreDumpDirectory(round))))
+                return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Pre-dump round {round} of images {call.Id} exists on this agent already.");
+            previous = round == 0 ? null : $"../{CriuImageStore.PreDumpDirectory(round - 1)}";
+        }
+        else if (call.AfterPreDumpRound is { } last)
+        {
+            if (last < 0)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["afterPreDumpRound"] = ["afterPreDumpRound is a round ≥ 0."] });
+            if (call.PageServer is not null)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["pageServer"] = ["A dump after pre-dump rounds writes its delta here: no page server."] });
+            if (!Directory.Exists(Path.Combine(directory, CriuImageStore.PreDumpDirectory(last))))
+                return Results.Problem(statusCode: 409, title: "Previous round missing", detail: $"The dump after pre-dump round {last} of images {call.Id} needs that round ({CriuImageStore.PreDumpDirectory(last)}) here first.");
+            if (File.Exists(Path.Combine(directory, "inventory.img")))
+                return Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {call.Id} hold a dump already; DELETE /criu/images/{call.Id} first.");
+            previous = CriuImageStore.PreDumpDirectory(last);
+        }
+        else if (Directory.Exists(directory))
+            return ImagesExist(call.Id);
+        if (call.ReleaseAddress is { Length: > 0 } release && !System.Net.IPNetwork.TryParse(release, out _))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["releaseAddress"] = ["releaseAddress is an address with its prefix length, e.g. 10.231.0.100/24."] });
+        CriuPageServerEndpoint? pageServer = null;
+        if (call.PageServer is { } ps)
+        {
+            if (!System.Net.IPAddress.TryParse(ps.Address, out _) || ps.Port is < 1 or > 65535)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["pageServer"] = ["pageServer is the address and port (1-65535) the destination's page server answered."] });
+            pageServer = new CriuPageServerEndpoint(ps.Address, ps.Port);
+        }
+        var device = string.IsNullOrWhiteSpace(call.Device) ? host.ServiceDevice : call.Device;
+        var inNamespace = CriuDriver.PidInItsNamespace(pid).Pid;
+        var preDump = call.PreDumpRound is not null;
+        var written = preDump ? Path.Combine(directory, CriuImageStore.PreDumpDirectory(call.PreDumpRound!.Value)) : directory;
+        var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, written, host.Namespace, call.LeaveRunning, call.ReleaseAddress, device, call.TcpClose, pageServer,
+            preDump, previous), cancellationToken).ConfigureAwait(false);
+        if (outcome is CriuOutcome.Failed failed)
+        {
+            // A failed round leaves no half-written round behind for the next attempt to trip over.
+            if (preDump && Directory.Exists(written))
+                Directory.Delete(written, recursive: true);
+            return Results.Problem(statusCode: 422, title: preDump ? "criu pre-dump failed" : "criu dump failed", detail: failed.Reason);
+        }
+        var dumped = (CriuOutcome.Dumped)outcome;
+        if (preDump)
+        {
+            var (roundBytes, roundFiles) = CriuImageStore.Size(written);
+            return Results.Ok(new CriuDumpAnswer(call.Id, pid, roundBytes, roundFiles, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath, inNamespace,
+                PreDumpRound: call.PreDumpRound, PrevImagesDir: previous));
+        }
+        if (!call.LeaveRunning && call.Workload is { Length: > 0 } gone && workloads.Named.TryRemove(gone, out var was)
+            && was.RestoredFrom is { } from && workloads.Restored.TryRemove(from, out var tree))
+            // The dumped tree was restored here: its PID namespace holds nothing but its init now.
+            await tree.DisposeAsync().ConfigureAwait(false);
+        var (bytes, files) = previous is null ? CriuImageStore.Size(directory) : CriuImageStore.Size(directory, withoutPreDumps: true);
+        return Results.Ok(new CriuDumpAnswer(call.Id, pid, bytes, files, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath, inNamespace, pageServer?.ToString(),
+            PrevImagesDir: previous));
+    }
+
+    private static IResult ImagesExist(string id) =>
+        Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {id} already exist on this agent; DELETE /criu/images/{id} first.");
+
+    private static async Task<IResult> RestoreAsync(string id, CriuRestoreCall call, CriuImageStore images, HostNetwork host, CriuDriver criu,
+        CriuWorkloads workloads)
+    {
+        if (!ImageName().IsMatch(id))
+            return BadId();
+        if (call.Workload is { Length: > 0 } w && !ImageName().IsMatch(w))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["workload"] = ["A workload name is [a-z0-9][a-z0-9._-]{0,199}."] });
+        var directory = images.PathOf(id);
+        if (!Directory.Exists(directory))
+            return Results.Problem(statusCode: 404, title: "Images not found", detail: $"No images {id} on this agent.");
+        if (workloads.Restored.ContainsKey(id))
+            return Results.Problem(statusCode: 409, title: "Already restored", detail: $"Images {id} are restored and running here; DELETE /criu/restored/{id} first.");
+        if (await PageServerFailedAsync(id, workloads).ConfigureAwait(false) is { } pageServerFailed)
+            return pageServerFailed;
+        // The restore runs on, whatever happens to the request that asked for it: a half-restored tree is worse than a slow answer.
+        var outcome = await criu.RestoreAsync(new CriuRestoreRequest(directory, host.Namespace, call.TcpClose), CancellationToken.None).ConfigureAwait(false);
+        // The restored sockets exist (or never will): traffic to a guarded address may reach the host again.
+        await host.DropGuardAsync().ConfigureAwait(false);
+        if (outcome is CriuOutcome.Failed failed)
+            return Results.Problem(statusCode: 422, title: "criu restore failed", detail: failed.Reason);
+        var restored = (CriuOutcome.Restored)outcome;
+        workloads.Restored[id] = restored.Tree;
+        var pid = ProcFs.RestoredRoot(restored.Tree.HolderPid);
+        if (call.Workload is { Length: > 0 } name)
+            workloads.Named[name] = (pid, id);
+        return Results.Ok(new CriuRestoreAnswer(id, restored.Tree.Pid, pid, restored.Tree.HolderPid, restored.WallClock.TotalMilliseconds, restored.Stats, restored.LogPath));
+    }
+
+    private static async Task<IResult> KillRestoredAsync(string id, CriuWorkloads workloads)
+    {
+        if (!workloads.Restored.TryRemove(id, out var tree))
+            return Results.NotFound();
+        foreach (var (name, entry) in workloads.Named)
+            if (entry.RestoredFrom == id)
+                workloads.Named.TryRemove(name, out _);
+        await tree.DisposeAsync().ConfigureAwait(false);
+        return Results.NoContent();
+    }
+}
