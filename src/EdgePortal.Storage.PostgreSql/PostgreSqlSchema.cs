@@ -112,10 +112,10 @@ internal static class PostgreSqlSchema
         CREATE INDEX users_tenant ON users (tenant_id);
         CREATE TABLE api_keys (id uuid PRIMARY KEY, hash text NOT NULL UNIQUE, tenant_id uuid NULL, created_ticks bigint NOT NULL, doc jsonb NOT NULL);
         CREATE INDEX api_keys_tenant ON api_keys (tenant_id);
-        -- seq: the order entries were appended in, for what chains them (an audit hash chain needs a total order).
+        -- seq: the entry's place in the hash chain (AuditChain), given under an advisory lock; unique backs that up.
         CREATE TABLE audit (
           id uuid PRIMARY KEY,
-          seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+          seq bigint NOT NULL UNIQUE,
           at_ticks bigint NOT NULL,
           actor text NOT NULL,
           action text NOT NULL,

@@ -42,25 +42,41 @@ internal sealed class PostgreSqlApiKeyRepository(PostgreSqlDatabase database) : 
 }
 
 /// <summary>
-/// The audit table: inserts only (an existing id is refused, never overwritten), read newest first. Besides the
-/// document it keeps <c>seq</c>, the order of appending, for whatever chains the entries together.
+/// The audit table: inserts only (an existing id is refused, never overwritten), read newest first, hash-chained. An
+/// append takes a transaction advisory lock, reads the head (highest <c>seq</c>) and stores <see cref="AuditChain.Link"/>
+/// of the entry to it, so replicas appending at once never fork the chain; the unique <c>seq</c> backs that up.
 /// </summary>
 internal sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
 {
-    public void Append(AuditEntry entry)
+    /// <summary>The advisory lock key of audit appends ("EPaudit!" as ASCII).</summary>
+    private const long AppendLock = 0x4550_6175_6469_7421;
+
+    public AuditEntry Append(AuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        using var connection = database.Open();
-        using var command = new NpgsqlCommand(
-            "INSERT INTO audit (id, at_ticks, actor, action, tenant_id, doc) VALUES (@id, @at, @actor, @action, @tenant, @doc)", connection);
-        command.Parameters.AddWithValue("id", entry.Id);
-        command.Parameters.AddWithValue("at", entry.At.UtcTicks);
-        command.Parameters.AddWithValue("actor", entry.Actor);
-        command.Parameters.AddWithValue("action", entry.Action);
-        command.Parameters.AddWithValue("tenant", (object?)entry.TenantId ?? DBNull.Value);
-        command.Parameters.Add(PostgreSqlDatabase.Jsonb("doc", PostgreSqlDatabase.Json(entry)));
-        command.ExecuteNonQuery();
+        return database.InTransaction((connection, transaction) =>
+        {
+            using (var gate = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({AppendLock})", connection, transaction))
+                gate.ExecuteNonQuery();
+            var head = Documents.Query<AuditEntry>(connection, transaction, "SELECT doc FROM audit ORDER BY seq DESC LIMIT 1").FirstOrDefault();
+            var linked = AuditChain.Link(entry, head);
+            using var command = new NpgsqlCommand(
+                "INSERT INTO audit (id, seq, at_ticks, actor, action, tenant_id, doc) VALUES (@id, @seq, @at, @actor, @action, @tenant, @doc)", connection, transaction);
+            command.Parameters.AddWithValue("id", linked.Id);
+            command.Parameters.AddWithValue("seq", linked.Sequence);
+            command.Parameters.AddWithValue("at", linked.At.UtcTicks);
+            command.Parameters.AddWithValue("actor", linked.Actor);
+            command.Parameters.AddWithValue("action", linked.Action);
+            command.Parameters.AddWithValue("tenant", (object?)linked.TenantId ?? DBNull.Value);
+            command.Parameters.Add(PostgreSqlDatabase.Jsonb("doc", PostgreSqlDatabase.Json(linked)));
+            command.ExecuteNonQuery();
+            return linked;
+        });
     }
+
+    public IReadOnlyList<AuditEntry> Chain(long afterSequence, int limit)
+        => database.Query<AuditEntry>("SELECT doc FROM audit WHERE seq > @after ORDER BY seq LIMIT @limit",
+            new NpgsqlParameter("after", afterSequence), new NpgsqlParameter("limit", (long)Math.Clamp(limit, 1, 10_000)));
 
     public IReadOnlyList<AuditEntry> Query(AuditQuery query)
     {

@@ -9,9 +9,9 @@ namespace EdgePortal.Storage;
 /// </summary>
 public sealed class EdgeDatabase : IDisposable
 {
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
-    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks(), new MigrationOwnerKeys()];
+    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks(), new AuditHashChain(), new MigrationOwnerKeys()];
 
     public EdgeDatabase(string path, ILogger<EdgeDatabase> logger)
     {

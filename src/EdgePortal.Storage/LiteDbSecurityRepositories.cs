@@ -12,6 +12,7 @@ internal static class SecurityCollections
     public const string ApiKeys = "apiKeys";
     public const string Audit = "audit";
     public const string AtTicks = "atTicks";
+    public const string Sequence = "sequence";
 
     public static void EnsureIndexes(ILiteDatabase database)
     {
@@ -25,6 +26,8 @@ internal static class SecurityCollections
         audit.EnsureIndex(AtTicks, "$." + AtTicks);
         audit.EnsureIndex("action", "$.action");
         audit.EnsureIndex("tenantId", "$.tenantId");
+        // Two appends can never take one place in the chain.
+        audit.EnsureIndex(Sequence, "$." + Sequence, unique: true);
     }
 
     public static IServiceCollection AddSecurityRepositories(this IServiceCollection services)
@@ -71,16 +74,33 @@ internal sealed class LiteDbApiKeyRepository(EdgeDatabase database) : IApiKeyRep
     public void Save(ApiKey key) => Collection.Upsert(BsonJson.ToDocument(key, key.Id));
 }
 
-/// <summary>The audit collection: inserts only (an existing id is never overwritten), read newest first.</summary>
+/// <summary>
+/// The audit collection: inserts only (an existing id is never overwritten), each linked to the head of the hash chain under
+/// one lock (one process owns the LiteDB file), read newest first.
+/// </summary>
 internal sealed class LiteDbAuditLog(EdgeDatabase database) : IAuditLog
 {
+    private readonly Lock _append = new();
+
     private ILiteCollection<BsonDocument> Collection => database.Database.GetCollection(SecurityCollections.Audit);
 
-    public void Append(AuditEntry entry)
+    public AuditEntry Append(AuditEntry entry)
+    {
+        lock (_append)
+        {
+            var head = Collection.Query().OrderByDescending("$." + SecurityCollections.Sequence).Limit(1).FirstOrDefault() is { } last
+                ? BsonJson.FromDocument<AuditEntry>(last) : null;
+            var linked = AuditChain.Link(entry, head);
+            Collection.Insert(ToDocument(linked));
+            return linked;
+        }
+    }
+
+    internal static BsonDocument ToDocument(AuditEntry entry)
     {
         var document = BsonJson.ToDocument(entry, entry.Id);
         document[SecurityCollections.AtTicks] = entry.At.UtcTicks;
-        Collection.Insert(document);
+        return document;
     }
 
     /// <remarks>
@@ -103,4 +123,9 @@ internal sealed class LiteDbAuditLog(EdgeDatabase database) : IAuditLog
         return LiteDbPages.NewestFirst(q, SecurityCollections.AtTicks, query.Before, Math.Clamp(query.Limit, 1, 10_000), Keep)
             .Select(BsonJson.FromDocument<AuditEntry>).ToList();
     }
+
+    public IReadOnlyList<AuditEntry> Chain(long afterSequence, int limit)
+        => Collection.Query().Where(LiteDB.Query.GT("$." + SecurityCollections.Sequence, afterSequence))
+            .OrderBy("$." + SecurityCollections.Sequence).Limit(Math.Clamp(limit, 1, 10_000)).ToEnumerable()
+            .Select(BsonJson.FromDocument<AuditEntry>).ToList();
 }

@@ -61,12 +61,38 @@ internal sealed class MigrationCreatedAtTicks : ISchemaUpgrade
 }
 
 /// <summary>
-/// Version 4 pages one tenant's, cluster's or service's history off an index of its own: each migration carries
+/// Version 4 hash-chains the audit log: the entries written before it are linked in the order they were written (time, then
+/// id, a version-7 Guid that grows with time), so a verification covers them too.
+/// </summary>
+internal sealed class AuditHashChain : ISchemaUpgrade
+{
+    public int FromVersion => 3;
+
+    public string Description => "audit: link the existing entries into a hash chain";
+
+    public void Apply(ILiteDatabase database)
+    {
+        var audit = database.GetCollection(SecurityCollections.Audit);
+        var entries = audit.FindAll().Select(d => (Key: d["_id"], Entry: BsonJson.FromDocument<Core.Security.AuditEntry>(d)))
+            .OrderBy(e => e.Entry.At.UtcTicks).ThenBy(e => e.Entry.Id).ToList();
+        Core.Security.AuditEntry? head = null;
+        foreach (var (key, entry) in entries)
+        {
+            head = Core.Security.AuditChain.Link(entry, head);
+            var document = LiteDbAuditLog.ToDocument(head);
+            document["_id"] = key;
+            audit.Update(document);
+        }
+    }
+}
+
+/// <summary>
+/// Version 5 pages one tenant's, cluster's or service's history off an index of its own: each migration carries
 /// <c>tenantKey</c>, <c>clusterKey</c> and <c>serviceKey</c> (the owner's id and the creation time as one sortable key).
 /// </summary>
 internal sealed class MigrationOwnerKeys : ISchemaUpgrade
 {
-    public int FromVersion => 3;
+    public int FromVersion => 4;
 
     public string Description => "migrations: add tenantKey, clusterKey and serviceKey for paging one owner's history";
 

@@ -78,10 +78,21 @@ public sealed record ScheduleTarget
             var eq = part.IndexOf('=');
             if (eq <= 0 || eq == part.Length - 1)
             {
-                error = $"'{part}' is not key=value.";
+                error = $"'{InputLimits.Echo(part)}' is not key=value.";
                 return null;
             }
-            labels[part[..eq].Trim()] = part[(eq + 1)..].Trim();
+            var (key, value) = (part[..eq].Trim(), part[(eq + 1)..].Trim());
+            if (key.Length > InputLimits.Label || value.Length > InputLimits.Label)
+            {
+                error = $"'{InputLimits.Echo(part)}': a label's key and value are at most {InputLimits.Label} characters each.";
+                return null;
+            }
+            labels[key] = value;
+            if (labels.Count > InputLimits.LabelCount)
+            {
+                error = $"at most {InputLimits.LabelCount} labels.";
+                return null;
+            }
         }
         if (labels.Count == 0)
             error = "A label selector needs at least one key=value pair.";

@@ -18,6 +18,26 @@ public static class PortalRoles
 }
 
 /// <summary>
+/// What a local account may be called. The prefixes <c>sso:</c> and <c>key:</c> name single sign-on users and API keys in the
+/// audit log and on every action, so a local account taking one could pass for them: they are refused.
+/// </summary>
+public static class PortalUserNames
+{
+    public static IReadOnlyList<string> ReservedPrefixes { get; } = ["sso:", "key:"];
+
+    /// <summary>Why <paramref name="userName"/> cannot name a local account, or null when it can.</summary>
+    public static string? Problem(string? userName)
+    {
+        if (string.IsNullOrWhiteSpace(userName) || userName.Trim().Length > Domain.InputLimits.Name || userName.Any(char.IsControl))
+            return $"userName is required: 1..{Domain.InputLimits.Name} printable characters.";
+        var trimmed = userName.Trim();
+        return ReservedPrefixes.FirstOrDefault(p => trimmed.StartsWith(p, StringComparison.OrdinalIgnoreCase)) is { } reserved
+            ? $"userName cannot start with '{reserved}': {string.Join(" and ", ReservedPrefixes.Select(p => $"'{p}'"))} name single sign-on users and API keys."
+            : null;
+    }
+}
+
+/// <summary>
 /// A local account. <see cref="TenantId"/> is set for tenant roles (and a tenant's viewer) and null for provider roles.
 /// The password is kept only as ASP.NET Core's password hash.
 /// </summary>

@@ -28,6 +28,13 @@ public static class AuditActions
     public const string CalibrationSave = "calibration.save";
     public const string ClusterRegister = "cluster.register";
     public const string NodeRetire = "node.retire";
+    public const string NodeDrain = "node.drain";
+    public const string NodeUncordon = "node.uncordon";
+    public const string WindowCreate = "window.create";
+    public const string WindowUpdate = "window.update";
+    public const string WindowDelete = "window.delete";
+    /// <summary>A bearer token that is no API key (unknown, expired, revoked); recorded rate-limited per address.</summary>
+    public const string KeyRefused = "apikey.refused";
     /// <summary>Old history was pruned by its retention setting (the detail says how much of which kind).</summary>
     public const string HistoryPrune = "history.prune";
 
@@ -35,11 +42,15 @@ public static class AuditActions
     [
         LoginSucceeded, LoginFailed, LoginLockedOut, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
         SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantCreate, TenantChange,
-        CalibrationSave, ClusterRegister, NodeRetire, HistoryPrune,
+        CalibrationSave, ClusterRegister, NodeRetire, NodeDrain, NodeUncordon, WindowCreate, WindowUpdate, WindowDelete, KeyRefused, HistoryPrune,
     ];
 }
 
-/// <summary>One audit record: who did what, when, to what, within which tenant (null: provider-wide), and whether it was allowed.</summary>
+/// <summary>
+/// One audit record: who did what, when, to what, within which tenant (null: provider-wide), and whether it was allowed. The
+/// log links each entry to the one before (<see cref="AuditChain"/>): <see cref="Sequence"/>, <see cref="PreviousHash"/> and
+/// <see cref="Hash"/> are set when it is appended, never by whoever records it.
+/// </summary>
 public sealed record AuditEntry
 {
     public required Guid Id { get; init; }
@@ -50,6 +61,15 @@ public sealed record AuditEntry
     public string Detail { get; init; } = "";
     public Guid? TenantId { get; init; }
     public bool Succeeded { get; init; } = true;
+
+    /// <summary>1, 2, 3… in the order the log took the entries; 0 until appended.</summary>
+    public long Sequence { get; init; }
+
+    /// <summary>The <see cref="Hash"/> of the entry before (<see cref="AuditChain.Genesis"/> for the first).</summary>
+    public string PreviousHash { get; init; } = "";
+
+    /// <summary>SHA-256 (hex) over this entry's content and <see cref="PreviousHash"/>.</summary>
+    public string Hash { get; init; } = "";
 }
 
 /// <summary>
@@ -68,9 +88,19 @@ public sealed record AuditQuery(
     public static HistoryCursor CursorOf(AuditEntry entry) => HistoryCursor.At(entry.At, entry.Id);
 }
 
-/// <summary>Append-only: entries are added and read, never changed; only retention removes the oldest (<see cref="IHistoryPruner"/>), and says so in the log.</summary>
+/// <summary>
+/// Append-only and hash-chained: entries are added and read, never changed or removed (but by retention, oldest first).
+/// A provider appends atomically, even across replicas: it takes the head (highest <see cref="AuditEntry.Sequence"/>) and
+/// stores <see cref="AuditChain.Link"/> of the new entry to it under one lock or transaction, so that two appends never get one
+/// sequence number (a unique index on the sequence backs that up).
+/// </summary>
 public interface IAuditLog
 {
-    void Append(AuditEntry entry);
+    /// <summary>Links <paramref name="entry"/> to the head and stores it; returns it as stored (with sequence and hashes).</summary>
+    AuditEntry Append(AuditEntry entry);
+
     IReadOnlyList<AuditEntry> Query(AuditQuery query);
+
+    /// <summary>Up to <paramref name="limit"/> entries with a sequence above <paramref name="afterSequence"/>, in sequence order (for verification).</summary>
+    IReadOnlyList<AuditEntry> Chain(long afterSequence, int limit);
 }

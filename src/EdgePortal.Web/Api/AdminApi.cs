@@ -2,6 +2,8 @@ using System.Security.Claims;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Security;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgePortal.Web.Api;
 
@@ -36,78 +38,101 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/v1").WithTags("Administration").RequireAuthorization(PortalPolicies.UserAdmin);
-        admin.MapGet("/users", (UserAdministration a, ClaimsPrincipal user) => a.Users(TenantScope.Of(user)).Select(UserView.From).ToList())
-            .WithSummary("Accounts (a tenant admin: its tenant's).");
-        admin.MapPost("/users", CreateUser).WithSummary("Create an account; a tenant admin creates only tenant roles in its tenant.");
-        admin.MapDelete("/users/{id:guid}", (Guid id, UserAdministration a, ClaimsPrincipal user) => Answer(a.DeleteUser(TenantScope.Of(user), id), _ => Results.NoContent()))
-            .WithSummary("Delete an account.");
-        admin.MapGet("/keys", (UserAdministration a, ClaimsPrincipal user) => a.Keys(TenantScope.Of(user)).Select(k => ApiKeyView.From(k)).ToList())
-            .WithSummary("API keys (never their value).");
-        admin.MapPost("/keys", CreateKey).WithSummary("Create an API key with a role and an optional expiry; the key is in this answer only.");
-        admin.MapPost("/keys/{id:guid}/revoke", (Guid id, UserAdministration a, ClaimsPrincipal user) => Answer(a.RevokeKey(TenantScope.Of(user), id), k => Results.Ok(ApiKeyView.From(k))))
-            .WithSummary("Revoke an API key: it is refused from now on.");
+        admin.MapGet("/users", (UserAdministration a, ClaimsPrincipal user) => TypedResults.Ok(a.Users(TenantScope.Of(user)).Select(UserView.From).ToList()))
+            .WithName("ListUsers").WithSummary("Accounts (a tenant admin: its tenant's).");
+        admin.MapPost("/users", CreateUser).WithName("CreateUser").WithSummary("Create an account; a tenant admin creates only tenant roles in its tenant; user names cannot start with sso: or key:.");
+        admin.MapDelete("/users/{id:guid}", DeleteUser).WithName("DeleteUser").WithSummary("Delete an account.");
+        admin.MapGet("/keys", (UserAdministration a, ClaimsPrincipal user) => TypedResults.Ok(a.Keys(TenantScope.Of(user)).Select(k => ApiKeyView.From(k)).ToList()))
+            .WithName("ListKeys").WithSummary("API keys (never their value).");
+        admin.MapPost("/keys", CreateKey).WithName("CreateKey").WithSummary("Create an API key with a role and an optional expiry; the key is in this answer only.");
+        admin.MapPost("/keys/{id:guid}/revoke", RevokeKey).WithName("RevokeKey").WithSummary("Revoke an API key: it is refused from now on.");
 
         var tenants = app.MapGroup("/api/v1/tenants").WithTags("Administration").RequireAuthorization(PortalPolicies.ProviderAdmin);
-        tenants.MapGet("/", (IInventoryRepository inventory) => inventory.Tenants()).WithSummary("Tenants with their allowed clusters and quotas.");
-        tenants.MapGet("/{id:guid}", (Guid id, IInventoryRepository inventory) => inventory.FindTenant(TenantId.From(id)) is { } t
-                ? Results.Ok(t)
-                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No tenant has id {id}."))
-            .WithSummary("One tenant.");
-        tenants.MapPost("/", CreateTenant).WithSummary("Create a tenant: a unique name, the clusters it may use (ids), its default objective and quotas (null: none).");
+        tenants.MapGet("/", (IInventoryRepository inventory) => TypedResults.Ok(inventory.Tenants())).WithName("ListTenants").WithSummary("Tenants with their allowed clusters and quotas.");
+        tenants.MapGet("/{id:guid}", GetTenant).WithName("GetTenant").WithSummary("One tenant.");
+        tenants.MapPost("/", CreateTenant).WithName("CreateTenant").WithSummary("Create a tenant: a unique name, the clusters it may use (ids), its default objective and quotas (left out: EdgePortal:Limits:NewTenantQuotas).");
         tenants.MapPut("/{id:guid}/clusters", SetClusters)
-            .WithSummary("Set the clusters a tenant may use (ids); a cluster where it still runs services cannot be left out.");
-        tenants.MapPut("/{id:guid}/quotas", SetQuotas).WithSummary("Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).");
+            .WithName("SetTenantClusters").WithSummary("Set the clusters a tenant may use (ids); a cluster where it still runs services cannot be left out.");
+        tenants.MapPut("/{id:guid}/quotas", SetQuotas).WithName("SetTenantQuotas").WithSummary("Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).");
         return app;
     }
 
-    private static IResult CreateUser(UserBody? body, UserAdministration admin, ClaimsPrincipal user)
-        => body is null ? Missing() : Answer(admin.CreateUser(TenantScope.Of(user), body.UserName, body.Password, body.Role, body.TenantId),
-            u => Results.Created($"/api/v1/users/{u.Id}", UserView.From(u)));
+    private static Results<Created<UserView>, ValidationProblem, NotFoundProblem> CreateUser(UserBody? body, UserAdministration admin, ClaimsPrincipal user)
+        => body is null ? ApiProblems.MissingBody()
+            : admin.CreateUser(TenantScope.Of(user), body.UserName, body.Password, body.Role, body.TenantId) switch
+            {
+                UseCaseResult<PortalUser>.Done d => TypedResults.Created($"/api/v1/users/{d.Value.Id}", UserView.From(d.Value)),
+                UseCaseResult<PortalUser>.Invalid i => ApiProblems.Invalid(i),
+                UseCaseResult<PortalUser>.NotFound n => ApiProblems.NotFound("User", n),
+                var other => throw ApiProblems.Unexpected(other),
+            };
 
-    private static IResult CreateKey(ApiKeyBody? body, UserAdministration admin, ClaimsPrincipal user, TimeProvider clock)
-        => body is null ? Missing() : Answer(admin.CreateKey(TenantScope.Of(user), body.Name, body.Role, body.TenantId, body.ExpiresAt, clock.GetUtcNow()),
-            k => Results.Created($"/api/v1/keys/{k.Record.Id}", ApiKeyView.From(k.Record, k.Key)));
+    private static Results<NoContent, ValidationProblem, NotFoundProblem> DeleteUser(Guid id, UserAdministration admin, ClaimsPrincipal user)
+        => admin.DeleteUser(TenantScope.Of(user), id) switch
+        {
+            UseCaseResult<PortalUser>.Done => TypedResults.NoContent(),
+            UseCaseResult<PortalUser>.Invalid i => ApiProblems.Invalid(i),
+            UseCaseResult<PortalUser>.NotFound n => ApiProblems.NotFound("User", n),
+            var other => throw ApiProblems.Unexpected(other),
+        };
 
-    private static IResult CreateTenant(TenantBody? body, UserAdministration admin, ClaimsPrincipal user)
+    private static Results<Created<ApiKeyView>, ValidationProblem, NotFoundProblem> CreateKey(ApiKeyBody? body, UserAdministration admin, ClaimsPrincipal user,
+        TimeProvider clock)
+        => body is null ? ApiProblems.MissingBody()
+            : admin.CreateKey(TenantScope.Of(user), body.Name, body.Role, body.TenantId, body.ExpiresAt, clock.GetUtcNow()) switch
+            {
+                UseCaseResult<CreatedApiKey>.Done d => TypedResults.Created($"/api/v1/keys/{d.Value.Record.Id}", ApiKeyView.From(d.Value.Record, d.Value.Key)),
+                UseCaseResult<CreatedApiKey>.Invalid i => ApiProblems.Invalid(i),
+                UseCaseResult<CreatedApiKey>.NotFound n => ApiProblems.NotFound("API key", n),
+                var other => throw ApiProblems.Unexpected(other),
+            };
+
+    private static Results<Ok<ApiKeyView>, NotFoundProblem> RevokeKey(Guid id, UserAdministration admin, ClaimsPrincipal user)
+        => admin.RevokeKey(TenantScope.Of(user), id) switch
+        {
+            UseCaseResult<ApiKey>.Done d => TypedResults.Ok(ApiKeyView.From(d.Value)),
+            UseCaseResult<ApiKey>.NotFound n => ApiProblems.NotFound("API key", n),
+            var other => throw ApiProblems.Unexpected(other),
+        };
+
+    private static Results<Ok<Tenant>, NotFoundProblem> GetTenant(Guid id, IInventoryRepository inventory)
+        => inventory.FindTenant(TenantId.From(id)) is { } t ? TypedResults.Ok(t) : ApiProblems.NotFound("Tenant", id);
+
+    private static Results<Created<Tenant>, ValidationProblem, NotFoundProblem> CreateTenant(TenantBody? body, UserAdministration admin, ClaimsPrincipal user)
     {
         if (body is null)
-            return Missing();
+            return ApiProblems.MissingBody();
         var errors = new FieldErrors();
         var objective = errors.Enum<Objective>("defaultObjective", body.DefaultObjective);
+        if (body.AllowedClusters?.Count > InputLimits.ListCount)
+            errors.Add("allowedClusters", $"allowedClusters must list at most {InputLimits.ListCount} ids.");
         if (errors.Any)
             return errors.ToProblem();
-        return Answer(admin.CreateTenant(TenantScope.Of(user), body.Name, body.AllowedClusters, objective ?? Objective.MinDowntime,
-            body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond), t => Results.Created($"/api/v1/tenants/{t.Id}", t));
+        return admin.CreateTenant(TenantScope.Of(user), body.Name, body.AllowedClusters, objective ?? Objective.MinDowntime,
+            body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond) switch
+        {
+            UseCaseResult<Tenant>.Done d => TypedResults.Created($"/api/v1/tenants/{d.Value.Id}", d.Value),
+            UseCaseResult<Tenant>.Invalid i => ApiProblems.Invalid(i),
+            UseCaseResult<Tenant>.NotFound n => ApiProblems.NotFound("Tenant", n),
+            var other => throw ApiProblems.Unexpected(other),
+        };
     }
 
-    private static IResult SetClusters(Guid id, TenantClustersBody? body, UserAdministration admin, ClaimsPrincipal user)
-        => body is null ? Missing()
+    private static Results<Ok<Tenant>, ValidationProblem, NotFoundProblem> SetClusters(Guid id, TenantClustersBody? body, UserAdministration admin, ClaimsPrincipal user)
+        => body is null ? ApiProblems.MissingBody()
             // Required: a body that forgot the list must not take every cluster away.
-            : body.AllowedClusters is not { } clusters ? Invalid("allowedClusters", "allowedClusters is required: the cluster ids the tenant may use ([] for none).")
-            : Answer(admin.SetClusters(TenantScope.Of(user), id, clusters), Results.Ok);
+            : body.AllowedClusters is not { } clusters ? ApiProblems.Invalid("allowedClusters", "allowedClusters is required: the cluster ids the tenant may use ([] for none).")
+            : clusters.Count > InputLimits.ListCount ? ApiProblems.Invalid("allowedClusters", $"allowedClusters must list at most {InputLimits.ListCount} ids.")
+            : Changed(admin.SetClusters(TenantScope.Of(user), id, clusters));
 
-    private static IResult SetQuotas(Guid id, QuotaBody? body, UserAdministration admin, ClaimsPrincipal user)
-        => body is null ? Missing() : Answer(admin.SetQuotas(TenantScope.Of(user), id, body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond), Results.Ok);
+    private static Results<Ok<Tenant>, ValidationProblem, NotFoundProblem> SetQuotas(Guid id, QuotaBody? body, UserAdministration admin, ClaimsPrincipal user)
+        => body is null ? ApiProblems.MissingBody() : Changed(admin.SetQuotas(TenantScope.Of(user), id, body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond));
 
-    private static IResult Missing()
+    private static Results<Ok<Tenant>, ValidationProblem, NotFoundProblem> Changed(UseCaseResult<Tenant> result) => result switch
     {
-        var errors = new FieldErrors();
-        errors.Add("body", "A JSON body is required.");
-        return errors.ToProblem();
-    }
-
-    private static IResult Answer<T>(AdminResult<T> result, Func<T, IResult> done) => result switch
-    {
-        AdminResult<T>.Done d => done(d.Value),
-        AdminResult<T>.Invalid i => Invalid(i.Field, i.Message),
-        AdminResult<T>.NotFound n => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: n.Message),
-        _ => throw new InvalidOperationException("Unexpected result."),
+        UseCaseResult<Tenant>.Done d => TypedResults.Ok(d.Value),
+        UseCaseResult<Tenant>.Invalid i => ApiProblems.Invalid(i),
+        UseCaseResult<Tenant>.NotFound n => ApiProblems.NotFound("Tenant", n),
+        var other => throw ApiProblems.Unexpected(other),
     };
-
-    private static IResult Invalid(string field, string message)
-    {
-        var errors = new FieldErrors();
-        errors.Add(field, message);
-        return errors.ToProblem();
-    }
 }

@@ -51,6 +51,26 @@ public sealed class FieldErrors
         return null;
     }
 
+    /// <summary>
+    /// A string of at most <paramref name="max"/> characters (<see cref="Core.Domain.InputLimits"/>), trimmed; required when
+    /// asked (then blank is an error too). Null when absent or wrong.
+    /// </summary>
+    public string? Text(string field, string? value, int max, bool required = false)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+                Add(field, $"{field} is required.");
+            return null;
+        }
+        if (Core.Domain.InputLimits.TooLong(field, value.Trim(), max) is { } tooLong)
+        {
+            Add(field, tooLong);
+            return null;
+        }
+        return value.Trim();
+    }
+
     /// <summary>An enum given by name, case-insensitive; null when absent and not required.</summary>
     public TEnum? Enum<TEnum>(string field, string? value, bool required = false) where TEnum : struct, Enum
     {
@@ -62,7 +82,7 @@ public sealed class FieldErrors
         }
         if (System.Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed) && !int.TryParse(value, out _))
             return parsed;
-        Add(field, $"{field} must be one of {string.Join(", ", System.Enum.GetNames<TEnum>())} (was '{value}').");
+        Add(field, $"{field} must be one of {string.Join(", ", System.Enum.GetNames<TEnum>())} (was '{Core.Domain.InputLimits.Echo(value)}').");
         return null;
     }
 

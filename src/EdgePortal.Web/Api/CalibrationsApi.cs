@@ -3,6 +3,8 @@ using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Security;
 using EdgePortal.Web.Calibration;
 using EdgePortal.Web.Security;
+using EdgePortal.Core.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgePortal.Web.Api;
 
@@ -29,32 +31,33 @@ public static class CalibrationsApi
     public static IEndpointRouteBuilder MapCalibrationsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/calibrations").WithTags("Calibration");
-        api.MapGet("/", (ICalibrationRepository calibrations, int? limit) => limit is < 1 or > 1_000
-                ? Invalid("limit", $"limit must lie in 1..1000 (was {limit}).")
-                : Results.Ok(calibrations.List(limit ?? 100)))
+        api.MapGet("/", List)
             .RequireAuthorization(PortalPolicies.Provider)
-            .WithSummary("Stored calibrations, newest first (the newest of each host class is the one plans use): fitted parameters, each parameter's provenance, every sample beside its prediction, R² and the largest relative error.");
+            .WithName("ListCalibrations").WithSummary("Stored calibrations, newest first (the newest of each host class is the one plans use): fitted parameters, each parameter's provenance, every sample beside its prediction, R² and the largest relative error.");
         api.MapPost("/", Create).RequireAuthorization(PortalPolicies.ProviderAdmin)
-            .WithSummary("Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).");
+            .WithName("CreateCalibration").WithSummary("Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).");
         return app;
     }
 
-    private static IResult Create(CalibrationBody? body, ICalibrationRepository calibrations, ClaimsPrincipal user, TimeProvider clock, IAuditLog audit)
+    private static Results<Ok<IReadOnlyList<HostCalibration>>, ValidationProblem> List(ICalibrationRepository calibrations, int? limit)
+        => limit is < 1 or > 1_000
+            ? ApiProblems.Invalid("limit", $"limit must lie in 1..1000 (was {limit}).")
+            : TypedResults.Ok(calibrations.List(limit ?? 100));
+
+    private static Results<Created<HostCalibration>, ValidationProblem> Create(CalibrationBody? body, ICalibrationRepository calibrations, ClaimsPrincipal user,
+        TimeProvider clock, IAuditLog audit)
     {
         var errors = new FieldErrors();
         if (body is null)
-        {
-            errors.Add("body", "A JSON body with hostClass, host and samples is required.");
-            return errors.ToProblem();
-        }
+            return ApiProblems.MissingBody("A JSON body with hostClass, host and samples is required.");
         if (string.IsNullOrWhiteSpace(body.HostClass))
             errors.Add("hostClass", "hostClass is required: the class of hosts the calibration applies to (a node's hostClass).");
-        else if (body.HostClass.Length > 100)
-            errors.Add("hostClass", "hostClass must be at most 100 characters.");
+        else
+            errors.Text("hostClass", body.HostClass, InputLimits.Expression);
         if (string.IsNullOrWhiteSpace(body.Host))
             errors.Add("host", "host is required: where the samples were measured.");
-        else if (body.Host.Length > 200)
-            errors.Add("host", "host must be at most 200 characters.");
+        else
+            errors.Text("host", body.Host, InputLimits.Expression);
         if (body.Samples is null)
         {
             errors.Add("samples", "samples is required: a list of measured Cold migrations.");
@@ -79,7 +82,7 @@ public static class CalibrationsApi
         var calibration = HostCalibration.Create(body.HostClass!, body.Host!, samples!, clock.GetUtcNow(), actor);
         calibrations.Save(calibration);
         audit.Append(CalibrationAudit.Entry(calibration, actor, calibration.At));
-        return Results.Created($"/api/v1/calibrations/{calibration.Id}", calibration);
+        return TypedResults.Created($"/api/v1/calibrations/{calibration.Id}", calibration);
     }
 
     /// <summary>One sample, field by field; null when it is missing or any field is wrong (each named in <paramref name="errors"/>).</summary>
@@ -114,12 +117,5 @@ public static class CalibrationsApi
             RestoreMs = restore!.Value,
             DowntimeMs = downtime!.Value,
         };
-    }
-
-    private static IResult Invalid(string field, string message)
-    {
-        var errors = new FieldErrors();
-        errors.Add(field, message);
-        return errors.ToProblem();
     }
 }

@@ -20,7 +20,7 @@ public static class HistoryPaging
             return null;
         if (HistoryCursor.TryParse(text, out var cursor))
             return cursor;
-        errors.Add(Parameter, $"{Parameter} must be a cursor from a previous page's Link header (was '{text}').");
+        errors.Add(Parameter, $"{Parameter} must be a cursor from a previous page's Link header (was '{Core.Domain.InputLimits.Echo(text)}').");
         return null;
     }
 

@@ -5,6 +5,8 @@ using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
 using EdgePortal.Web.Planning;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases.Migrations;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgePortal.Web.Api;
 
@@ -77,23 +79,20 @@ public static class PlansApi
     public static IEndpointRouteBuilder MapPlansApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/plans/what-if", WhatIfPlan).WithTags("Plans").RequireAuthorization(PortalPolicies.Viewer)
-            .WithSummary("Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth, on the paper testbed's parameters or, with hostClass, on that host class's newest calibration; feasible or not, 200 with the plan and every strategy compared.");
+            .WithName("PlanWhatIf").WithSummary("Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth, on the paper testbed's parameters or, with hostClass, on that host class's newest calibration; feasible or not, 200 with the plan and every strategy compared.");
         app.MapPost("/api/v1/services/{id:guid}/plan", PlanService).WithTags("Plans").RequireAuthorization(PortalPolicies.Operator)
-            .WithSummary("The plan a migration of the service would get now (its stored profile; optional overrides as for POST /api/v1/migrations), with the destination and the placement ranking. Nothing starts.");
+            .WithName("PlanService").WithSummary("The plan a migration of the service would get now (its stored profile; optional overrides as for POST /api/v1/migrations), with the destination and the placement ranking. Nothing starts.");
         return app;
     }
 
-    private static IResult WhatIfPlan(WhatIfBody? body, ICalibrationRepository calibrations)
+    private static Results<Ok<PlanView>, ValidationProblem> WhatIfPlan(WhatIfBody? body, ICalibrationRepository calibrations)
     {
-        var errors = new FieldErrors();
         if (body is null)
-        {
-            errors.Add("body", "A JSON body with stateSizeBytes, dirtyRateNormalized, bandwidthBitsPerSecond, maxDowntimeMs, maxMigrationTimeMs and objective is required.");
-            return errors.ToProblem();
-        }
+            return ApiProblems.MissingBody("A JSON body with stateSizeBytes, dirtyRateNormalized, bandwidthBitsPerSecond, maxDowntimeMs, maxMigrationTimeMs and objective is required.");
+        var errors = new FieldErrors();
         if (Read(body, errors, calibrations) is not { } input || errors.Any)
             return errors.ToProblem();
-        return Results.Ok(PlanView.From(WhatIf.Design(input)));
+        return TypedResults.Ok(PlanView.From(WhatIf.Design(input)));
     }
 
     /// <summary>
@@ -103,9 +102,9 @@ public static class PlansApi
     internal static WhatIfInput? Read(WhatIfBody body, FieldErrors errors, ICalibrationRepository calibrations)
     {
         var parameters = PamParameters.PaperTestbed;
-        if (body.HostClass is { } hostClass)
+        if (errors.Text("hostClass", body.HostClass, InputLimits.Expression) is { } hostClass)
         {
-            if (calibrations.Latest(hostClass.Trim()) is { } calibration)
+            if (calibrations.Latest(hostClass) is { } calibration)
                 parameters = calibration.Fit.Parameters;
             else
                 errors.Add("hostClass", $"host class '{hostClass}' has no calibration: store one (POST /api/v1/calibrations, or the calibrate "
@@ -149,8 +148,8 @@ public static class PlansApi
         };
     }
 
-    private static IResult PlanService(Guid id, PlanServiceBody? body, MigrationCoordinator coordinator, IInventoryRepository inventory, ClaimsPrincipal user,
-        AuditTrail audit)
+    private static Results<Ok<ServicePlanView>, ValidationProblem, NotFoundProblem> PlanService(Guid id, PlanServiceBody? body, StartMigration start,
+        IInventoryRepository inventory, ClaimsPrincipal user, AuditTrail audit)
     {
         var scope = TenantScope.Of(user);
         var errors = new FieldErrors();
@@ -158,14 +157,11 @@ public static class PlansApi
         if (errors.Any)
             return errors.ToProblem();
         if (inventory.FindService(ServiceId.From(id)) is not { } service || !scope.Sees(service.TenantId))
-            return ServiceNotFound(id);
-        var planning = coordinator.Preview(overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor) with { ActingTenant = scope.Tenant });
+            return ApiProblems.NotFound("Service", id);
+        var planning = start.Preview(scope, overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor));
         if (planning is null)
-            return ServiceNotFound(id);
+            return ApiProblems.NotFound("Service", id);
         audit.Record(scope, Core.Security.AuditActions.Plan, $"service {service.Name} ({service.Id})", planning.Summary, service.TenantId);
-        return Results.Ok(ServicePlanView.From(planning));
+        return TypedResults.Ok(ServicePlanView.From(planning));
     }
-
-    private static IResult ServiceNotFound(Guid id)
-        => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"No service has id {id}.");
 }

@@ -3,6 +3,11 @@ using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
 using EdgePortal.Web.Scheduling;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases;
+using EdgePortal.Web.UseCases.Nodes;
+using EdgePortal.Web.UseCases.Schedules;
+using EdgePortal.Web.UseCases.Windows;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgePortal.Web.Api;
 
@@ -28,76 +33,72 @@ public sealed record ScheduleBody(
 /// <summary>A schedule as the API shows it: the stored schedule and when it fires next.</summary>
 public sealed record ScheduleView(Schedule Schedule, IReadOnlyList<DateTimeOffset> NextFireTimes);
 
-/// <summary>The body of <c>POST /api/v1/clusters/{id}/windows</c>: days by name, start as HH:mm, duration in minutes.</summary>
-public sealed record MaintenanceWindowBody(string? Name, string[]? Days, string? Start, int? DurationMinutes, string? TimeZone);
+/// <summary>The answer to <c>POST /api/v1/schedules/{id}/run-now</c>: the schedule fired; its run appears in its history.</summary>
+public sealed record ScheduleFired(Guid ScheduleId, string Message);
 
 public static class SchedulesApi
 {
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {
         var schedules = app.MapGroup("/api/v1/schedules").WithTags("Schedules");
-        schedules.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithSummary("Every schedule with its next fire times.");
-        schedules.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithSummary("One schedule with its next 5 fire times.");
-        schedules.MapPost("/", Create).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Create a one-shot or cron schedule; 400 naming the field when a value (cron, time zone, target) is wrong.");
-        schedules.MapPut("/{id:guid}", Update).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Replace a schedule's settings.");
-        schedules.MapDelete("/{id:guid}", Delete).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Delete a schedule (its runs stay in the history).");
-        schedules.MapPost("/{id:guid}/pause", Pause).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Pause: the schedule stops firing until resumed.");
-        schedules.MapPost("/{id:guid}/resume", Resume).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Resume a paused schedule.");
-        schedules.MapPost("/{id:guid}/run-now", RunNow).RequireAuthorization(PortalPolicies.TenantAdmin).WithSummary("Fire the schedule once, now; the run appears in its history.");
-        schedules.MapGet("/{id:guid}/runs", Runs).RequireAuthorization(PortalPolicies.Viewer).WithSummary("The schedule's runs, newest first, with their outcome.");
+        schedules.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithName("ListSchedules").WithSummary("Every schedule with its next fire times.");
+        schedules.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithName("GetSchedule").WithSummary("One schedule with its next 5 fire times.");
+        schedules.MapPost("/", Create).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("CreateSchedule").WithSummary("Create a one-shot or cron schedule; 400 naming the field when a value (cron, time zone, target) is wrong or a cron fires more often than EdgePortal:Limits:MinCronInterval; 409 when the tenant has EdgePortal:Limits:MaxSchedulesPerTenant schedules.");
+        schedules.MapPut("/{id:guid}", Update).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("UpdateSchedule").WithSummary("Replace a schedule's settings.");
+        schedules.MapDelete("/{id:guid}", Delete).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("DeleteSchedule").WithSummary("Delete a schedule (its runs stay in the history).");
+        schedules.MapPost("/{id:guid}/pause", Pause).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("PauseSchedule").WithSummary("Pause: the schedule stops firing until resumed.");
+        schedules.MapPost("/{id:guid}/resume", Resume).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("ResumeSchedule").WithSummary("Resume a paused schedule.");
+        schedules.MapPost("/{id:guid}/run-now", RunNow).RequireAuthorization(PortalPolicies.TenantAdmin).WithName("RunScheduleNow").WithSummary("Fire the schedule once, now; the run appears in its history.");
+        schedules.MapGet("/{id:guid}/runs", Runs).RequireAuthorization(PortalPolicies.Viewer).WithName("ListScheduleRuns").WithSummary("The schedule's runs, newest first, with their outcome.");
 
-        app.MapGet("/api/v1/clusters/{id:guid}/windows", ListWindows).RequireAuthorization(PortalPolicies.Viewer).WithTags("Maintenance windows").WithSummary("A cluster's maintenance windows.");
-        app.MapPost("/api/v1/clusters/{id:guid}/windows", CreateWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithSummary("Add a weekly maintenance window to a cluster.");
-        app.MapPut("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", UpdateWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithSummary("Replace a maintenance window.");
-        app.MapDelete("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", DeleteWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithSummary("Remove a maintenance window.");
+        app.MapGet("/api/v1/clusters/{id:guid}/windows", ListWindows).RequireAuthorization(PortalPolicies.Viewer).WithTags("Maintenance windows").WithName("ListWindows").WithSummary("A cluster's maintenance windows.");
+        app.MapPost("/api/v1/clusters/{id:guid}/windows", CreateWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithName("AddWindow").WithSummary("Add a weekly maintenance window to a cluster.");
+        app.MapPut("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", UpdateWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithName("UpdateWindow").WithSummary("Replace a maintenance window.");
+        app.MapDelete("/api/v1/clusters/{id:guid}/windows/{windowId:guid}", DeleteWindow).RequireAuthorization(PortalPolicies.Provider).WithTags("Maintenance windows").WithName("DeleteWindow").WithSummary("Remove a maintenance window.");
 
-        app.MapPost("/api/v1/nodes/{id:guid}/drain", Drain).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithSummary("Cordon a node and migrate every service off it, most urgent first; returns the drain operation.");
-        app.MapPost("/api/v1/nodes/{id:guid}/uncordon", Uncordon).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithSummary("Let a cordoned node take services again; 409 while a drain of it is running.");
-        app.MapGet("/api/v1/drains/{id:guid}", GetDrain).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithSummary("A drain operation and the state of each service.");
-        app.MapGet("/api/v1/automation/decisions", Decisions).RequireAuthorization(PortalPolicies.Viewer).WithTags("Automation").WithSummary("The KPI monitor's decisions, newest first, with their reasons.");
+        app.MapPost("/api/v1/nodes/{id:guid}/drain", Drain).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithName("DrainNode").WithSummary("Cordon a node and migrate every service off it, most urgent first; returns the drain operation.");
+        app.MapPost("/api/v1/nodes/{id:guid}/uncordon", Uncordon).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithName("UncordonNode").WithSummary("Let a cordoned node take services again; 409 while a drain of it is running.");
+        app.MapGet("/api/v1/drains/{id:guid}", GetDrain).RequireAuthorization(PortalPolicies.Provider).WithTags("Automation").WithName("GetDrain").WithSummary("A drain operation and the state of each service.");
+        app.MapGet("/api/v1/automation/decisions", Decisions).RequireAuthorization(PortalPolicies.Viewer).WithTags("Automation").WithName("ListDecisions").WithSummary("The KPI monitor's decisions, newest first, with their reasons.");
         return app;
     }
 
-    private static IResult NotFound(string what, Guid id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found", detail: $"No {what.ToLowerInvariant()} has id {id}.");
+    private static ScheduleView View(Schedule schedule, ScheduleRegistry registry) => new(schedule, registry.NextFireTimes(schedule, 5));
 
-    /// <summary>A tenant sees its own schedules; a provider sees all. Another tenant's schedule is answered as not found.</summary>
-    private static bool Sees(ClaimsPrincipal user, Schedule schedule) => TenantScope.Of(user) is var scope && (scope.IsProvider || schedule.TenantId == scope.Tenant);
+    private static Ok<List<ScheduleView>> List(IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user)
+    {
+        var scope = TenantScope.Of(user);
+        return TypedResults.Ok(repository.List().Where(s => ScheduleAccess.Sees(scope, s)).Select(s => View(s, registry)).ToList());
+    }
 
-    private static Schedule? Visible(IScheduleRepository repository, Guid id, ClaimsPrincipal user)
-        => repository.Find(ScheduleId.From(id)) is { } s && Sees(user, s) ? s : null;
+    private static Results<Ok<ScheduleView>, NotFoundProblem> Get(Guid id, ScheduleAccess schedules, ScheduleRegistry registry, ClaimsPrincipal user)
+        => schedules.Find(TenantScope.Of(user), ScheduleId.From(id)) is { } s ? TypedResults.Ok(View(s, registry)) : ApiProblems.NotFound("Schedule", id);
 
-    private static IResult List(IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user)
-        => Results.Ok(repository.List().Where(s => Sees(user, s)).Select(s => new ScheduleView(s, registry.NextFireTimes(s, 5))).ToList());
-
-    private static IResult Get(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user)
-        => Visible(repository, id, user) is { } s ? Results.Ok(new ScheduleView(s, registry.NextFireTimes(s, 5))) : NotFound("Schedule", id);
-
-    private static Task<IResult> Create(ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry, IScheduleCalendar calendar,
-        IInventoryRepository inventory, TimeProvider clock, ClaimsPrincipal user, AuditTrail audit, CancellationToken cancellationToken)
-        => Save(null, body, repository, registry, calendar, inventory, clock, TenantScope.Of(user), audit, cancellationToken);
-
-    private static async Task<IResult> Update(Guid id, ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry, IScheduleCalendar calendar,
-        IInventoryRepository inventory, TimeProvider clock, ClaimsPrincipal user, AuditTrail audit, CancellationToken cancellationToken)
-        => Visible(repository, id, user) is { } existing
-            ? await Save(existing, body, repository, registry, calendar, inventory, clock, TenantScope.Of(user), audit, cancellationToken)
-            : NotFound("Schedule", id);
-
-    private static async Task<IResult> Save(Schedule? existing, ScheduleBody? body, IScheduleRepository repository, ScheduleRegistry registry,
-        IScheduleCalendar calendar, IInventoryRepository inventory, TimeProvider clock, TenantScope scope, AuditTrail audit, CancellationToken cancellationToken)
+    /// <summary>The body as a draft, or the 400 naming what cannot even be read (a kind or objective that is no enum value).</summary>
+    private static ScheduleDraft? Draft(ScheduleBody? body, Schedule? existing, out ValidationProblem? problem)
     {
         var errors = new FieldErrors();
+        problem = null;
         if (body is null)
         {
-            errors.Add("body", "A JSON body with name, kind, cron or runAt, timeZone and target is required.");
-            return errors.ToProblem();
+            problem = ApiProblems.MissingBody("A JSON body with name, kind, cron or runAt, timeZone and target is required.");
+            return null;
         }
         var kind = errors.Enum<ScheduleKind>("kind", body.Kind, required: true);
         var targetKind = errors.Enum<ScheduleTargetKind>("target.kind", body.Target?.Kind, required: true);
         var objective = errors.Enum<Objective>("objective", body.Objective);
         var misfire = errors.Enum<MisfirePolicy>("misfirePolicy", body.MisfirePolicy);
+        // Lengths are checked here too, so that a body wrong in several ways names every field at once.
+        errors.Text("name", body.Name, InputLimits.Name);
+        errors.Text("cron", body.Cron, InputLimits.Expression);
+        errors.Text("timeZone", body.TimeZone, InputLimits.Expression);
+        errors.Text("target.labels", body.Target?.Labels, InputLimits.FreeText);
         if (errors.Any)
-            return errors.ToProblem();
-        var draft = new ScheduleDraft
+        {
+            problem = errors.ToProblem();
+            return null;
+        }
+        return new ScheduleDraft
         {
             Name = body.Name,
             Kind = kind!.Value,
@@ -115,148 +116,152 @@ public static class SchedulesApi
             Misfire = misfire ?? MisfirePolicy.RunOnceLate,
             RespectMaintenanceWindows = body.RespectMaintenanceWindows ?? existing?.RespectMaintenanceWindows ?? true,
             Paused = body.Paused ?? existing?.Paused ?? false,
-            // A tenant's schedule acts with its tenant's rights; an edit keeps the schedule's tenant.
-            Tenant = existing is null ? scope.Tenant : existing.TenantId,
         };
-        if (!draft.TryBuild(existing, calendar, inventory, clock.GetUtcNow(), scope.Actor, out var schedule, out var problems))
+    }
+
+    private static async Task<Results<Created<ScheduleView>, ValidationProblem, ConflictProblem>> Create(ScheduleBody? body, CreateSchedule create,
+        ScheduleRegistry registry, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (Draft(body, null, out var problem) is not { } draft)
+            return problem!;
+        return await create.RunAsync(TenantScope.Of(user), draft, cancellationToken) switch
         {
-            foreach (var (field, message) in problems)
-                errors.Add(field, message);
-            return errors.ToProblem();
-        }
-        if (existing is not null && body.Paused is { } paused)
-            schedule = paused ? schedule!.Pause(clock.GetUtcNow()) : schedule!.Resume(clock.GetUtcNow());
-        await registry.SaveAsync(schedule!, cancellationToken);
-        audit.Record(scope, existing is null ? Core.Security.AuditActions.ScheduleCreate : Core.Security.AuditActions.ScheduleUpdate,
-            $"schedule {schedule!.Name} ({schedule.Id})", $"{schedule.Kind} {schedule.Cron ?? schedule.RunAt?.ToString("u")} → {schedule.Target.Kind}", schedule.TenantId);
-        var view = new ScheduleView(schedule!, registry.NextFireTimes(schedule!, 5));
-        return existing is null ? Results.Created($"/api/v1/schedules/{schedule!.Id}", view) : Results.Ok(view);
+            UseCaseResult<Schedule>.Done d => TypedResults.Created($"/api/v1/schedules/{d.Value.Id}", View(d.Value, registry)),
+            UseCaseResult<Schedule>.Invalid i => ApiProblems.Invalid(i),
+            UseCaseResult<Schedule>.Conflict c => ApiProblems.Conflict(c),
+            var other => throw ApiProblems.Unexpected(other),
+        };
     }
 
-    private static async Task<IResult> Delete(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, AuditTrail audit,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ScheduleView>, ValidationProblem, NotFoundProblem>> Update(Guid id, ScheduleBody? body, UpdateSchedule update,
+        ScheduleAccess schedules, ScheduleRegistry registry, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (Visible(repository, id, user) is not { } schedule || !await registry.DeleteAsync(ScheduleId.From(id), cancellationToken))
-            return NotFound("Schedule", id);
-        audit.Record(TenantScope.Of(user), Core.Security.AuditActions.ScheduleDelete, $"schedule {schedule.Name} ({schedule.Id})", tenant: schedule.TenantId);
-        return Results.NoContent();
-    }
-
-    private static Task<IResult> Pause(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, ClaimsPrincipal user, AuditTrail audit,
-        CancellationToken cancellationToken)
-        => Change(id, repository, registry, user, audit, Core.Security.AuditActions.SchedulePause, s => s.Pause(clock.GetUtcNow()), cancellationToken);
-
-    private static Task<IResult> Resume(Guid id, IScheduleRepository repository, ScheduleRegistry registry, TimeProvider clock, ClaimsPrincipal user, AuditTrail audit,
-        CancellationToken cancellationToken)
-        => Change(id, repository, registry, user, audit, Core.Security.AuditActions.ScheduleResume, s => s.Resume(clock.GetUtcNow()), cancellationToken);
-
-    private static async Task<IResult> Change(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, AuditTrail audit, string action,
-        Func<Schedule, Schedule> change, CancellationToken cancellationToken)
-    {
-        if (Visible(repository, id, user) is not { } schedule)
-            return NotFound("Schedule", id);
-        var changed = change(schedule);
-        if (!ReferenceEquals(changed, schedule))
+        var scope = TenantScope.Of(user);
+        if (schedules.Find(scope, ScheduleId.From(id)) is not { } existing)
+            return ApiProblems.NotFound("Schedule", id);
+        if (Draft(body, existing, out var problem) is not { } draft)
+            return problem!;
+        return await update.RunAsync(scope, existing.Id, draft, body!.Paused, cancellationToken) switch
         {
-            await registry.SaveAsync(changed, cancellationToken);
-            audit.Record(TenantScope.Of(user), action, $"schedule {schedule.Name} ({schedule.Id})", tenant: schedule.TenantId);
-        }
-        return Results.Ok(new ScheduleView(changed, registry.NextFireTimes(changed, 5)));
+            UseCaseResult<Schedule>.Done d => TypedResults.Ok(View(d.Value, registry)),
+            UseCaseResult<Schedule>.Invalid i => ApiProblems.Invalid(i),
+            UseCaseResult<Schedule>.NotFound n => ApiProblems.NotFound("Schedule", n),
+            var other => throw ApiProblems.Unexpected(other),
+        };
     }
 
-    private static async Task<IResult> RunNow(Guid id, IScheduleRepository repository, ScheduleRegistry registry, ClaimsPrincipal user, AuditTrail audit,
+    private static async Task<Results<NoContent, NotFoundProblem>> Delete(Guid id, DeleteSchedule delete, ClaimsPrincipal user, CancellationToken cancellationToken)
+        => await delete.RunAsync(TenantScope.Of(user), ScheduleId.From(id), cancellationToken) switch
+        {
+            UseCaseResult<Schedule>.Done => TypedResults.NoContent(),
+            UseCaseResult<Schedule>.NotFound n => ApiProblems.NotFound("Schedule", n),
+            var other => throw ApiProblems.Unexpected(other),
+        };
+
+    private static async Task<Results<Ok<ScheduleView>, NotFoundProblem>> Pause(Guid id, PauseSchedule pause, ScheduleRegistry registry, ClaimsPrincipal user,
         CancellationToken cancellationToken)
-    {
-        if (Visible(repository, id, user) is not { } schedule)
-            return NotFound("Schedule", id);
-        await registry.RunNowAsync(schedule, cancellationToken);
-        audit.Record(TenantScope.Of(user), Core.Security.AuditActions.ScheduleRunNow, $"schedule {schedule.Name} ({schedule.Id})", tenant: schedule.TenantId);
-        return Results.Accepted($"/api/v1/schedules/{id}/runs", new { scheduleId = id, message = "Fired; the run appears in the schedule's history." });
-    }
+        => Changed(await pause.RunAsync(TenantScope.Of(user), ScheduleId.From(id), cancellationToken), registry);
 
-    private static IResult Runs(Guid id, IScheduleRepository repository, ClaimsPrincipal user, int? limit)
+    private static async Task<Results<Ok<ScheduleView>, NotFoundProblem>> Resume(Guid id, ResumeSchedule resume, ScheduleRegistry registry, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
+        => Changed(await resume.RunAsync(TenantScope.Of(user), ScheduleId.From(id), cancellationToken), registry);
+
+    private static Results<Ok<ScheduleView>, NotFoundProblem> Changed(UseCaseResult<Schedule> result, ScheduleRegistry registry) => result switch
+    {
+        UseCaseResult<Schedule>.Done d => TypedResults.Ok(View(d.Value, registry)),
+        UseCaseResult<Schedule>.NotFound n => ApiProblems.NotFound("Schedule", n),
+        var other => throw ApiProblems.Unexpected(other),
+    };
+
+    private static async Task<Results<Accepted<ScheduleFired>, NotFoundProblem>> RunNow(Guid id, RunScheduleNow runNow, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
+        => await runNow.RunAsync(TenantScope.Of(user), ScheduleId.From(id), cancellationToken) switch
+        {
+            UseCaseResult<Schedule>.Done => TypedResults.Accepted($"/api/v1/schedules/{id}/runs",
+                new ScheduleFired(id, "Fired; the run appears in the schedule's history.")),
+            UseCaseResult<Schedule>.NotFound n => ApiProblems.NotFound("Schedule", n),
+            var other => throw ApiProblems.Unexpected(other),
+        };
+
+    private static Results<Ok<IReadOnlyList<ScheduleRun>>, ValidationProblem, NotFoundProblem> Runs(Guid id, IScheduleRepository repository,
+        ScheduleAccess schedules, ClaimsPrincipal user, int? limit)
     {
         if (limit is < 1 or > 500)
-        {
-            var errors = new FieldErrors();
-            errors.Add("limit", $"limit must lie in 1..500 (was {limit}).");
-            return errors.ToProblem();
-        }
-        return Visible(repository, id, user) is null ? NotFound("Schedule", id) : Results.Ok(repository.Runs(ScheduleId.From(id), limit ?? 50));
+            return ApiProblems.Invalid("limit", $"limit must lie in 1..500 (was {limit}).");
+        return schedules.Find(TenantScope.Of(user), ScheduleId.From(id)) is null
+            ? ApiProblems.NotFound("Schedule", id)
+            : TypedResults.Ok(repository.Runs(ScheduleId.From(id), limit ?? 50));
     }
 
-    private static IResult ListWindows(Guid id, IInventoryRepository inventory, IMaintenanceWindowRepository windows, ClaimsPrincipal user)
+    private static Results<Ok<IReadOnlyList<MaintenanceWindow>>, NotFoundProblem> ListWindows(Guid id, IInventoryRepository inventory,
+        IMaintenanceWindowRepository windows, ClaimsPrincipal user)
         => inventory.FindCluster(ClusterId.From(id)) is null || (TenantScope.Of(user).Tenant is { } t && inventory.FindTenant(t)?.MayUse(ClusterId.From(id)) != true)
-            ? NotFound("Cluster", id) : Results.Ok(windows.List(ClusterId.From(id)));
+            ? ApiProblems.NotFound("Cluster", id) : TypedResults.Ok(windows.List(ClusterId.From(id)));
 
-    private static IResult CreateWindow(Guid id, MaintenanceWindowBody? body, IInventoryRepository inventory, IMaintenanceWindowRepository windows, IScheduleCalendar calendar)
-        => SaveWindow(id, MaintenanceWindowId.New(), body, inventory, windows, calendar, created: true);
+    private static Results<Created<MaintenanceWindow>, ValidationProblem, NotFoundProblem> CreateWindow(Guid id, MaintenanceWindowBody? body,
+        AddMaintenanceWindow add, ClaimsPrincipal user)
+        => body is null ? ApiProblems.MissingBody("A JSON body with name, days, start, durationMinutes and timeZone is required.")
+            : add.Run(TenantScope.Of(user), ClusterId.From(id), body) switch
+            {
+                UseCaseResult<MaintenanceWindow>.Done d => TypedResults.Created($"/api/v1/clusters/{id}/windows/{d.Value.Id}", d.Value),
+                UseCaseResult<MaintenanceWindow>.Invalid i => ApiProblems.Invalid(i),
+                UseCaseResult<MaintenanceWindow>.NotFound n => ApiProblems.NotFound("Cluster", n),
+                var other => throw ApiProblems.Unexpected(other),
+            };
 
-    private static IResult UpdateWindow(Guid id, Guid windowId, MaintenanceWindowBody? body, IInventoryRepository inventory, IMaintenanceWindowRepository windows,
-        IScheduleCalendar calendar)
-        => windows.Find(MaintenanceWindowId.From(windowId)) is { } w && w.ClusterId.Value == id
-            ? SaveWindow(id, w.Id, body, inventory, windows, calendar, created: false)
-            : NotFound("Maintenance window", windowId);
+    private static Results<Ok<MaintenanceWindow>, ValidationProblem, NotFoundProblem> UpdateWindow(Guid id, Guid windowId, MaintenanceWindowBody? body,
+        UpdateMaintenanceWindow update, ClaimsPrincipal user)
+        => body is null ? ApiProblems.MissingBody("A JSON body with name, days, start, durationMinutes and timeZone is required.")
+            : update.Run(TenantScope.Of(user), ClusterId.From(id), MaintenanceWindowId.From(windowId), body) switch
+            {
+                UseCaseResult<MaintenanceWindow>.Done d => TypedResults.Ok(d.Value),
+                UseCaseResult<MaintenanceWindow>.Invalid i => ApiProblems.Invalid(i),
+                UseCaseResult<MaintenanceWindow>.NotFound n => ApiProblems.NotFound("Maintenance window", n),
+                var other => throw ApiProblems.Unexpected(other),
+            };
 
-    private static IResult SaveWindow(Guid clusterId, MaintenanceWindowId windowId, MaintenanceWindowBody? body, IInventoryRepository inventory,
-        IMaintenanceWindowRepository windows, IScheduleCalendar calendar, bool created)
-    {
-        if (inventory.FindCluster(ClusterId.From(clusterId)) is null)
-            return NotFound("Cluster", clusterId);
-        var errors = new FieldErrors();
-        var window = MaintenanceWindowInput.TryBuild(ClusterId.From(clusterId), windowId, body?.Name, body?.Days, body?.Start, body?.DurationMinutes,
-            body?.TimeZone, calendar, errors.Add);
-        if (window is null)
-            return errors.ToProblem();
-        windows.Save(window);
-        return created ? Results.Created($"/api/v1/clusters/{clusterId}/windows/{window.Id}", window) : Results.Ok(window);
-    }
-
-    private static IResult DeleteWindow(Guid id, Guid windowId, IMaintenanceWindowRepository windows)
-        => windows.Find(MaintenanceWindowId.From(windowId)) is { } w && w.ClusterId.Value == id && windows.Delete(w.Id)
-            ? Results.NoContent() : NotFound("Maintenance window", windowId);
-
-    private static IResult Drain(Guid id, NodeDrainer drainer)
-        => drainer.Start(NodeId.From(id), "api") switch
+    private static Results<NoContent, NotFoundProblem> DeleteWindow(Guid id, Guid windowId, DeleteMaintenanceWindow delete, ClaimsPrincipal user)
+        => delete.Run(TenantScope.Of(user), ClusterId.From(id), MaintenanceWindowId.From(windowId)) switch
         {
-            DrainStartResult.Started s => Results.Accepted($"/api/v1/drains/{s.Drain.Id}", s.Drain),
-            DrainStartResult.Conflict c => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already draining", detail: c.Detail,
-                extensions: new Dictionary<string, object?> { ["drainId"] = c.Existing }),
-            DrainStartResult.NotFound => NotFound("Node", id),
-            _ => throw new InvalidOperationException("Unexpected drain result."),
+            UseCaseResult<MaintenanceWindow>.Done => TypedResults.NoContent(),
+            UseCaseResult<MaintenanceWindow>.NotFound n => ApiProblems.NotFound("Maintenance window", n),
+            var other => throw ApiProblems.Unexpected(other),
         };
 
-    private static IResult Uncordon(Guid id, IInventoryRepository inventory, IDrainRepository drains)
-    {
-        if (inventory.FindNode(NodeId.From(id)) is not { IsRetired: false } node)
-            return NotFound("Node", id);
-        if (drains.List().FirstOrDefault(d => d.NodeId == node.Id && d.State == DrainState.Running) is { } running)
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Node is being drained",
-                detail: $"Drain {running.Id} of {node.Name} is still running; wait for it or let it finish before uncordoning.",
-                extensions: new Dictionary<string, object?> { ["drainId"] = running.Id });
-        if (node.Status == NodeStatus.Cordoned)
-            inventory.Save(node.WithStatus(NodeStatus.Ready));
-        return Results.Ok(inventory.FindNode(node.Id));
-    }
+    private static Results<Accepted<DrainOperation>, NotFoundProblem, ConflictProblem> Drain(Guid id, DrainNode drain, ClaimsPrincipal user)
+        => drain.Run(TenantScope.Of(user), NodeId.From(id)) switch
+        {
+            DrainStartResult.Started s => TypedResults.Accepted($"/api/v1/drains/{s.Drain.Id}", s.Drain),
+            DrainStartResult.Conflict c => new ConflictProblem("Already draining", c.Detail, new Dictionary<string, object?> { ["drainId"] = c.Existing.Value }),
+            DrainStartResult.NotFound n => new NotFoundProblem("Node not found", n.Detail),
+            var other => throw ApiProblems.Unexpected(other),
+        };
 
-    private static IResult GetDrain(Guid id, IDrainRepository drains)
-        => drains.Find(DrainId.From(id)) is { } d ? Results.Ok(d) : NotFound("Drain", id);
+    private static Results<Ok<EdgeNode>, NotFoundProblem, ConflictProblem> Uncordon(Guid id, UncordonNode uncordon, ClaimsPrincipal user)
+        => uncordon.Run(TenantScope.Of(user), NodeId.From(id)) switch
+        {
+            UseCaseResult<EdgeNode>.Done d => TypedResults.Ok(d.Value),
+            UseCaseResult<EdgeNode>.NotFound n => ApiProblems.NotFound("Node", n),
+            UseCaseResult<EdgeNode>.Conflict c => ApiProblems.Conflict(c),
+            var other => throw ApiProblems.Unexpected(other),
+        };
 
-    private static IResult Decisions(IAutomationDecisionRepository decisions, IInventoryRepository inventory, ClaimsPrincipal user, Guid? service, int? limit)
+    private static Results<Ok<DrainOperation>, NotFoundProblem> GetDrain(Guid id, IDrainRepository drains)
+        => drains.Find(DrainId.From(id)) is { } d ? TypedResults.Ok(d) : ApiProblems.NotFound("Drain", id);
+
+    private static Results<Ok<IReadOnlyList<AutomationDecision>>, ValidationProblem> Decisions(IAutomationDecisionRepository decisions, IInventoryRepository inventory,
+        ClaimsPrincipal user, Guid? service, int? limit)
     {
         if (limit is < 1 or > 1000)
-        {
-            var errors = new FieldErrors();
-            errors.Add("limit", $"limit must lie in 1..1000 (was {limit}).");
-            return errors.ToProblem();
-        }
+            return ApiProblems.Invalid("limit", $"limit must lie in 1..1000 (was {limit}).");
         var scope = TenantScope.Of(user);
         if (scope.Tenant is not { } tenant)
-            return Results.Ok(decisions.List(service is { } s ? ServiceId.From(s) : null, limit ?? 200));
+            return TypedResults.Ok(decisions.List(service is { } s ? ServiceId.From(s) : null, limit ?? 200));
         // A tenant sees the decisions about its own services only.
         var own = inventory.Services().Where(x => x.TenantId == tenant).Select(x => x.Id).ToHashSet();
         if (service is { } asked && !own.Contains(ServiceId.From(asked)))
-            return Results.Ok(Array.Empty<AutomationDecision>());
-        return Results.Ok(decisions.List(service is { } one ? ServiceId.From(one) : null, 1000).Where(d => own.Contains(d.ServiceId)).Take(limit ?? 200).ToList());
+            return TypedResults.Ok<IReadOnlyList<AutomationDecision>>([]);
+        return TypedResults.Ok<IReadOnlyList<AutomationDecision>>(
+            [.. decisions.List(service is { } one ? ServiceId.From(one) : null, 1000).Where(d => own.Contains(d.ServiceId)).Take(limit ?? 200)]);
     }
 }

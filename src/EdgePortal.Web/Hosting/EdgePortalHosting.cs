@@ -9,10 +9,13 @@ using EdgePortal.Runtime.Simulated;
 using EdgePortal.Runtime.Kubernetes;
 using EdgePortal.Storage;
 using EdgePortal.Web.Api;
+using EdgePortal.Web.Auditing;
 using EdgePortal.Web.Components;
 using EdgePortal.Web.Inventory;
 using EdgePortal.Web.Scheduling;
+using EdgePortal.Web.Limits;
 using EdgePortal.Web.Security;
+using EdgePortal.Web.UseCases;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 
@@ -32,6 +35,9 @@ public static class EdgePortalHosting
         services.AddKubernetesEdge(builder.Configuration);
         services.AddAgentEdge(builder.Configuration);
         services.AddEdgePortalSecurity(builder.Configuration);
+        services.AddEdgePortalLimits(builder.Configuration);
+        services.AddEdgePortalAudit(builder.Configuration);
+        services.AddEdgePortalUseCases();
         services.AddEdgePortalDataProtection(builder.Configuration, builder.Environment.ContentRootPath);
 
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -44,7 +50,7 @@ public static class EdgePortalHosting
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => DomainJson.Configure(o.SerializerOptions));
-        services.AddOpenApi();
+        services.AddEdgePortalOpenApi();
         services.AddSingleton<InventoryReader>();
 
         services.AddOpenTelemetry().ConfigureResource(r => r.AddService("edgeportal")).WithMetrics(metrics => metrics

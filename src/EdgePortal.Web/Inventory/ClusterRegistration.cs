@@ -63,13 +63,20 @@ public static class ClusterRegistration
             errors.Add("body", "A JSON body with kind, region and nodes is required.");
             return null;
         }
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
-            errors.Add("name", "The cluster name in the path must be 1-100 characters.");
+        if (string.IsNullOrWhiteSpace(name) || name.Length > InputLimits.Name)
+            errors.Add("name", $"The cluster name in the path must be 1-{InputLimits.Name} characters.");
         var kind = errors.Enum<ClusterKind>("kind", body.Kind, required: true);
-        if (string.IsNullOrWhiteSpace(body.Region))
-            errors.Add("region", "region is required.");
+        errors.Text("region", body.Region, InputLimits.Expression, required: true);
         if (body.Nodes is not { Count: > 0 })
             errors.Add("nodes", "nodes must list at least one node.");
+        foreach (var (field, count) in new[] { ("nodes", body.Nodes?.Count), ("links", body.Links?.Count), ("tenants", body.Tenants?.Count), ("services", body.Services?.Count) })
+        {
+            if (count > InputLimits.ListCount)
+            {
+                errors.Add(field, $"{field} must list at most {InputLimits.ListCount} entries (was {count}).");
+                return null;
+            }
+        }
 
         var existingCluster = inventory.Clusters().FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
         if (existingCluster is not null && kind is { } k && existingCluster.Kind != k)
@@ -83,11 +90,10 @@ public static class ClusterRegistration
         {
             var n = body.Nodes![i];
             var field = $"nodes[{i}]";
-            if (string.IsNullOrWhiteSpace(n?.Name))
-            {
-                errors.Add($"{field}.name", $"{field}.name is required.");
+            errors.Text($"{field}.site", n?.Site, InputLimits.Name);
+            errors.Text($"{field}.hostClass", n?.HostClass, InputLimits.Expression);
+            if (errors.Text($"{field}.name", n?.Name, InputLimits.Name, required: true) is null || n?.Name is null)
                 continue;
-            }
             if (nodes.Any(x => x.Name == n.Name))
                 errors.Add($"{field}.name", $"Node {n.Name} is listed twice.");
             var existing = allNodes.FirstOrDefault(x => x.Name == n.Name);
@@ -116,9 +122,9 @@ public static class ClusterRegistration
             var from = Resolve(l?.From);
             var to = Resolve(l?.To);
             if (from is null)
-                errors.Add($"{field}.from", $"{field}.from must name a node of this body or of the inventory (was '{l?.From}').");
+                errors.Add($"{field}.from", $"{field}.from must name a node of this body or of the inventory (was '{InputLimits.Echo(l?.From)}').");
             if (to is null)
-                errors.Add($"{field}.to", $"{field}.to must name a node of this body or of the inventory (was '{l?.To}').");
+                errors.Add($"{field}.to", $"{field}.to must name a node of this body or of the inventory (was '{InputLimits.Echo(l?.To)}').");
             else if (from == to)
                 errors.Add($"{field}.to", $"A link joins two different nodes (both ends are {l!.To}).");
             var bandwidth = errors.Number($"{field}.bandwidthBitsPerSecond", l?.BandwidthBitsPerSecond, min: 0, exclusiveMin: true);
@@ -135,7 +141,7 @@ public static class ClusterRegistration
         for (var i = 0; i < (body.Tenants?.Count ?? 0); i++)
         {
             if (tenants.FirstOrDefault(t => t.Name == body.Tenants![i]) is not { } tenant)
-                errors.Add($"tenants[{i}]", $"No tenant is named '{body.Tenants![i]}'.");
+                errors.Add($"tenants[{i}]", $"No tenant is named '{InputLimits.Echo(body.Tenants![i])}'.");
             else if (!tenant.MayUse(clusterId))
                 granted.Add(new Tenant(tenant.Id, tenant.Name, [.. tenant.AllowedClusters, clusterId], tenant.DefaultObjective,
                     tenant.MaxConcurrentMigrations, tenant.MaxReservedBandwidthBitsPerSecond));
@@ -150,19 +156,27 @@ public static class ClusterRegistration
         {
             var s = body.Services![i];
             var field = $"services[{i}]";
-            if (string.IsNullOrWhiteSpace(s?.Name))
+            errors.Text($"{field}.tenant", s?.Tenant, InputLimits.Name);
+            errors.Text($"{field}.node", s?.Node, InputLimits.Name);
+            if (s?.Labels is { } labels)
             {
-                errors.Add($"{field}.name", $"{field}.name is required.");
-                continue;
+                if (labels.Count > InputLimits.LabelCount)
+                    errors.Add($"{field}.labels", $"{field}.labels has at most {InputLimits.LabelCount} labels (was {labels.Count}).");
+                else if (labels.FirstOrDefault(l => l.Key.Length > InputLimits.Label || (l.Value?.Length ?? 0) > InputLimits.Label) is { Key: not null } bad)
+                    errors.Add($"{field}.labels", $"{field}.labels: '{InputLimits.Echo(bad.Key)}': a label's key and value are at most {InputLimits.Label} characters each.");
             }
+            if (s?.Users?.Count > InputLimits.ListCount)
+                errors.Add($"{field}.users", $"{field}.users must list at most {InputLimits.ListCount} entries.");
+            if (errors.Text($"{field}.name", s?.Name, InputLimits.Name, required: true) is null || s?.Name is null)
+                continue;
             var tenant = tenants.FirstOrDefault(t => t.Name == s.Tenant);
             if (tenant is null)
-                errors.Add($"{field}.tenant", $"No tenant is named '{s.Tenant}'.");
+                errors.Add($"{field}.tenant", $"No tenant is named '{InputLimits.Echo(s!.Tenant)}'.");
             else if (!tenant.MayUse(clusterId) && !granted.Any(g => g.Id == tenant.Id))
                 errors.Add($"{field}.tenant", $"Tenant {tenant.Name} may not use cluster {name}: list it under tenants.");
             var node = nodes.FirstOrDefault(x => x.Name == s.Node);
             if (node is null)
-                errors.Add($"{field}.node", $"{field}.node must name a node of this cluster (was '{s.Node}').");
+                errors.Add($"{field}.node", $"{field}.node must name a node of this cluster (was '{InputLimits.Echo(s!.Node)}').");
             var state = errors.Number($"{field}.stateBytes", s.StateBytes, min: 1);
             var dirty = errors.Number($"{field}.dirtyPagesPerSecond", s.DirtyPagesPerSecond, min: 0);
             var lambda = errors.Number($"{field}.messageArrivalRate", s.MessageArrivalRate, min: 0, required: false);
@@ -172,16 +186,15 @@ public static class ClusterRegistration
             var latency = errors.Number($"{field}.maxUserLatencyMs", s.MaxUserLatencyMs, min: 0, exclusiveMin: true);
             var objective = errors.Enum<Objective>($"{field}.objective", s.Objective);
             var users = new List<(string Name, NodeId At, int Count)>();
-            for (var j = 0; j < (s.Users?.Count ?? 0); j++)
+            for (var j = 0; j < Math.Min(s!.Users?.Count ?? 0, InputLimits.ListCount); j++)
             {
                 var u = s.Users![j];
                 var ufield = $"{field}.users[{j}]";
                 var at = Resolve(u?.AttachedTo);
-                if (string.IsNullOrWhiteSpace(u?.Name))
-                    errors.Add($"{ufield}.name", $"{ufield}.name is required.");
+                errors.Text($"{ufield}.name", u?.Name, InputLimits.Name, required: true);
                 if (at is null)
-                    errors.Add($"{ufield}.attachedTo", $"{ufield}.attachedTo must name a node (was '{u?.AttachedTo}').");
-                if (errors.Number($"{ufield}.count", u?.Count, min: 1) is { } count && !string.IsNullOrWhiteSpace(u?.Name) && at is not null)
+                    errors.Add($"{ufield}.attachedTo", $"{ufield}.attachedTo must name a node (was '{InputLimits.Echo(u?.AttachedTo)}').");
+                if (errors.Number($"{ufield}.count", u?.Count, min: 1) is { } count && u?.Name is { Length: > 0 and <= InputLimits.Name } && !string.IsNullOrWhiteSpace(u.Name) && at is not null)
                     users.Add((u.Name, at.Value, (int)count));
             }
             if (tenant is null || node is null || state is null || dirty is null || down is null || total is null || latency is null)

@@ -47,25 +47,70 @@ public sealed class ScheduleDraft
         Paused = s.Paused,
     };
 
-    /// <summary>Builds the schedule (a new one, or <paramref name="existing"/> edited), or fills <paramref name="errors"/> by field name.</summary>
     /// <summary>The tenant the schedule acts for (only its services, no node drains); null for the provider. Kept from an edited schedule.</summary>
     public TenantId? Tenant { get; set; }
 
-    public bool TryBuild(Schedule? existing, IScheduleCalendar calendar, IInventoryRepository inventory, DateTimeOffset now, string createdBy,
-        out Schedule? schedule, out Dictionary<string, string> errors)
+    /// <summary>How many fire times <see cref="CronProblem"/> looks at for two that come too close.</summary>
+    private const int IntervalSample = 500;
+
+    /// <summary>
+    /// What is wrong with a cron expression in a time zone, or null: invalid, never firing, or firing twice within less than
+    /// <paramref name="minInterval"/> (checked over its next 500 fire times, where any such pattern shows). The page says it
+    /// as the user types; <see cref="TryBuild"/> refuses it.
+    /// </summary>
+    public static string? CronProblem(IScheduleCalendar calendar, string? cron, string? timeZone, DateTimeOffset now, TimeSpan minInterval)
     {
+        ArgumentNullException.ThrowIfNull(calendar);
+        if (InputLimits.TooLong("cron", cron, InputLimits.Expression) is { } tooLong)
+            return tooLong;
+        if (calendar.ValidateCron(cron) is { } cronError)
+            return cronError;
+        if (calendar.ValidateTimeZone(timeZone) is not null)
+            return null;
+        var times = calendar.NextFireTimes(cron!, timeZone!, now, IntervalSample);
+        if (times.Count == 0)
+            return $"'{cron}' never fires after now.";
+        for (var i = 1; i < times.Count; i++)
+        {
+            if (times[i] - times[i - 1] < minInterval)
+                return $"'{cron}' fires every {Describe(times[i] - times[i - 1])} at times (e.g. {times[i - 1]:u} and {times[i]:u}); "
+                    + $"a schedule may fire at most once every {Describe(minInterval)}.";
+        }
+        return null;
+    }
+
+    private static string Describe(TimeSpan span) => span switch
+    {
+        { TotalSeconds: < 60 } => $"{span.TotalSeconds:0.#} s",
+        { TotalMinutes: < 60 } => $"{span.TotalMinutes:0.#} min",
+        _ => $"{span.TotalHours:0.#} h",
+    };
+
+    /// <summary>
+    /// Builds the schedule (a new one, or <paramref name="existing"/> edited), or fills <paramref name="errors"/> by field name.
+    /// A cron expression must not fire more often than once every <paramref name="minCronInterval"/>.
+    /// </summary>
+    public bool TryBuild(Schedule? existing, IScheduleCalendar calendar, IInventoryRepository inventory, DateTimeOffset now, string createdBy,
+        TimeSpan minCronInterval, out Schedule? schedule, out Dictionary<string, string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        ArgumentNullException.ThrowIfNull(inventory);
         errors = [];
         schedule = null;
         if (string.IsNullOrWhiteSpace(Name))
             errors["name"] = "name is required.";
-        if (calendar.ValidateTimeZone(TimeZone) is { } tzError)
+        else if (InputLimits.TooLong("name", Name.Trim(), InputLimits.Name) is { } nameTooLong)
+            errors["name"] = nameTooLong;
+        if (InputLimits.TooLong("timeZone", TimeZone, InputLimits.Expression) is { } zoneTooLong)
+            errors["timeZone"] = zoneTooLong;
+        else if (calendar.ValidateTimeZone(TimeZone) is { } tzError)
             errors["timeZone"] = tzError;
+        if (InputLimits.TooLong("target.labels", Labels, InputLimits.FreeText) is { } labelsTooLong)
+            errors["target.labels"] = labelsTooLong;
         if (Kind == ScheduleKind.Cron)
         {
-            if (calendar.ValidateCron(Cron) is { } cronError)
+            if (CronProblem(calendar, Cron, TimeZone, now, minCronInterval) is { } cronError)
                 errors["cron"] = cronError;
-            else if (!errors.ContainsKey("timeZone") && calendar.NextFireTimes(Cron!, TimeZone!, now, 1).Count == 0)
-                errors["cron"] = $"'{Cron}' never fires after now.";
         }
         else if (RunAt is null)
             errors["runAt"] = "runAt is required for a one-shot schedule.";
@@ -84,6 +129,8 @@ public sealed class ScheduleDraft
                 break;
             case ScheduleTargetKind.Service:
                 target = ScheduleTarget.ForService(Core.Domain.ServiceId.From(ServiceId!.Value));
+                break;
+            case ScheduleTargetKind.LabelSelector when errors.ContainsKey("target.labels"):
                 break;
             case ScheduleTargetKind.LabelSelector:
                 var labels = ScheduleTarget.ParseLabels(Labels, out var labelError);
@@ -124,8 +171,8 @@ public sealed class ScheduleDraft
         if (errors.Count > 0)
             return false;
         schedule = existing is null
-            ? new Schedule(ScheduleId.New(), Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Paused, Misfire, now, now, createdBy, Tenant, RespectMaintenanceWindows)
-            : existing.Edit(Name!, Kind, RunAt, Cron, TimeZone!.Trim(), target!, targets, Objective, Misfire, RespectMaintenanceWindows, now);
+            ? new Schedule(ScheduleId.New(), Name!.Trim(), Kind, RunAt, Cron?.Trim(), TimeZone!.Trim(), target!, targets, Objective, Paused, Misfire, now, now, createdBy, Tenant, RespectMaintenanceWindows)
+            : existing.Edit(Name!.Trim(), Kind, RunAt, Cron?.Trim(), TimeZone!.Trim(), target!, targets, Objective, Misfire, RespectMaintenanceWindows, now);
         return true;
     }
 }

@@ -25,6 +25,8 @@ public static class SecurityHosting
             .Validate(o => o.SignInAttemptsPerMinute >= 1, $"{SecurityOptions.Section}:SignInAttemptsPerMinute must be at least 1.")
             .Validate(o => string.IsNullOrEmpty(o.BootstrapApiKey) || o.BootstrapApiKey.Length >= 32,
                 $"{SecurityOptions.Section}:BootstrapApiKey must be at least 32 characters (a high-entropy secret).")
+            .Validate(o => string.IsNullOrEmpty(o.AdminUser) || Core.Security.PortalUserNames.Problem(o.AdminUser) is null,
+                $"{SecurityOptions.Section}:AdminUser must be 1..{Core.Domain.InputLimits.Name} printable characters and not start with 'sso:' or 'key:'.")
             .Validate(o => string.IsNullOrEmpty(o.AdminUser) || o.AdminPassword is { Length: >= 8 },
                 $"{SecurityOptions.Section}:AdminPassword must be at least 8 characters when AdminUser is set.")
             .ValidateOnStart();

@@ -1,23 +1,16 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Security;
+using EdgePortal.Web.UseCases;
 
 namespace EdgePortal.Web.Security;
-
-/// <summary>How an administrative change ended: done, refused because of a field, or (for another tenant's object) not found.</summary>
-public abstract record AdminResult<T>
-{
-    public sealed record Done(T Value) : AdminResult<T>;
-    public sealed record Invalid(string Field, string Message) : AdminResult<T>;
-    public sealed record NotFound(string Message) : AdminResult<T>;
-}
 
 /// <summary>
 /// Users, API keys and tenants (created, their clusters and quotas), with the rules of who may do what: a provider admin
 /// manages everyone; a tenant admin manages its own tenant's users and keys and may give only tenant roles. Every change is
-/// audited. Used by the API and the pages.
+/// audited. Used by the API and the pages; each method is one use case (<see cref="UseCaseResult{T}"/>).
 /// </summary>
 public sealed class UserAdministration(IUserRepository users, IApiKeyRepository keyRepository, AccountService accounts, ApiKeyService keys,
-    IInventoryRepository inventory, AuditTrail audit)
+    IInventoryRepository inventory, AuditTrail audit, Microsoft.Extensions.Options.IOptionsMonitor<Limits.LimitsOptions> limits)
 {
     private static readonly string[] TenantRoles = [PortalRoles.TenantAdmin, PortalRoles.TenantOperator, PortalRoles.Viewer];
 
@@ -28,104 +21,108 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
 
     public IReadOnlyList<ApiKey> Keys(TenantScope scope) => scope.IsProvider ? keyRepository.List() : keyRepository.List(scope.Tenant!.Value.Value);
 
-    public AdminResult<PortalUser> CreateUser(TenantScope scope, string? userName, string? password, string? role, Guid? tenant)
+    public UseCaseResult<PortalUser> CreateUser(TenantScope scope, string? userName, string? password, string? role, Guid? tenant)
     {
         if (Assign(scope, role, tenant) is { } refusal)
-            return new AdminResult<PortalUser>.Invalid(refusal.Field, refusal.Message);
-        if (string.IsNullOrWhiteSpace(userName) || userName.Length > 100 || userName.Any(char.IsControl))
-            return new AdminResult<PortalUser>.Invalid("userName", "userName is required: 1..100 printable characters.");
-        if (password is not { Length: >= 8 and <= 1000 })
-            return new AdminResult<PortalUser>.Invalid("password", "password must be 8..1000 characters.");
-        if (users.FindByName(userName.Trim()) is not null)
-            return new AdminResult<PortalUser>.Invalid("userName", $"A user named '{userName.Trim()}' exists already.");
+            return new UseCaseResult<PortalUser>.Invalid(refusal.Field, refusal.Message);
+        if (PortalUserNames.Problem(userName) is { } nameProblem)
+            return new UseCaseResult<PortalUser>.Invalid("userName", nameProblem);
+        if (password is not { Length: >= 8 and <= InputLimits.Password })
+            return new UseCaseResult<PortalUser>.Invalid("password", $"password must be 8..{InputLimits.Password} characters.");
+        if (users.FindByName(userName!.Trim()) is not null)
+            return new UseCaseResult<PortalUser>.Invalid("userName", $"A user named '{userName.Trim()}' exists already.");
         var user = accounts.Create(userName, password, role!, TenantOf(scope, role!, tenant));
         audit.Record(scope, AuditActions.UserCreate, $"user {user.UserName} ({user.Id})", user.Role, user.TenantId is { } t ? TenantId.From(t) : null);
-        return new AdminResult<PortalUser>.Done(user);
+        return new UseCaseResult<PortalUser>.Done(user);
     }
 
-    public AdminResult<PortalUser> DeleteUser(TenantScope scope, Guid id)
+    public UseCaseResult<PortalUser> DeleteUser(TenantScope scope, Guid id)
     {
         if (users.Find(id) is not { } user || !Sees(scope, user.TenantId))
-            return new AdminResult<PortalUser>.NotFound($"No user has id {id}.");
+            return new UseCaseResult<PortalUser>.NotFound($"No user has id {id}.");
         if (string.Equals(user.UserName, scope.Actor, StringComparison.OrdinalIgnoreCase))
-            return new AdminResult<PortalUser>.Invalid("id", "You cannot delete your own account.");
+            return new UseCaseResult<PortalUser>.Invalid("id", "You cannot delete your own account.");
         users.Delete(id);
         audit.Record(scope, AuditActions.UserDelete, $"user {user.UserName} ({user.Id})", user.Role, user.TenantId is { } t ? TenantId.From(t) : null);
-        return new AdminResult<PortalUser>.Done(user);
+        return new UseCaseResult<PortalUser>.Done(user);
     }
 
-    public AdminResult<CreatedApiKey> CreateKey(TenantScope scope, string? name, string? role, Guid? tenant, DateTimeOffset? expiresAt, DateTimeOffset now)
+    public UseCaseResult<CreatedApiKey> CreateKey(TenantScope scope, string? name, string? role, Guid? tenant, DateTimeOffset? expiresAt, DateTimeOffset now)
     {
         if (Assign(scope, role, tenant) is { } refusal)
-            return new AdminResult<CreatedApiKey>.Invalid(refusal.Field, refusal.Message);
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100 || name.Any(char.IsControl))
-            return new AdminResult<CreatedApiKey>.Invalid("name", "name is required: 1..100 printable characters.");
+            return new UseCaseResult<CreatedApiKey>.Invalid(refusal.Field, refusal.Message);
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > InputLimits.Name || name.Any(char.IsControl))
+            return new UseCaseResult<CreatedApiKey>.Invalid("name", $"name is required: 1..{InputLimits.Name} printable characters.");
         if (expiresAt is { } e && e <= now)
-            return new AdminResult<CreatedApiKey>.Invalid("expiresAt", $"expiresAt must be in the future (was {e:u}).");
+            return new UseCaseResult<CreatedApiKey>.Invalid("expiresAt", $"expiresAt must be in the future (was {e:u}).");
         var created = keys.Create(name.Trim(), role!, TenantOf(scope, role!, tenant), expiresAt, scope.Actor);
         audit.Record(scope, AuditActions.KeyCreate, $"api key {created.Record.Name} ({created.Record.Id})",
             $"{created.Record.Role}, expires {created.Record.ExpiresAt?.ToString("u") ?? "never"}", created.Record.TenantId is { } t ? TenantId.From(t) : null);
-        return new AdminResult<CreatedApiKey>.Done(created);
+        return new UseCaseResult<CreatedApiKey>.Done(created);
     }
 
-    public AdminResult<ApiKey> RevokeKey(TenantScope scope, Guid id)
+    public UseCaseResult<ApiKey> RevokeKey(TenantScope scope, Guid id)
     {
         if (keyRepository.Find(id) is not { } key || !Sees(scope, key.TenantId))
-            return new AdminResult<ApiKey>.NotFound($"No API key has id {id}.");
+            return new UseCaseResult<ApiKey>.NotFound($"No API key has id {id}.");
         keys.Revoke(id);
         audit.Record(scope, AuditActions.KeyRevoke, $"api key {key.Name} ({key.Id})", key.Role, key.TenantId is { } t ? TenantId.From(t) : null);
-        return new AdminResult<ApiKey>.Done(keyRepository.Find(id)!);
+        return new UseCaseResult<ApiKey>.Done(keyRepository.Find(id)!);
     }
 
     /// <summary>
     /// Creates a tenant (the provider admin's operation): a name no other tenant has, the clusters it may use, the objective
-    /// its services get unless they set one, and its quotas (null: none).
+    /// its services get unless they set one, and its quotas (null: the configured default for new tenants).
     /// </summary>
-    public AdminResult<Tenant> CreateTenant(TenantScope scope, string? name, IReadOnlyList<Guid>? allowedClusters, Objective defaultObjective,
+    public UseCaseResult<Tenant> CreateTenant(TenantScope scope, string? name, IReadOnlyList<Guid>? allowedClusters, Objective defaultObjective,
         int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond)
     {
         if (!scope.IsProvider)
-            return new AdminResult<Tenant>.NotFound("Only a provider admin creates tenants.");
-        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100 || name.Any(char.IsControl))
-            return new AdminResult<Tenant>.Invalid("name", "name is required: 1..100 printable characters.");
+            return new UseCaseResult<Tenant>.NotFound("Only a provider admin creates tenants.");
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > InputLimits.Name || name.Any(char.IsControl))
+            return new UseCaseResult<Tenant>.Invalid("name", $"name is required: 1..{InputLimits.Name} printable characters.");
         if (!Enum.IsDefined(defaultObjective))
-            return new AdminResult<Tenant>.Invalid("defaultObjective", $"defaultObjective must be one of {string.Join(", ", Enum.GetNames<Objective>())}.");
+            return new UseCaseResult<Tenant>.Invalid("defaultObjective", $"defaultObjective must be one of {string.Join(", ", Enum.GetNames<Objective>())}.");
         if (Clusters(allowedClusters, out var unknownCluster) is not { } clusters)
             return unknownCluster!;
         if (QuotaRefusal(maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond) is { } refusal)
-            return new AdminResult<Tenant>.Invalid(refusal.Field, refusal.Message);
+            return new UseCaseResult<Tenant>.Invalid(refusal.Field, refusal.Message);
+        // A quota left out takes the configured default for new tenants (EdgePortal:Limits:NewTenantQuotas); PUT …/quotas can lift it.
+        var defaults = limits.CurrentValue.NewTenantQuotas;
+        maxConcurrentMigrations ??= defaults.MaxConcurrentMigrations;
+        maxReservedBandwidthBitsPerSecond ??= defaults.MaxReservedBandwidthBitsPerSecond;
         var tenant = new Tenant(TenantId.New(), name.Trim(), clusters, defaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond);
         lock (_tenantNames)
         {
             if (inventory.Tenants().FirstOrDefault(t => string.Equals(t.Name, tenant.Name, StringComparison.OrdinalIgnoreCase)) is { } existing)
-                return new AdminResult<Tenant>.Invalid("name", $"A tenant named '{existing.Name}' exists already.");
+                return new UseCaseResult<Tenant>.Invalid("name", $"A tenant named '{existing.Name}' exists already.");
             inventory.Save(tenant);
         }
         audit.Record(scope, AuditActions.TenantCreate, $"tenant {tenant.Name} ({tenant.Id})", $"clusters {Describe(clusters)}; {Describe(tenant)}", tenant.Id);
-        return new AdminResult<Tenant>.Done(tenant);
+        return new UseCaseResult<Tenant>.Done(tenant);
     }
 
     /// <summary>Sets a tenant's quotas (null: none); the provider admin's operation.</summary>
-    public AdminResult<Tenant> SetQuotas(TenantScope scope, Guid tenantId, int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond)
+    public UseCaseResult<Tenant> SetQuotas(TenantScope scope, Guid tenantId, int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond)
     {
         if (!scope.IsProvider || inventory.FindTenant(TenantId.From(tenantId)) is not { } tenant)
-            return new AdminResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
+            return new UseCaseResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
         if (QuotaRefusal(maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond) is { } refusal)
-            return new AdminResult<Tenant>.Invalid(refusal.Field, refusal.Message);
+            return new UseCaseResult<Tenant>.Invalid(refusal.Field, refusal.Message);
         var changed = new Tenant(tenant.Id, tenant.Name, tenant.AllowedClusters, tenant.DefaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond);
         inventory.Save(changed);
         audit.Record(scope, AuditActions.TenantChange, $"tenant {tenant.Name} ({tenant.Id})", Describe(changed), tenant.Id);
-        return new AdminResult<Tenant>.Done(changed);
+        return new UseCaseResult<Tenant>.Done(changed);
     }
 
     /// <summary>
     /// Sets the clusters a tenant may use (the provider admin's operation). A cluster where the tenant still runs services
     /// stays: they would be stranded where no migration of theirs may go.
     /// </summary>
-    public AdminResult<Tenant> SetClusters(TenantScope scope, Guid tenantId, IReadOnlyList<Guid>? allowedClusters)
+    public UseCaseResult<Tenant> SetClusters(TenantScope scope, Guid tenantId, IReadOnlyList<Guid>? allowedClusters)
     {
         if (!scope.IsProvider || inventory.FindTenant(TenantId.From(tenantId)) is not { } tenant)
-            return new AdminResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
+            return new UseCaseResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
         if (Clusters(allowedClusters, out var unknownCluster) is not { } clusters)
             return unknownCluster!;
         var nodes = inventory.Nodes().ToDictionary(n => n.Id, n => n.ClusterId);
@@ -133,21 +130,21 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
         if (stranded.Count > 0)
         {
             var names = inventory.Clusters().ToDictionary(c => c.Id, c => c.Name);
-            return new AdminResult<Tenant>.Invalid("allowedClusters", $"{tenant.Name} still runs services on clusters left out: "
+            return new UseCaseResult<Tenant>.Invalid("allowedClusters", $"{tenant.Name} still runs services on clusters left out: "
                 + string.Join("; ", stranded.GroupBy(s => nodes[s.NodeId]).Select(g => $"{names[g.Key]} ({string.Join(", ", g.Select(s => s.Name))})"))
                 + ". Migrate them away first.");
         }
         var changed = new Tenant(tenant.Id, tenant.Name, clusters, tenant.DefaultObjective, tenant.MaxConcurrentMigrations, tenant.MaxReservedBandwidthBitsPerSecond);
         inventory.Save(changed);
         audit.Record(scope, AuditActions.TenantChange, $"tenant {tenant.Name} ({tenant.Id})", $"clusters {Describe(clusters)}", tenant.Id);
-        return new AdminResult<Tenant>.Done(changed);
+        return new UseCaseResult<Tenant>.Done(changed);
     }
 
     /// <summary>
     /// The clusters named by id, each once, in the order given (none when none are given); null, with the refusal naming the
     /// first id the inventory does not have, otherwise.
     /// </summary>
-    private List<ClusterId>? Clusters(IReadOnlyList<Guid>? ids, out AdminResult<Tenant>.Invalid? refusal)
+    private List<ClusterId>? Clusters(IReadOnlyList<Guid>? ids, out UseCaseResult<Tenant>.Invalid? refusal)
     {
         var given = ids ?? [];
         var known = inventory.Clusters().Select(c => c.Id.Value).ToHashSet();
@@ -155,7 +152,7 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
         {
             if (!known.Contains(given[i]))
             {
-                refusal = new AdminResult<Tenant>.Invalid($"allowedClusters[{i}]", $"No cluster has id {given[i]}.");
+                refusal = new UseCaseResult<Tenant>.Invalid($"allowedClusters[{i}]", $"No cluster has id {given[i]}.");
                 return null;
             }
         }
@@ -186,7 +183,7 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
     private (string Field, string Message)? Assign(TenantScope scope, string? role, Guid? tenant)
     {
         if (!PortalRoles.IsKnown(role))
-            return ("role", $"role must be one of {string.Join(", ", PortalRoles.All)} (was '{role}').");
+            return ("role", $"role must be one of {string.Join(", ", PortalRoles.All)} (was '{InputLimits.Echo(role)}').");
         if (!scope.IsProvider)
         {
             if (!TenantRoles.Contains(role))

@@ -187,7 +187,7 @@ public sealed class SchemaUpgradeTests : StorageTestBase
     }
 
     [Theory]
-    [InlineData(5)]
+    [InlineData(EdgeDatabase.CurrentVersion + 1)]
     [InlineData(99)]
     public void Open_FileFromANewerEdgePortal_IsRefusedNamingTheVersionAndTheSetting(int version)
     {

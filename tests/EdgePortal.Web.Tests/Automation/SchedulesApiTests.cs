@@ -168,6 +168,8 @@ public sealed class SchedulesApiTests : PortalTest
         await using var factory = new PortalFactory(Folder.File("misfire.db"), new Dictionary<string, string?>
         {
             ["EdgePortal:Automation:MisfireThreshold"] = "00:00:00.200",
+            // A cron every second is refused by default (EdgePortal:Limits:MinCronInterval, one minute); this test needs one.
+            ["EdgePortal:Limits:MinCronInterval"] = "00:00:01",
         });
         using var client = factory.CreateClient();
         var created = await client.PostAsJsonAsync("/api/v1/schedules", new

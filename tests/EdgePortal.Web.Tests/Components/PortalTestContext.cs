@@ -6,6 +6,8 @@ using EdgePortal.Core.Security;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Testing;
 using EdgePortal.Web.Inventory;
+using EdgePortal.Web.Limits;
+using EdgePortal.Web.UseCases;
 using EdgePortal.Web.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -41,6 +43,9 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
         Services.AddScoped<CurrentTenant>();
         Services.AddSingleton<IAuditLog>(AuditLog);
         Services.AddSingleton<AuditTrail>();
+        // The use cases the pages share with the API, with the default limits; each resolves only when a page injects it.
+        Services.AddEdgePortalLimits(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        Services.AddEdgePortalUseCases();
     }
 
     /// <summary>The live stream the pages follow; a test publishes into it.</summary>

@@ -67,7 +67,7 @@ public sealed class AuditTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("at,actor,action,target,detail,tenantId,succeeded", lines[0]);
+        Assert.Equal("at,actor,action,target,detail,tenantId,succeeded,sequence,hash", lines[0]);
         Assert.Contains("\"'=HYPERLINK(\"\"evil\"\")\",login.failed,\"user a,b\",\"say \"\"hi\"\"\",,false", lines[1]);
     }
 

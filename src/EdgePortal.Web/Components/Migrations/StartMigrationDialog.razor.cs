@@ -11,8 +11,8 @@ namespace EdgePortal.Web.Components.Migrations;
 /// <summary>
 /// The operator's way to move a service: pick a destination (or let the planner), an objective, a strategy
 /// override and the targets (pre-filled from the service); the dialog shows what
-/// <see cref="MigrationCoordinator.Preview"/> would plan after every change, and only then starts it through
-/// <see cref="MigrationCoordinator.Start"/>. A plan that misses the targets can start only once the operator
+/// <see cref="UseCases.Migrations.StartMigration.Preview"/> would plan after every change, and only then starts it through
+/// <see cref="UseCases.Migrations.StartMigration.Run"/>, as the API does. A plan that misses the targets can start only once the operator
 /// ticks that they accept the miss.
 /// </summary>
 public sealed partial class StartMigrationDialog
@@ -35,7 +35,7 @@ public sealed partial class StartMigrationDialog
     /// <summary>The service to move, as the page shows it.</summary>
     [Parameter, EditorRequired] public ServiceViewModel Service { get; set; } = null!;
 
-    [Inject] private MigrationCoordinator Coordinator { get; set; } = null!;
+    [Inject] private UseCases.Migrations.StartMigration StartMigration { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
@@ -81,7 +81,7 @@ public sealed partial class StartMigrationDialog
     {
         if (Request() is not { } request)
             return;
-        _preview = Coordinator.Preview(request);
+        _preview = StartMigration.Preview(_scope, request);
     }
 
     /// <summary>The request the form describes, or null (with <see cref="_inputError"/> set) when a target is not a positive number.</summary>
@@ -118,7 +118,7 @@ public sealed partial class StartMigrationDialog
     {
         if (!CanStart || Request() is not { } request || !_scope.May(Security.PortalPolicies.Operator))
             return;
-        switch (Coordinator.Start(request))
+        switch (StartMigration.Run(_scope, request))
         {
             case MigrationRequestResult.Accepted accepted:
                 Snackbar.Add($"Migration of {Service.Name} queued: {MigrationText.Strategy(accepted.Migration.Strategy)} to {accepted.Planning.Design?.Destination.DisplayName}.", Severity.Success);

@@ -1,7 +1,9 @@
 using EdgePortal.Web.Components.Shared;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
-using EdgePortal.Web.Inventory;
+using EdgePortal.Web.UseCases;
+using EdgePortal.Web.UseCases.Nodes;
+using EdgePortal.Web.UseCases.Windows;
 using EdgePortal.Web.Scheduling;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
@@ -35,16 +37,17 @@ public sealed partial class Automation : IAsyncDisposable
     [Inject] private IMaintenanceWindowRepository Windows { get; set; } = null!;
     [Inject] private IDrainRepository Drains { get; set; } = null!;
     [Inject] private IInventoryRepository Inventory { get; set; } = null!;
-    [Inject] private IScheduleCalendar Calendar { get; set; } = null!;
-    [Inject] private NodeDrainer Drainer { get; set; } = null!;
+    [Inject] private DrainNode DrainNode { get; set; } = null!;
+    [Inject] private UncordonNode UncordonNode { get; set; } = null!;
+    [Inject] private RetireNode RetireNode { get; set; } = null!;
+    [Inject] private AddMaintenanceWindow AddWindowUseCase { get; set; } = null!;
+    [Inject] private DeleteMaintenanceWindow DeleteWindowUseCase { get; set; } = null!;
     [Inject] private IAutomationEventStream Events { get; set; } = null!;
     [Inject] private IOptions<AutomationOptions> AutomationOptions { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
-    [Inject] private NodeRetirement Retirement { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
-    [Inject] private Security.AuditTrail Audit { get; set; } = null!;
 
     private AutomationOptions Options => AutomationOptions.Value;
 
@@ -73,38 +76,50 @@ public sealed partial class Automation : IAsyncDisposable
         _nodesList = Inventory.Topology().Nodes;
     }
 
+    /// <summary>The Automation page is the provider's (its route's policy); a forged event from another circuit is refused here as well.</summary>
+    private bool IsProvider => _scope?.May(Security.PortalPolicies.Provider) == true;
+
     private void AddWindow()
     {
         _windowErrors = [];
+        if (!IsProvider)
+            return;
         if (_windowCluster is not { } cluster)
         {
             Snackbar.Add("Pick a cluster first.", Severity.Warning);
             return;
         }
-        var window = MaintenanceWindowInput.TryBuild(ClusterId.From(cluster), MaintenanceWindowId.New(), _windowName,
-            (_windowDays ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), _windowStart, _windowMinutes,
-            _windowZone, Calendar, (field, message) => _windowErrors[field] = message);
-        if (window is null)
+        var fields = new MaintenanceWindowBody(_windowName, (_windowDays ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            _windowStart, _windowMinutes, _windowZone);
+        switch (AddWindowUseCase.Run(_scope!, ClusterId.From(cluster), fields))
         {
-            Snackbar.Add($"Not added: {string.Join(" ", _windowErrors.Values)}", Severity.Error);
-            return;
+            case UseCaseResult<MaintenanceWindow>.Done done:
+                Snackbar.Add($"Added {done.Value.Name}: {done.Value.Describe()}.", Severity.Success);
+                break;
+            case UseCaseResult<MaintenanceWindow>.Invalid invalid:
+                _windowErrors = new Dictionary<string, string>(invalid.Errors);
+                Snackbar.Add($"Not added: {invalid.Text}", Severity.Error);
+                return;
+            case UseCaseResult<MaintenanceWindow>.NotFound notFound:
+                Snackbar.Add(notFound.Detail, Severity.Error);
+                break;
         }
-        Windows.Save(window);
-        Snackbar.Add($"Added {window.Name}: {window.Describe()}.", Severity.Success);
         Load();
     }
 
-    private void DeleteWindow(MaintenanceWindowId id)
+    private void DeleteWindow(MaintenanceWindow window)
     {
-        Windows.Delete(id);
+        if (!IsProvider)
+            return;
+        DeleteWindowUseCase.Run(_scope!, window.ClusterId, window.Id);
         Load();
     }
 
     private void Drain()
     {
-        if (_drainNode is not { } node)
+        if (_drainNode is not { } node || !IsProvider)
             return;
-        switch (Drainer.Start(NodeId.From(node), "operator"))
+        switch (DrainNode.Run(_scope!, NodeId.From(node)))
         {
             case DrainStartResult.Started s:
                 Snackbar.Add($"Draining {s.Drain.NodeName}: {s.Drain.Items.Count} services.", Severity.Info);
@@ -114,6 +129,26 @@ public sealed partial class Automation : IAsyncDisposable
                 break;
             case DrainStartResult.NotFound n:
                 Snackbar.Add(n.Detail, Severity.Error);
+                break;
+        }
+        Load();
+    }
+
+    /// <summary>Lets the picked node take services again, once no drain of it runs.</summary>
+    private void Uncordon()
+    {
+        if (_drainNode is not { } node || !IsProvider)
+            return;
+        switch (UncordonNode.Run(_scope!, NodeId.From(node)))
+        {
+            case UseCaseResult<EdgeNode>.Done done:
+                Snackbar.Add($"{done.Value.Name} is {done.Value.Status}: it takes services again.", Severity.Success);
+                break;
+            case UseCaseResult<EdgeNode>.Conflict conflict:
+                Snackbar.Add(conflict.Detail, Severity.Warning);
+                break;
+            case UseCaseResult<EdgeNode>.NotFound notFound:
+                Snackbar.Add(notFound.Detail, Severity.Error);
                 break;
         }
         Load();
@@ -133,7 +168,7 @@ public sealed partial class Automation : IAsyncDisposable
             cancelText: "Keep it");
         if (confirmed != true)
             return;
-        switch (Retirement.Retire(node.Id, _scope, Audit))
+        switch (RetireNode.Run(_scope, node.Id))
         {
             case NodeRetirementResult.Retired r:
                 Snackbar.Add(r.Summary, Severity.Success);

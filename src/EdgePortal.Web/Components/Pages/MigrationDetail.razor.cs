@@ -38,7 +38,7 @@ public sealed partial class MigrationDetail : IAsyncDisposable
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
     [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
-    [Inject] private Security.AuditTrail Audit { get; set; } = null!;
+    [Inject] private UseCases.Migrations.CancelMigration CancelMigration { get; set; } = null!;
 
     private Security.TenantScope? _scope;
 
@@ -171,16 +171,15 @@ public sealed partial class MigrationDetail : IAsyncDisposable
         if (confirmed != true)
             return;
 
-        var outcome = Engine.Cancel(m.Id, $"Cancelled by {_scope?.Actor ?? "an operator"} in the portal.");
-        if (_scope is not null)
-            Audit.Record(_scope, Core.Security.AuditActions.Cancel, $"migration {m.Id} of {m.ServiceName}", outcome.ToString(), m.TenantId,
-                succeeded: outcome is CancelOutcome.Cancelled or CancelOutcome.RollingBack);
-        var (text, severity) = outcome switch
+        var (text, severity) = CancelMigration.Run(_scope, m.Id) switch
         {
-            CancelOutcome.Cancelled => ($"Migration of {m.ServiceName} cancelled before it started.", Severity.Success),
-            CancelOutcome.RollingBack => ($"Cancelling: {m.ServiceName} is rolling back to {_names.Node(m.Source)}.", Severity.Info),
-            CancelOutcome.AlreadyFinished => ($"Nothing to cancel: the migration of {m.ServiceName} has already finished or is rolling back.", Severity.Warning),
-            _ => ($"Nothing to cancel: the migration no longer exists.", Severity.Error),
+            UseCases.UseCaseResult<UseCases.Migrations.CancelledMigration>.Done { Value.Outcome: CancelOutcome.Cancelled } =>
+                ($"Migration of {m.ServiceName} cancelled before it started.", Severity.Success),
+            UseCases.UseCaseResult<UseCases.Migrations.CancelledMigration>.Done =>
+                ($"Cancelling: {m.ServiceName} is rolling back to {_names.Node(m.Source)}.", Severity.Info),
+            UseCases.UseCaseResult<UseCases.Migrations.CancelledMigration>.Conflict =>
+                ($"Nothing to cancel: the migration of {m.ServiceName} has already finished or is rolling back.", Severity.Warning),
+            _ => ("Nothing to cancel: the migration no longer exists.", Severity.Error),
         };
         Snackbar.Add(text, severity);
         // The events follow through the feed; reading now shows the outcome at once.

@@ -53,7 +53,7 @@ public sealed partial class Planner : IDisposable
     private string? _inputError;
 
     [Inject] private InventoryReader Inventory { get; set; } = null!;
-    [Inject] private MigrationCoordinator Coordinator { get; set; } = null!;
+    [Inject] private UseCases.Migrations.StartMigration StartMigration { get; set; } = null!;
     [Inject] private ICalibrationRepository Calibrations { get; set; } = null!;
 
     /// <summary>The parameter set chosen: the newest calibration of <see cref="_hostClass"/>, or the paper testbed's.</summary>
@@ -130,7 +130,7 @@ public sealed partial class Planner : IDisposable
         _forceIterations = false;
 
         // The bandwidth is that of the path to the destination the planner would pick for it now.
-        var planning = Coordinator.Preview(new MigrationRequest { ServiceId = service.Id, RequestedBy = _scope.Actor, ActingTenant = _scope.Tenant });
+        var planning = StartMigration.Preview(_scope, new MigrationRequest { ServiceId = service.Id, RequestedBy = _scope.Actor });
         if (planning?.Design is { } design)
         {
             _bandwidthMbps = design.Destination.PathBandwidth.BitsPerSecond / 1e6;

@@ -3,6 +3,9 @@ using System.Globalization;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
 using EdgePortal.Web.Scheduling;
+using EdgePortal.Web.UseCases;
+using EdgePortal.Web.UseCases.Schedules;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -61,12 +64,19 @@ public sealed partial class Schedules : IAsyncDisposable
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
 
     [Inject] private Security.CurrentTenant CurrentTenant { get; set; } = null!;
-    [Inject] private Security.AuditTrail Audit { get; set; } = null!;
+    [Inject] private ScheduleAccess Access { get; set; } = null!;
+    [Inject] private CreateSchedule Create { get; set; } = null!;
+    [Inject] private UpdateSchedule Update { get; set; } = null!;
+    [Inject] private PauseSchedule Pause { get; set; } = null!;
+    [Inject] private ResumeSchedule Resume { get; set; } = null!;
+    [Inject] private RunScheduleNow RunNow { get; set; } = null!;
+    [Inject] private DeleteSchedule Delete { get; set; } = null!;
+    [Inject] private IOptionsMonitor<Limits.LimitsOptions> Limits { get; set; } = null!;
 
     /// <summary>A tenant admin sees and edits its own tenant's schedules, over its own services, and cannot drain nodes.</summary>
     private Security.TenantScope _scope = null!;
 
-    private bool Sees(Schedule s) => _scope.IsProvider || s.TenantId == _scope.Tenant;
+    private bool Sees(Schedule s) => ScheduleAccess.Sees(_scope, s);
 
     /// <summary>A viewer (or tenant operator) reads the schedules and their history; TenantAdmin+ creates and changes them.</summary>
     private bool CanEdit => _scope?.May(Security.PortalPolicies.TenantAdmin) == true;
@@ -134,7 +144,7 @@ public sealed partial class Schedules : IAsyncDisposable
 
     private void Edit(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } schedule || !CanEdit || !Sees(schedule))
+        if (Access.Find(_scope, id) is not { } schedule || !CanEdit)
             return;
         _editing = schedule;
         _errors = [];
@@ -198,7 +208,7 @@ public sealed partial class Schedules : IAsyncDisposable
             _errors["timeZone"] = tzError;
         if (_draft.Kind == ScheduleKind.Cron)
         {
-            if (Calendar.ValidateCron(_draft.Cron) is { } cronError)
+            if (ScheduleDraft.CronProblem(Calendar, _draft.Cron, _draft.TimeZone, Clock.GetUtcNow(), Limits.CurrentValue.MinCronInterval) is { } cronError)
                 _errors["cron"] = cronError;
             else if (!_errors.ContainsKey("timeZone"))
                 _preview = Calendar.NextFireTimes(_draft.Cron!, _draft.TimeZone!, Clock.GetUtcNow(), 5);
@@ -220,46 +230,49 @@ public sealed partial class Schedules : IAsyncDisposable
             Snackbar.Add($"Not saved: {_errors["runAt"]}", Severity.Error);
             return;
         }
-        _draft.Tenant = _editing is null ? _scope.Tenant : _editing.TenantId;
-        if (!_draft.TryBuild(_editing, Calendar, Inventory, Clock.GetUtcNow(), _scope.Actor, out var schedule, out var errors))
+        var result = _editing is null ? await Create.RunAsync(_scope, _draft) : await Update.RunAsync(_scope, _editing.Id, _draft);
+        switch (result)
         {
-            _errors = errors;
-            Snackbar.Add($"Not saved: {string.Join(" ", errors.Values)}", Severity.Error);
-            return;
+            case UseCaseResult<Schedule>.Done done:
+                Snackbar.Add($"{(_editing is null ? "Created" : "Saved")} {done.Value.Name}.", Severity.Success);
+                NewDraft();
+                Load();
+                break;
+            case UseCaseResult<Schedule>.Invalid invalid:
+                _errors = new Dictionary<string, string>(invalid.Errors);
+                Snackbar.Add($"Not saved: {invalid.Text}", Severity.Error);
+                break;
+            case UseCaseResult<Schedule>.Conflict conflict:
+                Snackbar.Add($"Not saved: {conflict.Detail}", Severity.Warning);
+                break;
+            case UseCaseResult<Schedule>.NotFound notFound:
+                Snackbar.Add(notFound.Detail, Severity.Error);
+                NewDraft();
+                Load();
+                break;
         }
-        await Registry.SaveAsync(schedule!);
-        Audit.Record(_scope, _editing is null ? Core.Security.AuditActions.ScheduleCreate : Core.Security.AuditActions.ScheduleUpdate,
-            $"schedule {schedule!.Name} ({schedule.Id})", $"{schedule.Kind} → {schedule.Target.Kind}", schedule.TenantId);
-        Snackbar.Add($"{(_editing is null ? "Created" : "Saved")} {schedule!.Name}.", Severity.Success);
-        NewDraft();
-        Load();
     }
 
     private async Task TogglePauseAsync(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } s || !CanEdit || !Sees(s))
+        if (Access.Find(_scope, id) is not { } s || !CanEdit)
             return;
-        await Registry.SaveAsync(s.Paused ? s.Resume(Clock.GetUtcNow()) : s.Pause(Clock.GetUtcNow()));
-        Audit.Record(_scope, s.Paused ? Core.Security.AuditActions.ScheduleResume : Core.Security.AuditActions.SchedulePause, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);
+        _ = s.Paused ? await Resume.RunAsync(_scope, id) : await Pause.RunAsync(_scope, id);
         Load();
     }
 
     private async Task RunNowAsync(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } s || !CanEdit || !Sees(s))
+        if (!CanEdit || await RunNow.RunAsync(_scope, id) is not UseCaseResult<Schedule>.Done done)
             return;
-        await Registry.RunNowAsync(s);
-        Audit.Record(_scope, Core.Security.AuditActions.ScheduleRunNow, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);
-        Snackbar.Add($"{s.Name} fired; its run appears in the history.", Severity.Info);
+        Snackbar.Add($"{done.Value.Name} fired; its run appears in the history.", Severity.Info);
         ShowRuns(id);
     }
 
     private async Task DeleteAsync(ScheduleId id)
     {
-        if (Repository.Find(id) is not { } s || !CanEdit || !Sees(s))
+        if (!CanEdit || await Delete.RunAsync(_scope, id) is not UseCaseResult<Schedule>.Done)
             return;
-        await Registry.DeleteAsync(id);
-        Audit.Record(_scope, Core.Security.AuditActions.ScheduleDelete, $"schedule {s.Name} ({s.Id})", tenant: s.TenantId);
         if (_runsOf?.Id == id)
             _runsOf = null;
         Load();

@@ -236,4 +236,45 @@ public sealed class AutomationPagesTests : MigrationPagesTestContext
         Assert.Contains(cut.FindAll("button"), b => b.TextContent.Trim() == "Drain node");
         Assert.Empty(cut.FindAll("#retire-node"));
     }
+
+    [Fact]
+    public void Schedules_CronMoreFrequentThanTheMinimum_SaysSoAsYouTypeAndDoesNotSave()
+    {
+        var cut = Render<Schedules>();
+        Input(cut, "schedule-name").Change("Every 30 s");
+
+        Input(cut, "schedule-cron").Input("0/30 * * ? * *");
+
+        cut.WaitForAssertion(() => Assert.Contains("a schedule may fire at most once every 1 min", cut.Markup));
+        cut.Find("#schedule-save").Click();
+        Assert.Empty(_schedules.List());
+        Assert.Contains(SnackbarMessages(), m => m.Contains("Not saved") && m.Contains("at most once every"));
+    }
+
+    [Fact]
+    public void Automation_UncordonACordonedNode_MakesItReadyAndAuditsWho()
+    {
+        var node = Demo.Nodes.First(n => Demo.Services.All(s => s.NodeId != n.Id));
+        Inventory.Save(node.WithStatus(NodeStatus.Cordoned));
+        var cut = DrainsTabWith(node);
+
+        cut.Find("#uncordon-node").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(NodeStatus.Ready, Inventory.FindNode(node.Id)!.Status));
+        Assert.Contains(SnackbarMessages(), m => m == $"{node.Name} is Ready: it takes services again.");
+        var entry = Assert.Single(AuditLog.Query(new Core.Security.AuditQuery(Action: Core.Security.AuditActions.NodeUncordon)));
+        Assert.Equal("test-admin", entry.Actor);
+    }
+
+    [Fact]
+    public void Automation_DrainFromThePage_NamesTheSignedInUser()
+    {
+        var node = Demo.Nodes.First(n => Demo.Services.All(s => s.NodeId != n.Id));
+        var cut = DrainsTabWith(node);
+
+        cut.FindAll("button").Single(b => b.TextContent.Trim() == "Drain node").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("test-admin", Assert.Single(Services.GetRequiredService<IDrainRepository>().List()).RequestedBy));
+        Assert.Equal("test-admin", Assert.Single(AuditLog.Query(new Core.Security.AuditQuery(Action: Core.Security.AuditActions.NodeDrain))).Actor);
+    }
 }

@@ -1,0 +1,35 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Core.Security;
+using EdgePortal.Web.Security;
+
+namespace EdgePortal.Web.UseCases.Migrations;
+
+/// <summary>A cancelled migration as it stands right after the request, and how the cancel went (at once, or rolling back).</summary>
+public sealed record CancelledMigration(Migration Migration, CancelOutcome Outcome);
+
+/// <summary>
+/// Cancels a migration on someone's behalf (the migration page, <c>POST /api/v1/migrations/{id}/cancel</c>): a queued one at
+/// once, a running one by rolling it back. Every attempt on a migration the principal sees is audited (<c>migration.cancel</c>).
+/// </summary>
+public sealed class CancelMigration(MigrationEngine engine, IMigrationRepository migrations, AuditTrail audit)
+{
+    public UseCaseResult<CancelledMigration> Run(TenantScope scope, MigrationId id)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (migrations.Find(id) is not { } migration || !scope.Sees(migration.TenantId))
+            return new UseCaseResult<CancelledMigration>.NotFound($"No migration has id {id}.");
+        var outcome = engine.Cancel(id, $"Cancelled by {scope.Actor}.");
+        audit.Record(scope, AuditActions.Cancel, $"migration {id} of {migration.ServiceName}", outcome.ToString(), migration.TenantId,
+            succeeded: outcome is CancelOutcome.Cancelled or CancelOutcome.RollingBack);
+        return outcome switch
+        {
+            CancelOutcome.Cancelled or CancelOutcome.RollingBack => new UseCaseResult<CancelledMigration>.Done(
+                new CancelledMigration(migrations.Find(id) ?? migration, outcome)),
+            CancelOutcome.AlreadyFinished => new UseCaseResult<CancelledMigration>.Conflict("Nothing to cancel",
+                $"Migration {id} is {migrations.Find(id)?.State ?? migration.State}: it has finished or is already rolling back.",
+                new Dictionary<string, object?> { ["migrationId"] = id.Value }),
+            _ => new UseCaseResult<CancelledMigration>.NotFound($"No migration has id {id}."),
+        };
+    }
+}
