@@ -89,7 +89,7 @@ public sealed class HistoryPagingApiTests : PortalTest
     {
         var log = Factory.Services.GetRequiredService<IAuditLog>();
         var entries = Enumerable.Range(0, 7).Select(i => new AuditEntry { Id = Guid.NewGuid(), At = T0.AddMinutes(i / 2), Actor = "pager", Action = AuditActions.Plan }).ToList();
-        entries.ForEach(log.Append);
+        entries = entries.Select(log.Append).ToList();
         var seen = new List<Guid>();
         string? next = "/api/v1/audit?actor=pager&limit=3";
 
