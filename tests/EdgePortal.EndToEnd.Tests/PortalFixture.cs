@@ -122,8 +122,11 @@ public sealed class PortalFixture : IAsyncLifetime
 
     /// <summary>A fresh browser context signed in through the static login form, on the overview with its circuit up.</summary>
     public async Task<IPage> SignInAsync(string user, string password)
+        => await SignInAsync(await NewPageAsync(), user, password, Portal);
+
+    /// <summary>Signs <paramref name="page"/> in through <paramref name="portal"/>'s static login form and waits for the overview's circuit.</summary>
+    public static async Task<IPage> SignInAsync(IPage page, string user, string password, PortalProcess portal)
     {
-        var page = await NewPageAsync();
         await page.GotoAsync("/account/login");
         await page.Locator("#userName").FillAsync(user);
         await page.Locator("#password").FillAsync(password);
@@ -139,7 +142,7 @@ public sealed class PortalFixture : IAsyncLifetime
         {
             // Say why: a refusal the form shows, or what the portal logged meanwhile.
             var shown = await page.Locator("#login-error").AllTextContentsAsync();
-            var log = Portal.Log.Split('\n');
+            var log = portal.Log.Split('\n');
             throw new TimeoutException($"Signing in as {user} stayed on {page.Url} ({(shown.Count > 0 ? $"the form says: {shown[0]}" : "no refusal shown")}). "
                 + $"The portal's last log lines:\n{string.Join('\n', log.TakeLast(30))}", e);
         }
@@ -148,11 +151,14 @@ public sealed class PortalFixture : IAsyncLifetime
     }
 
     /// <summary>A page in a fresh browser context (no cookies: signed out) on the portal, its errors logged.</summary>
-    public async Task<IPage> NewPageAsync()
+    public Task<IPage> NewPageAsync() => NewPageAsync(Portal);
+
+    /// <summary>A page in a fresh browser context on <paramref name="portal"/> (another portal than the suite's, e.g. a replica).</summary>
+    public async Task<IPage> NewPageAsync(PortalProcess portal)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = Portal.BaseAddress.ToString(),
+            BaseURL = portal.BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
             Locale = "en-GB",
             TimezoneId = "UTC",

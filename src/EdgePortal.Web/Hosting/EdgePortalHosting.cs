@@ -4,6 +4,7 @@ using EdgePortal.Core.Execution;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using EdgePortal.Web.Live;
+using EdgePortal.Web.Replicas;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Runtime.Kubernetes;
 using EdgePortal.Storage;
@@ -42,7 +43,7 @@ public static class EdgePortalHosting
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
 
-        services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions));
+        var signalR = services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions));
         services.AddHostedService<MigrationHubForwarder>();
 
         services.AddProblemDetails();
@@ -56,9 +57,9 @@ public static class EdgePortalHosting
             .AddMeter(MigrationMetrics.MeterName)
             .AddPrometheusExporter());
 
-        services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
-            .AddCheck<RuntimesHealthCheck>("runtimes", tags: [ReadyTag]);
+        var health = services.AddHealthChecks();
+        services.AddEdgePortalReplicas(builder.Configuration, signalR, health, ReadyTag);
+        health.AddCheck<RuntimesHealthCheck>("runtimes", tags: [ReadyTag]);
         return builder;
     }
 

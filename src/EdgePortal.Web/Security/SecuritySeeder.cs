@@ -10,7 +10,7 @@ namespace EdgePortal.Web.Security;
 /// per role. Each is written once: an existing account or key is left alone.
 /// </summary>
 public sealed class SecuritySeeder(AccountService accounts, ApiKeyService keys, IUserRepository users, IApiKeyRepository keyRepository,
-    IInventoryRepository inventory, IOptions<SecurityOptions> security, IOptions<DemoUserOptions> demo, ILogger<SecuritySeeder> logger) : IHostedService
+    IInventoryRepository inventory, IOptions<SecurityOptions> security, IOptions<DemoUserOptions> demo, ILogger<SecuritySeeder> logger, IReplicaLock? replicaLock = null) : IHostedService
 {
     /// <summary>The demo accounts: user name, password, role and tenant (documented in the README).</summary>
     public static IReadOnlyList<(string User, string Password, string Role, TenantId? Tenant)> DemoAccounts { get; } =
@@ -32,6 +32,8 @@ public sealed class SecuritySeeder(AccountService accounts, ApiKeyService keys, 
 
     public void Seed()
     {
+        // Replicas starting together on one fresh database: one creates the accounts and keys, the others find them.
+        using var seeding = (replicaLock ?? new InProcessReplicaLock()).Acquire(DemoEdgeSeeder.SeedLock, TimeSpan.FromMinutes(2));
         var settings = security.Value;
         if (!string.IsNullOrWhiteSpace(settings.AdminUser) && !string.IsNullOrEmpty(settings.AdminPassword)
             && users.FindByName(settings.AdminUser) is null)
