@@ -11,8 +11,11 @@ cd "$(dirname "$0")"
 # without CRIU), buildah and skopeo, busybox-static for offline workload images, mmdebstrap for the stand-in .NET base
 # images, systemd for `systemd-analyze verify` of deploy/hosts. Podman is configured by tools/podman/containers.conf,
 # which the tests and lab.sh pass as CONTAINERS_CONF: /etc/containers is left as the machine has it.
+# Replicas (tests/EdgePortal.ScaleOut.Tests, the PostgreSQL half of tests/EdgePortal.Storage.Tests): postgresql and
+# redis-server. Installing starts neither here (no systemd); the tests start throwaway servers on free ports in temp
+# folders and stop them (tests/EdgePortal.Testing.Hosts).
 packages=(docker-registry iputils-arping socat chromium rabbitmq-server librabbitmq-dev
-          podman runc buildah skopeo busybox-static mmdebstrap systemd)
+          podman runc buildah skopeo busybox-static mmdebstrap systemd postgresql redis-server)
 command -v npm >/dev/null || packages+=(npm)
 
 missing=()

@@ -27,6 +27,10 @@ internal sealed class RunRecord
     public ConcurrentQueue<double> PostMs { get; } = new();
     public ConcurrentQueue<(TimeSpan At, ProcSample Sample)> Samples { get; } = new();
     public ConcurrentQueue<double> LoadSamples { get; } = new();
+    /// <summary>LiteDB's write-ahead log beside the database file (<c>edge-log.db</c>), sampled with the process.</summary>
+    public string LiteDbLogPath { get; init; } = "";
+    public long PeakLiteDbLogBytes { get; set; }
+    public long DatabaseBytesAtEnd { get; set; }
     public ProcSample? Final { get; set; }
     public double MaxRunningGauge { get; set; }
     public double MaxQueuedGauge { get; set; }
@@ -179,6 +183,7 @@ internal sealed class LoadReport
         l.Add($"  while starting p50 {Pct(duringRamp, 50):0.0}, p99 {Pct(duringRamp, 99):0.0}, max {Pct(duringRamp, 100):0.0} ({duringRamp.Count} events stamped before the last POST answered)");
         l.Add($"  after          p50 {Pct(afterRamp, 50):0.0}, p99 {Pct(afterRamp, 99):0.0}, max {Pct(afterRamp, 100):0.0} ({afterRamp.Count} events)");
         l.Add($"portal memory    peak VmRSS {peakRssMb:0} MB ({peakRssKib / 1024.0:0} MiB), VmHWM {hwmMb:0} MB, end {((run.Final?.RssKib ?? 0) * 1024 / 1e6):0} MB  (target ≤ {o.MemoryTargetMb:0} MB)");
+        l.Add($"litedb log       peak {run.PeakLiteDbLogBytes / 1e6:0.0} MB ({run.LiteDbLogPath}), data file at the end {run.DatabaseBytesAtEnd / 1e6:0.0} MB (checkpointed by size and time: EdgePortal:Storage:LiteDb)");
         l.Add($"portal cpu       {cpu:0.0} s over {wall:0.0} s sampled ({(wall > 0 ? cpu / wall : 0):0.00} cores of {Environment.ProcessorCount})");
         l.Add($"order            gaps {gaps}, missing at the end {missingTail}, out of order or repeated {outOfOrder}, other tenants' events {foreign}, connections dropped {run.ClientsClosed}");
         l.Add("");

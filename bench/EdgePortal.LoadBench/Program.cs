@@ -35,7 +35,7 @@ var folder = Path.Combine(Path.GetTempPath(), $"edgeportal-hub-load-{DateTime.Ut
 Directory.CreateDirectory(folder);
 var databasePath = Path.Combine(folder, "edge.db");
 var logPath = Path.Combine(folder, "portal.log");
-var run = new RunRecord { Options = options, LoadAtStart = LoadAverage() };
+var run = new RunRecord { Options = options, LoadAtStart = LoadAverage(), LiteDbLogPath = Path.Combine(folder, "edge-log.db") };
 Console.WriteLine($"hub-load: {options.Migrations} migrations, {options.Clients} hub clients over {options.Tenants} tenants, " +
     $"speed factor {options.SpeedFactor}, {Environment.ProcessorCount} cores, load average {run.LoadAtStart}");
 
@@ -144,6 +144,7 @@ try
     sampling.Cancel();
     await samplers;
     run.Final = portal.Sample();
+    run.DatabaseBytesAtEnd = File.Exists(databasePath) ? new FileInfo(databasePath).Length : 0;
     run.ClientsClosed = clients.Sum(c => c.Closed);
     run.PortalExited = portal.HasExited;
     run.LoadAtEnd = LoadAverage();
@@ -202,6 +203,8 @@ static async Task SampleProcess(PortalProcess portal, RunRecord run, Stopwatch c
         {
             if (portal.Sample() is { } sample)
                 run.Samples.Enqueue((clock.Elapsed, sample));
+            if (File.Exists(run.LiteDbLogPath))
+                run.PeakLiteDbLogBytes = Math.Max(run.PeakLiteDbLogBytes, new FileInfo(run.LiteDbLogPath).Length);
             if (tick++ % 10 == 0)
                 run.LoadSamples.Enqueue(LoadAverage1());
         }

@@ -270,19 +270,19 @@ namespace EdgePortal.Client
         System.Threading.Tasks.Task<MigrationViewModel> StartMigrationAsync(StartMigrationBody? body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
-        /// Migrations, newest first, filtered by state, cluster, tenant or service.
+        /// Migrations, newest first, filtered by state, cluster, tenant or service; a full page links the next one (Link rel=next, before=cursor).
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MigrationViewModel>> ListMigrationsAsync(string? state, System.Guid? cluster, System.Guid? tenant, System.Guid? service, int? limit);
+        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MigrationViewModel>> ListMigrationsAsync(string? state, System.Guid? cluster, System.Guid? tenant, System.Guid? service, int? limit, string? before);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Migrations, newest first, filtered by state, cluster, tenant or service.
+        /// Migrations, newest first, filtered by state, cluster, tenant or service; a full page links the next one (Link rel=next, before=cursor).
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MigrationViewModel>> ListMigrationsAsync(string? state, System.Guid? cluster, System.Guid? tenant, System.Guid? service, int? limit, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MigrationViewModel>> ListMigrationsAsync(string? state, System.Guid? cluster, System.Guid? tenant, System.Guid? service, int? limit, string? before, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// One migration with its steps, predicted and measured.
@@ -450,19 +450,19 @@ namespace EdgePortal.Client
         System.Threading.Tasks.Task<System.Collections.Generic.ICollection<ScheduleRun>> ListScheduleRunsAsync(System.Guid id, int? limit, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
-        /// Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's.
+        /// Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's; a full page links the next one (Link rel=next, before=cursor).
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<AuditEntry>> ListAuditAsync(System.DateTimeOffset? from, System.DateTimeOffset? to, string? actor, string? action, int? limit);
+        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<AuditEntry>> ListAuditAsync(System.DateTimeOffset? from, System.DateTimeOffset? to, string? actor, string? action, int? limit, string? before);
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's.
+        /// Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's; a full page links the next one (Link rel=next, before=cursor).
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<AuditEntry>> ListAuditAsync(System.DateTimeOffset? from, System.DateTimeOffset? to, string? actor, string? action, int? limit, System.Threading.CancellationToken cancellationToken);
+        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<AuditEntry>> ListAuditAsync(System.DateTimeOffset? from, System.DateTimeOffset? to, string? actor, string? action, int? limit, string? before, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
         /// The same entries as CSV (UTF-8, RFC 4180), for a spreadsheet.
@@ -2742,22 +2742,22 @@ namespace EdgePortal.Client
         }
 
         /// <summary>
-        /// Migrations, newest first, filtered by state, cluster, tenant or service.
+        /// Migrations, newest first, filtered by state, cluster, tenant or service; a full page links the next one (Link rel=next, before=cursor).
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MigrationViewModel>> ListMigrationsAsync(string? state, System.Guid? cluster, System.Guid? tenant, System.Guid? service, int? limit)
+        public virtual System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MigrationViewModel>> ListMigrationsAsync(string? state, System.Guid? cluster, System.Guid? tenant, System.Guid? service, int? limit, string? before)
         {
-            return ListMigrationsAsync(state, cluster, tenant, service, limit, System.Threading.CancellationToken.None);
+            return ListMigrationsAsync(state, cluster, tenant, service, limit, before, System.Threading.CancellationToken.None);
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Migrations, newest first, filtered by state, cluster, tenant or service.
+        /// Migrations, newest first, filtered by state, cluster, tenant or service; a full page links the next one (Link rel=next, before=cursor).
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MigrationViewModel>> ListMigrationsAsync(string? state, System.Guid? cluster, System.Guid? tenant, System.Guid? service, int? limit, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MigrationViewModel>> ListMigrationsAsync(string? state, System.Guid? cluster, System.Guid? tenant, System.Guid? service, int? limit, string? before, System.Threading.CancellationToken cancellationToken)
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -2792,6 +2792,10 @@ namespace EdgePortal.Client
                     if (limit != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (before != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("before")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(before, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -4215,22 +4219,22 @@ namespace EdgePortal.Client
         }
 
         /// <summary>
-        /// Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's.
+        /// Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's; a full page links the next one (Link rel=next, before=cursor).
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
-        public virtual System.Threading.Tasks.Task<System.Collections.Generic.ICollection<AuditEntry>> ListAuditAsync(System.DateTimeOffset? from, System.DateTimeOffset? to, string? actor, string? action, int? limit)
+        public virtual System.Threading.Tasks.Task<System.Collections.Generic.ICollection<AuditEntry>> ListAuditAsync(System.DateTimeOffset? from, System.DateTimeOffset? to, string? actor, string? action, int? limit, string? before)
         {
-            return ListAuditAsync(from, to, actor, action, limit, System.Threading.CancellationToken.None);
+            return ListAuditAsync(from, to, actor, action, limit, before, System.Threading.CancellationToken.None);
         }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's.
+        /// Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's; a full page links the next one (Link rel=next, before=cursor).
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<AuditEntry>> ListAuditAsync(System.DateTimeOffset? from, System.DateTimeOffset? to, string? actor, string? action, int? limit, System.Threading.CancellationToken cancellationToken)
+        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<AuditEntry>> ListAuditAsync(System.DateTimeOffset? from, System.DateTimeOffset? to, string? actor, string? action, int? limit, string? before, System.Threading.CancellationToken cancellationToken)
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -4265,6 +4269,10 @@ namespace EdgePortal.Client
                     if (limit != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (before != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("before")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(before, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 

@@ -15,8 +15,15 @@ public static class CoreServiceCollectionExtensions
     public static IServiceCollection AddEdgePortalCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        // A single process's lock; a store shared by replicas (PostgreSQL) registers its own.
+        services.TryAddSingleton<EdgePortal.Core.Domain.IReplicaLock, EdgePortal.Core.Domain.InProcessReplicaLock>();
+        services.TryAddSingleton(_ => ReplicaIdentity.ForThisProcess());
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
+
+        services.AddOptions<Retention.RetentionOptions>().Bind(configuration.GetSection(Retention.RetentionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Retention.RetentionOptions>, Retention.RetentionOptionsValidator>();
+        services.AddSingleton<Retention.HistoryRetention>();
 
         services.AddSingleton<MigrationEventBroadcaster>();
         services.AddSingleton<IMigrationEventPublisher>(sp => sp.GetRequiredService<MigrationEventBroadcaster>());

@@ -25,9 +25,9 @@ public static class CheckpointErrors
                 $"checkpoint of {target} refused (401 Unauthorized): the API server did not accept EdgePortal's credentials — check the kubeconfig user or the service account token{Said(text)}",
             HttpStatusCode.Forbidden when text.Contains("checkpoint", StringComparison.OrdinalIgnoreCase) && !text.Contains("nodes/proxy", StringComparison.OrdinalIgnoreCase)
                 && !text.Contains("\"proxy\"", StringComparison.Ordinal) =>
-                $"checkpoint of {target} refused by the kubelet (403 Forbidden): the API server's kubelet client user lacks create on nodes/checkpoint — bind the ClusterRole edgeportal-kubelet-checkpoint (deploy/rbac-kubelet-checkpoint.yaml) to that user{Said(text)}",
+                $"checkpoint of {target} refused by the kubelet (403 Forbidden): the API server's kubelet client user lacks create on nodes/checkpoint — bind the ClusterRole edgeportal-kubelet-checkpoint (deploy/base/rbac-kubelet-checkpoint.yaml) to that user{Said(text)}",
             HttpStatusCode.Forbidden =>
-                $"checkpoint of {target} refused (403 Forbidden): EdgePortal's service account lacks create on nodes/proxy — apply deploy/rbac.yaml{Said(text)}",
+                $"checkpoint of {target} refused (403 Forbidden): EdgePortal's service account lacks create on nodes/proxy — apply deploy/base/rbac.yaml{Said(text)}",
             HttpStatusCode.NotFound when IsMissingRoute(text) =>
                 $"checkpoint of {target} failed (404): the kubelet has no checkpoint endpoint — the ContainerCheckpoint feature gate is off on this node (beta and on by default since Kubernetes 1.30; set --feature-gates=ContainerCheckpoint=true on the kubelet){Said(text)}",
             HttpStatusCode.NotFound when text.Contains("node", StringComparison.OrdinalIgnoreCase) && text.Contains("not found", StringComparison.OrdinalIgnoreCase)

@@ -505,7 +505,7 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
         var hint = status switch
         {
             HttpStatusCode.Unauthorized => " — EdgePortal's credentials were not accepted",
-            HttpStatusCode.Forbidden => " — EdgePortal's service account lacks a permission (apply deploy/rbac.yaml)",
+            HttpStatusCode.Forbidden => " — EdgePortal's service account lacks a permission (apply deploy/base/rbac.yaml)",
             _ => "",
         };
         return $"{(int?)status} {status} to {what}{hint}{(text.Length > 0 ? $": {text}" : "")}";

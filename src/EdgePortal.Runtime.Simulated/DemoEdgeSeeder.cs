@@ -7,10 +7,11 @@ namespace EdgePortal.Runtime.Simulated;
 
 /// <summary>
 /// Seeds the demo edge on start when the database has no clusters yet. Idempotent: a database that
-/// holds any cluster is left alone, and the seed is written in one transaction.
+/// holds any cluster is left alone, and the seed is written in one transaction. Replicas starting together on one
+/// fresh database seed it once: the check and the write hold the replicas' seed lock.
 /// </summary>
-public sealed class DemoEdgeSeeder(IInventoryRepository inventory, IOptions<SeedOptions> options, ILogger<DemoEdgeSeeder> logger)
-    : IHostedService
+public sealed class DemoEdgeSeeder(IInventoryRepository inventory, IOptions<SeedOptions> options, ILogger<DemoEdgeSeeder> logger,
+    IReplicaLock? replicaLock = null) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -20,6 +21,9 @@ public sealed class DemoEdgeSeeder(IInventoryRepository inventory, IOptions<Seed
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>The replica lock every first-start seed takes.</summary>
+    public const string SeedLock = "seed";
+
     /// <returns>Whether anything was written.</returns>
     public bool Seed()
     {
@@ -28,6 +32,7 @@ public sealed class DemoEdgeSeeder(IInventoryRepository inventory, IOptions<Seed
             logger.LogInformation("Demo edge seeding is off ({Key} = false)", SeedOptions.Section + ":DemoEdge");
             return false;
         }
+        using var seeding = (replicaLock ?? new InProcessReplicaLock()).Acquire(SeedLock, TimeSpan.FromMinutes(2));
         if (!inventory.IsEmpty)
             return false;
         var demo = DemoEdge.Build();

@@ -9,9 +9,9 @@ namespace EdgePortal.Storage;
 /// </summary>
 public sealed class EdgeDatabase : IDisposable
 {
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
-    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks(), new AuditHashChain()];
+    private static readonly ISchemaUpgrade[] Upgrades = [new ServiceObjectiveAndLabels(), new MigrationCreatedAtTicks(), new AuditHashChain(), new MigrationOwnerKeys()];
 
     public EdgeDatabase(string path, ILogger<EdgeDatabase> logger)
     {
@@ -32,7 +32,26 @@ public sealed class EdgeDatabase : IDisposable
 
     public string Path { get; }
 
+    /// <summary>LiteDB's write-ahead log beside the file (<c>name-log.ext</c>): it grows until a checkpoint copies it in.</summary>
+    public string LogPath => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!,
+        $"{System.IO.Path.GetFileNameWithoutExtension(Path)}-log{System.IO.Path.GetExtension(Path)}");
+
+    /// <summary>The log's size now, in bytes (0 when there is none).</summary>
+    public long LogBytes => File.Exists(LogPath) ? new FileInfo(LogPath).Length : 0;
+
     internal LiteDatabase Database { get; }
+
+    /// <summary>Held by writes that read before they write (a version check, a lease claim), so the two are one step.</summary>
+    internal Lock WriteGate { get; } = new();
+
+    /// <summary>
+    /// Copies the log into the file and empties it. LiteDB does this by itself only at a commit that finds no other
+    /// transaction open, which a busy portal never offers; this waits for the open ones instead.
+    /// </summary>
+    public void Checkpoint() => Database.Checkpoint();
+
+    /// <summary>Rewrites the file without its free pages (LiteDB's rebuild), returning the bytes it saved. Writes wait meanwhile.</summary>
+    public long Compact() => Database.Rebuild();
 
     /// <summary>Runs <paramref name="write"/> in one transaction: everything it wrote lands, or nothing does.</summary>
     internal void InTransaction(Action<ILiteDatabase> write)
@@ -94,8 +113,12 @@ public sealed class EdgeDatabase : IDisposable
         migrations.EnsureIndex("serviceId", "$.serviceId");
         migrations.EnsureIndex("state", "$.state");
         migrations.EnsureIndex(LiteDbMigrationRepository.CreatedAtTicks, "$." + LiteDbMigrationRepository.CreatedAtTicks);
+        migrations.EnsureIndex(LiteDbMigrationRepository.TenantKey, "$." + LiteDbMigrationRepository.TenantKey);
+        migrations.EnsureIndex(LiteDbMigrationRepository.ClusterKey, "$." + LiteDbMigrationRepository.ClusterKey);
+        migrations.EnsureIndex(LiteDbMigrationRepository.ServiceKey, "$." + LiteDbMigrationRepository.ServiceKey);
         SchedulingCollections.EnsureIndexes(Database);
         SecurityCollections.EnsureIndexes(Database);
         LiteDbCalibrationRepository.EnsureIndexes(Database);
+        LiteDbMigrationLeaseStore.EnsureIndexes(Database);
     }
 }

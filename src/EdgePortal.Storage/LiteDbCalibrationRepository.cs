@@ -45,8 +45,7 @@ internal sealed class LiteDbCalibrationRepository(EdgeDatabase database) : ICali
     public IReadOnlyList<HostCalibration> LatestPerHostClass() => Latest().Values.OrderBy(c => c.HostClass, StringComparer.OrdinalIgnoreCase).ToList();
 
     public IReadOnlyList<HostCalibration> List(int limit = 100)
-        => Calibrations.Query().OrderByDescending("$." + SchedulingCollections.Ticks).Limit(limit).ToEnumerable()
-            .Select(BsonJson.FromDocument<HostCalibration>).ToList();
+        => LiteDbPages.NewestFirst(Calibrations.Query(), SchedulingCollections.Ticks, null, limit).Select(BsonJson.FromDocument<HostCalibration>).ToList();
 
     private Dictionary<string, HostCalibration> Latest()
     {

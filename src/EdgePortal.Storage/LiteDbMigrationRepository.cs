@@ -8,39 +8,78 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
     /// <summary>A numeric copy of createdAt (UTC ticks) that sorts by time, unlike the ISO text.</summary>
     internal const string CreatedAtTicks = "createdAtTicks";
 
-    private static readonly MigrationState[] UnfinishedStates = [MigrationState.Queued, MigrationState.Running, MigrationState.RollingBack];
+    /// <summary>Owner id + creation time (<see cref="LiteDbPages.OwnerKey"/>): one owner's history, newest first, straight off an index.</summary>
+    internal const string TenantKey = "tenantKey";
+    internal const string ClusterKey = "clusterKey";
+    internal const string ServiceKey = "serviceKey";
+
+    internal static readonly MigrationState[] UnfinishedStates = [MigrationState.Queued, MigrationState.Running, MigrationState.RollingBack];
 
     private ILiteCollection<BsonDocument> Collection => database.Database.GetCollection(Collections.Migrations);
 
     public void Save(Migration migration)
     {
-        var document = BsonJson.ToDocument(migration, migration.Id.Value);
-        document[CreatedAtTicks] = migration.CreatedAt.UtcTicks;
-        Collection.Upsert(document);
+        ArgumentNullException.ThrowIfNull(migration);
+        var document = ToDocument(migration);
+        // The version check and the write are one step: the file has one writer at a time, and so has this section.
+        lock (database.WriteGate)
+        {
+            if (Collection.FindById(migration.Id.Value) is { } stored && stored["version"].AsInt64 >= migration.Version)
+                throw ConcurrencyConflictException.StaleMigration(migration.Id, migration.Version, stored["version"].AsInt64);
+            Collection.Upsert(document);
+        }
     }
 
     public Migration? Find(MigrationId id)
         => Collection.FindById(id.Value) is { } document ? BsonJson.FromDocument<Migration>(document) : null;
 
+    /// <remarks>
+    /// One index carries each query, the rest filter in memory: the state index when only unfinished states are asked for
+    /// (there are few), else the most specific owner key (service, cluster, tenant), else the time index.
+    /// </remarks>
     public IReadOnlyList<Migration> List(MigrationQuery query)
     {
-        var filters = new List<BsonExpression>();
-        if (query.Tenant is { } tenant)
-            filters.Add(Query.EQ("$.tenantId", tenant.Value.ToString()));
-        if (query.Cluster is { } cluster)
-            filters.Add(Query.EQ("$.clusterId", cluster.Value.ToString()));
-        if (query.Service is { } service)
-            filters.Add(Query.EQ("$.serviceId", service.Value.ToString()));
-        if (query.States is { Count: > 0 } states)
-            filters.Add(Query.In("$.state", states.Select(s => new BsonValue(s.ToString()))));
+        ArgumentNullException.ThrowIfNull(query);
+        var states = query.States is { Count: > 0 } s ? s.Select(x => x.ToString()).ToHashSet() : null;
+        var tenant = query.Tenant?.Value.ToString();
+        var cluster = query.Cluster?.Value.ToString();
+        var service = query.Service?.Value.ToString();
+        bool Keep(BsonDocument d) => (states is null || states.Contains(d["state"].AsString)) && (tenant is null || d["tenantId"].AsString == tenant)
+            && (cluster is null || d["clusterId"].AsString == cluster) && (service is null || d["serviceId"].AsString == service);
 
-        var q = Collection.Query();
-        foreach (var filter in filters)
-            q = q.Where(filter);
-        return q.OrderByDescending("$." + CreatedAtTicks).Limit(query.Limit).ToEnumerable()
-            .Select(BsonJson.FromDocument<Migration>).ToList();
+        List<BsonDocument> page;
+        if (states is not null && query.States!.All(UnfinishedStates.Contains))
+            page = Collection.Find(Query.In("$.state", states.Select(x => new BsonValue(x)))).Where(Keep)
+                .Select(d => (Key: new HistoryCursor(d[CreatedAtTicks].AsInt64, d["_id"].AsGuid), Document: d))
+                .Where(r => query.Before is not { } b || b.Precedes(r.Key)).OrderByDescending(r => r.Key).Take(Math.Max(query.Limit, 0)).Select(r => r.Document).ToList();
+        else if (query.Service is { } byService)
+            page = LiteDbPages.NewestFirstOf(Collection, ServiceKey, byService.Value, CreatedAtTicks, query.Before, query.Limit, Keep);
+        else if (query.Cluster is { } byCluster)
+            page = LiteDbPages.NewestFirstOf(Collection, ClusterKey, byCluster.Value, CreatedAtTicks, query.Before, query.Limit, Keep);
+        else if (query.Tenant is { } byTenant)
+            page = LiteDbPages.NewestFirstOf(Collection, TenantKey, byTenant.Value, CreatedAtTicks, query.Before, query.Limit, Keep);
+        else
+            page = LiteDbPages.NewestFirst(Collection.Query(), CreatedAtTicks, query.Before, query.Limit, Keep);
+        return page.Select(BsonJson.FromDocument<Migration>).ToList();
+    }
+
+    /// <summary>The document as stored: the domain's JSON shape, plus the ordering key and the owner keys.</summary>
+    internal static BsonDocument ToDocument(Migration migration)
+    {
+        var document = BsonJson.ToDocument(migration, migration.Id.Value);
+        AddKeys(document, migration.CreatedAt.UtcTicks);
+        return document;
+    }
+
+    /// <summary>Adds the keys from the document's own fields (also what the schema 4 upgrade does to older documents).</summary>
+    internal static void AddKeys(BsonDocument document, long createdTicks)
+    {
+        document[CreatedAtTicks] = createdTicks;
+        document[TenantKey] = LiteDbPages.OwnerKey(Guid.Parse(document["tenantId"].AsString), createdTicks);
+        document[ClusterKey] = LiteDbPages.OwnerKey(Guid.Parse(document["clusterId"].AsString), createdTicks);
+        document[ServiceKey] = LiteDbPages.OwnerKey(Guid.Parse(document["serviceId"].AsString), createdTicks);
     }
 
     public IReadOnlyList<Migration> Unfinished()
-        => List(new MigrationQuery(States: UnfinishedStates, Limit: int.MaxValue)).OrderBy(m => m.CreatedAt).ToList();
+        => List(new MigrationQuery(States: UnfinishedStates, Limit: int.MaxValue)).OrderBy(MigrationQuery.CursorOf).ToList();
 }

@@ -61,8 +61,8 @@ internal sealed class LiteDbScheduleRepository(EdgeDatabase database) : ISchedul
     public void SaveRun(ScheduleRun run) => RunCollection.Upsert(SchedulingCollections.WithTicks(run, run.Id.Value, run.FiredAt));
 
     public IReadOnlyList<ScheduleRun> Runs(ScheduleId id, int limit = 50)
-        => RunCollection.Query().Where(Query.EQ("$.scheduleId", id.Value.ToString())).OrderByDescending("$." + SchedulingCollections.Ticks)
-            .Limit(limit).ToEnumerable().Select(BsonJson.FromDocument<ScheduleRun>).ToList();
+        => LiteDbPages.NewestFirst(RunCollection.Query().Where(Query.EQ("$.scheduleId", id.Value.ToString())), SchedulingCollections.Ticks, null, limit)
+            .Select(BsonJson.FromDocument<ScheduleRun>).ToList();
 }
 
 internal sealed class LiteDbMaintenanceWindowRepository(EdgeDatabase database) : IMaintenanceWindowRepository
@@ -91,7 +91,7 @@ internal sealed class LiteDbAutomationDecisionRepository(EdgeDatabase database) 
         var q = Collection.Query();
         if (service is { } s)
             q = q.Where(Query.EQ("$.serviceId", s.Value.ToString()));
-        return q.OrderByDescending("$." + SchedulingCollections.Ticks).Limit(limit).ToEnumerable().Select(BsonJson.FromDocument<AutomationDecision>).ToList();
+        return LiteDbPages.NewestFirst(q, SchedulingCollections.Ticks, null, limit).Select(BsonJson.FromDocument<AutomationDecision>).ToList();
     }
 }
 
@@ -104,5 +104,5 @@ internal sealed class LiteDbDrainRepository(EdgeDatabase database) : IDrainRepos
     public DrainOperation? Find(DrainId id) => Collection.FindById(id.Value) is { } d ? BsonJson.FromDocument<DrainOperation>(d) : null;
 
     public IReadOnlyList<DrainOperation> List(int limit = 50)
-        => Collection.Query().OrderByDescending("$." + SchedulingCollections.Ticks).Limit(limit).ToEnumerable().Select(BsonJson.FromDocument<DrainOperation>).ToList();
+        => LiteDbPages.NewestFirst(Collection.Query(), SchedulingCollections.Ticks, null, limit).Select(BsonJson.FromDocument<DrainOperation>).ToList();
 }

@@ -103,21 +103,25 @@ internal sealed class LiteDbAuditLog(EdgeDatabase database) : IAuditLog
         return document;
     }
 
+    /// <remarks>
+    /// Only the time bounds go to LiteDB, so that its time index carries the query newest first and stops after a page;
+    /// action, tenant and actor filter the stream (a filter index would make LiteDB sort every matching entry first).
+    /// </remarks>
     public IReadOnlyList<AuditEntry> Query(AuditQuery query)
     {
+        ArgumentNullException.ThrowIfNull(query);
         var q = Collection.Query();
         if (query.From is { } from)
             q = q.Where(LiteDB.Query.GTE("$." + SecurityCollections.AtTicks, from.UtcTicks));
         if (query.To is { } to)
             q = q.Where(LiteDB.Query.LTE("$." + SecurityCollections.AtTicks, to.UtcTicks));
-        if (!string.IsNullOrWhiteSpace(query.Action))
-            q = q.Where(LiteDB.Query.EQ("$.action", query.Action));
-        if (query.Tenant is { } tenant)
-            q = q.Where(LiteDB.Query.EQ("$.tenantId", tenant.Value.ToString()));
-        var entries = q.OrderByDescending("$." + SecurityCollections.Sequence).ToEnumerable().Select(BsonJson.FromDocument<AuditEntry>);
-        if (!string.IsNullOrWhiteSpace(query.Actor))
-            entries = entries.Where(e => e.Actor.Contains(query.Actor, StringComparison.OrdinalIgnoreCase));
-        return entries.Take(Math.Clamp(query.Limit, 1, 10_000)).ToList();
+        var action = string.IsNullOrWhiteSpace(query.Action) ? null : query.Action;
+        var tenant = query.Tenant?.Value.ToString();
+        var actor = string.IsNullOrWhiteSpace(query.Actor) ? null : query.Actor;
+        bool Keep(BsonDocument d) => (action is null || d["action"].AsString == action) && (tenant is null || d["tenantId"].AsString == tenant)
+            && (actor is null || d["actor"].AsString.Contains(actor, StringComparison.OrdinalIgnoreCase));
+        return LiteDbPages.NewestFirst(q, SecurityCollections.AtTicks, query.Before, Math.Clamp(query.Limit, 1, 10_000), Keep)
+            .Select(BsonJson.FromDocument<AuditEntry>).ToList();
     }
 
     public IReadOnlyList<AuditEntry> Chain(long afterSequence, int limit)

@@ -86,6 +86,27 @@ internal sealed class AuditHashChain : ISchemaUpgrade
     }
 }
 
+/// <summary>
+/// Version 5 pages one tenant's, cluster's or service's history off an index of its own: each migration carries
+/// <c>tenantKey</c>, <c>clusterKey</c> and <c>serviceKey</c> (the owner's id and the creation time as one sortable key).
+/// </summary>
+internal sealed class MigrationOwnerKeys : ISchemaUpgrade
+{
+    public int FromVersion => 4;
+
+    public string Description => "migrations: add tenantKey, clusterKey and serviceKey for paging one owner's history";
+
+    public void Apply(ILiteDatabase database)
+    {
+        var migrations = database.GetCollection(Collections.Migrations);
+        foreach (var migration in migrations.FindAll().ToList())
+        {
+            LiteDbMigrationRepository.AddKeys(migration, migration[LiteDbMigrationRepository.CreatedAtTicks].AsInt64);
+            migrations.Update(migration);
+        }
+    }
+}
+
 internal static class Collections
 {
     public const string Tenants = "tenants";

@@ -1,4 +1,6 @@
+using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Domain;
+using EdgePortal.Storage.PostgreSql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -10,13 +12,23 @@ namespace EdgePortal.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>The LiteDB file and the repositories over it; the file opens (and upgrades) when first needed.</summary>
+    /// <summary>
+    /// The repositories over the configured store: a LiteDB file (<c>EdgePortal:Storage:Provider = LiteDb</c>, the
+    /// default; it opens and upgrades when first needed) or PostgreSQL (<c>PostgreSql</c>, with
+    /// <c>EdgePortal:Storage:ConnectionString</c>; its schema migrations run at start under an advisory lock).
+    /// </summary>
     public static IServiceCollection AddEdgePortalStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>()
-            .Bind(configuration.GetSection(StorageOptions.Section))
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Path), $"{StorageOptions.Section}:Path must name a file.")
-            .ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        var configured = StorageOptions.Read(configuration);
+        if (configured.Provider == StorageProvider.PostgreSql && !string.IsNullOrWhiteSpace(configured.ConnectionString))
+            return services.AddPostgreSqlStorage(configured.ConnectionString);
+        return services.AddLiteDbStorage();
+    }
+
+    private static IServiceCollection AddLiteDbStorage(this IServiceCollection services)
+    {
         services.AddSingleton(sp =>
         {
             var path = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path;
@@ -25,9 +37,19 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton<IInventoryRepository, LiteDbInventoryRepository>();
         services.AddSingleton<IMigrationRepository, LiteDbMigrationRepository>();
-        services.AddSingleton<EdgePortal.Core.Calibration.ICalibrationRepository, LiteDbCalibrationRepository>();
+        services.AddSingleton<IMigrationLeaseStore, LiteDbMigrationLeaseStore>();
+        services.AddSingleton<IHistoryPruner, LiteDbHistoryPruner>();
+        services.AddSingleton<ICalibrationRepository, LiteDbCalibrationRepository>();
         services.AddSchedulingRepositories();
         services.AddSecurityRepositories();
+        return services;
+    }
+
+    /// <summary>LiteDB's explicit log checkpoints, for a host that runs (the portal; not a one-off command).</summary>
+    public static IServiceCollection AddLiteDbUpkeep(this IServiceCollection services)
+    {
+        services.AddSingleton<LiteDbUpkeep>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiteDbUpkeep>());
         return services;
     }
 }

@@ -140,24 +140,15 @@ public sealed class PortalFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Creates an account through the API (bootstrap key) with a random password and remembers it for <see cref="SignInAsync"/>;
-    /// <paramref name="tenant"/> by name. Returns the account's id.
+    /// Creates an account on the suite's portal (<see cref="PortalProcess.CreateAccountAsync"/>) and remembers its password for
+    /// <see cref="SignInAsync(string)"/>; <paramref name="tenant"/> by name. Returns the account's id.
     /// </summary>
     public async Task<string> CreateAccountAsync(string user, string role, string? tenant)
     {
-        using var api = Portal.ApiClient();
-        string? tenantId = null;
-        if (tenant is not null)
-        {
-            var tenants = await api.GetFromJsonAsync<JsonElement>("api/v1/tenants");
-            tenantId = tenants.EnumerateArray().Single(t => t.GetProperty("name").GetString() == tenant).GetProperty("id").GetString();
-        }
-        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        using var created = await api.PostAsJsonAsync("api/v1/users", new { userName = user, password, role, tenantId });
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var (id, password) = await Portal.CreateAccountAsync(user, role, tenant);
         lock (_passwords)
             _passwords[user] = password;
-        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        return id;
     }
 
     /// <summary>A fresh browser context signed in as one of the suite's accounts through the static login form, on the overview with its circuit up.</summary>
@@ -166,7 +157,12 @@ public sealed class PortalFixture : IAsyncLifetime
         string password;
         lock (_passwords)
             password = _passwords[user];
-        var page = await NewPageAsync();
+        return await SignInAsync(await NewPageAsync(), user, password, Portal);
+    }
+
+    /// <summary>Signs <paramref name="page"/> in through <paramref name="portal"/>'s static login form and waits for the overview's circuit.</summary>
+    public static async Task<IPage> SignInAsync(IPage page, string user, string password, PortalProcess portal)
+    {
         await page.GotoAsync("/account/login");
         await page.Locator("#userName").FillAsync(user);
         await page.Locator("#password").FillAsync(password);
@@ -182,7 +178,7 @@ public sealed class PortalFixture : IAsyncLifetime
         {
             // Say why: a refusal the form shows, or what the portal logged meanwhile.
             var shown = await page.Locator("#login-error").AllTextContentsAsync();
-            var log = Portal.Log.Split('\n');
+            var log = portal.Log.Split('\n');
             throw new TimeoutException($"Signing in as {user} stayed on {page.Url} ({(shown.Count > 0 ? $"the form says: {shown[0]}" : "no refusal shown")}). "
                 + $"The portal's last log lines:\n{string.Join('\n', log.TakeLast(30))}", e);
         }
@@ -191,11 +187,14 @@ public sealed class PortalFixture : IAsyncLifetime
     }
 
     /// <summary>A page in a fresh browser context (no cookies: signed out) on the portal, its errors logged.</summary>
-    public async Task<IPage> NewPageAsync()
+    public Task<IPage> NewPageAsync() => NewPageAsync(Portal);
+
+    /// <summary>A page in a fresh browser context on <paramref name="portal"/> (another portal than the suite's, e.g. a replica).</summary>
+    public async Task<IPage> NewPageAsync(PortalProcess portal)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = Portal.BaseAddress.ToString(),
+            BaseURL = portal.BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
             Locale = "en-GB",
             TimezoneId = "UTC",

@@ -20,6 +20,14 @@ public interface IMigrationEventStream
     /// </summary>
     IAsyncEnumerable<IReadOnlyList<MigrationEvent>> Subscribe(TenantId? tenant, MigrationId? migration = null,
         TimeSpan? batchInterval = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every tenant's events, but only those published in this process: what a forwarder that fans out to other
+    /// replicas by itself (the SignalR backplane) must send, so that no client gets an event twice. A stream that
+    /// knows no other replica has only its own.
+    /// </summary>
+    IAsyncEnumerable<IReadOnlyList<MigrationEvent>> SubscribeThisReplica(TimeSpan? batchInterval = null, CancellationToken cancellationToken = default)
+        => Subscribe(null, null, batchInterval, cancellationToken);
 }
 
 /// <summary>
@@ -27,6 +35,8 @@ public interface IMigrationEventStream
 /// (a slow page never holds up the engine or another page) filtered to a tenant or one migration,
 /// and reads it as batches: the first event after a quiet spell comes at once, later ones are
 /// coalesced for up to <see cref="BatchInterval"/> so a busy edge does not re-render a page per event.
+/// With several replicas, events another replica published arrive through <see cref="PublishFromReplica"/>
+/// and reach every subscriber but those of <see cref="SubscribeThisReplica"/>.
 /// </summary>
 public sealed class MigrationEventBroadcaster(TimeProvider clock) : IMigrationEventPublisher, IMigrationEventStream
 {
@@ -36,21 +46,34 @@ public sealed class MigrationEventBroadcaster(TimeProvider clock) : IMigrationEv
 
     public int SubscriberCount => _subscribers.Count;
 
-    public void Publish(IReadOnlyList<MigrationEvent> events)
+    public void Publish(IReadOnlyList<MigrationEvent> events) => Deliver(events, fromThisReplica: true);
+
+    /// <summary>Events another replica published (and persisted): delivered here, never published onwards.</summary>
+    public void PublishFromReplica(IReadOnlyList<MigrationEvent> events) => Deliver(events, fromThisReplica: false);
+
+    private void Deliver(IReadOnlyList<MigrationEvent> events, bool fromThisReplica)
     {
         if (events.Count == 0)
             return;
         foreach (var subscriber in _subscribers.Values)
-            foreach (var e in events)
-                if (subscriber.Wants(e))
-                    subscriber.Channel.Writer.TryWrite(e);
+            if (fromThisReplica || !subscriber.ThisReplicaOnly)
+                foreach (var e in events)
+                    if (subscriber.Wants(e))
+                        subscriber.Channel.Writer.TryWrite(e);
     }
 
-    public async IAsyncEnumerable<IReadOnlyList<MigrationEvent>> Subscribe(TenantId? tenant, MigrationId? migration = null,
-        TimeSpan? batchInterval = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<IReadOnlyList<MigrationEvent>> Subscribe(TenantId? tenant, MigrationId? migration = null,
+        TimeSpan? batchInterval = null, CancellationToken cancellationToken = default)
+        => Subscribe(tenant, migration, batchInterval, thisReplicaOnly: false, cancellationToken);
+
+    public IAsyncEnumerable<IReadOnlyList<MigrationEvent>> SubscribeThisReplica(TimeSpan? batchInterval = null, CancellationToken cancellationToken = default)
+        => Subscribe(null, null, batchInterval, thisReplicaOnly: true, cancellationToken);
+
+    private async IAsyncEnumerable<IReadOnlyList<MigrationEvent>> Subscribe(TenantId? tenant, MigrationId? migration, TimeSpan? batchInterval,
+        bool thisReplicaOnly, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid();
-        var subscriber = new Subscriber(tenant, migration, System.Threading.Channels.Channel.CreateUnbounded<MigrationEvent>(
+        var subscriber = new Subscriber(tenant, migration, thisReplicaOnly, System.Threading.Channels.Channel.CreateUnbounded<MigrationEvent>(
             new UnboundedChannelOptions { SingleReader = true, SingleWriter = false }));
         _subscribers[id] = subscriber;
         var interval = batchInterval ?? BatchInterval;
@@ -74,7 +97,7 @@ public sealed class MigrationEventBroadcaster(TimeProvider clock) : IMigrationEv
         }
     }
 
-    private sealed record Subscriber(TenantId? Tenant, MigrationId? Migration, Channel<MigrationEvent> Channel)
+    private sealed record Subscriber(TenantId? Tenant, MigrationId? Migration, bool ThisReplicaOnly, Channel<MigrationEvent> Channel)
     {
         public bool Wants(MigrationEvent e) => (Tenant is null || Tenant == e.TenantId) && (Migration is null || Migration == e.MigrationId);
     }

@@ -38,12 +38,14 @@ public static class AuditActions
     public const string WindowDelete = "window.delete";
     /// <summary>A bearer token that is no API key (unknown, expired, revoked); recorded rate-limited per address.</summary>
     public const string KeyRefused = "apikey.refused";
+    /// <summary>Old history was pruned by its retention setting (the detail says how much of which kind).</summary>
+    public const string HistoryPrune = "history.prune";
 
     public static IReadOnlyList<string> All { get; } =
     [
         LoginSucceeded, LoginFailed, LoginLockedOut, LoginThrottled, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
         SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantCreate, TenantChange,
-        CalibrationSave, ClusterRegister, NodeRetire, NodeDrain, NodeUncordon, WindowCreate, WindowUpdate, WindowDelete, KeyRefused,
+        CalibrationSave, ClusterRegister, NodeRetire, NodeDrain, NodeUncordon, WindowCreate, WindowUpdate, WindowDelete, KeyRefused, HistoryPrune,
     ];
 }
 
@@ -73,14 +75,21 @@ public sealed record AuditEntry
     public string Hash { get; init; } = "";
 }
 
-/// <summary>A filter over the audit log; every field optional. Newest first, at most <see cref="Limit"/>.</summary>
+/// <summary>
+/// A filter over the audit log; every field optional. Newest first (time, then id), at most <see cref="Limit"/>, older
+/// than <see cref="Before"/> when it continues a page.
+/// </summary>
 public sealed record AuditQuery(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
     string? Actor = null,
     string? Action = null,
     TenantId? Tenant = null,
-    int Limit = 500);
+    int Limit = 500,
+    HistoryCursor? Before = null)
+{
+    public static HistoryCursor CursorOf(AuditEntry entry) => HistoryCursor.At(entry.At, entry.Id);
+}
 
 /// <summary>
 /// Append-only and hash-chained: entries are added and read, never changed or removed (but by retention, oldest first).

@@ -13,7 +13,7 @@ public static class AuditApi
     {
         var api = app.MapGroup("/api/v1").WithTags("Audit");
         api.MapGet("/audit", List).RequireAuthorization(PortalPolicies.UserAdmin)
-            .WithName("ListAudit").WithSummary("Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's.");
+            .WithName("ListAudit").WithSummary("Audit entries, newest first, filtered by from/to (ISO 8601), actor (substring), action, limit; a tenant admin sees its tenant's; a full page links the next one (Link rel=next, before=cursor).");
         api.MapGet("/audit.csv", Csv).RequireAuthorization(PortalPolicies.UserAdmin)
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithName("ExportAuditCsv").WithSummary("The same entries as CSV (UTF-8, RFC 4180), for a spreadsheet.");
@@ -22,13 +22,18 @@ public static class AuditApi
         return app;
     }
 
-    private static Results<Ok<IReadOnlyList<AuditEntry>>, ValidationProblem> List(IAuditLog log, ClaimsPrincipal user, DateTimeOffset? from, DateTimeOffset? to,
-        string? actor, string? action, int? limit)
-        => Read(log, user, from, to, actor, action, limit, out var entries) is { } problem ? problem : TypedResults.Ok(entries);
+    private static Results<Ok<IReadOnlyList<AuditEntry>>, ValidationProblem> List(IAuditLog log, ClaimsPrincipal user, HttpResponse response, DateTimeOffset? from,
+        DateTimeOffset? to, string? actor, string? action, int? limit, string? before)
+    {
+        if (Read(log, user, from, to, actor, action, limit, before, out var entries) is { } problem)
+            return problem;
+        HistoryPaging.LinkNext(response, entries.Count, limit ?? 500, entries.Count > 0 ? AuditQuery.CursorOf(entries[^1]) : null);
+        return TypedResults.Ok(entries);
+    }
 
     private static Results<FileContentHttpResult, ValidationProblem> Csv(IAuditLog log, ClaimsPrincipal user, DateTimeOffset? from, DateTimeOffset? to,
         string? actor, string? action, int? limit)
-        => Read(log, user, from, to, actor, action, limit ?? 10_000, out var entries) is { } problem
+        => Read(log, user, from, to, actor, action, limit ?? 10_000, null, out var entries) is { } problem
             ? problem
             : TypedResults.File(Encoding.UTF8.GetBytes(AuditCsv.Write(entries)), "text/csv; charset=utf-8", "edgeportal-audit.csv");
 
@@ -36,10 +41,11 @@ public static class AuditApi
         => TypedResults.Ok(AuditChain.Verify(log, clock.GetUtcNow(), cancellationToken: cancellationToken));
 
     private static ValidationProblem? Read(IAuditLog log, ClaimsPrincipal user, DateTimeOffset? from, DateTimeOffset? to, string? actor, string? action, int? limit,
-        out IReadOnlyList<AuditEntry> entries)
+        string? before, out IReadOnlyList<AuditEntry> entries)
     {
         entries = [];
         var errors = new FieldErrors();
+        var cursor = HistoryPaging.Parse(before, errors);
         if (limit is < 1 or > 10_000)
             errors.Add("limit", $"limit must lie in 1..10000 (was {limit}).");
         if (action is { Length: > 0 } && !AuditActions.All.Contains(action))
@@ -50,7 +56,7 @@ public static class AuditApi
             errors.Add("from", "from must not be after to.");
         if (errors.Any)
             return errors.ToProblem();
-        entries = log.Query(new AuditQuery(from, to, actor, action, TenantScope.Of(user).Tenant, limit ?? 500));
+        entries = log.Query(new AuditQuery(from, to, actor, action, TenantScope.Of(user).Tenant, limit ?? 500, cursor));
         return null;
     }
 }

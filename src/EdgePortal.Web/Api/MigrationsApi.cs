@@ -27,7 +27,7 @@ public static class MigrationsApi
     {
         var api = app.MapGroup("/api/v1/migrations").WithTags("Migrations");
         api.MapPost("/", Start).RequireAuthorization(PortalPolicies.Operator).WithName("StartMigration").WithSummary("Plan a migration and queue it; 422 with the planner's explanation when no plan meets the targets.");
-        api.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithName("ListMigrations").WithSummary("Migrations, newest first, filtered by state, cluster, tenant or service.");
+        api.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithName("ListMigrations").WithSummary("Migrations, newest first, filtered by state, cluster, tenant or service; a full page links the next one (Link rel=next, before=cursor).");
         api.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithName("GetMigration").WithSummary("One migration with its steps, predicted and measured.");
         api.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(PortalPolicies.Operator).WithName("CancelMigration").WithSummary("Cancel: a queued migration at once, a running one by rolling it back.");
         return app;
@@ -61,10 +61,11 @@ public static class MigrationsApi
     }
 
     private static Results<Ok<List<MigrationViewModel>>, ValidationProblem> List(IMigrationRepository repository, MigrationEngine engine, ClaimsPrincipal user,
-        string? state, Guid? cluster, Guid? tenant, Guid? service, int? limit)
+        HttpResponse response, string? state, Guid? cluster, Guid? tenant, Guid? service, int? limit, string? before)
     {
         var scope = TenantScope.Of(user);
         var errors = new FieldErrors();
+        var cursor = HistoryPaging.Parse(before, errors);
         var states = errors.Text("state", state, InputLimits.Expression)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => errors.Enum<MigrationState>("state", s)).OfType<MigrationState>().ToArray();
         if (limit is < 1 or > 1000)
@@ -79,7 +80,9 @@ public static class MigrationsApi
             Cluster: cluster is { } c ? ClusterId.From(c) : null,
             Service: service is { } s ? ServiceId.From(s) : null,
             States: states,
-            Limit: limit ?? 200));
+            Limit: limit ?? 200,
+            Before: cursor));
+        HistoryPaging.LinkNext(response, migrations.Count, limit ?? 200, migrations.Count > 0 ? MigrationQuery.CursorOf(migrations[^1]) : null);
         return TypedResults.Ok(migrations.Select(m => View(m, engine)).ToList());
     }
 

@@ -4,6 +4,7 @@ using EdgePortal.Core.Execution;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using EdgePortal.Web.Live;
+using EdgePortal.Web.Replicas;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Runtime.Kubernetes;
 using EdgePortal.Storage;
@@ -45,7 +46,7 @@ public static class EdgePortalHosting
 
         // HubSessions ends connections whose principal lost its access: on the portal's hub only, for Blazor's circuits (SignalR
         // connections too) are sent to the sign-in form by their authentication state instead of being cut off.
-        services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions))
+        var signalR = services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions))
             .AddHubOptions<MigrationHub>(o => o.AddFilter<HubSessions>());
         services.AddHostedService<MigrationHubForwarder>();
 
@@ -60,9 +61,9 @@ public static class EdgePortalHosting
             .AddMeter(MigrationMetrics.MeterName)
             .AddPrometheusExporter());
 
-        services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
-            .AddCheck<RuntimesHealthCheck>("runtimes", tags: [ReadyTag]);
+        var health = services.AddHealthChecks();
+        services.AddEdgePortalReplicas(builder.Configuration, signalR, health, ReadyTag);
+        health.AddCheck<RuntimesHealthCheck>("runtimes", tags: [ReadyTag]);
         return builder;
     }
 

@@ -6,7 +6,9 @@ namespace EdgePortal.Web.Live;
 
 /// <summary>
 /// Subscribes to the live stream for all tenants and pushes each batch to the hub's groups: the
-/// tenant's and the migration's. A short batch interval keeps step-to-client latency low.
+/// tenant's and the migration's. A short batch interval keeps step-to-client latency low. It forwards only this
+/// replica's own events: with several replicas, the SignalR Redis backplane carries each send to the clients of
+/// every replica, so forwarding another replica's events too would deliver them twice.
 /// </summary>
 public sealed class MigrationHubForwarder(IMigrationEventStream stream, IHubContext<MigrationHub, IMigrationHubClient> hub,
     ILogger<MigrationHubForwarder> logger) : BackgroundService
@@ -17,7 +19,7 @@ public sealed class MigrationHubForwarder(IMigrationEventStream stream, IHubCont
     {
         try
         {
-            await foreach (var batch in stream.Subscribe(tenant: null, batchInterval: BatchInterval, cancellationToken: stoppingToken))
+            await foreach (var batch in stream.SubscribeThisReplica(BatchInterval, stoppingToken))
             {
                 try
                 {

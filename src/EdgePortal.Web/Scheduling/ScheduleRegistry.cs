@@ -11,9 +11,18 @@ namespace EdgePortal.Web.Scheduling;
 /// missed while EdgePortal was down is handled by the schedule's misfire policy: run once now (late), or record
 /// that it was skipped. A one-shot that ran is never registered again, so a restart never fires it twice.
 /// </summary>
+/// <remarks>
+/// With a job store the replicas share (PostgreSQL, clustered), Quartz keeps the triggers itself and handles a firing
+/// missed while every replica was down once, across them. Start-up then registers only what the store does not hold as
+/// stored (each trigger carries a stamp of its schedule's definition), under the replicas' lock, so replicas starting
+/// together neither replace each other's triggers nor catch up on a missed firing twice.
+/// </remarks>
 public sealed class ScheduleRegistry(ISchedulerFactory factory, IScheduleRepository schedules, IScheduleCalendar calendar,
-    AutomationEventBroadcaster events, TimeProvider clock, ILogger<ScheduleRegistry> logger)
+    AutomationEventBroadcaster events, TimeProvider clock, ILogger<ScheduleRegistry> logger, IReplicaLock? replicaLock = null)
 {
+    /// <summary>The trigger's copy of the definition it was built from (<see cref="DefinitionStamp"/>).</summary>
+    internal const string DefinitionKey = "definition";
+
     public static JobKey JobKeyOf(ScheduleId id) => new(id.ToString(), ScheduledMigrationJob.Group);
 
     public static TriggerKey TriggerKeyOf(ScheduleId id) => new(id.ToString(), ScheduledMigrationJob.Group);
@@ -21,10 +30,15 @@ public sealed class ScheduleRegistry(ISchedulerFactory factory, IScheduleReposit
     /// <summary>Registers every stored schedule, catching up on what was missed while the portal was down.</summary>
     public async Task RegisterAllAsync(CancellationToken cancellationToken)
     {
+        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        var shared = (await scheduler.GetMetadata(cancellationToken).ConfigureAwait(false)).JobStorePersistent;
+        using var registering = shared ? (replicaLock ?? new InProcessReplicaLock()).Acquire("schedules", TimeSpan.FromMinutes(2)) : null;
         foreach (var schedule in schedules.List())
         {
             try
             {
+                if (shared && await IsStoredAsync(scheduler, schedule, cancellationToken).ConfigureAwait(false))
+                    continue;
                 await RegisterAsync(schedule, startingUp: true, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -73,6 +87,20 @@ public sealed class ScheduleRegistry(ISchedulerFactory factory, IScheduleReposit
 
     private bool HasRun(Schedule schedule) => schedules.Runs(schedule.Id, 20).Any(r => !r.Manual);
 
+    /// <summary>Whether the shared job store already holds this schedule as it is defined now.</summary>
+    private static async Task<bool> IsStoredAsync(IScheduler scheduler, Schedule schedule, CancellationToken cancellationToken)
+    {
+        if (!await scheduler.Exists(JobKeyOf(schedule.Id), cancellationToken).ConfigureAwait(false))
+            return false;
+        var trigger = await scheduler.GetTrigger(TriggerKeyOf(schedule.Id), cancellationToken).ConfigureAwait(false);
+        return schedule.Paused ? trigger is null
+            : trigger is not null && trigger.JobDataMap.TryGetValue(DefinitionKey, out var stamp) && stamp?.ToString() == DefinitionStamp(schedule);
+    }
+
+    /// <summary>A hash of everything a schedule's definition holds: a trigger built from another definition is stale.</summary>
+    internal static string DefinitionStamp(Schedule schedule)
+        => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(schedule, DomainJson.Options)))[..32];
+
     private async Task RegisterAsync(Schedule schedule, bool startingUp, CancellationToken cancellationToken)
     {
         var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
@@ -82,7 +110,8 @@ public sealed class ScheduleRegistry(ISchedulerFactory factory, IScheduleReposit
             return;
         var now = clock.GetUtcNow();
         var zone = TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone);
-        var trigger = TriggerBuilder.Create(scheduler.TimeProvider).WithIdentity(TriggerKeyOf(schedule.Id)).ForJob(JobKeyOf(schedule.Id));
+        var trigger = TriggerBuilder.Create(scheduler.TimeProvider).WithIdentity(TriggerKeyOf(schedule.Id)).ForJob(JobKeyOf(schedule.Id))
+            .UsingJobData(DefinitionKey, DefinitionStamp(schedule));
 
         if (schedule.Kind == ScheduleKind.OneShot)
         {

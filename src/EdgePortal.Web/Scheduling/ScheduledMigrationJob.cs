@@ -26,10 +26,11 @@ public sealed class ScheduledMigrationJob(IScheduleRepository schedules, Schedul
         var schedule = schedules.Find(id) ?? throw new JobExecutionException($"Schedule {id} no longer exists.") { UnscheduleAllTriggers = true };
         var manual = Read(data, ManualKey) == "true";
         var missed = manual ? null : registry.TakeMissed(id);
+        // A one-shot is always for its own time, whichever replica handled its misfire and whichever fires it late.
         var scheduledFor = Read(data, ScheduledForKey) is { } text ? DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture)
-            : missed ?? (manual ? null : context.ScheduledFireTimeUtc);
+            : missed ?? (manual ? null : schedule.Kind == ScheduleKind.OneShot ? schedule.RunAt : context.ScheduledFireTimeUtc);
         var late = Read(data, LateKey) == "true" || missed is not null
-            || (!manual && context.ScheduledFireTimeUtc is { } due && context.FireTimeUtc - due > LateAfter);
+            || (!manual && (scheduledFor ?? context.ScheduledFireTimeUtc) is { } due && context.FireTimeUtc - due > LateAfter);
         context.Result = executor.Execute(schedule, scheduledFor, manual, late);
         return ValueTask.CompletedTask;
     }

@@ -3,6 +3,7 @@ using EdgePortal.Runtime.Simulated;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
+using EdgePortal.Web.Replicas;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -131,12 +132,21 @@ public static class SecurityHosting
     /// <summary>
     /// The data-protection keys (they sign the auth cookie and the antiforgery tokens) live in <c>keys/</c> beside the LiteDB file,
     /// so that a restart or a new container on the same volume keeps everyone signed in. Protect that folder like the database.
+    /// With PostgreSQL storage they live in the database, shared by every replica.
     /// </summary>
     public static IServiceCollection AddEdgePortalDataProtection(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
-        var database = configuration[$"{Storage.StorageOptions.Section}:Path"] is { Length: > 0 } configured ? configured : new Storage.StorageOptions().Path;
+        var dataProtection = services.AddDataProtection().SetApplicationName("EdgePortal");
+        var storage = Storage.StorageOptions.Read(configuration);
+        if (storage.Provider == Storage.StorageProvider.PostgreSql)
+        {
+            // Replicas share the database, so they share the keys: a cookie one replica issued works on every other.
+            dataProtection.PersistKeysToPostgreSql();
+            return services;
+        }
+        var database = string.IsNullOrEmpty(storage.Path) ? new Storage.StorageOptions().Path : storage.Path;
         var folder = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Path.Combine(contentRoot, database)))!, "keys");
-        services.AddDataProtection().SetApplicationName("EdgePortal").PersistKeysToFileSystem(new DirectoryInfo(folder));
+        dataProtection.PersistKeysToFileSystem(new DirectoryInfo(folder));
         return services;
     }
 

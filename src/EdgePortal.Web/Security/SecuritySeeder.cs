@@ -12,7 +12,7 @@ namespace EdgePortal.Web.Security;
 /// </summary>
 public sealed class SecuritySeeder(AccountService accounts, ApiKeyService keys, IUserRepository users, IApiKeyRepository keyRepository,
     IInventoryRepository inventory, IOptions<SecurityOptions> security, IOptions<DemoUserOptions> demo, IHostEnvironment environment,
-    ILogger<SecuritySeeder> logger) : IHostedService
+    ILogger<SecuritySeeder> logger, IReplicaLock? replicaLock = null) : IHostedService
 {
     /// <summary>The demo accounts: user name, password, role and tenant (documented in the README; Development only).</summary>
     public static IReadOnlyList<(string User, string Password, string Role, TenantId? Tenant)> DemoAccounts { get; } =
@@ -34,6 +34,8 @@ public sealed class SecuritySeeder(AccountService accounts, ApiKeyService keys, 
 
     public void Seed()
     {
+        // Replicas starting together on one fresh database: one creates the accounts and keys, the others find them.
+        using var seeding = (replicaLock ?? new InProcessReplicaLock()).Acquire(DemoEdgeSeeder.SeedLock, TimeSpan.FromMinutes(2));
         var settings = security.Value;
         if (!string.IsNullOrEmpty(settings.BootstrapApiKey) && keyRepository.FindByHash(ApiKeyService.Hash(settings.BootstrapApiKey)) is null)
         {

@@ -11,7 +11,8 @@ namespace EdgePortal.Web.Components.Pages;
 /// <summary>
 /// Every migration, newest first, live: the page subscribes to all tenants' events (tenancy comes later),
 /// loads the snapshot, and on each batch re-reads only the migrations the batch names, replacing their rows in
-/// place (or adding new ones on top) so that nothing else on the page moves.
+/// place (or adding new ones on top) so that nothing else on the page moves. It loads the newest <see cref="Limit"/>
+/// and pages further back on request by keyset (the oldest row shown is the cursor), never the whole history.
 /// </summary>
 public sealed partial class Migrations : IAsyncDisposable
 {
@@ -24,6 +25,8 @@ public sealed partial class Migrations : IAsyncDisposable
     private LiveFeed? _feed;
     private DateTimeOffset _now;
     private string? _fault;
+    /// <summary>Whether the last page read came back full, so that older migrations may exist.</summary>
+    private bool _olderMayExist;
     private string _stateFilter = All;
     private string _clusterFilter = All;
     private string _tenantFilter = All;
@@ -56,7 +59,22 @@ public sealed partial class Migrations : IAsyncDisposable
     {
         var waiting = WaitingFor();
         _rows.Clear();
-        _rows.AddRange(Repository.List(new MigrationQuery(Tenant: _scope.Tenant, Limit: Limit)).Select(m => Row(m, waiting)));
+        var page = Repository.List(new MigrationQuery(Tenant: _scope.Tenant, Limit: Limit));
+        _olderMayExist = page.Count == Limit;
+        _rows.AddRange(page.Select(m => Row(m, waiting)));
+        Filter();
+    }
+
+    /// <summary>Appends the next <see cref="Limit"/> older migrations, continuing after the oldest row shown.</summary>
+    private void LoadOlder()
+    {
+        if (_rows.Count == 0)
+            return;
+        var oldest = _rows.MinBy(r => HistoryCursor.At(r.CreatedAt, r.Id.Value))!;
+        var waiting = WaitingFor();
+        var page = Repository.List(new MigrationQuery(Tenant: _scope.Tenant, Limit: Limit, Before: HistoryCursor.At(oldest.CreatedAt, oldest.Id.Value)));
+        _olderMayExist = page.Count == Limit;
+        _rows.AddRange(page.Where(m => _rows.TrueForAll(r => r.Id != m.Id)).Select(m => Row(m, waiting)));
         Filter();
     }
 

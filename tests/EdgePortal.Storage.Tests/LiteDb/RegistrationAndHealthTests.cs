@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using static EdgePortal.Storage.Tests.StorageSamples;
 
-namespace EdgePortal.Storage.Tests;
+namespace EdgePortal.Storage.Tests.LiteDb;
 
 public sealed class RegistrationAndHealthTests : StorageTestBase
 {

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using EdgePortal.Core.Domain;
+using EdgePortal.Storage.Tests.Stores;
 using static EdgePortal.Storage.Tests.StorageSamples;
 
-namespace EdgePortal.Storage.Tests;
+namespace EdgePortal.Storage.Tests.Contracts;
 
-public sealed class ConcurrencyTests : StorageTestBase
+public abstract class ConcurrencyContract(TestStore store) : StoreContract(store)
 {
     private const int Writers = 8;
     private const int PerWriter = 25;

@@ -1,14 +1,15 @@
 using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Planning;
+using EdgePortal.Storage.Tests.Stores;
 using EdgePortal.Testing;
 
-namespace EdgePortal.Storage.Tests;
+namespace EdgePortal.Storage.Tests.Contracts;
 
-public sealed class CalibrationRepositoryTests : StorageTestBase
+public abstract class CalibrationRepositoryContract(TestStore store) : StoreContract(store)
 {
     private static readonly DateTimeOffset At = new(2026, 11, 29, 1, 0, 0, TimeSpan.Zero);
 
-    private ICalibrationRepository Calibrations => new LiteDbCalibrationRepository(Database);
+    private ICalibrationRepository Calibrations => Store.Calibrations;
 
     private static HostCalibration Calibration(string hostClass, DateTimeOffset at, double overheadMs = 80) =>
         LabCalibrations.Fit(hostClass, at, "lab/h1", overheadMs);
@@ -32,7 +33,6 @@ public sealed class CalibrationRepositoryTests : StorageTestBase
         Assert.Equal(saved.Fit.Estimates, loaded.Fit.Estimates);
         Assert.Equal(saved.Fit.DowntimeRSquared, loaded.Fit.DowntimeRSquared);
         Assert.Equal(saved.Fit.MaxRelativeError, loaded.Fit.MaxRelativeError);
-        Assert.True(Database.Ping());
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using EdgePortal.Core.Domain;
 using LiteDB;
 using static EdgePortal.Storage.Tests.StorageSamples;
 
-namespace EdgePortal.Storage.Tests;
+namespace EdgePortal.Storage.Tests.LiteDb;
 
 /// <summary>Files written by hand with LiteDB itself, in the shape older EdgePortal versions left behind.</summary>
 public sealed class SchemaUpgradeTests : StorageTestBase
@@ -232,5 +232,30 @@ public sealed class SchemaUpgradeTests : StorageTestBase
         var listed = new LiteDbMigrationRepository(Database).List(new MigrationQuery());
         Assert.Equal([newer.Id, older.Id], listed.Select(m => m.Id));
         Assert.All(Database.Database.GetCollection("migrations").FindAll(), d => Assert.True(d["createdAtTicks"].IsInt64));
+    }
+
+    [Fact]
+    public void Open_V3FileWithMigrations_AddsTheOwnerKeysAndPagesEachOwnersHistory()
+    {
+        var node = NodeId.New();
+        var flight = Service(_sky.Id, "flight-control", node, Objective.MinDowntime);
+        var match = Service(_arena.Id, "match-state", node, Objective.MinDowntime);
+        var cluster = ClusterId.New();
+        var migrations = Enumerable.Range(0, 6).Select(i => NewMigration(i % 2 == 0 ? flight : match, cluster, T0.AddMinutes(i))).ToList();
+        WriteFile(3, db => db.GetCollection("migrations").Insert(migrations.Select(m =>
+        {
+            var document = Doc(m, m.Id.Value);
+            document["createdAtTicks"] = m.CreatedAt.UtcTicks;
+            return document;
+        })));
+
+        Assert.Equal(EdgeDatabase.CurrentVersion, Database.Database.UserVersion);
+        var repository = new LiteDbMigrationRepository(Database);
+        Assert.Equal(migrations.Where(m => m.TenantId == _arena.Id).OrderByDescending(m => m.CreatedAt).Select(m => m.Id),
+            repository.List(new MigrationQuery(Tenant: _arena.Id)).Select(m => m.Id));
+        Assert.Equal(migrations.Where(m => m.ServiceId == flight.Id).OrderByDescending(m => m.CreatedAt).Take(2).Select(m => m.Id),
+            repository.List(new MigrationQuery(Service: flight.Id, Limit: 2)).Select(m => m.Id));
+        Assert.Equal(6, repository.List(new MigrationQuery(Cluster: cluster)).Count);
+        Assert.All(Database.Database.GetCollection("migrations").FindAll(), d => Assert.StartsWith(d["tenantId"].AsString.Replace("-", ""), d["tenantKey"].AsString));
     }
 }

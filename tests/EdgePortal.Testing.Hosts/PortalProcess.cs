@@ -1,15 +1,14 @@
+using System.Net.Http.Json;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using EdgePortal.Testing;
 
-namespace EdgePortal.EndToEnd.Tests;
+namespace EdgePortal.Testing.Hosts;
 
 /// <summary>
 /// The real portal as its own process: <c>dotnet EdgePortal.Web.dll</c> from the build the test run already has, on
-/// 127.0.0.1 at a free port, with a temp LiteDB file (and its keys folder), the demo edge and the simulated runtime at
-/// <paramref name="speedFactor"/>. A separate process rather than WebApplicationFactory: it is what an operator runs
+/// 127.0.0.1 at a free port, with a temp LiteDB file (and its keys folder) unless the options point it at PostgreSQL,
+/// the demo edge and the simulated runtime at <see cref="PortalProcessOptions.SpeedFactor"/>. A separate process rather than WebApplicationFactory: it is what an operator runs
 /// (the same host, configuration binding, static web assets and start-up validation), nothing of the test process
 /// leaks into it, and the start-up time measured here is the one a newcomer waits for.
 /// </summary>
@@ -40,17 +39,44 @@ public sealed class PortalProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// Creates an account through the API (the bootstrap key) with a random password and returns its id and password. The
+    /// portal runs in Production, which has no demo users, so a test or bench makes the accounts it signs in as, the way an
+    /// operator adds people to a fresh install. <paramref name="tenant"/> by name (null for a provider role).
+    /// </summary>
+    public async Task<(string Id, string Password)> CreateAccountAsync(string user, string role, string? tenant)
+    {
+        using var api = ApiClient();
+        string? tenantId = null;
+        if (tenant is not null)
+        {
+            var tenants = await api.GetFromJsonAsync<System.Text.Json.JsonElement>("api/v1/tenants");
+            tenantId = tenants.EnumerateArray().Single(t => t.GetProperty("name").GetString() == tenant).GetProperty("id").GetString();
+        }
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        using var created = await api.PostAsJsonAsync("api/v1/users", new { userName = user, password, role, tenantId });
+        if (!created.IsSuccessStatusCode)
+            throw new InvalidOperationException($"Creating the account {user} answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        return ((await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString()!, password);
+    }
+
     /// <summary>From process start to the sign-in page answering 200.</summary>
     public TimeSpan StartupTime { get; private set; }
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     /// <param name="arguments">More configuration on the portal's command line (<c>--Key=value</c>), e.g. lab.sh's portal.args.</param>
-    public static async Task<PortalProcess> StartAsync(double speedFactor, CancellationToken cancellationToken = default, IReadOnlyList<string>? arguments = null)
+    public static Task<PortalProcess> StartAsync(double speedFactor, CancellationToken cancellationToken = default, IReadOnlyList<string>? arguments = null)
+        => StartAsync(new PortalProcessOptions { SpeedFactor = speedFactor, Arguments = arguments ?? [] }, cancellationToken);
+
+    public static async Task<PortalProcess> StartAsync(PortalProcessOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var speedFactor = options.SpeedFactor;
+        var arguments = options.Arguments;
         var dll = FindPortalDll();
         var dataDir = Directory.CreateTempSubdirectory("edgeportal-e2e-").FullName;
-        var port = FreePort();
+        var port = FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         var info = new ProcessStartInfo("dotnet")
         {
@@ -77,9 +103,11 @@ public sealed class PortalProcess : IAsyncDisposable
         info.Environment["EdgePortal__Simulator__Mobility__Enabled"] = "false";
         // Many sign-ins from one address in a few seconds are the test, not an attack.
         info.Environment["EdgePortal__Security__SignInAttemptsPerMinute"] = "1000";
-        var apiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+        var apiKey = options.ApiKey ?? NewApiKey();
         info.Environment["EdgePortal__Security__BootstrapApiKey"] = apiKey;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in options.Environment)
+            info.Environment[name] = value;
 
         var started = Stopwatch.StartNew();
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
@@ -97,7 +125,7 @@ public sealed class PortalProcess : IAsyncDisposable
             portal._up.TrySetException(new InvalidOperationException($"The portal exited with {process.ExitCode} before it was up."));
         try
         {
-            await portal._up.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            await portal._up.Task.WaitAsync(TimeSpan.FromSeconds(90), cancellationToken);
             // Up means listening: the sign-in page must answer now.
             using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
             using var response = await http.GetAsync("account/login", cancellationToken);
@@ -122,36 +150,17 @@ public sealed class PortalProcess : IAsyncDisposable
             _up.TrySetResult();
     }
 
-    private void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-                _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException) { }
-    }
+    /// <summary>A fresh bootstrap key: 64 hexadecimal characters.</summary>
+    public static string NewApiKey() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
 
-    public async ValueTask DisposeAsync()
-    {
-        Kill();
-        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            try { await _process.WaitForExitAsync(wait.Token); }
-            catch (OperationCanceledException) { }
-        }
-        _process.Dispose();
-        try { Directory.Delete(_dataDir, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
+    public int ProcessId => _process.Id;
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Ends the process tree at once (SIGKILL on Linux): a crash, as far as the portal can tell.</summary>
+    public void Kill() => Commands.Kill(_process);
+
+    public ValueTask DisposeAsync() => Commands.StopAsync(_process, _dataDir);
 
     /// <summary>The portal built with the same configuration as these tests (Release under ./test.sh).</summary>
     private static string FindPortalDll()
@@ -164,4 +173,28 @@ public sealed class PortalProcess : IAsyncDisposable
         var dll = RepositoryRoot.File("src", "EdgePortal.Web", "bin", configuration, "net10.0", "EdgePortal.Web.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the portal first ({configuration}): {dll} is missing.", dll);
     }
+}
+
+/// <summary>How a <see cref="PortalProcess"/> is started.</summary>
+public sealed record PortalProcessOptions
+{
+    /// <summary>How much faster than real time the simulated edge runs.</summary>
+    public double SpeedFactor { get; init; } = 1;
+
+    /// <summary>More configuration on the command line (<c>--Key=value</c>).</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>Environment variables set last, over the defaults (e.g. <c>EdgePortal__Storage__Provider</c>).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The bootstrap API key; replicas of one portal share one. Null: a fresh one.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>The environment of a replica on a shared PostgreSQL database and Redis.</summary>
+    public static Dictionary<string, string> Replicated(string postgreSqlConnectionString, string? redisConfiguration) => new()
+    {
+        ["EdgePortal__Storage__Provider"] = "PostgreSql",
+        ["EdgePortal__Storage__ConnectionString"] = postgreSqlConnectionString,
+        ["EdgePortal__Redis__Configuration"] = redisConfiguration ?? "",
+    };
 }

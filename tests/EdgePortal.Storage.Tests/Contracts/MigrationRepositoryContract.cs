@@ -1,9 +1,10 @@
 using EdgePortal.Core.Domain;
+using EdgePortal.Storage.Tests.Stores;
 using static EdgePortal.Storage.Tests.StorageSamples;
 
-namespace EdgePortal.Storage.Tests;
+namespace EdgePortal.Storage.Tests.Contracts;
 
-public sealed class MigrationRepositoryTests : StorageTestBase
+public abstract class MigrationRepositoryContract : StoreContract
 {
     private readonly TenantId _sky = TenantId.New();
     private readonly TenantId _arena = TenantId.New();
@@ -13,7 +14,7 @@ public sealed class MigrationRepositoryTests : StorageTestBase
     private readonly ServiceInstance _telemetry;
     private readonly ServiceInstance _match;
 
-    public MigrationRepositoryTests()
+    protected MigrationRepositoryContract(TestStore store) : base(store)
     {
         _flight = Service(_sky, "flight-control", NodeId.New());
         _telemetry = Service(_sky, "telemetry-ingest", NodeId.New());

@@ -1,0 +1,47 @@
+namespace EdgePortal.Core.Domain;
+
+/// <summary>
+/// A replica's claim on one migration: only <see cref="Owner"/> drives it until <see cref="ExpiresAt"/>, and it renews
+/// the lease well before then. <see cref="Token"/> grows with every claim of the migration (a fencing token): a holder
+/// whose lease expired and was claimed again holds a smaller token and can neither renew nor release it.
+/// </summary>
+public sealed record MigrationLease(MigrationId MigrationId, string Owner, long Token, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// The concurrency limits a claim keeps across every replica, counted over the unexpired leases of unfinished
+/// migrations: per cluster, per source node (outbound), and per tenant where the tenant has a quota.
+/// </summary>
+public sealed record ClaimLimits(int MaxPerCluster, int MaxOutboundPerNode, IReadOnlyDictionary<TenantId, int>? MaxPerTenant = null)
+{
+    public int? TenantLimit(TenantId tenant) => MaxPerTenant is not null && MaxPerTenant.TryGetValue(tenant, out var max) ? max : null;
+}
+
+/// <summary>
+/// Storage primitives for running each migration on exactly one replica. Times are the caller's clock (replicas keep
+/// theirs in step, as NTP does on any cluster); the store makes each claim atomic, so two replicas claiming at once
+/// never get the same migration and never exceed the limits together.
+/// </summary>
+public interface IMigrationLeaseStore
+{
+    /// <summary>
+    /// Claims queued migrations that no one holds (no lease, or an expired one), oldest first, for
+    /// <paramref name="owner"/> until <paramref name="now"/> + <paramref name="duration"/>: at most
+    /// <paramref name="max"/>, and only those that fit <paramref name="limits"/> beside the leases already held.
+    /// </summary>
+    IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max);
+
+    /// <summary>
+    /// Claims in-flight migrations (Running or RollingBack) whose lease expired or that never had one: their replica
+    /// died, and the claimer resumes or rolls them back. Oldest first, at most <paramref name="max"/>.
+    /// </summary>
+    IReadOnlyList<MigrationLease> ClaimAbandoned(string owner, DateTimeOffset now, TimeSpan duration, int max);
+
+    /// <summary>Extends a lease its holder still has (same owner and token); null when it was lost.</summary>
+    MigrationLease? Renew(MigrationLease lease, DateTimeOffset now, TimeSpan duration);
+
+    /// <summary>Gives a lease up (the migration finished, or the replica stops); false when it was no longer held.</summary>
+    bool Release(MigrationLease lease);
+
+    /// <summary>The leases not yet expired at <paramref name="now"/>, on unfinished migrations.</summary>
+    IReadOnlyList<MigrationLease> Active(DateTimeOffset now);
+}
