@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # EdgePortal's two images (podman build or docker build; both read this file unchanged):
-#   portal: podman build --format docker -t edgeportal .                        run: podman run -p 8080:8080 -v edgeportal-data:/data edgeportal
+#   portal: podman build --format docker -t edgeportal .                        run: podman run -p 8080:8080 -v edgeportal-data:/data \
+#           -e EdgePortal__Security__AdminUser=admin -e EdgePortal__Security__AdminPassword=... edgeportal   (no known password: see ENV below)
 #   agent:  podman build --format docker --target agent -t edgeportal-agent .   run: deploy/hosts/ (plain hosts) or deploy/agent.yaml
 # --format docker keeps the HEALTHCHECKs (Podman's default OCI format has no place for them and drops them).
 # The NuGet packages are kept in a build cache (RUN --mount=type=cache) between builds of either image.
@@ -57,8 +58,13 @@ RUN apt-get update \
     && mkdir -p /data && chown app:app /data
 WORKDIR /app
 COPY --from=build /app/portal .
-ENV ASPNETCORE_URLS=http://+:8080 \
-    EdgePortal__Storage__Path=/data/edgeportal.db
+# Production: no demo users and no known password. The first admin comes from the environment on the first start, e.g.
+#   docker run -e EdgePortal__Security__AdminUser=admin -e EdgePortal__Security__AdminPassword="$(openssl rand -base64 24)" ...
+# or -e EdgePortal__Security__BootstrapApiKey="$(openssl rand -hex 32)" for a provider-admin API key.
+ENV ASPNETCORE_ENVIRONMENT=Production \
+    ASPNETCORE_URLS=http://+:8080 \
+    EdgePortal__Storage__Path=/data/edgeportal.db \
+    EdgePortal__Seed__DemoUsers=false
 VOLUME /data
 EXPOSE 8080
 USER app

@@ -45,6 +45,8 @@ foreach (var provider in providers)
             store.GetRequiredService<IInventoryRepository>().SaveAll(history.Inventory);
 
         var loaded = 0;
+        var apiKey = PortalProcess.NewApiKey();
+        (string Admin, string Operator)? accounts = null;
         foreach (var size in sizes)
         {
             var clock = Stopwatch.StartNew();
@@ -62,9 +64,12 @@ foreach (var provider in providers)
 
             var environment = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
             environment["EdgePortal__Retention__Migrations"] = "00:00:00";
-            await using var portal = await PortalProcess.StartAsync(new PortalProcessOptions { Environment = environment });
-            var overview = await Timing.OverviewAsync(portal, "admin", "admin-demo-1", requests);
-            var tenantOverview = await Timing.OverviewAsync(portal, "skyfleet-operator", "skyfleet-demo-2", requests);
+            await using var portal = await PortalProcess.StartAsync(new PortalProcessOptions { Environment = environment, ApiKey = apiKey });
+            // Production has no demo users: the bench makes its two accounts once, on the first portal, in the store they share.
+            accounts ??= (Admin: (await portal.CreateAccountAsync("admin", "ProviderAdmin", null)).Password,
+                Operator: (await portal.CreateAccountAsync("skyfleet-operator", "TenantOperator", "SkyFleet Drones")).Password);
+            var overview = await Timing.OverviewAsync(portal, "admin", accounts.Value.Admin, requests);
+            var tenantOverview = await Timing.OverviewAsync(portal, "skyfleet-operator", accounts.Value.Operator, requests);
             var list = await Timing.ListAsync(portal, "api/v1/migrations?limit=50", requests);
             var line = $"history {provider} {size,9:N0}: Overview p50 {overview.P50:0.0} ms p95 {overview.P95:0.0} ms (a tenant's: p50 {tenantOverview.P50:0.0} ms), " +
                 $"GET /api/v1/migrations?limit=50 p50 {list.P50:0.0} ms p95 {list.P95:0.0} ms; loaded in {loadSeconds:0.0} s, store {storeBytes / 1e6:0} MB, portal up in {portal.StartupTime.TotalSeconds:0.0} s";

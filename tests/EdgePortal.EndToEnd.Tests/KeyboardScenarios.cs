@@ -10,7 +10,7 @@ public sealed class KeyboardScenarios(PortalFixture portal)
     [Fact]
     public async Task StartMigrationDialog_KeyboardOnly_EscapeClosesAndEnterStarts()
     {
-        var page = await portal.SignInAsync("skyfleet-operator", "skyfleet-demo-2");
+        var page = await portal.SignInAsync("skyfleet-operator");
         try
         {
             await MigrationScenarios.OpenServiceAsync(page, "collision-avoidance");

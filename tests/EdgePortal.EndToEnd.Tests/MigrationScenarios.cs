@@ -13,7 +13,7 @@ public sealed class MigrationScenarios(PortalFixture portal)
     [Fact]
     public async Task StartMigration_TightThenRelaxedTargets_ExplainsInfeasibilityAndCompletesLiveOnTimelineAndChart()
     {
-        var page = await portal.SignInAsync("skyfleet-operator", "skyfleet-demo-2");
+        var page = await portal.SignInAsync("skyfleet-operator");
         try
         {
             await OpenServiceAsync(page, "flight-control");
@@ -79,7 +79,7 @@ public sealed class MigrationScenarios(PortalFixture portal)
     [Fact]
     public async Task CancelMigration_WhileRunning_RollsBackToSource()
     {
-        var page = await portal.SignInAsync("skyfleet-operator", "skyfleet-demo-2");
+        var page = await portal.SignInAsync("skyfleet-operator");
         try
         {
             await OpenServiceAsync(page, "video-analytics");

@@ -35,11 +35,30 @@ public sealed class PortalFixture : IAsyncLifetime
         return Directory.CreateDirectory(dir).FullName;
     }
 
+    /// <summary>
+    /// The accounts the scenarios sign in as, one per role, with random passwords: the portal runs in Production, where demo
+    /// users (and their published passwords) never exist, so the suite makes its own through the API with the bootstrap key —
+    /// the way an operator adds people to a fresh install.
+    /// </summary>
+    public static IReadOnlyList<(string User, string Role, string? Tenant)> Accounts { get; } =
+    [
+        ("admin", "ProviderAdmin", null),
+        ("operator", "ProviderOperator", null),
+        ("skyfleet-admin", "TenantAdmin", "SkyFleet Drones"),
+        ("skyfleet-operator", "TenantOperator", "SkyFleet Drones"),
+        ("arena-viewer", "Viewer", "ARena Play"),
+        ("arena-operator", "TenantOperator", "ARena Play"),
+    ];
+
+    private readonly Dictionary<string, string> _passwords = [];
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(Chromium))
             throw new InvalidOperationException($"{Chromium} is missing: apt-get install chromium (./test.sh does it as root).");
         Portal = await PortalProcess.StartAsync(SpeedFactor);
+        foreach (var (user, role, tenant) in Accounts)
+            await CreateAccountAsync(user, role, tenant);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -120,9 +139,26 @@ public sealed class PortalFixture : IAsyncLifetime
         Assert.Fail($"Migration {migrationId} is still {state} after 30 s (expected {string.Join(" or ", states)}).");
     }
 
-    /// <summary>A fresh browser context signed in through the static login form, on the overview with its circuit up.</summary>
-    public async Task<IPage> SignInAsync(string user, string password)
-        => await SignInAsync(await NewPageAsync(), user, password, Portal);
+    /// <summary>
+    /// Creates an account on the suite's portal (<see cref="PortalProcess.CreateAccountAsync"/>) and remembers its password for
+    /// <see cref="SignInAsync(string)"/>; <paramref name="tenant"/> by name. Returns the account's id.
+    /// </summary>
+    public async Task<string> CreateAccountAsync(string user, string role, string? tenant)
+    {
+        var (id, password) = await Portal.CreateAccountAsync(user, role, tenant);
+        lock (_passwords)
+            _passwords[user] = password;
+        return id;
+    }
+
+    /// <summary>A fresh browser context signed in as one of the suite's accounts through the static login form, on the overview with its circuit up.</summary>
+    public async Task<IPage> SignInAsync(string user)
+    {
+        string password;
+        lock (_passwords)
+            password = _passwords[user];
+        return await SignInAsync(await NewPageAsync(), user, password, Portal);
+    }
 
     /// <summary>Signs <paramref name="page"/> in through <paramref name="portal"/>'s static login form and waits for the overview's circuit.</summary>
     public static async Task<IPage> SignInAsync(IPage page, string user, string password, PortalProcess portal)

@@ -25,7 +25,9 @@ public sealed class ReplicaScenarios(PortalFixture portal)
         };
         await using var runner = await PortalProcess.StartAsync(options);
         await using var watcher = await PortalProcess.StartAsync(options);
-        var page = await PortalFixture.SignInAsync(await portal.NewPageAsync(watcher), "skyfleet-operator", "skyfleet-demo-2", watcher);
+        // Made on one replica, signed in on the other: the account is in the shared store (Production has no demo users).
+        var (_, password) = await runner.CreateAccountAsync("skyfleet-operator", "TenantOperator", "SkyFleet Drones");
+        var page = await PortalFixture.SignInAsync(await portal.NewPageAsync(watcher), "skyfleet-operator", password, watcher);
         try
         {
             await PortalFixture.GotoAsync(page, "/migrations");

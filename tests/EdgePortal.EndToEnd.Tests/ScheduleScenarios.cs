@@ -12,7 +12,7 @@ public sealed class ScheduleScenarios(PortalFixture portal)
     public async Task CreateSchedule_CronEverySundayAt0330Rome_ShowsNextFireTimes()
     {
         // Schedules are edited by TenantAdmin and up (skyfleet-operator may only read them).
-        var page = await portal.SignInAsync("skyfleet-admin", "skyfleet-demo-1");
+        var page = await portal.SignInAsync("skyfleet-admin");
         try
         {
             await PortalFixture.GotoAsync(page, "/schedules");

@@ -20,7 +20,7 @@ public sealed class TenancyScenarios(PortalFixture portal)
         Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
         var migrationId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
 
-        var page = await portal.SignInAsync("arena-viewer", "arena-demo-1");
+        var page = await portal.SignInAsync("arena-viewer");
         try
         {
             await PortalFixture.GotoAsync(page, "/services");
@@ -55,7 +55,7 @@ public sealed class TenancyScenarios(PortalFixture portal)
     [Fact]
     public async Task ProviderAdmin_NewTenant_CreatedGivenAClusterAndANameTakenTwiceIsRefused()
     {
-        var page = await portal.SignInAsync("admin", "admin-demo-1");
+        var page = await portal.SignInAsync("admin");
         try
         {
             await PortalFixture.GotoAsync(page, "/tenants");

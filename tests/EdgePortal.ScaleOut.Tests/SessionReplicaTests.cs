@@ -18,6 +18,8 @@ public sealed partial class SessionReplicaTests(ReplicaFixture fixture)
     public async Task SignIn_OnOneReplica_TheCookieAndTheFormTokenWorkOnAnother()
     {
         await using var replicas = await Replicas.StartAsync(fixture, 2);
+        // Production has no demo users: the test makes its account on one replica, into the shared store.
+        var (_, password) = await replicas[0].CreateAccountAsync("admin", "ProviderAdmin", null);
         var cookies = new CookieContainer();
         using var first = Browser(replicas[0], cookies);
         using var second = Browser(replicas[1], cookies);
@@ -29,7 +31,7 @@ public sealed partial class SessionReplicaTests(ReplicaFixture fixture)
 
         using var signIn = await second.PostAsync("account/signin", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["userName"] = "admin", ["password"] = "admin-demo-1", ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
+            ["userName"] = "admin", ["password"] = password, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
         }));
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         Assert.Equal("/", signIn.Headers.Location?.OriginalString);
@@ -46,9 +48,14 @@ public sealed partial class SessionReplicaTests(ReplicaFixture fixture)
     [Fact]
     public async Task FirstStart_ThreeReplicasTogether_SeedTheEdgeUsersAndKeyOnce()
     {
-        await using var replicas = await Replicas.StartAsync(fixture, 3);
+        // The first admin from configuration, as deploy/ gives it: created once, into the empty store, by one of the three.
+        await using var replicas = await Replicas.StartAsync(fixture, 3, new Dictionary<string, string>
+        {
+            ["EdgePortal__Security__AdminUser"] = "admin",
+            ["EdgePortal__Security__AdminPassword"] = PortalProcess.NewApiKey(),
+        });
 
-        Assert.Equal(5, replicas.Scalar("SELECT count(*) FROM users"));
+        Assert.Equal(1, replicas.Scalar("SELECT count(*) FROM users"));
         Assert.Equal(1, replicas.Scalar("SELECT count(*) FROM api_keys"));
         Assert.Equal(replicas.Scalar("SELECT count(*) FROM services"), (await replicas[2].GetAsync<JsonElement>("api/v1/services")).GetArrayLength());
         Assert.True(replicas.Scalar("SELECT count(*) FROM clusters") > 0);

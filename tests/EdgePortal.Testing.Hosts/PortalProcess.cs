@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Diagnostics;
 using System.Text;
 using EdgePortal.Testing;
@@ -36,6 +37,27 @@ public sealed class PortalProcess : IAsyncDisposable
         var client = new HttpClient { BaseAddress = BaseAddress };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
         return client;
+    }
+
+    /// <summary>
+    /// Creates an account through the API (the bootstrap key) with a random password and returns its id and password. The
+    /// portal runs in Production, which has no demo users, so a test or bench makes the accounts it signs in as, the way an
+    /// operator adds people to a fresh install. <paramref name="tenant"/> by name (null for a provider role).
+    /// </summary>
+    public async Task<(string Id, string Password)> CreateAccountAsync(string user, string role, string? tenant)
+    {
+        using var api = ApiClient();
+        string? tenantId = null;
+        if (tenant is not null)
+        {
+            var tenants = await api.GetFromJsonAsync<System.Text.Json.JsonElement>("api/v1/tenants");
+            tenantId = tenants.EnumerateArray().Single(t => t.GetProperty("name").GetString() == tenant).GetProperty("id").GetString();
+        }
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        using var created = await api.PostAsJsonAsync("api/v1/users", new { userName = user, password, role, tenantId });
+        if (!created.IsSuccessStatusCode)
+            throw new InvalidOperationException($"Creating the account {user} answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        return ((await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString()!, password);
     }
 
     /// <summary>From process start to the sign-in page answering 200.</summary>

@@ -119,7 +119,8 @@ public sealed class MigrationPlanner
 
     private static readonly PlanningOptions DefaultOptions = new();
 
-    private static string NoDestination(ServiceInstance service, PlacementResult placement, NodeId? only)
+    /// <summary>Why no node can take the service (or the one asked for): the summary of a planning without a design.</summary>
+    public static string NoDestination(ServiceInstance service, PlacementResult placement, NodeId? only)
     {
         if (only is { } node)
         {

@@ -38,8 +38,9 @@ public static class PortalUserNames
 }
 
 /// <summary>
-/// A local account. <see cref="TenantId"/> is set for tenant roles (and a tenant's viewer) and null for provider roles.
-/// The password is kept only as ASP.NET Core's password hash.
+/// An account. <see cref="TenantId"/> is set for tenant roles (and a tenant's viewer) and null for provider roles. A local
+/// account keeps its password only as ASP.NET Core's password hash; a single sign-on user (<see cref="ExternalIssuer"/> set)
+/// has none and is recorded at its first sign-in, so that it can be disabled here.
 /// </summary>
 public sealed record PortalUser
 {
@@ -48,10 +49,15 @@ public sealed record PortalUser
     public required string PasswordHash { get; init; }
     public required string Role { get; init; }
     public Guid? TenantId { get; init; }
-    public int FailedLogins { get; init; }
-    public DateTimeOffset? LockedUntil { get; init; }
     public bool Disabled { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>
+    /// Changes whenever the account's access changes (role, tenant, password, disabled): a session signed in under another
+    /// stamp ends at its next check.
+    /// </summary>
+    public string SecurityStamp { get; init; } = "";
+    /// <summary>The identity provider (its issuer) of a single sign-on user; null for a local account.</summary>
+    public string? ExternalIssuer { get; init; }
 }
 
 /// <summary>

@@ -7,7 +7,10 @@ public static class AuditActions
 {
     public const string LoginSucceeded = "login.succeeded";
     public const string LoginFailed = "login.failed";
+    /// <summary>Written by older versions, which locked accounts; sign-ins are now delayed instead (<see cref="LoginThrottled"/>).</summary>
     public const string LoginLockedOut = "login.locked-out";
+    /// <summary>A sign-in refused unchecked because it came too early after failed ones.</summary>
+    public const string LoginThrottled = "login.throttled";
     public const string Logout = "logout";
     public const string Plan = "migration.plan";
     public const string Start = "migration.start";
@@ -40,7 +43,7 @@ public static class AuditActions
 
     public static IReadOnlyList<string> All { get; } =
     [
-        LoginSucceeded, LoginFailed, LoginLockedOut, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
+        LoginSucceeded, LoginFailed, LoginLockedOut, LoginThrottled, Logout, Plan, Start, Cancel, ScheduleCreate, ScheduleUpdate, ScheduleDelete,
         SchedulePause, ScheduleResume, ScheduleRunNow, UserCreate, UserChange, UserDelete, KeyCreate, KeyRevoke, TenantCreate, TenantChange,
         CalibrationSave, ClusterRegister, NodeRetire, NodeDrain, NodeUncordon, WindowCreate, WindowUpdate, WindowDelete, KeyRefused, HistoryPrune,
     ];

@@ -9,6 +9,9 @@ namespace EdgePortal.Web.Api;
 
 public sealed record UserBody(string? UserName, string? Password, string? Role, Guid? TenantId);
 
+/// <summary>A change to an account: any of its role, tenant, disabled state and (local accounts) password; what is left out stays.</summary>
+public sealed record UserChangeBody(string? Role, Guid? TenantId, bool? Disabled, string? Password);
+
 public sealed record ApiKeyBody(string? Name, string? Role, Guid? TenantId, DateTimeOffset? ExpiresAt);
 
 public sealed record QuotaBody(int? MaxConcurrentMigrations, double? MaxReservedBandwidthBitsPerSecond);
@@ -20,10 +23,10 @@ public sealed record TenantBody(string? Name, IReadOnlyList<Guid>? AllowedCluste
 /// <summary>The clusters a tenant may use, by id (an empty list: none).</summary>
 public sealed record TenantClustersBody(IReadOnlyList<Guid>? AllowedClusters);
 
-/// <summary>A user as the API shows it: never the password hash, nor the lockout counter.</summary>
-public sealed record UserView(Guid Id, string UserName, string Role, Guid? TenantId, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt)
+/// <summary>A user as the API shows it: never the password hash nor the security stamp. <see cref="Sso"/>: signed in by the identity provider.</summary>
+public sealed record UserView(Guid Id, string UserName, string Role, Guid? TenantId, bool Disabled, bool Sso, DateTimeOffset CreatedAt)
 {
-    public static UserView From(PortalUser u) => new(u.Id, u.UserName, u.Role, u.TenantId, u.LockedUntil, u.CreatedAt);
+    public static UserView From(PortalUser u) => new(u.Id, u.UserName, u.Role, u.TenantId, u.Disabled, u.ExternalIssuer is not null, u.CreatedAt);
 }
 
 /// <summary>A key as the API lists it: never the hash. <see cref="Key"/> is set once, in the answer to its creation.</summary>
@@ -41,6 +44,8 @@ public static class AdminApi
         admin.MapGet("/users", (UserAdministration a, ClaimsPrincipal user) => TypedResults.Ok(a.Users(TenantScope.Of(user)).Select(UserView.From).ToList()))
             .WithName("ListUsers").WithSummary("Accounts (a tenant admin: its tenant's).");
         admin.MapPost("/users", CreateUser).WithName("CreateUser").WithSummary("Create an account; a tenant admin creates only tenant roles in its tenant; user names cannot start with sso: or key:.");
+        admin.MapPatch("/users/{id:guid}", ChangeUser).WithName("ChangeUser")
+            .WithSummary("Change an account's role, tenant, disabled state or password; its open sessions end within a minute when its access changes.");
         admin.MapDelete("/users/{id:guid}", DeleteUser).WithName("DeleteUser").WithSummary("Delete an account.");
         admin.MapGet("/keys", (UserAdministration a, ClaimsPrincipal user) => TypedResults.Ok(a.Keys(TenantScope.Of(user)).Select(k => ApiKeyView.From(k)).ToList()))
             .WithName("ListKeys").WithSummary("API keys (never their value).");
@@ -62,6 +67,16 @@ public static class AdminApi
             : admin.CreateUser(TenantScope.Of(user), body.UserName, body.Password, body.Role, body.TenantId) switch
             {
                 UseCaseResult<PortalUser>.Done d => TypedResults.Created($"/api/v1/users/{d.Value.Id}", UserView.From(d.Value)),
+                UseCaseResult<PortalUser>.Invalid i => ApiProblems.Invalid(i),
+                UseCaseResult<PortalUser>.NotFound n => ApiProblems.NotFound("User", n),
+                var other => throw ApiProblems.Unexpected(other),
+            };
+
+    private static Results<Ok<UserView>, ValidationProblem, NotFoundProblem> ChangeUser(Guid id, UserChangeBody? body, UserAdministration admin, ClaimsPrincipal user)
+        => body is null ? ApiProblems.MissingBody()
+            : admin.ChangeUser(TenantScope.Of(user), id, body.Role, body.TenantId, body.Disabled, body.Password) switch
+            {
+                UseCaseResult<PortalUser>.Done d => TypedResults.Ok(UserView.From(d.Value)),
                 UseCaseResult<PortalUser>.Invalid i => ApiProblems.Invalid(i),
                 UseCaseResult<PortalUser>.NotFound n => ApiProblems.NotFound("User", n),
                 var other => throw ApiProblems.Unexpected(other),

@@ -195,7 +195,7 @@ public static class SchedulesApi
 
     private static Results<Ok<IReadOnlyList<MaintenanceWindow>>, NotFoundProblem> ListWindows(Guid id, IInventoryRepository inventory,
         IMaintenanceWindowRepository windows, ClaimsPrincipal user)
-        => inventory.FindCluster(ClusterId.From(id)) is null || (TenantScope.Of(user).Tenant is { } t && inventory.FindTenant(t)?.MayUse(ClusterId.From(id)) != true)
+        => inventory.FindCluster(ClusterId.From(id)) is null || !TenantView.Of(TenantScope.Of(user), inventory).SeesCluster(ClusterId.From(id))
             ? ApiProblems.NotFound("Cluster", id) : TypedResults.Ok(windows.List(ClusterId.From(id)));
 
     private static Results<Created<MaintenanceWindow>, ValidationProblem, NotFoundProblem> CreateWindow(Guid id, MaintenanceWindowBody? body,

@@ -17,6 +17,7 @@ using EdgePortal.Web.Limits;
 using EdgePortal.Web.Security;
 using EdgePortal.Web.UseCases;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.SignalR;
 using MudBlazor.Services;
 
 namespace EdgePortal.Web.Hosting;
@@ -43,7 +44,10 @@ public static class EdgePortalHosting
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
 
-        var signalR = services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions));
+        // HubSessions ends connections whose principal lost its access: on the portal's hub only, for Blazor's circuits (SignalR
+        // connections too) are sent to the sign-in form by their authentication state instead of being cut off.
+        var signalR = services.AddSignalR().AddJsonProtocol(o => DomainJson.Configure(o.PayloadSerializerOptions))
+            .AddHubOptions<MigrationHub>(o => o.AddFilter<HubSessions>());
         services.AddHostedService<MigrationHubForwarder>();
 
         services.AddProblemDetails();
@@ -65,6 +69,7 @@ public static class EdgePortalHosting
 
     public static WebApplication UseEdgePortal(this WebApplication app)
     {
+        app.UseEdgePortalRequestSecurity();
         app.UseExceptionHandler();
         // The API answers empty error responses with problem details; a browser gets the portal's own page.
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api") || c.Request.Path.StartsWithSegments("/hubs"),

@@ -5,21 +5,28 @@ namespace EdgePortal.Web.Inventory;
 /// <summary>Builds the views of the stored edge that the API and the pages share.</summary>
 public sealed class InventoryReader(IInventoryRepository inventory)
 {
-    public TopologyViewModel Topology()
+    /// <summary>
+    /// The whole edge (<paramref name="viewer"/> null: the provider), or as a tenant sees it (<see cref="Security.TenantView"/>):
+    /// the clusters it may use with only its own services counted, its own services and their users.
+    /// </summary>
+    public TopologyViewModel Topology(TenantId? viewer = null)
     {
         var topology = inventory.Topology();
-        var tenants = inventory.Tenants().ToDictionary(t => t.Id, t => t.Name);
+        var view = Security.TenantView.Of(viewer, inventory);
+        var tenants = inventory.Tenants().Where(t => view.SeesTenant(t.Id)).ToDictionary(t => t.Id, t => t.Name);
+        var services = topology.Services.Where(view.SeesService).ToList();
+        var ids = services.Select(s => s.Id).ToHashSet();
         return new TopologyViewModel
         {
-            Clusters = Clusters(topology),
-            Services = topology.Services.Select(s => ToView(topology, tenants, s)).ToList(),
-            UserGroups = topology.UserGroups.Select(g => new UserGroupViewModel
+            Clusters = Clusters(topology, view),
+            Services = [.. services.Select(s => ToView(topology, tenants, s))],
+            UserGroups = [.. topology.UserGroups.Where(g => ids.Contains(g.ServiceId)).Select(g => new UserGroupViewModel
             {
                 ServiceId = g.ServiceId,
                 Name = g.Name,
                 AttachedTo = g.AttachedTo,
                 Users = g.Users,
-            }).ToList(),
+            })],
         };
     }
 
@@ -28,12 +35,10 @@ public sealed class InventoryReader(IInventoryRepository inventory)
     /// between their nodes, and on each node only its own services counted — nothing of another tenant.
     /// </summary>
     public IReadOnlyList<ClusterViewModel> Clusters(TenantId? viewer = null)
-    {
-        if (viewer is not { } tenantId)
-            return Clusters(inventory.Topology());
-        var tenant = inventory.FindTenant(tenantId);
-        return Clusters(inventory.Topology(), c => tenant?.MayUse(c) == true, s => s.TenantId == tenantId);
-    }
+        => Clusters(inventory.Topology(), Security.TenantView.Of(viewer, inventory));
+
+    private static IReadOnlyList<ClusterViewModel> Clusters(EdgeTopology topology, Security.TenantView view)
+        => view.IsProvider ? Clusters(topology) : Clusters(topology, view.SeesCluster, view.SeesService);
 
     public static IReadOnlyList<ClusterViewModel> Clusters(EdgeTopology topology,
         Func<ClusterId, bool>? visible = null, Func<ServiceInstance, bool>? counted = null)
@@ -74,13 +79,13 @@ public sealed class InventoryReader(IInventoryRepository inventory)
         }).ToList();
     }
 
-    /// <summary>All services, or one tenant's.</summary>
-    public IReadOnlyList<ServiceViewModel> Services(TenantId? tenant = null)
+    /// <summary>All services, or those a tenant sees (its own).</summary>
+    public IReadOnlyList<ServiceViewModel> Services(TenantId? viewer = null)
     {
         var topology = inventory.Topology();
-        var tenants = inventory.Tenants().ToDictionary(t => t.Id, t => t.Name);
-        return topology.Services.Where(s => tenant is null || s.TenantId == tenant)
-            .Select(s => ToView(topology, tenants, s)).ToList();
+        var view = Security.TenantView.Of(viewer, inventory);
+        var tenants = inventory.Tenants().Where(t => view.SeesTenant(t.Id)).ToDictionary(t => t.Id, t => t.Name);
+        return topology.Services.Where(view.SeesService).Select(s => ToView(topology, tenants, s)).ToList();
     }
 
     public ServiceViewModel? Service(ServiceId id)

@@ -1,25 +1,27 @@
+using System.Security.Cryptography;
 using EdgePortal.Core.Security;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Web.Security;
 
-/// <summary>How a login attempt ended.</summary>
+/// <summary>How a password check ended.</summary>
 public abstract record LoginResult
 {
     public sealed record Success(PortalUser User) : LoginResult;
     public sealed record Failed : LoginResult;
-    public sealed record LockedOut(DateTimeOffset Until) : LoginResult;
 }
 
 /// <summary>
-/// Local accounts: creates them with ASP.NET Core's password hasher, checks passwords, and locks an account for
-/// <see cref="SecurityOptions.LockoutMinutes"/> after <see cref="SecurityOptions.LockoutThreshold"/> failures in a row.
+/// Local accounts: creates them with ASP.NET Core's password hasher and checks passwords. Guessing is slowed down by
+/// <see cref="SignInThrottle"/> in front of it, not by locking accounts (a stranger could lock the admin out).
 /// </summary>
-public sealed class AccountService(IUserRepository users, IOptionsMonitor<SecurityOptions> options, TimeProvider clock)
+public sealed class AccountService(IUserRepository users, TimeProvider clock)
 {
     private readonly PasswordHasher<PortalUser> _hasher = new();
     private readonly Lock _gate = new();
+
+    /// <summary>A fresh security stamp: every session signed in under the old one ends at its next check.</summary>
+    public static string NewStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     public PortalUser Create(string userName, string password, string role, Guid? tenant)
     {
@@ -39,8 +41,9 @@ public sealed class AccountService(IUserRepository users, IOptionsMonitor<Securi
             Role = role,
             TenantId = PortalRoles.IsProviderRole(role) ? null : tenant,
             CreatedAt = clock.GetUtcNow(),
+            SecurityStamp = NewStamp(),
         };
-        user = user with { PasswordHash = _hasher.HashPassword(user, password) };
+        user = user with { PasswordHash = HashPassword(user, password) };
         lock (_gate)
         {
             if (users.FindByName(user.UserName) is not null)
@@ -50,43 +53,30 @@ public sealed class AccountService(IUserRepository users, IOptionsMonitor<Securi
         return user;
     }
 
+    public string HashPassword(PortalUser user, string password) => _hasher.HashPassword(user, password);
+
     public LoginResult Login(string? userName, string? password)
     {
         if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password) || userName.Length > 100 || password.Length > 1000)
             return new LoginResult.Failed();
-        var now = clock.GetUtcNow();
-        lock (_gate)
+        // A disabled account and a single sign-on user (no password) fail like a wrong password.
+        if (users.FindByName(userName.Trim()) is not { Disabled: false, ExternalIssuer: null, PasswordHash.Length: > 0 } user)
         {
-            if (users.FindByName(userName.Trim()) is not { } user || user.Disabled)
-            {
-                // Hash anyway so that an unknown name takes as long as a wrong password.
-                _hasher.HashPassword(new PortalUser { Id = Guid.Empty, UserName = "", PasswordHash = "", Role = "" }, password);
-                return new LoginResult.Failed();
-            }
-            if (user.LockedUntil is { } until && until > now)
-                return new LoginResult.LockedOut(until);
-            var verdict = _hasher.VerifyHashedPassword(user, user.PasswordHash, password);
-            if (verdict == PasswordVerificationResult.Failed)
-            {
-                var failures = user.FailedLogins + 1;
-                var settings = options.CurrentValue;
-                if (failures >= Math.Max(1, settings.LockoutThreshold))
-                {
-                    var lockedUntil = now.AddMinutes(Math.Max(1, settings.LockoutMinutes));
-                    users.Save(user with { FailedLogins = 0, LockedUntil = lockedUntil });
-                    return new LoginResult.LockedOut(lockedUntil);
-                }
-                users.Save(user with { FailedLogins = failures });
-                return new LoginResult.Failed();
-            }
-            var updated = user with
-            {
-                FailedLogins = 0,
-                LockedUntil = null,
-                PasswordHash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? _hasher.HashPassword(user, password) : user.PasswordHash,
-            };
-            users.Save(updated);
-            return new LoginResult.Success(updated);
+            // Hash anyway so that an unknown name takes as long as a wrong password.
+            _hasher.HashPassword(new PortalUser { Id = Guid.Empty, UserName = "", PasswordHash = "", Role = "" }, password);
+            return new LoginResult.Failed();
         }
+        var verdict = _hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        if (verdict == PasswordVerificationResult.Failed)
+            return new LoginResult.Failed();
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            lock (_gate)
+            {
+                if (users.Find(user.Id) is { } current && current.PasswordHash == user.PasswordHash)
+                    users.Save(user = current with { PasswordHash = HashPassword(current, password) });
+            }
+        }
+        return new LoginResult.Success(user);
     }
 }

@@ -1,9 +1,11 @@
+using System.Threading.RateLimiting;
 using EdgePortal.Runtime.Simulated;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Components.Authorization;
 using EdgePortal.Web.Replicas;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Web.Security;
@@ -15,37 +17,37 @@ public static class SecurityHosting
     /// <summary>The policy scheme that picks the API key handler for a bearer token and the cookie otherwise.</summary>
     public const string Scheme = "EdgePortal";
 
-    /// <summary>Accounts, API keys, cookie and bearer authentication, the policies, and the first-start seed.</summary>
+    /// <summary>
+    /// Accounts, API keys, cookie and bearer authentication, sessions that end when access ends, sign-in throttling, single
+    /// sign-on, the policies, and the first-start seed.
+    /// </summary>
     public static IServiceCollection AddEdgePortalSecurity(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section))
-            .Validate(o => o.LockoutThreshold >= 1, $"{SecurityOptions.Section}:LockoutThreshold must be at least 1.")
-            .Validate(o => o.LockoutMinutes >= 1, $"{SecurityOptions.Section}:LockoutMinutes must be at least 1.")
-            .Validate(o => o.MaxApiBodyBytes >= 1024, $"{SecurityOptions.Section}:MaxApiBodyBytes must be at least 1024.")
-            .Validate(o => o.SignInAttemptsPerMinute >= 1, $"{SecurityOptions.Section}:SignInAttemptsPerMinute must be at least 1.")
-            .Validate(o => string.IsNullOrEmpty(o.BootstrapApiKey) || o.BootstrapApiKey.Length >= 32,
-                $"{SecurityOptions.Section}:BootstrapApiKey must be at least 32 characters (a high-entropy secret).")
-            .Validate(o => string.IsNullOrEmpty(o.AdminUser) || Core.Security.PortalUserNames.Problem(o.AdminUser) is null,
-                $"{SecurityOptions.Section}:AdminUser must be 1..{Core.Domain.InputLimits.Name} printable characters and not start with 'sso:' or 'key:'.")
-            .Validate(o => string.IsNullOrEmpty(o.AdminUser) || o.AdminPassword is { Length: >= 8 },
-                $"{SecurityOptions.Section}:AdminPassword must be at least 8 characters when AdminUser is set.")
-            .ValidateOnStart();
-        services.AddOptions<DemoUserOptions>().Bind(configuration.GetSection(SeedOptions.Section));
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
+        services.AddOptions<DemoUserOptions>().Bind(configuration.GetSection(SeedOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DemoUserOptions>, DemoUserOptionsValidator>();
+        services.AddOptions<OidcSettings>().Bind(configuration.GetSection(OidcSettings.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OidcSettings>, OidcSettingsValidator>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<OidcSettings>>().Value);
+
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<UserAdministration>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<TrustedBrowser>();
+        services.AddSingleton<AccessChanges>();
+        services.AddSingleton<SessionValidator>();
+        services.AddSingleton<SsoUsers>();
+        services.AddSingleton<HubSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         services.AddHostedService<SecuritySeeder>();
 
+        // Read here too, to decide whether the scheme exists at all; the options above validate it at start.
         var oidc = configuration.GetSection(OidcSettings.Section).Get<OidcSettings>() ?? new OidcSettings();
-        if (oidc.Enabled && string.IsNullOrWhiteSpace(oidc.ClientId))
-            throw new InvalidOperationException($"{OidcSettings.Section}:ClientId is required when {OidcSettings.Section}:Authority is set.");
-        services.AddSingleton(oidc);
         services.AddAuthentication(Scheme)
-            .AddPolicyScheme(Scheme, "Cookie or API key", o => o.ForwardDefaultSelector = context =>
-                ApiKeyAuthenticationHandler.BearerToken(context.Request) is not null
-                    ? ApiKeyAuthenticationHandler.SchemeName
-                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddPolicyScheme(Scheme, "Cookie or API key", o => o.ForwardDefaultSelector = SelectScheme)
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
             {
                 o.LoginPath = AccountEndpoints.LoginPath;
@@ -53,18 +55,27 @@ public static class SecurityHosting
                 o.AccessDeniedPath = "/account/denied";
                 o.Cookie.Name = "EdgePortal.Auth";
                 o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Lax;
+                // Never sent on a request another site starts (links included): no cross-site request carries the session.
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                // Secure whenever the request is https, as seen through trusted proxies (SecurityOptions.TrustedProxies).
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
                 // The API and the hub answer 401/403 (as problem details); only pages redirect to the login form.
                 o.Events.OnRedirectToLogin = c => Answer(c, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = c => Answer(c, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = c => c.HttpContext.RequestServices.GetRequiredService<SessionValidator>().ValidateCookieAsync(c);
             })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddEdgePortalOidc(oidc);
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<SecurityOptions>, TimeProvider>((cookie, security, clock) =>
+            {
+                cookie.ExpireTimeSpan = TimeSpan.FromMinutes(security.Value.SessionIdleMinutes);
+                // The portal's clock, so that the sliding expiry and the checks in SessionValidator agree (and tests can move it).
+                cookie.TimeProvider = clock;
+            });
         services.AddAuthorization(PortalPolicies.Add);
-        // Lockout stops guessing one account; this stops one address guessing many.
+        // Progressive delays (SignInThrottle) slow guessing per account and address; this caps what one address may post at all.
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -77,9 +88,45 @@ public static class SecurityHosting
                     QueueLimit = 0,
                 }));
         });
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<SecurityOptions>>((forwarded, security) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var (prefix, length) in security.Value.ProxyNetworks())
+                forwarded.KnownIPNetworks.Add(new System.Net.IPNetwork(prefix, length));
+        });
+        services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
         services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingAuthenticationState>();
         services.AddScoped<CurrentTenant>();
         return services;
+    }
+
+    /// <summary>
+    /// A bearer token goes to the API key handler. A cookie authenticates pages, the hub (whose browser connections are held to
+    /// their origin) and reads of the API, but never a change through the API: another site's form or script could make the
+    /// browser send it, so an unsafe API method without a key is anonymous and answered 401.
+    /// </summary>
+    private static string SelectScheme(HttpContext context)
+        => ApiKeyAuthenticationHandler.BearerToken(context.Request) is not null
+            || (context.Request.Path.StartsWithSegments("/api") && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+                ? ApiKeyAuthenticationHandler.SchemeName
+                : CookieAuthenticationDefaults.AuthenticationScheme;
+
+    /// <summary>
+    /// The middleware in front of routing: forwarded headers from trusted proxies (so the client's address and https are
+    /// known), the security headers, HSTS over https, and the origin check of hub and circuit connections.
+    /// </summary>
+    public static WebApplication UseEdgePortalRequestSecurity(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.TrustedProxies.Length > 0)
+            app.UseForwardedHeaders();
+        app.UseMiddleware<SecurityHeaders>();
+        if (!app.Environment.IsDevelopment())
+            app.UseHsts();
+        app.UseMiddleware<Origins>();
+        return app;
     }
 
     /// <summary>

@@ -10,7 +10,8 @@ namespace EdgePortal.Web.Security;
 /// audited. Used by the API and the pages; each method is one use case (<see cref="UseCaseResult{T}"/>).
 /// </summary>
 public sealed class UserAdministration(IUserRepository users, IApiKeyRepository keyRepository, AccountService accounts, ApiKeyService keys,
-    IInventoryRepository inventory, AuditTrail audit, Microsoft.Extensions.Options.IOptionsMonitor<Limits.LimitsOptions> limits)
+    IInventoryRepository inventory, AuditTrail audit, Microsoft.Extensions.Options.IOptionsMonitor<Limits.LimitsOptions> limits,
+    AccessChanges accessChanges)
 {
     private static readonly string[] TenantRoles = [PortalRoles.TenantAdmin, PortalRoles.TenantOperator, PortalRoles.Viewer];
 
@@ -43,8 +44,56 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
         if (string.Equals(user.UserName, scope.Actor, StringComparison.OrdinalIgnoreCase))
             return new UseCaseResult<PortalUser>.Invalid("id", "You cannot delete your own account.");
         users.Delete(id);
+        accessChanges.Publish();
         audit.Record(scope, AuditActions.UserDelete, $"user {user.UserName} ({user.Id})", user.Role, user.TenantId is { } t ? TenantId.From(t) : null);
         return new UseCaseResult<PortalUser>.Done(user);
+    }
+
+    /// <summary>
+    /// Changes an account: its role and tenant (as <see cref="CreateUser"/> would assign them), disabled or enabled, or its
+    /// password (local accounts only). Anything that changes its access gives it a new security stamp, which ends its open
+    /// sessions, circuits and hub connections at their next check (at once on this replica). Nobody changes their own role,
+    /// tenant or enabled state.
+    /// </summary>
+    public UseCaseResult<PortalUser> ChangeUser(TenantScope scope, Guid id, string? role, Guid? tenant, bool? disabled, string? password)
+    {
+        if (users.Find(id) is not { } user || !Sees(scope, user.TenantId) || (!scope.IsProvider && PortalRoles.IsProviderRole(user.Role)))
+            return new UseCaseResult<PortalUser>.NotFound($"No user has id {id}.");
+        var self = string.Equals(user.UserName, scope.Actor, StringComparison.OrdinalIgnoreCase);
+        var newRole = role ?? user.Role;
+        var newTenant = role is null && tenant is null ? user.TenantId : TenantOf(scope, newRole, tenant ?? user.TenantId);
+        if (role is not null || tenant is not null)
+        {
+            if (Assign(scope, newRole, tenant ?? user.TenantId) is { } refusal)
+                return new UseCaseResult<PortalUser>.Invalid(refusal.Field, refusal.Message);
+        }
+        var changesAccess = newRole != user.Role || newTenant != user.TenantId || (disabled is { } d && d != user.Disabled);
+        if (self && changesAccess)
+            return new UseCaseResult<PortalUser>.Invalid(role is not null ? "role" : tenant is not null ? "tenantId" : "disabled",
+                "You cannot change your own role, tenant or enabled state: ask another admin.");
+        if (password is not null && user.ExternalIssuer is not null)
+            return new UseCaseResult<PortalUser>.Invalid("password", "A single sign-on user has no password here: its identity provider signs it in.");
+        if (password is not null && password.Length is < 8 or > InputLimits.Password)
+            return new UseCaseResult<PortalUser>.Invalid("password", $"password must be 8..{InputLimits.Password} characters.");
+        var changed = user with { Role = newRole, TenantId = newTenant, Disabled = disabled ?? user.Disabled };
+        if (password is not null)
+            changed = changed with { PasswordHash = accounts.HashPassword(changed, password) };
+        if (changesAccess || password is not null)
+            changed = changed with { SecurityStamp = AccountService.NewStamp() };
+        users.Save(changed);
+        accessChanges.Publish();
+        var what = new List<string>();
+        if (newRole != user.Role)
+            what.Add($"role {user.Role} → {newRole}");
+        if (newTenant != user.TenantId)
+            what.Add($"tenant {user.TenantId?.ToString() ?? "none"} → {newTenant?.ToString() ?? "none"}");
+        if (changed.Disabled != user.Disabled)
+            what.Add(changed.Disabled ? "disabled" : "enabled");
+        if (password is not null)
+            what.Add("password set");
+        audit.Record(scope, AuditActions.UserChange, $"user {user.UserName} ({user.Id})", what.Count == 0 ? "no change" : string.Join("; ", what),
+            (changed.TenantId ?? user.TenantId) is { } t ? TenantId.From(t) : null);
+        return new UseCaseResult<PortalUser>.Done(changed);
     }
 
     public UseCaseResult<CreatedApiKey> CreateKey(TenantScope scope, string? name, string? role, Guid? tenant, DateTimeOffset? expiresAt, DateTimeOffset now)
@@ -66,6 +115,7 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
         if (keyRepository.Find(id) is not { } key || !Sees(scope, key.TenantId))
             return new UseCaseResult<ApiKey>.NotFound($"No API key has id {id}.");
         keys.Revoke(id);
+        accessChanges.Publish();
         audit.Record(scope, AuditActions.KeyRevoke, $"api key {key.Name} ({key.Id})", key.Role, key.TenantId is { } t ? TenantId.From(t) : null);
         return new UseCaseResult<ApiKey>.Done(keyRepository.Find(id)!);
     }

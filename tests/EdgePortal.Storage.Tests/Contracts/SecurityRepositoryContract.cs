@@ -31,9 +31,10 @@ public abstract class SecurityRepositoryContract(TestStore store) : StoreContrac
         var alice = User("alice");
         Store.Users.Save(alice);
 
-        Store.Users.Save(alice with { FailedLogins = 3, LockedUntil = T0.AddMinutes(15) });
+        Store.Users.Save(alice with { Disabled = true, SecurityStamp = "stamp-2", ExternalIssuer = "https://idp.example" });
 
-        Assert.Equal((3, T0.AddMinutes(15)), (Store.Users.Find(alice.Id)!.FailedLogins, Store.Users.Find(alice.Id)!.LockedUntil));
+        var saved = Store.Users.Find(alice.Id)!;
+        Assert.Equal((true, "stamp-2", "https://idp.example"), (saved.Disabled, saved.SecurityStamp, saved.ExternalIssuer));
         Assert.True(Store.Users.Delete(alice.Id));
         Assert.False(Store.Users.Delete(alice.Id));
         Assert.Equal(0, Store.Users.Count());

@@ -4,8 +4,6 @@ using EdgePortal.Client;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Testing;
 using EdgePortal.Web.Tests.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using NJsonSchema.CodeGeneration.CSharp;
 using NSwag.CodeGeneration.CSharp;
@@ -31,11 +29,13 @@ public sealed class ClientGenerationTests : IAsyncLifetime
     private readonly TempFolder _folder = new();
     private PortalFactory _factory = null!;
 
+    /// <summary>The address the portal listens on (Kestrel, a free loopback port).</summary>
+    private Uri Address { get; set; } = null!;
+
     public Task InitializeAsync()
     {
         _factory = new PortalFactory(_folder.File("client.db"));
-        _factory.UseKestrel(0);
-        _factory.StartServer();
+        Address = _factory.StartOnKestrel();
         return Task.CompletedTask;
     }
 
@@ -45,8 +45,6 @@ public sealed class ClientGenerationTests : IAsyncLifetime
         _folder.Dispose();
     }
 
-    /// <summary>The address the portal listens on (Kestrel, a free loopback port).</summary>
-    private Uri Address => new(_factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     /// <summary>The document as committed: indented, with a final newline, so that a diff of it reads well.</summary>
     private static string Canonical(string json)

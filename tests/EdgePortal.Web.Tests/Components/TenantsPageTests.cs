@@ -23,6 +23,7 @@ public sealed class TenantsPageTests : PortalTestContext, IDisposable
         Services.AddOptions<SecurityOptions>();
         Services.AddSingleton<AccountService>();
         Services.AddSingleton<ApiKeyService>();
+        Services.AddSingleton<AccessChanges>();
         Services.AddSingleton<UserAdministration>();
         Render<MudPopoverProvider>();
         Render<MudSnackbarProvider>();

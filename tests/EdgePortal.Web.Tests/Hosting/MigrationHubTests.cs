@@ -3,8 +3,6 @@ using System.Threading.Channels;
 using EdgePortal.Core.Domain;
 using EdgePortal.Runtime.Simulated;
 using EdgePortal.Web.Migrations;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,10 +27,7 @@ public sealed class MigrationHubTests : IAsyncLifetime
             ["EdgePortal:Simulator:SpeedFactor"] = "50",
             ["EdgePortal:Simulator:RandomSeed"] = "7",
         });
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
-        _baseAddress = new Uri(addresses.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        _baseAddress = _factory.StartOnKestrel();
         _http = PortalFactory.Authorize(new HttpClient { BaseAddress = _baseAddress }, PortalFactory.BootstrapKey);
         return Task.CompletedTask;
     }

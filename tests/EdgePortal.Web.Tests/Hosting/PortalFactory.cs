@@ -1,6 +1,9 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgePortal.Web.Tests.Hosting;
 
@@ -10,7 +13,10 @@ namespace EdgePortal.Web.Tests.Hosting;
 /// The portal starts with <see cref="BootstrapKey"/> as its bootstrap provider-admin API key, and every client the
 /// factory creates sends it as a bearer token (a test that wants to be anonymous or another role replaces the header).
 /// </summary>
-internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<string, string?>? settings = null)
+/// <param name="databasePath">The LiteDB file.</param>
+/// <param name="settings">Configuration on top (<c>environment</c> = <c>Production</c> runs it as a real provider would).</param>
+/// <param name="clock">The portal's clock (a FakeTimeProvider for tests of what time does); the system clock otherwise.</param>
+internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -19,6 +25,8 @@ internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<str
         builder.UseSetting("EdgePortal:Security:BootstrapApiKey", BootstrapKey);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+        if (clock is not null)
+            builder.ConfigureServices(services => services.AddSingleton(clock));
     }
 
     /// <summary>The provider-admin key every test portal is bootstrapped with.</summary>
@@ -28,6 +36,18 @@ internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<str
     {
         base.ConfigureClient(client);
         Authorize(client, BootstrapKey);
+    }
+
+    /// <summary>
+    /// Starts the portal on Kestrel at a free port (a real socket: real client addresses, WebSockets) and returns its address
+    /// on 127.0.0.1.
+    /// </summary>
+    public Uri StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
     }
 
     /// <summary>Sends <paramref name="key"/> as the bearer token on every request of <paramref name="client"/> (null: anonymous).</summary>

@@ -62,6 +62,7 @@ public sealed class InputLengthTests : PortalTest
         ["POST /api/v1/clusters/{id:guid}/windows"] = _ => WindowBody(),
         ["PUT /api/v1/clusters/{id:guid}/windows/{windowId:guid}"] = _ => WindowBody(),
         ["POST /api/v1/users"] = _ => new() { ["userName"] = "new-user", ["password"] = "long-enough-1", ["role"] = "Viewer", ["tenantId"] = Sky },
+        ["PATCH /api/v1/users/{id:guid}"] = _ => new() { ["role"] = "Viewer", ["tenantId"] = Sky, ["disabled"] = false, ["password"] = "another-long-1" },
         ["POST /api/v1/keys"] = _ => new() { ["name"] = "ci", ["role"] = "Viewer", ["tenantId"] = Sky },
         ["POST /api/v1/tenants/"] = _ => new() { ["name"] = "New Co", ["allowedClusters"] = new JsonArray(), ["defaultObjective"] = "MinDowntime" },
         ["PUT /api/v1/tenants/{id:guid}/clusters"] = _ => new() { ["allowedClusters"] = new JsonArray() },
@@ -90,18 +91,21 @@ public sealed class InputLengthTests : PortalTest
     };
 
     /// <summary>Ids the routes need, made on the test's portal.</summary>
-    private sealed record Ids(Guid Schedule, Guid Window);
+    private sealed record Ids(Guid Schedule, Guid Window, Guid User);
 
     private async Task<Ids> MakeIdsAsync()
     {
         var schedule = await (await Client.PostAsJsonAsync("/api/v1/schedules", ScheduleBody())).Content.ReadFromJsonAsync<JsonElement>();
         var window = await (await Client.PostAsJsonAsync($"/api/v1/clusters/{Cluster}/windows", WindowBody())).Content.ReadFromJsonAsync<JsonElement>();
-        return new Ids(schedule.GetProperty("schedule").GetProperty("id").GetGuid(), window.GetProperty("id").GetGuid());
+        var user = await (await Client.PostAsJsonAsync("/api/v1/users", new { userName = $"limits-{Guid.NewGuid():N}"[..20], password = "long-enough-1", role = "Viewer", tenantId = Sky }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        return new Ids(schedule.GetProperty("schedule").GetProperty("id").GetGuid(), window.GetProperty("id").GetGuid(), user.GetProperty("id").GetGuid());
     }
 
     private string Path(string pattern, Ids ids) => pattern
         .Replace("/schedules/{id:guid}", $"/schedules/{ids.Schedule}", StringComparison.Ordinal)
         .Replace("/windows/{windowId:guid}", $"/windows/{ids.Window}", StringComparison.Ordinal)
+        .Replace("/users/{id:guid}", $"/users/{ids.User}", StringComparison.Ordinal)
         .Replace("/clusters/{id:guid}", $"/clusters/{Cluster}", StringComparison.Ordinal)
         .Replace("/services/{id:guid}", $"/services/{Service}", StringComparison.Ordinal)
         .Replace("/tenants/{id:guid}", $"/tenants/{Sky}", StringComparison.Ordinal)
@@ -179,7 +183,7 @@ public sealed class InputLengthTests : PortalTest
     public void Samples_CoverEveryEndpointWithABodyAndEveryTextPropertyOfIt()
     {
         var samples = Samples();
-        var ids = new Ids(Guid.NewGuid(), Guid.NewGuid());
+        var ids = new Ids(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
 
         foreach (var (key, _, _, body) in BodyEndpoints())
         {
@@ -224,7 +228,7 @@ public sealed class InputLengthTests : PortalTest
     [Fact]
     public async Task ClusterName_InTheRouteFarOverTheLimit_Is400NamingName()
     {
-        var body = Samples()["PUT /api/v1/clusters/{name}"](new Ids(Guid.Empty, Guid.Empty));
+        var body = Samples()["PUT /api/v1/clusters/{name}"](new Ids(Guid.Empty, Guid.Empty, Guid.Empty));
 
         var response = await Client.PutAsJsonAsync($"/api/v1/clusters/{new string('c', 500)}", body);
 

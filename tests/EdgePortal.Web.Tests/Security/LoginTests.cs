@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgePortal.Web.Tests.Security;
 
-/// <summary>The login form through real HTTP: antiforgery, the cookie, lockout; and the seeded accounts.</summary>
+/// <summary>The login form through real HTTP: antiforgery, the cookie; and the seeded accounts (the test host runs in Development, the demo profile).</summary>
 public sealed class LoginTests : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -18,7 +18,6 @@ public sealed class LoginTests : IDisposable
     {
         _factory = new PortalFactory(_folder.File("edge.db"), new Dictionary<string, string?>
         {
-            ["EdgePortal:Security:LockoutThreshold"] = "3",
             ["EdgePortal:Security:AdminUser"] = "root",
             ["EdgePortal:Security:AdminPassword"] = "root-password-1",
         });
@@ -29,6 +28,7 @@ public sealed class LoginTests : IDisposable
         _factory.Dispose();
         _folder.Dispose();
     }
+
 
     private HttpClient Browser() => _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
@@ -97,26 +97,6 @@ public sealed class LoginTests : IDisposable
     }
 
     [Fact]
-    public async Task Login_RepeatedFailures_LocksTheAccountEvenForTheRightPassword()
-    {
-        using var client = Browser();
-        var token = await PortalLogin.AntiforgeryToken(client);
-        for (var i = 0; i < 3; i++)
-        {
-            var failed = await PortalLogin.Post(client, "operator", "wrong-password", token);
-            Assert.Contains("error=", failed.Headers.Location?.OriginalString);
-        }
-
-        var response = await PortalLogin.Post(client, "operator", "operator-demo-1", token);
-
-        Assert.Contains("error=locked", response.Headers.Location?.OriginalString);
-        Assert.NotNull(_factory.Services.GetRequiredService<IUserRepository>().FindByName("operator")!.LockedUntil);
-        var audit = _factory.Services.GetRequiredService<IAuditLog>().Query(new AuditQuery(Actor: "operator"));
-        Assert.Equal(2, audit.Count(e => e.Action == AuditActions.LoginFailed && !e.Succeeded));
-        Assert.Contains(audit, e => e.Action == AuditActions.LoginLockedOut);
-    }
-
-    [Fact]
     public void Seed_FirstStart_CreatesTheConfiguredAdminAndOneDemoUserPerRole()
     {
         var users = _factory.Services.GetRequiredService<IUserRepository>().List();
@@ -141,6 +121,62 @@ public sealed class LoginTests : IDisposable
         var users = factory.Services.GetRequiredService<IUserRepository>().List();
 
         Assert.Equal(["root"], users.Select(u => u.UserName));
+    }
+
+    [Fact]
+    public void Seed_AccountDeleted_DoesNotComeBackAtRestart()
+    {
+        var users = _factory.Services.GetRequiredService<IUserRepository>();
+        users.Delete(users.FindByName("operator")!.Id);
+        users.Delete(users.FindByName("root")!.Id);
+        _factory.Dispose();
+
+        using var restarted = new PortalFactory(_folder.File("edge.db"), new Dictionary<string, string?>
+        {
+            ["EdgePortal:Security:AdminUser"] = "root",
+            ["EdgePortal:Security:AdminPassword"] = "root-password-1",
+        });
+        var after = restarted.Services.GetRequiredService<IUserRepository>().List().Select(u => u.UserName).ToList();
+
+        Assert.DoesNotContain("operator", after);
+        Assert.DoesNotContain("root", after);
+        Assert.Contains("admin", after);
+    }
+
+    [Fact]
+    public async Task Seed_Production_CreatesNoDemoUserAndTheLoginPageNamesNone()
+    {
+        using var folder = new TempFolder();
+        await using var factory = new PortalFactory(folder.File("prod.db"), new Dictionary<string, string?>
+        {
+            ["environment"] = "Production",
+            ["EdgePortal:Security:AdminUser"] = "root",
+            ["EdgePortal:Security:AdminPassword"] = "root-password-1",
+        });
+        using var client = factory.CreateClient();
+
+        var html = await client.GetStringAsync("/account/login");
+        var users = factory.Services.GetRequiredService<IUserRepository>().List();
+
+        Assert.Equal(["root"], users.Select(u => u.UserName));
+        Assert.DoesNotContain("demo-accounts", html);
+        Assert.DoesNotContain("admin-demo-1", html);
+    }
+
+    [Fact]
+    public async Task Start_ProductionWithDemoUsersOn_RefusesNamingTheKey()
+    {
+        using var folder = new TempFolder();
+        await using var factory = new PortalFactory(folder.File("prod.db"), new Dictionary<string, string?>
+        {
+            ["environment"] = "Production",
+            ["EdgePortal:Seed:DemoUsers"] = "true",
+        });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains("EdgePortal:Seed:DemoUsers", error.Message);
+        Assert.Contains("Production", error.Message);
     }
 
     [Fact]
@@ -177,7 +213,8 @@ public sealed class LoginTests : IDisposable
         Assert.Equal(HttpStatusCode.Redirect, settings.StatusCode);
         Assert.StartsWith("/account/denied", settings.Headers.Location?.PathAndQuery);
         Assert.All(services.EnumerateArray(), s => Assert.Equal(Runtime.Simulated.DemoEdge.ArenaPlay.Value, s.GetProperty("tenantId").GetGuid()));
-        Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
+        // A cookie never authenticates a change through the API (another site could make the browser send it): 401, not 403.
+        Assert.Equal(HttpStatusCode.Unauthorized, start.StatusCode);
     }
 
     [Fact]

@@ -20,13 +20,19 @@ public sealed class InventoryNames
         _tenants = tenants;
     }
 
-    public static InventoryNames Read(IInventoryRepository inventory)
+    /// <summary>
+    /// The names <paramref name="viewer"/> may see (<see cref="Security.TenantView"/>; null: the provider, all of them): a tenant
+    /// gets its own name and those of the clusters it may use and their nodes, so that neither a filter's options nor a row
+    /// can show another tenant or a cluster it was not given.
+    /// </summary>
+    public static InventoryNames Read(IInventoryRepository inventory, TenantId? viewer)
     {
         ArgumentNullException.ThrowIfNull(inventory);
+        var view = Security.TenantView.Of(viewer, inventory);
         return new InventoryNames(
-            inventory.Nodes().ToDictionary(n => n.Id, n => n.Name),
-            inventory.Clusters().ToDictionary(c => c.Id, c => c.Name),
-            inventory.Tenants().ToDictionary(t => t.Id, t => t.Name));
+            inventory.Nodes().Where(n => view.SeesNode(n.Id)).ToDictionary(n => n.Id, n => n.Name),
+            inventory.Clusters().Where(c => view.SeesCluster(c.Id)).ToDictionary(c => c.Id, c => c.Name),
+            inventory.Tenants().Where(t => view.SeesTenant(t.Id)).ToDictionary(t => t.Id, t => t.Name));
     }
 
     /// <summary>Clusters by name, for filters.</summary>

@@ -49,7 +49,7 @@ public sealed partial class MigrationDetail : IAsyncDisposable
         await StopAsync();
         _loadedId = Id;
         _scope ??= await CurrentTenant.GetAsync();
-        _names = InventoryNames.Read(Inventory);
+        _names = InventoryNames.Read(Inventory, _scope.Tenant);
         var id = MigrationId.From(Id);
         _feed = LiveFeed.Start(Stream, tenant: null, migration: id, LoadSnapshot, ApplyAsync, OnFault);
         if (_migration is null)

@@ -50,7 +50,7 @@ public sealed partial class Migrations : IAsyncDisposable
     protected override async Task OnInitializedAsync()
     {
         _scope = await CurrentTenant.GetAsync();
-        _names = InventoryNames.Read(Inventory);
+        _names = InventoryNames.Read(Inventory, _scope.Tenant);
         _now = Clock.GetUtcNow();
         _feed = LiveFeed.Start(Stream, tenant: _scope.Tenant, migration: null, LoadSnapshot, ApplyAsync, OnFault);
     }

@@ -84,13 +84,8 @@ public sealed partial class Overview : IAsyncDisposable
 
     private (TopologyViewModel, List<ServiceViewModel>) ReadTopology()
     {
-        var topology = InventoryViews.Topology();
-        if (!_scope.IsProvider)
-        {
-            var own = topology.Services.Where(s => _scope.Sees(s.TenantId)).ToList();
-            var ids = own.Select(s => s.Id).ToHashSet();
-            topology = topology with { Services = own, UserGroups = [.. topology.UserGroups.Where(g => ids.Contains(g.ServiceId))] };
-        }
+        // As the API shows it to this principal: a tenant sees its clusters, its services and only them counted on the nodes.
+        var topology = InventoryViews.Topology(_scope.Tenant);
         var violating = topology.Services.Where(s => s.ViolatesLatency)
             .OrderByDescending(s => s.UserLatencyMs / s.Targets.MaxUserLatencyMs).ToList();
         return (topology, violating);
@@ -98,7 +93,7 @@ public sealed partial class Overview : IAsyncDisposable
 
     private List<MigrationRowViewModel> ReadMigrations()
     {
-        var names = InventoryNames.Read(Inventory);
+        var names = InventoryNames.Read(Inventory, _scope.Tenant);
         return [.. Repository.List(new MigrationQuery(Tenant: _scope.Tenant, Limit: Loaded)).Select(m => MigrationRowViewModel.From(MigrationViewModel.From(m), names))];
     }
 

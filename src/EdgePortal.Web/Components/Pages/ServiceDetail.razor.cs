@@ -59,7 +59,7 @@ public sealed partial class ServiceDetail : IAsyncDisposable
         // Another tenant's service reads exactly like one that does not exist.
         if (service is null || _scope?.Sees(service.TenantId) != true)
             return (null, []);
-        var names = InventoryNames.Read(InventoryRepository);
+        var names = InventoryNames.Read(InventoryRepository, _scope!.Tenant);
         return (service, [.. Repository.List(new MigrationQuery(Service: service.Id, Limit: MigrationsShown))
             .Select(m => MigrationRowViewModel.From(MigrationViewModel.From(m), names))]);
     }

@@ -1,0 +1,43 @@
+using k8s;
+using k8s.Models;
+
+namespace EdgePortal.Deployment.Tests;
+
+/// <summary>
+/// The container and deploy/ start with no known password (issue 14 item 1): Production (no demo users), the first admin
+/// from a Secret the operator creates, never from a literal in the repository.
+/// </summary>
+public sealed class StartsWithNoKnownPasswordTests
+{
+    private static readonly Dockerfile Image = Dockerfile.Parse(File.ReadAllText(RepositoryRoot.File("Dockerfile")));
+
+    [Fact]
+    public void Container_Environment_IsProductionWithoutDemoUsersOrAPassword()
+    {
+        var env = Image.Final.Environment();
+
+        Assert.Equal("Production", env["ASPNETCORE_ENVIRONMENT"]);
+        Assert.Equal("false", env["EdgePortal__Seed__DemoUsers"]);
+        Assert.DoesNotContain(env.Keys, k => k.Contains("Password", StringComparison.OrdinalIgnoreCase) || k.Contains("ApiKey", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void Deploy_Portal_TakesItsFirstAdminFromASecretAndRunsInProductionWithoutDemoData()
+    {
+        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(RepositoryRoot.File("deploy", "portal.yaml")));
+        var container = Assert.Single(objects.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers);
+        V1EnvVar Env(string name) => container.Env.Single(e => e.Name == name);
+
+        Assert.Equal("Production", Env("ASPNETCORE_ENVIRONMENT").Value);
+        Assert.Equal("false", Env("EdgePortal__Seed__DemoEdge").Value);
+        Assert.DoesNotContain(container.Env, e => e.Name == "EdgePortal__Seed__DemoUsers" && e.Value == "true");
+        foreach (var secret in new[] { "EdgePortal__Security__AdminUser", "EdgePortal__Security__AdminPassword", "EdgePortal__Security__BootstrapApiKey" })
+        {
+            Assert.Null(Env(secret).Value);
+            Assert.Equal("edgeportal-admin", Env(secret).ValueFrom.SecretKeyRef.Name);
+        }
+        // The Secret is the operator's to create: no literal admin password is generated from the repository.
+        Assert.DoesNotContain("edgeportal-admin", File.ReadAllText(RepositoryRoot.File("deploy", "kustomization.yaml")), StringComparison.Ordinal);
+        Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
+    }
+}
