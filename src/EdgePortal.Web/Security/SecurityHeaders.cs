@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 
 namespace EdgePortal.Web.Security;
@@ -30,7 +31,8 @@ public sealed class SecurityHeaders(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext context)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // Base64url (CSP's nonce grammar allows '-' and '_'): no '+', '/' or '=' that the page's attribute would encode.
+        var nonce = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceItem] = nonce;
         // When the response starts: the exception handler clears the headers of a response it takes over.
         context.Response.OnStarting(() =>

@@ -29,7 +29,7 @@ public sealed class SecurityHeadersTests : IDisposable
         var csp = response.Headers.GetValues("Content-Security-Policy").Single();
         Assert.Contains("frame-ancestors 'none'", csp);
         Assert.Contains("default-src 'self'", csp);
-        Assert.Matches("script-src 'self' 'nonce-[A-Za-z0-9+/=]+';", csp);
+        Assert.Matches("script-src 'self' 'nonce-[A-Za-z0-9_-]{22}';", csp);
         Assert.DoesNotContain("unsafe-eval", csp);
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
