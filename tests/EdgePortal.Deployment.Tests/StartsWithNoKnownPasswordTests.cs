@@ -24,7 +24,7 @@ public sealed class StartsWithNoKnownPasswordTests
     [Fact]
     public void Deploy_Portal_TakesItsFirstAdminFromASecretAndRunsInProductionWithoutDemoData()
     {
-        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(RepositoryRoot.File("deploy", "portal.yaml")));
+        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(RepositoryRoot.File("deploy", "base", "portal.yaml")));
         var container = Assert.Single(objects.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers);
         V1EnvVar Env(string name) => container.Env.Single(e => e.Name == name);
 
@@ -37,7 +37,8 @@ public sealed class StartsWithNoKnownPasswordTests
             Assert.Equal("edgeportal-admin", Env(secret).ValueFrom.SecretKeyRef.Name);
         }
         // The Secret is the operator's to create: no literal admin password is generated from the repository.
-        Assert.DoesNotContain("edgeportal-admin", File.ReadAllText(RepositoryRoot.File("deploy", "kustomization.yaml")), StringComparison.Ordinal);
+        Assert.All(Directory.GetFiles(RepositoryRoot.File("deploy"), "kustomization.yaml", SearchOption.AllDirectories),
+            kustomization => Assert.DoesNotContain("edgeportal-admin", File.ReadAllText(kustomization), StringComparison.Ordinal));
         Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
     }
 }
