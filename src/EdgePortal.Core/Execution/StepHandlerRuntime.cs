@@ -10,17 +10,17 @@ namespace EdgePortal.Core.Execution;
 /// </summary>
 public abstract partial class StepHandlerRuntime : IEdgeRuntime
 {
-    private readonly IReadOnlyList<StepHandler> _handlers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    protected StepHandlerRuntime(IEnumerable<StepHandler> handlers, TimeProvider time, ILogger logger)
+    protected StepHandlerRuntime(TimeProvider time, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(handlers);
-        _handlers = [.. handlers];
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
+
+    /// <summary>The runtime's handlers; for one step kind, the first whose <see cref="StepHandler.Handles"/> says yes runs it.</summary>
+    protected abstract IReadOnlyList<StepHandler> Handlers { get; }
 
     public abstract ClusterKind Kind { get; }
 
@@ -30,7 +30,7 @@ public abstract partial class StepHandlerRuntime : IEdgeRuntime
 
     /// <summary>The handler of a step, or null when this runtime has none for the strategy.</summary>
     public StepHandler? HandlerFor(MigrationStrategy strategy, StepKind kind) =>
-        _handlers.FirstOrDefault(h => h.Kind == kind && h.Handles(strategy));
+        Handlers.FirstOrDefault(h => h.Kind == kind && h.Handles(strategy));
 
     public bool SafeToRepeat(MigrationStrategy strategy, StepKind kind) => HandlerFor(strategy, kind)?.SafeToRepeat ?? false;
 
