@@ -31,7 +31,7 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
         Assert.Contains($"profiled pod {KubernetesHarness.SourcePodName}", Said(StepKind.Profile), StringComparison.Ordinal);
         Assert.Contains("zone metro-b", Said(StepKind.Profile), StringComparison.Ordinal);
         Assert.Contains("the container keeps running", Said(StepKind.Checkpoint), StringComparison.Ordinal);
-        var reference = $"{registry.Host}/edgeportal/counter:{KubernetesEdgeRuntime.Tag(id)}";
+        var reference = $"{registry.Host}/edgeportal/counter:{TargetPodBuilder.Tag(id)}";
         Assert.Contains($"pushed {reference}", Said(StepKind.Transfer), StringComparison.Ordinal);
         Assert.Contains($"restored pod {target} on edge-2", Said(StepKind.Restore), StringComparison.Ordinal);
         Assert.Contains($"now selects {target} on edge-2 (app=counter)", Said(StepKind.SwitchTraffic), StringComparison.Ordinal);
@@ -67,7 +67,7 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
 
         // The image is really in the registry, with the archive as its one layer.
         using var http = new HttpClient { BaseAddress = registry.BaseUri };
-        using var get = new HttpRequestMessage(HttpMethod.Get, $"v2/edgeportal/counter/manifests/{KubernetesEdgeRuntime.Tag(id)}");
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"v2/edgeportal/counter/manifests/{TargetPodBuilder.Tag(id)}");
         get.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
         using var manifest = await http.SendAsync(get);
         Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
