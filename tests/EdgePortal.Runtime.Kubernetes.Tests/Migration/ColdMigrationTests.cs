@@ -75,4 +75,38 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
 
         _k.Api.AssertNoRejections();
     }
+
+    [Fact]
+    public async Task Execute_StepsAfterACheckpointOnAFreshRuntime_FinishFromTheStoredArtifacts()
+    {
+        var id = MigrationId.New();
+        var before = await _k.RunAsync(id, StepKind.Checkpoint);
+        var stored = before.Select(o => ((StepOutcome.Success)o.Outcome).Artifacts).Aggregate(StepArtifacts.None, StepArtifacts.Merge);
+        Assert.Equal(KubernetesHarness.SourcePodName, stored.SourcePod);
+        Assert.NotNull(stored.ArchivePath);
+
+        // A portal that restarted: a new runtime that never saw the checkpoint, with only what the database kept.
+        var restarted = new KubernetesEdgeRuntime(_k.Clients, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<KubernetesEdgeRuntime>.Instance);
+        foreach (var kind in new[] { StepKind.Transfer, StepKind.Restore, StepKind.SwitchTraffic, StepKind.CleanUp })
+        {
+            var outcome = await restarted.ExecuteAsync(KubernetesHarness.Context(id, kind, stored: stored), CancellationToken.None);
+            var success = Assert.IsType<StepOutcome.Success>(outcome);
+            stored = StepArtifacts.Merge(stored, success.Artifacts);
+        }
+
+        Assert.StartsWith("sha256:", stored.ImageDigest, StringComparison.Ordinal);
+        Assert.Equal($"{registry.Host}/edgeportal/counter:{TargetPodBuilder.Tag(id)}", stored.Image);
+        Assert.Equal(KubernetesHarness.TargetName(id), stored.TargetPod);
+        Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(id))!.Spec.NodeName);
+        Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
+    }
+
+    [Fact]
+    public async Task Execute_TransferWithoutAStoredArchive_FailsNamingTheCheckpoint()
+    {
+        var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Transfer), CancellationToken.None);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome);
+        Assert.Contains("no checkpoint archive", failure.Reason, StringComparison.Ordinal);
+    }
 }
