@@ -34,7 +34,12 @@ public abstract partial class StepHandlerRuntime : IEdgeRuntime
 
     public bool SafeToRepeat(MigrationStrategy strategy, StepKind kind) => HandlerFor(strategy, kind)?.SafeToRepeat ?? false;
 
-    public StepRetryPolicy RetryPolicy(MigrationStrategy strategy, StepKind kind) => HandlerFor(strategy, kind)?.RetryPolicy ?? StepRetryPolicy.Never;
+    /// <summary>
+    /// A retry runs the step again, so only a step that is safe to repeat is retried: an unreachable agent may have
+    /// received the request (a dump that ran, a restore half done) before the answer was lost.
+    /// </summary>
+    public StepRetryPolicy RetryPolicy(MigrationStrategy strategy, StepKind kind) =>
+        HandlerFor(strategy, kind) is { SafeToRepeat: true } handler ? handler.RetryPolicy : StepRetryPolicy.Never;
 
     public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
     {
