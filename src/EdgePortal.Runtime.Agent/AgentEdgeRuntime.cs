@@ -37,7 +37,7 @@ namespace EdgePortal.Runtime.Agent;
 /// <c>parent</c> links travel as links, so the restore on the destination finds every round. Where the probe says dirty
 /// tracking is off, pre-copy is refused at the first step with the probe's reason.
 /// </summary>
-public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IRuntimeCapabilities, IAsyncDisposable
+public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IRuntimeCapabilities, IAsyncDisposable, IDisposable
 {
     private readonly IOptionsMonitor<AgentEdgeOptions> _options;
     private readonly TimeProvider _time;
@@ -61,7 +61,11 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IRuntimeCapab
 
     protected override IReadOnlyList<StepHandler> Handlers => _handlers;
 
+    /// <summary>Closes the pooled broker connections.</summary>
     public ValueTask DisposeAsync() => _brokers.DisposeAsync();
+
+    /// <summary>Closes the pooled broker connections, for a container disposed synchronously.</summary>
+    public void Dispose() => _brokers.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public static bool Supports(MigrationStrategy strategy) =>
         strategy is MigrationStrategy.Cold or MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
