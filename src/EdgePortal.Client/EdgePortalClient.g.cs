@@ -7721,6 +7721,15 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("message")]
         public string? Message { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("artifacts")]
+        public StepArtifacts? Artifacts { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("attempts")]
+        public int? Attempts { get; set; } = 0;
+
+        [System.Text.Json.Serialization.JsonPropertyName("retries")]
+        public System.Collections.Generic.List<StepAttempt>? Retries { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("label")]
         public string? Label { get; set; } = default!;
 
@@ -9039,6 +9048,98 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("acceptTargetMiss")]
         public bool? AcceptTargetMiss { get; set; } = false;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StepArtifacts
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("archivePath")]
+        public string? ArchivePath { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("container")]
+        public string? Container { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("rootfsImage")]
+        public string? RootfsImage { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("image")]
+        public string? Image { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("imageDigest")]
+        public string? ImageDigest { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("imagesId")]
+        public string? ImagesId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourcePod")]
+        public string? SourcePod { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("targetPod")]
+        public string? TargetPod { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("restoredPid")]
+        public int? RestoredPid { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageServer")]
+        public string? PageServer { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("serviceAddress")]
+        public string? ServiceAddress { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replayQueue")]
+        public string? ReplayQueue { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("resumeQueue")]
+        public string? ResumeQueue { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("markedAt")]
+        public System.DateTimeOffset? MarkedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("markedSequence")]
+        public long? MarkedSequence { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pausedAt")]
+        public long? PausedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StepAttempt
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("attempt")]
+        public int Attempt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("at")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset At { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("error")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Error { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("retryAfterMs")]
+        public double RetryAfterMs { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

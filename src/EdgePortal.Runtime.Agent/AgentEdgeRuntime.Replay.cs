@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
@@ -39,7 +38,7 @@ namespace EdgePortal.Runtime.Agent;
 /// </summary>
 public sealed partial class AgentEdgeRuntime
 {
-    private readonly ConcurrentDictionary<MigrationId, ReplaySession> _replays = new();
+    private readonly ReplayBrokerPool _brokers = new();
 
     /// <summary>The replay queue of one migration: bound to the service's exchange from the checkpoint to the clean-up.</summary>
     public static string ReplayQueue(string queue, MigrationId migration) => $"{queue}.edgeportal-replay.{migration.Value:N}";
@@ -47,39 +46,11 @@ public sealed partial class AgentEdgeRuntime
     /// <summary>The queue a paused source waits on for resume (rollback) or exit (clean-up).</summary>
     public static string ResumeQueue(string queue, MigrationId migration) => $"{queue}.edgeportal-resume.{migration.Value:N}";
 
-    private static bool IsReplay(MigrationStrategy strategy) => strategy is MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
+    internal static bool IsReplay(MigrationStrategy strategy) => strategy is MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
 
-    private sealed record ReplayTarget(AgentBrokerOptions Broker, string Exchange, string Queue, string ReplayQueue, string ResumeQueue);
+    internal sealed record ReplayTarget(AgentBrokerOptions Broker, string Exchange, string Queue, string ReplayQueue, string ResumeQueue);
 
-    /// <summary>
-    /// What the steps of one migration learnt, and their broker connection, kept from the checkpoint to the clean-up so that
-    /// no downtime step waits for a new one (in memory: after a restart the engine rolls the migration back).
-    /// </summary>
-    private sealed class ReplaySession(ReplayBroker broker)
-    {
-        public ReplayBroker Broker { get; set; } = broker;
-        public long MarkedAt { get; set; }
-        public ulong? PausedAt { get; set; }
-    }
-
-    /// <summary>The session's broker connection, or a new one when the broker dropped it.</summary>
-    private static async Task<ReplayBroker> BrokerAsync(ReplaySession session, ReplayTarget t, CancellationToken ct)
-    {
-        if (session.Broker.IsOpen)
-            return session.Broker;
-        await session.Broker.DisposeAsync().ConfigureAwait(false);
-        session.Broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
-        return session.Broker;
-    }
-
-    /// <summary>Forgets a migration's session and closes its broker connection.</summary>
-    private async Task EndSessionAsync(MigrationId migration)
-    {
-        if (_replays.TryRemove(migration, out var session))
-            await session.Broker.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static ReplayTarget ReplayService(AgentClusterOptions o, string cluster, string service)
+    internal static ReplayTarget ReplayService(AgentClusterOptions o, string cluster, string service)
     {
         var key = $"{AgentEdgeOptions.Section}:Clusters:{cluster}:Broker";
         if (o.Broker is not { } b)
@@ -92,31 +63,30 @@ public sealed partial class AgentEdgeRuntime
     private static ReplayTarget For(ReplayTarget t, MigrationId migration) =>
         t with { ReplayQueue = ReplayQueue(t.Queue, migration), ResumeQueue = ResumeQueue(t.Queue, migration) };
 
-    private async Task<(string, double?)> ReplayProfileAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
+    internal async Task<StepResult> ReplayProfileAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct)
     {
-        var (profiled, _) = await ProfileAsync(c, o, source, destination, ct, consumesMessages: true).ConfigureAwait(false);
-        await using var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
+        var profiled = (await ProfileAsync(c, o, source, destination, ct, consumesMessages: true).ConfigureAwait(false)).Message;
+        await using var rented = await _brokers.RentAsync(t.Broker, ct).ConfigureAwait(false);
+        var broker = rented.Broker;
         if (await broker.QueueAsync(t.Queue, ct).ConfigureAwait(false) is not { } q)
             throw new AgentCallException($"the queue {t.Queue} of {c.Service.Name} does not exist on the broker");
         if (q.Consumers == 0)
             throw new AgentCallException($"nothing consumes {t.Queue}: {c.Service.Name} is not serving on {c.Source.Name}");
-        return (string.Create(CultureInfo.InvariantCulture,
-            $"{profiled}; consumes {t.Queue} (fed by the fan-out exchange {t.Exchange}): {q.Messages} waiting, {q.Consumers} consumer(s)"), null);
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
+            $"{profiled}; consumes {t.Queue} (fed by the fan-out exchange {t.Exchange}): {q.Messages} waiting, {q.Consumers} consumer(s)"));
     }
 
-    private async Task<(string, double?)> ReplayCheckpointAsync(StepContext c, ReplayTarget target, AgentApiClient source, CancellationToken ct)
+    internal async Task<StepResult> ReplayCheckpointAsync(StepContext c, ReplayTarget target, AgentApiClient source, CancellationToken ct)
     {
         var t = For(target, c.MigrationId);
         var id = ImagesId(c.Service.Name, c.MigrationId);
-        await EndSessionAsync(c.MigrationId).ConfigureAwait(false);
-        var broker = await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
-        // Kept until the clean-up, or closed by the rollback whatever happens next.
-        var session = _replays[c.MigrationId] = new ReplaySession(broker);
+        await using var rented = await _brokers.RentAsync(t.Broker, ct).ConfigureAwait(false);
+        var broker = rented.Broker;
         await broker.DeclareBoundQueueAsync(t.ReplayQueue, t.Exchange, ct, priorities: true).ConfigureAwait(false);
         var marker = await broker.AskAsync(t.Exchange, "", "edgeportal.marker", $"replay-queue={t.ReplayQueue}", t.Broker.ReplyTimeout,
             $"{c.Service.Name} on {c.Source.Name} did not answer the marker sent through {t.Exchange} after binding {t.ReplayQueue}", ct).ConfigureAwait(false);
-        session.MarkedAt = _time.GetTimestamp();
+        var markedAt = _time.GetUtcNow();
         var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), null, null, ct, leaveRunning: true, tcpClose: true).ConfigureAwait(false);
         var after = await broker.AskAsync("", t.Queue, "edgeportal.dumped", "", t.Broker.ReplyTimeout,
             $"{c.Service.Name} on {c.Source.Name} did not confirm the dump", ct).ConfigureAwait(false);
@@ -124,11 +94,15 @@ public sealed partial class AgentEdgeRuntime
         var stats = s is null
             ? "no stats-dump"
             : string.Create(CultureInfo.InvariantCulture, $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms, {s.PagesWritten} pages written");
-        return (string.Create(CultureInfo.InvariantCulture,
-            $"replay queue {t.ReplayQueue} bound to {t.Exchange}; the marker through {t.Exchange} answered by {c.Service.Name} on {source.Node} at #{marker.Last} (every message published before the binding applied); dumped pid {d.Pid} with --leave-running --tcp-close into {id}: {d.Bytes / 1e6:0.0} MB, wall clock {d.WallClockMs:0} ms, {stats}; {c.Service.Name} keeps serving {t.Queue} on {source.Node} (#{after.Last} applied)"), null);
+        var stored = new StepArtifacts
+        {
+            ImagesId = id, ReplayQueue = t.ReplayQueue, ResumeQueue = t.ResumeQueue, MarkedAt = markedAt, MarkedSequence = (long)marker.Last,
+        };
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
+            $"replay queue {t.ReplayQueue} bound to {t.Exchange}; the marker through {t.Exchange} answered by {c.Service.Name} on {source.Node} at #{marker.Last} (every message published before the binding applied); dumped pid {d.Pid} with --leave-running --tcp-close into {id}: {d.Bytes / 1e6:0.0} MB, wall clock {d.WallClockMs:0} ms, {stats}; {c.Service.Name} keeps serving {t.Queue} on {source.Node} (#{after.Last} applied)"), null, stored);
     }
 
-    private static async Task<(string, double?)> ReplayRestoreAsync(StepContext c, ReplayTarget target, AgentApiClient destination, CancellationToken ct)
+    internal static async Task<StepResult> ReplayRestoreAsync(StepContext c, ReplayTarget target, AgentApiClient destination, CancellationToken ct)
     {
         var t = For(target, c.MigrationId);
         var id = ImagesId(c.Service.Name, c.MigrationId);
@@ -136,25 +110,28 @@ public sealed partial class AgentEdgeRuntime
         var stats = r.Stats is { } s
             ? string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored")
             : "no stats-restore";
-        return (string.Create(CultureInfo.InvariantCulture,
-            $"restored {id} on {destination.Node}: pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms, {stats}; its broker connection was restored closed: it reconnects and replays {t.ReplayQueue}"), null);
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
+            $"restored {id} on {destination.Node}: pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms, {stats}; its broker connection was restored closed: it reconnects and replays {t.ReplayQueue}"),
+            null, new StepArtifacts { RestoredPid = r.Pid });
     }
 
-    private async Task<(string, double?)> ReplayMessagesAsync(StepContext c, ReplayTarget target, CancellationToken ct)
+    internal async Task<StepResult> ReplayMessagesAsync(StepContext c, ReplayTarget target, CancellationToken ct)
     {
         var t = For(target, c.MigrationId);
-        var session = Session(c);
-        var broker = await BrokerAsync(session, t, ct).ConfigureAwait(false);
+        var markedAt = MarkedAt(c);
+        await using var rented = await _brokers.RentAsync(t.Broker, ct).ConfigureAwait(false);
+        var broker = rented.Broker;
         var started = _time.GetTimestamp();
         if (c.Step.Round == 1)
         {
             // The cutoff: the source stops here, and the rest of the replay is downtime.
-            var since = _time.GetElapsedTime(session.MarkedAt).TotalMilliseconds;
-            var paused = await PauseSourceAsync(c, t, broker, session, ct).ConfigureAwait(false);
+            var since = (_time.GetUtcNow() - markedAt).TotalMilliseconds;
+            var paused = await PauseSourceAsync(c, t, broker, ct).ConfigureAwait(false);
             var drained = await broker.AskAsync("", t.ReplayQueue, "edgeportal.reach", string.Create(CultureInfo.InvariantCulture, $"until={paused.Last}"),
                 t.Broker.ReplayTimeout, $"the copy on {c.Destination.Name} did not reach #{paused.Last} in {t.ReplayQueue}", ct, overtake: true).ConfigureAwait(false);
-            return (string.Create(CultureInfo.InvariantCulture,
-                $"{(c.Plan.CutoffMs is { } x && since < x ? $"caught up before the cutoff ({x:0} ms)" : "cutoff")}: {c.Service.Name} stopped on {c.Source.Name} {since:0} ms after the checkpoint, at #{paused.Last}; the copy on {c.Destination.Name} drained {t.ReplayQueue} to #{drained.Last} in {_time.GetElapsedTime(started).TotalMilliseconds:0} ms ({drained.Duplicates} duplicates skipped, {drained.Lost} lost)"), null);
+            return new StepResult(string.Create(CultureInfo.InvariantCulture,
+                $"{(c.Plan.CutoffMs is { } x && since < x ? $"caught up before the cutoff ({x:0} ms)" : "cutoff")}: {c.Service.Name} stopped on {c.Source.Name} {since:0} ms after the checkpoint, at #{paused.Last}; the copy on {c.Destination.Name} drained {t.ReplayQueue} to #{drained.Last} in {_time.GetElapsedTime(started).TotalMilliseconds:0} ms ({drained.Duplicates} duplicates skipped, {drained.Lost} lost)"), null,
+                new StepArtifacts { PausedAt = (long)paused.Last });
         }
 
         var cutoff = c.Plan.CutoffMs;
@@ -166,13 +143,13 @@ public sealed partial class AgentEdgeRuntime
                 ?? throw new AgentCallException($"the replay queue {t.ReplayQueue} is gone");
             if (q.Consumers > 0)
                 first ??= q.Messages;
-            var since = _time.GetElapsedTime(session.MarkedAt).TotalMilliseconds;
+            var since = (_time.GetUtcNow() - markedAt).TotalMilliseconds;
             if (q.Consumers > 0 && q.Messages <= t.Broker.DrainedMessages)
-                return (string.Create(CultureInfo.InvariantCulture,
-                    $"the copy on {c.Destination.Name} consumes {t.ReplayQueue}: {first} message(s) waited when it started, {q.Messages} now, caught up {since:0} ms after the checkpoint{(cutoff is { } x ? $" (before the cutoff at {x:0} ms)" : "")}"), null);
+                return new StepResult(string.Create(CultureInfo.InvariantCulture,
+                    $"the copy on {c.Destination.Name} consumes {t.ReplayQueue}: {first} message(s) waited when it started, {q.Messages} now, caught up {since:0} ms after the checkpoint{(cutoff is { } x ? $" (before the cutoff at {x:0} ms)" : "")}"));
             if (cutoff is { } limit && since >= limit)
-                return (string.Create(CultureInfo.InvariantCulture,
-                    $"cutoff reached {since:0} ms after the checkpoint (plan: {limit:0} ms): {q.Messages} message(s) still wait in {t.ReplayQueue}{(q.Consumers == 0 ? ", and the copy does not consume it yet" : "")}"), null);
+                return new StepResult(string.Create(CultureInfo.InvariantCulture,
+                    $"cutoff reached {since:0} ms after the checkpoint (plan: {limit:0} ms): {q.Messages} message(s) still wait in {t.ReplayQueue}{(q.Consumers == 0 ? ", and the copy does not consume it yet" : "")}"));
             var waited = _time.GetElapsedTime(started);
             if (waited > t.Broker.ReplayTimeout)
                 throw new AgentCallException(q.Consumers == 0
@@ -182,13 +159,15 @@ public sealed partial class AgentEdgeRuntime
         }
     }
 
-    private async Task<(string, double?)> ReplaySwitchAsync(StepContext c, ReplayTarget target, CancellationToken ct)
+    internal async Task<StepResult> ReplaySwitchAsync(StepContext c, ReplayTarget target, CancellationToken ct)
     {
         var t = For(target, c.MigrationId);
-        var session = Session(c);
-        var broker = await BrokerAsync(session, t, ct).ConfigureAwait(false);
-        var stopped = session.PausedAt is { } s ? $"stopped at #{s} by the cutoff" : null;
-        var until = session.PausedAt ?? (await PauseSourceAsync(c, t, broker, session, ct).ConfigureAwait(false)).Last;
+        _ = MarkedAt(c);
+        await using var rented = await _brokers.RentAsync(t.Broker, ct).ConfigureAwait(false);
+        var broker = rented.Broker;
+        var pausedAt = c.Stored.PausedAt is { } p ? (ulong)p : (ulong?)null;
+        var stopped = pausedAt is { } s ? $"stopped at #{s} by the cutoff" : null;
+        var until = pausedAt ?? (await PauseSourceAsync(c, t, broker, ct).ConfigureAwait(false)).Last;
         stopped ??= $"paused at #{until}";
         var switched = await broker.AskAsync("", t.ReplayQueue, "edgeportal.switch", string.Create(CultureInfo.InvariantCulture, $"until={until}"),
             t.Broker.ReplayTimeout, $"the copy on {c.Destination.Name} did not switch from {t.ReplayQueue} to {t.Queue}", ct, overtake: true).ConfigureAwait(false);
@@ -196,18 +175,17 @@ public sealed partial class AgentEdgeRuntime
             throw new AgentCallException($"the copy on {c.Destination.Name} answered the switch but is not where it must be: {switched}");
         if (switched.Lost > 0)
             throw new AgentCallException($"the copy on {c.Destination.Name} recorded {switched.Lost} lost message(s) (gaps in the sequence numbers it replayed): {switched}");
-        return ($"{c.Service.Name} {stopped} on {c.Source.Name}; the copy on {c.Destination.Name} switched from {t.ReplayQueue} to {t.Queue}: {switched}", null);
+        return new StepResult($"{c.Service.Name} {stopped} on {c.Source.Name}; the copy on {c.Destination.Name} switched from {t.ReplayQueue} to {t.Queue}: {switched}",
+            null, new StepArtifacts { PausedAt = (long)until });
     }
 
-    private async Task<(string, double?)> ReplayCleanUpAsync(StepContext c, ReplayTarget target, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+    internal async Task<StepResult> ReplayCleanUpAsync(StepContext c, ReplayTarget target, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var t = For(target, c.MigrationId);
         var done = new List<string>();
-        var broker = _replays.TryGetValue(c.MigrationId, out var session)
-            ? await BrokerAsync(session, t, ct).ConfigureAwait(false)
-            : await ReplayBroker.ConnectAsync(t.Broker, ct).ConfigureAwait(false);
-        try
+        await using (var rented = await _brokers.RentAsync(t.Broker, ct).ConfigureAwait(false))
         {
+            var broker = rented.Broker;
             if (await broker.QueueAsync(t.ResumeQueue, ct).ConfigureAwait(false) is { Consumers: > 0 })
             {
                 var exiting = await broker.AskAsync("", t.ResumeQueue, "edgeportal.exit", "", t.Broker.ReplyTimeout,
@@ -218,16 +196,9 @@ public sealed partial class AgentEdgeRuntime
                 if (await broker.DeleteQueueAsync(queue, ct).ConfigureAwait(false))
                     done.Add($"deleted {queue}");
         }
-        finally
-        {
-            if (session is null)
-                await broker.DisposeAsync().ConfigureAwait(false);
-        }
         await source.DeleteWorkloadAsync(WorkloadName(c.Service.Name), ct).ConfigureAwait(false);
-        var (images, _) = await CleanUpAsync(c, source, destination, ct).ConfigureAwait(false);
-        done.Add(images);
-        await EndSessionAsync(c.MigrationId).ConfigureAwait(false);
-        return (string.Join("; ", done), null);
+        done.Add((await CleanUpAsync(c, source, destination, ct).ConfigureAwait(false)).Message);
+        return new StepResult(string.Join("; ", done));
     }
 
     private async Task<StepOutcome> ReplayRollbackAsync(RollbackContext c, AgentClusterOptions o, List<string> done, CancellationToken ct)
@@ -236,8 +207,7 @@ public sealed partial class AgentEdgeRuntime
         var destination = Agent(o, c.Destination.Name);
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var t = For(ReplayService(o, c.Cluster.Name, c.Service.Name), c.MigrationId);
-        // A connection of its own: the session's may be what failed.
-        await EndSessionAsync(c.MigrationId).ConfigureAwait(false);
+        // A connection of its own: a pooled one may be what failed.
         // The copy goes first: source and copy must never consume the same queue.
         if (await destination.DeleteRestoredAsync(id, ct).ConfigureAwait(false))
             done.Add($"killed the restored copy on {c.Destination.Name}");
@@ -262,21 +232,21 @@ public sealed partial class AgentEdgeRuntime
         var message = done.Count == 0
             ? $"{c.Service.Name} serves from {c.Source.Name}; nothing to undo"
             : $"{string.Join("; ", done)}; {c.Service.Name} serves from {c.Source.Name}";
-        LogRolledBack(c.MigrationId, c.Service.Name, message);
-        return new StepOutcome.Success(message);
+        var rolledBack = new StepOutcome.Success(message);
+        LogRollback(c, rolledBack);
+        return rolledBack;
     }
 
     /// <summary>Stops the source: it answers with the last number it applied and waits on the resume queue.</summary>
-    private static async Task<ServiceAnswer> PauseSourceAsync(StepContext c, ReplayTarget t, ReplayBroker broker, ReplaySession session, CancellationToken ct)
+    private static async Task<ServiceAnswer> PauseSourceAsync(StepContext c, ReplayTarget t, ReplayBroker broker, CancellationToken ct)
     {
         await broker.DeclareBoundQueueAsync(t.ResumeQueue, null, ct).ConfigureAwait(false);
         var paused = await broker.AskAsync("", t.Queue, "edgeportal.pause", $"resume-queue={t.ResumeQueue}", t.Broker.ReplyTimeout,
             $"{c.Service.Name} on {c.Source.Name} did not confirm the pause", ct).ConfigureAwait(false);
-        session.PausedAt = paused.Last;
         return paused;
     }
 
-    private ReplaySession Session(StepContext c) => _replays.TryGetValue(c.MigrationId, out var s)
-        ? s
-        : throw new AgentCallException($"this portal did not checkpoint migration {c.MigrationId} (it restarted since): the replay cannot go on");
+    /// <summary>When the checkpoint's marker went through, as the checkpoint step stored it.</summary>
+    private static DateTimeOffset MarkedAt(StepContext c) => c.Stored.MarkedAt
+        ?? throw new StepFailedException($"migration {c.MigrationId} stored no replay marker: its checkpoint did not complete, so the replay cannot go on");
 }

@@ -6,6 +6,8 @@ using EdgePortal.Core.Execution;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using EdgePortal.Runtime.Agent.Steps;
+
 namespace EdgePortal.Runtime.Agent;
 
 /// <summary>
@@ -35,24 +37,35 @@ namespace EdgePortal.Runtime.Agent;
 /// <c>parent</c> links travel as links, so the restore on the destination finds every round. Where the probe says dirty
 /// tracking is off, pre-copy is refused at the first step with the probe's reason.
 /// </summary>
-public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilities
+public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IRuntimeCapabilities, IAsyncDisposable, IDisposable
 {
     private readonly IOptionsMonitor<AgentEdgeOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<AgentEdgeRuntime> _logger;
     private readonly HttpClient _http;
     private readonly ConcurrentDictionary<(string Cluster, string Node), (CriuCapabilities Capabilities, DateTimeOffset At)> _probes = new();
+    private readonly IReadOnlyList<StepHandler> _handlers;
 
     public AgentEdgeRuntime(IOptionsMonitor<AgentEdgeOptions> options, TimeProvider time, ILogger<AgentEdgeRuntime> logger, HttpClient? http = null)
+        : base(time, logger)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         // Each call bounds itself (RequestTimeout); the client has no timeout of its own.
         _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        _handlers = AgentSteps.All(this);
     }
 
-    public ClusterKind Kind => ClusterKind.Agent;
+    public override ClusterKind Kind => ClusterKind.Agent;
+
+    protected override IReadOnlyList<StepHandler> Handlers => _handlers;
+
+    /// <summary>Closes the pooled broker connections.</summary>
+    public ValueTask DisposeAsync() => _brokers.DisposeAsync();
+
+    /// <summary>Closes the pooled broker connections, for a container disposed synchronously.</summary>
+    public void Dispose() => _brokers.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public static bool Supports(MigrationStrategy strategy) =>
         strategy is MigrationStrategy.Cold or MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
@@ -61,7 +74,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
     public static string NoDirtyTracking(string node, CriuCapabilities capabilities) =>
         $"pre-copy needs dirty-page tracking, which {node} does not support (CRIU {capabilities.Version}: mem_dirty_track off)";
 
-    public async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
+    public override async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         if (Options(cluster.Name) is not { } o)
@@ -127,79 +140,51 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         return false;
     }
 
-    public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
+    protected override async ValueTask<string?> RefuseAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (Options(context.Cluster.Name) is not { } o)
-            return Fail(context, $"cluster {context.Cluster.Name} is not configured: add {AgentEdgeOptions.Section}:Clusters:{context.Cluster.Name}:Nodes");
-        var started = _time.GetTimestamp();
-        try
+            return NotConfigured(context.Cluster.Name);
+        var strategy = context.Plan.Strategy;
+        var preCopy = IsPreCopy(strategy);
+        if (context.Step.Kind == StepKind.PreDump && !preCopy)
+            return $"{strategy} has no pre-dump rounds";
+        if (preCopy && context.Step.Kind is StepKind.Profile or StepKind.PreDump or StepKind.Checkpoint)
         {
-            var source = Agent(o, context.Source.Name);
-            var destination = Agent(o, context.Destination.Name);
-            var strategy = context.Plan.Strategy;
-            var preCopy = IsPreCopy(strategy);
-            if (context.Step.Kind == StepKind.PreDump && !preCopy)
-                return Fail(context, $"{strategy} has no pre-dump rounds");
-            if (preCopy && context.Step.Kind is StepKind.Profile or StepKind.PreDump or StepKind.Checkpoint)
-            {
-                // Every step that asks CRIU to track dirty pages checks the source's probe first: a host whose CRIU says no is
-                // refused in CRIU's terms before anything runs there.
-                var c = await ProbeNodeAsync(context.Cluster.Name, source, o, cancellationToken).ConfigureAwait(false);
-                if (!c.DirtyTracking)
-                    return Fail(context, NoDirtyTracking(context.Source.Name, c));
-            }
-            if (!Supports(strategy) && !preCopy)
-                return Fail(context, $"{strategy} is not supported by the Agent runtime");
-            if (IsReplay(strategy))
-            {
-                var replay = ReplayService(o, context.Cluster.Name, context.Service.Name);
-                var (text, took) = context.Step.Kind switch
-                {
-                    StepKind.Profile => await ReplayProfileAsync(context, o, replay, source, destination, cancellationToken).ConfigureAwait(false),
-                    StepKind.Checkpoint => await ReplayCheckpointAsync(context, replay, source, cancellationToken).ConfigureAwait(false),
-                    StepKind.Transfer => await TransferAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
-                    StepKind.Restore => await ReplayRestoreAsync(context, replay, destination, cancellationToken).ConfigureAwait(false),
-                    StepKind.ReplayMessages => await ReplayMessagesAsync(context, replay, cancellationToken).ConfigureAwait(false),
-                    StepKind.SwitchTraffic => await ReplaySwitchAsync(context, replay, cancellationToken).ConfigureAwait(false),
-                    StepKind.CleanUp => await ReplayCleanUpAsync(context, replay, source, destination, cancellationToken).ConfigureAwait(false),
-                    _ => throw new AgentCallException($"step {context.Step.Label} is not part of {strategy} on the Agent runtime"),
-                };
-                var elapsed = took ?? _time.GetElapsedTime(started).TotalMilliseconds;
-                LogStep(context.Step.Label, context.MigrationId, context.Service.Name, elapsed, text);
-                return new StepOutcome.Success(text, elapsed);
-            }
-            if (context.Step.Kind == StepKind.ReplayMessages)
-                return Fail(context, $"{strategy} has no message replay");
-
-            var (message, ms) = context.Step.Kind switch
-            {
-                StepKind.Profile => await ProfileAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
-                StepKind.PreDump => await PreDumpAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
-                StepKind.Checkpoint => await CheckpointAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
-                StepKind.Transfer => preCopy
-                    ? await TransferAsync(context, source, destination, cancellationToken, AgentColdTransfer.Images, withoutPreDumps: true).ConfigureAwait(false)
-                    : await TransferAsync(context, source, destination, cancellationToken, o.ColdTransferPath).ConfigureAwait(false),
-                StepKind.Restore => await RestoreAsync(context, o, source, destination, cancellationToken).ConfigureAwait(false),
-                StepKind.SwitchTraffic => await SwitchAsync(context, o, destination, cancellationToken).ConfigureAwait(false),
-                StepKind.CleanUp => await CleanUpAsync(context, source, destination, cancellationToken).ConfigureAwait(false),
-                _ => throw new AgentCallException($"step {context.Step.Label} is not known to the Agent runtime"),
-            };
-            var duration = ms ?? _time.GetElapsedTime(started).TotalMilliseconds;
-            LogStep(context.Step.Label, context.MigrationId, context.Service.Name, duration, message);
-            return new StepOutcome.Success(message, duration);
+            // Every step that asks CRIU to track dirty pages checks the source's probe first: a host whose CRIU says no is
+            // refused in CRIU's terms before anything runs there.
+            var c = await ProbeNodeAsync(context.Cluster.Name, Agent(o, context.Source.Name), o, cancellationToken).ConfigureAwait(false);
+            if (!c.DirtyTracking)
+                return NoDirtyTracking(context.Source.Name, c);
         }
-        catch (AgentCallException e)
-        {
-            return Fail(context, $"{context.Step.Label} of {context.Service.Name}: {e.Message}", e.Unreachable ? TimeSpan.FromSeconds(10) : null);
-        }
+        if (!Supports(strategy) && !preCopy)
+            return $"{strategy} is not supported by the Agent runtime";
+        if (context.Step.Kind == StepKind.ReplayMessages && !IsReplay(strategy))
+            return $"{strategy} has no message replay";
+        return null;
     }
 
-    public async Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
+    protected override string NoHandler(StepContext context) =>
+        $"step {context.Step.Label} is not part of {context.Plan.Strategy} on the Agent runtime";
+
+    protected override StepOutcome.Failure? Map(Exception exception, StepContext context) => exception is AgentCallException e
+        ? new($"{context.Step.Label} of {context.Service.Name}: {e.Message}", e.Unreachable ? TimeSpan.FromSeconds(10) : null)
+        : null;
+
+    internal static string NotConfigured(string cluster) => $"cluster {cluster} is not configured: add {AgentEdgeOptions.Section}:Clusters:{cluster}:Nodes";
+
+    /// <summary>The cluster's options and the agents of the step's two nodes.</summary>
+    internal (AgentClusterOptions Options, AgentApiClient Source, AgentApiClient Destination) Scope(StepContext c)
+    {
+        var o = Options(c.Cluster.Name) ?? throw new StepFailedException(NotConfigured(c.Cluster.Name));
+        return (o, Agent(o, c.Source.Name), Agent(o, c.Destination.Name));
+    }
+
+    public override async Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (Options(context.Cluster.Name) is not { } o)
-            return new StepOutcome.Failure($"cluster {context.Cluster.Name} is not configured: add {AgentEdgeOptions.Section}:Clusters:{context.Cluster.Name}:Nodes");
+            return new StepOutcome.Failure(NotConfigured(context.Cluster.Name));
         var done = new List<string>();
         try
         {
@@ -207,7 +192,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
                 return await ReplayRollbackAsync(context, o, done, cancellationToken).ConfigureAwait(false);
             var source = Agent(o, context.Source.Name);
             var destination = Agent(o, context.Destination.Name);
-            var id = ImagesId(context.Service.Name, context.MigrationId);
+            var id = context.Artifacts.ImagesId ?? ImagesId(context.Service.Name, context.MigrationId);
             var workload = WorkloadName(context.Service.Name);
             var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
             // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
@@ -245,17 +230,20 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             var message = done.Count == 0
                 ? $"{context.Service.Name} serves from {context.Source.Name}; nothing to undo"
                 : $"{string.Join("; ", done)}; {context.Service.Name} serves from {context.Source.Name}";
-            LogRolledBack(context.MigrationId, context.Service.Name, message);
-            return new StepOutcome.Success(message);
+            var rolledBack = new StepOutcome.Success(message);
+            LogRollback(context, rolledBack);
+            return rolledBack;
         }
         catch (AgentCallException e)
         {
             var so = done.Count == 0 ? "" : $" (done before: {string.Join("; ", done)})";
-            return new StepOutcome.Failure($"rollback of {context.Service.Name}: {e.Message}{so}", e.Unreachable ? TimeSpan.FromSeconds(10) : null);
+            var failed = new StepOutcome.Failure($"rollback of {context.Service.Name}: {e.Message}{so}", e.Unreachable ? TimeSpan.FromSeconds(10) : null);
+            LogRollback(context, failed);
+            return failed;
         }
     }
 
-    private async Task<(string, double?)> ProfileAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct,
+    internal async Task<StepResult> ProfileAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct,
         bool consumesMessages = false)
     {
         // The probe the planner used, while it is younger than ProbeMaxAge: probing runs criu check four times on each host
@@ -281,18 +269,18 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         var address = o.ServiceAddresses.TryGetValue(c.Service.Name, out var a) ? $"address {a}"
             : consumesMessages ? "no service address (a message consumer: the copy reconnects to the broker)"
             : "no service address configured (its connections will not survive)";
-        return (string.Create(CultureInfo.InvariantCulture,
-            $"profiled {workload} on {source.Node}: pid {w.Pid}{(w.RestoredFrom is null ? "" : $" (restored from {w.RestoredFrom}, in a PID namespace of its own: dumped from inside it)")}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair {(from.TcpRepair && to.TcpRepair ? "on both" : "not on both")}, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"), null);
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
+            $"profiled {workload} on {source.Node}: pid {w.Pid}{(w.RestoredFrom is null ? "" : $" (restored from {w.RestoredFrom}, in a PID namespace of its own: dumped from inside it)")}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair {(from.TcpRepair && to.TcpRepair ? "on both" : "not on both")}, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"));
     }
 
-    private static bool IsPreCopy(MigrationStrategy strategy) => strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy;
+    internal static bool IsPreCopy(MigrationStrategy strategy) => strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy;
 
     /// <summary>
     /// Pre-dump round n while the service runs (CRIU pre-dump --track-mem; round 0 writes all the memory, round n only what
     /// was dirtied since round n-1), then that round's folder streamed to the destination at the reserved bandwidth, which
     /// adds it to the images it holds: the final transfer carries only the last delta.
     /// </summary>
-    private static async Task<(string, double?)> PreDumpAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+    internal static async Task<StepResult> PreDumpAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var round = c.Step.Round;
@@ -305,12 +293,12 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             : string.Create(CultureInfo.InvariantCulture,
                 $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms (memdump {s.MemdumpTimeUs / 1000.0:0.0}, memwrite {s.MemwriteTimeUs / 1000.0:0.0}), {s.PagesWritten} pages written of {s.PagesScanned} scanned");
         var how = d.PrevImagesDir is null ? "--track-mem, all the memory" : $"--track-mem --prev-images-dir {d.PrevImagesDir}, the pages dirtied since";
-        return (string.Create(CultureInfo.InvariantCulture,
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
             $"pre-dump round {round} of pid {d.Pid} on {source.Node} into {id}/pre-{round} ({how}): {d.Bytes / 1e6:0.000} MB in {d.Files} files, wall clock {d.WallClockMs:0} ms, the process runs on; {stats}; streamed to {destination.Node}: {t.Bytes / 1e6:0.000} MB in {t.WallClockMs:0} ms (transfer {t.TransferId})"),
-            d.WallClockMs + t.WallClockMs);
+            d.WallClockMs + t.WallClockMs, new StepArtifacts { ImagesId = id });
     }
 
-    private static async Task<(string, double?)> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+    internal static async Task<StepResult> CheckpointAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var address = o.ServiceAddresses.GetValueOrDefault(c.Service.Name);
@@ -330,11 +318,12 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             $"; pages ({(s?.PagesWritten ?? 0) * 4096 / 1e6:0.0} MB) sent to the page server on {destination.Node} ({d.PageServer}) during the dump");
         var pid = d.PidInNamespace > 0 && d.PidInNamespace != d.Pid ? string.Create(CultureInfo.InvariantCulture, $"pid {d.Pid} (pid {d.PidInNamespace} in its own PID namespace, dumped from inside it)") : $"pid {d.Pid}";
         var delta = d.PrevImagesDir is null ? "" : $" (--track-mem --prev-images-dir {d.PrevImagesDir}: the pages dirtied since the last pre-dump round)";
-        return (string.Create(CultureInfo.InvariantCulture,
-            $"dumped {pid} on {source.Node} into {id}{delta}: {d.Bytes / 1e6:0.0} MB in {d.Files} files there, wall clock {d.WallClockMs:0} ms; {stats}{pages}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs);
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
+            $"dumped {pid} on {source.Node} into {id}{delta}: {d.Bytes / 1e6:0.0} MB in {d.Files} files there, wall clock {d.WallClockMs:0} ms; {stats}{pages}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs,
+            new StepArtifacts { ImagesId = id, PageServer = pageServer is null ? null : d.PageServer, ServiceAddress = address });
     }
 
-    private static async Task<(string, double?)> TransferAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct,
+    internal static async Task<StepResult> TransferAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct,
         AgentColdTransfer path = AgentColdTransfer.Images, bool withoutPreDumps = false)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
@@ -349,11 +338,11 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         var held = t.Received is { } r
             ? string.Create(CultureInfo.InvariantCulture, $"; {destination.Node} holds {r.Bytes / 1e6:0.0} MB in {r.Files} files{(path == AgentColdTransfer.PageServer ? " with the pages" : "")}")
             : "";
-        return (string.Create(CultureInfo.InvariantCulture,
-            $"{how} streamed {id} {source.Node} → {destination.Node}: {t.Bytes / 1e6:0.000} MB in {t.WallClockMs:0} ms ({(t.WallClockMs > 0 ? t.Bytes * 8 / t.WallClockMs / 1e3 : 0):0.#} Mbit/s, {limit}; transfer {t.TransferId}){held}"), t.WallClockMs);
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
+            $"{how} streamed {id} {source.Node} → {destination.Node}: {t.Bytes / 1e6:0.000} MB in {t.WallClockMs:0} ms ({(t.WallClockMs > 0 ? t.Bytes * 8 / t.WallClockMs / 1e3 : 0):0.#} Mbit/s, {limit}; transfer {t.TransferId}){held}"), t.WallClockMs, new StepArtifacts { ImagesId = id });
     }
 
-    private static async Task<(string, double?)> RestoreAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+    internal static async Task<StepResult> RestoreAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var moved = "";
@@ -368,19 +357,20 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         var stats = s is null
             ? "no stats-restore"
             : string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, forking {s.ForkingTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored");
-        return (string.Create(CultureInfo.InvariantCulture,
-            $"restored {id} on {destination.Node} ({o.ColdTransferPath} path): pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null);
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
+            $"restored {id} on {destination.Node} ({o.ColdTransferPath} path): pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null,
+            new StepArtifacts { RestoredPid = r.Pid, ServiceAddress = address });
     }
 
-    private static async Task<(string, double?)> SwitchAsync(StepContext c, AgentClusterOptions o, AgentApiClient destination, CancellationToken ct)
+    internal static async Task<StepResult> SwitchAsync(StepContext c, AgentClusterOptions o, AgentApiClient destination, CancellationToken ct)
     {
         if (!o.ServiceAddresses.TryGetValue(c.Service.Name, out var address))
-            return ($"no service address configured for {c.Service.Name} ({AgentEdgeOptions.Section}:Clusters:{c.Cluster.Name}:ServiceAddresses:{c.Service.Name}): nothing to move", null);
+            return new StepResult($"no service address configured for {c.Service.Name} ({AgentEdgeOptions.Section}:Clusters:{c.Cluster.Name}:ServiceAddresses:{c.Service.Name}): nothing to move");
         var a = await destination.AddressAsync(AddressAction.Announce, address, o.Device, false, ct).ConfigureAwait(false);
-        return (string.Create(CultureInfo.InvariantCulture, $"{a.Done} on {destination.Node} in {a.WallClockMs:0} ms"), null);
+        return new StepResult(string.Create(CultureInfo.InvariantCulture, $"{a.Done} on {destination.Node} in {a.WallClockMs:0} ms"));
     }
 
-    private static async Task<(string, double?)> CleanUpAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+    internal static async Task<StepResult> CleanUpAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var deleted = new List<string>();
@@ -388,7 +378,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
             deleted.Add(source.Node);
         if (await destination.DeleteImagesAsync(id, ct).ConfigureAwait(false))
             deleted.Add(destination.Node);
-        return (deleted.Count == 0 ? $"no images {id} left to delete" : $"deleted the images {id} on {string.Join(" and ", deleted)}", null);
+        return new StepResult(deleted.Count == 0 ? $"no images {id} left to delete" : $"deleted the images {id} on {string.Join(" and ", deleted)}");
     }
 
     private async Task<CriuCapabilities> ProbeNodeAsync(string cluster, AgentApiClient agent, AgentClusterOptions o, CancellationToken ct) =>
@@ -403,9 +393,9 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         return capabilities;
     }
 
-    private AgentClusterOptions? Options(string cluster) => _options.CurrentValue.Clusters.GetValueOrDefault(cluster);
+    internal AgentClusterOptions? Options(string cluster) => _options.CurrentValue.Clusters.GetValueOrDefault(cluster);
 
-    private AgentApiClient Agent(AgentClusterOptions o, string node)
+    internal AgentApiClient Agent(AgentClusterOptions o, string node)
     {
         if (!o.Nodes.TryGetValue(node, out var url))
             throw new AgentCallException($"node {node} has no agent configured ({AgentEdgeOptions.Section}:Clusters:<cluster>:Nodes:{node} = its agent's base URL)");
@@ -427,20 +417,9 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         return s.Length == 0 ? "service" : s[..Math.Min(s.Length, 150)];
     }
 
-    private StepOutcome.Failure Fail(StepContext context, string reason, TimeSpan? retryAfter = null)
-    {
-        LogStepFailed(context.Step.Label, context.MigrationId, context.Service.Name, reason);
-        return new StepOutcome.Failure(reason, retryAfter);
-    }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Step} of migration {MigrationId} ({Service}) took {Ms:0} ms: {Message}")]
-    private partial void LogStep(string step, MigrationId migrationId, string service, double ms, string message);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Step} of migration {MigrationId} ({Service}) failed: {Reason}")]
-    private partial void LogStepFailed(string step, MigrationId migrationId, string service, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rolled back migration {MigrationId} ({Service}): {Message}")]
-    private partial void LogRolledBack(MigrationId migrationId, string service, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Probe of {Node} failed: {Reason}")]
     private partial void LogProbeFailed(string node, string reason);

@@ -19,7 +19,7 @@ namespace EdgePortal.Runtime.Simulated;
 /// drains the backlog at μ − λ. With μ ≤ λ it never drains: with the plan's cutoff (ms after the checkpoint)
 /// the source stops there and the target drains the rest at μ; without one the step fails.
 /// </remarks>
-public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
+public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
 {
     private const double PageSizeBytes = 4096;
     /// <summary>The longest wait <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> accepts.</summary>
@@ -32,10 +32,12 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
     private readonly IInventoryRepository? _inventory;
     private readonly Random _random;
     private readonly Lock _randomGate = new();
+    private readonly IReadOnlyList<StepHandler> _handlers;
 
     /// <param name="inventory">Where the nodes of a probed cluster are listed; without it the probe counts the nodes seen in steps.</param>
     public SimulatedEdgeRuntime(SimulatedEdge edge, IOptions<SimulatorOptions> options, TimeProvider timeProvider,
         ILogger<SimulatedEdgeRuntime> logger, IInventoryRepository? inventory = null)
+        : base(timeProvider, logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _edge = edge ?? throw new ArgumentNullException(nameof(edge));
@@ -48,11 +50,14 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
         if (validation.Failed)
             throw new OptionsValidationException(Options.DefaultName, typeof(SimulatorOptions), validation.Failures);
         _random = _options.RandomSeed is { } seed ? new Random(seed) : new Random();
+        _handlers = [.. Enum.GetValues<StepKind>().Select(kind => new SimulatedStepHandler(this, kind))];
     }
 
-    public ClusterKind Kind => ClusterKind.Simulated;
+    public override ClusterKind Kind => ClusterKind.Simulated;
 
-    public Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
+    protected override IReadOnlyList<StepHandler> Handlers => _handlers;
+
+    public override Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         if (cancellationToken.IsCancellationRequested)
@@ -76,27 +81,26 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
         return Task.FromResult(new RuntimeProbe(reachable, summary, DirtyTrackingSupported: true, capabilities));
     }
 
-    public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
+    /// <summary>One step of the model: what <see cref="SimulatedStepHandler"/> runs for every step kind.</summary>
+    internal async Task<StepResult> RunStepAsync(StepContext context, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        cancellationToken.ThrowIfCancellationRequested();
         _edge.Observe(context.Source);
         _edge.Observe(context.Destination);
         var kind = context.Step.Kind;
 
         foreach (var node in Touches(kind, context))
             if (_edge.IsDown(node))
-                return Refuse(context, $"node {node.Name} is unreachable (connection refused)");
+                throw Refuse(context, $"node {node.Name} is unreachable (connection refused)");
         var sends = kind is StepKind.Transfer or StepKind.PreDump;
         if (sends && context.PathBandwidth.BitsPerSecond <= 0)
-            return Refuse(context, $"no route from {context.Source.Name} to {context.Destination.Name}");
+            throw Refuse(context, $"no route from {context.Source.Name} to {context.Destination.Name}");
         if (kind != StepKind.ReplayMessages && (!double.IsFinite(context.Step.PredictedMs) || context.Step.PredictedMs < 0))
-            return Refuse(context, $"cannot simulate {context.Step.Label}: the plan predicts {Invariant(context.Step.PredictedMs)} ms");
+            throw Refuse(context, $"cannot simulate {context.Step.Label}: the plan predicts {Invariant(context.Step.PredictedMs)} ms");
 
         var noise = kind == StepKind.ReplayMessages ? 1 : NoiseFactor();
         var start = _edge.WithService(context.Service.Id, context.MigrationId, context.Source.Id, twin => Begin(context, twin, noise));
         if (start.Refusal is { } refusal)
-            return Refuse(context, refusal);
+            throw Refuse(context, refusal);
 
         using var lease = sends
             ? _edge.BeginTransfer(context.MigrationId, context.Source.Id, context.Destination.Id, context.Plan.ReservedBandwidth, context.PathBandwidth)
@@ -110,17 +114,16 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
             _edge.WithService(context.Service.Id, context.MigrationId, context.Source.Id, twin => twin.ClockMs += partialMs);
             var reason = FaultText(context, start, fraction, partialMs) + " (injected fault)";
             LogInjectedFault(context.Step.Label, context.MigrationId, context.Service.Name, reason);
-            return new StepOutcome.Failure(reason);
+            throw new StepFailedException(reason);
         }
 
         await WaitAsync(durationMs, cancellationToken).ConfigureAwait(false);
         var message = _edge.WithService(context.Service.Id, context.MigrationId, context.Source.Id,
             twin => Finish(context, twin, start, durationMs, lease));
-        LogStep(context.Step.Label, context.MigrationId, context.Service.Name, durationMs, message);
-        return new StepOutcome.Success(message, durationMs);
+        return new StepResult(message, durationMs);
     }
 
-    public Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
+    public override Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (cancellationToken.IsCancellationRequested)
@@ -129,14 +132,15 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
         _edge.Observe(context.Destination);
         if (_edge.IsDown(context.Source))
         {
-            var reason = $"cannot resume on {context.Source.Name}: node is down";
-            LogRollbackFailed(context.MigrationId, context.Service.Name, reason);
-            return Task.FromResult<StepOutcome>(new StepOutcome.Failure(reason));
+            var failed = new StepOutcome.Failure($"cannot resume on {context.Source.Name}: node is down");
+            LogRollback(context, failed);
+            return Task.FromResult<StepOutcome>(failed);
         }
         var destinationDown = _edge.IsDown(context.Destination);
         var message = _edge.WithService(context.Service.Id, context.MigrationId, context.Source.Id, twin => Undo(context, twin, destinationDown));
-        LogRolledBack(context.MigrationId, context.Service.Name, message);
-        return Task.FromResult<StepOutcome>(new StepOutcome.Success(message));
+        var done = new StepOutcome.Success(message);
+        LogRollback(context, done);
+        return Task.FromResult<StepOutcome>(done);
     }
 
     /// <summary>Which nodes a step talks to; a step fails when one of them is down.</summary>
@@ -404,11 +408,7 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
         };
     }
 
-    private StepOutcome Refuse(StepContext context, string reason)
-    {
-        LogRefused(context.Step.Label, context.MigrationId, context.Service.Name, reason);
-        return new StepOutcome.Failure(reason);
-    }
+    private static StepFailedException Refuse(StepContext context, string reason) => new(reason);
 
     private IReadOnlyList<EdgeNode> NodesOf(ClusterId cluster)
     {
@@ -462,20 +462,12 @@ public sealed partial class SimulatedEdgeRuntime : IEdgeRuntime
 
     private static string Invariant(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Simulated {Step} of migration {MigrationId} ({Service}) in {DurationMs:0} ms: {Outcome}")]
-    private partial void LogStep(string step, MigrationId migrationId, string service, double durationMs, string outcome);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Injected a fault into {Step} of migration {MigrationId} ({Service}): {Reason}")]
     private partial void LogInjectedFault(string step, MigrationId migrationId, string service, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Step} of migration {MigrationId} ({Service}) refused: {Reason}")]
-    private partial void LogRefused(string step, MigrationId migrationId, string service, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rolled back migration {MigrationId} ({Service}): {Outcome}")]
-    private partial void LogRolledBack(MigrationId migrationId, string service, string outcome);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollback of migration {MigrationId} ({Service}) failed: {Reason}")]
-    private partial void LogRollbackFailed(MigrationId migrationId, string service, string reason);
 
     /// <summary>What a step will take (simulated ms) and carry, decided when it starts; or why it cannot run.</summary>
     private sealed record StepStart(double DurationMs, double Bytes, ReplayFigures? Replay = null, string? Refusal = null)

@@ -37,7 +37,10 @@ public enum MigrationTrigger
     Drain,
 }
 
-/// <summary>One step of a migration as it ran: the plan's prediction beside what was measured.</summary>
+/// <summary>
+/// One step of a migration as it ran: the plan's prediction beside what was measured, what the step left for later
+/// steps and a rollback (<see cref="Artifacts"/>), and the attempts that failed with a retry before the last one.
+/// </summary>
 public sealed record MigrationStep(
     int Index,
     StepKind Kind,
@@ -48,10 +51,16 @@ public sealed record MigrationStep(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     double? MeasuredMs,
-    string? Message)
+    string? Message,
+    StepArtifacts? Artifacts = null,
+    int Attempts = 0,
+    IReadOnlyList<StepAttempt>? Retries = null)
 {
     public string Label => new PlannedStep(Kind, Round, PredictedMs, IsDowntime).Label;
 }
+
+/// <summary>An attempt of a step that failed and was retried: when, why, and how long the runtime asked to wait.</summary>
+public sealed record StepAttempt(int Attempt, DateTimeOffset At, string Error, double RetryAfterMs);
 
 /// <summary>
 /// The migration aggregate. Its state changes only through the guarded methods below, each of which
@@ -135,6 +144,14 @@ public sealed class Migration
     [JsonIgnore]
     public double Progress => _steps.Count == 0 ? 0 : (double)_steps.Count(s => s.Status == StepStatus.Succeeded) / _steps.Count;
 
+    /// <summary>What the succeeded steps left, later steps over earlier ones.</summary>
+    [JsonIgnore]
+    public StepArtifacts Artifacts => StepArtifacts.Of(_steps);
+
+    /// <summary>The last step that succeeded, or null.</summary>
+    [JsonIgnore]
+    public MigrationStep? LastCompletedStep => _steps.LastOrDefault(s => s.Status == StepStatus.Succeeded);
+
     /// <summary>The next step to run while Running, or null when all have succeeded.</summary>
     [JsonIgnore]
     public MigrationStep? NextStep => _steps.FirstOrDefault(s => s.Status is StepStatus.Pending or StepStatus.Running);
@@ -175,17 +192,47 @@ public sealed class Migration
         if (next is null || next.Index != index || next.Status != StepStatus.Pending)
             throw new InvalidMigrationTransitionException(
                 $"Cannot begin step {index} of migration {Id}: the next step to run is {next?.Index.ToString() ?? "none"} ({next?.Status.ToString() ?? "all done"}).");
-        _steps[index] = next with { Status = StepStatus.Running, StartedAt = now };
+        _steps[index] = next with { Status = StepStatus.Running, StartedAt = now, Attempts = next.Attempts + 1 };
         Raise(v => new StepStarted(Id, TenantId, now, v, index, next.Kind, next.Round, next.IsDowntime, next.PredictedMs));
     }
 
-    public void CompleteStep(int index, double measuredMs, string? message, DateTimeOffset now)
+    /// <param name="artifacts">What the step left for later steps and a rollback; stored with the step.</param>
+    public void CompleteStep(int index, double measuredMs, string? message, DateTimeOffset now, StepArtifacts? artifacts = null)
     {
         Require(MigrationState.Running, "complete a step of");
         var step = RunningStep(index, "complete");
         Guard.FiniteNonNegative(measuredMs, nameof(measuredMs));
-        _steps[index] = step with { Status = StepStatus.Succeeded, FinishedAt = now, MeasuredMs = measuredMs, Message = message };
+        _steps[index] = step with { Status = StepStatus.Succeeded, FinishedAt = now, MeasuredMs = measuredMs, Message = message, Artifacts = artifacts };
         Raise(v => new StepCompleted(Id, TenantId, now, v, index, step.Kind, step.Round, step.IsDowntime, step.PredictedMs, measuredMs, message));
+    }
+
+    /// <summary>
+    /// An attempt of the running step failed in a way the runtime says may pass (<c>RetryAfter</c>): the attempt is
+    /// recorded with its error, and the step runs again after <paramref name="retryAfter"/>.
+    /// </summary>
+    public void RetryStep(int index, string error, TimeSpan retryAfter, DateTimeOffset now)
+    {
+        Require(MigrationState.Running, "retry a step of");
+        var step = RunningStep(index, "retry");
+        ArgumentException.ThrowIfNullOrWhiteSpace(error);
+        var attempt = Math.Max(1, step.Attempts);
+        var retries = (step.Retries ?? []).Append(new StepAttempt(attempt, now, error, retryAfter.TotalMilliseconds)).ToList();
+        _steps[index] = step with { Attempts = attempt + 1, Retries = retries };
+        Raise(v => new StepRetrying(Id, TenantId, now, v, index, step.Kind, attempt, error, retryAfter.TotalMilliseconds));
+    }
+
+    /// <summary>
+    /// The process that ran the migration stopped, and the step it was in (if any) is safe to run again from what the
+    /// completed steps stored: that step goes back to Pending, and the migration continues from it.
+    /// </summary>
+    public void Resume(string reason, DateTimeOffset now)
+    {
+        Require(MigrationState.Running, "resume");
+        var running = _steps.FirstOrDefault(s => s.Status == StepStatus.Running);
+        if (running is not null)
+            _steps[running.Index] = running with { Status = StepStatus.Pending, StartedAt = null, Message = reason };
+        var next = NextStep;
+        Raise(v => new MigrationResumed(Id, TenantId, now, v, next?.Index ?? _steps.Count, reason));
     }
 
     /// <summary>A step failed: record the runtime's own error text and start rolling back.</summary>

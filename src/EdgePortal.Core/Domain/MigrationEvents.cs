@@ -12,6 +12,8 @@ namespace EdgePortal.Core.Domain;
 [JsonDerivedType(typeof(StepStarted), "stepStarted")]
 [JsonDerivedType(typeof(StepCompleted), "stepCompleted")]
 [JsonDerivedType(typeof(StepFailed), "stepFailed")]
+[JsonDerivedType(typeof(StepRetrying), "stepRetrying")]
+[JsonDerivedType(typeof(MigrationResumed), "resumed")]
 [JsonDerivedType(typeof(RollbackStarted), "rollbackStarted")]
 [JsonDerivedType(typeof(MigrationFinished), "finished")]
 public abstract record MigrationEvent(MigrationId MigrationId, TenantId TenantId, DateTimeOffset At, long Sequence);
@@ -31,6 +33,14 @@ public sealed record StepCompleted(MigrationId MigrationId, TenantId TenantId, D
 
 public sealed record StepFailed(MigrationId MigrationId, TenantId TenantId, DateTimeOffset At, long Sequence,
     int Index, StepKind Kind, string Error) : MigrationEvent(MigrationId, TenantId, At, Sequence);
+
+/// <summary>Attempt <paramref name="Attempt"/> of a step failed with an error the runtime expects to pass; it runs again after the wait.</summary>
+public sealed record StepRetrying(MigrationId MigrationId, TenantId TenantId, DateTimeOffset At, long Sequence,
+    int Index, StepKind Kind, int Attempt, string Error, double RetryAfterMs) : MigrationEvent(MigrationId, TenantId, At, Sequence);
+
+/// <summary>A migration left in flight by a stopped process continues from step <paramref name="NextStep"/>.</summary>
+public sealed record MigrationResumed(MigrationId MigrationId, TenantId TenantId, DateTimeOffset At, long Sequence, int NextStep, string Reason)
+    : MigrationEvent(MigrationId, TenantId, At, Sequence);
 
 public sealed record RollbackStarted(MigrationId MigrationId, TenantId TenantId, DateTimeOffset At, long Sequence, string Reason)
     : MigrationEvent(MigrationId, TenantId, At, Sequence);

@@ -23,6 +23,46 @@ public interface IEdgeRuntime
     /// source, delete what was created at the destination. Called once, after the failing or cancelled step.
     /// </summary>
     Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether a step of this kind may run again after the process running it stopped part-way through it: its effects
+    /// so far are either none or known from the artifacts the earlier steps stored, and running it once more does not do
+    /// them twice. The engine resumes such a migration from that step on restart; otherwise it rolls it back.
+    /// </summary>
+    bool SafeToRepeat(MigrationStrategy strategy, StepKind kind) => false;
+
+    /// <summary>How often a step of this kind is tried when it fails with a <see cref="StepOutcome.Failure.RetryAfter"/>.</summary>
+    StepRetryPolicy RetryPolicy(MigrationStrategy strategy, StepKind kind) => StepRetryPolicy.For(kind);
+}
+
+/// <summary>
+/// Retries of one step kind: a failure that carries <see cref="StepOutcome.Failure.RetryAfter"/> is tried again after
+/// that wait (at most <see cref="MaxDelay"/>), up to <see cref="MaxAttempts"/> attempts in all; every failed attempt is
+/// recorded on the step and shown in the timeline. A failure without RetryAfter ends the step at once.
+/// </summary>
+public sealed record StepRetryPolicy(int MaxAttempts, TimeSpan MaxDelay)
+{
+    public static readonly StepRetryPolicy Never = new(1, TimeSpan.Zero);
+
+    /// <summary>
+    /// The defaults. Steps inside the downtime (the final dump, restore, switch) get short waits, since every second is
+    /// the users'; a replay is timed against the cutoff and is never retried; the clean-up may wait longest.
+    /// </summary>
+    public static StepRetryPolicy For(StepKind kind) => kind switch
+    {
+        StepKind.Profile => new(3, TimeSpan.FromSeconds(30)),
+        StepKind.PreDump => new(2, TimeSpan.FromSeconds(10)),
+        StepKind.Checkpoint => new(2, TimeSpan.FromSeconds(5)),
+        StepKind.Transfer => new(3, TimeSpan.FromSeconds(10)),
+        StepKind.Restore => new(2, TimeSpan.FromSeconds(5)),
+        StepKind.SwitchTraffic => new(3, TimeSpan.FromSeconds(2)),
+        StepKind.CleanUp => new(3, TimeSpan.FromSeconds(30)),
+        _ => Never,
+    };
+
+    /// <summary>The wait before attempt <paramref name="attempt"/> + 1, or null when there is none.</summary>
+    public TimeSpan? DelayAfter(int attempt, TimeSpan? retryAfter) =>
+        retryAfter is { } wait && attempt < MaxAttempts ? (wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxDelay ? MaxDelay : wait) : null;
 }
 
 /// <summary>What a runtime says about a cluster when asked.</summary>
@@ -39,7 +79,13 @@ public sealed record StepContext(
     MigrationPlan Plan,
     MigrationStep Step,
     /// <summary>The narrowest link between source and destination.</summary>
-    Bandwidth PathBandwidth);
+    Bandwidth PathBandwidth,
+    /// <summary>What the steps that succeeded before this one stored (archive, image, queues, pods …).</summary>
+    StepArtifacts? Artifacts = null)
+{
+    /// <summary>The stored artifacts, never null.</summary>
+    public StepArtifacts Stored => Artifacts ?? StepArtifacts.None;
+}
 
 public sealed record RollbackContext(
     MigrationId MigrationId,
@@ -50,7 +96,11 @@ public sealed record RollbackContext(
     MigrationPlan Plan,
     /// <summary>The steps that had succeeded, in order: what there is to undo.</summary>
     IReadOnlyList<MigrationStep> CompletedSteps,
-    string Reason);
+    string Reason)
+{
+    /// <summary>What the completed steps stored: what there is to undo, and where.</summary>
+    public StepArtifacts Artifacts => StepArtifacts.Of(CompletedSteps);
+}
 
 /// <summary>How a step ended. Failures carry the runtime's own words, shown to the operator as they are.</summary>
 public abstract record StepOutcome
@@ -59,7 +109,8 @@ public abstract record StepOutcome
     /// The runtime's own measurement of the step (CRIU's stats, the simulator's virtual clock), when it
     /// has one; otherwise the engine uses its wall clock.
     /// </param>
-    public sealed record Success(string? Message = null, double? DurationMs = null) : StepOutcome;
+    /// <param name="Artifacts">What the step left for later steps and a rollback; the engine stores it with the step.</param>
+    public sealed record Success(string? Message = null, double? DurationMs = null, StepArtifacts? Artifacts = null) : StepOutcome;
 
     public sealed record Failure(string Reason, TimeSpan? RetryAfter = null) : StepOutcome;
 }

@@ -226,7 +226,16 @@ public sealed class MigrationEngine : BackgroundService
 
     private async Task ExecuteAsync(Migration migration, RunningMigration running)
     {
-        if (!TryResolve(migration, out var world, out var problem))
+        if (!TryResolve(migration, out var world, out var problem) && migration.State == MigrationState.Running)
+        {
+            // A resumed migration whose world went away since: nothing can undo it through a runtime.
+            migration.Abort(problem, _clock.GetUtcNow());
+            migration.FailRollback(problem, _clock.GetUtcNow());
+            Commit(migration);
+            _metrics.Finished(migration);
+            return;
+        }
+        if (world is null)
         {
             migration.Start(_clock.GetUtcNow());
             var first = migration.NextStep!;
@@ -257,37 +266,61 @@ public sealed class MigrationEngine : BackgroundService
             }
             migration.BeginStep(step.Index, _clock.GetUtcNow());
             Commit(migration);
-            var started = _clock.GetTimestamp();
-            _metrics.StepStarted();
-            StepOutcome outcome;
-            try
+            var policy = world.Runtime.RetryPolicy(migration.Strategy, step.Kind);
+            while (true)
             {
-                outcome = await world.Runtime.ExecuteAsync(world.ContextFor(migration, migration.Steps[step.Index]), token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
+                var started = _clock.GetTimestamp();
+                _metrics.StepStarted();
+                StepOutcome outcome;
+                try
+                {
+                    outcome = await world.Runtime.ExecuteAsync(world.ContextFor(migration, migration.Steps[step.Index]), token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    _metrics.StepEnded();
+                    if (Interrupt(migration, running, step))
+                        return;
+                    break;
+                }
+                catch (Exception e)
+                {
+                    outcome = new StepOutcome.Failure($"{e.GetType().Name}: {e.Message}");
+                }
                 _metrics.StepEnded();
-                if (Interrupt(migration, running, step))
-                    return;
+                var measured = _clock.GetElapsedTime(started).TotalMilliseconds;
+                if (outcome is StepOutcome.Failure { RetryAfter: var hint } retry
+                    && policy.DelayAfter(migration.Steps[step.Index].Attempts, hint) is { } delay)
+                {
+                    migration.RetryStep(step.Index, retry.Reason, delay, _clock.GetUtcNow());
+                    Commit(migration);
+                    _logger.LogWarning("Step {Step} of migration {MigrationId} failed ({Reason}); attempt {Attempt} of {MaxAttempts} in {Delay}",
+                        step.Label, migration.Id, retry.Reason, migration.Steps[step.Index].Attempts, policy.MaxAttempts, delay);
+                    try
+                    {
+                        await Task.Delay(delay, _clock, token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
+                    {
+                        if (Interrupt(migration, running, step))
+                            return;
+                        break;
+                    }
+                    continue;
+                }
+                switch (outcome)
+                {
+                    case StepOutcome.Success success:
+                        migration.CompleteStep(step.Index, success.DurationMs ?? measured, success.Message, _clock.GetUtcNow(), success.Artifacts);
+                        break;
+                    case StepOutcome.Failure failure:
+                        migration.FailStep(step.Index, failure.Reason, measured, _clock.GetUtcNow());
+                        _logger.LogWarning("Step {Step} of migration {MigrationId} failed: {Reason}", step.Label, migration.Id, failure.Reason);
+                        break;
+                }
+                Commit(migration);
                 break;
             }
-            catch (Exception e)
-            {
-                outcome = new StepOutcome.Failure($"{e.GetType().Name}: {e.Message}");
-            }
-            _metrics.StepEnded();
-            var measured = _clock.GetElapsedTime(started).TotalMilliseconds;
-            switch (outcome)
-            {
-                case StepOutcome.Success success:
-                    migration.CompleteStep(step.Index, success.DurationMs ?? measured, success.Message, _clock.GetUtcNow());
-                    break;
-                case StepOutcome.Failure failure:
-                    migration.FailStep(step.Index, failure.Reason, measured, _clock.GetUtcNow());
-                    _logger.LogWarning("Step {Step} of migration {MigrationId} failed: {Reason}", step.Label, migration.Id, failure.Reason);
-                    break;
-            }
-            Commit(migration);
         }
 
         if (migration.State == MigrationState.Running)
@@ -382,11 +415,7 @@ public sealed class MigrationEngine : BackgroundService
                     _logger.LogInformation("Recovered migration {MigrationId} of {Service}: every step had succeeded, completed it", migration.Id, migration.ServiceName);
                     break;
                 case MigrationState.Running:
-                    var step = migration.Steps.FirstOrDefault(s => s.Status == StepStatus.Running)?.Label ?? "between steps";
-                    migration.Abort($"EdgePortal stopped during {step}; the migration was rolled back on restart.", _clock.GetUtcNow());
-                    Commit(migration);
-                    StartRecoveryRollback(migration);
-                    _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was running ({Step}), rolling it back", migration.Id, migration.ServiceName, step);
+                    RecoverRunning(migration);
                     break;
                 case MigrationState.RollingBack:
                     StartRecoveryRollback(migration);
@@ -394,6 +423,38 @@ public sealed class MigrationEngine : BackgroundService
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Resume or roll back a migration whose process stopped while it ran (this process's previous life, or a replica
+    /// whose lease expired). Between two steps it resumes: the next step has not touched the edge, and what the earlier
+    /// ones did is stored with them. Inside a step it resumes only when the runtime says that step is safe to repeat
+    /// (<see cref="IEdgeRuntime.SafeToRepeat"/>); otherwise it rolls back from the stored artifacts.
+    /// docs/architecture.md has the table per step and runtime.
+    /// </summary>
+    private void RecoverRunning(Migration migration)
+    {
+        var inStep = migration.Steps.FirstOrDefault(s => s.Status == StepStatus.Running);
+        var where = inStep?.Label ?? (migration.LastCompletedStep is { } last ? $"after {last.Label}" : "before its first step");
+        var resolved = TryResolve(migration, out var world, out _);
+        var resumable = resolved && (inStep is null || world.Runtime.SafeToRepeat(migration.Strategy, inStep.Kind));
+        if (resumable)
+        {
+            migration.Resume(inStep is null
+                ? $"EdgePortal stopped {where}; resumed on restart from {migration.NextStep?.Label ?? "the end"}."
+                : $"EdgePortal stopped during {where}; it is safe to repeat, so the migration resumed from it on restart.", _clock.GetUtcNow());
+            Commit(migration);
+            bool queued;
+            lock (_gate)
+                queued = Enqueue(migration);
+            if (queued)
+                _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was running ({Step}), resuming it", migration.Id, migration.ServiceName, where);
+            return;
+        }
+        migration.Abort($"EdgePortal stopped during {where}; the migration was rolled back on restart.", _clock.GetUtcNow());
+        Commit(migration);
+        StartRecoveryRollback(migration);
+        _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was running ({Step}), rolling it back", migration.Id, migration.ServiceName, where);
     }
 
     private void StartRecoveryRollback(Migration migration)
@@ -467,7 +528,7 @@ public sealed class MigrationEngine : BackgroundService
         EdgeNode Destination, Bandwidth PathBandwidth)
     {
         public StepContext ContextFor(Migration migration, MigrationStep step)
-            => new(migration.Id, Service, Cluster, Source, Destination, migration.Plan, step, PathBandwidth);
+            => new(migration.Id, Service, Cluster, Source, Destination, migration.Plan, step, PathBandwidth, migration.Artifacts);
     }
 
     private sealed class RunningMigration(MigrationId id, ClusterId cluster, NodeId source, CancellationTokenSource cancellation,

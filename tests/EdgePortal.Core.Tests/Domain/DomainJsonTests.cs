@@ -128,6 +128,8 @@ public sealed class DomainJsonTests
             new StepFailed(id, tenant, T0, 5, 1, StepKind.SwitchTraffic, "selector patch refused"),
             new RollbackStarted(id, tenant, T0, 6, "SwitchTraffic failed"),
             new MigrationFinished(id, tenant, T0.AddMinutes(1), 7, MigrationState.Completed, "Completed", 120, 4_000),
+            new StepRetrying(id, tenant, T0, 8, 3, StepKind.Transfer, 1, "registry busy", 10_000),
+            new MigrationResumed(id, tenant, T0, 9, 3, "EdgePortal stopped during Transfer"),
         ];
 
         var copy = JsonSerializer.Deserialize<MigrationEvent[]>(JsonSerializer.Serialize(events, DomainJson.Options), DomainJson.Options)!;

@@ -483,4 +483,60 @@ public sealed class MigrationTests
         Assert.Equal(label, new PlannedStep(kind, round, 1, false).Label);
         Assert.Equal(label, new MigrationStep(0, kind, round, false, 1, StepStatus.Pending, null, null, null, null).Label);
     }
+
+    // ---- Retries, artifacts and resume ------------------------------------------------------
+
+    [Fact]
+    public void RetryStep_RunningStep_RecordsTheAttemptAndKeepsTheStepRunning()
+    {
+        var migration = Running(out var now);
+        migration.BeginStep(0, now);
+        migration.DequeueEvents();
+
+        migration.RetryStep(0, "agent unreachable", TimeSpan.FromSeconds(10), now.AddSeconds(1));
+
+        var step = migration.Steps[0];
+        Assert.Equal((StepStatus.Running, 2), (step.Status, step.Attempts));
+        Assert.Equal(new StepAttempt(1, now.AddSeconds(1), "agent unreachable", 10_000), Assert.Single(step.Retries!));
+        var e = Assert.IsType<StepRetrying>(Assert.Single(migration.DequeueEvents()));
+        Assert.Equal((0, 1, 10_000d), (e.Index, e.Attempt, e.RetryAfterMs));
+    }
+
+    [Fact]
+    public void RetryStep_StepNotRunning_Throws()
+    {
+        var migration = Running(out var now);
+
+        Assert.Throws<InvalidMigrationTransitionException>(() => migration.RetryStep(0, "x", TimeSpan.FromSeconds(1), now));
+    }
+
+    [Fact]
+    public void CompleteStep_WithArtifacts_LaterStepsOverlayEarlierOnes()
+    {
+        var migration = Running(out var now);
+        migration.BeginStep(0, now);
+        migration.CompleteStep(0, 1, null, now, new StepArtifacts { SourcePod = "a", ArchivePath = "/ckpt/1.tar" });
+        migration.BeginStep(1, now);
+        migration.CompleteStep(1, 1, null, now, new StepArtifacts { SourcePod = "b", Image = "registry/x:1" });
+
+        Assert.Equal(new StepArtifacts { SourcePod = "b", ArchivePath = "/ckpt/1.tar", Image = "registry/x:1" }, migration.Artifacts);
+    }
+
+    [Fact]
+    public void Resume_InsideAStep_PutsItBackToPendingAndNamesTheNextStep()
+    {
+        var migration = Running(out var now);
+        migration.BeginStep(0, now);
+        migration.CompleteStep(0, 1, null, now);
+        migration.BeginStep(1, now);
+        migration.DequeueEvents();
+
+        migration.Resume("restarted", now);
+
+        Assert.Equal((StepStatus.Pending, (DateTimeOffset?)null), (migration.Steps[1].Status, migration.Steps[1].StartedAt));
+        Assert.Equal(1, migration.NextStep!.Index);
+        Assert.Equal(1, Assert.IsType<MigrationResumed>(Assert.Single(migration.DequeueEvents())).NextStep);
+        migration.BeginStep(1, now);
+        Assert.Equal(2, migration.Steps[1].Attempts);
+    }
 }

@@ -309,6 +309,119 @@ public sealed class MigrationEngineTests
     }
 
     [Fact]
+    public async Task Recover_StoppedInAStepSafeToRepeat_RunsItAgainWithTheStoredArtifactsAndCompletes()
+    {
+        var migrations = new InMemoryMigrationRepository();
+        var inventory = new InMemoryInventoryRepository(EngineHarness.BuildEdge());
+        MigrationId id;
+        int transfer;
+        await using (var before = await new EngineHarness(migrations: migrations, inventory: inventory).StartAsync())
+        {
+            before.Runtime.Script = c => c.Step.Kind switch
+            {
+                StepKind.Transfer => null,
+                StepKind.Checkpoint => new StepOutcome.Success("dumped", 5, new StepArtifacts { ArchivePath = "/var/ckpt/cache.tar" }),
+                _ => new StepOutcome.Success(),
+            };
+            var migration = before.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+            id = migration.Id;
+            transfer = migration.Steps.First(s => s.Kind == StepKind.Transfer).Index;
+            await before.StepStarted(id, transfer);
+        } // the host stops mid-transfer
+
+        Assert.Equal("/var/ckpt/cache.tar", migrations.Find(id)!.Artifacts.ArchivePath);
+        await using var after = new EngineHarness(migrations: migrations, inventory: inventory);
+        after.Runtime.Repeatable = (_, kind) => kind == StepKind.Transfer;
+        await after.StartAsync();
+        var finished = await after.Finished(id);
+
+        Assert.Equal(MigrationState.Completed, finished.State);
+        Assert.Equal(transfer, after.Runtime.Executed.First().Index);
+        Assert.Equal("/var/ckpt/cache.tar", after.Runtime.Contexts.First().Stored.ArchivePath);
+        Assert.Empty(after.Runtime.RolledBack);
+        Assert.Contains(after.Events.Events, e => e is MigrationResumed r && r.MigrationId == id && r.NextStep == transfer);
+        Assert.Equal(EngineHarness.C, inventory.FindService(EngineHarness.Cache)!.NodeId);
+    }
+
+    [Fact]
+    public async Task Recover_StoppedBetweenSteps_ResumesFromTheNextStepEvenWhereNoStepIsRepeatable()
+    {
+        var migrations = new InMemoryMigrationRepository();
+        var inventory = new InMemoryInventoryRepository(EngineHarness.BuildEdge());
+        var service = inventory.FindService(EngineHarness.Cache)!;
+        var plan = new MigrationPlan(MigrationStrategy.Cold, EngineHarness.A, EngineHarness.C, Bandwidth.FromGigabits(1), 0, null, 900, 900,
+            [new PlannedStep(StepKind.Checkpoint, 0, 300, true), new PlannedStep(StepKind.Transfer, 0, 300, true), new PlannedStep(StepKind.Restore, 0, 300, true)],
+            true, null, "test");
+        var migration = Migration.Create(service, inventory.FindNode(EngineHarness.A)!.ClusterId, plan, service.Targets, service.Objective,
+            MigrationTrigger.Operator, "test", DateTimeOffset.UnixEpoch);
+        migration.Start(DateTimeOffset.UnixEpoch);
+        migration.BeginStep(0, DateTimeOffset.UnixEpoch);
+        migration.CompleteStep(0, 10, "dumped", DateTimeOffset.UnixEpoch, new StepArtifacts { ImagesId = "cache-1" });
+        migrations.Save(migration); // crashed after the checkpoint was stored, before the transfer began
+
+        await using var h = await new EngineHarness(migrations: migrations, inventory: inventory).StartAsync();
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.Completed, finished.State);
+        Assert.Equal([StepKind.Transfer, StepKind.Restore], h.Runtime.Executed.Select(e => e.Kind));
+        Assert.All(h.Runtime.Contexts, c => Assert.Equal("cache-1", c.Stored.ImagesId));
+    }
+
+    [Fact]
+    public async Task Execute_FailureWithRetryAfter_WaitsRetriesAndRecordsTheAttempt()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        var calls = 0;
+        h.Runtime.Script = c => c.Step.Kind == StepKind.Transfer && Interlocked.Increment(ref calls) == 1
+            ? new StepOutcome.Failure("registry busy: 503", TimeSpan.FromSeconds(3))
+            : new StepOutcome.Success();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+
+        var retrying = await h.Events.WaitFor<StepRetrying>(e => e.MigrationId == migration.Id);
+        Assert.Equal((1, "registry busy: 503", 3_000d), (retrying.Attempt, retrying.Error, retrying.RetryAfterMs));
+        Assert.Equal(MigrationState.Running, h.Migrations.Find(migration.Id)!.State);
+        h.Clock.Advance(TimeSpan.FromSeconds(3));
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.Completed, finished.State);
+        var transfer = h.Migrations.Find(migration.Id)!.Steps.Single(s => s.Kind == StepKind.Transfer);
+        Assert.Equal(2, transfer.Attempts);
+        Assert.Equal("registry busy: 503", Assert.Single(transfer.Retries!).Error);
+    }
+
+    [Fact]
+    public async Task Execute_RetryAfterBeyondTheAttempts_FailsAndRollsBack()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        h.Runtime.Retries = _ => new StepRetryPolicy(2, TimeSpan.FromSeconds(1));
+        h.Runtime.Script = c => c.Step.Kind == StepKind.Transfer
+            ? new StepOutcome.Failure("registry busy: 503", TimeSpan.FromMinutes(5))
+            : new StepOutcome.Success();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+
+        var retrying = await h.Events.WaitFor<StepRetrying>(e => e.MigrationId == migration.Id);
+        Assert.Equal(1_000d, retrying.RetryAfterMs); // capped by the policy, not the runtime's five minutes
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(MigrationState.RolledBack, finished.State);
+        Assert.Equal(2, h.Runtime.Executed.Count(e => e.Kind == StepKind.Transfer));
+        Assert.Contains("registry busy", h.Migrations.Find(migration.Id)!.FailureReason);
+    }
+
+    [Fact]
+    public async Task Execute_FailureWithoutRetryAfter_IsNotRetried()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        h.Runtime.Script = c => c.Step.Kind == StepKind.Transfer ? new StepOutcome.Failure("connection reset") : new StepOutcome.Success();
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.Cold);
+
+        Assert.Equal(MigrationState.RolledBack, (await h.Finished(migration.Id)).State);
+        Assert.Single(h.Runtime.Executed, e => e.Kind == StepKind.Transfer);
+        Assert.DoesNotContain(h.Events.Events, e => e is StepRetrying);
+    }
+
+    [Fact]
     public async Task Recover_AllStepsHadSucceeded_CompletesAndMovesTheService()
     {
         var migrations = new InMemoryMigrationRepository();

@@ -90,7 +90,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
 
     public V1Service CounterService() => Api.State.Service(Namespace, ServiceName)!;
 
-    public static string TargetName(MigrationId id) => KubernetesEdgeRuntime.TargetName(ServiceName, id);
+    public static string TargetName(MigrationId id) => TargetPodBuilder.Name(ServiceName, id);
 
     public static MigrationPlan Plan(MigrationStrategy strategy = MigrationStrategy.Cold)
     {
@@ -101,20 +101,27 @@ public sealed class KubernetesHarness : IAsyncDisposable
             [.. kinds.Select(k => new PlannedStep(k, 0, 100, k is StepKind.Checkpoint or StepKind.Transfer or StepKind.Restore))], true, null, "test");
     }
 
-    public static StepContext Context(MigrationId id, StepKind kind, MigrationStrategy strategy = MigrationStrategy.Cold) =>
-        new(id, Service, Cluster, Source, Destination, Plan(strategy), Step(kind), Bandwidth.FromGigabits(1));
+    public static StepContext Context(MigrationId id, StepKind kind, MigrationStrategy strategy = MigrationStrategy.Cold, StepArtifacts? stored = null) =>
+        new(id, Service, Cluster, Source, Destination, Plan(strategy), Step(kind), Bandwidth.FromGigabits(1), stored);
 
-    public static RollbackContext Rollback(MigrationId id, params StepKind[] completed) =>
-        new(id, Service, Cluster, Source, Destination, Plan(), [.. completed.Select(Step)], "test");
+    /// <summary>The rollback after <paramref name="outcomes"/>: the steps that succeeded, with the artifacts they returned, as the engine stores them.</summary>
+    public static RollbackContext Rollback(MigrationId id, IEnumerable<(StepKind Kind, StepOutcome Outcome)> outcomes) =>
+        new(id, Service, Cluster, Source, Destination, Plan(), [.. outcomes
+            .Where(o => o.Outcome is StepOutcome.Success)
+            .Select((o, i) => Step(o.Kind) with { Index = i, Status = StepStatus.Succeeded, Artifacts = ((StepOutcome.Success)o.Outcome).Artifacts })], "test");
 
     /// <summary>Runs the Cold steps in order up to and including <paramref name="last"/>, stopping at the first failure.</summary>
     public async Task<IReadOnlyList<(StepKind Kind, StepOutcome Outcome)>> RunAsync(MigrationId id, StepKind last = StepKind.CleanUp)
     {
         var outcomes = new List<(StepKind, StepOutcome)>();
+        var stored = StepArtifacts.None;
         foreach (var step in Plan().Steps.Select(s => s.Kind))
         {
-            var outcome = await Runtime.ExecuteAsync(Context(id, step), CancellationToken.None);
+            // What the engine does: every step gets the artifacts the steps before it stored.
+            var outcome = await Runtime.ExecuteAsync(Context(id, step, stored: stored), CancellationToken.None);
             outcomes.Add((step, outcome));
+            if (outcome is StepOutcome.Success success)
+                stored = StepArtifacts.Merge(stored, success.Artifacts);
             if (outcome is StepOutcome.Failure || step == last)
                 break;
         }

@@ -31,7 +31,7 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
         Assert.Contains($"profiled pod {KubernetesHarness.SourcePodName}", Said(StepKind.Profile), StringComparison.Ordinal);
         Assert.Contains("zone metro-b", Said(StepKind.Profile), StringComparison.Ordinal);
         Assert.Contains("the container keeps running", Said(StepKind.Checkpoint), StringComparison.Ordinal);
-        var reference = $"{registry.Host}/edgeportal/counter:{KubernetesEdgeRuntime.Tag(id)}";
+        var reference = $"{registry.Host}/edgeportal/counter:{TargetPodBuilder.Tag(id)}";
         Assert.Contains($"pushed {reference}", Said(StepKind.Transfer), StringComparison.Ordinal);
         Assert.Contains($"restored pod {target} on edge-2", Said(StepKind.Restore), StringComparison.Ordinal);
         Assert.Contains($"now selects {target} on edge-2 (app=counter)", Said(StepKind.SwitchTraffic), StringComparison.Ordinal);
@@ -67,12 +67,46 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
 
         // The image is really in the registry, with the archive as its one layer.
         using var http = new HttpClient { BaseAddress = registry.BaseUri };
-        using var get = new HttpRequestMessage(HttpMethod.Get, $"v2/edgeportal/counter/manifests/{KubernetesEdgeRuntime.Tag(id)}");
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"v2/edgeportal/counter/manifests/{TargetPodBuilder.Tag(id)}");
         get.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
         using var manifest = await http.SendAsync(get);
         Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
         Assert.Contains("io.kubernetes.cri-o.annotations.checkpoint.name", await manifest.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         _k.Api.AssertNoRejections();
+    }
+
+    [Fact]
+    public async Task Execute_StepsAfterACheckpointOnAFreshRuntime_FinishFromTheStoredArtifacts()
+    {
+        var id = MigrationId.New();
+        var before = await _k.RunAsync(id, StepKind.Checkpoint);
+        var stored = before.Select(o => ((StepOutcome.Success)o.Outcome).Artifacts).Aggregate(StepArtifacts.None, StepArtifacts.Merge);
+        Assert.Equal(KubernetesHarness.SourcePodName, stored.SourcePod);
+        Assert.NotNull(stored.ArchivePath);
+
+        // A portal that restarted: a new runtime that never saw the checkpoint, with only what the database kept.
+        var restarted = new KubernetesEdgeRuntime(_k.Clients, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<KubernetesEdgeRuntime>.Instance);
+        foreach (var kind in new[] { StepKind.Transfer, StepKind.Restore, StepKind.SwitchTraffic, StepKind.CleanUp })
+        {
+            var outcome = await restarted.ExecuteAsync(KubernetesHarness.Context(id, kind, stored: stored), CancellationToken.None);
+            var success = Assert.IsType<StepOutcome.Success>(outcome);
+            stored = StepArtifacts.Merge(stored, success.Artifacts);
+        }
+
+        Assert.StartsWith("sha256:", stored.ImageDigest, StringComparison.Ordinal);
+        Assert.Equal($"{registry.Host}/edgeportal/counter:{TargetPodBuilder.Tag(id)}", stored.Image);
+        Assert.Equal(KubernetesHarness.TargetName(id), stored.TargetPod);
+        Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(id))!.Spec.NodeName);
+        Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
+    }
+
+    [Fact]
+    public async Task Execute_TransferWithoutAStoredArchive_FailsNamingTheCheckpoint()
+    {
+        var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Transfer), CancellationToken.None);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome);
+        Assert.Contains("no checkpoint archive", failure.Reason, StringComparison.Ordinal);
     }
 }

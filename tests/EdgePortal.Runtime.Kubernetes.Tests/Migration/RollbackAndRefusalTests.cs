@@ -29,7 +29,7 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
         var outcomes = await _k.RunAsync(id, last);
         Assert.True(outcomes.All(o => o.Outcome is StepOutcome.Success), string.Join("; ", outcomes));
 
-        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, [.. outcomes.Select(o => o.Kind)]), CancellationToken.None);
+        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, outcomes), CancellationToken.None);
 
         var success = Assert.IsType<StepOutcome.Success>(rollback);
         var source = _k.Pod(KubernetesHarness.SourcePodName)!;
@@ -57,7 +57,7 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
         var outcomes = await _k.RunAsync(id);
         Assert.True(outcomes.All(o => o.Outcome is StepOutcome.Success), string.Join("; ", outcomes));
 
-        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, [.. outcomes.Select(o => o.Kind)]), CancellationToken.None);
+        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, outcomes), CancellationToken.None);
 
         var failure = Assert.IsType<StepOutcome.Failure>(rollback);
         Assert.Contains($"the restored pod {KubernetesHarness.TargetName(id)} on edge-2 serves and was kept", failure.Reason, StringComparison.Ordinal);
@@ -72,7 +72,7 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
         var outcomes = await _k.RunAsync(id, StepKind.Restore);
         _k.Api.Faults.Next(Operation.DeletePod, Fault.Status(500, "InternalError", "etcdserver: leader changed"));
 
-        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, [.. outcomes.Select(o => o.Kind)]), CancellationToken.None);
+        var rollback = await _k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, outcomes), CancellationToken.None);
 
         Assert.Contains("etcdserver: leader changed", Assert.IsType<StepOutcome.Failure>(rollback).Reason, StringComparison.Ordinal);
     }

@@ -26,6 +26,19 @@ public sealed class ScriptedRuntime(ClusterKind kind = ClusterKind.Simulated) : 
 
     public StepOutcome RollbackOutcome { get; set; } = new StepOutcome.Success("source resumed");
 
+    /// <summary>Which step kinds the runtime says may run again after a restart (none by default).</summary>
+    public Func<MigrationStrategy, StepKind, bool> Repeatable { get; set; } = (_, _) => false;
+
+    /// <summary>The retry policy per step kind (the engine's defaults unless a test sets one).</summary>
+    public Func<StepKind, StepRetryPolicy> Retries { get; set; } = StepRetryPolicy.For;
+
+    /// <summary>The contexts every step ran with, in order: what the engine handed over (stored artifacts included).</summary>
+    public ConcurrentQueue<StepContext> Contexts { get; } = new();
+
+    public bool SafeToRepeat(MigrationStrategy strategy, StepKind kind) => Repeatable(strategy, kind);
+
+    public StepRetryPolicy RetryPolicy(MigrationStrategy strategy, StepKind kind) => Retries(kind);
+
     /// <summary>Set when a step starts blocking, so a test can await it.</summary>
     public event Action<StepContext>? Blocked;
 
@@ -35,6 +48,7 @@ public sealed class ScriptedRuntime(ClusterKind kind = ClusterKind.Simulated) : 
     public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
     {
         Executed.Enqueue((context.MigrationId, context.Step.Index, context.Step.Kind));
+        Contexts.Enqueue(context);
         var now = Interlocked.Increment(ref _running);
         InterlockedMax(ref _maxRunning, now);
         try

@@ -43,6 +43,8 @@ public static class MigrationLog
         {
             if (step.StartedAt is { } begun)
                 entries.Add(Entry(begun, LogSeverity.Info, StepStartedText(step.Label, step.IsDowntime, step.PredictedMs)));
+            foreach (var retry in step.Retries ?? [])
+                entries.Add(Entry(retry.At, LogSeverity.Warning, RetryText(step.Label, retry.Attempt, retry.Error, retry.RetryAfterMs)));
             if (step.FinishedAt is not { } ended)
                 continue;
             entries.Add(step.Status == StepStatus.Succeeded
@@ -72,6 +74,8 @@ public static class MigrationLog
             MigrationStarted => (LogSeverity.Info, "Started."),
             StepStarted s => (LogSeverity.Info, StepStartedText(new PlannedStep(s.Kind, s.Round, s.PredictedMs, s.IsDowntime).Label, s.IsDowntime, s.PredictedMs)),
             StepCompleted c => (LogSeverity.Success, StepDoneText(new PlannedStep(c.Kind, c.Round, c.PredictedMs, c.IsDowntime).Label, c.MeasuredMs, c.PredictedMs, c.Message)),
+            StepRetrying r => (LogSeverity.Warning, RetryText(StepLabel(migration, r.Index, r.Kind), r.Attempt, r.Error, r.RetryAfterMs)),
+            MigrationResumed r => (LogSeverity.Warning, $"Resumed: {r.Reason}"),
             StepFailed f => (LogSeverity.Error, $"{StepLabel(migration, f.Index, f.Kind)} failed: {f.Error}"),
             RollbackStarted r => (LogSeverity.Warning, $"Rolling back: {r.Reason}"),
             MigrationFinished f => (Severity(f.State), FinishedText(f.State, f.Message, f.MeasuredDowntimeMs, f.MeasuredMigrationTimeMs)),
@@ -88,6 +92,9 @@ public static class MigrationLog
 
     private static string StepDoneText(string label, double measuredMs, double predictedMs, string? message)
         => $"{label} done in {Durations.Format(measuredMs)} (predicted {Durations.Format(predictedMs)}){(string.IsNullOrWhiteSpace(message) ? "." : $": {message}")}";
+
+    private static string RetryText(string label, int attempt, string error, double retryAfterMs)
+        => $"{label}, attempt {attempt} failed: {error}; trying again in {Durations.Format(retryAfterMs)}.";
 
     private static string FinishedText(MigrationState state, string? message, double? downtimeMs, double? totalMs) => state switch
     {

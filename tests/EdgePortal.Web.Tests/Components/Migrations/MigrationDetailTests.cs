@@ -48,6 +48,26 @@ public sealed class MigrationDetailTests : MigrationPagesTestContext
     }
 
     [Fact]
+    public void StepRetryingEvent_AttemptFails_EventLogShowsTheAttemptLiveAndAfterAReload()
+    {
+        var migration = Queue("flight-control");
+        migration.Start(Now);
+        migration.BeginStep(0, Now);
+        Commit(migration);
+        var cut = Render<MigrationDetail>(p => p.Add(d => d.Id, migration.Id.Value));
+        WaitForSubscribers(cut);
+
+        migration.RetryStep(0, "the metrics endpoint answered 503", TimeSpan.FromSeconds(10), Now.AddSeconds(1));
+        Commit(migration);
+
+        const string expected = "attempt 1 failed: the metrics endpoint answered 503; trying again in 10";
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll(".event-log tr.log-entry"), r => r.TextContent.Contains(expected)));
+        // Rebuilt from the stored step: the attempt is part of the migration's record, not only of the live feed.
+        var reloaded = Render<MigrationDetail>(p => p.Add(d => d.Id, migration.Id.Value));
+        Assert.Contains(reloaded.FindAll(".event-log tr.log-entry"), r => r.TextContent.Contains(expected));
+    }
+
+    [Fact]
     public void StepCompletedEvent_RunningStepSucceeds_TimelineAndTableShowMeasuredTime()
     {
         var migration = Queue("flight-control");

@@ -1,0 +1,35 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using Microsoft.Extensions.Logging;
+
+using k8s.Models;
+
+namespace EdgePortal.Runtime.Kubernetes.Steps;
+
+/// <summary>What every Kubernetes step needs: the clusters' clients, the clock its waits run on, a logger, and the agents' HTTP client.</summary>
+internal sealed record KubernetesStepServices(IKubernetesClients Clients, TimeProvider Time, ILogger Logger, HttpClient AgentHttp);
+
+/// <summary>
+/// A step of a Cold migration on a Kubernetes cluster. Every one is safe to repeat: it reads the pods it works on by the
+/// labels and names derived from the migration (or from the stored artifacts), and what it changes is set, not added —
+/// the checkpoint makes a new archive, the image push overwrites the migration's tag, the restore keeps a pod that
+/// already exists, label patches and deletes are idempotent.
+/// </summary>
+internal abstract class KubernetesStep(KubernetesStepServices services) : StepHandler
+{
+    protected KubernetesStepServices Services { get; } = services;
+
+    public override bool Handles(MigrationStrategy strategy) => KubernetesEdgeRuntime.Supports(strategy);
+
+    public override bool SafeToRepeat => true;
+
+    public override Task<StepResult> RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var k = Services.Clients.For(context.Cluster.Name)
+            ?? throw new StepFailedException(KubernetesEdgeRuntime.NotConfigured(context.Cluster.Name));
+        return RunAsync(k, context, cancellationToken);
+    }
+
+    protected abstract Task<StepResult> RunAsync(KubernetesCluster k, StepContext c, CancellationToken ct);
+}

@@ -1,0 +1,58 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using k8s;
+using k8s.Models;
+
+namespace EdgePortal.Runtime.Kubernetes;
+
+/// <summary>
+/// The pod a migration restores: the source pod's spec pinned to the destination node, running the checkpoint image,
+/// with labels that keep it out of the Service until the switch; and the names it and its image get, derived from the
+/// migration so that a repeated step finds what an earlier attempt created.
+/// </summary>
+public static class TargetPodBuilder
+{
+    /// <summary>The restored pod: the source's spec on the destination node, the checkpoint image, labels that keep it out of the Service until the switch.</summary>
+    public static V1Pod Build(V1Pod source, IReadOnlyDictionary<string, string> selector, string image, StepContext c)
+    {
+        var copy = KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(source));
+        var container = KubernetesPods.ContainerOf(copy);
+        container.Image = image;
+        // The checkpoint image holds only the checkpoint; the runtime pulls the rootfs image itself.
+        container.ImagePullPolicy = "IfNotPresent";
+        var labels = (source.Labels() ?? new Dictionary<string, string>())
+            .Where(l => !selector.ContainsKey(l.Key) && l.Key != KubernetesLabels.RetiredBy && l.Key != KubernetesLabels.Migration && l.Key != KubernetesLabels.Role)
+            .ToDictionary(l => l.Key, l => l.Value);
+        labels[KubernetesLabels.Service] = c.Service.Name;
+        labels[KubernetesLabels.Migration] = c.MigrationId.ToString();
+        labels[KubernetesLabels.Role] = "target";
+        copy.Metadata = new V1ObjectMeta
+        {
+            Name = Name(c.Service.Name, c.MigrationId),
+            NamespaceProperty = source.Namespace(),
+            Labels = labels,
+            Annotations = new Dictionary<string, string>
+            {
+                [KubernetesLabels.RestoredFrom] = $"{source.Namespace()}/{source.Name()}",
+                [KubernetesLabels.Container] = container.Name,
+            },
+        };
+        copy.Spec.NodeName = c.Destination.Name;
+        copy.Spec.NodeSelector = null;
+        copy.Spec.Affinity = null;
+        copy.Status = null;
+        return copy;
+    }
+
+    public static string Name(string service, MigrationId migration)
+    {
+        var prefix = service.Length > 48 ? service[..48].TrimEnd('-') : service;
+        return $"{prefix}-m{migration.Value.ToString("N")[^8..]}";
+    }
+
+    public static string Repository(string service) => $"edgeportal/{service.ToLowerInvariant()}";
+
+    public static string Tag(MigrationId migration) => $"m-{migration.Value:N}";
+
+    public static string ImageReference(KubernetesCluster k, string service, MigrationId migration) => $"{k.Options.Registry}/{Repository(service)}:{Tag(migration)}";
+}
