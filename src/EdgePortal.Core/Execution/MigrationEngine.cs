@@ -226,6 +226,7 @@ public sealed class MigrationEngine : BackgroundService
 
     private async Task ExecuteAsync(Migration migration, RunningMigration running)
     {
+        using var trace = MigrationTracing.Execute(migration);
         if (!TryResolve(migration, out var world, out var problem))
         {
             migration.Start(_clock.GetUtcNow());
@@ -259,6 +260,7 @@ public sealed class MigrationEngine : BackgroundService
             Commit(migration);
             var started = _clock.GetTimestamp();
             _metrics.StepStarted();
+            using var span = trace.Step(migration.Steps[step.Index]);
             StepOutcome outcome;
             try
             {
@@ -277,6 +279,7 @@ public sealed class MigrationEngine : BackgroundService
             }
             _metrics.StepEnded();
             var measured = _clock.GetElapsedTime(started).TotalMilliseconds;
+            ExecutionTrace.StepEnded(span, outcome, measured);
             switch (outcome)
             {
                 case StepOutcome.Success success:
@@ -331,6 +334,7 @@ public sealed class MigrationEngine : BackgroundService
     private async Task RollBackAsync(Migration migration, MigrationWorld world)
     {
         using var timeout = new CancellationTokenSource(_options.CurrentValue.RollbackTimeout, _clock);
+        using var span = MigrationTracing.Rollback(migration);
         StepOutcome outcome;
         try
         {
