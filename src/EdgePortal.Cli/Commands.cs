@@ -55,22 +55,16 @@ internal sealed class Commands(CliConsole console, Func<string, string?> environ
         var service = ServiceArgument();
         var targets = new TargetOptions();
         var accept = new Option<bool>("--accept-target-miss") { Description = "Start even when no plan meets the targets (the best one runs)" };
-        var wait = WaitOption("Follow the migration until it ends: exit 0 when it completes, 4 when it rolls back, is cancelled or fails");
-        var poll = PollOption();
-        var timeout = TimeoutOption();
-        var command = new Command("migrate", "Plan and start a migration of a service (by name or id).") { service, accept, wait, poll, timeout };
+        var wait = new WaitOptions("Follow the migration until it ends: exit 0 when it completes, 4 when it rolls back, is cancelled or fails");
+        var command = new Command("migrate", "Plan and start a migration of a service (by name or id).") { service, accept };
         targets.AddTo(command);
+        wait.AddTo(command);
         command.SetAction((parsed, ct) => Run(parsed, async (session, ct2) =>
         {
             var body = targets.StartBody(parsed, await session.ServiceIdAsync(parsed.GetValue(service)!, ct2),
                 await session.NodeIdAsync(targets.Destination(parsed), ct2), parsed.GetValue(accept));
             var migration = await session.Client.StartMigrationAsync(body, ct2);
-            if (!parsed.GetValue(wait))
-            {
-                session.Render.Migration(migration);
-                return ExitCodes.Ok;
-            }
-            return await WaitAsync(session, migration, parsed.GetValue(poll), parsed.GetValue(timeout), cancelling: false, ct2);
+            return await ShowOrWaitAsync(session, parsed, wait, migration, cancelling: false, ct2);
         }, ct));
         return command;
     }
@@ -97,19 +91,13 @@ internal sealed class Commands(CliConsole console, Func<string, string?> environ
     public Command Cancel()
     {
         var id = new Argument<Guid>("migration") { Description = "The migration's id" };
-        var wait = WaitOption("Follow the rollback until it ends: exit 0 when the migration stopped, 4 when its rollback failed");
-        var poll = PollOption();
-        var timeout = TimeoutOption();
-        var command = new Command("cancel", "Cancel a migration: a queued one at once, a running one by rolling it back.") { id, wait, poll, timeout };
+        var wait = new WaitOptions("Follow the rollback until it ends: exit 0 when the migration stopped, 4 when its rollback failed");
+        var command = new Command("cancel", "Cancel a migration: a queued one at once, a running one by rolling it back.") { id };
+        wait.AddTo(command);
         command.SetAction((parsed, ct) => Run(parsed, async (session, ct2) =>
         {
             var migration = await session.Client.CancelMigrationAsync(parsed.GetValue(id), ct2);
-            if (!parsed.GetValue(wait))
-            {
-                session.Render.Migration(migration);
-                return ExitCodes.Ok;
-            }
-            return await WaitAsync(session, migration, parsed.GetValue(poll), parsed.GetValue(timeout), cancelling: true, ct2);
+            return await ShowOrWaitAsync(session, parsed, wait, migration, cancelling: true, ct2);
         }, ct));
         return command;
     }
@@ -166,17 +154,17 @@ internal sealed class Commands(CliConsole console, Func<string, string?> environ
 
     private static Argument<string> ServiceArgument() => new("service") { Description = "The service, by name or id" };
 
-    private static Option<bool> WaitOption(string description) => new("--wait", "-w") { Description = description };
-
-    private static Option<bool> PollOption() => new("--poll")
+    /// <summary>The migration as the portal answered it, or with <c>--wait</c> as it ended.</summary>
+    private async Task<int> ShowOrWaitAsync(Session session, ParseResult parsed, WaitOptions wait, MigrationViewModel migration, bool cancelling,
+        CancellationToken cancellationToken)
     {
-        Description = "With --wait: poll the REST API instead of following the live hub (/hubs/migrations)",
-    };
-
-    private static Option<TimeSpan?> TimeoutOption() => new("--timeout")
-    {
-        Description = "With --wait: stop waiting after this long (hh:mm:ss), exit 6; the migration goes on",
-    };
+        if (!parsed.GetValue(wait.Wait))
+        {
+            session.Render.Migration(migration);
+            return ExitCodes.Ok;
+        }
+        return await WaitAsync(session, migration, parsed.GetValue(wait.Poll), parsed.GetValue(wait.Timeout), cancelling, cancellationToken);
+    }
 
     private async Task<int> WaitAsync(Session session, MigrationViewModel migration, bool poll, TimeSpan? timeout, bool cancelling,
         CancellationToken cancellationToken)
@@ -264,6 +252,29 @@ internal sealed class Commands(CliConsole console, Func<string, string?> environ
                 0 => throw new NotFoundException($"No node is named '{nameOrId}' (--destination: a node name or id)."),
                 _ => throw new UsageException($"{matches.Count} nodes are named '{nameOrId}' (--destination): give its id."),
             };
+        }
+    }
+
+    /// <summary><c>--wait</c> and how to wait, shared by <c>migrate</c> and <c>cancel</c>.</summary>
+    private sealed class WaitOptions(string description)
+    {
+        public Option<bool> Wait { get; } = new("--wait", "-w") { Description = description };
+
+        public Option<bool> Poll { get; } = new("--poll")
+        {
+            Description = "With --wait: poll the REST API instead of following the live hub (/hubs/migrations)",
+        };
+
+        public Option<TimeSpan?> Timeout { get; } = new("--timeout")
+        {
+            Description = "With --wait: stop waiting after this long (hh:mm:ss), exit 6; the migration goes on",
+        };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Wait);
+            command.Options.Add(Poll);
+            command.Options.Add(Timeout);
         }
     }
 
