@@ -27,11 +27,7 @@ public sealed class CliPortal(double speedFactor = 50) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new PortalFactory(_folder.File("cli.db"), new Dictionary<string, string?>
-        {
-            ["EdgePortal:Simulator:SpeedFactor"] = speedFactor.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["EdgePortal:Simulator:RandomSeed"] = "7",
-        });
+        _factory = new PortalFactory(_folder.File("cli.db"), PortalFactory.FastEdge(speedFactor));
         Address = _factory.StartOnKestrel();
         using (var admin = new EdgePortalConnection(Address, PortalFactory.BootstrapKey).CreateHttpClient())
         {

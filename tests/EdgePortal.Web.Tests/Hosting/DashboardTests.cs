@@ -28,11 +28,7 @@ public sealed partial class DashboardTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new PortalFactory(_folder.File("metrics.db"), new Dictionary<string, string?>
-        {
-            ["EdgePortal:Simulator:SpeedFactor"] = "50",
-            ["EdgePortal:Simulator:RandomSeed"] = "7",
-        });
+        _factory = new PortalFactory(_folder.File("metrics.db"), PortalFactory.FastEdge());
         _client = _factory.CreateClient();
         return Task.CompletedTask;
     }

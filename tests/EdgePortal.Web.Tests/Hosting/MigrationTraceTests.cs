@@ -22,11 +22,7 @@ public sealed class MigrationTraceTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _portal = new PortalFactory(_folder.File("traces.db"), new Dictionary<string, string?>
-        {
-            ["EdgePortal:Simulator:SpeedFactor"] = "50",
-            ["EdgePortal:Simulator:RandomSeed"] = "7",
-        });
+        _portal = new PortalFactory(_folder.File("traces.db"), PortalFactory.FastEdge());
         _factory = _portal.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(_spans))));
         _client = PortalFactory.Authorize(_factory.CreateClient(), PortalFactory.BootstrapKey);
         return Task.CompletedTask;
