@@ -56,12 +56,15 @@ public sealed class CliPortal(double speedFactor = 50) : IAsyncLifetime
     };
 
     /// <summary>Runs <c>edgeportal args</c> in this process; standard output and error captured, not a terminal.</summary>
-    public async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) => RunAsync(environment, terminal: false, args);
+
+    /// <summary>Runs <c>edgeportal args</c> in this process as if a person watched it on a terminal (<paramref name="terminal"/>) or not.</summary>
+    public async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, bool terminal, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        var code = await EdgePortalCommandLine.RunAsync(args, new CliConsole(output, error, IsTerminal: false),
+        var code = await EdgePortalCommandLine.RunAsync(args, new CliConsole(output, error, terminal),
             name => environment.GetValueOrDefault(name), timeout.Token);
         return new CliRun(code, output.ToString(), error.ToString());
     }

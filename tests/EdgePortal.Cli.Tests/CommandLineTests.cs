@@ -186,8 +186,11 @@ public sealed class CommandLineTests : IAsyncLifetime
         => (await _portal.Client.ListServicesAsync()).Single(s => s.Name == name).Id;
 }
 
-/// <summary>cancel on a portal at real speed, where a 1 GB migration is still going when the cancel arrives.</summary>
-public sealed class CancelCommandTests : IAsyncLifetime
+/// <summary>
+/// A portal at real speed, where migrations take long enough to be watched: a 1 GB one is still going when the cancel
+/// arrives, and a small one's progress bar is drawn more than once.
+/// </summary>
+public sealed class RealSpeedCommandTests : IAsyncLifetime
 {
     private readonly CliPortal _portal = new(speedFactor: 1);
 
@@ -207,5 +210,19 @@ public sealed class CancelCommandTests : IAsyncLifetime
         using var document = JsonDocument.Parse(run.Output);
         Assert.Contains(document.RootElement.GetProperty("state").GetString(), new[] { "Cancelled", "RolledBack" });
         Assert.NotEqual(MigrationState.Completed, (await _portal.Client.GetMigrationAsync(started.Id!.Value)).State);
+    }
+
+    [Fact]
+    public async Task Migrate_WaitOnTerminal_RedrawsOneProgressBarLineUntilFull()
+    {
+        var run = await _portal.RunAsync(_portal.Environment(), terminal: true, "migrate", "collision-avoidance", "--wait", "--accept-target-miss");
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+        var frames = run.Error.Split('\r', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(frames.Length >= 2, run.ToString());
+        Assert.All(frames, f => Assert.Matches(@"^\[[#-]{30}\] +\d+%", f));
+        Assert.StartsWith($"[{new string('#', 30)}] 100%", frames[^1]);
+        Assert.EndsWith("\n", run.Error);
+        Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }
