@@ -13,11 +13,16 @@ public sealed record EdgePortalConnection(Uri BaseAddress, string ApiKey)
 
     /// <summary>The connection the environment names; null, with what is missing or wrong, when it names none.</summary>
     public static EdgePortalConnection? FromEnvironment(out string? problem)
+        => From(Environment.GetEnvironmentVariable(UrlVariable), Environment.GetEnvironmentVariable(KeyVariable), out problem);
+
+    /// <summary>
+    /// The connection to <paramref name="url"/> with <paramref name="key"/> (a tool's flags, or the environment's values);
+    /// null, with what is missing or wrong, when either is.
+    /// </summary>
+    public static EdgePortalConnection? From(string? url, string? key, out string? problem)
     {
-        var url = Environment.GetEnvironmentVariable(UrlVariable);
-        var key = Environment.GetEnvironmentVariable(KeyVariable);
         problem = string.IsNullOrWhiteSpace(url) ? $"{UrlVariable} is not set (the portal's address, e.g. http://127.0.0.1:5080)."
-            : !Uri.TryCreate(url, UriKind.Absolute, out _) ? $"{UrlVariable} is not an absolute URL (was '{url}')."
+            : !Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https") ? $"{UrlVariable} is not an absolute http(s) URL (was '{url}')."
             : string.IsNullOrWhiteSpace(key) ? $"{KeyVariable} is not set (an API key: POST /api/v1/keys, or the portal's bootstrap key)."
             : null;
         return problem is null ? new EdgePortalConnection(new Uri(url!), key!) : null;

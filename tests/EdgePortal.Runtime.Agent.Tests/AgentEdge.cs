@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Testing;
+using EdgePortal.Testing.Lab;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,15 @@ internal static class AgentEdge
         var options = new AgentEdgeOptions();
         options.Clusters[ClusterName] = cluster;
         return new AgentEdgeRuntime(new Monitor<AgentEdgeOptions>(options), TimeProvider.System, NullLogger<AgentEdgeRuntime>.Instance, http);
+    }
+
+    /// <summary>The cluster's agents: h1 (the source) and h2 (the destination), in-process agents on loopback.</summary>
+    public static AgentClusterOptions Agents(AgentHost h1, AgentHost h2)
+    {
+        var cluster = new AgentClusterOptions { Token = Token };
+        cluster.Nodes["h1"] = h1.BaseUri.AbsoluteUri;
+        cluster.Nodes["h2"] = h2.BaseUri.AbsoluteUri;
+        return cluster;
     }
 
     private static EdgeNode Node(int n, string name, double lat) =>

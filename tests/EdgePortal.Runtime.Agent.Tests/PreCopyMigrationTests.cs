@@ -34,7 +34,7 @@ public sealed class PreCopyMigrationTests
         {
             using (var agent = h1.Client(AgentEdge.Token))
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
-            var runtime = AgentEdge.Runtime(Cluster(h1, h2));
+            var runtime = AgentEdge.Runtime(AgentEdge.Agents(h1, h2));
             var probe = await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
             Assert.True(probe.DirtyTrackingSupported, probe.Summary);
             Assert.Equal("Cold, PreCopy, IterativePreCopy", probe.Capabilities!["strategies"]);
@@ -100,7 +100,7 @@ public sealed class PreCopyMigrationTests
         {
             using (var agent = h1.Client(AgentEdge.Token))
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
-            var runtime = AgentEdge.Runtime(Cluster(h1, h2));
+            var runtime = AgentEdge.Runtime(AgentEdge.Agents(h1, h2));
             Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).DirtyTrackingSupported);
             await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
             await portal.StartAsync();
@@ -148,7 +148,7 @@ public sealed class PreCopyMigrationTests
         // This host's own CRIU: mem_dirty_track is off on this kernel.
         await using var h1 = await AgentHost.StartAsync(AgentEdge.Token);
         await using var h2 = await AgentHost.StartAsync(AgentEdge.Token);
-        var runtime = AgentEdge.Runtime(Cluster(h1, h2));
+        var runtime = AgentEdge.Runtime(AgentEdge.Agents(h1, h2));
         var plan = Plan();
         var planned = plan.Steps.First(s => s.Kind == StepKind.PreDump);
         var step = new MigrationStep(1, planned.Kind, planned.Round, planned.IsDowntime, planned.PredictedMs, StepStatus.Running, null, null, null, null);
@@ -172,13 +172,5 @@ public sealed class PreCopyMigrationTests
         var plan = new MigrationDesigner().Design(request).Plan;
         Assert.Equal(MigrationStrategy.IterativePreCopy, plan.Strategy);
         return plan;
-    }
-
-    private static AgentClusterOptions Cluster(AgentHost h1, AgentHost h2)
-    {
-        var cluster = new AgentClusterOptions { Token = AgentEdge.Token };
-        cluster.Nodes["h1"] = h1.BaseUri.AbsoluteUri;
-        cluster.Nodes["h2"] = h2.BaseUri.AbsoluteUri;
-        return cluster;
     }
 }

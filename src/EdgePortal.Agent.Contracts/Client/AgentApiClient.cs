@@ -145,8 +145,10 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, st
         CallAsync(method, path, body, ct, async (response, bounded) =>
         {
             await EnsureAsync(response, path, bounded).ConfigureAwait(false);
-            return await response.Content.ReadFromJsonAsync<T>(Json, bounded).ConfigureAwait(false)
+            var answer = await response.Content.ReadFromJsonAsync<T>(Json, bounded).ConfigureAwait(false)
                 ?? throw new AgentCallException($"the agent of {Node} answered /{path} with an empty body", unreachable: false, status: response.StatusCode);
+            CriuSpanEvents.Add(answer);
+            return answer;
         });
 
     /// <summary>One call, the answer read by <paramref name="read"/>, all of it within the call's bound.</summary>

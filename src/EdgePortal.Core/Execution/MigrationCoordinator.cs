@@ -71,7 +71,8 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         var quotaApplies = request.Trigger != MigrationTrigger.Drain;
         if (quotaApplies && QuotaProblem(tenant) is { } quota)
             return new MigrationRequestResult.QuotaExceeded(quota);
-        var planning = Plan(service, tenant, request, ReservedBy(tenant));
+        using var trace = MigrationTracing.Request(service, request.Trigger);
+        var planning = trace.Plan(() => Plan(service, tenant, request, ReservedBy(tenant)));
         if (planning.Plan is not { } plan)
             return new MigrationRequestResult.Infeasible(planning.Summary, planning);
         if (!plan.Feasible && !request.AcceptTargetMiss)
@@ -94,6 +95,7 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
                 request.Objective ?? service.Objective, request.Trigger, request.RequestedBy, clock.GetUtcNow());
             migrations.Save(migration);
             publisher.Publish(migration.DequeueEvents());
+            trace.Queued(migration);
             engine.Submit(migration);
             // Every trigger comes through here, so this is where every started migration is audited.
             audit?.Append(new Security.AuditEntry

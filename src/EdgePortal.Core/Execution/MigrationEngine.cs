@@ -226,6 +226,7 @@ public sealed class MigrationEngine : BackgroundService
 
     private async Task ExecuteAsync(Migration migration, RunningMigration running)
     {
+        using var trace = MigrationTracing.Execute(migration);
         if (!TryResolve(migration, out var world, out var problem) && migration.State == MigrationState.Running)
         {
             // A resumed migration whose world went away since: nothing can undo it through a runtime.
@@ -271,6 +272,7 @@ public sealed class MigrationEngine : BackgroundService
             {
                 var started = _clock.GetTimestamp();
                 _metrics.StepStarted();
+                using var span = trace.Step(migration.Steps[step.Index]);
                 StepOutcome outcome;
                 try
                 {
@@ -289,6 +291,7 @@ public sealed class MigrationEngine : BackgroundService
                 }
                 _metrics.StepEnded();
                 var measured = _clock.GetElapsedTime(started).TotalMilliseconds;
+                ExecutionTrace.StepEnded(span, outcome, measured);
                 if (outcome is StepOutcome.Failure { RetryAfter: var hint } retry
                     && policy.DelayAfter(migration.Steps[step.Index].Attempts, hint) is { } delay)
                 {
@@ -364,6 +367,7 @@ public sealed class MigrationEngine : BackgroundService
     private async Task RollBackAsync(Migration migration, MigrationWorld world)
     {
         using var timeout = new CancellationTokenSource(_options.CurrentValue.RollbackTimeout, _clock);
+        using var span = MigrationTracing.Rollback(migration);
         StepOutcome outcome;
         try
         {

@@ -3,6 +3,7 @@ using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using EdgePortal.Web.Live;
 using EdgePortal.Web.Replicas;
 using EdgePortal.Runtime.Simulated;
@@ -59,13 +60,26 @@ public static class EdgePortalHosting
 
         services.AddOpenTelemetry().ConfigureResource(r => r.AddService("edgeportal")).WithMetrics(metrics => metrics
             .AddMeter(MigrationMetrics.MeterName)
-            .AddPrometheusExporter());
+            .AddPrometheusExporter())
+            .WithTracing(tracing =>
+            {
+                // One trace per migration (MigrationTracing), with the HTTP calls its runtime makes (agents, the Kubernetes API).
+                tracing.AddSource(MigrationTracing.SourceName).AddHttpClientInstrumentation();
+                // Exported over OTLP when the standard variables name an endpoint (OTEL_EXPORTER_OTLP_PROTOCOL, _HEADERS, … apply).
+                if (OtlpConfigured(builder.Configuration))
+                    tracing.AddOtlpExporter();
+            });
 
         var health = services.AddHealthChecks();
         services.AddEdgePortalReplicas(builder.Configuration, signalR, health, ReadyTag);
         health.AddCheck<RuntimesHealthCheck>("runtimes", tags: [ReadyTag]);
         return builder;
     }
+
+    /// <summary>Whether <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or its traces-only form) names a collector.</summary>
+    private static bool OtlpConfigured(IConfiguration configuration)
+        => !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
+            || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]);
 
     public static WebApplication UseEdgePortal(this WebApplication app)
     {

@@ -22,11 +22,7 @@ public sealed class MigrationHubTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new PortalFactory(_folder.File("edge.db"), new Dictionary<string, string?>
-        {
-            ["EdgePortal:Simulator:SpeedFactor"] = "50",
-            ["EdgePortal:Simulator:RandomSeed"] = "7",
-        });
+        _factory = new PortalFactory(_folder.File("edge.db"), PortalFactory.FastEdge());
         _baseAddress = _factory.StartOnKestrel();
         _http = PortalFactory.Authorize(new HttpClient { BaseAddress = _baseAddress }, PortalFactory.BootstrapKey);
         return Task.CompletedTask;

@@ -46,7 +46,7 @@ public sealed class CalibrateArgumentsTests
     [Fact]
     public async Task RunAsync_UnknownCluster_Exits2AndSaysWhichAreConfigured()
     {
-        using var folder = new Hosting.TempFolder();
+        using var folder = new TempFolder();
         using var output = new StringWriter();
 
         var code = await CalibrateCommand.RunAsync(["--cluster", "nowhere", "--node", "h1", "--workload", "svc {port} {bytes} {rate}",

@@ -337,7 +337,7 @@ public sealed class MatrixPortal : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var admin = Portal.WithKey(Hosting.PortalFactory.BootstrapKey);
+        using var admin = Portal.WithKey(PortalFactory.BootstrapKey);
         var inventory = Services.GetRequiredService<IInventoryRepository>();
         // A cluster only ARena may use: SkyFleet must not learn that it exists.
         using (var registered = await admin.PutAsJsonAsync("/api/v1/clusters/matrix-arena-only", new

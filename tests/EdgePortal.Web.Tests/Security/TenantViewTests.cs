@@ -32,7 +32,7 @@ public sealed class TenantViewTests(SecuredPortal portal) : IClassFixture<Secure
     public async Task PlanPreview_TenantPrincipal_NamesNoNodeOfAClusterItMayNotUse()
     {
         var asTenant = await PlanAsync(portal.ArenaAdminKey, new { });
-        var asProvider = await PlanAsync(Hosting.PortalFactory.BootstrapKey, new { });
+        var asProvider = await PlanAsync(PortalFactory.BootstrapKey, new { });
 
         Assert.NotEmpty(Nord);
         Assert.All(Nord, n => Assert.DoesNotContain(n.Name, asTenant, StringComparison.Ordinal));
@@ -46,7 +46,7 @@ public sealed class TenantViewTests(SecuredPortal portal) : IClassFixture<Secure
         var nord = Nord[0];
 
         var asTenant = JsonDocument.Parse(await PlanAsync(portal.ArenaAdminKey, new { destinationNodeId = nord.Id.Value })).RootElement;
-        var asProvider = JsonDocument.Parse(await PlanAsync(Hosting.PortalFactory.BootstrapKey, new { destinationNodeId = nord.Id.Value })).RootElement;
+        var asProvider = JsonDocument.Parse(await PlanAsync(PortalFactory.BootstrapKey, new { destinationNodeId = nord.Id.Value })).RootElement;
 
         Assert.Equal($"leaderboard: the requested destination {nord.Id} is not in the topology.", asTenant.GetProperty("summary").GetString());
         Assert.Contains("not allotted to the tenant", asProvider.GetProperty("summary").GetString(), StringComparison.Ordinal);

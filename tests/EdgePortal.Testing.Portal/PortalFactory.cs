@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgePortal.Web.Tests.Hosting;
+namespace EdgePortal.Testing.Portal;
 
 /// <summary>
 /// The real portal (Program, AddEdgePortal, UseEdgePortal) in a test server, on a LiteDB file of the
@@ -16,7 +16,7 @@ namespace EdgePortal.Web.Tests.Hosting;
 /// <param name="databasePath">The LiteDB file.</param>
 /// <param name="settings">Configuration on top (<c>environment</c> = <c>Production</c> runs it as a real provider would).</param>
 /// <param name="clock">The portal's clock (a FakeTimeProvider for tests of what time does); the system clock otherwise.</param>
-internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
+public sealed class PortalFactory(string databasePath, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -28,6 +28,16 @@ internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<str
         if (clock is not null)
             builder.ConfigureServices(services => services.AddSingleton(clock));
     }
+
+    /// <summary>
+    /// Settings for a simulated demo edge that runs <paramref name="speedFactor"/> times faster than real time with repeatable
+    /// noise: a migration completes in well under a second, for tests that follow whole migrations.
+    /// </summary>
+    public static Dictionary<string, string?> FastEdge(double speedFactor = 50) => new()
+    {
+        ["EdgePortal:Simulator:SpeedFactor"] = speedFactor.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["EdgePortal:Simulator:RandomSeed"] = "7",
+    };
 
     /// <summary>The provider-admin key every test portal is bootstrapped with.</summary>
     public const string BootstrapKey = "ep_test-bootstrap-key-0123456789abcdefghijklmnop";
@@ -59,36 +69,11 @@ internal sealed class PortalFactory(string databasePath, IReadOnlyDictionary<str
 }
 
 /// <summary>A temp folder for a test's database files, deleted with everything in it.</summary>
-internal sealed class TempFolder : IDisposable
+public sealed class TempFolder : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("edgeportal-host-").FullName;
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
-}
-
-/// <summary>
-/// A test class over one portal of its own on a temp LiteDB file (the demo edge seeded), with a client that holds the
-/// bootstrap (ProviderAdmin) key. More portals a test needs go in <see cref="Folder"/> too.
-/// </summary>
-public abstract class PortalTest : IAsyncLifetime
-{
-    private protected TempFolder Folder { get; } = new();
-    private protected PortalFactory Factory { get; private set; } = null!;
-    private protected HttpClient Client { get; private set; } = null!;
-
-    public Task InitializeAsync()
-    {
-        Factory = new PortalFactory(Folder.File("portal.db"));
-        Client = Factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        Client.Dispose();
-        await Factory.DisposeAsync();
-        Folder.Dispose();
-    }
 }
