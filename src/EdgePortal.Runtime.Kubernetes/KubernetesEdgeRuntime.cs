@@ -44,36 +44,27 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
 
     public ClusterKind Kind => ClusterKind.Kubernetes;
 
-    public static bool Supports(MigrationStrategy strategy) => strategy == MigrationStrategy.Cold;
-
     public async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         var k = _clients.For(cluster.Name);
         if (k is null)
-            return new RuntimeProbe(false, $"no configuration for cluster {cluster.Name}: add {KubernetesEdgeOptions.Section}:Clusters:{cluster.Name}", false);
+            return new RuntimeProbe(false, $"no configuration for cluster {cluster.Name}: add {KubernetesEdgeOptions.Section}:Clusters:{cluster.Name}",
+                KubernetesCapabilities.Of(null));
         try
         {
             var nodes = await k.Client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var ready = nodes.Items.Count(IsReady);
-            var capabilities = new Dictionary<string, string>
-            {
-                ["strategies"] = "Cold",
-                ["checkpoint"] = "kubelet checkpoint API (ContainerCheckpoint)",
-                ["transfer"] = $"agent → registry {k.Options.Registry}",
-                ["namespace"] = k.Options.Namespace,
-                ["dirtyTracking"] = "no (the kubelet API has no pre-dump)",
-            };
             return new RuntimeProbe(true, string.Create(CultureInfo.InvariantCulture,
-                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; Cold migrations only"), false, capabilities);
+                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; Cold migrations only"), KubernetesCapabilities.Of(k.Options));
         }
         catch (HttpOperationException e)
         {
-            return new RuntimeProbe(false, $"the API server of {cluster.Name} answered {Describe(e, "list nodes")}", false);
+            return new RuntimeProbe(false, $"the API server of {cluster.Name} answered {Describe(e, "list nodes")}", KubernetesCapabilities.Of(k.Options));
         }
         catch (HttpRequestException e)
         {
-            return new RuntimeProbe(false, $"the API server of {cluster.Name} is unreachable: {e.Message}", false);
+            return new RuntimeProbe(false, $"the API server of {cluster.Name} is unreachable: {e.Message}", KubernetesCapabilities.Of(k.Options));
         }
     }
 
@@ -83,7 +74,7 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
         var k = _clients.For(context.Cluster.Name);
         if (k is null)
             return Fail(context, $"cluster {context.Cluster.Name} is not configured: add {KubernetesEdgeOptions.Section}:Clusters:{context.Cluster.Name}");
-        if (!Supports(context.Plan.Strategy) || context.Step.Kind is StepKind.PreDump or StepKind.ReplayMessages)
+        if (!KubernetesCapabilities.Runs(context.Plan.Strategy) || context.Step.Kind is StepKind.PreDump or StepKind.ReplayMessages)
             return Fail(context, $"{context.Plan.Strategy} is not supported: {Unsupported}");
         var started = _time.GetTimestamp();
         try

@@ -41,7 +41,7 @@ internal static class AgentEdge
         new(NodeId.From(new Guid(n, 0, 0, new byte[8])), Cluster.Id, name, name, new NodeCapacity(4_000, 8_000_000_000), new GeoLocation(lat, 7.6));
 }
 
-/// <summary>The coordinator and the engine as the portal wires them, over in-memory stores, with the Agent runtime.</summary>
+/// <summary>The coordinator, the engine and the capability catalog as the portal wires them, over in-memory stores, with the Agent runtime.</summary>
 internal sealed class Portal : IAsyncDisposable
 {
     private readonly MeterFactory _meters = new();
@@ -52,8 +52,10 @@ internal sealed class Portal : IAsyncDisposable
         var options = new Monitor<EngineOptions>(new EngineOptions());
         Engine = new MigrationEngine(Migrations, Inventory, [runtime], Events, new MigrationMetrics(_meters), options, TimeProvider.System,
             NullLogger<MigrationEngine>.Instance);
+        Capabilities = new RuntimeCapabilityCatalog(Inventory, [runtime], new Monitor<CapabilityOptions>(new CapabilityOptions()), TimeProvider.System,
+            NullLogger<RuntimeCapabilityCatalog>.Instance);
         Coordinator = new MigrationCoordinator(Inventory, Migrations, Engine, Events, options, TimeProvider.System,
-            NullLogger<MigrationCoordinator>.Instance, [runtime]);
+            NullLogger<MigrationCoordinator>.Instance, Capabilities);
     }
 
     public InMemoryInventoryRepository Inventory { get; }
@@ -61,6 +63,8 @@ internal sealed class Portal : IAsyncDisposable
     public EventRecorder Events { get; } = new();
     public MigrationEngine Engine { get; }
     public MigrationCoordinator Coordinator { get; }
+    /// <summary>What the coordinator plans with: the Agent runtime's probes, as the portal caches them.</summary>
+    public RuntimeCapabilityCatalog Capabilities { get; }
 
     /// <summary>
     /// Starts the engine and waits for its recovery pass: the engine runs it on the thread pool, and a migration submitted

@@ -130,7 +130,8 @@ public sealed class MigrationDesigner
                 || (assessments[i].Score == assessments[chosen].Score && Better(assessments[i], assessments[chosen], objective)))
                 chosen = i;
         }
-        return (chosen, 0);
+        // Nothing applies (the node pair's runtime can run none of them): the first strategy stands for the answer, not applicable.
+        return (Math.Max(chosen, 0), 0);
     }
 
     private static DesignResult Build(DesignRequest request, DesignInputs inputs, DestinationCandidate candidate, StrategyAssessment[] assessments,

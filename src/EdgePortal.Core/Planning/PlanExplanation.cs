@@ -74,7 +74,8 @@ internal static class PlanExplanation
     internal static StrategyEvaluation ToEvaluation(DesignInputs x, in StrategyAssessment a) => new(
         a.Strategy, a.DowntimeMs, a.MigrationTimeMs, a.Iterations,
         a.Feasible ? a.Requirement.BitsPerSecond : null,
-        a.Feasible, Reason(x, a), a.BandwidthBytesPerMs * 8_000d, a.CutoffMs, a.Binding, a.Applicable);
+        a.Feasible, Reason(x, a), a.BandwidthBytesPerMs * 8_000d, a.CutoffMs, a.Binding, a.Applicable,
+        a.RuledOutByCapability ? a.NotApplicable : null);
 
     internal static string Rationale(DesignInputs x, DestinationCandidate candidate, StrategyAssessment[] all, int chosen, int feasibleCount, bool overridden)
     {
@@ -117,6 +118,11 @@ internal static class PlanExplanation
                 text.Append(". ");
             }
         }
+        else if (a.RuledOutByCapability)
+            // Nothing the pair can run (or the strategy asked for is one it cannot): the capabilities say why, below.
+            text.Append(overridden
+                ? $"{a.Strategy}, as requested, cannot run at {candidate.DisplayName}: {Reason(x, a)}. "
+                : $"No strategy can run at {candidate.DisplayName}. ");
         else
         {
             text.Append(CultureInfo.InvariantCulture,
@@ -124,10 +130,11 @@ internal static class PlanExplanation
             text.Append(CultureInfo.InvariantCulture, $"{(overridden ? "" : $"Nearest: {a.Strategy}, ")}{Reason(x, a)}. ");
         }
 
+        AppendRuledOut(text, x, all, overridden ? chosen : -1);
         var first = true;
         for (var i = 0; i < all.Length; i++)
         {
-            if (i == chosen || all[i].Feasible)
+            if (i == chosen || all[i].Feasible || all[i].RuledOutByCapability)
                 continue;
             text.Append(first ? "Not feasible: " : "; ");
             text.Append(CultureInfo.InvariantCulture, $"{all[i].Strategy} ({Reason(x, all[i])})");
@@ -141,6 +148,31 @@ internal static class PlanExplanation
             ? string.Create(CultureInfo.InvariantCulture, $" (target {x.MaxUserLatencyMs:0.#} ms).")
             : string.Create(CultureInfo.InvariantCulture, $", above the {x.MaxUserLatencyMs:0.#} ms target."));
         return text.ToString();
+    }
+
+    /// <summary>
+    /// "Ruled out: PreCopy, IterativePreCopy (Kubernetes cluster edge-1: no pre-dump); …": each strategy the node pair's
+    /// runtime cannot run, grouped by the capability that is missing (<paramref name="skip"/>: one already explained).
+    /// </summary>
+    private static void AppendRuledOut(StringBuilder text, DesignInputs x, StrategyAssessment[] all, int skip)
+    {
+        var groups = new List<(string Reason, List<MigrationStrategy> Strategies)>();
+        for (var i = 0; i < all.Length; i++)
+        {
+            if (i == skip || !all[i].RuledOutByCapability)
+                continue;
+            var reason = Reason(x, all[i]);
+            var group = groups.FindIndex(g => g.Reason == reason);
+            if (group < 0)
+                groups.Add((reason, [all[i].Strategy]));
+            else
+                groups[group].Strategies.Add(all[i].Strategy);
+        }
+        if (groups.Count == 0)
+            return;
+        text.Append("Ruled out: ");
+        text.AppendJoin("; ", groups.Select(g => $"{string.Join(", ", g.Strategies)} ({g.Reason})"));
+        text.Append(". ");
     }
 
     internal static int RunnerUp(StrategyAssessment[] all, int chosen, Objective objective)

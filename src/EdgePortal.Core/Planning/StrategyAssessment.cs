@@ -1,4 +1,5 @@
 using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
 
 namespace EdgePortal.Core.Planning;
 
@@ -19,16 +20,17 @@ internal sealed class DesignInputs
         MaxUserLatencyMs = request.Targets.MaxUserLatencyMs;
         Objective = request.Objective;
         ForcedIterations = request.ForcedIterations;
-        DirtyTracking = request.DirtyTrackingSupported;
+        SourceCapabilities = request.SourceCapabilities;
     }
 
-    /// <summary>Points the inputs at a destination: what its path offers, within the cap.</summary>
+    /// <summary>Points the inputs at a destination: what its path offers, within the cap, and what its runtime can do.</summary>
     public void At(DestinationCandidate candidate, Bandwidth? cap)
     {
         var available = candidate.PathBandwidth.BytesPerMillisecond;
         if (cap is { } limit && limit.BytesPerMillisecond < available)
             available = limit.BytesPerMillisecond;
         AvailableBytesPerMs = available;
+        DestinationCapabilities = candidate.Capabilities;
     }
 
     public PamParameters Parameters { get; }
@@ -42,7 +44,8 @@ internal sealed class DesignInputs
     public double MaxUserLatencyMs { get; }
     public Objective Objective { get; }
     public int? ForcedIterations { get; }
-    public bool DirtyTracking { get; }
+    public NodeCapabilities? SourceCapabilities { get; }
+    public NodeCapabilities? DestinationCapabilities { get; private set; }
     public double AvailableBytesPerMs { get; private set; }
 }
 
@@ -60,6 +63,8 @@ internal struct StrategyAssessment
     public BandwidthRequirement Requirement;
     public string? Binding;
     public string? NotApplicable;
+    /// <summary>Set when a capability of the node pair's runtime is why the strategy does not apply.</summary>
+    public bool RuledOutByCapability;
     public IterationProblem IterationProblem;
     public IterationBudget Budget;
     public double DownRatio;
@@ -88,12 +93,12 @@ internal static class StrategyAssessor
     {
         var p = x.Parameters;
         var a = new StrategyAssessment { Strategy = strategy, Applicable = true };
-        var isPreCopy = strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy;
         var isReplay = strategy is MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
-        if (isPreCopy && !x.DirtyTracking)
+        if (CapabilityRules.RuleOut(strategy, x.SourceCapabilities, x.DestinationCapabilities, x.StateBytes) is { } ruledOut)
         {
-            a.NotApplicable = "pre-copy needs dirty-page tracking, which the source host does not support";
-            a.Binding = PlanConstraints.DirtyPageTracking;
+            a.NotApplicable = ruledOut.Reason;
+            a.Binding = ruledOut.Constraint;
+            a.RuledOutByCapability = true;
         }
         else if (isReplay && !x.ConsumesMessages)
         {

@@ -63,10 +63,57 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
         }
     }
 
-    /// <summary>The harness's cluster as the portal stores it: two linked nodes, the users at the destination.</summary>
-    private static EdgeInventory Edge()
+    [Fact]
+    public async Task Start_KubernetesClusterAndAMessageDrivenService_PlannedColdWithTheClusterNamedAndNeverRefusedAtStepOne()
     {
-        var service = KubernetesHarness.Service;
+        // A service the replay strategies would suit (λ 100/s, μ 400/s) and pre-copy too: the Kubernetes runtime runs neither.
+        var k = KubernetesHarness.Service;
+        var service = new ServiceInstance(k.Id, k.TenantId, k.Name, k.NodeId, new WorkloadProfile(k.Profile.StateSizeBytes, 0, 100, 400), k.Targets, k.Objective,
+            k.Labels, k.Image);
+        var inventory = new InMemoryInventoryRepository(Edge(service));
+        var migrations = new InMemoryMigrationRepository();
+        var events = new EventRecorder();
+        using var meters = new MeterFactory();
+        var options = new StaticOptions(new EngineOptions());
+        using var engine = new MigrationEngine(migrations, inventory, [_k.Runtime], events, new MigrationMetrics(meters), options,
+            TimeProvider.System, NullLogger<MigrationEngine>.Instance);
+        var capabilities = new RuntimeCapabilityCatalog(inventory, [_k.Runtime], new FixedOptions<CapabilityOptions>(new CapabilityOptions()),
+            TimeProvider.System, NullLogger<RuntimeCapabilityCatalog>.Instance);
+        var coordinator = new MigrationCoordinator(inventory, migrations, engine, events, options, TimeProvider.System,
+            NullLogger<MigrationCoordinator>.Instance, capabilities);
+        await engine.StartAsync(CancellationToken.None);
+        try
+        {
+            var replay = coordinator.Start(new MigrationRequest
+            {
+                ServiceId = service.Id, Strategy = MigrationStrategy.MessageReplay, RequestedBy = "test", AcceptTargetMiss = true,
+            });
+            var refused = Assert.IsType<MigrationRequestResult.Infeasible>(replay);
+            Assert.StartsWith($"MessageReplay, as requested, cannot run at edge-2: Kubernetes cluster {KubernetesHarness.ClusterName}: no broker for replay.",
+                refused.Detail, StringComparison.Ordinal);
+
+            var result = coordinator.Start(new MigrationRequest { ServiceId = service.Id, RequestedBy = "test", AcceptTargetMiss = true });
+
+            var accepted = Assert.IsType<MigrationRequestResult.Accepted>(result);
+            Assert.Equal(MigrationStrategy.Cold, accepted.Migration.Plan.Strategy);
+            Assert.Contains($"Ruled out: PreCopy, IterativePreCopy (Kubernetes cluster {KubernetesHarness.ClusterName}: no pre-dump); MessageReplay, ReplayWithCutoff (Kubernetes cluster {KubernetesHarness.ClusterName}: no broker for replay).",
+                accepted.Migration.Plan.Rationale, StringComparison.Ordinal);
+            var finished = await events.WaitFor<MigrationFinished>(e => e.MigrationId == accepted.Migration.Id, TimeSpan.FromSeconds(60));
+            Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {migrations.Find(accepted.Migration.Id)!.FailureReason}");
+            var probed = capabilities.Find(KubernetesHarness.Cluster.Id)!;
+            Assert.True(probed.Reachable, probed.Summary);
+            Assert.Equal([TransferPath.Registry], probed.Capabilities.TransferPaths);
+        }
+        finally
+        {
+            await engine.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The harness's cluster as the portal stores it: two linked nodes, the users at the destination.</summary>
+    private static EdgeInventory Edge(ServiceInstance? service = null)
+    {
+        service ??= KubernetesHarness.Service;
         var tenant = new Tenant(service.TenantId, "tenant", [KubernetesHarness.Cluster.Id]);
         var link = new NetworkLink(LinkId.New(), KubernetesHarness.Source.Id, KubernetesHarness.Destination.Id, Bandwidth.FromGigabits(1), 2);
         var users = new UserGroup(UserGroupId.New(), service.Id, "users", KubernetesHarness.Destination.Id, 5);
