@@ -11,6 +11,10 @@ namespace EdgePortal.Core.Planning;
 public sealed record DestinationCandidate(NodeId Node, Bandwidth PathBandwidth, double UserLatencyMs, double Load, string? Name = null,
     NodeCapabilities? Capabilities = null)
 {
+    /// <summary>An input of the designer, not part of its answer: what it ruled out is in each <see cref="StrategyEvaluation.RuledOutBy"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public NodeCapabilities? Capabilities { get; init; } = Capabilities;
+
     /// <summary>The name to show, or the id when there is none.</summary>
     public string DisplayName => Name ?? Node.ToString();
 }
