@@ -25,42 +25,26 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
     [Fact]
     public async Task Start_KubernetesCluster_EngineCompletesTheMigrationAndMovesTheService()
     {
-        var inventory = new InMemoryInventoryRepository(Edge());
-        var migrations = new InMemoryMigrationRepository();
-        var events = new EventRecorder();
-        using var meters = new MeterFactory();
-        var options = new StaticOptions(new EngineOptions());
-        using var engine = new MigrationEngine(migrations, inventory, [_k.Runtime], events, new MigrationMetrics(meters), options,
-            TimeProvider.System, NullLogger<MigrationEngine>.Instance);
-        var coordinator = new MigrationCoordinator(inventory, migrations, engine, events, options, TimeProvider.System,
-            NullLogger<MigrationCoordinator>.Instance);
-        await engine.StartAsync(CancellationToken.None);
-        try
+        await using var portal = await Portal.StartAsync(_k.Runtime, Edge());
+        var result = portal.Coordinator.Start(new MigrationRequest
         {
-            var result = coordinator.Start(new MigrationRequest
-            {
-                ServiceId = KubernetesHarness.Service.Id,
-                Strategy = MigrationStrategy.Cold,
-                RequestedBy = "test",
-                AcceptTargetMiss = true,
-            });
-            var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
+            ServiceId = KubernetesHarness.Service.Id,
+            Strategy = MigrationStrategy.Cold,
+            RequestedBy = "test",
+            AcceptTargetMiss = true,
+        });
+        var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
 
-            var finished = await events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(60));
+        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(60));
 
-            Assert.True(finished.State == MigrationState.Completed,
-                $"{finished.State}: {migrations.Find(migration.Id)!.FailureReason} | {string.Join(" | ", _k.Api.Rejections)}");
-            Assert.Equal(KubernetesHarness.Destination.Id, inventory.FindService(KubernetesHarness.Service.Id)!.NodeId);
-            var stored = migrations.Find(migration.Id)!;
-            Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
-            Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(migration.Id))!.Spec.NodeName);
-            Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
-            Assert.Empty(_k.Api.Rejections);
-        }
-        finally
-        {
-            await engine.StopAsync(CancellationToken.None);
-        }
+        Assert.True(finished.State == MigrationState.Completed,
+            $"{finished.State}: {portal.Migrations.Find(migration.Id)!.FailureReason} | {string.Join(" | ", _k.Api.Rejections)}");
+        Assert.Equal(KubernetesHarness.Destination.Id, portal.Inventory.FindService(KubernetesHarness.Service.Id)!.NodeId);
+        var stored = portal.Migrations.Find(migration.Id)!;
+        Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(migration.Id))!.Spec.NodeName);
+        Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
+        Assert.Empty(_k.Api.Rejections);
     }
 
     [Fact]
@@ -70,44 +54,26 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
         var k = KubernetesHarness.Service;
         var service = new ServiceInstance(k.Id, k.TenantId, k.Name, k.NodeId, new WorkloadProfile(k.Profile.StateSizeBytes, 0, 100, 400), k.Targets, k.Objective,
             k.Labels, k.Image);
-        var inventory = new InMemoryInventoryRepository(Edge(service));
-        var migrations = new InMemoryMigrationRepository();
-        var events = new EventRecorder();
-        using var meters = new MeterFactory();
-        var options = new StaticOptions(new EngineOptions());
-        using var engine = new MigrationEngine(migrations, inventory, [_k.Runtime], events, new MigrationMetrics(meters), options,
-            TimeProvider.System, NullLogger<MigrationEngine>.Instance);
-        var capabilities = new RuntimeCapabilityCatalog(inventory, [_k.Runtime], new FixedOptions<CapabilityOptions>(new CapabilityOptions()),
-            TimeProvider.System, NullLogger<RuntimeCapabilityCatalog>.Instance);
-        var coordinator = new MigrationCoordinator(inventory, migrations, engine, events, options, TimeProvider.System,
-            NullLogger<MigrationCoordinator>.Instance, capabilities);
-        await engine.StartAsync(CancellationToken.None);
-        try
+        await using var portal = await Portal.StartAsync(_k.Runtime, Edge(service));
+        var replay = portal.Coordinator.Start(new MigrationRequest
         {
-            var replay = coordinator.Start(new MigrationRequest
-            {
-                ServiceId = service.Id, Strategy = MigrationStrategy.MessageReplay, RequestedBy = "test", AcceptTargetMiss = true,
-            });
-            var refused = Assert.IsType<MigrationRequestResult.Infeasible>(replay);
-            Assert.StartsWith($"MessageReplay, as requested, cannot run at edge-2: Kubernetes cluster {KubernetesHarness.ClusterName}: no broker for replay.",
-                refused.Detail, StringComparison.Ordinal);
+            ServiceId = service.Id, Strategy = MigrationStrategy.MessageReplay, RequestedBy = "test", AcceptTargetMiss = true,
+        });
+        var refused = Assert.IsType<MigrationRequestResult.Infeasible>(replay);
+        Assert.StartsWith($"MessageReplay, as requested, cannot run at edge-2: Kubernetes cluster {KubernetesHarness.ClusterName}: no broker for replay.",
+            refused.Detail, StringComparison.Ordinal);
 
-            var result = coordinator.Start(new MigrationRequest { ServiceId = service.Id, RequestedBy = "test", AcceptTargetMiss = true });
+        var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = service.Id, RequestedBy = "test", AcceptTargetMiss = true });
 
-            var accepted = Assert.IsType<MigrationRequestResult.Accepted>(result);
-            Assert.Equal(MigrationStrategy.Cold, accepted.Migration.Plan.Strategy);
-            Assert.Contains($"Ruled out: PreCopy, IterativePreCopy (Kubernetes cluster {KubernetesHarness.ClusterName}: no pre-dump); MessageReplay, ReplayWithCutoff (Kubernetes cluster {KubernetesHarness.ClusterName}: no broker for replay).",
-                accepted.Migration.Plan.Rationale, StringComparison.Ordinal);
-            var finished = await events.WaitFor<MigrationFinished>(e => e.MigrationId == accepted.Migration.Id, TimeSpan.FromSeconds(60));
-            Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {migrations.Find(accepted.Migration.Id)!.FailureReason}");
-            var probed = capabilities.Find(KubernetesHarness.Cluster.Id)!;
-            Assert.True(probed.Reachable, probed.Summary);
-            Assert.Equal([TransferPath.Registry], probed.Capabilities.TransferPaths);
-        }
-        finally
-        {
-            await engine.StopAsync(CancellationToken.None);
-        }
+        var accepted = Assert.IsType<MigrationRequestResult.Accepted>(result);
+        Assert.Equal(MigrationStrategy.Cold, accepted.Migration.Plan.Strategy);
+        Assert.Contains($"Ruled out: PreCopy, IterativePreCopy (Kubernetes cluster {KubernetesHarness.ClusterName}: no pre-dump); MessageReplay, ReplayWithCutoff (Kubernetes cluster {KubernetesHarness.ClusterName}: no broker for replay).",
+            accepted.Migration.Plan.Rationale, StringComparison.Ordinal);
+        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == accepted.Migration.Id, TimeSpan.FromSeconds(60));
+        Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {portal.Migrations.Find(accepted.Migration.Id)!.FailureReason}");
+        var probed = portal.Capabilities.Find(KubernetesHarness.Cluster.Id)!;
+        Assert.True(probed.Reachable, probed.Summary);
+        Assert.Equal([TransferPath.Registry], probed.Capabilities.TransferPaths);
     }
 
     /// <summary>The harness's cluster as the portal stores it: two linked nodes, the users at the destination.</summary>
@@ -118,6 +84,45 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
         var link = new NetworkLink(LinkId.New(), KubernetesHarness.Source.Id, KubernetesHarness.Destination.Id, Bandwidth.FromGigabits(1), 2);
         var users = new UserGroup(UserGroupId.New(), service.Id, "users", KubernetesHarness.Destination.Id, 5);
         return new EdgeInventory([tenant], [KubernetesHarness.Cluster], [KubernetesHarness.Source, KubernetesHarness.Destination], [link], [service], [users]);
+    }
+
+    /// <summary>The coordinator, the engine and the capability catalog as the portal wires them, over in-memory stores; disposing stops the engine.</summary>
+    private sealed class Portal : IAsyncDisposable
+    {
+        private readonly MeterFactory _meters = new();
+
+        private Portal(KubernetesEdgeRuntime runtime, EdgeInventory edge)
+        {
+            Inventory = new InMemoryInventoryRepository(edge);
+            var options = new StaticOptions(new EngineOptions());
+            Engine = new MigrationEngine(Migrations, Inventory, [runtime], Events, new MigrationMetrics(_meters), options,
+                TimeProvider.System, NullLogger<MigrationEngine>.Instance);
+            Capabilities = new RuntimeCapabilityCatalog(Inventory, [runtime], new FixedOptions<CapabilityOptions>(new CapabilityOptions()),
+                TimeProvider.System, NullLogger<RuntimeCapabilityCatalog>.Instance);
+            Coordinator = new MigrationCoordinator(Inventory, Migrations, Engine, Events, options, TimeProvider.System,
+                NullLogger<MigrationCoordinator>.Instance, Capabilities);
+        }
+
+        public InMemoryInventoryRepository Inventory { get; }
+        public InMemoryMigrationRepository Migrations { get; } = new();
+        public EventRecorder Events { get; } = new();
+        public MigrationEngine Engine { get; }
+        public RuntimeCapabilityCatalog Capabilities { get; }
+        public MigrationCoordinator Coordinator { get; }
+
+        public static async Task<Portal> StartAsync(KubernetesEdgeRuntime runtime, EdgeInventory edge)
+        {
+            var portal = new Portal(runtime, edge);
+            await portal.Engine.StartAsync(CancellationToken.None);
+            return portal;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Engine.StopAsync(CancellationToken.None);
+            Engine.Dispose();
+            _meters.Dispose();
+        }
     }
 
     private sealed class MeterFactory : IMeterFactory
