@@ -3,6 +3,7 @@ using System.Text;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
+using EdgePortal.Testing;
 
 namespace EdgePortal.Runtime.Agent.Tests;
 
@@ -30,7 +31,7 @@ public sealed class DirtyTrackingPlanningTests
         var h1 = Assert.Single(probe.Nodes!, n => n.Node == "h1").Capabilities;
         Assert.False(h1.DirtyTracking);
         Assert.Equal("CRIU 4.2.1, dirty tracking off, TCP repair yes", h1.Detail);
-        await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
 
         var planning = portal.Coordinator.Preview(new MigrationRequest { ServiceId = Service.Id, RequestedBy = "test" })!;
         Assert.Equal(MigrationStrategy.Cold, planning.Plan!.Strategy);
@@ -59,7 +60,7 @@ public sealed class DirtyTrackingPlanningTests
     {
         var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(dirtyTracking: true)));
         Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).Capabilities.DirtyTracking);
-        await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
 
         var planning = portal.Coordinator.Preview(new MigrationRequest { ServiceId = Service.Id, RequestedBy = "test" })!;
 
@@ -70,7 +71,7 @@ public sealed class DirtyTrackingPlanningTests
     public async Task Plan_ClusterNeverProbed_ProbedWhenPlannedAndPreCopyWhereCriuTracks()
     {
         var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(dirtyTracking: true)));
-        await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
         Assert.Null(portal.Capabilities.Find(AgentEdge.Cluster.Id));
 
         var planning = portal.Coordinator.Preview(new MigrationRequest { ServiceId = Service.Id, RequestedBy = "test" })!;
@@ -83,7 +84,7 @@ public sealed class DirtyTrackingPlanningTests
     public async Task Start_NoAgentAnswers_RefusedWhenPlannedNamingTheCluster()
     {
         var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new RefusingAgents()));
-        await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
 
         var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = Service.Id, RequestedBy = "test", AcceptTargetMiss = true });
 

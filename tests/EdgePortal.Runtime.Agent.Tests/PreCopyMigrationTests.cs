@@ -4,6 +4,7 @@ using EdgePortal.Agent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
+using EdgePortal.Testing;
 using EdgePortal.Testing.Lab;
 
 namespace EdgePortal.Runtime.Agent.Tests;
@@ -102,7 +103,7 @@ public sealed class PreCopyMigrationTests
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
             var runtime = AgentEdge.Runtime(Cluster(h1, h2));
             Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).Capabilities.DirtyTracking);
-            await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
+            await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
             await portal.StartAsync();
 
             var result = portal.Coordinator.Start(new MigrationRequest

@@ -1,11 +1,8 @@
-using System.Diagnostics.Metrics;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
 using EdgePortal.Testing;
 using EdgePortal.Testing.Lab;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;
 
@@ -25,7 +22,8 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
     [Fact]
     public async Task Start_KubernetesCluster_EngineCompletesTheMigrationAndMovesTheService()
     {
-        await using var portal = await Portal.StartAsync(_k.Runtime, Edge());
+        await using var portal = new EnginePortal(Edge(), _k.Runtime);
+        await portal.StartAsync();
         var result = portal.Coordinator.Start(new MigrationRequest
         {
             ServiceId = KubernetesHarness.Service.Id,
@@ -54,7 +52,8 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
         var k = KubernetesHarness.Service;
         var service = new ServiceInstance(k.Id, k.TenantId, k.Name, k.NodeId, new WorkloadProfile(k.Profile.StateSizeBytes, 0, 100, 400), k.Targets, k.Objective,
             k.Labels, k.Image);
-        await using var portal = await Portal.StartAsync(_k.Runtime, Edge(service));
+        await using var portal = new EnginePortal(Edge(service), _k.Runtime);
+        await portal.StartAsync();
         var replay = portal.Coordinator.Start(new MigrationRequest
         {
             ServiceId = service.Id, Strategy = MigrationStrategy.MessageReplay, RequestedBy = "test", AcceptTargetMiss = true,
@@ -84,65 +83,5 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
         var link = new NetworkLink(LinkId.New(), KubernetesHarness.Source.Id, KubernetesHarness.Destination.Id, Bandwidth.FromGigabits(1), 2);
         var users = new UserGroup(UserGroupId.New(), service.Id, "users", KubernetesHarness.Destination.Id, 5);
         return new EdgeInventory([tenant], [KubernetesHarness.Cluster], [KubernetesHarness.Source, KubernetesHarness.Destination], [link], [service], [users]);
-    }
-
-    /// <summary>The coordinator, the engine and the capability catalog as the portal wires them, over in-memory stores; disposing stops the engine.</summary>
-    private sealed class Portal : IAsyncDisposable
-    {
-        private readonly MeterFactory _meters = new();
-
-        private Portal(KubernetesEdgeRuntime runtime, EdgeInventory edge)
-        {
-            Inventory = new InMemoryInventoryRepository(edge);
-            var options = new StaticOptions(new EngineOptions());
-            Engine = new MigrationEngine(Migrations, Inventory, [runtime], Events, new MigrationMetrics(_meters), options,
-                TimeProvider.System, NullLogger<MigrationEngine>.Instance);
-            Capabilities = new RuntimeCapabilityCatalog(Inventory, [runtime], new FixedOptions<CapabilityOptions>(new CapabilityOptions()),
-                TimeProvider.System, NullLogger<RuntimeCapabilityCatalog>.Instance);
-            Coordinator = new MigrationCoordinator(Inventory, Migrations, Engine, Events, options, TimeProvider.System,
-                NullLogger<MigrationCoordinator>.Instance, Capabilities);
-        }
-
-        public InMemoryInventoryRepository Inventory { get; }
-        public InMemoryMigrationRepository Migrations { get; } = new();
-        public EventRecorder Events { get; } = new();
-        public MigrationEngine Engine { get; }
-        public RuntimeCapabilityCatalog Capabilities { get; }
-        public MigrationCoordinator Coordinator { get; }
-
-        public static async Task<Portal> StartAsync(KubernetesEdgeRuntime runtime, EdgeInventory edge)
-        {
-            var portal = new Portal(runtime, edge);
-            await portal.Engine.StartAsync(CancellationToken.None);
-            return portal;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Engine.StopAsync(CancellationToken.None);
-            Engine.Dispose();
-            _meters.Dispose();
-        }
-    }
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
-
-    private sealed class StaticOptions(EngineOptions value) : IOptionsMonitor<EngineOptions>
-    {
-        public EngineOptions CurrentValue => value;
-        public EngineOptions Get(string? name) => value;
-        public IDisposable? OnChange(Action<EngineOptions, string?> listener) => null;
     }
 }
