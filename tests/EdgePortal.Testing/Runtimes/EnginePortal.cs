@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +7,7 @@ namespace EdgePortal.Testing;
 /// <summary>The coordinator, the engine and the capability catalog as the portal wires them, over in-memory stores, with one runtime.</summary>
 public sealed class EnginePortal : IAsyncDisposable
 {
-    private readonly MeterFactory _meters = new();
+    private readonly TestMeterFactory _meters = new();
 
     public EnginePortal(EdgeInventory inventory, IEdgeRuntime runtime)
     {
@@ -46,19 +45,5 @@ public sealed class EnginePortal : IAsyncDisposable
         await Engine.StopAsync(CancellationToken.None);
         Engine.Dispose();
         _meters.Dispose();
-    }
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }
