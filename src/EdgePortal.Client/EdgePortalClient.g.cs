@@ -225,6 +225,21 @@ namespace EdgePortal.Client
         System.Threading.Tasks.Task<System.Collections.Generic.ICollection<ClusterViewModel>> ListClustersAsync(System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
+        /// What each cluster's runtime can do, as last probed, with the probe's age: strategies, dirty tracking, pre-dump, lazy pages, broker for replay, transfer paths, limits; per host where the runtime probes hosts. The planner plans nothing else.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<ClusterCapabilitiesViewModel>> ListCapabilitiesAsync();
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// What each cluster's runtime can do, as last probed, with the probe's age: strategies, dirty tracking, pre-dump, lazy pages, broker for replay, transfer paths, limits; per host where the runtime probes hosts. The planner plans nothing else.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<ClusterCapabilitiesViewModel>> ListCapabilitiesAsync(System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
         /// Services with placement, workload profile, KPI targets and current user latency.
         /// </summary>
         /// <returns>OK</returns>
@@ -2315,6 +2330,110 @@ namespace EdgePortal.Client
                         if (status_ == 200)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<System.Collections.Generic.ICollection<ClusterViewModel>>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("No API key, or one that is unknown, expired or revoked.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("The key\'s role may not do this.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EdgePortalApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// What each cluster's runtime can do, as last probed, with the probe's age: strategies, dirty tracking, pre-dump, lazy pages, broker for replay, transfer paths, limits; per host where the runtime probes hosts. The planner plans nothing else.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<System.Collections.Generic.ICollection<ClusterCapabilitiesViewModel>> ListCapabilitiesAsync()
+        {
+            return ListCapabilitiesAsync(System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// What each cluster's runtime can do, as last probed, with the probe's age: strategies, dirty tracking, pre-dump, lazy pages, broker for replay, transfer paths, limits; per host where the runtime probes hosts. The planner plans nothing else.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<ClusterCapabilitiesViewModel>> ListCapabilitiesAsync(System.Threading.CancellationToken cancellationToken)
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/capabilities"
+                    urlBuilder_.Append("api/v1/capabilities");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<System.Collections.Generic.ICollection<ClusterCapabilitiesViewModel>>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -6916,6 +7035,55 @@ namespace EdgePortal.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ClusterCapabilitiesViewModel
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("clusterId")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid ClusterId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cluster")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Cluster { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ClusterKind>))]
+        public ClusterKind Kind { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("probedAt")]
+        public System.DateTimeOffset? ProbedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("ageSeconds")]
+        public double? AgeSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("stale")]
+        public bool? Stale { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("reachable")]
+        public bool? Reachable { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("summary")]
+        public string? Summary { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("capabilities")]
+        public RuntimeCapabilities? Capabilities { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("nodes")]
+        public System.Collections.Generic.List<HostCapabilities>? Nodes { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public enum ClusterKind
     {
 
@@ -7391,6 +7559,29 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("fit")]
         [System.ComponentModel.DataAnnotations.Required]
         public CalibrationFit Fit { get; set; } = new CalibrationFit();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class HostCapabilities
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("node")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Node { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("capabilities")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public RuntimeCapabilities Capabilities { get; set; } = new RuntimeCapabilities();
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -8505,6 +8696,51 @@ namespace EdgePortal.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RuntimeCapabilities
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("strategies")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.List<MigrationStrategy> Strategies { get; set; } = new System.Collections.Generic.List<MigrationStrategy>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("dirtyTracking")]
+        public bool? DirtyTracking { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("preDump")]
+        public bool? PreDump { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyPages")]
+        public bool? LazyPages { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replayBroker")]
+        public bool? ReplayBroker { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("transferPaths")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.List<TransferPath>? TransferPaths { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxImageBytes")]
+        public long? MaxImageBytes { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxConcurrentMigrations")]
+        public int? MaxConcurrentMigrations { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("detail")]
+        public string? Detail { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class Schedule
     {
 
@@ -9243,6 +9479,9 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("applicable")]
         public bool Applicable { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("ruledOutBy")]
+        public string? RuledOutBy { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -9336,6 +9575,24 @@ namespace EdgePortal.Client
             get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
             set { _additionalProperties = value; }
         }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum TransferPath
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"Model")]
+        Model = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"AgentStream")]
+        AgentStream = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"PageServer")]
+        PageServer = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"Registry")]
+        Registry = 3,
 
     }
 

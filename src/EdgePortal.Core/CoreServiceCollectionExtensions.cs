@@ -9,7 +9,7 @@ namespace EdgePortal.Core;
 public static class CoreServiceCollectionExtensions
 {
     /// <summary>
-    /// The planner, the engine (a hosted service) and the live event stream. Runtimes and storage register
+    /// The planner, the engine (a hosted service), the runtimes' capabilities (probed in the background) and the live event stream. Runtimes and storage register
     /// themselves; the host provides IMeterFactory (ASP.NET Core does; elsewhere call AddMetrics()).
     /// </summary>
     public static IServiceCollection AddEdgePortalCore(this IServiceCollection services, IConfiguration configuration)
@@ -33,6 +33,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MigrationEngine>();
         services.AddSingleton<MigrationCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<MigrationEngine>());
+
+        services.AddOptions<CapabilityOptions>().Bind(configuration.GetSection(CapabilityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CapabilityOptions>, CapabilityOptionsValidator>();
+        services.AddSingleton<RuntimeCapabilityCatalog>();
+        services.AddHostedService<RuntimeCapabilityRefresher>();
         return services;
     }
 }

@@ -37,7 +37,7 @@ namespace EdgePortal.Runtime.Agent;
 /// <c>parent</c> links travel as links, so the restore on the destination finds every round. Where the probe says dirty
 /// tracking is off, pre-copy is refused at the first step with the probe's reason.
 /// </summary>
-public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IRuntimeCapabilities, IAsyncDisposable, IDisposable
+public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposable, IDisposable
 {
     private readonly IOptionsMonitor<AgentEdgeOptions> _options;
     private readonly TimeProvider _time;
@@ -67,77 +67,46 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IRuntimeCapab
     /// <summary>Closes the pooled broker connections, for a container disposed synchronously.</summary>
     public void Dispose() => _brokers.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    public static bool Supports(MigrationStrategy strategy) =>
-        strategy is MigrationStrategy.Cold or MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
-
     /// <summary>The refusal of pre-copy on a host whose probe says it cannot track dirty pages.</summary>
     public static string NoDirtyTracking(string node, CriuCapabilities capabilities) =>
         $"pre-copy needs dirty-page tracking, which {node} does not support (CRIU {capabilities.Version}: mem_dirty_track off)";
 
+    /// <summary>
+    /// Asks every host's agent what its CRIU can do (GET /criu/capabilities) and reports it per host and for the cluster
+    /// (<see cref="AgentCapabilities"/>); what each host said also serves the defensive checks of the steps.
+    /// </summary>
     public override async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         if (Options(cluster.Name) is not { } o)
-            return new RuntimeProbe(false, $"no configuration for cluster {cluster.Name}: add {AgentEdgeOptions.Section}:Clusters:{cluster.Name}:Nodes", false);
-        var strategies = o.Broker is null ? "Cold" : "Cold, MessageReplay, ReplayWithCutoff";
-        var capabilities = new Dictionary<string, string> { ["strategies"] = strategies };
+        {
+            var missing = $"no configuration for cluster {cluster.Name}: add {AgentEdgeOptions.Section}:Clusters:{cluster.Name}:Nodes";
+            return new RuntimeProbe(false, missing, RuntimeCapabilities.None(missing));
+        }
+        var hosts = new List<HostCapabilities>();
         var parts = new List<string>();
         var answering = 0;
-        var dirtyEverywhere = true;
         foreach (var node in o.Nodes.Keys.Order(StringComparer.Ordinal))
         {
             try
             {
                 var c = await RefreshAsync(cluster.Name, node, o, cancellationToken).ConfigureAwait(false);
                 answering++;
-                dirtyEverywhere &= c.DirtyTracking;
-                capabilities[$"criu:{node}"] = c.Version;
-                capabilities[$"dirtyTracking:{node}"] = c.DirtyTracking ? "on" : "off";
-                capabilities[$"tcpRepair:{node}"] = c.TcpRepair ? "yes" : "no";
-                parts.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{node}: CRIU {c.Version}{(c.Usable ? "" : " (criu check fails)")}, dirty tracking {(c.DirtyTracking ? "on" : "off")}, TCP repair {(c.TcpRepair ? "yes" : "no")}"));
+                var host = AgentCapabilities.Host(o, c);
+                hosts.Add(new HostCapabilities(node, host));
+                parts.Add($"{node}: {host.Detail}");
             }
             catch (AgentCallException e)
             {
-                dirtyEverywhere = false;
-                capabilities[$"error:{node}"] = e.Message;
+                hosts.Add(new HostCapabilities(node, AgentCapabilities.Silent(e.Message)));
                 parts.Add($"{node}: {e.Message}");
             }
         }
-        if (dirtyEverywhere && answering > 0)
-        {
-            // CRIU tracks dirty pages on every host: pre-dump rounds (--track-mem) are possible from any of them.
-            strategies += ", PreCopy, IterativePreCopy";
-            capabilities["strategies"] = strategies;
-        }
+        var capabilities = answering > 0 ? AgentCapabilities.Cluster(o, hosts) : RuntimeCapabilities.None("no agent answers");
+        var strategies = string.Join(", ", capabilities.Strategies);
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"Agent, {answering} of {o.Nodes.Count} agents answering; {(o.Broker is null ? (strategies == "Cold" ? "Cold migrations only" : strategies) + " (no broker configured for message replay)" : $"{strategies} (message replay for {string.Join(", ", o.Broker.Services.Keys.Order(StringComparer.Ordinal))})")}; {string.Join("; ", parts)}");
-        return new RuntimeProbe(answering > 0, summary, dirtyEverywhere && answering > 0, capabilities);
-    }
-
-    /// <summary>The source host's dirty tracking as last probed; false for a node not probed yet (a probe starts in the background).</summary>
-    public bool? DirtyTrackingSupported(EdgeCluster cluster, EdgeNode node)
-    {
-        ArgumentNullException.ThrowIfNull(cluster);
-        ArgumentNullException.ThrowIfNull(node);
-        if (cluster.Kind != ClusterKind.Agent)
-            return null;
-        if (_probes.TryGetValue((cluster.Name, node.Name), out var probe))
-            return probe.Capabilities.DirtyTracking;
-        if (Options(cluster.Name) is { } o && o.Nodes.ContainsKey(node.Name))
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await RefreshAsync(cluster.Name, node.Name, o, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (AgentCallException e)
-                {
-                    LogProbeFailed(node.Name, e.Message);
-                }
-            });
-        // Unknown is planned as "no": Cold works everywhere, pre-copy only where CRIU said it can.
-        return false;
+            $"Agent, {answering} of {o.Nodes.Count} agents answering; {(capabilities.Strategies.Count == 0 ? "no migrations" : strategies == "Cold" ? "Cold migrations only" : strategies)} ({capabilities.Detail}); {string.Join("; ", parts)}");
+        return new RuntimeProbe(answering > 0, summary, capabilities, hosts);
     }
 
     protected override async ValueTask<string?> RefuseAsync(StepContext context, CancellationToken cancellationToken)
@@ -157,7 +126,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IRuntimeCapab
             if (!c.DirtyTracking)
                 return NoDirtyTracking(context.Source.Name, c);
         }
-        if (!Supports(strategy) && !preCopy)
+        if (!AgentCapabilities.Executes(strategy) && !preCopy)
             return $"{strategy} is not supported by the Agent runtime";
         if (context.Step.Kind == StepKind.ReplayMessages && !IsReplay(strategy))
             return $"{strategy} has no message replay";
@@ -421,6 +390,4 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IRuntimeCapab
 
 
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Probe of {Node} failed: {Reason}")]
-    private partial void LogProbeFailed(string node, string reason);
 }

@@ -11,8 +11,8 @@ public static class AgentEdgeServiceCollectionExtensions
 {
     /// <summary>
     /// The runtime of <see cref="EdgePortal.Core.Domain.ClusterKind.Agent"/> clusters, configured under
-    /// <c>EdgePortal:AgentEdge:Clusters:&lt;cluster name&gt;</c>; it is also the <see cref="IRuntimeCapabilities"/> the
-    /// coordinator plans with. With no cluster configured nothing is registered, so a portal without Agent clusters is unchanged.
+    /// <c>EdgePortal:AgentEdge:Clusters:&lt;cluster name&gt;</c>; its probe is what the planner reads for those clusters
+    /// (<see cref="RuntimeCapabilityCatalog"/>). With no cluster configured nothing is registered, so a portal without Agent clusters is unchanged.
     /// </summary>
     public static IServiceCollection AddAgentEdge(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,7 +25,6 @@ public static class AgentEdgeServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AgentEdgeRuntime>();
         services.AddSingleton<IEdgeRuntime>(sp => sp.GetRequiredService<AgentEdgeRuntime>());
-        services.AddSingleton<IRuntimeCapabilities>(sp => sp.GetRequiredService<AgentEdgeRuntime>());
         return services;
     }
 }

@@ -51,36 +51,27 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
 
     internal static string NotConfigured(string cluster) => $"cluster {cluster} is not configured: add {KubernetesEdgeOptions.Section}:Clusters:{cluster}";
 
-    public static bool Supports(MigrationStrategy strategy) => strategy == MigrationStrategy.Cold;
-
     public override async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         var k = _clients.For(cluster.Name);
         if (k is null)
-            return new RuntimeProbe(false, $"no configuration for cluster {cluster.Name}: add {KubernetesEdgeOptions.Section}:Clusters:{cluster.Name}", false);
+            return new RuntimeProbe(false, $"no configuration for cluster {cluster.Name}: add {KubernetesEdgeOptions.Section}:Clusters:{cluster.Name}",
+                KubernetesCapabilities.Of(null));
         try
         {
             var nodes = await k.Client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var ready = nodes.Items.Count(KubernetesPods.IsReady);
-            var capabilities = new Dictionary<string, string>
-            {
-                ["strategies"] = "Cold",
-                ["checkpoint"] = "kubelet checkpoint API (ContainerCheckpoint)",
-                ["transfer"] = $"agent → registry {k.Options.Registry}",
-                ["namespace"] = k.Options.Namespace,
-                ["dirtyTracking"] = "no (the kubelet API has no pre-dump)",
-            };
             return new RuntimeProbe(true, string.Create(CultureInfo.InvariantCulture,
-                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; Cold migrations only"), false, capabilities);
+                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; Cold migrations only"), KubernetesCapabilities.Of(k.Options));
         }
         catch (HttpOperationException e)
         {
-            return new RuntimeProbe(false, $"the API server of {cluster.Name} answered {KubernetesPods.Describe(e, "list nodes")}", false);
+            return new RuntimeProbe(false, $"the API server of {cluster.Name} answered {KubernetesPods.Describe(e, "list nodes")}", KubernetesCapabilities.Of(k.Options));
         }
         catch (HttpRequestException e)
         {
-            return new RuntimeProbe(false, $"the API server of {cluster.Name} is unreachable: {e.Message}", false);
+            return new RuntimeProbe(false, $"the API server of {cluster.Name} is unreachable: {e.Message}", KubernetesCapabilities.Of(k.Options));
         }
     }
 
@@ -89,7 +80,7 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         ArgumentNullException.ThrowIfNull(context);
         if (_clients.For(context.Cluster.Name) is null)
             return ValueTask.FromResult<string?>(NotConfigured(context.Cluster.Name));
-        if (!Supports(context.Plan.Strategy) || context.Step.Kind is StepKind.PreDump or StepKind.ReplayMessages)
+        if (!KubernetesCapabilities.Runs(context.Plan.Strategy) || context.Step.Kind is StepKind.PreDump or StepKind.ReplayMessages)
             return ValueTask.FromResult<string?>($"{context.Plan.Strategy} is not supported: {Unsupported}");
         return ValueTask.FromResult<string?>(null);
     }

@@ -69,16 +69,23 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
             $"Simulated edge, speed ×{_options.SpeedFactor:0.##}, {nodes.Count} {(nodes.Count == 1 ? "node" : "nodes")}, {down} down");
         if (!reachable)
             summary += ": every node of the cluster is down";
-        var capabilities = new Dictionary<string, string>
+        return Task.FromResult(new RuntimeProbe(reachable, summary, Capabilities(_options)));
+    }
+
+    /// <summary>The twin models every strategy: dirty pages, pre-dumps and the replay queue are all part of the model; bytes travel the modelled path.</summary>
+    public static RuntimeCapabilities Capabilities(SimulatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new RuntimeCapabilities
         {
-            ["speedFactor"] = Invariant(_options.SpeedFactor),
-            ["noiseCoefficientOfVariation"] = Invariant(_options.NoiseCoefficientOfVariation),
-            ["failureProbability"] = Invariant(_options.FailureProbability),
-            ["randomSeed"] = _options.RandomSeed?.ToString(CultureInfo.InvariantCulture) ?? "none",
-            ["checkpoint"] = "model",
-            ["dirtyTracking"] = "model",
+            Strategies = Enum.GetValues<MigrationStrategy>(),
+            DirtyTracking = true,
+            PreDump = true,
+            ReplayBroker = true,
+            TransferPaths = [TransferPath.Model],
+            Detail = string.Create(CultureInfo.InvariantCulture,
+                $"model: speed ×{options.SpeedFactor:0.##}, noise CV {options.NoiseCoefficientOfVariation:0.##}, failure probability {options.FailureProbability:0.###}, seed {options.RandomSeed?.ToString(CultureInfo.InvariantCulture) ?? "none"}"),
         };
-        return Task.FromResult(new RuntimeProbe(reachable, summary, DirtyTrackingSupported: true, capabilities));
     }
 
     /// <summary>One step of the model: what <see cref="SimulatedStepHandler"/> runs for every step kind.</summary>

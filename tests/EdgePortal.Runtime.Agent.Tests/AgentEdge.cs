@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Testing;
@@ -49,60 +48,6 @@ internal static class AgentEdge
 
     private static EdgeNode Node(int n, string name, double lat) =>
         new(NodeId.From(new Guid(n, 0, 0, new byte[8])), Cluster.Id, name, name, new NodeCapacity(4_000, 8_000_000_000), new GeoLocation(lat, 7.6));
-}
-
-/// <summary>The coordinator and the engine as the portal wires them, over in-memory stores, with the Agent runtime.</summary>
-internal sealed class Portal : IAsyncDisposable
-{
-    private readonly MeterFactory _meters = new();
-
-    public Portal(EdgeInventory inventory, AgentEdgeRuntime runtime)
-    {
-        Inventory = new InMemoryInventoryRepository(inventory);
-        var options = new Monitor<EngineOptions>(new EngineOptions());
-        Engine = new MigrationEngine(Migrations, Inventory, [runtime], Events, new MigrationMetrics(_meters), options, TimeProvider.System,
-            NullLogger<MigrationEngine>.Instance);
-        Coordinator = new MigrationCoordinator(Inventory, Migrations, Engine, Events, options, TimeProvider.System,
-            NullLogger<MigrationCoordinator>.Instance, [runtime]);
-    }
-
-    public InMemoryInventoryRepository Inventory { get; }
-    public InMemoryMigrationRepository Migrations { get; } = new();
-    public EventRecorder Events { get; } = new();
-    public MigrationEngine Engine { get; }
-    public MigrationCoordinator Coordinator { get; }
-
-    /// <summary>
-    /// Starts the engine and waits for its recovery pass: the engine runs it on the thread pool, and a migration submitted
-    /// before it ends is found queued in the store by the recovery and dispatched a second time (seen here as two dumps of
-    /// one migration a few ms apart).
-    /// </summary>
-    public async Task StartAsync()
-    {
-        await Engine.StartAsync(CancellationToken.None);
-        await Engine.Recovered;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Engine.StopAsync(CancellationToken.None);
-        Engine.Dispose();
-        _meters.Dispose();
-    }
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
 }
 
 internal sealed class Monitor<T>(T value) : IOptionsMonitor<T>

@@ -1,3 +1,4 @@
+using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,7 @@ public sealed class AgentEdgeRegistrationTests
     }
 
     [Fact]
-    public void AddAgentEdge_OneCluster_TheRuntimeIsAlsoTheCapabilitiesTheCoordinatorPlansWith()
+    public void AddAgentEdge_OneCluster_TheRuntimeDrivesAgentClusters()
     {
         using var provider = Provider(new()
         {
@@ -27,7 +28,7 @@ public sealed class AgentEdgeRegistrationTests
             ["EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc"] = "10.231.0.100/24",
         });
         var runtime = Assert.IsType<AgentEdgeRuntime>(Assert.Single(provider.GetServices<IEdgeRuntime>()));
-        Assert.Same(runtime, Assert.Single(provider.GetServices<IRuntimeCapabilities>()));
+        Assert.Equal(ClusterKind.Agent, runtime.Kind);
         Assert.Equal("10.231.0.100/24", provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value.Clusters["lab"].ServiceAddresses["svc"]);
     }
 

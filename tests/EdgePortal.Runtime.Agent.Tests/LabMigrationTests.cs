@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using EdgePortal.Agent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Testing;
 using EdgePortal.Testing.Lab;
 using Xunit.Abstractions;
 
@@ -34,7 +35,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         var probe = await lab.Runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
         Assert.True(probe.Reachable, probe.Summary);
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
-        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
         var total = Stopwatch.StartNew();
 
@@ -76,7 +77,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         await LabRequirements.EnsureAsync();
         await using var lab = await LabService.StartAsync("10.234.0", "criu restore refused by the test", coldTransfer);
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
-        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
 
         var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, RequestedBy = "test", AcceptTargetMiss = true });
@@ -115,7 +116,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         await LabRequirements.EnsureAsync();
         await using var lab = await LabService.StartAsync("10.235.0", null);
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
-        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
 
         // h1 → h2: the planner's choice (the users sit at h2); h2 → h1: the restored service, out of its own PID namespace.
@@ -151,7 +152,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         await LabRequirements.EnsureAsync();
         await using var lab = await LabService.StartAsync("10.236.0", null, nameof(AgentColdTransfer.PageServer));
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
-        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
 
         var pageServer = await lab.MigrateAsync(portal, svc, null);
@@ -269,7 +270,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         /// puts it), which must complete with every step done; then 300 more answers. Returns the longest gap the client saw
         /// from the start of the migration to those answers (µs) and the steps as the engine recorded them.
         /// </summary>
-        public async Task<(long GapUs, string Steps, MigrationId Id)> MigrateAsync(Portal portal, ServiceInstance svc, NodeId? destination)
+        public async Task<(long GapUs, string Steps, MigrationId Id)> MigrateAsync(EnginePortal portal, ServiceInstance svc, NodeId? destination)
         {
             var from = Client.Answers.Count;
             var result = portal.Coordinator.Start(new MigrationRequest

@@ -38,7 +38,7 @@ public sealed class MigrationTraceTests
         {
             using (var agent = h1.Client(AgentEdge.Token))
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
-            await using var portal = new Portal(AgentEdge.Inventory(Service), AgentEdge.Runtime(AgentEdge.Agents(h1, h2)));
+            await using var portal = new EnginePortal(AgentEdge.Inventory(Service), AgentEdge.Runtime(AgentEdge.Agents(h1, h2)));
             await portal.StartAsync();
 
             var result = portal.Coordinator.Start(new MigrationRequest

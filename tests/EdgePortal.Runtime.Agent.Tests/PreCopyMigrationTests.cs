@@ -4,6 +4,7 @@ using EdgePortal.Agent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
+using EdgePortal.Testing;
 using EdgePortal.Testing.Lab;
 
 namespace EdgePortal.Runtime.Agent.Tests;
@@ -36,8 +37,8 @@ public sealed class PreCopyMigrationTests
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
             var runtime = AgentEdge.Runtime(AgentEdge.Agents(h1, h2));
             var probe = await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
-            Assert.True(probe.DirtyTrackingSupported, probe.Summary);
-            Assert.Equal("Cold, PreCopy, IterativePreCopy", probe.Capabilities!["strategies"]);
+            Assert.True(probe.Capabilities.DirtyTracking, probe.Summary);
+            Assert.Equal([MigrationStrategy.Cold, MigrationStrategy.PreCopy, MigrationStrategy.IterativePreCopy], probe.Capabilities.Strategies);
             var plan = Plan();
 
             var messages = new List<string>();
@@ -101,8 +102,8 @@ public sealed class PreCopyMigrationTests
             using (var agent = h1.Client(AgentEdge.Token))
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
             var runtime = AgentEdge.Runtime(AgentEdge.Agents(h1, h2));
-            Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).DirtyTrackingSupported);
-            await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
+            Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).Capabilities.DirtyTracking);
+            await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
             await portal.StartAsync();
 
             var result = portal.Coordinator.Start(new MigrationRequest

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using EdgePortal.Agent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Testing;
 using EdgePortal.Testing.Lab;
 using Xunit.Abstractions;
 
@@ -58,7 +59,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
             ["add", "rule", "inet", "labblock", "out", "tcp", "dport", LabBroker.Port.ToString(CultureInfo.InvariantCulture), "drop"]])
             await Lab.RunAsync("nsenter", [$"--net={lab.Lab.Namespace("h2")}", "--", "nft", .. nft]);
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, 0, 500, 400), new KpiTargets(5_000, 10_000, 20));
-        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
 
         var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = svc.Id, Strategy = MigrationStrategy.ReplayWithCutoff, RequestedBy = "test", AcceptTargetMiss = true });
@@ -102,7 +103,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         var capabilities = await LabRequirements.EnsureAsync();
         await using var lab = await MessageLabService.StartAsync(network, costUs);
         var svc = AgentEdge.Service(ServiceName, profile, new KpiTargets(5_000, 10_000, 20));
-        await using var portal = new Portal(AgentEdge.Inventory(svc), lab.Runtime);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
         var total = Stopwatch.StartNew();
         var before = lab.Traffic.Published;

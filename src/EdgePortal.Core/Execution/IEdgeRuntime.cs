@@ -12,7 +12,7 @@ public interface IEdgeRuntime
 {
     ClusterKind Kind { get; }
 
-    /// <summary>Whether the cluster answers, and what it can do (CRIU version, dirty tracking, ...).</summary>
+    /// <summary>Whether the cluster answers, and what it can do (<see cref="RuntimeCapabilities"/>); the <see cref="RuntimeCapabilityCatalog"/> caches it.</summary>
     Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken);
 
     /// <summary>Runs one step of a migration.</summary>
@@ -65,9 +65,12 @@ public sealed record StepRetryPolicy(int MaxAttempts, TimeSpan MaxDelay)
         retryAfter is { } wait && attempt < MaxAttempts ? (wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxDelay ? MaxDelay : wait) : null;
 }
 
-/// <summary>What a runtime says about a cluster when asked.</summary>
-public sealed record RuntimeProbe(bool Reachable, string Summary, bool DirtyTrackingSupported = true,
-    IReadOnlyDictionary<string, string>? Capabilities = null);
+/// <summary>
+/// What a runtime says about a cluster when asked: whether it answers, a line for people, and what it can do there
+/// (<see cref="RuntimeCapabilities"/>, also when it does not answer: what its configuration alone allows), per host when
+/// it probes hosts one by one.
+/// </summary>
+public sealed record RuntimeProbe(bool Reachable, string Summary, RuntimeCapabilities Capabilities, IReadOnlyList<HostCapabilities>? Nodes = null);
 
 /// <summary>Everything a runtime needs to run one step, without reaching back into the engine.</summary>
 public sealed record StepContext(

@@ -46,7 +46,7 @@ public abstract record MigrationRequestResult
 /// </summary>
 public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrationRepository migrations, MigrationEngine engine,
     IMigrationEventPublisher publisher, IOptionsMonitor<EngineOptions> options, TimeProvider clock, ILogger<MigrationCoordinator> logger,
-    IEnumerable<IRuntimeCapabilities>? capabilities = null, Security.IAuditLog? audit = null, Calibration.ICalibrationRepository? calibrations = null)
+    RuntimeCapabilityCatalog? capabilities = null, Security.IAuditLog? audit = null, Calibration.ICalibrationRepository? calibrations = null)
 {
     private readonly Lock _gate = new();
 
@@ -75,7 +75,8 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         var planning = trace.Plan(() => Plan(service, tenant, request, ReservedBy(tenant)));
         if (planning.Plan is not { } plan)
             return new MigrationRequestResult.Infeasible(planning.Summary, planning);
-        if (!plan.Feasible && !request.AcceptTargetMiss)
+        // A strategy the node pair's runtime cannot run is refused here, accepted miss or not, never at its first step.
+        if (!plan.Feasible && (!request.AcceptTargetMiss || !planning.Design!.Chosen.Applicable))
             return new MigrationRequestResult.Infeasible(plan.Rationale, planning);
 
         lock (_gate)
@@ -156,20 +157,13 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             StrategyOverride = request.Strategy,
             ForcedIterations = request.Iterations,
             BandwidthCap = cap > 0 ? new Bandwidth(cap) : null,
-            DirtyTrackingSupported = DirtyTracking(service),
+            Capabilities = capabilities is null ? null : CapabilitiesOf,
             // The newest calibration of the source host's class, when there is a store of them; the paper's set otherwise.
             ParametersForHostClass = calibrations is null ? null : hostClass => calibrations.Latest(hostClass)?.Fit.Parameters,
         });
     }
 
-    /// <summary>What the source host's runtime last probed (<see cref="IRuntimeCapabilities"/>); true when no runtime knows the host.</summary>
-    private bool DirtyTracking(ServiceInstance service)
-    {
-        if (capabilities is null || inventory.FindNode(service.NodeId) is not { } node || inventory.FindCluster(node.ClusterId) is not { } cluster)
-            return true;
-        foreach (var runtime in capabilities)
-            if (runtime.DirtyTrackingSupported(cluster, node) is { } known)
-                return known;
-        return true;
-    }
+    /// <summary>What the runtime probed on a node (<see cref="RuntimeCapabilityCatalog"/>); null for a node of no registered cluster.</summary>
+    private NodeCapabilities? CapabilitiesOf(EdgeNode node)
+        => capabilities is not null && inventory.FindCluster(node.ClusterId) is { } cluster ? capabilities.For(cluster, node) : null;
 }

@@ -1,20 +1,28 @@
 using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
 
 namespace EdgePortal.Core.Planning;
 
 /// <summary>
 /// A node the service could move to, as the designer sees it: the bottleneck bandwidth of the path from
-/// the source, the latency the users would see there, and the node's load (0–1).
+/// the source, the latency the users would see there, the node's load (0–1), and what its runtime can do there
+/// (<see cref="Capabilities"/>; null when nothing restricts it).
 /// </summary>
-public sealed record DestinationCandidate(NodeId Node, Bandwidth PathBandwidth, double UserLatencyMs, double Load, string? Name = null)
+public sealed record DestinationCandidate(NodeId Node, Bandwidth PathBandwidth, double UserLatencyMs, double Load, string? Name = null,
+    NodeCapabilities? Capabilities = null)
 {
+    /// <summary>An input of the designer, not part of its answer: what it ruled out is in each <see cref="StrategyEvaluation.RuledOutBy"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public NodeCapabilities? Capabilities { get; init; } = Capabilities;
+
     /// <summary>The name to show, or the id when there is none.</summary>
     public string DisplayName => Name ?? Node.ToString();
 }
 
 /// <summary>
 /// Everything the designer needs for one migration. The caller picks <see cref="Parameters"/> for the
-/// source host's class and says whether that host tracks dirty pages (pre-copy needs it).
+/// source host's class and passes what the source's runtime can do (<see cref="SourceCapabilities"/>; each destination
+/// carries its own), so that only what the node pair can run is planned.
 /// </summary>
 public sealed record DesignRequest
 {
@@ -36,8 +44,11 @@ public sealed record DesignRequest
     public MigrationStrategy? StrategyOverride { get; init; }
     /// <summary>Reserve at most this much, even if the path offers more.</summary>
     public Bandwidth? BandwidthCap { get; init; }
-    /// <summary>Whether the source host can track dirty pages (soft-dirty bits); without it pre-copy is excluded.</summary>
-    public bool DirtyTrackingSupported { get; init; } = true;
+    /// <summary>
+    /// What the source's runtime can do there, as probed; a strategy it rules out (<see cref="CapabilityRules"/>) is not
+    /// applicable and the rationale names the capability. Null when nothing restricts it (a what-if).
+    /// </summary>
+    public NodeCapabilities? SourceCapabilities { get; init; }
 
     /// <summary>A request for a service as it is: its profile, node, targets and objective.</summary>
     public static DesignRequest For(ServiceInstance service, IReadOnlyList<DestinationCandidate> destinations, PamParameters? parameters = null)
@@ -66,7 +77,8 @@ public sealed record DesignRequest
 /// <param name="ReservedBandwidthBitsPerSecond">What the strategy would reserve: all that is available under MinDowntime, the least sufficient under MinResources.</param>
 /// <param name="CutoffMs">T_cutoff from the checkpoint, for ReplayWithCutoff.</param>
 /// <param name="BindingConstraint">The constraint that decided the configuration or made it infeasible (θ_down, θ_mig, iteration cap, …).</param>
-/// <param name="Applicable">False when the strategy does not apply at all (no dirty-page tracking, no message stream).</param>
+/// <param name="Applicable">False when the strategy does not apply at all (no message stream, or a capability of the node pair's runtime missing).</param>
+/// <param name="RuledOutBy">The missing capability, named with who lacks it ("node h1: no dirty tracking"), when that is why it does not apply.</param>
 public sealed record StrategyEvaluation(
     MigrationStrategy Strategy,
     double PredictedDowntimeMs,
@@ -78,7 +90,8 @@ public sealed record StrategyEvaluation(
     double ReservedBandwidthBitsPerSecond,
     double? CutoffMs,
     string? BindingConstraint,
-    bool Applicable);
+    bool Applicable,
+    string? RuledOutBy = null);
 
 /// <summary>A destination the designer tried, and the best (or nearest) strategy it found there.</summary>
 public sealed record DestinationAssessment(
@@ -127,6 +140,10 @@ public static class PlanConstraints
     public const string MigrationTime = "θ_mig";
     public const string IterationCap = "iteration cap";
     public const string DirtyPageTracking = "dirty-page tracking";
+    public const string PreDump = "pre-dump";
+    public const string ReplayBroker = "broker for replay";
+    public const string ImageLimit = "image size limit";
+    public const string RuntimeCapability = "runtime capability";
     public const string MessageStream = "message stream";
     public const string ReplayDivergence = "replay divergence (μ ≤ λ)";
     public const string Bandwidth = "bandwidth";

@@ -24,8 +24,11 @@ public sealed record PlanningOptions
     public MigrationStrategy? StrategyOverride { get; init; }
     /// <inheritdoc cref="DesignRequest.BandwidthCap"/>
     public Bandwidth? BandwidthCap { get; init; }
-    /// <inheritdoc cref="DesignRequest.DirtyTrackingSupported"/>
-    public bool DirtyTrackingSupported { get; init; } = true;
+    /// <summary>
+    /// What the runtime can do on a node (the source, and each destination the designer tries), as probed; null when
+    /// nothing restricts the plan (a what-if). The coordinator reads it from the <see cref="Execution.RuntimeCapabilityCatalog"/>.
+    /// </summary>
+    public Func<EdgeNode, Execution.NodeCapabilities?>? Capabilities { get; init; }
 }
 
 /// <summary>Where and how to migrate one service: the placement, the design (null when no node can take it), and a one-line summary.</summary>
@@ -76,6 +79,13 @@ public sealed class MigrationPlanner
             for (var i = 0; i < destinations.Length; i++)
                 destinations[i] = candidates[i].ToDestination();
         }
+        Execution.NodeCapabilities? sourceCapabilities = null;
+        if (options.Capabilities is { } capabilitiesOf)
+        {
+            sourceCapabilities = capabilitiesOf(Topology.Node(service.NodeId));
+            for (var i = 0; i < destinations.Length; i++)
+                destinations[i] = destinations[i] with { Capabilities = capabilitiesOf(Topology.Node(destinations[i].Node)) };
+        }
 
         var parameters = options.Parameters;
         string? model = null;
@@ -102,7 +112,7 @@ public sealed class MigrationPlanner
             ForcedIterations = options.ForcedIterations,
             StrategyOverride = options.StrategyOverride,
             BandwidthCap = options.BandwidthCap,
-            DirtyTrackingSupported = options.DirtyTrackingSupported,
+            SourceCapabilities = sourceCapabilities,
         };
         var design = _designer.DesignRanked(request);
         if (model is not null)

@@ -19,7 +19,7 @@ internal abstract class KubernetesStep(KubernetesStepServices services) : StepHa
 {
     protected KubernetesStepServices Services { get; } = services;
 
-    public override bool Handles(MigrationStrategy strategy) => KubernetesEdgeRuntime.Supports(strategy);
+    public override bool Handles(MigrationStrategy strategy) => KubernetesCapabilities.Runs(strategy);
 
     public override bool SafeToRepeat => true;
 

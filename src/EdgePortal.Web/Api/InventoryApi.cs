@@ -16,6 +16,8 @@ public static class InventoryApi
         var api = app.MapGroup("/api/v1").WithTags("Inventory").RequireAuthorization(PortalPolicies.Viewer);
         api.MapGet("/clusters", (InventoryReader reader, ClaimsPrincipal user) => TypedResults.Ok(reader.Clusters(TenantScope.Of(user).Tenant)))
             .WithName("ListClusters").WithSummary("Edge clusters with their nodes (capacity, load) and links (bandwidth, latency).");
+        api.MapGet("/capabilities", (CapabilitiesReader reader, ClaimsPrincipal user) => TypedResults.Ok(reader.Clusters(TenantScope.Of(user).Tenant)))
+            .WithName("ListCapabilities").WithSummary("What each cluster's runtime can do, as last probed, with the probe's age: strategies, dirty tracking, pre-dump, lazy pages, broker for replay, transfer paths, limits; per host where the runtime probes hosts. The planner plans nothing else.");
         api.MapGet("/services", (InventoryReader reader, ClaimsPrincipal user) => TypedResults.Ok(reader.Services(TenantScope.Of(user).Tenant)))
             .WithName("ListServices").WithSummary("Services with placement, workload profile, KPI targets and current user latency.");
         api.MapGet("/services/{id:guid}", Service).WithName("GetService").WithSummary("One service.");

@@ -57,6 +57,7 @@ public static class EdgePortalHosting
         services.ConfigureHttpJsonOptions(o => DomainJson.Configure(o.SerializerOptions));
         services.AddEdgePortalOpenApi();
         services.AddSingleton<InventoryReader>();
+        services.AddSingleton<CapabilitiesReader>();
 
         services.AddOpenTelemetry().ConfigureResource(r => r.AddService("edgeportal")).WithMetrics(metrics => metrics
             .AddMeter(MigrationMetrics.MeterName)

@@ -5,11 +5,12 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace EdgePortal.Web.Hosting;
 
 /// <summary>
-/// Readiness of the edge: every registered cluster is probed through the runtime of its kind. Some
+/// Readiness of the edge: every registered cluster is probed through the runtime of its kind (through the
+/// <see cref="RuntimeCapabilityCatalog"/>, so a health probe also refreshes what the planner reads). Some
 /// clusters unreachable (or without a runtime) is Degraded — the rest can still migrate; none reachable
 /// is Unhealthy. The description names each cluster and what its runtime said.
 /// </summary>
-public sealed class RuntimesHealthCheck(IInventoryRepository inventory, MigrationEngine engine) : IHealthCheck
+public sealed class RuntimesHealthCheck(IInventoryRepository inventory, RuntimeCapabilityCatalog capabilities) : IHealthCheck
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
@@ -29,22 +30,16 @@ public sealed class RuntimesHealthCheck(IInventoryRepository inventory, Migratio
 
     private async Task<(string Cluster, bool Reachable, string Summary)> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
     {
-        if (engine.RuntimeFor(cluster.Kind) is not { } runtime)
-            return (cluster.Name, false, $"no runtime drives {cluster.Kind} clusters in this EdgePortal");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ProbeTimeout);
         try
         {
-            var probe = await runtime.ProbeAsync(cluster, timeout.Token);
+            var probe = await capabilities.RefreshAsync(cluster, timeout.Token);
             return (cluster.Name, probe.Reachable, probe.Summary);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return (cluster.Name, false, $"no answer within {ProbeTimeout.TotalSeconds:0} s");
-        }
-        catch (Exception e)
-        {
-            return (cluster.Name, false, $"{e.GetType().Name}: {e.Message}");
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Testing;
@@ -111,20 +110,6 @@ public sealed class EngineHarness : IAsyncDisposable
     }
 
     private static T Id<T>(int n) where T : struct, IEntityId<T> => T.From(new Guid(n, 0, 0, new byte[8]));
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
 
     private sealed class StaticOptionsMonitor(EngineOptions value) : IOptionsMonitor<EngineOptions>
     {

@@ -1,5 +1,6 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Planning;
+using EdgePortal.Testing;
 
 namespace EdgePortal.Core.Tests.Planning;
 
@@ -115,16 +116,19 @@ public sealed class MigrationDesignerTests
     [Fact]
     public void Design_NoDirtyTracking_ExcludesPreCopyWithReason()
     {
-        var result = _designer.Design(Request() with { DirtyTrackingSupported = false });
+        var result = _designer.Design(Request() with { SourceCapabilities = TestCapabilities.AgentNode("n2", TestCapabilities.WithoutDirtyTracking) });
 
         Assert.Equal(MigrationStrategy.Cold, result.Plan.Strategy);
+        Assert.Contains("Ruled out: PreCopy, IterativePreCopy (node n2: no dirty tracking).", result.Plan.Rationale, StringComparison.Ordinal);
         foreach (var strategy in new[] { MigrationStrategy.PreCopy, MigrationStrategy.IterativePreCopy })
         {
             var evaluation = result.Strategies.Single(s => s.Strategy == strategy);
             Assert.False(evaluation.Feasible);
             Assert.False(evaluation.Applicable);
             Assert.Null(evaluation.MinBandwidthBitsPerSecond);
-            Assert.Equal("pre-copy needs dirty-page tracking, which the source host does not support", evaluation.Reason);
+            Assert.Equal("node n2: no dirty tracking", evaluation.Reason);
+            Assert.Equal("node n2: no dirty tracking", evaluation.RuledOutBy);
+            Assert.Equal(PlanConstraints.DirtyPageTracking, evaluation.BindingConstraint);
         }
     }
 
@@ -204,7 +208,7 @@ public sealed class MigrationDesignerTests
     public void Design_ColdOnlyNarrowCap_SuggestsReservation()
     {
         // Cold at 100 Mbit/s: 1,737.08 ms > θ_down = 1 s; 1 s needs 10,424,320/96.864 B/ms = 861 Mbit/s.
-        var result = _designer.Design(Request(maxDowntime: 1_000) with { DirtyTrackingSupported = false, BandwidthCap = Bandwidth.FromMegabits(100) });
+        var result = _designer.Design(Request(maxDowntime: 1_000) with { SourceCapabilities = TestCapabilities.AgentNode("n2", TestCapabilities.WithoutDirtyTracking), BandwidthCap = Bandwidth.FromMegabits(100) });
 
         Assert.False(result.Feasible);
         Assert.Equal(MigrationStrategy.Cold, result.Plan.Strategy);

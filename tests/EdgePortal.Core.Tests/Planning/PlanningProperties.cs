@@ -1,5 +1,6 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Planning;
+using EdgePortal.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -30,7 +31,7 @@ public sealed record Scenario(
         Destinations = [new DestinationCandidate(PlanningArbitraries.Destination, Bandwidth.FromBytesPerMillisecond(BandwidthBytesPerMs), 2, 0.3, "dest")],
         Targets = new KpiTargets(MaxDowntimeMs * downtimeFactor, MaxMigrationTimeMs * migrationFactor, 10),
         Objective = Objective,
-        DirtyTrackingSupported = DirtyTracking,
+        SourceCapabilities = DirtyTracking ? null : TestCapabilities.AgentNode("src", TestCapabilities.WithoutDirtyTracking),
     };
 }
 

@@ -1,11 +1,8 @@
-using System.Diagnostics.Metrics;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
 using EdgePortal.Testing;
 using EdgePortal.Testing.Lab;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Runtime.Kubernetes.Tests.Migration;
 
@@ -25,42 +22,57 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
     [Fact]
     public async Task Start_KubernetesCluster_EngineCompletesTheMigrationAndMovesTheService()
     {
-        var inventory = new InMemoryInventoryRepository(Edge());
-        var migrations = new InMemoryMigrationRepository();
-        var events = new EventRecorder();
-        using var meters = new MeterFactory();
-        var options = new StaticOptions(new EngineOptions());
-        using var engine = new MigrationEngine(migrations, inventory, [_k.Runtime], events, new MigrationMetrics(meters), options,
-            TimeProvider.System, NullLogger<MigrationEngine>.Instance);
-        var coordinator = new MigrationCoordinator(inventory, migrations, engine, events, options, TimeProvider.System,
-            NullLogger<MigrationCoordinator>.Instance);
-        await engine.StartAsync(CancellationToken.None);
-        try
+        await using var portal = new EnginePortal(Edge(), _k.Runtime);
+        await portal.StartAsync();
+        var result = portal.Coordinator.Start(new MigrationRequest
         {
-            var result = coordinator.Start(new MigrationRequest
-            {
-                ServiceId = KubernetesHarness.Service.Id,
-                Strategy = MigrationStrategy.Cold,
-                RequestedBy = "test",
-                AcceptTargetMiss = true,
-            });
-            var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
+            ServiceId = KubernetesHarness.Service.Id,
+            Strategy = MigrationStrategy.Cold,
+            RequestedBy = "test",
+            AcceptTargetMiss = true,
+        });
+        var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
 
-            var finished = await events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(60));
+        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(60));
 
-            Assert.True(finished.State == MigrationState.Completed,
-                $"{finished.State}: {migrations.Find(migration.Id)!.FailureReason} | {string.Join(" | ", _k.Api.Rejections)}");
-            Assert.Equal(KubernetesHarness.Destination.Id, inventory.FindService(KubernetesHarness.Service.Id)!.NodeId);
-            var stored = migrations.Find(migration.Id)!;
-            Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
-            Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(migration.Id))!.Spec.NodeName);
-            Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
-            Assert.Empty(_k.Api.Rejections);
-        }
-        finally
+        Assert.True(finished.State == MigrationState.Completed,
+            $"{finished.State}: {portal.Migrations.Find(migration.Id)!.FailureReason} | {string.Join(" | ", _k.Api.Rejections)}");
+        Assert.Equal(KubernetesHarness.Destination.Id, portal.Inventory.FindService(KubernetesHarness.Service.Id)!.NodeId);
+        var stored = portal.Migrations.Find(migration.Id)!;
+        Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(migration.Id))!.Spec.NodeName);
+        Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
+        Assert.Empty(_k.Api.Rejections);
+    }
+
+    [Fact]
+    public async Task Start_KubernetesClusterAndAMessageDrivenService_PlannedColdWithTheClusterNamedAndNeverRefusedAtStepOne()
+    {
+        // A service the replay strategies would suit (λ 100/s, μ 400/s) and pre-copy too: the Kubernetes runtime runs neither.
+        var k = KubernetesHarness.Service;
+        var service = new ServiceInstance(k.Id, k.TenantId, k.Name, k.NodeId, new WorkloadProfile(k.Profile.StateSizeBytes, 0, 100, 400), k.Targets, k.Objective,
+            k.Labels, k.Image);
+        await using var portal = new EnginePortal(Edge(service), _k.Runtime);
+        await portal.StartAsync();
+        var replay = portal.Coordinator.Start(new MigrationRequest
         {
-            await engine.StopAsync(CancellationToken.None);
-        }
+            ServiceId = service.Id, Strategy = MigrationStrategy.MessageReplay, RequestedBy = "test", AcceptTargetMiss = true,
+        });
+        var refused = Assert.IsType<MigrationRequestResult.Infeasible>(replay);
+        Assert.StartsWith($"MessageReplay, as requested, cannot run at edge-2: Kubernetes cluster {KubernetesHarness.ClusterName}: no broker for replay.",
+            refused.Detail, StringComparison.Ordinal);
+
+        var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = service.Id, RequestedBy = "test", AcceptTargetMiss = true });
+
+        var accepted = Assert.IsType<MigrationRequestResult.Accepted>(result);
+        Assert.Equal(MigrationStrategy.Cold, accepted.Migration.Plan.Strategy);
+        Assert.Contains($"Ruled out: PreCopy, IterativePreCopy (Kubernetes cluster {KubernetesHarness.ClusterName}: no pre-dump); MessageReplay, ReplayWithCutoff (Kubernetes cluster {KubernetesHarness.ClusterName}: no broker for replay).",
+            accepted.Migration.Plan.Rationale, StringComparison.Ordinal);
+        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == accepted.Migration.Id, TimeSpan.FromSeconds(60));
+        Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {portal.Migrations.Find(accepted.Migration.Id)!.FailureReason}");
+        var probed = portal.Capabilities.Find(KubernetesHarness.Cluster.Id)!;
+        Assert.True(probed.Reachable, probed.Summary);
+        Assert.Equal([TransferPath.Registry], probed.Capabilities.TransferPaths);
     }
 
     [Fact]
@@ -115,33 +127,12 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
     }
 
     /// <summary>The harness's cluster as the portal stores it: two linked nodes, the users at the destination.</summary>
-    private static EdgeInventory Edge()
+    private static EdgeInventory Edge(ServiceInstance? service = null)
     {
-        var service = KubernetesHarness.Service;
+        service ??= KubernetesHarness.Service;
         var tenant = new Tenant(service.TenantId, "tenant", [KubernetesHarness.Cluster.Id]);
         var link = new NetworkLink(LinkId.New(), KubernetesHarness.Source.Id, KubernetesHarness.Destination.Id, Bandwidth.FromGigabits(1), 2);
         var users = new UserGroup(UserGroupId.New(), service.Id, "users", KubernetesHarness.Destination.Id, 5);
         return new EdgeInventory([tenant], [KubernetesHarness.Cluster], [KubernetesHarness.Source, KubernetesHarness.Destination], [link], [service], [users]);
-    }
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
-
-    private sealed class StaticOptions(EngineOptions value) : IOptionsMonitor<EngineOptions>
-    {
-        public EngineOptions CurrentValue => value;
-        public EngineOptions Get(string? name) => value;
-        public IDisposable? OnChange(Action<EngineOptions, string?> listener) => null;
     }
 }

@@ -1,4 +1,5 @@
 using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static EdgePortal.Runtime.Simulated.Tests.Runtime.TestEdge;
@@ -24,8 +25,12 @@ public sealed class SimulatedEdgeRuntimeProbeTests
 
         Assert.True(probe.Reachable);
         Assert.Equal("Simulated edge, speed ×10, 4 nodes, 0 down", probe.Summary);
-        Assert.True(probe.DirtyTrackingSupported);
-        Assert.Equal("10", probe.Capabilities!["speedFactor"]);
+        Assert.Equal(Enum.GetValues<MigrationStrategy>(), probe.Capabilities.Strategies);
+        Assert.True(probe.Capabilities.DirtyTracking);
+        Assert.True(probe.Capabilities.PreDump);
+        Assert.True(probe.Capabilities.ReplayBroker);
+        Assert.Equal([TransferPath.Model], probe.Capabilities.TransferPaths);
+        Assert.StartsWith("model: speed ×10,", probe.Capabilities.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

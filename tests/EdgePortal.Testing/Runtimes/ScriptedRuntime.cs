@@ -42,8 +42,18 @@ public sealed class ScriptedRuntime(ClusterKind kind = ClusterKind.Simulated) : 
     /// <summary>Set when a step starts blocking, so a test can await it.</summary>
     public event Action<StepContext>? Blocked;
 
+    /// <summary>What the probe reports: every strategy unless a test says otherwise.</summary>
+    public RuntimeCapabilities Capabilities { get; set; } = new() { Strategies = Enum.GetValues<MigrationStrategy>(), DirtyTracking = true, PreDump = true, ReplayBroker = true };
+
+    /// <summary>How many times the runtime was probed.</summary>
+    public int Probes => _probes;
+    private int _probes;
+
     public Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
-        => Task.FromResult(new RuntimeProbe(true, "scripted"));
+    {
+        Interlocked.Increment(ref _probes);
+        return Task.FromResult(new RuntimeProbe(true, "scripted", Capabilities));
+    }
 
     public async Task<StepOutcome> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using EdgePortal.Core.Domain;
 using EdgePortal.Runtime.Simulated;
 using AngleSharp.Dom;
 using Bunit;
@@ -77,6 +78,68 @@ public sealed class ClustersTests : PortalTestContext
         cut.WaitForAssertion(() => Assert.Equal("8 cores", Column(Grid(cut, "torino-centro"), CpuColumn)[0]));
         Assert.Equal(nord, Column(Grid(cut, "torino-nord"), NodeColumn));
     }
+
+    [Fact]
+    public void Render_NoProbeYet_SaysCapabilitiesAreNotProbedYet()
+    {
+        var cut = Render<Clusters>();
+
+        Assert.All(Demo.Clusters, c => Assert.Equal("Capabilities: not probed yet", CapabilitySection(cut, c.Name).QuerySelector(".capabilities-age")!.TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task Render_Probed_ShowsWhatTheRuntimeCanDoWithTheAgeOfTheProbe()
+    {
+        await Capabilities.RefreshAllAsync();
+        Clock.Advance(TimeSpan.FromSeconds(42));
+
+        var cut = Render<Clusters>();
+
+        var section = CapabilitySection(cut, "torino-centro");
+        Assert.Equal(Enum.GetValues<MigrationStrategy>().Select(s => s.ToString()), section.QuerySelectorAll(".strategy").Select(c => c.TextContent.Trim()));
+        Assert.Equal("probed 42.0 s ago", Normalize(section.QuerySelector(".capabilities-age")!.TextContent));
+        var facts = section.QuerySelectorAll(".capability-facts th").ToDictionary(th => th.TextContent.Trim(), th => th.NextElementSibling!.TextContent.Trim());
+        Assert.Equal("yes", facts["Dirty tracking"]);
+        Assert.Equal("yes", facts["Pre-dump"]);
+        Assert.Equal("no", facts["Lazy pages"]);
+        Assert.Equal("yes", facts["Broker for replay"]);
+        Assert.Equal("model", facts["Transfer"]);
+        Assert.Equal("none", facts["Image limit"]);
+        Assert.Equal("engine limits", facts["Concurrency"]);
+        Assert.StartsWith("model: speed ×", facts["Runtime"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_AProbeAnswersWhileOpen_ShowsTheNewAnswerWithoutAReload()
+    {
+        var cut = Render<Clusters>();
+        Assert.Equal("Capabilities: not probed yet", CapabilitySection(cut, "torino-nord").QuerySelector(".capabilities-age")!.TextContent.Trim());
+
+        await Capabilities.RefreshAllAsync();
+        Clock.Advance(TimeSpan.FromMinutes(11));
+        await Capabilities.RefreshAsync(Demo.Clusters.Single(c => c.Name == "torino-centro"));
+
+        cut.WaitForAssertion(() => Assert.Equal("probed just now", Normalize(CapabilitySection(cut, "torino-centro").QuerySelector(".capabilities-age")!.TextContent)));
+        // Not refreshed since: older than EdgePortal:Capabilities:MaxAge (10 min), and shown so.
+        Assert.Equal("probed 11 min 00 s ago (stale: refreshing)", Normalize(CapabilitySection(cut, "torino-nord").QuerySelector(".capabilities-age")!.TextContent));
+    }
+
+    [Fact]
+    public async Task Render_TenantUser_ShowsItsClustersCapabilitiesWithoutTheRuntimesOwnWords()
+    {
+        await Capabilities.RefreshAllAsync();
+        SignInTenantUser(DemoEdge.ArenaPlay);
+
+        var cut = Render<Clusters>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("section.capabilities").Count));
+        Assert.NotEmpty(cut.FindAll(".strategy"));
+        Assert.DoesNotContain("model: speed", cut.Markup, StringComparison.Ordinal);
+    }
+
+    private static IElement CapabilitySection(IRenderedComponent<Clusters> cut, string cluster) => cut.Find($"section.capabilities[aria-label='Capabilities of {cluster}']");
+
+    private static string Normalize(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     private static IElement Grid(IRenderedComponent<Clusters> cut, string cluster) => cut.Find($".mud-data-grid[aria-label='Nodes of {cluster}']");
 

@@ -32,10 +32,17 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
 
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
+        Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton<IInventoryRepository>(Inventory);
         Services.AddSingleton<IMigrationRepository>(Migrations);
         Services.AddSingleton<InventoryReader>();
+        // What the clusters' runtimes can do: the demo edge's simulated runtime, probed on the page's clock.
+        SimulatedRuntime = new SimulatedEdgeRuntime(new SimulatedEdge(), Microsoft.Extensions.Options.Options.Create(new SimulatorOptions()), Clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SimulatedEdgeRuntime>.Instance, Inventory);
+        Capabilities = new RuntimeCapabilityCatalog(Inventory, [SimulatedRuntime], new FixedOptions<CapabilityOptions>(new CapabilityOptions()), Clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RuntimeCapabilityCatalog>.Instance);
+        Services.AddSingleton(Capabilities);
+        Services.AddSingleton<CapabilitiesReader>();
         Services.AddSingleton<IMigrationEventStream>(Events);
         Authorization = AddAuthorization();
         Authorization.SetAuthorized("test-admin");
@@ -47,6 +54,15 @@ public abstract class PortalTestContext : BunitContext, IAsyncLifetime
         Services.AddEdgePortalLimits(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Services.AddEdgePortalUseCases();
     }
+
+    /// <summary>The clock the pages read; it stands still unless a test advances it.</summary>
+    internal FakeTimeProvider Clock { get; } = new(Now);
+
+    /// <summary>The runtime of the demo edge's (simulated) clusters.</summary>
+    internal SimulatedEdgeRuntime SimulatedRuntime { get; }
+
+    /// <summary>What the clusters' runtimes can do, as the pages read it; empty until a test probes.</summary>
+    internal RuntimeCapabilityCatalog Capabilities { get; }
 
     /// <summary>The live stream the pages follow; a test publishes into it.</summary>
     internal ChannelMigrationEventStream Events { get; } = new();

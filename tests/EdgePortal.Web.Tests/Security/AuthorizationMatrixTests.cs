@@ -49,6 +49,7 @@ public sealed class AuthorizationMatrixTests(MatrixPortal portal) : IClassFixtur
     {
         // Inventory and plans.
         ["GET /api/v1/clusters"] = new(PortalPolicies.Viewer),
+        ["GET /api/v1/capabilities"] = new(PortalPolicies.Viewer),
         ["PUT /api/v1/clusters/{name}"] = new(PortalPolicies.ProviderAdmin, Body: "{}"),
         ["DELETE /api/v1/nodes/{id:guid}"] = new(PortalPolicies.ProviderAdmin),
         ["GET /api/v1/services"] = new(PortalPolicies.Viewer),

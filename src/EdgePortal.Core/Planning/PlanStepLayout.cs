@@ -1,0 +1,56 @@
+using EdgePortal.Core.Domain;
+
+namespace EdgePortal.Core.Planning;
+
+/// <summary>
+/// Step layout: the steps of a strategy with their predicted times. Restore carries T_r plus the part of T_add that
+/// prepares the target (T_add − <see cref="PamParameters.SwitchMs"/>), SwitchTraffic carries <see cref="PamParameters.SwitchMs"/>;
+/// the downtime steps add up to the predicted downtime, and all but Profile and CleanUp to the predicted migration time.
+/// </summary>
+internal static class PlanStepLayout
+{
+    internal static List<PlannedStep> Steps(in StrategyAssessment a, PamParameters p)
+    {
+        var setup = p.RuntimeOverheadMs - p.SwitchMs;
+        var steps = new List<PlannedStep>(a.Strategy == MigrationStrategy.IterativePreCopy ? 8 + a.Iterations : 8)
+        {
+            new(StepKind.Profile, 0, p.ProfileMs, false),
+        };
+        switch (a.Strategy)
+        {
+            case MigrationStrategy.Cold:
+                steps.Add(new(StepKind.Checkpoint, 0, a.Pam.PreDumpMs, true));
+                steps.Add(new(StepKind.Transfer, 0, a.Pam.PreDumpTransferMs, true));
+                steps.Add(new(StepKind.Restore, 0, a.Pam.RestoreMs + setup, true));
+                steps.Add(new(StepKind.SwitchTraffic, 0, p.SwitchMs, true));
+                break;
+            case MigrationStrategy.PreCopy:
+            case MigrationStrategy.IterativePreCopy:
+                steps.Add(new(StepKind.PreDump, 0, a.Pam.RoundZeroMs, false));
+                for (var round = 1; round <= a.Iterations; round++)
+                    steps.Add(new(StepKind.PreDump, round, a.Pam.DumpMs + a.Pam.DumpTransferMs, false));
+                steps.Add(new(StepKind.Checkpoint, 0, a.Pam.DumpMs, true));
+                steps.Add(new(StepKind.Transfer, 0, a.Pam.DumpTransferMs, true));
+                steps.Add(new(StepKind.Restore, 0, a.Pam.RestoreMs + setup, true));
+                steps.Add(new(StepKind.SwitchTraffic, 0, p.SwitchMs, true));
+                break;
+            case MigrationStrategy.MessageReplay:
+                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.CheckpointMs, false));
+                steps.Add(new(StepKind.Transfer, 0, a.Replay.TransferMs, false));
+                steps.Add(new(StepKind.Restore, 0, a.Replay.RestoreMs, false));
+                steps.Add(new(StepKind.ReplayMessages, 0, a.Replay.CatchUpMs, false));
+                steps.Add(new(StepKind.SwitchTraffic, 0, a.Replay.SwitchMs, true));
+                break;
+            case MigrationStrategy.ReplayWithCutoff:
+                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.CheckpointMs, false));
+                steps.Add(new(StepKind.Transfer, 0, a.Replay.TransferMs, false));
+                steps.Add(new(StepKind.Restore, 0, a.Replay.RestoreMs, false));
+                steps.Add(new(StepKind.ReplayMessages, 0, a.Replay.CatchUpMs, false));
+                steps.Add(new(StepKind.ReplayMessages, 1, a.Replay.DrainAfterCutoffMs, true));
+                steps.Add(new(StepKind.SwitchTraffic, 0, a.Replay.SwitchMs, true));
+                break;
+        }
+        steps.Add(new(StepKind.CleanUp, 0, p.CleanUpMs, false));
+        return steps;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+
+namespace EdgePortal.Runtime.Agent;
+
+/// <summary>
+/// What the Agent runtime can do, as its probe reports it (<see cref="AgentEdgeRuntime.ProbeAsync"/>): per host, what that
+/// host's CRIU said (GET /criu/capabilities: dirty tracking for pre-copy at the source); per cluster, what its configuration
+/// adds (a broker for MessageReplay / ReplayWithCutoff, the Cold transfer path). Images travel agent to agent.
+/// </summary>
+public static class AgentCapabilities
+{
+    /// <summary>The strategies this runtime has steps for; which of them a cluster or host can run is in its capabilities.</summary>
+    public static bool Executes(MigrationStrategy strategy) => strategy is MigrationStrategy.Cold or MigrationStrategy.PreCopy
+        or MigrationStrategy.IterativePreCopy or MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
+
+    /// <summary>A host whose agent answered: pre-copy is possible with it as the source only where CRIU tracks dirty pages.</summary>
+    public static RuntimeCapabilities Host(AgentClusterOptions cluster, CriuCapabilities criu)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(criu);
+        return new RuntimeCapabilities
+        {
+            // As a destination a host restores pre-dumped images like any other; the source's dirty tracking decides pre-copy.
+            Strategies = Strategies(cluster, preCopy: true),
+            DirtyTracking = criu.DirtyTracking,
+            PreDump = true,
+            ReplayBroker = cluster.Broker is not null,
+            TransferPaths = Paths(cluster),
+            Detail = string.Create(CultureInfo.InvariantCulture,
+                $"CRIU {criu.Version}{(criu.Usable ? "" : " (criu check fails)")}, dirty tracking {(criu.DirtyTracking ? "on" : "off")}, TCP repair {(criu.TcpRepair ? "yes" : "no")}"),
+        };
+    }
+
+    /// <summary>A host whose agent did not answer: nothing runs there until it does.</summary>
+    public static RuntimeCapabilities Silent(string error) => RuntimeCapabilities.None($"agent not answering: {error}");
+
+    /// <summary>The cluster: pre-copy where some host tracks dirty pages, replay where a broker is configured.</summary>
+    public static RuntimeCapabilities Cluster(AgentClusterOptions cluster, IReadOnlyList<HostCapabilities> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(hosts);
+        var tracking = hosts.Any(h => h.Capabilities.DirtyTracking);
+        return new RuntimeCapabilities
+        {
+            Strategies = Strategies(cluster, tracking),
+            DirtyTracking = tracking,
+            PreDump = true,
+            ReplayBroker = cluster.Broker is not null,
+            TransferPaths = Paths(cluster),
+            Detail = cluster.Broker is null
+                ? "no broker configured for message replay"
+                : $"message replay for {string.Join(", ", cluster.Broker.Services.Keys.Order(StringComparer.Ordinal))}",
+        };
+    }
+
+    private static MigrationStrategy[] Strategies(AgentClusterOptions cluster, bool preCopy)
+    {
+        var strategies = new List<MigrationStrategy> { MigrationStrategy.Cold };
+        if (preCopy)
+            strategies.AddRange([MigrationStrategy.PreCopy, MigrationStrategy.IterativePreCopy]);
+        if (cluster.Broker is not null)
+            strategies.AddRange([MigrationStrategy.MessageReplay, MigrationStrategy.ReplayWithCutoff]);
+        return [.. strategies];
+    }
+
+    private static TransferPath[] Paths(AgentClusterOptions cluster) => cluster.ColdTransferPath == AgentColdTransfer.PageServer
+        ? [TransferPath.AgentStream, TransferPath.PageServer]
+        : [TransferPath.AgentStream];
+}

@@ -1,0 +1,49 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgePortal.Testing;
+
+/// <summary>The coordinator, the engine and the capability catalog as the portal wires them, over in-memory stores, with one runtime.</summary>
+public sealed class EnginePortal : IAsyncDisposable
+{
+    private readonly TestMeterFactory _meters = new();
+
+    public EnginePortal(EdgeInventory inventory, IEdgeRuntime runtime)
+    {
+        Inventory = new InMemoryInventoryRepository(inventory);
+        var options = new FixedOptions<EngineOptions>(new EngineOptions());
+        Engine = new MigrationEngine(Migrations, Inventory, [runtime], Events, new MigrationMetrics(_meters), options, TimeProvider.System,
+            NullLogger<MigrationEngine>.Instance);
+        Capabilities = new RuntimeCapabilityCatalog(Inventory, [runtime], new FixedOptions<CapabilityOptions>(new CapabilityOptions()), TimeProvider.System,
+            NullLogger<RuntimeCapabilityCatalog>.Instance);
+        Coordinator = new MigrationCoordinator(Inventory, Migrations, Engine, Events, options, TimeProvider.System,
+            NullLogger<MigrationCoordinator>.Instance, Capabilities);
+    }
+
+    public InMemoryInventoryRepository Inventory { get; }
+    public InMemoryMigrationRepository Migrations { get; } = new();
+    public EventRecorder Events { get; } = new();
+    public MigrationEngine Engine { get; }
+    public MigrationCoordinator Coordinator { get; }
+    /// <summary>What the coordinator plans with: the runtime's probes, as the portal caches them.</summary>
+    public RuntimeCapabilityCatalog Capabilities { get; }
+
+    /// <summary>
+    /// Starts the engine and waits for its recovery pass: the engine runs it on the thread pool, and a migration submitted
+    /// before it ends is found queued in the store by the recovery and dispatched a second time (seen here as two dumps of
+    /// one migration a few ms apart).
+    /// </summary>
+    public async Task StartAsync()
+    {
+        await Engine.StartAsync(CancellationToken.None);
+        await Engine.Recovered;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.StopAsync(CancellationToken.None);
+        Engine.Dispose();
+        _meters.Dispose();
+    }
+}
