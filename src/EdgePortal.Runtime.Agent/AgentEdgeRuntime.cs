@@ -40,7 +40,8 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
     private readonly IOptionsMonitor<AgentEdgeOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<AgentEdgeRuntime> _logger;
-    private readonly HttpClient _http;
+    private readonly HttpClient? _http;
+    private readonly EdgePortal.Agent.Contracts.Tls.AgentHttpClients _clients = new();
     private readonly ConcurrentDictionary<(string Cluster, string Node), (CriuCapabilities Capabilities, DateTimeOffset At)> _probes = new();
 
     public AgentEdgeRuntime(IOptionsMonitor<AgentEdgeOptions> options, TimeProvider time, ILogger<AgentEdgeRuntime> logger, HttpClient? http = null)
@@ -48,8 +49,8 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        // Each call bounds itself (RequestTimeout); the client has no timeout of its own.
-        _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // Each call bounds itself (RequestTimeout); the clients have no timeout of their own. Null: one mutual-TLS client per agent.
+        _http = http;
     }
 
     public ClusterKind Kind => ClusterKind.Agent;
@@ -220,7 +221,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
                 {
                     // The dump's pages went to the destination's page server: the source's own images lack them. Fetched
                     // before the address comes back guarded, so the guard drops clients' packets no longer than the restore.
-                    var back = await destination.SendImagesAsync(id, source.BaseUri, null, cancellationToken, merge: true).ConfigureAwait(false);
+                    var back = await destination.SendImagesAsync(id, source.Node, null, cancellationToken, merge: true).ConfigureAwait(false);
                     done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
                 }
                 // The dump ended the source process and released its address: both come back on the source, the address
@@ -298,7 +299,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
         var round = c.Step.Round;
         var d = await source.PreDumpAsync(id, WorkloadName(c.Service.Name), round, ct).ConfigureAwait(false);
         var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
-        var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct, merge: true, preDumpRound: round).ConfigureAwait(false);
+        var t = await source.SendImagesAsync(id, destination.Node, reserved > 0 ? reserved : null, ct, merge: true, preDumpRound: round).ConfigureAwait(false);
         var s = d.Stats;
         var stats = s is null
             ? "no stats-dump"
@@ -339,7 +340,7 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
-        var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct, merge: withoutPreDumps, withoutPreDumps: withoutPreDumps).ConfigureAwait(false);
+        var t = await source.SendImagesAsync(id, destination.Node, reserved > 0 ? reserved : null, ct, merge: withoutPreDumps, withoutPreDumps: withoutPreDumps).ConfigureAwait(false);
         var limit = t.LimitBitsPerSecond is { } l ? string.Create(CultureInfo.InvariantCulture, $"limit {l / 1e6:0.#} Mbit/s") : "no limit";
         var how = withoutPreDumps
             ? $"pre-copy: the final dump's images (the last delta; {destination.Node} holds the pre-dump rounds already)"
@@ -409,7 +410,8 @@ public sealed partial class AgentEdgeRuntime : IEdgeRuntime, IRuntimeCapabilitie
     {
         if (!o.Nodes.TryGetValue(node, out var url))
             throw new AgentCallException($"node {node} has no agent configured ({AgentEdgeOptions.Section}:Clusters:<cluster>:Nodes:{node} = its agent's base URL)");
-        return new AgentApiClient(_http, node, new Uri(url), o.Token ?? "", o.RequestTimeout, tokenSetting: AgentEdgeOptions.TokenSetting);
+        var uri = new Uri(url);
+        return new AgentApiClient(o.HttpFor(node, uri, _http, _clients), node, uri, o.RequestTimeout);
     }
 
     /// <summary>The name the service's process is registered under on its host's agent: the service name as an agent name.</summary>

@@ -28,7 +28,8 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
         "the Kubernetes runtime runs Cold migrations only: pre-copy needs iterative pre-dumps, which the kubelet checkpoint API does not offer (run it on an Agent cluster), and message replay needs a broker hook not available for Kubernetes clusters";
 
     private readonly IKubernetesClients _clients;
-    private readonly HttpClient _agentHttp;
+    private readonly HttpClient? _agentHttp;
+    private readonly EdgePortal.Agent.Contracts.Tls.AgentHttpClients _agentClients = new();
     private readonly TimeProvider _time;
     private readonly ILogger<KubernetesEdgeRuntime> _logger;
     private readonly ConcurrentDictionary<MigrationId, MigrationNotes> _notes = new();
@@ -39,7 +40,8 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         // Each call to an agent bounds itself (TransferTimeout); the client has no timeout of its own.
-        _agentHttp = agentHttp ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // Null: one mutual-TLS client per agent (AgentTls), its server certificate named after its node.
+        _agentHttp = agentHttp;
     }
 
     public ClusterKind Kind => ClusterKind.Kubernetes;
@@ -245,8 +247,7 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
         var node = await k.Client.CoreV1.ReadNodeAsync(c.Source.Name, cancellationToken: ct).ConfigureAwait(false);
         var request = new CheckpointImageRequest
         {
-            Registry = k.Options.Registry,
-            RegistryPlainHttp = k.Options.RegistryPlainHttp,
+            Registry = k.Options.AgentRegistry,
             Repository = Repository(c.Service.Name),
             Tag = Tag(c.MigrationId),
             ContainerName = notes.Container ?? c.Service.Name,
@@ -256,8 +257,9 @@ public sealed partial class KubernetesEdgeRuntime : IEdgeRuntime
             BandwidthBitsPerSecond = c.Plan.ReservedBandwidth.BitsPerSecond > 0 ? c.Plan.ReservedBandwidth.BitsPerSecond : null,
         };
         // Bounded by TransferTimeout on the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
-        var agent = new AgentApiClient(_agentHttp, c.Source.Name, AgentUri(k, node), k.Options.AgentToken ?? "", k.Options.TransferTimeout, _time,
-            $"{KubernetesEdgeOptions.Section}:Clusters:{c.Cluster.Name}:AgentToken");
+        var agentUri = AgentUri(k, node);
+        var http = _agentHttp ?? (agentUri.Scheme == Uri.UriSchemeHttps ? _agentClients.For(agentUri.AbsoluteUri, k.Options.AgentTls, c.Source.Name) : _agentClients.Plain);
+        var agent = new AgentApiClient(http, c.Source.Name, agentUri, k.Options.TransferTimeout, _time);
         CheckpointImageResult result;
         try
         {

@@ -1,3 +1,4 @@
+using EdgePortal.Testing.Lab;
 using System.Diagnostics.Metrics;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
@@ -11,7 +12,6 @@ namespace EdgePortal.Runtime.Agent.Tests;
 internal static class AgentEdge
 {
     public const string ClusterName = "lab";
-    public const string Token = "agent-edge-token-0123456789";
 
     public static EdgeCluster Cluster { get; } = new(ClusterId.From(Guid.Parse("00000000-0000-0000-0000-0000000000a9")), ClusterName, ClusterKind.Agent, "lab");
     public static EdgeNode Source { get; } = Node(0xA1, "h1", 45.07);
@@ -28,6 +28,31 @@ internal static class AgentEdge
         var link = new NetworkLink(LinkId.New(), Source.Id, Destination.Id, Bandwidth.FromGigabits(1), 1);
         var users = new UserGroup(UserGroupId.New(), service.Id, "users", Destination.Id, 5);
         return new EdgeInventory([tenant], [Cluster], [Source, Destination], [link], [service], [users]);
+    }
+
+    /// <summary>The options of the lab's Agent cluster over agents <paramref name="h1"/> and <paramref name="h2"/>: mutual TLS with the test CA.</summary>
+    public static AgentClusterOptions ClusterOf(AgentHost h1, AgentHost h2)
+    {
+        var cluster = new AgentClusterOptions { Tls = TestPki.Shared.PortalTls };
+        cluster.Nodes[h1.Name] = h1.BaseUri.AbsoluteUri;
+        cluster.Nodes[h2.Name] = h2.BaseUri.AbsoluteUri;
+        return cluster;
+    }
+
+    /// <summary>Agents h1 and h2 acting in the lab's namespaces, peers of each other (their page servers on the lab's host addresses).</summary>
+    public static async Task<(AgentHost H1, AgentHost H2)> AgentsAsync(Lab lab, IReadOnlyDictionary<string, string?>? h1 = null, IReadOnlyDictionary<string, string?>? h2 = null)
+    {
+        var agents = await AgentHost.StartManyAsync(
+            new AgentSpec("h1", With(h1, "EdgePortal:Agent:NetworkNamespace", lab.Namespace("h1")), lab.Address(1)),
+            new AgentSpec("h2", With(h2, "EdgePortal:Agent:NetworkNamespace", lab.Namespace("h2")), lab.Address(2)));
+        return (agents[0], agents[1]);
+    }
+
+    private static Dictionary<string, string?> With(IReadOnlyDictionary<string, string?>? settings, string key, string value)
+    {
+        var all = settings is null ? new Dictionary<string, string?>() : new Dictionary<string, string?>(settings);
+        all[key] = value;
+        return all;
     }
 
     public static AgentEdgeRuntime Runtime(AgentClusterOptions cluster, HttpClient? http = null)

@@ -25,16 +25,17 @@ public sealed class PreCopyMigrationTests
         var folder = Directory.CreateTempSubdirectory("edgeportal-fake-criu-").FullName;
         var criu = await FakePreDumpCriu.WriteAsync(folder);
         var settings = new Dictionary<string, string?> { ["EdgePortal:Agent:CriuPath"] = criu.Path };
-        await using var h1 = await AgentHost.StartAsync(AgentEdge.Token, settings);
-        await using var h2 = await AgentHost.StartAsync(AgentEdge.Token, settings);
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("h1", settings), new AgentSpec("h2", settings));
+        await using var h1 = agents[0];
+        await using var h2 = agents[1];
         using var sleeper = FakePreDumpCriu.StartSleeper();
         var migration = MigrationId.New();
         var id = AgentEdgeRuntime.ImagesId(Service.Name, migration);
         try
         {
-            using (var agent = h1.Client(AgentEdge.Token))
+            using (var agent = h1.Client())
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
-            var runtime = AgentEdge.Runtime(Cluster(h1, h2));
+            var runtime = AgentEdge.Runtime(AgentEdge.ClusterOf(h1, h2));
             var probe = await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
             Assert.True(probe.DirtyTrackingSupported, probe.Summary);
             Assert.Equal("Cold, PreCopy, IterativePreCopy", probe.Capabilities!["strategies"]);
@@ -71,14 +72,14 @@ public sealed class PreCopyMigrationTests
             Assert.Contains(messages, m => m.StartsWith("Dump round 2: pre-dump round 2", StringComparison.Ordinal) && m.Contains("--prev-images-dir ../pre-1", StringComparison.Ordinal));
             Assert.Contains(messages, m => m.StartsWith("Transfer: pre-copy: the final dump's images (the last delta", StringComparison.Ordinal));
             Assert.True(sleeper.HasExited, "the final dump ends the source process");
-            using var destination = h2.Client(AgentEdge.Token);
+            using var destination = h2.Client();
             var restored = (await destination.GetFromJsonAsync<CriuWorkload>("criu/workloads/sleeper"))!;
             Assert.True(restored.Running);
             Assert.Equal(id, restored.RestoredFrom);
         }
         finally
         {
-            using (var destination = h2.Client(AgentEdge.Token))
+            using (var destination = h2.Client())
                 await destination.DeleteAsync($"criu/restored/{id}");
             if (!sleeper.HasExited)
                 sleeper.Kill();
@@ -92,15 +93,16 @@ public sealed class PreCopyMigrationTests
         var folder = Directory.CreateTempSubdirectory("edgeportal-fake-criu-").FullName;
         var criu = await FakePreDumpCriu.WriteAsync(folder);
         var settings = new Dictionary<string, string?> { ["EdgePortal:Agent:CriuPath"] = criu.Path };
-        await using var h1 = await AgentHost.StartAsync(AgentEdge.Token, settings);
-        await using var h2 = await AgentHost.StartAsync(AgentEdge.Token, settings);
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("h1", settings), new AgentSpec("h2", settings));
+        await using var h1 = agents[0];
+        await using var h2 = agents[1];
         using var sleeper = FakePreDumpCriu.StartSleeper();
         string? id = null;
         try
         {
-            using (var agent = h1.Client(AgentEdge.Token))
+            using (var agent = h1.Client())
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
-            var runtime = AgentEdge.Runtime(Cluster(h1, h2));
+            var runtime = AgentEdge.Runtime(AgentEdge.ClusterOf(h1, h2));
             Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).DirtyTrackingSupported);
             await using var portal = new Portal(AgentEdge.Inventory(Service), runtime);
             await portal.StartAsync();
@@ -134,7 +136,7 @@ public sealed class PreCopyMigrationTests
         finally
         {
             if (id is not null)
-                using (var destination = h2.Client(AgentEdge.Token))
+                using (var destination = h2.Client())
                     await destination.DeleteAsync($"criu/restored/{id}");
             if (!sleeper.HasExited)
                 sleeper.Kill();
@@ -146,9 +148,10 @@ public sealed class PreCopyMigrationTests
     public async Task Execute_PreDumpOnAHostWithoutDirtyTracking_RefusedWithTheProbesReason()
     {
         // This host's own CRIU: mem_dirty_track is off on this kernel.
-        await using var h1 = await AgentHost.StartAsync(AgentEdge.Token);
-        await using var h2 = await AgentHost.StartAsync(AgentEdge.Token);
-        var runtime = AgentEdge.Runtime(Cluster(h1, h2));
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("h1"), new AgentSpec("h2"));
+        await using var h1 = agents[0];
+        await using var h2 = agents[1];
+        var runtime = AgentEdge.Runtime(AgentEdge.ClusterOf(h1, h2));
         var plan = Plan();
         var planned = plan.Steps.First(s => s.Kind == StepKind.PreDump);
         var step = new MigrationStep(1, planned.Kind, planned.Round, planned.IsDowntime, planned.PredictedMs, StepStatus.Running, null, null, null, null);
@@ -174,11 +177,4 @@ public sealed class PreCopyMigrationTests
         return plan;
     }
 
-    private static AgentClusterOptions Cluster(AgentHost h1, AgentHost h2)
-    {
-        var cluster = new AgentClusterOptions { Token = AgentEdge.Token };
-        cluster.Nodes["h1"] = h1.BaseUri.AbsoluteUri;
-        cluster.Nodes["h2"] = h2.BaseUri.AbsoluteUri;
-        return cluster;
-    }
 }
