@@ -10,8 +10,8 @@ public sealed class ReceiveEndpoint
 }
 
 /// <summary>
-/// After routing: a caller whose certificate names neither the portal nor a configured peer is refused (403), a peer may call
-/// only the <see cref="ReceiveEndpoint"/>s and /healthz (403 otherwise), and a body larger than the endpoint's cap
+/// After routing: a caller whose certificate names neither the portal nor a configured peer is refused (403) everywhere but
+/// /healthz, a peer may call only the <see cref="ReceiveEndpoint"/>s and /healthz (403 otherwise), and a body larger than the endpoint's cap
 /// (<see cref="AgentOptions.MaxUploadBytes"/> for receive endpoints, <see cref="AgentOptions.MaxRequestBodyBytes"/> for the
 /// rest) is refused before a byte of it is read (413) when its length is declared, and cut at the cap by Kestrel otherwise.
 /// The TLS handshake has already refused callers without a certificate of the callers' CA.
@@ -25,7 +25,8 @@ public sealed class CallerAuthorizationMiddleware(RequestDelegate next, AgentTru
         var receive = endpoint?.Metadata.GetMetadata<ReceiveEndpoint>() is not null;
         var health = context.Request.Path.Equals(Contracts.AgentRoutes.Health, StringComparison.Ordinal);
         var caller = trust.Classify(context.Connection.ClientCertificate);
-        if (caller == AgentCaller.Nobody)
+        // /healthz answers any certificate the handshake accepted (the container's health check presents the agent's own).
+        if (caller == AgentCaller.Nobody && !health)
             return Refuse(context, StatusCodes.Status403Forbidden, "Unknown client",
                 "This client certificate names neither the portal (EdgePortal:Agent:Tls:PortalClientNames) nor a configured peer agent (EdgePortal:Agent:Peers).");
         if (caller == AgentCaller.Peer && !receive && !health)
