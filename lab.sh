@@ -82,7 +82,13 @@ up() {
   ip -n "$prefix-sw" link show br0 >/dev/null 2>&1 || { say "bridge $prefix-sw:br0"; ip -n "$prefix-sw" link add br0 type bridge; }
   ip -n "$prefix-sw" link set br0 up
   link "$prefix-client" "$net.2" client
-  for ((i = 1; i <= n; i++)); do link "$prefix-h$i" "$net.$((10 + i))" "h$i"; done
+  for ((i = 1; i <= n; i++)); do
+    link "$prefix-h$i" "$net.$((10 + i))" "h$i"
+    # Edge hosts route (a Kubernetes node always does): a host that no longer holds a moved service address forwards a
+    # client's packet for it to the host that does. Set here, not inherited from the machine, so the lab behaves the same
+    # on every machine (a new namespace copies the initial one's setting).
+    ip netns exec "$prefix-h$i" sysctl -qw net.ipv4.ip_forward=1
+  done
   if [[ $agents == 1 ]]; then
     mkdir -p "$state" "$lib"
     echo "$n" >"$state/hosts"

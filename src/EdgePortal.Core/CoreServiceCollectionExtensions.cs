@@ -29,6 +29,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IMigrationEventPublisher>(sp => sp.GetRequiredService<MigrationEventBroadcaster>());
         services.AddSingleton<IMigrationEventStream>(sp => sp.GetRequiredService<MigrationEventBroadcaster>());
         services.AddSingleton<MigrationMetrics>();
+        services.AddSingleton<Security.AuditTrail>();
         services.AddSingleton<MigrationEngine>();
         services.AddSingleton<MigrationCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<MigrationEngine>());

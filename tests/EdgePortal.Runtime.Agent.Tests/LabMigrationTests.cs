@@ -234,10 +234,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 var h2 = new Dictionary<string, string?>();
                 if (failRestoreOnH2 is not null)
                 {
-                    var criu = Path.Combine(s._folder, "criu-refusing-restore");
-                    await File.WriteAllTextAsync(criu, $"#!/bin/sh\n[ \"$1\" = restore ] && {{ echo '{failRestoreOnH2}' >&2; exit 1; }}\nexec {EdgePortal.Agent.Criu.CriuDriver.DefaultPath} \"$@\"\n");
-                    await Lab.RunAsync("chmod", ["700", criu]);
-                    h2["EdgePortal:Agent:CriuPath"] = criu;
+                    h2["EdgePortal:Agent:CriuPath"] = await RefusingCriu.WriteAsync(s._folder, failRestoreOnH2);
                 }
                 (s._h1, s._h2) = await AgentEdge.AgentsAsync(s._lab, h2: h2);
                 using (var agent = s._h1.Client())

@@ -23,7 +23,7 @@ public sealed class HistoryRetentionTests : IDisposable
     }
 
     private HistoryRetention Retention(RetentionOptions options)
-        => new(_store.Pruner, _store.Audit, new Monitor(options), _clock, NullLogger<HistoryRetention>.Instance);
+        => new(_store.Pruner, new AuditTrail(_store.Audit, _clock), new Monitor(options), _clock, NullLogger<HistoryRetention>.Instance);
 
     private void SaveFinished(int count, DateTimeOffset from)
     {

@@ -11,8 +11,9 @@ public sealed record AddressCall
     /// <summary>After adding, send unsolicited ARP (arping -U) so that neighbours' caches point at this host at once.</summary>
     [JsonPropertyName("announce")] public bool Announce { get; init; }
     /// <summary>
-    /// Add the address guarded: TCP to it is dropped (nftables table <c>inet edgeportal_guard</c>) until the next restore on
-    /// the agent ends, so that a client's retransmission arriving before the restored socket exists is not reset.
+    /// Add the address guarded: TCP to it is dropped (the set of nftables table <c>inet edgeportal_guard</c>) until a restore
+    /// on the agent succeeds or the address is removed, so that a client's retransmission arriving before the restored socket
+    /// exists, or after a restore failed and before the rollback moved the address back, is not reset.
     /// </summary>
     [JsonPropertyName("guard")] public bool Guard { get; init; }
 }

@@ -108,7 +108,7 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
 
     /// <param name="device">The device; null: the agent's service device.</param>
     /// <param name="announce">After adding, announce the address (unsolicited ARP).</param>
-    /// <param name="guard">Add it guarded: TCP to it dropped until the next restore on the agent ends.</param>
+    /// <param name="guard">Add it guarded: TCP to it dropped until a restore on the agent succeeds or the address is removed.</param>
     public Task<AddressAnswer> AddressAsync(AddressAction action, string address, string? device, bool announce, CancellationToken ct, bool guard = false) =>
         SendAsync<AddressAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Addresses, action.ToString().ToLowerInvariant()),
             JsonBody(new AddressCall { Address = address, Device = device, Announce = announce, Guard = guard }), ct);

@@ -4,8 +4,9 @@ using EdgePortal.Agent.Contracts;
 namespace EdgePortal.Agent.Addresses;
 
 /// <summary>
-/// The service addresses that move with a process: added (guarded, so that TCP to them is dropped until the next restore
-/// ends, and announced when asked), removed, and announced by unsolicited ARP, on the host's service device.
+/// The service addresses that move with a process: added (guarded, so that TCP to them is dropped until a restore here
+/// succeeds or the address leaves, and announced when asked), removed, and announced by unsolicited ARP, on the host's
+/// service device.
 /// </summary>
 public sealed class ServiceAddresses(HostNetwork host)
 {
@@ -21,16 +22,8 @@ public sealed class ServiceAddresses(HostNetwork host)
         {
             if (call.Guard)
             {
-                foreach (var nft in (string[][])[
-                    ["nft", "add", "table", "inet", HostNetwork.GuardTable],
-                    ["nft", "add", "chain", "inet", HostNetwork.GuardTable, "input", "{ type filter hook input priority -10 ; policy accept ; }"],
-                    ["nft", "add", "rule", "inet", HostNetwork.GuardTable, "input", "ip", "daddr", ip, "meta", "l4proto", "tcp", "drop"]])
-                {
-                    var r = await host.RunAsync(nft, cancellationToken).ConfigureAwait(false);
-                    if (r.ExitCode != 0)
-                        throw new HostCommandException("nft failed", $"{string.Join(' ', nft)}: {r.Output.Trim()}");
-                }
-                done.Add($"TCP to {ip} dropped until the next restore here");
+                await host.GuardAsync(ip, cancellationToken).ConfigureAwait(false);
+                done.Add($"TCP to {ip} dropped until a restore here succeeds or the address leaves");
             }
             var add = await host.RunAsync(["ip", "addr", "replace", call.Address, "dev", device], cancellationToken).ConfigureAwait(false);
             if (add.ExitCode != 0)
@@ -44,6 +37,7 @@ public sealed class ServiceAddresses(HostNetwork host)
             if (del.ExitCode != 0 && !del.Output.Contains("Cannot assign requested address", StringComparison.Ordinal))
                 throw new HostCommandException("ip addr failed", $"ip addr del {call.Address} dev {device}: {del.Output.Trim()}");
             done.Add(del.ExitCode == 0 ? $"removed {call.Address} from {device}" : $"{call.Address} was not on {device}");
+            await host.UnguardAsync(ip, cancellationToken).ConfigureAwait(false);
         }
         if (action == AddressAction.Announce || (action == AddressAction.Add && call.Announce))
         {

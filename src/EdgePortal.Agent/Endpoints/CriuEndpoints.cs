@@ -159,10 +159,11 @@ public static partial class AgentEndpoints
             return pageServerFailed;
         // The restore runs on, whatever happens to the request that asked for it: a half-restored tree is worse than a slow answer.
         var outcome = await criu.RestoreAsync(new CriuRestoreRequest(directory, host.Namespace, call.TcpClose), CancellationToken.None).ConfigureAwait(false);
-        // The restored sockets exist (or never will): traffic to a guarded address may reach the host again.
-        await host.DropGuardAsync().ConfigureAwait(false);
+        // A failed restore keeps the guard until the rollback takes the address off (HostNetwork.DropGuardAsync says why).
         if (outcome is CriuOutcome.Failed failed)
             return Results.Problem(statusCode: 422, title: "criu restore failed", detail: failed.Reason);
+        // The restored sockets exist: traffic to a guarded address may reach the host again.
+        await host.DropGuardAsync().ConfigureAwait(false);
         var restored = (CriuOutcome.Restored)outcome;
         workloads.Restored[id] = restored.Tree;
         var pid = ProcFs.RestoredRoot(restored.Tree.HolderPid);

@@ -10,7 +10,7 @@ namespace EdgePortal.Core.Retention;
 /// One pruning pass: for each kind with a retention period, deletes what is older, in bounded batches, and records what
 /// it deleted in the audit log (one entry per pass that deleted anything, by the actor <see cref="Actor"/>).
 /// </summary>
-public sealed partial class HistoryRetention(IHistoryPruner pruner, IAuditLog audit, IOptionsMonitor<RetentionOptions> options, TimeProvider clock,
+public sealed partial class HistoryRetention(IHistoryPruner pruner, AuditTrail audit, IOptionsMonitor<RetentionOptions> options, TimeProvider clock,
     ILogger<HistoryRetention> logger)
 {
     public const string Actor = "retention";
@@ -44,15 +44,7 @@ public sealed partial class HistoryRetention(IHistoryPruner pruner, IAuditLog au
         {
             var detail = string.Join("; ", pruned.Select(d => string.Create(CultureInfo.InvariantCulture,
                 $"{d.Value} {Name(d.Key)} older than {cutoffs[d.Key]:u} ({Settings(d.Key)} = {settings.For(d.Key):c})")));
-            audit.Append(new AuditEntry
-            {
-                Id = Guid.CreateVersion7(now),
-                At = now,
-                Actor = Actor,
-                Action = AuditActions.HistoryPrune,
-                Target = string.Join(", ", pruned.Select(d => Name(d.Key))),
-                Detail = detail,
-            });
+            audit.Record(Actor, AuditActions.HistoryPrune, string.Join(", ", pruned.Select(d => Name(d.Key))), detail);
             LogPruned(detail);
         }
         return deleted;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Core.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,11 +23,13 @@ public abstract record DrainStartResult
 /// one node at once, planning each when a slot frees (so each plan sees where the previous ones went). A
 /// migration that fails rolls back in the engine (the service keeps serving on the node) and the drain reports
 /// it; the others go on. Progress is stored and published as one <see cref="DrainOperation"/>. On start, drains
-/// left running by the previous process resume.
+/// left running by the previous process resume. Every drain started or refused as a conflict is audited
+/// (<see cref="AuditActions.NodeDrain"/>) here, under its requester, whoever asked: a person on the page or the API, or a
+/// schedule (<c>schedule:&lt;name&gt;</c>) firing on time.
 /// </summary>
 public sealed class NodeDrainer(IInventoryRepository inventory, IMigrationRepository migrations, IDrainRepository drains,
     MigrationCoordinator coordinator, IMigrationEventStream stream, AutomationEventBroadcaster events,
-    IOptionsMonitor<EngineOptions> engineOptions, IOptionsMonitor<AutomationOptions> automationOptions, TimeProvider clock,
+    IOptionsMonitor<EngineOptions> engineOptions, IOptionsMonitor<AutomationOptions> automationOptions, AuditTrail audit, TimeProvider clock,
     ILogger<NodeDrainer> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<DrainId, Task> _running = new();
@@ -44,7 +47,11 @@ public sealed class NodeDrainer(IInventoryRepository inventory, IMigrationReposi
                 return new DrainStartResult.NotFound($"No node has id {nodeId}.");
             var existing = drains.List(int.MaxValue).FirstOrDefault(d => d.NodeId == nodeId && d.State == DrainState.Running);
             if (existing is not null)
-                return new DrainStartResult.Conflict($"{node.Name} is already being drained (drain {existing.Id}).", existing.Id);
+            {
+                var conflict = new DrainStartResult.Conflict($"{node.Name} is already being drained (drain {existing.Id}).", existing.Id);
+                audit.Record(requestedBy, AuditActions.NodeDrain, $"node {node.Name} ({node.Id})", conflict.Detail, succeeded: false);
+                return conflict;
+            }
             if (node.Status == NodeStatus.Ready)
                 inventory.Save(node.WithStatus(NodeStatus.Cordoned));
             var topology = inventory.Topology();
@@ -55,6 +62,7 @@ public sealed class NodeDrainer(IInventoryRepository inventory, IMigrationReposi
             drains.Save(drain);
             events.Publish(new DrainChanged(drain));
             logger.LogInformation("Draining {Node}: {Count} services, most urgent first ({RequestedBy})", node.Name, drain.Items.Count, requestedBy);
+            audit.Record(requestedBy, AuditActions.NodeDrain, $"node {node.Name} ({node.Id})", $"drain {drain.Id}: {drain.Items.Count} service(s), most urgent first");
             if (drain.State == DrainState.Running)
                 Launch(drain.Id);
             return new DrainStartResult.Started(drain);

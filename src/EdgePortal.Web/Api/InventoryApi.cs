@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using EdgePortal.Core.Security;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
 using EdgePortal.Web.Inventory;

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using EdgePortal.Core.Security;
 using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;

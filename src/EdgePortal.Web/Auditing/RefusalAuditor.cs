@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgePortal.Core.Security;
 using EdgePortal.Web.Security;
 using Microsoft.Extensions.Options;
 

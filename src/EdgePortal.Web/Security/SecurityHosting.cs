@@ -33,7 +33,6 @@ public static class SecurityHosting
 
         services.AddSingleton<AccountService>();
         services.AddSingleton<ApiKeyService>();
-        services.AddSingleton<AuditTrail>();
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<TrustedBrowser>();

@@ -54,13 +54,14 @@ public sealed class Lab : IAsyncDisposable
     }
 
     /// <summary>Runs <c>ip</c> with the arguments in the given lab namespace (ip -n), failing with ip's own words.</summary>
-    public Task IpAsync(string host, params string[] arguments) => RunAsync("ip", ["-n", $"{Prefix}-{host}", .. arguments]);
+    public Task<string> IpAsync(string host, params string[] arguments) => RunAsync("ip", ["-n", $"{Prefix}-{host}", .. arguments]);
 
     public async ValueTask DisposeAsync() => await RunScriptAsync("down");
 
     private Task RunScriptAsync(params string[] arguments) => RunAsync("bash", [Script, .. arguments], _environment);
 
-    public static async Task RunAsync(string file, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Runs <paramref name="file"/> and returns its standard output, failing with its own words when it fails.</summary>
+    public static async Task<string> RunAsync(string file, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments)
@@ -73,5 +74,6 @@ public sealed class Lab : IAsyncDisposable
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await output}{await error}");
+        return await output;
     }
 }

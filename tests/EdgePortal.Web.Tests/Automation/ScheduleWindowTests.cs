@@ -1,5 +1,6 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
+using EdgePortal.Core.Security;
 
 namespace EdgePortal.Web.Tests.Automation;
 
@@ -78,6 +79,30 @@ public sealed class ScheduleWindowTests
         Assert.Equal(ScheduleRunOutcome.OutsideWindows, run.Outcome);
         Assert.Null(run.Drain);
         Assert.Equal(NodeStatus.Ready, h.Inventory.FindNode(node)!.Status);
+    }
+
+    [Fact]
+    public async Task Execute_TimedDrainThenAgainWhileItRuns_BothAuditedUnderTheSchedule()
+    {
+        await using var h = new AutomationHarness();
+        await h.StartAsync();
+        var node = h.Inventory.FindNode(h.Service("leaderboard").NodeId)!;
+        var now = h.Clock.GetUtcNow();
+        var drain = new Schedule(ScheduleId.New(), "nightly drain", ScheduleKind.Cron, null, "0 0 3 * * ?", "UTC", ScheduleTarget.ForNode(node.Id), null, null,
+            false, MisfirePolicy.Skip, now, now, "test", null);
+
+        var first = h.Get<ScheduleExecutor>().Execute(drain, now, manual: false, late: false);
+        var second = h.Get<ScheduleExecutor>().Execute(drain, now, manual: false, late: true);
+
+        Assert.Equal(ScheduleRunOutcome.Started, first.Outcome);
+        var entries = h.Get<IAuditLog>().Query(new AuditQuery(Action: AuditActions.NodeDrain));
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => Assert.Equal("schedule:nightly drain", e.Actor));
+        Assert.All(entries, e => Assert.Equal($"node {node.Name} ({node.Id})", e.Target));
+        var started = Assert.Single(entries, e => e.Succeeded);
+        Assert.StartsWith($"drain {first.Drain}:", started.Detail, StringComparison.Ordinal);
+        var refused = Assert.Single(entries, e => !e.Succeeded);
+        Assert.Equal(second.Detail, refused.Detail);
     }
 
     private static Schedule ScheduleFor(AutomationHarness h, string service, bool respectWindows)

@@ -19,7 +19,7 @@ public sealed class AuditPageTests : PortalTestContext
 
     private void Record(int count)
     {
-        var trail = new Web.Security.AuditTrail(AuditLog, TimeProvider.System);
+        var trail = new Core.Security.AuditTrail(AuditLog, TimeProvider.System);
         for (var i = 0; i < count; i++)
             trail.Record($"user-{i}", Core.Security.AuditActions.Plan, $"service {i}");
     }

@@ -42,7 +42,7 @@ public sealed class AuditTests : IDisposable
     [Fact]
     public async Task Audit_TenantAdmin_ReadsOnlyItsTenantsEntries_ProviderAdminReadsAll_OperatorIsRefused()
     {
-        var trail = _portal.Factory.Services.GetRequiredService<Web.Security.AuditTrail>();
+        var trail = _portal.Factory.Services.GetRequiredService<Core.Security.AuditTrail>();
         trail.Record("someone", AuditActions.Plan, "sky thing", tenant: DemoEdge.SkyFleet.Value);
         trail.Record("someone", AuditActions.Plan, "arena thing", tenant: DemoEdge.ArenaPlay.Value);
 
@@ -58,7 +58,7 @@ public sealed class AuditTests : IDisposable
     [Fact]
     public async Task Csv_Export_EscapesQuotesCommasAndFormulas()
     {
-        var trail = _portal.Factory.Services.GetRequiredService<Web.Security.AuditTrail>();
+        var trail = _portal.Factory.Services.GetRequiredService<Core.Security.AuditTrail>();
         trail.Record("=HYPERLINK(\"evil\")", AuditActions.LoginFailed, "user a,b", "say \"hi\"", succeeded: false);
 
         var response = await _portal.As(PortalRoles.ProviderAdmin).GetAsync("/api/v1/audit.csv?action=login.failed");

@@ -1,3 +1,4 @@
+using EdgePortal.Core.Security;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Scheduling;
 using EdgePortal.Web.Scheduling;
