@@ -21,7 +21,13 @@ public sealed class TestPki : IDisposable
     /// <summary>The portal's client certificate name, as the agents' Tls:PortalClientNames list it.</summary>
     public const string PortalName = "edgeportal-portal";
 
-    private static readonly Lazy<TestPki> SharedPki = new(() => new TestPki("edgeportal-test-ca"));
+    private static readonly Lazy<TestPki> SharedPki = new(() =>
+    {
+        var pki = new TestPki("edgeportal-test-ca");
+        // The run's CA and keys leave no folder behind.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => pki.Dispose();
+        return pki;
+    });
 
     private readonly X509Certificate2 _ca;
     private readonly ECDsa _caKey;
