@@ -45,9 +45,10 @@ RUN apt-get update \
 COPY --from=criu-build /usr/local/sbin/criu /usr/local/sbin/criu
 WORKDIR /app
 COPY --from=agent-build /app/agent .
-ENV ASPNETCORE_URLS=http://+:8471
+ENV ASPNETCORE_URLS=https://+:8471
 EXPOSE 8471
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s CMD curl -fsS http://127.0.0.1:8471/healthz || exit 1
+# Mutual TLS only: the check presents the agent's own certificate (/healthz answers any certificate of the callers' CA).
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s CMD curl -fsSk --cert "$EdgePortal__Agent__Tls__CertificateFile" --key "$EdgePortal__Agent__Tls__KeyFile" https://127.0.0.1:8471/healthz || exit 1
 ENTRYPOINT ["dotnet", "EdgePortal.Agent.dll"]
 
 # The portal stays the last stage, so a plain `docker build .` builds it.

@@ -16,7 +16,8 @@
 #
 # Agents and the workload (LAB_AGENTS=0 skips both: the tests start their own): the agent is published once to
 # /var/lib/P/agent; agent I listens on 127.0.0.1:(LAB_AGENT_PORT+I) (default 8470+I) in the caller's namespace and acts in
-# P-hI (its EdgePortal:Agent:NetworkNamespace), with a token generated once. The state service (workload (a), 10 MB,
+# P-hI (its EdgePortal:Agent:NetworkNamespace), serving mutual TLS with certificates made once by tools/tls/make-certs.sh in
+# /run/P/tls (a CA, one per agent named P-hI, the portal's client certificate); each agent knows the others as its peers. The state service (workload (a), 10 MB,
 # 1000 dirty pages/s, port 7000) runs on h1 behind its own address LAB_NET.100 and is registered with h1's agent as
 # lab-state. up writes /run/P/portal.args: the portal's command-line configuration for the Agent cluster P
 #   dotnet run --project src/EdgePortal.Web -- $(sudo cat /run/eplab/portal.args)
@@ -91,7 +92,9 @@ up() {
   if [[ $agents == 1 ]]; then
     mkdir -p "$state" "$lib"
     echo "$n" >"$state/hosts"
-    [[ -s $state/token ]] || { openssl rand -hex 24 >"$state/token"; chmod 600 "$state/token"; }
+    local nodes=() h
+    for ((h = 1; h <= n; h++)); do nodes+=("$prefix-h$h=127.0.0.1"); done
+    "$repo/tools/tls/make-certs.sh" "$state/tls" "${nodes[@]}" >/dev/null
     for ((i = 1; i <= n; i++)); do start_agent "$i"; done
     start_workload
     portal_args "$n"
@@ -100,6 +103,9 @@ up() {
   fi
   status
 }
+
+# curl as the portal: its client certificate, trusting the lab's CA only.
+agent_curl() { curl --cacert "$state/tls/ca.crt" --cert "$state/tls/portal.crt" --key "$state/tls/portal.key" "$@"; }
 
 # Agent I on 127.0.0.1:(agent_port+I), acting in host I's network namespace; published once, started unless it answers.
 start_agent() {
@@ -110,18 +116,28 @@ start_agent() {
   fi
   local pidfile=$state/agent-h$i.pid
   if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return; fi
-  if curl --max-time 5 -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+  if curl --max-time 5 -ksS -o /dev/null "https://127.0.0.1:$port/healthz" 2>/dev/null || curl --max-time 5 -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
     echo "lab.sh: 127.0.0.1:$port already answers, but not with this lab's agent h$i: set LAB_AGENT_PORT to a free range" >&2
     exit 1
   fi
   say "agent h$i on 127.0.0.1:$port"
   mkdir -p "$lib/h$i/images" "$lib/h$i/checkpoints"
-  EdgePortal__Agent__Token=$(cat "$state/token") EdgePortal__Agent__NetworkNamespace=/run/netns/$prefix-h$i \
+  # Its peers: every other lab agent, by name, with its page server on that host's address.
+  local -a peers=() n j
+  n=$(cat "$state/hosts")
+  for ((j = 1; j <= n; j++)); do
+    ((j == i)) && continue
+    peers+=("EdgePortal__Agent__Peers__$prefix-h${j}__Url=https://127.0.0.1:$((agent_port + j))/"
+      "EdgePortal__Agent__Peers__$prefix-h${j}__PageServerAddress=$net.$((10 + j))")
+  done
+  env "${peers[@]}" EdgePortal__Agent__NetworkNamespace=/run/netns/$prefix-h$i \
     EdgePortal__Agent__ImageDirectory=$lib/h$i/images EdgePortal__Agent__CheckpointDirectory=$lib/h$i/checkpoints \
-    setsid dotnet "$dll" --urls "http://127.0.0.1:$port" </dev/null >"$state/agent-h$i.log" 2>&1 &
+    EdgePortal__Agent__Tls__CertificateFile=$state/tls/$prefix-h$i.crt EdgePortal__Agent__Tls__KeyFile=$state/tls/$prefix-h$i.key \
+    EdgePortal__Agent__Tls__ClientAuthorityFile=$state/tls/ca.crt EdgePortal__Agent__Tls__PortalClientNames__0=edgeportal-portal \
+    setsid dotnet "$dll" --urls "https://127.0.0.1:$port" </dev/null >"$state/agent-h$i.log" 2>&1 &
   echo $! >"$state/agent-h$i.pid"
   for _ in $(seq 1 100); do
-    curl --max-time 5 -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return
+    agent_curl --max-time 5 -fsS -o /dev/null "https://127.0.0.1:$port/healthz" 2>/dev/null && return
     kill -0 "$(cat "$state/agent-h$i.pid")" 2>/dev/null || { echo "lab.sh: agent h$i exited: $(tail -5 "$state/agent-h$i.log")" >&2; exit 1; }
     sleep 0.1
   done
@@ -131,9 +147,8 @@ start_agent() {
 
 # The state service on h1 behind LAB_NET.100, registered with h1's agent as lab-state (unless h1's agent already has it).
 start_workload() {
-  local token port=$((agent_port + 1)) src=$repo/tests/EdgePortal.Testing.Lab/Criu/Workload
-  token=$(cat "$state/token")
-  if curl --max-time 5 -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/criu/workloads/lab-state" 2>/dev/null; then return; fi
+  local port=$((agent_port + 1)) src=$repo/tests/EdgePortal.Testing.Lab/Criu/Workload
+  if agent_curl --max-time 5 -fsS -o /dev/null "https://127.0.0.1:$port/criu/workloads/lab-state" 2>/dev/null; then return; fi
   mkdir -p "$lib/bin"
   gcc -O2 -Wall -Wextra -Werror -o "$lib/bin/stateservice" "$src/stateservice.c"
   gcc -O2 -Wall -Wextra -Werror -o "$lib/bin/probeclient" "$src/probeclient.c"
@@ -143,8 +158,8 @@ start_workload() {
   local pid=$!
   for _ in $(seq 1 100); do grep -q '^listening' "$state/lab-state.out" 2>/dev/null && break; sleep 0.05; done
   grep -q '^listening' "$state/lab-state.out" || { echo "lab.sh: the state service did not start: $(cat "$state/lab-state.out")" >&2; exit 1; }
-  curl --max-time 5 -fsS -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d "{\"pid\":$pid}" "http://127.0.0.1:$port/criu/workloads/lab-state"
+  agent_curl --max-time 5 -fsS -o /dev/null -X PUT -H 'Content-Type: application/json' \
+    -d "{\"pid\":$pid}" "https://127.0.0.1:$port/criu/workloads/lab-state"
 }
 
 # RabbitMQ in the client namespace on LAB_NET.2:5672 and a forwarder into it on 127.0.0.1:LAB_BROKER_PORT (each unless it answers).
@@ -173,12 +188,14 @@ start_broker() {
   echo "amqp://guest:guest@127.0.0.1:$broker_port/" >"$state/broker.uri"
 }
 
-# The portal's configuration for the Agent cluster: its agents, their token, the service address that moves with lab-state.
+# The portal's configuration for the Agent cluster: its agents, its client certificate and their CA, the service address that moves with lab-state.
 portal_args() {
   local n=$1 i key=--EdgePortal:AgentEdge:Clusters:$prefix
   {
-    echo "$key:Token=$(cat "$state/token")"
-    for ((i = 1; i <= n; i++)); do echo "$key:Nodes:$prefix-h$i=http://127.0.0.1:$((agent_port + i))/"; done
+    echo "$key:Tls:CertificateFile=$state/tls/portal.crt"
+    echo "$key:Tls:KeyFile=$state/tls/portal.key"
+    echo "$key:Tls:AuthorityFile=$state/tls/ca.crt"
+    for ((i = 1; i <= n; i++)); do echo "$key:Nodes:$prefix-h$i=https://127.0.0.1:$((agent_port + i))/"; done
     echo "$key:ServiceAddresses:lab-state=$net.100/24"
   } >"$state/portal.args"
   chmod 600 "$state/portal.args"
@@ -258,7 +275,7 @@ status() {
   for f in "$state"/agent-h*.pid; do
     [[ -f $f ]] || continue
     local h=${f##*/agent-}; h=${h%.pid}
-    if kill -0 "$(cat "$f")" 2>/dev/null; then echo "agent $h pid $(cat "$f") http://127.0.0.1:$((agent_port + ${h#h}))/"; else echo "agent $h not running (log: $state/agent-$h.log)"; fi
+    if kill -0 "$(cat "$f")" 2>/dev/null; then echo "agent $h pid $(cat "$f") https://127.0.0.1:$((agent_port + ${h#h}))/"; else echo "agent $h not running (log: $state/agent-$h.log)"; fi
   done
   if [[ -f $state/broker.uri ]]; then echo "broker $net.2:5672 in $prefix-client, for the portal at $(cat "$state/broker.uri")"; fi
 }

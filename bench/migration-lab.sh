@@ -109,10 +109,13 @@ if grep -q 'ColdTransfer' "$repo/src/EdgePortal.Runtime.Agent/AgentEdgeOptions.c
 log "lab up: 2 hosts at $LAB_RATE, an agent each, RabbitMQ in the client namespace"
 "$repo/lab.sh" down >/dev/null 2>&1 || true
 "$repo/lab.sh" up 2 >"$work/lab-up.log" 2>&1 || { cat "$work/lab-up.log" >&2; die "lab.sh up failed"; }
-token=$(cat "/run/$prefix/token")
+# lab.sh's agents serve mutual TLS with the certificates it made in /run/P/tls (a checkout from before: a bearer token).
+tls=/run/$prefix/tls
+if [[ -d $tls ]]; then auth=(--cacert "$tls/ca.crt" --cert "$tls/portal.crt" --key "$tls/portal.key"); scheme=https
+else auth=(-H "Authorization: Bearer $(cat "/run/$prefix/token")"); scheme=http; fi
 broker_uri=$(cat "/run/$prefix/broker.uri")
-agent_url() { echo "http://127.0.0.1:$((LAB_AGENT_PORT + ${1#"$prefix"-h}))"; }
-agent() { local method=$1 node=$2 path=$3; shift 3; curl -sS -X "$method" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@" "$(agent_url "$node")/$path"; }
+agent_url() { echo "$scheme://127.0.0.1:$((LAB_AGENT_PORT + ${1#"$prefix"-h}))"; }
+agent() { local method=$1 node=$2 path=$3; shift 3; curl -sS -X "$method" "${auth[@]}" -H 'Content-Type: application/json' "$@" "$(agent_url "$node")/$path"; }
 # lab.sh's own lab-state idles on h1; the benchmark's services have addresses and names of their own.
 # Each service its own address and port (a copy restored on a host must never find its port taken by another's).
 state_address() { echo "$net.$((100 + $1 / 10 + ($1 >= 100 ? 1 : 0)))"; }   # 10 MB → .101, 100 MB → .111

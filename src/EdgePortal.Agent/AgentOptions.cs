@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 
+
 namespace EdgePortal.Agent;
 
 /// <summary>The agent's configuration (<c>EdgePortal:Agent</c>).</summary>
@@ -7,8 +8,33 @@ public sealed class AgentOptions
 {
     public const string Section = "EdgePortal:Agent";
 
-    /// <summary>The token shared with the portal and the other agents; every call but /healthz must carry it as a bearer token.</summary>
-    public string Token { get; set; } = "";
+    /// <summary>
+    /// Gone: the shared bearer token of earlier versions (one node's copy opened every node). Callers authenticate with client
+    /// certificates (<see cref="Tls"/>); an agent still configured with a token refuses to start, so that nobody believes it
+    /// protects anything.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>Mutual TLS: this agent's certificate, the CA of its callers, and who may call what.</summary>
+    public AgentTlsOptions Tls { get; init; } = new();
+
+    /// <summary>
+    /// The agents this one may send images and pages to, by name (the portal's node names): a request names one of them and
+    /// never carries a URL. An entry's certificate name is also accepted as a receive-only caller (it may stream images here).
+    /// </summary>
+    public Dictionary<string, AgentPeerOptions> Peers { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The registries this agent may push checkpoint images to, by name; a request names one of them, never a host.</summary>
+    public Dictionary<string, AgentRegistryOptions> Registries { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The largest JSON (or other) request body, bytes (default 1 MiB); a larger one is refused unread (413).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1L << 20;
+
+    /// <summary>
+    /// The largest image stream a peer may send (PUT /criu/images/{id}, PUT /images/{name}), bytes (default 8 GiB, the largest
+    /// checkpoint the planner is sized for); a larger one is refused unread (413) when it says its length, and cut at the cap otherwise.
+    /// </summary>
+    public long MaxUploadBytes { get; set; } = 8L << 30;
 
     /// <summary>Where the kubelet writes checkpoint archives (the hostPath the DaemonSet mounts).</summary>
     public string CheckpointDirectory { get; set; } = "/var/lib/kubelet/checkpoints";
@@ -45,14 +71,98 @@ public sealed class AgentOptions
     public TimeSpan PageServerTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
 
-public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+/// <summary>The agent's TLS identity and its callers (<c>EdgePortal:Agent:Tls</c>), PEM files all.</summary>
+public sealed class AgentTlsOptions
 {
+    /// <summary>This agent's certificate (extended key usages serverAuth, and clientAuth for streaming to peers), named as the portal expects this node.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>Its private key.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>The CA bundle that issues the callers' client certificates (the portal's and the peer agents').</summary>
+    public string? ClientAuthorityFile { get; set; }
+
+    /// <summary>The CA bundle that issues the peer agents' server certificates; empty: <see cref="ClientAuthorityFile"/>.</summary>
+    public string? PeerAuthorityFile { get; set; }
+
+    /// <summary>The client certificate names (DNS SAN or CN) that may call every endpoint: the portal's.</summary>
+    public List<string> PortalClientNames { get; init; } = [];
+
+    /// <summary>
+    /// Development only: serve plain HTTP without any authentication. Refused in every other environment, and when the
+    /// certificate files are set.
+    /// </summary>
+    public bool Disabled { get; set; }
+
+    internal bool IsSet => !string.IsNullOrWhiteSpace(CertificateFile) && !string.IsNullOrWhiteSpace(KeyFile) && !string.IsNullOrWhiteSpace(ClientAuthorityFile);
+
+    internal string PeerAuthority => string.IsNullOrWhiteSpace(PeerAuthorityFile) ? ClientAuthorityFile! : PeerAuthorityFile;
+}
+
+/// <summary>A peer agent (<c>EdgePortal:Agent:Peers:&lt;name&gt;</c>).</summary>
+public sealed class AgentPeerOptions
+{
+    /// <summary>Its base URL, https, e.g. <c>https://10.0.0.12:8471/</c>.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>The name its certificate must carry (DNS SAN or CN); empty: the peer's name.</summary>
+    public string? CertificateName { get; set; }
+
+    /// <summary>
+    /// The address its <c>criu page-server</c> listens on, the only one a dump may send pages to for it; empty: the host of
+    /// <see cref="Url"/> when it is an IP address.
+    /// </summary>
+    public string? PageServerAddress { get; set; }
+
+    internal string NameOf(string peer) => string.IsNullOrWhiteSpace(CertificateName) ? peer : CertificateName;
+
+    internal string? PageServer =>
+        !string.IsNullOrWhiteSpace(PageServerAddress) ? PageServerAddress
+        : Uri.TryCreate(Url, UriKind.Absolute, out var u) && System.Net.IPAddress.TryParse(u.Host.Trim('[', ']'), out var ip) ? ip.ToString() : null;
+}
+
+/// <summary>A registry checkpoint images may be pushed to (<c>EdgePortal:Agent:Registries:&lt;name&gt;</c>).</summary>
+public sealed class AgentRegistryOptions
+{
+    /// <summary><c>host[:port]</c>, no scheme.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>Plain HTTP (a registry inside the edge network without TLS); default HTTPS with the system's trust store.</summary>
+    public bool PlainHttp { get; set; }
+}
+
+/// <summary>Every rule the agent's configuration must meet; a failure names the key. Runs at start: a bad configuration never serves.</summary>
+public sealed class AgentOptionsValidator(IHostEnvironment? environment = null, IConfiguration? configuration = null) : IValidateOptions<AgentOptions>
+{
+    /// <summary>Tokens and passwords from examples and defaults, refused wherever a secret is expected.</summary>
+    internal static readonly string[] Placeholders = ["change-me", "changeme", "change-me-please", "replace-me", "secret", "password", "token", "edgeportal"];
+
     public ValidateOptionsResult Validate(string? name, AgentOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Token) || options.Token.Length < 16)
-            failures.Add($"{AgentOptions.Section}:Token must be set to the shared token of the portal and the agents, at least 16 characters.");
+        var key = AgentOptions.Section;
+        if (!string.IsNullOrEmpty(options.Token))
+            failures.Add(Placeholders.Any(p => options.Token.Contains(p, StringComparison.OrdinalIgnoreCase))
+                ? $"{key}:Token is set to a known placeholder, and the shared token is gone anyway: remove {key}:Token; callers authenticate with client certificates ({key}:Tls)."
+                : $"{key}:Token is no longer used: remove it; the portal and the peer agents authenticate with client certificates ({key}:Tls).");
+        ValidateTls(options, failures);
+        foreach (var (peer, p) in options.Peers)
+        {
+            if (!(Uri.TryCreate(p?.Url, UriKind.Absolute, out var u) && (u.Scheme == "https" || (options.Tls.Disabled && u.Scheme == "http")) && string.IsNullOrEmpty(u.Query)))
+                failures.Add($"{key}:Peers:{peer}:Url must be the https base URL of that agent, e.g. https://10.0.0.12:8471/, got '{p?.Url}'.");
+            if (p is { PageServerAddress.Length: > 0 } && !System.Net.IPAddress.TryParse(p.PageServerAddress, out _))
+                failures.Add($"{key}:Peers:{peer}:PageServerAddress must be an IP address, got '{p.PageServerAddress}'.");
+        }
+        foreach (var (registry, r) in options.Registries)
+            if (string.IsNullOrWhiteSpace(r?.Host) || r.Host.Contains('/', StringComparison.Ordinal) || r.Host.Contains(' ', StringComparison.Ordinal)
+                || !Uri.TryCreate($"https://{r.Host}/", UriKind.Absolute, out var ru) || !string.Equals(ru.Authority, r.Host, StringComparison.OrdinalIgnoreCase))
+                failures.Add($"{key}:Registries:{registry}:Host must be a registry host[:port] without a scheme or path, e.g. registry.edge.local:5000, got '{r?.Host}'.");
+        if (options.MaxRequestBodyBytes < 1024)
+            failures.Add($"{key}:MaxRequestBodyBytes must be at least 1024, got {options.MaxRequestBodyBytes}.");
+        if (options.MaxUploadBytes < options.MaxRequestBodyBytes)
+            failures.Add($"{key}:MaxUploadBytes must be at least {key}:MaxRequestBodyBytes, got {options.MaxUploadBytes}.");
         if (string.IsNullOrWhiteSpace(options.CheckpointDirectory) || !Path.IsPathRooted(options.CheckpointDirectory))
             failures.Add($"{AgentOptions.Section}:CheckpointDirectory must be an absolute path, got '{options.CheckpointDirectory}'.");
         if (string.IsNullOrWhiteSpace(options.ImageDirectory) || !Path.IsPathRooted(options.ImageDirectory))
@@ -70,5 +180,36 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (string.IsNullOrWhiteSpace(options.ServiceDevice))
             failures.Add($"{AgentOptions.Section}:ServiceDevice must name a network device, e.g. eth0.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void ValidateTls(AgentOptions options, List<string> failures)
+    {
+        var key = $"{AgentOptions.Section}:Tls";
+        var tls = options.Tls;
+        var development = environment?.IsDevelopment() == true;
+        var urls = (configuration?["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (tls.Disabled)
+        {
+            if (!development)
+                failures.Add($"{key}:Disabled is for Development only: in {environment?.EnvironmentName ?? "this environment"} the agent serves mutual TLS (set {key}:CertificateFile, KeyFile, ClientAuthorityFile).");
+            if (tls.IsSet)
+                failures.Add($"{key}:Disabled contradicts the certificate files set in {key}: remove one or the other.");
+            return;
+        }
+        if (!tls.IsSet)
+        {
+            failures.Add($"{key}:CertificateFile, {key}:KeyFile and {key}:ClientAuthorityFile must name this agent's certificate, its key and the CA of its callers (PEM; tools/tls/make-certs.sh makes them). The agent serves mutual TLS only.");
+            return;
+        }
+        foreach (var (setting, file) in new[] { ("CertificateFile", tls.CertificateFile!), ("KeyFile", tls.KeyFile!), ("ClientAuthorityFile", tls.ClientAuthorityFile!), ("PeerAuthorityFile", tls.PeerAuthority) })
+            if (!File.Exists(file))
+                failures.Add($"{key}:{setting} names a file that does not exist: {file}.");
+        if (tls.PortalClientNames.Count == 0 || tls.PortalClientNames.Any(string.IsNullOrWhiteSpace))
+            failures.Add($"{key}:PortalClientNames must list the name(s) of the portal's client certificate, e.g. edgeportal-portal.");
+        if (urls.Length == 0)
+            failures.Add("urls must be set to the agent's https:// address(es), e.g. https://0.0.0.0:8471 (the agent serves HTTPS only).");
+        var plain = urls.Where(u => !u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (plain.Count > 0)
+            failures.Add($"urls must all be https:// (the agent serves HTTPS only), got {string.Join(", ", plain)}.");
     }
 }

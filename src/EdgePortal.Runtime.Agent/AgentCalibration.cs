@@ -34,7 +34,7 @@ public sealed record CalibrationProgress(int Index, int Total, int Repeat, Calib
 public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string sourceNode, string? destinationNode,
     Func<long, double, CancellationToken, Task<Process>> start, HttpClient? http = null)
 {
-    private readonly HttpClient _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly EdgePortal.Agent.Contracts.Tls.AgentHttpClients _clients = new();
 
     /// <summary>The bandwidth the images are streamed at (the agent's token bucket); null: the agent's default.</summary>
     public double? BandwidthBitsPerSecond { get; init; }
@@ -82,7 +82,7 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
             var dump = await source.DumpAsync(id, workload, null, null, ct).ConfigureAwait(false);
             CriuSendAnswer? sent = null;
             if (destination is not null)
-                sent = await source.SendImagesAsync(id, destination.BaseUri, BandwidthBitsPerSecond, ct).ConfigureAwait(false);
+                sent = await source.SendImagesAsync(id, destination.Node, BandwidthBitsPerSecond, ct).ConfigureAwait(false);
             var restore = await restoredOn.RestoreAsync(id, workload, ct).ConfigureAwait(false);
             clock.Stop();
 
@@ -128,7 +128,7 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
             throw new ArgumentException($"The cluster has no agent for node '{node}' (its Nodes are {string.Join(", ", cluster.Nodes.Keys)}).", nameof(node));
         if (!uri.AbsoluteUri.EndsWith('/'))
             uri = new Uri(uri.AbsoluteUri + "/");
-        return new AgentApiClient(_http, node, uri, cluster.Token ?? "", cluster.RequestTimeout, tokenSetting: AgentEdgeOptions.TokenSetting);
+        return new AgentApiClient(cluster.HttpFor(node, uri, http, _clients), node, uri, cluster.RequestTimeout);
     }
 
     private static async Task QuietlyAsync(Func<Task> action)

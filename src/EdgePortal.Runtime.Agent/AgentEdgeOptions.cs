@@ -1,4 +1,5 @@
 using System.Net;
+using EdgePortal.Agent.Contracts.Tls;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Runtime.Agent;
@@ -12,20 +13,32 @@ public sealed class AgentEdgeOptions
 {
     public const string Section = "EdgePortal:AgentEdge";
 
-    /// <summary>The key of a cluster's token, as an agent's refusal of it names it.</summary>
-    public const string TokenSetting = Section + ":Clusters:<cluster>:Token";
-
     public Dictionary<string, AgentClusterOptions> Clusters { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
-/// <summary>One Agent cluster: its nodes' agents, their shared token, and the addresses its services are reached at.</summary>
+/// <summary>One Agent cluster: its nodes' agents, the portal's certificate towards them, and the addresses its services are reached at.</summary>
 public sealed class AgentClusterOptions
 {
-    /// <summary>Node name (as the portal's inventory names it) → base URL of that host's agent, e.g. <c>http://10.0.0.11:8471/</c>.</summary>
+    /// <summary>
+    /// Node name (as the portal's inventory names it) → base URL of that host's agent, e.g. <c>https://10.0.0.11:8471/</c>. The
+    /// node names are also the names the agents know each other by (<c>EdgePortal:Agent:Peers:&lt;node&gt;</c>).
+    /// </summary>
     public Dictionary<string, string> Nodes { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The token shared by the portal and the agents (the agents' <c>EdgePortal:Agent:Token</c>).</summary>
-    public string? Token { get; set; }
+    /// <summary>The portal's client certificate towards this cluster's agents, and the CA of their server certificates (mutual TLS).</summary>
+    public AgentClientTlsOptions Tls { get; init; } = new();
+
+    /// <summary>Node name → the name its agent's server certificate must carry (DNS SAN or CN); a node without an entry: the node name.</summary>
+    public Dictionary<string, string> ServerNames { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The HTTP client of <paramref name="node"/>'s agent at <paramref name="uri"/>: <paramref name="injected"/> (tests), else mutual
+    /// TLS with <see cref="Tls"/> for an https agent, else plain HTTP (a Development agent).
+    /// </summary>
+    internal HttpClient HttpFor(string node, Uri uri, HttpClient? injected, AgentHttpClients clients) =>
+        injected ?? (uri.Scheme == Uri.UriSchemeHttps
+            ? clients.For(uri.AbsoluteUri, Tls, ServerNames.TryGetValue(node, out var name) && !string.IsNullOrWhiteSpace(name) ? name : node)
+            : clients.Plain);
 
     /// <summary>
     /// Service name → the address clients reach it at, with its prefix (e.g. <c>10.231.0.100/24</c>). The address moves with
@@ -133,8 +146,8 @@ public sealed class AgentEdgeOptionsValidator : IValidateOptions<AgentEdgeOption
             foreach (var (node, url) in o.Nodes)
                 if (!(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
                     failures.Add($"{key}:Nodes:{node} must be the absolute http(s) URL of the node's agent, got '{url}'.");
-            if (string.IsNullOrWhiteSpace(o.Token) || o.Token.Length < 16)
-                failures.Add($"{key}:Token must be the agents' shared token, at least 16 characters.");
+            if (o.Nodes.Values.Any(u => u?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) == true))
+                failures.AddRange(o.Tls.Failures($"{key}:Tls"));
             foreach (var (service, address) in o.ServiceAddresses)
                 if (!IPNetwork.TryParse(address ?? "", out _) || !(address ?? "").Contains('/', StringComparison.Ordinal))
                     failures.Add($"{key}:ServiceAddresses:{service} must be an address with its prefix length, e.g. 10.231.0.100/24, got '{address}'.");

@@ -42,7 +42,8 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     private readonly IOptionsMonitor<AgentEdgeOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<AgentEdgeRuntime> _logger;
-    private readonly HttpClient _http;
+    private readonly HttpClient? _http;
+    private readonly EdgePortal.Agent.Contracts.Tls.AgentHttpClients _clients = new();
     private readonly ConcurrentDictionary<(string Cluster, string Node), (CriuCapabilities Capabilities, DateTimeOffset At)> _probes = new();
     private readonly IReadOnlyList<StepHandler> _handlers;
 
@@ -52,8 +53,8 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        // Each call bounds itself (RequestTimeout); the client has no timeout of its own.
-        _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // Each call bounds itself (RequestTimeout); the clients have no timeout of their own. Null: one mutual-TLS client per agent.
+        _http = http;
         _handlers = AgentSteps.All(this);
     }
 
@@ -61,11 +62,15 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
 
     protected override IReadOnlyList<StepHandler> Handlers => _handlers;
 
-    /// <summary>Closes the pooled broker connections.</summary>
-    public ValueTask DisposeAsync() => _brokers.DisposeAsync();
+    /// <summary>Closes the pooled broker connections and the agents' clients.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _brokers.DisposeAsync().ConfigureAwait(false);
+        _clients.Dispose();
+    }
 
-    /// <summary>Closes the pooled broker connections, for a container disposed synchronously.</summary>
-    public void Dispose() => _brokers.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <summary>Closes the pooled broker connections and the agents' clients, for a container disposed synchronously.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>The refusal of pre-copy on a host whose probe says it cannot track dirty pages.</summary>
     public static string NoDirtyTracking(string node, CriuCapabilities capabilities) =>
@@ -174,7 +179,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
                 {
                     // The dump's pages went to the destination's page server: the source's own images lack them. Fetched
                     // before the address comes back guarded, so the guard drops clients' packets no longer than the restore.
-                    var back = await destination.SendImagesAsync(id, source.BaseUri, null, cancellationToken, merge: true).ConfigureAwait(false);
+                    var back = await destination.SendImagesAsync(id, source.Node, null, cancellationToken, merge: true).ConfigureAwait(false);
                     done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
                 }
                 // The dump ended the source process and released its address: both come back on the source, the address
@@ -255,7 +260,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         var round = c.Step.Round;
         var d = await source.PreDumpAsync(id, WorkloadName(c.Service.Name), round, ct).ConfigureAwait(false);
         var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
-        var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct, merge: true, preDumpRound: round).ConfigureAwait(false);
+        var t = await source.SendImagesAsync(id, destination.Node, reserved > 0 ? reserved : null, ct, merge: true, preDumpRound: round).ConfigureAwait(false);
         var s = d.Stats;
         var stats = s is null
             ? "no stats-dump"
@@ -297,7 +302,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
-        var t = await source.SendImagesAsync(id, destination.BaseUri, reserved > 0 ? reserved : null, ct, merge: withoutPreDumps, withoutPreDumps: withoutPreDumps).ConfigureAwait(false);
+        var t = await source.SendImagesAsync(id, destination.Node, reserved > 0 ? reserved : null, ct, merge: withoutPreDumps, withoutPreDumps: withoutPreDumps).ConfigureAwait(false);
         var limit = t.LimitBitsPerSecond is { } l ? string.Create(CultureInfo.InvariantCulture, $"limit {l / 1e6:0.#} Mbit/s") : "no limit";
         var how = withoutPreDumps
             ? $"pre-copy: the final dump's images (the last delta; {destination.Node} holds the pre-dump rounds already)"
@@ -368,7 +373,8 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     {
         if (!o.Nodes.TryGetValue(node, out var url))
             throw new AgentCallException($"node {node} has no agent configured ({AgentEdgeOptions.Section}:Clusters:<cluster>:Nodes:{node} = its agent's base URL)");
-        return new AgentApiClient(_http, node, new Uri(url), o.Token ?? "", o.RequestTimeout, tokenSetting: AgentEdgeOptions.TokenSetting);
+        var uri = new Uri(url);
+        return new AgentApiClient(o.HttpFor(node, uri, _http, _clients), node, uri, o.RequestTimeout);
     }
 
     /// <summary>The name the service's process is registered under on its host's agent: the service name as an agent name.</summary>

@@ -35,14 +35,23 @@ public sealed class KubernetesClusterOptions
     /// <summary>Whether the agents talk plain HTTP to <see cref="Registry"/> (a registry inside the edge network without TLS).</summary>
     public bool RegistryPlainHttp { get; set; }
 
+    /// <summary>
+    /// The name of <see cref="Registry"/> in the agents' own configuration (<c>EdgePortal:Agent:Registries:&lt;name&gt;</c>): the
+    /// portal names it, the agent pushes only to the host it has configured under that name.
+    /// </summary>
+    public string AgentRegistry { get; set; } = "checkpoints";
+
     /// <summary>The port the EdgePortal agent DaemonSet listens on, on each node's InternalIP.</summary>
     public int AgentPort { get; set; } = 8471;
 
-    /// <summary><c>http</c>, or <c>https</c> when the agents serve TLS (mTLS in production, see deploy/README.md).</summary>
-    public string AgentScheme { get; set; } = "http";
+    /// <summary><c>https</c> (the agents serve mutual TLS only); <c>http</c> for Development agents only.</summary>
+    public string AgentScheme { get; set; } = "https";
 
-    /// <summary>The token shared by the portal and the agents (the agents' <c>EdgePortal:Agent:Token</c>).</summary>
-    public string? AgentToken { get; set; }
+    /// <summary>
+    /// The portal's client certificate towards the agents and the CA of their server certificates; each agent's certificate
+    /// must carry its node's name (the Kubernetes node name).
+    /// </summary>
+    public EdgePortal.Agent.Contracts.Tls.AgentClientTlsOptions AgentTls { get; init; } = new();
 
     /// <summary>How long the kubelet may take to checkpoint a container; the HTTP timeout is raised above it.</summary>
     public TimeSpan CheckpointTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -84,8 +93,10 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
                 failures.Add($"{key}:AgentPort must lie in 1..65535, got {o.AgentPort}.");
             if (o.AgentScheme is not ("http" or "https"))
                 failures.Add($"{key}:AgentScheme must be http or https, got '{o.AgentScheme}'.");
-            if (string.IsNullOrWhiteSpace(o.AgentToken) || o.AgentToken.Length < 16)
-                failures.Add($"{key}:AgentToken must be the agents' shared token, at least 16 characters.");
+            if (o.AgentScheme == "https")
+                failures.AddRange(o.AgentTls.Failures($"{key}:AgentTls"));
+            if (string.IsNullOrWhiteSpace(o.AgentRegistry))
+                failures.Add($"{key}:AgentRegistry must be the name of the registry in the agents' EdgePortal:Agent:Registries.");
             if (o.CheckpointTimeout <= TimeSpan.Zero || o.CheckpointTimeout > TimeSpan.FromHours(1))
                 failures.Add($"{key}:CheckpointTimeout must lie in (0, 1 h], got {o.CheckpointTimeout}.");
             if (o.ReadyTimeout <= TimeSpan.Zero)

@@ -36,8 +36,8 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         : base(time, logger)
     {
         _clients = clients ?? throw new ArgumentNullException(nameof(clients));
-        // Each call to an agent bounds itself (TransferTimeout); the client has no timeout of its own.
-        var services = new KubernetesStepServices(clients, time, logger, agentHttp ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
+        // Null: one mutual-TLS client per agent (AgentTls), its server certificate named after its node.
+        var services = new KubernetesStepServices(clients, time, logger, agentHttp);
         _handlers =
         [
             new ProfileStep(services), new CheckpointStep(services), new TransferStep(services),

@@ -84,9 +84,12 @@ public sealed class DockerfileTests
         var copy = Agent.All("COPY").Single(c => c.Arguments.StartsWith("--from=agent-build", StringComparison.Ordinal));
         Assert.Equal(output, copy.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         Assert.Equal(["dotnet", "EdgePortal.Agent.dll"], DockerStage.Command(Agent.Last("ENTRYPOINT")!));
-        // The port the DaemonSet and the portal's AgentPort default use, and a health check on the anonymous /healthz.
+        // The port the DaemonSet and the portal's AgentPort default use, HTTPS only, and a health check presenting the agent's own certificate.
         Assert.Equal(8471, Port(Agent.Environment()["ASPNETCORE_URLS"]));
-        Assert.Contains("http://127.0.0.1:8471/healthz", Agent.Last("HEALTHCHECK")!.Arguments, StringComparison.Ordinal);
+        Assert.StartsWith("https://", Agent.Environment()["ASPNETCORE_URLS"], StringComparison.Ordinal);
+        var health = Agent.Last("HEALTHCHECK")!.Arguments;
+        Assert.Contains("https://127.0.0.1:8471/healthz", health, StringComparison.Ordinal);
+        Assert.Contains("--cert \"$EdgePortal__Agent__Tls__CertificateFile\" --key \"$EdgePortal__Agent__Tls__KeyFile\"", health, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,7 +11,6 @@ namespace EdgePortal.Runtime.Agent.Tests;
 internal static class AgentEdge
 {
     public const string ClusterName = "lab";
-    public const string Token = "agent-edge-token-0123456789";
 
     public static EdgeCluster Cluster { get; } = new(ClusterId.From(Guid.Parse("00000000-0000-0000-0000-0000000000a9")), ClusterName, ClusterKind.Agent, "lab");
     public static EdgeNode Source { get; } = Node(0xA1, "h1", 45.07);
@@ -30,20 +29,36 @@ internal static class AgentEdge
         return new EdgeInventory([tenant], [Cluster], [Source, Destination], [link], [service], [users]);
     }
 
+    /// <summary>The options of the lab's Agent cluster over agents <paramref name="h1"/> and <paramref name="h2"/>: mutual TLS with the test CA.</summary>
+    public static AgentClusterOptions ClusterOf(AgentHost h1, AgentHost h2)
+    {
+        var cluster = new AgentClusterOptions { Tls = TestPki.Shared.PortalTls };
+        cluster.Nodes[h1.Name] = h1.BaseUri.AbsoluteUri;
+        cluster.Nodes[h2.Name] = h2.BaseUri.AbsoluteUri;
+        return cluster;
+    }
+
+    /// <summary>Agents h1 and h2 acting in the lab's namespaces, peers of each other (their page servers on the lab's host addresses).</summary>
+    public static async Task<(AgentHost H1, AgentHost H2)> AgentsAsync(Lab lab, IReadOnlyDictionary<string, string?>? h1 = null, IReadOnlyDictionary<string, string?>? h2 = null)
+    {
+        var agents = await AgentHost.StartManyAsync(
+            new AgentSpec("h1", With(h1, "EdgePortal:Agent:NetworkNamespace", lab.Namespace("h1")), lab.Address(1)),
+            new AgentSpec("h2", With(h2, "EdgePortal:Agent:NetworkNamespace", lab.Namespace("h2")), lab.Address(2)));
+        return (agents[0], agents[1]);
+    }
+
+    private static Dictionary<string, string?> With(IReadOnlyDictionary<string, string?>? settings, string key, string value)
+    {
+        var all = settings is null ? new Dictionary<string, string?>() : new Dictionary<string, string?>(settings);
+        all[key] = value;
+        return all;
+    }
+
     public static AgentEdgeRuntime Runtime(AgentClusterOptions cluster, HttpClient? http = null)
     {
         var options = new AgentEdgeOptions();
         options.Clusters[ClusterName] = cluster;
         return new AgentEdgeRuntime(new Monitor<AgentEdgeOptions>(options), TimeProvider.System, NullLogger<AgentEdgeRuntime>.Instance, http);
-    }
-
-    /// <summary>The cluster's agents: h1 (the source) and h2 (the destination), in-process agents on loopback.</summary>
-    public static AgentClusterOptions Agents(AgentHost h1, AgentHost h2)
-    {
-        var cluster = new AgentClusterOptions { Token = Token };
-        cluster.Nodes["h1"] = h1.BaseUri.AbsoluteUri;
-        cluster.Nodes["h2"] = h2.BaseUri.AbsoluteUri;
-        return cluster;
     }
 
     private static EdgeNode Node(int n, string name, double lat) =>

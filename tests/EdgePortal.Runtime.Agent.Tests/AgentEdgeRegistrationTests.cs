@@ -24,7 +24,6 @@ public sealed class AgentEdgeRegistrationTests
         {
             ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471",
             ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h2"] = "http://10.0.0.12:8471/",
-            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = AgentEdge.Token,
             ["EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc"] = "10.231.0.100/24",
         });
         var runtime = Assert.IsType<AgentEdgeRuntime>(Assert.Single(provider.GetServices<IEdgeRuntime>()));
@@ -38,12 +37,12 @@ public sealed class AgentEdgeRegistrationTests
         using var provider = Provider(new()
         {
             ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "10.0.0.11:8471",
-            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "short",
+            ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h2"] = "https://10.0.0.12:8471/",
             ["EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc"] = "10.231.0.100",
         });
         var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value);
         Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:Nodes:h1 must be the absolute http(s) URL of the node's agent, got '10.0.0.11:8471'.", e.Failures);
-        Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:Token must be the agents' shared token, at least 16 characters.", e.Failures);
+        Assert.Contains(e.Failures, f => f.StartsWith("EdgePortal:AgentEdge:Clusters:lab:Tls:CertificateFile, EdgePortal:AgentEdge:Clusters:lab:Tls:KeyFile and EdgePortal:AgentEdge:Clusters:lab:Tls:AuthorityFile must name", StringComparison.Ordinal));
         Assert.Contains("EdgePortal:AgentEdge:Clusters:lab:ServiceAddresses:svc must be an address with its prefix length, e.g. 10.231.0.100/24, got '10.231.0.100'.", e.Failures);
     }
 
@@ -56,7 +55,6 @@ public sealed class AgentEdgeRegistrationTests
         using var provider = Provider(new()
         {
             ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471/",
-            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "agent-edge-token-0123456789",
             ["EdgePortal:AgentEdge:Clusters:lab:ColdTransfer"] = value,
         });
         var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AgentEdgeOptions>>().Value);
@@ -73,7 +71,6 @@ public sealed class AgentEdgeRegistrationTests
         var settings = new Dictionary<string, string?>
         {
             ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471/",
-            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "agent-edge-token-0123456789",
         };
         if (value is not null)
             settings["EdgePortal:AgentEdge:Clusters:lab:ColdTransfer"] = value;
@@ -87,7 +84,6 @@ public sealed class AgentEdgeRegistrationTests
         using var provider = Provider(new()
         {
             ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471/",
-            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "agent-edge-token-0123456789",
             ["EdgePortal:AgentEdge:Clusters:lab:Broker:Uri"] = "http://10.0.0.2:5672/",
             ["EdgePortal:AgentEdge:Clusters:lab:Broker:Services:orders:Exchange"] = "orders.in",
             ["EdgePortal:AgentEdge:Clusters:lab:Broker:ReplayTimeout"] = "00:00:00",
@@ -105,7 +101,6 @@ public sealed class AgentEdgeRegistrationTests
         using var provider = Provider(new()
         {
             ["EdgePortal:AgentEdge:Clusters:lab:Nodes:h1"] = "http://10.0.0.11:8471/",
-            ["EdgePortal:AgentEdge:Clusters:lab:Token"] = "agent-edge-token-0123456789",
             ["EdgePortal:AgentEdge:Clusters:lab:Broker:Uri"] = "amqp://edgeportal:secret@10.0.0.2:5672/",
             ["EdgePortal:AgentEdge:Clusters:lab:Broker:Services:orders:Exchange"] = "orders.in",
             ["EdgePortal:AgentEdge:Clusters:lab:Broker:Services:orders:Queue"] = "orders",

@@ -114,7 +114,7 @@ public sealed class DirtyTrackingPlanningTests
 
     private static AgentClusterOptions Cluster()
     {
-        var o = new AgentClusterOptions { Token = AgentEdge.Token };
+        var o = new AgentClusterOptions();
         o.Nodes["h1"] = "http://h1.agents.test:8471/";
         o.Nodes["h2"] = "http://h2.agents.test:8471/";
         return o;
@@ -127,13 +127,11 @@ public sealed class DirtyTrackingPlanningTests
             => throw new HttpRequestException("Connection refused");
     }
 
-    /// <summary>Agents that answer only GET /criu/capabilities, with the bearer token checked.</summary>
+    /// <summary>Agents that answer only GET /criu/capabilities.</summary>
     private sealed class StubAgents(bool dirtyTracking) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (request.Headers.Authorization?.Parameter != AgentEdge.Token)
-                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.Unauthorized));
             if (request.Method != HttpMethod.Get || request.RequestUri!.AbsolutePath != "/criu/capabilities")
                 return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
             var json = $$"""{"version":"4.2.1","usable":true,"dirtyTracking":{{(dirtyTracking ? "true" : "false")}},"tcpRepair":true,"warnings":[],"report":"Looks good."}""";

@@ -39,11 +39,10 @@ public sealed class LabCalibrationTests(ITestOutputHelper output)
         {
             await using var lab = await Lab.UpAsync(2, "10.236.0");
             var (service, _) = await Workloads.BuildAsync(folder);
-            await using var h1 = await AgentHost.StartAsync(AgentEdge.Token, new Dictionary<string, string?> { ["EdgePortal:Agent:NetworkNamespace"] = lab.Namespace("h1") });
-            await using var h2 = await AgentHost.StartAsync(AgentEdge.Token, new Dictionary<string, string?> { ["EdgePortal:Agent:NetworkNamespace"] = lab.Namespace("h2") });
-            var cluster = new AgentClusterOptions { Token = AgentEdge.Token };
-            cluster.Nodes["h1"] = h1.BaseUri.AbsoluteUri;
-            cluster.Nodes["h2"] = h2.BaseUri.AbsoluteUri;
+            var (first, second) = await AgentEdge.AgentsAsync(lab);
+            await using var h1 = first;
+            await using var h2 = second;
+            var cluster = AgentEdge.ClusterOf(h1, h2);
             var workload = new CalibrationWorkloadCommand($"{service} {{port}} {{bytes}} {{rate}}", lab.Namespace("h1"), Port, TimeSpan.FromSeconds(30));
             // The agents talk over loopback, not the lab's 1 Gbit/s bridge: their token bucket holds the stream to the lab's rate.
             var runner = new AgentCalibrationRunner(cluster, "h1", "h2", workload.StartAsync) { BandwidthBitsPerSecond = 1e9 };

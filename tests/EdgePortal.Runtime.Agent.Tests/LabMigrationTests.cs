@@ -51,7 +51,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         Assert.Equal(AgentEdge.Destination.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
         var (answers, longest) = await lab.CheckClientAsync();
         // The service answers from h2 now: the restored tree runs there, registered under the service's name.
-        using (var agent = lab.H2.Client(AgentEdge.Token))
+        using (var agent = lab.H2.Client())
         {
             var moved = await agent.GetFromJsonAsync<CriuWorkload>($"criu/workloads/{ServiceName}");
             Assert.True(moved is { Running: true, RestoredFrom: not null }, $"h2 does not hold the restored service: {moved}");
@@ -93,7 +93,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         Assert.Equal(coldTransfer == nameof(AgentColdTransfer.PageServer), finished.Message?.Contains("fetched the pages", StringComparison.Ordinal) == true);
         Assert.Equal(AgentEdge.Source.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
         var (answers, longest) = await lab.CheckClientAsync();
-        using (var agent = lab.H1.Client(AgentEdge.Token))
+        using (var agent = lab.H1.Client())
         {
             var back = await agent.GetFromJsonAsync<CriuWorkload>($"criu/workloads/{ServiceName}");
             Assert.True(back is { Running: true, RestoredFrom: not null }, $"h1 does not run the service again: {back}");
@@ -126,7 +126,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         var back = await lab.MigrateAsync(portal, svc, AgentEdge.Source.Id);
         await AssertHeldAsync(lab.H1, "h1");
         await AssertGoneAsync(lab.H2, "h2");
-        using (var h2 = lab.H2.Client(AgentEdge.Token))
+        using (var h2 = lab.H2.Client())
         {
             // The dump emptied the PID namespace h2 restored the service into: h2's agent let it go with the dump.
             using var response = await h2.DeleteAsync($"criu/restored/{AgentEdgeRuntime.ImagesId(ServiceName, there.Id)}");
@@ -180,7 +180,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
     /// <summary>The agent holds the service as a restored tree that runs.</summary>
     private static async Task AssertHeldAsync(AgentHost agent, string host)
     {
-        using var client = agent.Client(AgentEdge.Token);
+        using var client = agent.Client();
         var held = await client.GetFromJsonAsync<CriuWorkload>($"criu/workloads/{ServiceName}");
         Assert.True(held is { Running: true, RestoredFrom: not null }, $"{host} does not hold the restored service: {held}");
     }
@@ -188,7 +188,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
     /// <summary>The agent no longer knows the service (its dump ended it there).</summary>
     private static async Task AssertGoneAsync(AgentHost agent, string host)
     {
-        using var client = agent.Client(AgentEdge.Token);
+        using var client = agent.Client();
         using var response = await client.GetAsync($"criu/workloads/{ServiceName}");
         Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{host} still lists the service it migrated away: {await response.Content.ReadAsStringAsync()}");
     }
@@ -232,14 +232,13 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 var ready = await s._service.StandardOutput.ReadLineAsync();
                 Assert.True(ready == $"listening {Port}", $"The state service did not start: {ready} {await s._service.StandardError.ReadToEndAsync()}");
 
-                var h2 = new Dictionary<string, string?> { ["EdgePortal:Agent:NetworkNamespace"] = s._lab.Namespace("h2") };
+                var h2 = new Dictionary<string, string?>();
                 if (failRestoreOnH2 is not null)
                 {
                     h2["EdgePortal:Agent:CriuPath"] = await RefusingCriu.WriteAsync(s._folder, failRestoreOnH2);
                 }
-                s._h1 = await AgentHost.StartAsync(AgentEdge.Token, new Dictionary<string, string?> { ["EdgePortal:Agent:NetworkNamespace"] = s._lab.Namespace("h1") });
-                s._h2 = await AgentHost.StartAsync(AgentEdge.Token, h2);
-                using (var agent = s._h1.Client(AgentEdge.Token))
+                (s._h1, s._h2) = await AgentEdge.AgentsAsync(s._lab, h2: h2);
+                using (var agent = s._h1.Client())
                 {
                     var registered = await agent.PutAsJsonAsync($"criu/workloads/{ServiceName}", new CriuWorkloadRegistration(s._service.Id));
                     Assert.True(registered.StatusCode == HttpStatusCode.OK, await registered.Content.ReadAsStringAsync());
@@ -248,9 +247,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
                 s._client = new ProbeClient(Workloads.StartIn(s._lab.Namespace("client"), clientBinary, address, Port.ToString(CultureInfo.InvariantCulture), "2", "25"));
                 await s._client.WaitForAnswersAsync(300, TimeSpan.FromSeconds(30));
 
-                var cluster = new AgentClusterOptions { Token = AgentEdge.Token };
-                cluster.Nodes["h1"] = s._h1.BaseUri.AbsoluteUri;
-                cluster.Nodes["h2"] = s._h2.BaseUri.AbsoluteUri;
+                var cluster = AgentEdge.ClusterOf(s._h1, s._h2);
                 cluster.ServiceAddresses[ServiceName] = $"{address}/24";
                 if (coldTransfer is not null)
                     cluster.ColdTransfer = coldTransfer;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using EdgePortal.Agent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Testing;
 using EdgePortal.Testing.Lab;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
@@ -30,15 +31,16 @@ public sealed class MigrationTraceTests
         var folder = Directory.CreateTempSubdirectory("edgeportal-fake-criu-").FullName;
         var criu = await FakePreDumpCriu.WriteAsync(folder);
         var settings = new Dictionary<string, string?> { ["EdgePortal:Agent:CriuPath"] = criu.Path };
-        await using var h1 = await AgentHost.StartAsync(AgentEdge.Token, settings);
-        await using var h2 = await AgentHost.StartAsync(AgentEdge.Token, settings);
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("h1", settings), new AgentSpec("h2", settings));
+        await using var h1 = agents[0];
+        await using var h2 = agents[1];
         using var sleeper = FakePreDumpCriu.StartSleeper();
         string? id = null;
         try
         {
-            using (var agent = h1.Client(AgentEdge.Token))
+            using (var agent = h1.Client())
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
-            await using var portal = new EnginePortal(AgentEdge.Inventory(Service), AgentEdge.Runtime(AgentEdge.Agents(h1, h2)));
+            await using var portal = new EnginePortal(AgentEdge.Inventory(Service), AgentEdge.Runtime(AgentEdge.ClusterOf(h1, h2)));
             await portal.StartAsync();
 
             var result = portal.Coordinator.Start(new MigrationRequest
@@ -76,7 +78,7 @@ public sealed class MigrationTraceTests
         finally
         {
             if (id is not null)
-                using (var destination = h2.Client(AgentEdge.Token))
+                using (var destination = h2.Client())
                     await destination.DeleteAsync($"criu/restored/{id}");
             if (!sleeper.HasExited)
                 sleeper.Kill();

@@ -26,16 +26,17 @@ public sealed class PreCopyMigrationTests
         var folder = Directory.CreateTempSubdirectory("edgeportal-fake-criu-").FullName;
         var criu = await FakePreDumpCriu.WriteAsync(folder);
         var settings = new Dictionary<string, string?> { ["EdgePortal:Agent:CriuPath"] = criu.Path };
-        await using var h1 = await AgentHost.StartAsync(AgentEdge.Token, settings);
-        await using var h2 = await AgentHost.StartAsync(AgentEdge.Token, settings);
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("h1", settings), new AgentSpec("h2", settings));
+        await using var h1 = agents[0];
+        await using var h2 = agents[1];
         using var sleeper = FakePreDumpCriu.StartSleeper();
         var migration = MigrationId.New();
         var id = AgentEdgeRuntime.ImagesId(Service.Name, migration);
         try
         {
-            using (var agent = h1.Client(AgentEdge.Token))
+            using (var agent = h1.Client())
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
-            var runtime = AgentEdge.Runtime(AgentEdge.Agents(h1, h2));
+            var runtime = AgentEdge.Runtime(AgentEdge.ClusterOf(h1, h2));
             var probe = await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
             Assert.True(probe.Capabilities.DirtyTracking, probe.Summary);
             Assert.Equal([MigrationStrategy.Cold, MigrationStrategy.PreCopy, MigrationStrategy.IterativePreCopy], probe.Capabilities.Strategies);
@@ -72,14 +73,14 @@ public sealed class PreCopyMigrationTests
             Assert.Contains(messages, m => m.StartsWith("Dump round 2: pre-dump round 2", StringComparison.Ordinal) && m.Contains("--prev-images-dir ../pre-1", StringComparison.Ordinal));
             Assert.Contains(messages, m => m.StartsWith("Transfer: pre-copy: the final dump's images (the last delta", StringComparison.Ordinal));
             Assert.True(sleeper.HasExited, "the final dump ends the source process");
-            using var destination = h2.Client(AgentEdge.Token);
+            using var destination = h2.Client();
             var restored = (await destination.GetFromJsonAsync<CriuWorkload>("criu/workloads/sleeper"))!;
             Assert.True(restored.Running);
             Assert.Equal(id, restored.RestoredFrom);
         }
         finally
         {
-            using (var destination = h2.Client(AgentEdge.Token))
+            using (var destination = h2.Client())
                 await destination.DeleteAsync($"criu/restored/{id}");
             if (!sleeper.HasExited)
                 sleeper.Kill();
@@ -93,15 +94,16 @@ public sealed class PreCopyMigrationTests
         var folder = Directory.CreateTempSubdirectory("edgeportal-fake-criu-").FullName;
         var criu = await FakePreDumpCriu.WriteAsync(folder);
         var settings = new Dictionary<string, string?> { ["EdgePortal:Agent:CriuPath"] = criu.Path };
-        await using var h1 = await AgentHost.StartAsync(AgentEdge.Token, settings);
-        await using var h2 = await AgentHost.StartAsync(AgentEdge.Token, settings);
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("h1", settings), new AgentSpec("h2", settings));
+        await using var h1 = agents[0];
+        await using var h2 = agents[1];
         using var sleeper = FakePreDumpCriu.StartSleeper();
         string? id = null;
         try
         {
-            using (var agent = h1.Client(AgentEdge.Token))
+            using (var agent = h1.Client())
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
-            var runtime = AgentEdge.Runtime(AgentEdge.Agents(h1, h2));
+            var runtime = AgentEdge.Runtime(AgentEdge.ClusterOf(h1, h2));
             Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).Capabilities.DirtyTracking);
             await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
             await portal.StartAsync();
@@ -135,7 +137,7 @@ public sealed class PreCopyMigrationTests
         finally
         {
             if (id is not null)
-                using (var destination = h2.Client(AgentEdge.Token))
+                using (var destination = h2.Client())
                     await destination.DeleteAsync($"criu/restored/{id}");
             if (!sleeper.HasExited)
                 sleeper.Kill();
@@ -147,9 +149,10 @@ public sealed class PreCopyMigrationTests
     public async Task Execute_PreDumpOnAHostWithoutDirtyTracking_RefusedWithTheProbesReason()
     {
         // This host's own CRIU: mem_dirty_track is off on this kernel.
-        await using var h1 = await AgentHost.StartAsync(AgentEdge.Token);
-        await using var h2 = await AgentHost.StartAsync(AgentEdge.Token);
-        var runtime = AgentEdge.Runtime(AgentEdge.Agents(h1, h2));
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("h1"), new AgentSpec("h2"));
+        await using var h1 = agents[0];
+        await using var h2 = agents[1];
+        var runtime = AgentEdge.Runtime(AgentEdge.ClusterOf(h1, h2));
         var plan = Plan();
         var planned = plan.Steps.First(s => s.Kind == StepKind.PreDump);
         var step = new MigrationStep(1, planned.Kind, planned.Round, planned.IsDowntime, planned.PredictedMs, StepStatus.Running, null, null, null, null);
@@ -174,4 +177,5 @@ public sealed class PreCopyMigrationTests
         Assert.Equal(MigrationStrategy.IterativePreCopy, plan.Strategy);
         return plan;
     }
+
 }

@@ -224,9 +224,8 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
                 var ready = await s._service.StandardOutput.ReadLineAsync();
                 Assert.True(ready == $"consuming {Queue}", $"The message service did not start: {ready} {await s._service.StandardError.ReadToEndAsync()}");
 
-                s._h1 = await AgentHost.StartAsync(AgentEdge.Token, new Dictionary<string, string?> { ["EdgePortal:Agent:NetworkNamespace"] = s.Lab.Namespace("h1") });
-                s._h2 = await AgentHost.StartAsync(AgentEdge.Token, new Dictionary<string, string?> { ["EdgePortal:Agent:NetworkNamespace"] = s.Lab.Namespace("h2") });
-                using (var agent = s._h1.Client(AgentEdge.Token))
+                (s._h1, s._h2) = await AgentEdge.AgentsAsync(s.Lab);
+                using (var agent = s._h1.Client())
                 {
                     var registered = await agent.PutAsJsonAsync($"criu/workloads/{ServiceName}", new CriuWorkloadRegistration(s._service.Id));
                     Assert.True(registered.StatusCode == HttpStatusCode.OK, await registered.Content.ReadAsStringAsync());
@@ -236,9 +235,8 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
                 var h1 = s.Lab.Address(1);
                 await s.Traffic.WaitForAsync(r => r.Count(x => x.Host == h1 && x.Kind == 'a') >= 300, TimeSpan.FromSeconds(30), "300 messages applied on h1");
 
-                var cluster = new AgentClusterOptions { Token = AgentEdge.Token, Broker = new AgentBrokerOptions { Uri = uri.AbsoluteUri } };
-                cluster.Nodes["h1"] = s._h1.BaseUri.AbsoluteUri;
-                cluster.Nodes["h2"] = s._h2.BaseUri.AbsoluteUri;
+                var cluster = AgentEdge.ClusterOf(s._h1, s._h2);
+                cluster.Broker = new AgentBrokerOptions { Uri = uri.AbsoluteUri };
                 cluster.Broker.Services[ServiceName] = new AgentMessageServiceOptions { Exchange = Exchange, Queue = Queue };
                 configure?.Invoke(cluster.Broker);
                 s.Runtime = AgentEdge.Runtime(cluster);

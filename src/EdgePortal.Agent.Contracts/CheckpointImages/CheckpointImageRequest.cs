@@ -4,14 +4,14 @@ namespace EdgePortal.Agent.Contracts;
 
 /// <summary>
 /// POST /checkpoints/{id}/image: turn the kubelet's checkpoint archive {id} into an OCI checkpoint image, and push it to
-/// <see cref="Registry"/> or stream it to the agent at <see cref="Peer"/> (exactly one of the two).
+/// <see cref="Registry"/> or stream it to the agent <see cref="Peer"/> (exactly one of the two). Both are names in the agent's
+/// own configuration (<c>EdgePortal:Agent:Registries</c>, <c>EdgePortal:Agent:Peers</c>), never hosts or URLs.
 /// </summary>
 public sealed record CheckpointImageRequest
 {
-    /// <summary>Registry <c>host[:port]</c> to push to.</summary>
+    /// <summary>The registry to push to, by its name in the agent's <c>EdgePortal:Agent:Registries</c>.</summary>
     [JsonPropertyName("registry")] public string? Registry { get; init; }
-    [JsonPropertyName("registryPlainHttp")] public bool RegistryPlainHttp { get; init; }
-    /// <summary>Base URL of the destination node's agent, to stream the image to instead of a registry.</summary>
+    /// <summary>The destination agent to stream the image to instead of a registry, by its name in the agent's <c>EdgePortal:Agent:Peers</c>.</summary>
     [JsonPropertyName("peer")] public string? Peer { get; init; }
     [JsonPropertyName("repository")] public string Repository { get; init; } = "";
     [JsonPropertyName("tag")] public string Tag { get; init; } = "";

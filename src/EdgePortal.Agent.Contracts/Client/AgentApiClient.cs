@@ -1,23 +1,21 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace EdgePortal.Agent.Contracts;
 
 /// <summary>
-/// The one client of an agent's HTTP API, for the portal's runtimes and for agents streaming to their peers. Every call
-/// carries the shared token, is bounded by <paramref name="timeout"/> (on <paramref name="time"/>'s clock, so a deadline
+/// The one client of an agent's HTTP API, for the portal's runtimes and for agents streaming to their peers. The caller
+/// authenticates with the client certificate of its <see cref="HttpClient"/> (mutual TLS, <see cref="Tls.AgentTls"/>). Every call
+/// is bounded by <paramref name="timeout"/> (on <paramref name="time"/>'s clock, so a deadline
 /// can be tested without waiting for it) and fails with one <see cref="AgentCallException"/>, whose message is the agent's
 /// own words. The <see cref="HttpClient"/> is the caller's, with no timeout of its own.
 /// </summary>
 /// <param name="node">The agent's node, for messages.</param>
 /// <param name="baseUri">The agent's base URL.</param>
 /// <param name="timeout">The bound of each call (<see cref="Timeout.InfiniteTimeSpan"/>: the caller's cancellation only).</param>
-/// <param name="tokenSetting">The configuration key of <paramref name="token"/>, named when the agent refuses it.</param>
-public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, string token, TimeSpan timeout, TimeProvider? time = null,
-    string tokenSetting = "the portal's agent token")
+public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, TimeSpan timeout, TimeProvider? time = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -72,18 +70,18 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, st
     public Task<CriuPageServerAnswer> StartPageServerAsync(string id, CancellationToken ct) =>
         SendAsync<CriuPageServerAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.PageServer, id), null, ct);
 
-    /// <param name="peer">The destination agent's base URL.</param>
+    /// <param name="peer">The destination agent's name in the sending agent's configuration (<c>EdgePortal:Agent:Peers</c>): the portal's node name.</param>
     /// <param name="bandwidthBitsPerSecond">The stream's rate limit; null: the agent's default.</param>
     /// <param name="merge">The peer adds the files to the images it holds under <paramref name="id"/> instead of replacing them.</param>
     /// <param name="preDumpRound">Send only this pre-dump round's folder.</param>
     /// <param name="withoutPreDumps">Send all but the pre-dump rounds' folders (the peer holds them already).</param>
-    public Task<CriuSendAnswer> SendImagesAsync(string id, Uri peer, double? bandwidthBitsPerSecond, CancellationToken ct, bool merge = false,
+    public Task<CriuSendAnswer> SendImagesAsync(string id, string peer, double? bandwidthBitsPerSecond, CancellationToken ct, bool merge = false,
         int? preDumpRound = null, bool withoutPreDumps = false)
     {
         ArgumentNullException.ThrowIfNull(peer);
         return SendAsync<CriuSendAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.SendImages, id), JsonBody(new CriuSendCall
         {
-            Peer = peer.AbsoluteUri,
+            Peer = peer,
             BandwidthBitsPerSecond = bandwidthBitsPerSecond,
             Merge = merge,
             PreDumpRound = preDumpRound,
@@ -156,7 +154,6 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, st
         Func<HttpResponseMessage, CancellationToken, Task<T>> read)
     {
         using var request = new HttpRequestMessage(method, new Uri(BaseUri, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Content = body;
         using var deadline = new CancellationTokenSource(timeout, _time);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
@@ -187,8 +184,8 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, st
             return;
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         var words = ProblemWords(text);
-        var hint = response.StatusCode == HttpStatusCode.Unauthorized
-            ? $" — the agent refused the portal's token (401): {tokenSetting} must equal the agents' EdgePortal:Agent:Token"
+        var hint = response.StatusCode == HttpStatusCode.Forbidden
+            ? " — the agent refused this client certificate (403): only a name in the agent's EdgePortal:Agent:Tls:PortalClientNames may call it, a peer agent only its receive endpoints"
             : "";
         throw new AgentCallException(string.Create(CultureInfo.InvariantCulture, $"the agent of {Node} answered {(int)response.StatusCode} to /{path}: {words}{hint}"),
             unreachable: false, status: response.StatusCode, agentWords: words);

@@ -2,10 +2,13 @@ using System.Text.Json.Serialization;
 
 namespace EdgePortal.Agent.Contracts;
 
-/// <summary>POST /criu/images/{id}/send: stream the images to the agent at <see cref="Peer"/>.</summary>
+/// <summary>POST /criu/images/{id}/send: stream the images to the peer agent <see cref="Peer"/>.</summary>
 public sealed record CriuSendCall
 {
-    /// <summary>The absolute http(s) base URL of the destination agent.</summary>
+    /// <summary>
+    /// The destination agent, by its name in the sending agent's own configuration (<c>EdgePortal:Agent:Peers:&lt;name&gt;</c>):
+    /// never a URL, so a caller cannot make the agent send a checkpoint anywhere else.
+    /// </summary>
     [JsonPropertyName("peer")] public string Peer { get; init; } = "";
     /// <summary>The rate limit of the stream; null or 0: the agent's default.</summary>
     [JsonPropertyName("bandwidthBitsPerSecond")] public double? BandwidthBitsPerSecond { get; init; }

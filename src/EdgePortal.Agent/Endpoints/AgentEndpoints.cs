@@ -9,15 +9,15 @@ namespace EdgePortal.Agent;
 /// <summary>The agent's HTTP API (<see cref="AgentRoutes"/>); the requests and answers are those of EdgePortal.Agent.Contracts.</summary>
 public static partial class AgentEndpoints
 {
-    public const string PeerClient = "peer";
-
     public static WebApplication MapEdgePortalAgent(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseMiddleware<Security.SharedTokenMiddleware>();
+        // Routing first, so that the caller check knows the endpoint (a peer's certificate may reach only the receive endpoints).
+        app.UseRouting();
+        app.UseMiddleware<Security.CallerAuthorizationMiddleware>();
         app.MapGet(AgentRoutes.Health, () => Results.Text("ok"));
         app.MapPost(AgentRoutes.CheckpointImage, BuildImageAsync);
-        app.MapPut(AgentRoutes.ReceivedImage, ReceiveImageAsync);
+        app.MapPut(AgentRoutes.ReceivedImage, ReceiveImageAsync).WithMetadata(Security.ReceiveEndpoint.Instance);
         app.MapGet(AgentRoutes.CriuCapabilities, (Criu.CriuDriver criu, CancellationToken cancellationToken) => criu.ProbeAsync(cancellationToken));
         app.MapGet(AgentRoutes.Transfers, (TransferTracker tracker) => Results.Ok(tracker.All().Select(t => t.ToStatus()).ToList()));
         app.MapGet(AgentRoutes.Transfer, (string id, TransferTracker tracker) => tracker.Find(id) is { } t ? Results.Ok(t.ToStatus()) : Results.NotFound());
@@ -25,16 +25,18 @@ public static partial class AgentEndpoints
         return app;
     }
 
-    /// <summary>The client of a peer agent (<paramref name="peer"/>), with this agent's token and no bound but the caller's cancellation.</summary>
-    private static AgentApiClient Peer(Uri peer, AgentOptions o, IHttpClientFactory clients, TimeProvider time) =>
-        new(clients.CreateClient(PeerClient), peer.Authority, peer, o.Token, Timeout.InfiniteTimeSpan, time, $"{AgentOptions.Section}:Token");
+    private static IResult UnknownPeer(Peers.PeerAgents peers, string field = "peer") =>
+        Results.ValidationProblem(new Dictionary<string, string[]>
+        {
+            [field] = [$"{field} must name a peer agent of this agent's configuration ({AgentOptions.Section}:Peers: {peers.Names}); a URL is never accepted."],
+        });
 
     /// <summary>The rate a transfer runs at: the request's, else the agent's default; null for none.</summary>
     private static double? BandwidthLimit(double? requested, AgentOptions o) =>
         requested is > 0 ? requested : o.DefaultBandwidthBitsPerSecond > 0 ? o.DefaultBandwidthBitsPerSecond : null;
 
     private static async Task<IResult> BuildImageAsync(string id, CheckpointImageRequest request, IOptions<AgentOptions> options,
-        RegistryClient registry, IHttpClientFactory clients, TransferTracker tracker, TimeProvider time, ILoggerFactory loggers,
+        RegistryClient registry, Peers.PeerAgents peers, TransferTracker tracker, TimeProvider time, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var o = options.Value;
@@ -49,8 +51,12 @@ public static partial class AgentEndpoints
             problems["containerName"] = ["The name of the checkpointed container is required (it becomes the checkpoint annotation)."];
         if (string.IsNullOrWhiteSpace(request.Registry) == string.IsNullOrWhiteSpace(request.Peer))
             problems["registry"] = ["Set exactly one of registry (push) and peer (stream to another agent)."];
-        if (request.Peer is { Length: > 0 } p && !(Uri.TryCreate(p, UriKind.Absolute, out var peerUri) && peerUri.Scheme is "http" or "https"))
-            problems["peer"] = ["peer must be the absolute http(s) URL of the destination agent."];
+        var peer = request.Peer is { Length: > 0 } p ? peers.Find(p) : null;
+        if (request.Peer is { Length: > 0 } && peer is null)
+            problems["peer"] = [$"peer must name a peer agent of this agent's configuration ({AgentOptions.Section}:Peers: {peers.Names}); a URL is never accepted."];
+        AgentRegistryOptions? target = null;
+        if (request.Registry is { Length: > 0 } r && !o.Registries.TryGetValue(r, out target))
+            problems["registry"] = [$"registry must name a registry of this agent's configuration ({AgentOptions.Section}:Registries: {(o.Registries.Count == 0 ? "none" : string.Join(", ", o.Registries.Keys.Order(StringComparer.Ordinal)))}); a host is never accepted."];
         if (request.BandwidthBitsPerSecond is { } b && (!double.IsFinite(b) || b < 0))
             problems["bandwidthBitsPerSecond"] = ["The bandwidth limit must be ≥ 0 bits per second."];
         if (problems.Count > 0)
@@ -68,13 +74,13 @@ public static partial class AgentEndpoints
         var started = time.GetTimestamp();
         string reference, digest;
         TransferProgress progress;
-        if (request.Registry is { Length: > 0 } host)
+        if (target is { Host: { } host })
         {
             reference = $"{host}/{request.Repository}:{request.Tag}";
             progress = tracker.Start("push", reference, image.TotalBytes, limit);
             try
             {
-                var registryUri = new Uri($"{(request.RegistryPlainHttp ? "http" : "https")}://{host}/");
+                var registryUri = new Uri($"{(target.PlainHttp ? "http" : "https")}://{host}/");
                 digest = await registry.PushAsync(registryUri, request.Repository, request.Tag, image, bucket, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RegistryException or HttpRequestException)
@@ -85,7 +91,7 @@ public static partial class AgentEndpoints
         }
         else
         {
-            var peer = Peer(new Uri(request.Peer!), o, clients, time);
+            ArgumentNullException.ThrowIfNull(peer); // validated above: exactly one of a configured registry and a configured peer
             var name = $"{request.Repository.Replace('/', '_')}_{request.Tag}".ToLowerInvariant();
             reference = new Uri(peer.BaseUri, AgentRoutes.Path(AgentRoutes.ReceivedImage, name)).AbsoluteUri;
             progress = tracker.Start("stream", reference, image.TotalBytes, limit);

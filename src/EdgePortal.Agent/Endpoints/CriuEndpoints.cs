@@ -25,7 +25,7 @@ public static partial class AgentEndpoints
         app.MapDelete(AgentRoutes.Workload, (string name, CriuWorkloads w) => w.Named.TryRemove(name, out _) ? Results.NoContent() : Results.NotFound());
         app.MapPost(AgentRoutes.Dumps, DumpAsync);
         app.MapPost(AgentRoutes.SendImages, SendImagesAsync);
-        app.MapPut(AgentRoutes.Images, ReceiveImagesAsync);
+        app.MapPut(AgentRoutes.Images, ReceiveImagesAsync).WithMetadata(Security.ReceiveEndpoint.Instance);
         app.MapPost(AgentRoutes.PageServer, StartPageServerAsync);
         app.MapPost(AgentRoutes.Restore, RestoreAsync);
         app.MapDelete(AgentRoutes.Images, DeleteImagesAsync);
@@ -53,7 +53,7 @@ public static partial class AgentEndpoints
     }
 
     private static async Task<IResult> DumpAsync(CriuDumpCall call, CriuImageStore images, HostNetwork host, CriuDriver criu, CriuWorkloads workloads,
-        CancellationToken cancellationToken)
+        Peers.PeerAgents peers, CancellationToken cancellationToken)
     {
         if (!ImageName().IsMatch(call.Id))
             return BadId();
@@ -102,8 +102,13 @@ public static partial class AgentEndpoints
         CriuPageServerEndpoint? pageServer = null;
         if (call.PageServer is { } ps)
         {
-            if (!System.Net.IPAddress.TryParse(ps.Address, out _) || ps.Port is < 1 or > 65535)
+            if (!System.Net.IPAddress.TryParse(ps.Address, out var psAddress) || ps.Port is < 1 or > 65535)
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["pageServer"] = ["pageServer is the address and port (1-65535) the destination's page server answered."] });
+            if (!peers.IsPageServer(psAddress))
+                return Results.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["pageServer"] = [$"pageServer.address {ps.Address} is not the page server address of a peer of this agent's configuration ({AgentOptions.Section}:Peers: {peers.Names}): pages go to configured peers only."],
+                });
             pageServer = new CriuPageServerEndpoint(ps.Address, ps.Port);
         }
         var device = string.IsNullOrWhiteSpace(call.Device) ? host.ServiceDevice : call.Device;

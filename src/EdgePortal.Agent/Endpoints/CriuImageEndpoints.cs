@@ -8,14 +8,14 @@ namespace EdgePortal.Agent;
 
 public static partial class AgentEndpoints
 {
-    private static async Task<IResult> SendImagesAsync(string id, CriuSendCall call, IOptions<AgentOptions> options, CriuImageStore images, IHttpClientFactory clients,
+    private static async Task<IResult> SendImagesAsync(string id, CriuSendCall call, IOptions<AgentOptions> options, CriuImageStore images, Peers.PeerAgents peers,
         TransferTracker tracker, TimeProvider time, CriuWorkloads workloads, CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (!ImageName().IsMatch(id))
             return BadId();
-        if (!(Uri.TryCreate(call.Peer, UriKind.Absolute, out var peer) && peer.Scheme is "http" or "https"))
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["peer"] = ["peer must be the absolute http(s) URL of the destination agent."] });
+        if (peers.Find(call.Peer) is not { } peerAgent)
+            return UnknownPeer(peers);
         if (call.BandwidthBitsPerSecond is { } b && (!double.IsFinite(b) || b < 0))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["bandwidthBitsPerSecond"] = ["The bandwidth limit must be ≥ 0 bits per second."] });
         var directory = images.PathOf(id);
@@ -28,7 +28,6 @@ public static partial class AgentEndpoints
 
         var limit = BandwidthLimit(call.BandwidthBitsPerSecond, o);
         var bucket = limit is { } bits ? TokenBucket.ForBits(bits, time) : null;
-        var peerAgent = Peer(peer, o, clients, time);
         var partOnly = call.PreDumpRound is not null || call.WithoutPreDumps;
         var entries = partOnly ? CriuImageStore.TarEntries(directory, call.PreDumpRound, call.WithoutPreDumps) : null;
         var size = entries is null ? CriuImageStore.Size(directory).Bytes : entries.Sum(e => File.Exists(e.Path) && new FileInfo(e.Path).LinkTarget is null ? new FileInfo(e.Path).Length : 0);

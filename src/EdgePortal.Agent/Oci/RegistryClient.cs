@@ -7,6 +7,8 @@ namespace EdgePortal.Agent.Oci;
 /// <summary>The push half of the OCI distribution API: blobs by monolithic upload (POST then PUT with the digest), then the manifest.</summary>
 public sealed class RegistryClient(HttpClient http)
 {
+    private const int MaxErrorChars = 512;
+
     public async Task<string> PushAsync(Uri registry, string repository, string tag, OciCheckpointImage image, TokenBucket? bucket,
         TransferProgress? progress, CancellationToken cancellationToken)
     {
@@ -47,6 +49,9 @@ public sealed class RegistryClient(HttpClient http)
             location = started.Headers.Location ?? throw new InvalidOperationException($"The registry started an upload to {repository} without a Location.");
             if (!location.IsAbsoluteUri)
                 location = new Uri(registry, location);
+            // The blob goes to the configured registry only, whatever host its answer names.
+            if (!string.Equals(location.Authority, registry.Authority, StringComparison.OrdinalIgnoreCase) || location.Scheme != registry.Scheme)
+                throw new RegistryException($"the registry sent the upload of {repository} to another host ({location.Scheme}://{location.Authority}); only {registry.Authority} is configured");
         }
         var separator = string.IsNullOrEmpty(location.Query) ? "?" : "&";
         var target = new Uri(location.AbsoluteUri + separator + "digest=" + Uri.EscapeDataString(blob.Digest));
@@ -65,8 +70,12 @@ public sealed class RegistryClient(HttpClient http)
     {
         if (response.IsSuccessStatusCode)
             return;
+        // The registry's own words, cut short: an error body is never relayed whole.
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        throw new RegistryException($"the registry refused to {what}: {(int)response.StatusCode} {response.StatusCode} {body.Trim()}");
+        var words = body.Trim();
+        if (words.Length > MaxErrorChars)
+            words = words[..MaxErrorChars] + "…";
+        throw new RegistryException($"the registry refused to {what}: {(int)response.StatusCode} {response.StatusCode} {words}");
     }
 }
 

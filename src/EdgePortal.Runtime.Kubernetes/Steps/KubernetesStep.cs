@@ -6,8 +6,18 @@ using k8s.Models;
 
 namespace EdgePortal.Runtime.Kubernetes.Steps;
 
-/// <summary>What every Kubernetes step needs: the clusters' clients, the clock its waits run on, a logger, and the agents' HTTP client.</summary>
-internal sealed record KubernetesStepServices(IKubernetesClients Clients, TimeProvider Time, ILogger Logger, HttpClient AgentHttp);
+/// <summary>
+/// What every Kubernetes step needs: the clusters' clients, the clock its waits run on, a logger, and the agents' HTTP
+/// clients (one given for every agent, or one mutual-TLS client per agent, its server certificate named after its node).
+/// </summary>
+internal sealed record KubernetesStepServices(IKubernetesClients Clients, TimeProvider Time, ILogger Logger, HttpClient? AgentHttp)
+{
+    private readonly EdgePortal.Agent.Contracts.Tls.AgentHttpClients _agentClients = new();
+
+    /// <summary>The HTTP client for the agent of <paramref name="node"/> at <paramref name="agent"/>.</summary>
+    public HttpClient AgentClient(KubernetesCluster k, Uri agent, string node) =>
+        AgentHttp ?? (agent.Scheme == Uri.UriSchemeHttps ? _agentClients.For(agent.AbsoluteUri, k.Options.AgentTls, node) : _agentClients.Plain);
+}
 
 /// <summary>
 /// A step of a Cold migration on a Kubernetes cluster. Every one is safe to repeat: it reads the pods it works on by the

@@ -21,8 +21,7 @@ internal sealed class TransferStep(KubernetesStepServices services) : Kubernetes
         var node = await k.Client.CoreV1.ReadNodeAsync(c.Source.Name, cancellationToken: ct).ConfigureAwait(false);
         var request = new CheckpointImageRequest
         {
-            Registry = k.Options.Registry,
-            RegistryPlainHttp = k.Options.RegistryPlainHttp,
+            Registry = k.Options.AgentRegistry,
             Repository = TargetPodBuilder.Repository(c.Service.Name),
             Tag = TargetPodBuilder.Tag(c.MigrationId),
             ContainerName = stored.Container ?? c.Service.Name,
@@ -32,8 +31,8 @@ internal sealed class TransferStep(KubernetesStepServices services) : Kubernetes
             BandwidthBitsPerSecond = c.Plan.ReservedBandwidth.BitsPerSecond > 0 ? c.Plan.ReservedBandwidth.BitsPerSecond : null,
         };
         // Bounded by TransferTimeout on the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
-        var agent = new AgentApiClient(Services.AgentHttp, c.Source.Name, KubernetesPods.AgentUri(k, node), k.Options.AgentToken ?? "", k.Options.TransferTimeout,
-            Services.Time, $"{KubernetesEdgeOptions.Section}:Clusters:{c.Cluster.Name}:AgentToken");
+        var agentUri = KubernetesPods.AgentUri(k, node);
+        var agent = new AgentApiClient(Services.AgentClient(k, agentUri, c.Source.Name), c.Source.Name, agentUri, k.Options.TransferTimeout, Services.Time);
         CheckpointImageResult result;
         try
         {

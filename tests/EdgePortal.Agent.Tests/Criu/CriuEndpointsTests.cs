@@ -28,7 +28,7 @@ public sealed class CriuEndpointsTests : TwoAgents
         using var client = Source.Client();
 
         var clock = Stopwatch.StartNew();
-        var response = await client.PostAsJsonAsync("criu/images/m-1/send", new CriuSendCall { Peer = Destination.BaseUri.AbsoluteUri, BandwidthBitsPerSecond = limit });
+        var response = await client.PostAsJsonAsync("criu/images/m-1/send", new CriuSendCall { Peer = Destination.Name, BandwidthBitsPerSecond = limit });
         clock.Stop();
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
@@ -46,19 +46,6 @@ public sealed class CriuEndpointsTests : TwoAgents
         using var destination = Destination.Client();
         Assert.Equal(HttpStatusCode.NoContent, (await destination.DeleteAsync("criu/images/m-1")).StatusCode);
         Assert.False(Directory.Exists(received));
-    }
-
-    [Theory]
-    [InlineData("POST", "criu/dumps")]
-    [InlineData("PUT", "criu/images/m-1")]
-    [InlineData("POST", "criu/images/m-1/restore")]
-    [InlineData("POST", "net/addresses/add")]
-    [InlineData("PUT", "criu/workloads/svc")]
-    public async Task CriuEndpoints_WithoutTheToken_Are401(string method, string path)
-    {
-        using var client = Source.Client(token: null);
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(request)).StatusCode);
     }
 
     [Fact]
@@ -101,7 +88,7 @@ public sealed class CriuEndpointsTests : TwoAgents
     public async Task PageServer_NotFedWithinItsTimeout_IsStoppedAndItsImagesDeleted()
     {
         await LabRequirements.EnsureAsync();
-        await using var agent = await AgentHost.StartAsync(settings: new Dictionary<string, string?>
+        await using var agent = await AgentHost.StartAsync(new Dictionary<string, string?>
         {
             ["EdgePortal:Agent:PageServerAddress"] = "127.0.0.1",
             ["EdgePortal:Agent:PageServerTimeout"] = "00:00:01",

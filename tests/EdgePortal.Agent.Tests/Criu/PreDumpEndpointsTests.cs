@@ -25,8 +25,9 @@ public sealed class PreDumpEndpointsTests : IAsyncLifetime
         _folder = Directory.CreateTempSubdirectory("edgeportal-fake-criu-").FullName;
         _criu = await FakePreDumpCriu.WriteAsync(_folder);
         var settings = new Dictionary<string, string?> { ["EdgePortal:Agent:CriuPath"] = _criu.Path };
-        _source = await AgentHost.StartAsync(settings: settings);
-        _destination = await AgentHost.StartAsync(settings: settings);
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("source", settings), new AgentSpec("destination", settings));
+        _source = agents[0];
+        _destination = agents[1];
     }
 
     public async Task DisposeAsync()
@@ -53,7 +54,7 @@ public sealed class PreDumpEndpointsTests : IAsyncLifetime
                 var dumped = await source.PostAsJsonAsync("criu/dumps", new CriuDumpCall { Id = "pc-1", Workload = "sleeper", PreDumpRound = round });
                 Assert.True(dumped.StatusCode == HttpStatusCode.OK, await dumped.Content.ReadAsStringAsync());
                 rounds.Add((await dumped.Content.ReadFromJsonAsync<CriuDumpAnswer>())!);
-                var sent = await source.PostAsJsonAsync("criu/images/pc-1/send", new CriuSendCall { Peer = _destination.BaseUri.AbsoluteUri, Merge = true, PreDumpRound = round });
+                var sent = await source.PostAsJsonAsync("criu/images/pc-1/send", new CriuSendCall { Peer = _destination.Name, Merge = true, PreDumpRound = round });
                 Assert.True(sent.StatusCode == HttpStatusCode.OK, await sent.Content.ReadAsStringAsync());
             }
             Assert.Null(rounds[0].PrevImagesDir);
@@ -68,7 +69,7 @@ public sealed class PreDumpEndpointsTests : IAsyncLifetime
             var final = await source.PostAsJsonAsync("criu/dumps", new CriuDumpCall { Id = "pc-1", Workload = "sleeper", AfterPreDumpRound = 1 });
             Assert.True(final.StatusCode == HttpStatusCode.OK, await final.Content.ReadAsStringAsync());
             Assert.Equal("pre-1", (await final.Content.ReadFromJsonAsync<CriuDumpAnswer>())!.PrevImagesDir);
-            var delta = await source.PostAsJsonAsync("criu/images/pc-1/send", new CriuSendCall { Peer = _destination.BaseUri.AbsoluteUri, Merge = true, WithoutPreDumps = true });
+            var delta = await source.PostAsJsonAsync("criu/images/pc-1/send", new CriuSendCall { Peer = _destination.Name, Merge = true, WithoutPreDumps = true });
             Assert.True(delta.StatusCode == HttpStatusCode.OK, await delta.Content.ReadAsStringAsync());
             var sentDelta = (await delta.Content.ReadFromJsonAsync<CriuSendAnswer>())!;
 

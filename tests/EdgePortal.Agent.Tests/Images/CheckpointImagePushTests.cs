@@ -13,7 +13,13 @@ public sealed class CheckpointImagePushTests(RegistryFixture registry) : IClassF
 {
     private AgentHost _agent = null!;
 
-    public async Task InitializeAsync() => _agent = await AgentHost.StartAsync();
+    public async Task InitializeAsync() => _agent = await AgentHost.StartAsync(new Dictionary<string, string?>
+    {
+        ["EdgePortal:Agent:Registries:lab:Host"] = registry.Host,
+        ["EdgePortal:Agent:Registries:lab:PlainHttp"] = "true",
+        ["EdgePortal:Agent:Registries:closed:Host"] = "127.0.0.1:1",
+        ["EdgePortal:Agent:Registries:closed:PlainHttp"] = "true",
+    });
 
     public async Task DisposeAsync() => await _agent.DisposeAsync();
 
@@ -26,8 +32,7 @@ public sealed class CheckpointImagePushTests(RegistryFixture registry) : IClassF
 
         var response = await client.PostAsJsonAsync($"checkpoints/{Path.GetFileName(archive)}/image", new CheckpointImageRequest
         {
-            Registry = registry.Host,
-            RegistryPlainHttp = true,
+            Registry = "lab",
             Repository = "edgeportal/counter",
             Tag = "m-1",
             ContainerName = "counter",
@@ -82,7 +87,7 @@ public sealed class CheckpointImagePushTests(RegistryFixture registry) : IClassF
         using var client = _agent.Client();
         var request = new CheckpointImageRequest
         {
-            Registry = registry.Host, RegistryPlainHttp = true, Repository = "edgeportal/twice", Tag = "a", ContainerName = "c", PodName = "p", Namespace = "default",
+            Registry = "lab", Repository = "edgeportal/twice", Tag = "a", ContainerName = "c", PodName = "p", Namespace = "default",
         };
 
         var first = await (await client.PostAsJsonAsync($"checkpoints/{Path.GetFileName(archive)}/image", request)).Content.ReadFromJsonAsync<CheckpointImageResult>();
@@ -98,7 +103,7 @@ public sealed class CheckpointImagePushTests(RegistryFixture registry) : IClassF
 
         var response = await client.PostAsJsonAsync("checkpoints/missing.tar/image", new CheckpointImageRequest
         {
-            Registry = registry.Host, Repository = "edgeportal/x", Tag = "t", ContainerName = "c",
+            Registry = "lab", Repository = "edgeportal/x", Tag = "t", ContainerName = "c",
         });
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
@@ -113,7 +118,7 @@ public sealed class CheckpointImagePushTests(RegistryFixture registry) : IClassF
 
         var response = await client.PostAsJsonAsync("checkpoints/cp.tar/image", new CheckpointImageRequest
         {
-            Registry = registry.Host, Peer = "http://127.0.0.1:1/", Repository = "Bad/Repo", Tag = "-x", ContainerName = "",
+            Registry = "lab", Peer = "http://127.0.0.1:1/", Repository = "Bad/Repo", Tag = "-x", ContainerName = "",
         });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -129,7 +134,7 @@ public sealed class CheckpointImagePushTests(RegistryFixture registry) : IClassF
 
         var response = await client.PostAsJsonAsync("checkpoints/cp2.tar/image", new CheckpointImageRequest
         {
-            Registry = "127.0.0.1:1", RegistryPlainHttp = true, Repository = "edgeportal/x", Tag = "t", ContainerName = "c",
+            Registry = "closed", Repository = "edgeportal/x", Tag = "t", ContainerName = "c",
         });
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);

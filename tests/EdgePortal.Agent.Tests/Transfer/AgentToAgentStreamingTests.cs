@@ -25,13 +25,13 @@ public sealed class AgentToAgentStreamingTests : TwoAgents
         Source.WriteCheckpoint("warm-up.tar", 100_000);
         var warmUp = await client.PostAsJsonAsync("checkpoints/warm-up.tar/image", new CheckpointImageRequest
         {
-            Peer = Destination.BaseUri.AbsoluteUri, Repository = "edgeportal/warm", Tag = "up", ContainerName = "c", BandwidthBitsPerSecond = limit,
+            Peer = Destination.Name, Repository = "edgeportal/warm", Tag = "up", ContainerName = "c", BandwidthBitsPerSecond = limit,
         });
         Assert.Equal(HttpStatusCode.OK, warmUp.StatusCode);
 
         var response = await client.PostAsJsonAsync($"checkpoints/{Path.GetFileName(archive)}/image", new CheckpointImageRequest
         {
-            Peer = Destination.BaseUri.AbsoluteUri,
+            Peer = Destination.Name,
             Repository = "edgeportal/stream",
             Tag = "m-2",
             ContainerName = "stream",

@@ -93,7 +93,7 @@ public sealed class StepHandlerRuntimeTests
     {
         public override ClusterKind Kind => ClusterKind.Simulated;
         protected override IReadOnlyList<StepHandler> Handlers => handlers;
-        public override Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken) => Task.FromResult(new RuntimeProbe(true, "test"));
+        public override Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken) => Task.FromResult(new RuntimeProbe(true, "test", RuntimeCapabilities.None("test")));
         public override Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken) => Task.FromResult<StepOutcome>(new StepOutcome.Success());
         protected override StepOutcome.Failure? Map(Exception exception, StepContext context) =>
             exception is HttpRequestException e ? new($"unreachable: {e.Message}", TimeSpan.FromSeconds(10)) : null;

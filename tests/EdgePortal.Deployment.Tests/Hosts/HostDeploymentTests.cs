@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgePortal.Agent;
+using EdgePortal.Agent.Contracts.Tls;
+using EdgePortal.Testing.Lab;
 using EdgePortal.Agent.Criu;
 using EdgePortal.Deployment.Tests.Images;
 using Microsoft.Extensions.Configuration;
@@ -29,11 +28,8 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
     /// <summary>What deploy/hosts/README.md lists, each with its reason; the unit must add exactly these.</summary>
     private static readonly string[] Capabilities = ["CHECKPOINT_RESTORE", "SYS_PTRACE", "SYS_ADMIN", "NET_ADMIN", "NET_RAW"];
 
-    /// <summary>
-    /// Configuration keys the unit sets for the agent's mutual TLS (issue 14, item 2), which another task adds to
-    /// <see cref="AgentOptions"/>; until AgentOptions has a Tls property they are the only keys allowed not to bind.
-    /// </summary>
-    private static readonly string[] PendingTlsKeys = ["Tls:CertificatePath", "Tls:KeyPath", "Tls:ClientCaPath"];
+    /// <summary>The agent's mutual TLS keys the unit sets (the certificates' paths in the read-only mount, and the portal's name).</summary>
+    private static readonly string[] TlsKeys = ["Tls:CertificateFile", "Tls:KeyFile", "Tls:ClientAuthorityFile", "Tls:PortalClientNames:0"];
 
     private static readonly SystemdUnit Unit = SystemdUnit.Parse(File.ReadAllText(RepositoryRoot.File("deploy", "hosts", UnitFile)));
 
@@ -91,11 +87,9 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
             .Concat(EnvironmentFile(File.ReadAllText(RepositoryRoot.File("deploy", "hosts", "agent.env.example"))).Keys)
             .Where(k => k.StartsWith("EdgePortal__", StringComparison.Ordinal))
             .ToList();
-        var pending = typeof(AgentOptions).GetProperty("Tls") is null ? PendingTlsKeys : [];
         var prefix = AgentOptions.Section + ":";
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(keys.Select(k => k.Replace("__", ":", StringComparison.Ordinal))
-                .Where(k => !pending.Any(p => k == prefix + p))
                 .Select(k => new KeyValuePair<string, string?>(k, "1")))
             .Build();
 
@@ -103,10 +97,11 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
         // Every other key binds to a property of AgentOptions: a renamed option fails here, not silently on a host.
         var error = Record.Exception(() => configuration.GetSection(AgentOptions.Section).Bind(new AgentOptions(), o => o.ErrorOnUnknownConfiguration = true));
         Assert.True(error is null or FormatException, error?.Message); // values are placeholders; only unknown keys matter
-        // The token stays in the 0600 environment file, not in the world-readable unit and on podman's command line.
-        Assert.False(Run.Environment.ContainsKey("EdgePortal__Agent__Token"));
-        Assert.Contains("EdgePortal__Agent__Token", keys);
-        Assert.All(PendingTlsKeys, k => Assert.Contains(prefix.Replace(":", "__", StringComparison.Ordinal) + k.Replace(":", "__", StringComparison.Ordinal), keys));
+        // No shared token anywhere (the agent refuses to start with one); mutual TLS from the mounted certificates.
+        Assert.DoesNotContain("EdgePortal__Agent__Token", keys);
+        Assert.All(TlsKeys, k => Assert.Contains(prefix.Replace(":", "__", StringComparison.Ordinal) + k.Replace(":", "__", StringComparison.Ordinal), Run.Environment.Keys));
+        // Peers come from the node's own configuration, by name and https URL.
+        Assert.Contains(keys, k => k.StartsWith("EdgePortal__Agent__Peers__", StringComparison.Ordinal) && k.EndsWith("__Url", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -151,12 +146,11 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
         var name = Podman.UniqueName("edgeportal-agent-test");
         try
         {
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var port = FreePort();
         WriteCertificates(Directory.CreateDirectory(F("tls")).FullName);
         Directory.CreateDirectory(F("lib"));
         Directory.CreateDirectory(F("run"));
-        File.WriteAllText(F("agent.env"), $"EdgePortal__Agent__Token={token}\nEdgePortal__Agent__ServiceDevice=lo\n");
+        File.WriteAllText(F("agent.env"), "EdgePortal__Agent__ServiceDevice=lo\n");
         // The unit's own command line; only host paths (to this test's folder), the container's name, the image (the one
         // just built) and the port (a free one, not 8471, on this shared machine) are replaced.
         var hostPaths = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -176,14 +170,17 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
                 "--cidfile" => o with { Value = F("run", "agent.ctr-id") },
                 _ => o,
             })
-            .Append(new PodmanOption("--env", $"Urls=http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"))
+            .Append(new PodmanOption("--env", $"Urls=https://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"))
             .ToList();
         var run = unit with { Options = options, Image = image.Tag };
 
         using var podmanService = await PodmanService.StartAsync(F("podman.sock"));
             await Podman.RunCheckedAsync(run.Arguments(), TimeSpan.FromMinutes(2));
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(30) };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            // As the portal: its client certificate, trusting the test CA and the node's name only.
+            var pki = TestPki.Shared;
+            using var client = AgentTls.Client(new PemCertificate(pki.Portal.CertificateFile, pki.Portal.KeyFile), new PemAuthorities(pki.AuthorityFile), Node);
+            client.BaseAddress = new Uri($"https://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+            client.Timeout = TimeSpan.FromSeconds(30);
             Assert.Equal("ok", await Podman.WaitForAnswerAsync(client, "/healthz", name, TimeSpan.FromSeconds(60)));
 
             // The agent's own CRIU probe, run by the agent in its container with the unit's privileges.
@@ -232,19 +229,15 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>A CA, and a node certificate and key it signed, as PEM files under the names the unit points at.</summary>
+    private const string Node = "edge-test-node";
+
+    /// <summary>The node's certificate and key and the CA (of the test run's <see cref="TestPki"/>) under the names the unit points at.</summary>
     private static void WriteCertificates(string folder)
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=EdgePortal test portal CA", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        using var nodeKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var nodeRequest = new CertificateRequest("CN=edge-test-node", nodeKey, HashAlgorithmName.SHA256);
-        using var node = nodeRequest.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
-        File.WriteAllText(Path.Combine(folder, "client-ca.crt"), ca.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(folder, "tls.crt"), node.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(folder, "tls.key"), nodeKey.ExportPkcs8PrivateKeyPem());
+        var node = TestPki.Shared.Issue(Node);
+        File.Copy(TestPki.Shared.AuthorityFile, Path.Combine(folder, "client-ca.crt"));
+        File.Copy(node.CertificateFile, Path.Combine(folder, "tls.crt"));
+        File.Copy(node.KeyFile, Path.Combine(folder, "tls.key"));
     }
 
     /// <summary><c>podman system service</c> on a socket of this test's own, standing in for the host's podman.socket.</summary>

@@ -49,12 +49,15 @@ public sealed class KustomizeTests
     }
 
     [Fact]
-    public void Kustomize_Agent_IsPrivilegedWithTheCheckpointHostPath()
+    public void Kustomize_Agent_NamedCapabilitiesNotPrivilegedWithTheCheckpointHostPath()
     {
         var agent = Rendered.Value.OfType<V1DaemonSet>().Single();
         var container = Assert.Single(agent.Spec.Template.Spec.Containers);
 
-        Assert.True(container.SecurityContext?.Privileged);
+        // Not privileged (issue 14 item 2): root with named capabilities reads the kubelet's root-owned archives.
+        Assert.NotEqual(true, container.SecurityContext?.Privileged);
+        Assert.Equal(0, container.SecurityContext?.RunAsUser);
+        Assert.Equal(["ALL"], container.SecurityContext?.Capabilities?.Drop);
         Assert.Contains(agent.Spec.Template.Spec.Volumes, v => v.HostPath?.Path == "/var/lib/kubelet/checkpoints");
         Assert.Contains(container.Ports, p => p.ContainerPort == 8471);
     }

@@ -60,7 +60,12 @@ public sealed class KubernetesHarness : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(registry);
         var api = await FakeKubeApiServer.StartAsync();
-        var agent = await AgentHost.StartAsync();
+        // The agent of edge-1, named so in its certificate as the runtime expects, pushing only to its configured registry.
+        var agent = await AgentHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["EdgePortal:Agent:Registries:checkpoints:Host"] = registry.Host,
+            ["EdgePortal:Agent:Registries:checkpoints:PlainHttp"] = "true",
+        }, name: "edge-1");
         var folder = Directory.CreateTempSubdirectory("edgeportal-k8s-").FullName;
         api.Kubelet.ArchiveDirectory = agent.CheckpointDirectory;
         Seed(api);
@@ -72,7 +77,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
             Registry = registry.Host,
             RegistryPlainHttp = true,
             AgentPort = agent.BaseUri.Port,
-            AgentToken = AgentHost.Token,
+            AgentTls = TestPki.Shared.PortalTls,
             CheckpointTimeout = TimeSpan.FromSeconds(45),
             ReadyTimeout = TimeSpan.FromSeconds(30),
             TransferTimeout = TimeSpan.FromSeconds(30),

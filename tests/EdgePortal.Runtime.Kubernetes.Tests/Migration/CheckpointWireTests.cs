@@ -106,7 +106,7 @@ public sealed class CheckpointWireTests(RegistryFixture registry)
         await using var k = await KubernetesHarness.StartAsync(registry);
         var path = k.Api.WriteKubeconfig(k.Folder, "wrong", token: "not-the-token-of-the-fake-server");
         var edge = new KubernetesEdgeOptions();
-        edge.Clusters[KubernetesHarness.ClusterName] = new KubernetesClusterOptions { KubeconfigPath = path, Context = "wrong", Namespace = KubernetesHarness.Namespace, Registry = "r:5000", AgentToken = "0123456789abcdef0123" };
+        edge.Clusters[KubernetesHarness.ClusterName] = new KubernetesClusterOptions { KubeconfigPath = path, Context = "wrong", Namespace = KubernetesHarness.Namespace, Registry = "r:5000", AgentTls = TestPki.Shared.PortalTls };
         using var clients = new KubernetesClients(Microsoft.Extensions.Options.Options.Create(edge));
         var runtime = new KubernetesEdgeRuntime(clients, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<KubernetesEdgeRuntime>.Instance);
 

@@ -78,52 +78,36 @@ public sealed class EngineDrivenMigrationTests(RegistryFixture registry) : IAsyn
     [Fact]
     public async Task Recover_PortalStoppedAfterTheCheckpoint_ANewProcessResumesFromTheStoredArchiveAndCompletes()
     {
-        var inventory = new InMemoryInventoryRepository(Edge());
-        var migrations = new InMemoryMigrationRepository();
-        var events = new EventRecorder();
-        using var meters = new MeterFactory();
-        var options = new StaticOptions(new EngineOptions());
         MigrationId id;
-        using (var first = new MigrationEngine(migrations, inventory, [_k.Runtime], events, new MigrationMetrics(meters), options,
-            TimeProvider.System, NullLogger<MigrationEngine>.Instance))
+        var first = new EnginePortal(Edge(), _k.Runtime);
+        await using (first)
         {
-            var coordinator = new MigrationCoordinator(inventory, migrations, first, events, options, TimeProvider.System,
-                NullLogger<MigrationCoordinator>.Instance);
-            await first.StartAsync(CancellationToken.None);
-            var result = coordinator.Start(new MigrationRequest
+            await first.StartAsync();
+            var result = first.Coordinator.Start(new MigrationRequest
             {
                 ServiceId = KubernetesHarness.Service.Id, Strategy = MigrationStrategy.Cold, RequestedBy = "test", AcceptTargetMiss = true,
             });
             id = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration.Id;
-            await events.WaitFor<StepCompleted>(e => e.MigrationId == id && e.Kind == StepKind.Checkpoint, TimeSpan.FromSeconds(60));
-            await first.StopAsync(CancellationToken.None); // the process stops: the migration stays in flight in the store
-        }
-        var left = migrations.Find(id)!;
+            await first.Events.WaitFor<StepCompleted>(e => e.MigrationId == id && e.Kind == StepKind.Checkpoint, TimeSpan.FromSeconds(60));
+        } // the process stops: the migration stays in flight in the store
+        var left = first.Migrations.Find(id)!;
         Assert.Equal(MigrationState.Running, left.State);
         Assert.NotNull(left.Artifacts.ArchivePath);
 
         // A new process: a new runtime that remembers nothing, and an engine that finds the migration in flight.
-        var runtime = new KubernetesEdgeRuntime(_k.Clients, TimeProvider.System, NullLogger<KubernetesEdgeRuntime>.Instance);
-        using var second = new MigrationEngine(migrations, inventory, [runtime], events, new MigrationMetrics(meters), options,
-            TimeProvider.System, NullLogger<MigrationEngine>.Instance);
-        await second.StartAsync(CancellationToken.None);
-        try
-        {
-            var finished = await events.WaitFor<MigrationFinished>(e => e.MigrationId == id, TimeSpan.FromSeconds(60));
+        var runtime = new KubernetesEdgeRuntime(_k.Clients, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<KubernetesEdgeRuntime>.Instance);
+        await using var second = new EnginePortal(first, runtime);
+        await second.StartAsync();
+        var finished = await second.Events.WaitFor<MigrationFinished>(e => e.MigrationId == id, TimeSpan.FromSeconds(60));
 
-            Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {migrations.Find(id)!.FailureReason}");
-            Assert.Contains(events.Events, e => e is MigrationResumed r && r.MigrationId == id);
-            Assert.Single(_k.Api.Kubelet.Checkpoints); // resumed, not started again
-            var stored = migrations.Find(id)!;
-            Assert.StartsWith("sha256:", stored.Artifacts.ImageDigest, StringComparison.Ordinal);
-            Assert.Equal(KubernetesHarness.TargetName(id), stored.Artifacts.TargetPod);
-            Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(id))!.Spec.NodeName);
-            Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
-        }
-        finally
-        {
-            await second.StopAsync(CancellationToken.None);
-        }
+        Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {second.Migrations.Find(id)!.FailureReason}");
+        Assert.Contains(second.Events.Events, e => e is MigrationResumed r && r.MigrationId == id);
+        Assert.Single(_k.Api.Kubelet.Checkpoints); // resumed, not started again
+        var stored = second.Migrations.Find(id)!;
+        Assert.StartsWith("sha256:", stored.Artifacts.ImageDigest, StringComparison.Ordinal);
+        Assert.Equal(KubernetesHarness.TargetName(id), stored.Artifacts.TargetPod);
+        Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(id))!.Spec.NodeName);
+        Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
     }
 
     /// <summary>The harness's cluster as the portal stores it: two linked nodes, the users at the destination.</summary>

@@ -113,15 +113,21 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
     }
 
     [Fact]
-    public async Task Transfer_AgentRefusesTheToken_FailsNamingTheSetting()
+    public async Task Transfer_AgentRefusesTheClientCertificate_FailsNamingTheSetting()
     {
-        await using var k = await KubernetesHarness.StartAsync(registry, configure: o => o.AgentToken = "a-token-the-agent-does-not-know");
+        // A certificate of the agents' CA, but not the portal's name: the agent refuses it (403).
+        var stranger = TestPki.Shared.Issue("stranger", server: false);
+        await using var k = await KubernetesHarness.StartAsync(registry, configure: o =>
+        {
+            o.AgentTls.CertificateFile = stranger.CertificateFile;
+            o.AgentTls.KeyFile = stranger.KeyFile;
+        });
         var id = MigrationId.New();
 
         var outcomes = await k.RunAsync(id, StepKind.Transfer);
 
         var failure = Assert.IsType<StepOutcome.Failure>(outcomes[^1].Outcome);
         Assert.Equal(StepKind.Transfer, outcomes[^1].Kind);
-        Assert.Contains("refused the portal's token (401)", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("refused this client certificate (403)", failure.Reason, StringComparison.Ordinal);
     }
 }

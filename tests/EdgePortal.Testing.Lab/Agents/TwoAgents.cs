@@ -1,6 +1,6 @@
 namespace EdgePortal.Testing.Lab;
 
-/// <summary>A test class over two agents of its own on loopback, a source and a destination.</summary>
+/// <summary>A test class over two agents of its own on loopback, a source and a destination, peers of each other.</summary>
 public abstract class TwoAgents : IAsyncLifetime
 {
     protected AgentHost Source { get; private set; } = null!;
@@ -8,8 +8,9 @@ public abstract class TwoAgents : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Source = await AgentHost.StartAsync();
-        Destination = await AgentHost.StartAsync();
+        var agents = await AgentHost.StartManyAsync(new AgentSpec("source"), new AgentSpec("destination"));
+        Source = agents[0];
+        Destination = agents[1];
     }
 
     public async Task DisposeAsync()

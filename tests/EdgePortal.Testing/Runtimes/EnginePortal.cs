@@ -10,8 +10,24 @@ public sealed class EnginePortal : IAsyncDisposable
     private readonly TestMeterFactory _meters = new();
 
     public EnginePortal(EdgeInventory inventory, IEdgeRuntime runtime)
+        : this(new InMemoryInventoryRepository(inventory), new InMemoryMigrationRepository(), new EventRecorder(), runtime)
     {
-        Inventory = new InMemoryInventoryRepository(inventory);
+    }
+
+    /// <summary>
+    /// A new process on the stores of one that stopped (<paramref name="stopped"/>): its runtime remembers nothing, and its
+    /// engine finds the migrations left in flight.
+    /// </summary>
+    public EnginePortal(EnginePortal stopped, IEdgeRuntime runtime)
+        : this((stopped ?? throw new ArgumentNullException(nameof(stopped))).Inventory, stopped.Migrations, stopped.Events, runtime)
+    {
+    }
+
+    private EnginePortal(InMemoryInventoryRepository inventory, InMemoryMigrationRepository migrations, EventRecorder events, IEdgeRuntime runtime)
+    {
+        Inventory = inventory;
+        Migrations = migrations;
+        Events = events;
         var options = new FixedOptions<EngineOptions>(new EngineOptions());
         Engine = new MigrationEngine(Migrations, Inventory, [runtime], Events, new MigrationMetrics(_meters), options, TimeProvider.System,
             NullLogger<MigrationEngine>.Instance);
@@ -22,8 +38,8 @@ public sealed class EnginePortal : IAsyncDisposable
     }
 
     public InMemoryInventoryRepository Inventory { get; }
-    public InMemoryMigrationRepository Migrations { get; } = new();
-    public EventRecorder Events { get; } = new();
+    public InMemoryMigrationRepository Migrations { get; }
+    public EventRecorder Events { get; }
     public MigrationEngine Engine { get; }
     public MigrationCoordinator Coordinator { get; }
     /// <summary>What the coordinator plans with: the runtime's probes, as the portal caches them.</summary>
