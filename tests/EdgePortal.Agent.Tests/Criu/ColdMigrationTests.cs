@@ -58,9 +58,14 @@ public sealed class ColdMigrationTests(ITestOutputHelper output)
             }
             copy.Stop();
 
+            // h2 holds the address before the restored socket exists: TCP to it is dropped meanwhile, as the agent guards it, or
+            // a retransmission reaching h2 (h1 routes it there once the address left) would be reset and end the connection.
+            string[] guard = ["nsenter", $"--net={lab.Namespace("h2")}", "--", "nft"];
+            await Lab.RunAsync(guard[0], [.. guard[1..], $"add table inet naive; add chain inet naive input {{ type filter hook input priority -10 ; policy accept ; }}; add rule inet naive input ip daddr {serviceAddress} meta l4proto tcp drop"]);
             await lab.IpAsync("h1", "addr", "del", $"{serviceAddress}/24", "dev", "eth0");
             await lab.IpAsync("h2", "addr", "add", $"{serviceAddress}/24", "dev", "eth0");
             var restore = await criu.RestoreAsync(new CriuRestoreRequest(destination, lab.Namespace("h2")), CancellationToken.None);
+            await Lab.RunAsync(guard[0], [.. guard[1..], "delete table inet naive"]);
             if (restore is CriuOutcome.Failed failed)
                 Assert.Fail(failed.Reason);
             var done = Assert.IsType<CriuOutcome.Restored>(restore, exactMatch: false);
