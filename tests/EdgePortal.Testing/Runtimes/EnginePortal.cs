@@ -46,9 +46,8 @@ public sealed class EnginePortal : IAsyncDisposable
     public RuntimeCapabilityCatalog Capabilities { get; }
 
     /// <summary>
-    /// Starts the engine and waits for its recovery pass: the engine runs it on the thread pool, and a migration submitted
-    /// before it ends is found queued in the store by the recovery and dispatched a second time (seen here as two dumps of
-    /// one migration a few ms apart).
+    /// Starts the engine and waits for its recovery pass, so that what a test submits next meets an engine that has
+    /// finished picking up the previous process's migrations (a second portal on the stores of a first).
     /// </summary>
     public async Task StartAsync()
     {
