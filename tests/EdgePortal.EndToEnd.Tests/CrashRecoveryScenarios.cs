@@ -40,6 +40,7 @@ public sealed class CrashRecoveryScenarios(ITestOutputHelper output)
         {
             var service = await ServiceIdAsync(portal, serviceName);
             var steps = int.MaxValue;
+            var caughtRunning = 0;
             for (var k = 0; k < steps; k++)
             {
                 using var api = portal.ApiClient();
@@ -47,7 +48,8 @@ public sealed class CrashRecoveryScenarios(ITestOutputHelper output)
                 var (id, count) = await StartAsync(api, service, strategy, k);
                 steps = count;
 
-                var hit = await KillDuringStepAsync(portal, api, id, k);
+                var (hit, running) = await KillDuringStepAsync(portal, api, id, k);
+                caughtRunning += running ? 1 : 0;
                 await portal.DisposeAsync();
                 portal = await PortalProcess.StartAsync(options);
                 using var after = portal.ApiClient();
@@ -61,6 +63,9 @@ public sealed class CrashRecoveryScenarios(ITestOutputHelper output)
                 var open = await after.GetFromJsonAsync<JsonElement>($"api/v1/migrations?service={service}&state=Queued,Running,RollingBack");
                 Assert.Equal(0, open.GetArrayLength());
             }
+            // A step of a few milliseconds can end between two polls: the kill then lands right after it, a crash point the
+            // resume table covers as well. Most steps must still be caught running, or this would not test kills in steps.
+            Assert.True(caughtRunning * 2 >= steps, $"{strategy}: only {caughtRunning} of {steps} steps were caught running");
         }
         finally
         {
@@ -92,8 +97,11 @@ public sealed class CrashRecoveryScenarios(ITestOutputHelper output)
         return (migration.GetProperty("id").GetString()!, migration.GetProperty("steps").GetArrayLength());
     }
 
-    /// <summary>Polls until step k runs, then SIGKILLs the portal; says what the store showed at the kill.</summary>
-    private static async Task<string> KillDuringStepAsync(PortalProcess portal, HttpClient api, string id, int k)
+    /// <summary>
+    /// Polls until step k runs (or has just ended), then SIGKILLs the portal; says what the store showed at the kill, and
+    /// whether step k was running then.
+    /// </summary>
+    private static async Task<(string Label, bool Running)> KillDuringStepAsync(PortalProcess portal, HttpClient api, string id, int k)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
@@ -106,8 +114,8 @@ public sealed class CrashRecoveryScenarios(ITestOutputHelper output)
             {
                 portal.Kill();
                 var label = $"{steps[k].GetProperty("kind").GetString()} {status}";
-                Assert.True(status == "Running", $"step {k} was not seen running: {label}, migration {state}");
-                return label;
+                Assert.True(status is "Running" or "Succeeded", $"step {k} was neither running nor just done at the kill: {label}, migration {state}");
+                return (label, status == "Running");
             }
         }
         throw new TimeoutException($"step {k} of migration {id} never started");
