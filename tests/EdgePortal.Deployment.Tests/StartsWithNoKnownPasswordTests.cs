@@ -36,9 +36,15 @@ public sealed class StartsWithNoKnownPasswordTests
             Assert.Null(Env(secret).Value);
             Assert.Equal("edgeportal-admin", Env(secret).ValueFrom.SecretKeyRef.Name);
         }
-        // The Secret is the operator's to create: no literal admin password is generated from the repository.
-        Assert.All(Directory.GetFiles(RepositoryRoot.File("deploy"), "kustomization.yaml", SearchOption.AllDirectories),
-            kustomization => Assert.DoesNotContain("edgeportal-admin", File.ReadAllText(kustomization), StringComparison.Ordinal));
+        // Secrets are the operator's to create: no kustomization generates one from literals in the repository (the admin's,
+        // or the replicated overlay's database and Redis passwords).
+        Assert.All(Directory.GetFiles(RepositoryRoot.File("deploy"), "kustomization.yaml", SearchOption.AllDirectories), kustomization =>
+        {
+            var text = File.ReadAllText(kustomization);
+            Assert.DoesNotContain("edgeportal-admin", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("secretGenerator", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("change-me", text, StringComparison.OrdinalIgnoreCase);
+        });
         Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
     }
 }
