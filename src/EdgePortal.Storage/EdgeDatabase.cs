@@ -105,8 +105,19 @@ public sealed class EdgeDatabase : IDisposable
         Database.UserVersion = CurrentVersion;
     }
 
+    /// <summary>
+    /// Every collection's indexes, made when the file opens; this also creates every collection then, on one thread. A
+    /// collection first created while other threads read the file (the seeders, the engine's recovery and the schedule
+    /// registry all start at once) can fail a concurrent reader with LiteDB's "page type must be collection page" and
+    /// close the engine, so no collection is left to be created by its first write.
+    /// </summary>
     private void EnsureIndexes()
     {
+        Database.GetCollection(Collections.Tenants).EnsureIndex("name", "$.name");
+        Database.GetCollection(Collections.Clusters).EnsureIndex("name", "$.name");
+        Database.GetCollection(Collections.Nodes).EnsureIndex("clusterId", "$.clusterId");
+        Database.GetCollection(Collections.Links).EnsureIndex("nodeA", "$.nodeA");
+        Database.GetCollection(Collections.UserGroups).EnsureIndex("serviceId", "$.serviceId");
         Database.GetCollection(Collections.Services).EnsureIndex("tenantId", "$.tenantId");
         var migrations = Database.GetCollection(Collections.Migrations);
         migrations.EnsureIndex("tenantId", "$.tenantId");

@@ -18,6 +18,7 @@ internal static class SchedulingCollections
 
     public static void EnsureIndexes(ILiteDatabase database)
     {
+        database.GetCollection(Schedules).EnsureIndex("tenantId", "$.tenantId");
         var runs = database.GetCollection(ScheduleRuns);
         runs.EnsureIndex("scheduleId", "$.scheduleId");
         runs.EnsureIndex(Ticks, "$." + Ticks);
