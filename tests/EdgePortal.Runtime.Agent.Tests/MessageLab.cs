@@ -41,6 +41,12 @@ internal sealed class LabBroker : IAsyncDisposable
         // The lab's hosts and the portal (through the forwarder) connect from lab addresses: guest may log in from there.
         await File.WriteAllTextAsync(Path.Combine(folder, "rabbitmq.conf"), "loopback_users = none\ndisk_free_limit.absolute = 1MB\n");
         await File.WriteAllTextAsync(Path.Combine(folder, "enabled_plugins"), "[].\n");
+        // The server and rabbitmqctl share HOME: one Erlang cookie made before either starts, or each may make its own and
+        // the CLI's wait is refused ("Invalid challenge reply").
+        var cookie = Path.Combine(folder, ".erlang.cookie");
+        File.WriteAllText(cookie, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(10)));
+        if (OperatingSystem.IsLinux())
+            File.SetUnixFileMode(cookie, UnixFileMode.UserRead); // Erlang refuses a cookie others can read
         var environment = Environment(folder, address);
         var server = Start(networkNamespace, "/usr/lib/rabbitmq/bin/rabbitmq-server", [], environment);
         var broker = new LabBroker(server, folder, address);
