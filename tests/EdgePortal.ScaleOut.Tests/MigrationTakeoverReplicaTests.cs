@@ -47,7 +47,7 @@ public sealed class MigrationTakeoverReplicaTests(ReplicaFixture fixture)
         // Once: the survivor recovered it once, and the service exists once, where the outcome says.
         Assert.Single(survivor.Log.Split('\n'), l => l.Contains($"Recovered migration {id}", StringComparison.Ordinal));
         Assert.Equal(1, replicas.Scalar("SELECT count(*) FROM services WHERE id = @id", ("id", ArAnchors)));
-        var node = replicas.Scalar("SELECT CASE WHEN s.doc->>'nodeId' = m.doc->>'destination' THEN 1 WHEN s.doc->>'nodeId' = m.doc->>'source' THEN 0 ELSE -1 END " +
+        var node = replicas.Scalar("SELECT CASE WHEN s.doc->>'nodeId' = m.doc->'plan'->>'destination' THEN 1 WHEN s.doc->>'nodeId' = m.source_node_id::text THEN 0 ELSE -1 END " +
             "FROM services s, migrations m WHERE s.id = @service AND m.id = @migration", ("service", ArAnchors), ("migration", id));
         Assert.Equal(final.StartsWith("Completed", StringComparison.Ordinal) ? 1 : 0, node);
     }
