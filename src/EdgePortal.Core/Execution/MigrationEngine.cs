@@ -524,10 +524,21 @@ public sealed class MigrationEngine : BackgroundService
     }
 
     /// <summary>
-    /// Picks up what the previous run left: the dispatcher claims queued migrations again; in-flight ones are taken over
-    /// like those of a dead replica (<see cref="TakeOverAbandoned"/>).
+    /// Picks up what the previous run left: queued migrations go back into the waiting line (the dispatcher claims them in
+    /// creation order); in-flight ones are taken over like those of a dead replica (<see cref="TakeOverAbandoned"/>).
     /// </summary>
-    private void Recover() => TakeOverAbandoned();
+    private void Recover()
+    {
+        foreach (var migration in _migrations.Unfinished().Where(m => m.State == MigrationState.Queued))
+        {
+            bool requeued;
+            lock (_gate)
+                requeued = Enqueue(migration);
+            if (requeued)
+                _logger.LogInformation("Recovered migration {MigrationId} of {Service}: still queued", migration.Id, migration.ServiceName);
+        }
+        TakeOverAbandoned();
+    }
 
     /// <summary>
     /// Claims the in-flight migrations whose lease expired or that never had one (their replica, or this process's previous
