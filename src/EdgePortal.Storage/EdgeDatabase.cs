@@ -22,6 +22,7 @@ public sealed class EdgeDatabase : IDisposable
         {
             Upgrade(logger);
             EnsureIndexes();
+            LiteDbMigrationLeaseStore.ReleasePreviousLife(Database);
         }
         catch
         {

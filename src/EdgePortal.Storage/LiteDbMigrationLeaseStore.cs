@@ -18,6 +18,22 @@ internal sealed class LiteDbMigrationLeaseStore(EdgeDatabase database) : IMigrat
 
     public static void EnsureIndexes(ILiteDatabase db) => db.GetCollection(Collection).EnsureIndex(ExpiresTicks, "$." + ExpiresTicks);
 
+    /// <summary>
+    /// A LiteDB file has one process, so every lease found when it opens was held by that process's previous life (a crash
+    /// or a kill): they are released, so that the restarted engine resumes or rolls its migrations back at once rather
+    /// than after the lease duration. Tokens stay, so later claims still get larger ones.
+    /// </summary>
+    public static void ReleasePreviousLife(ILiteDatabase db)
+    {
+        var leases = db.GetCollection(Collection);
+        foreach (var lease in leases.Find(Query.GT("$." + ExpiresTicks, 0L)).ToList())
+        {
+            lease["owner"] = BsonValue.Null;
+            lease[ExpiresTicks] = 0L;
+            leases.Update(lease);
+        }
+    }
+
     public IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max)
     {
         Validate(owner, duration);

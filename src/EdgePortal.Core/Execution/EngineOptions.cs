@@ -21,6 +21,15 @@ public sealed class EngineOptions
 
     /// <summary>How long a rollback may take before the migration is marked Failed for an operator.</summary>
     public TimeSpan RollbackTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a replica's claim on a migration lasts without renewal. The engine renews every third of it and scans
+    /// for abandoned migrations as often, so a migration whose replica died is taken over within about 4/3 of it.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often leases are renewed and abandoned or queued migrations of other replicas are looked for.</summary>
+    public TimeSpan LeaseRenewal => LeaseDuration / 3;
 }
 
 /// <summary>Cross-field checks; each message names the key so a misconfiguration is fixed at the first read.</summary>
@@ -39,6 +48,8 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             failures.Add($"{EngineOptions.Section}:MaxReservedBandwidthBitsPerSecond must be ≥ 0 (0 = no cap).");
         if (options.CompletionTimeout <= TimeSpan.Zero)
             failures.Add($"{EngineOptions.Section}:CompletionTimeout must be positive.");
+        if (options.LeaseDuration < TimeSpan.FromSeconds(1))
+            failures.Add($"{EngineOptions.Section}:LeaseDuration must be at least 1 second (was {options.LeaseDuration:g}).");
         if (options.RollbackTimeout <= TimeSpan.Zero)
             failures.Add($"{EngineOptions.Section}:RollbackTimeout must be positive.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -28,10 +28,14 @@ public enum CancelOutcome
 /// <see cref="EngineOptions.MaxConcurrentPerCluster"/> migrations run per cluster and
 /// <see cref="EngineOptions.MaxOutboundPerNode"/> leave one node; the rest wait in order. On start,
 /// migrations that were in flight when the process stopped are resumed or rolled back, and each says which.
+/// With several replicas on one store, the engine holds a lease (<see cref="IMigrationLeaseStore"/>) on every migration it
+/// drives: it claims queued migrations under the limits counted across replicas, renews its leases every
+/// <see cref="EngineOptions.LeaseRenewal"/>, and takes over only migrations whose lease expired (their replica died).
 /// </summary>
 public sealed class MigrationEngine : BackgroundService
 {
     private readonly IMigrationRepository _migrations;
+    private readonly IMigrationLeaseStore _leases;
     private readonly IInventoryRepository _inventory;
     private readonly IReadOnlyDictionary<ClusterKind, IEdgeRuntime> _runtimes;
     private readonly IMigrationEventPublisher _publisher;
@@ -47,11 +51,12 @@ public sealed class MigrationEngine : BackgroundService
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
 
-    public MigrationEngine(IMigrationRepository migrations, IInventoryRepository inventory, IEnumerable<IEdgeRuntime> runtimes,
+    public MigrationEngine(IMigrationRepository migrations, IMigrationLeaseStore leases, IInventoryRepository inventory, IEnumerable<IEdgeRuntime> runtimes,
         IMigrationEventPublisher publisher, MigrationMetrics metrics, IOptionsMonitor<EngineOptions> options, TimeProvider clock,
         ILogger<MigrationEngine> logger)
     {
         _migrations = migrations;
+        _leases = leases;
         _inventory = inventory;
         _runtimes = runtimes.ToDictionary(r => r.Kind);
         _publisher = publisher;
@@ -61,10 +66,13 @@ public sealed class MigrationEngine : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>This engine's name on its leases: unique per engine instance, and says which host and process holds them.</summary>
+    public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     /// <summary>Completes once migrations left in flight by the previous run have been resumed, rolled back or re-queued.</summary>
     public Task Recovered => _recovered.Task;
 
-    /// <summary>The waiting line, oldest first, each with what it waits for.</summary>
+    /// <summary>The waiting line of migrations submitted to this engine, oldest first, each with what it waits for.</summary>
     public IReadOnlyList<QueueEntry> Queue
     {
         get { lock (_gate) return [.. _queue]; }
@@ -139,6 +147,7 @@ public sealed class MigrationEngine : BackgroundService
         {
             _recovered.TrySetResult();
         }
+        var leases = Task.Run(() => KeepLeasesAsync(stoppingToken), CancellationToken.None);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -153,17 +162,106 @@ public sealed class MigrationEngine : BackgroundService
         Task[] inFlight;
         lock (_gate)
             inFlight = [.. _running.Values.Select(r => r.Execution)];
-        // Running migrations observe the stopping token and stay in flight in the database: the next
-        // start rolls them back, exactly as after a crash, so there is one recovery path, not two.
+        // Running migrations observe the stopping token and stay in flight in the database, their leases released: the
+        // next start (or another replica, at once) resumes or rolls them back, exactly as after a crash, so there is one
+        // recovery path, not two.
         await Task.WhenAll(inFlight).ConfigureAwait(false);
+        await leases.ConfigureAwait(false);
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
 
-    /// <summary>Starts every queued migration that fits the limits, oldest first, and tells the rest what they wait for.</summary>
+    /// <summary>
+    /// Every <see cref="EngineOptions.LeaseRenewal"/>: renews the leases of what this engine drives, takes over migrations
+    /// whose replica died, and wakes the dispatcher so it claims what other replicas queued.
+    /// </summary>
+    private async Task KeepLeasesAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.CurrentValue.LeaseRenewal, _clock, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            try
+            {
+                RenewLeases();
+                TakeOverAbandoned();
+                ForgetQueuedElsewhere();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "Renewing the migration leases of {Owner} failed; retrying in {Period}", Owner, _options.CurrentValue.LeaseRenewal);
+            }
+            Wake();
+        }
+    }
+
+    /// <summary>A lease that could not be renewed was claimed by another replica: stop driving it here, without rolling back.</summary>
+    private void RenewLeases()
+    {
+        var duration = _options.CurrentValue.LeaseDuration;
+        RunningMigration[] held;
+        lock (_gate)
+            held = [.. _running.Values.Where(r => r.Lease is not null && !r.LeaseLost)];
+        foreach (var running in held)
+        {
+            var renewed = _leases.Renew(running.Lease!, _clock.GetUtcNow(), duration);
+            lock (_gate)
+            {
+                if (!_running.TryGetValue(running.Id, out var current) || current != running)
+                    continue;
+                if (renewed is not null)
+                {
+                    running.Lease = renewed;
+                    continue;
+                }
+                running.LoseLease();
+            }
+            _logger.LogWarning("{Owner} lost its lease on migration {MigrationId} to another replica; it stops driving it here", Owner, running.Id);
+        }
+    }
+
+    /// <summary>Drops from the local waiting line the migrations that are no longer queued (another replica ran or cancelled them).</summary>
+    private void ForgetQueuedElsewhere()
+    {
+        QueueEntry[] waiting;
+        lock (_gate)
+            waiting = [.. _queue];
+        var gone = waiting.Where(q => _migrations.Find(q.MigrationId) is not { State: MigrationState.Queued }).Select(q => q.MigrationId).ToHashSet();
+        if (gone.Count == 0)
+            return;
+        lock (_gate)
+            _queue.RemoveAll(q => gone.Contains(q.MigrationId));
+    }
+
+    /// <summary>
+    /// Claims the queued migrations (submitted here or on any replica) that fit the limits counted over every replica's
+    /// leases, oldest first, starts them, and tells the rest of the local waiting line what they wait for.
+    /// </summary>
     private void Dispatch()
     {
         var options = _options.CurrentValue;
+        var claimed = _leases.ClaimQueued(Owner, _clock.GetUtcNow(), options.LeaseDuration,
+            new ClaimLimits(options.MaxConcurrentPerCluster, options.MaxOutboundPerNode), int.MaxValue);
+        foreach (var lease in claimed)
+        {
+            var migration = _migrations.Find(lease.MigrationId);
+            bool started;
+            lock (_gate)
+            {
+                _queue.RemoveAll(q => q.MigrationId == lease.MigrationId);
+                started = migration is { State: MigrationState.Queued } && !_running.ContainsKey(lease.MigrationId);
+                if (started)
+                    StartLeased(migration!, lease);
+            }
+            if (!started)
+                _leases.Release(lease);
+        }
         lock (_gate)
         {
             for (var i = 0; i < _queue.Count; i++)
@@ -171,26 +269,27 @@ public sealed class MigrationEngine : BackgroundService
                 var entry = _queue[i];
                 var inCluster = _running.Values.Count(r => r.Cluster == entry.Cluster);
                 var fromNode = _running.Values.Count(r => r.Source == entry.Source);
-                string? waitingFor = null;
-                if (inCluster >= options.MaxConcurrentPerCluster)
-                    waitingFor = $"a slot in the cluster ({inCluster} of {options.MaxConcurrentPerCluster} running)";
-                else if (fromNode >= options.MaxOutboundPerNode)
-                    waitingFor = $"a slot on the source node ({fromNode} of {options.MaxOutboundPerNode} outbound)";
-                if (waitingFor is not null)
-                {
-                    _queue[i] = entry with { WaitingFor = waitingFor };
-                    continue;
-                }
-                _queue.RemoveAt(i--);
-                // The deadline runs on the injected clock, so tests (and the simulator's fast clock) control it.
-                var deadline = new CancellationTokenSource(options.CompletionTimeout, _clock);
-                var running = new RunningMigration(entry.MigrationId, entry.Cluster, entry.Source,
-                    CancellationTokenSource.CreateLinkedTokenSource(_stopping, deadline.Token), deadline);
-                _running[entry.MigrationId] = running;
-                running.Execution = Task.Run(() => RunAsync(running));
+                var waitingFor = inCluster >= options.MaxConcurrentPerCluster
+                    ? $"a slot in the cluster ({inCluster} of {options.MaxConcurrentPerCluster} running)"
+                    : fromNode >= options.MaxOutboundPerNode
+                        ? $"a slot on the source node ({fromNode} of {options.MaxOutboundPerNode} outbound)"
+                        : "a slot held by another replica";
+                _queue[i] = entry with { WaitingFor = waitingFor };
             }
             _metrics.SetQueue(_queue.Count, _running.Count);
         }
+    }
+
+    /// <summary>Runs a migration this engine holds the lease of. Call under <see cref="_gate"/>.</summary>
+    private void StartLeased(Migration migration, MigrationLease lease)
+    {
+        var options = _options.CurrentValue;
+        // The deadline runs on the injected clock, so tests (and the simulator's fast clock) control it.
+        var deadline = new CancellationTokenSource(options.CompletionTimeout, _clock);
+        var running = new RunningMigration(migration.Id, migration.ClusterId, migration.Source,
+            CancellationTokenSource.CreateLinkedTokenSource(_stopping, deadline.Token), deadline) { Lease = lease };
+        _running[migration.Id] = running;
+        running.Execution = Task.Run(() => RunAsync(running));
     }
 
     private async Task RunAsync(RunningMigration running)
@@ -217,11 +316,27 @@ public sealed class MigrationEngine : BackgroundService
         }
         finally
         {
-            lock (_gate)
-                _running.Remove(running.Id);
-            running.Dispose();
-            Wake();
+            Finish(running);
         }
+    }
+
+    /// <summary>Forgets a migration this engine stopped driving and gives its lease up (unless another replica has it now).</summary>
+    private void Finish(RunningMigration running)
+    {
+        lock (_gate)
+            _running.Remove(running.Id);
+        try
+        {
+            if (running.Lease is { } lease && !running.LeaseLost)
+                _leases.Release(lease);
+        }
+        catch (Exception e)
+        {
+            // The lease expires by itself; another replica then finds the migration finished and leaves it.
+            _logger.LogWarning(e, "Releasing the lease on migration {MigrationId} failed", running.Id);
+        }
+        running.Dispose();
+        Wake();
     }
 
     private async Task ExecuteAsync(Migration migration, RunningMigration running)
@@ -329,7 +444,7 @@ public sealed class MigrationEngine : BackgroundService
         if (migration.State == MigrationState.Running)
             Complete(migration, world);
         else if (migration.State == MigrationState.RollingBack)
-            await RollBackAsync(migration, world).ConfigureAwait(false);
+            await RollBackAsync(migration, world, running).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -338,6 +453,11 @@ public sealed class MigrationEngine : BackgroundService
     /// </summary>
     private bool Interrupt(Migration migration, RunningMigration running, MigrationStep step)
     {
+        if (running.LeaseLost)
+        {
+            _logger.LogWarning("Migration {MigrationId} is driven by another replica now; {Owner} leaves it during step {Step}", migration.Id, Owner, step.Label);
+            return true;
+        }
         if (_stopping.IsCancellationRequested)
         {
             _logger.LogWarning("EdgePortal is stopping during step {Step} of migration {MigrationId}; the next start rolls it back", step.Label, migration.Id);
@@ -364,16 +484,22 @@ public sealed class MigrationEngine : BackgroundService
             migration.ServiceName, world.Destination.Name, migration.MeasuredDowntimeMs, migration.Plan.PredictedDowntimeMs);
     }
 
-    private async Task RollBackAsync(Migration migration, MigrationWorld world)
+    private async Task RollBackAsync(Migration migration, MigrationWorld world, RunningMigration running)
     {
         using var timeout = new CancellationTokenSource(_options.CurrentValue.RollbackTimeout, _clock);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, running.LeaseLostToken);
         using var span = MigrationTracing.Rollback(migration);
         StepOutcome outcome;
         try
         {
             var done = migration.Steps.Where(s => s.Status == StepStatus.Succeeded).ToList();
             outcome = await world.Runtime.RollbackAsync(new RollbackContext(migration.Id, world.Service, world.Cluster, world.Source,
-                world.Destination, migration.Plan, done, migration.FailureReason ?? "rollback"), timeout.Token).ConfigureAwait(false);
+                world.Destination, migration.Plan, done, migration.FailureReason ?? "rollback"), stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (running.LeaseLost)
+        {
+            _logger.LogWarning("Migration {MigrationId} is driven by another replica now; {Owner} leaves its rollback to it", migration.Id, Owner);
+            return;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
@@ -398,32 +524,58 @@ public sealed class MigrationEngine : BackgroundService
     }
 
     /// <summary>
-    /// Picks up what the previous run left: queued migrations queue again; running ones whose steps all
-    /// succeeded are completed, the others are aborted and rolled back; rollbacks are finished.
+    /// Picks up what the previous run left: queued migrations go back into the waiting line (the dispatcher claims them in
+    /// creation order); in-flight ones are taken over like those of a dead replica (<see cref="TakeOverAbandoned"/>).
     /// </summary>
     private void Recover()
     {
-        foreach (var migration in _migrations.Unfinished())
+        foreach (var migration in _migrations.Unfinished().Where(m => m.State == MigrationState.Queued))
         {
-            switch (migration.State)
+            bool requeued;
+            lock (_gate)
+                requeued = Enqueue(migration);
+            if (requeued)
+                _logger.LogInformation("Recovered migration {MigrationId} of {Service}: still queued", migration.Id, migration.ServiceName);
+        }
+        TakeOverAbandoned();
+    }
+
+    /// <summary>
+    /// Claims the in-flight migrations whose lease expired or that never had one (their replica, or this process's previous
+    /// life, stopped) and finishes them: running ones whose steps all succeeded are completed, the others resumed or rolled
+    /// back; rollbacks are finished. A migration another live replica drives keeps its lease and is never touched.
+    /// </summary>
+    private void TakeOverAbandoned()
+    {
+        var options = _options.CurrentValue;
+        foreach (var lease in _leases.ClaimAbandoned(Owner, _clock.GetUtcNow(), options.LeaseDuration, int.MaxValue))
+        {
+            lock (_gate)
             {
-                case MigrationState.Queued:
-                    bool requeued;
-                    lock (_gate)
-                        requeued = Enqueue(migration);
-                    if (requeued)
-                        _logger.LogInformation("Recovered migration {MigrationId} of {Service}: still queued", migration.Id, migration.ServiceName);
-                    break;
+                if (_running.TryGetValue(lease.MigrationId, out var mine))
+                {
+                    // This engine's own lease lapsed (a stalled renewal) and it claimed the migration back: it goes on driving it.
+                    mine.Lease = lease;
+                    continue;
+                }
+            }
+            var migration = _migrations.Find(lease.MigrationId);
+            switch (migration?.State)
+            {
                 case MigrationState.Running when migration.NextStep is null && TryResolve(migration, out var world, out _):
                     Complete(migration, world);
+                    _leases.Release(lease);
                     _logger.LogInformation("Recovered migration {MigrationId} of {Service}: every step had succeeded, completed it", migration.Id, migration.ServiceName);
                     break;
                 case MigrationState.Running:
-                    RecoverRunning(migration);
+                    RecoverRunning(migration, lease);
                     break;
                 case MigrationState.RollingBack:
-                    StartRecoveryRollback(migration);
+                    StartRecoveryRollback(migration, lease);
                     _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was rolling back, finishing the rollback", migration.Id, migration.ServiceName);
+                    break;
+                default:
+                    _leases.Release(lease);
                     break;
             }
         }
@@ -436,7 +588,7 @@ public sealed class MigrationEngine : BackgroundService
     /// (<see cref="IEdgeRuntime.SafeToRepeat"/>); otherwise it rolls back from the stored artifacts.
     /// docs/architecture.md has the table per step and runtime.
     /// </summary>
-    private void RecoverRunning(Migration migration)
+    private void RecoverRunning(Migration migration, MigrationLease lease)
     {
         var inStep = migration.Steps.FirstOrDefault(s => s.Status == StepStatus.Running);
         var where = inStep?.Label ?? (migration.LastCompletedStep is { } last ? $"after {last.Label}" : "before its first step");
@@ -448,22 +600,23 @@ public sealed class MigrationEngine : BackgroundService
                 ? $"EdgePortal stopped {where}; resumed on restart from {migration.NextStep?.Label ?? "the end"}."
                 : $"EdgePortal stopped during {where}; it is safe to repeat, so the migration resumed from it on restart.", _clock.GetUtcNow());
             Commit(migration);
-            bool queued;
             lock (_gate)
-                queued = Enqueue(migration);
-            if (queued)
-                _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was running ({Step}), resuming it", migration.Id, migration.ServiceName, where);
+                StartLeased(migration, lease);
+            _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was running ({Step}), resuming it", migration.Id, migration.ServiceName, where);
             return;
         }
         migration.Abort($"EdgePortal stopped during {where}; the migration was rolled back on restart.", _clock.GetUtcNow());
         Commit(migration);
-        StartRecoveryRollback(migration);
+        StartRecoveryRollback(migration, lease);
         _logger.LogWarning("Recovered migration {MigrationId} of {Service}: it was running ({Step}), rolling it back", migration.Id, migration.ServiceName, where);
     }
 
-    private void StartRecoveryRollback(Migration migration)
+    private void StartRecoveryRollback(Migration migration, MigrationLease lease)
     {
-        var running = new RunningMigration(migration.Id, migration.ClusterId, migration.Source, CancellationTokenSource.CreateLinkedTokenSource(_stopping), null);
+        var running = new RunningMigration(migration.Id, migration.ClusterId, migration.Source, CancellationTokenSource.CreateLinkedTokenSource(_stopping), null)
+        {
+            Lease = lease,
+        };
         lock (_gate)
         {
             _running[migration.Id] = running;
@@ -472,7 +625,7 @@ public sealed class MigrationEngine : BackgroundService
                 try
                 {
                     if (TryResolve(migration, out var world, out var problem))
-                        await RollBackAsync(migration, world).ConfigureAwait(false);
+                        await RollBackAsync(migration, world, running).ConfigureAwait(false);
                     else
                     {
                         migration.FailRollback(problem, _clock.GetUtcNow());
@@ -486,10 +639,7 @@ public sealed class MigrationEngine : BackgroundService
                 }
                 finally
                 {
-                    lock (_gate)
-                        _running.Remove(migration.Id);
-                    running.Dispose();
-                    Wake();
+                    Finish(running);
                 }
             });
         }
@@ -545,10 +695,29 @@ public sealed class MigrationEngine : BackgroundService
         public CancellationTokenSource Cancellation { get; } = cancellation;
         public Task Execution { get; set; } = Task.CompletedTask;
         public string? CancelReason { get; set; }
+        private readonly CancellationTokenSource _leaseLost = new();
+        private volatile MigrationLease? _lease;
+
+        /// <summary>This engine's claim on the migration, renewed while it drives it.</summary>
+        public MigrationLease? Lease { get => _lease; set => _lease = value; }
+
+        /// <summary>Another replica claimed the migration after a lease this engine could not renew.</summary>
+        public bool LeaseLost => _leaseLost.IsCancellationRequested;
+
+        /// <summary>Fires when the lease is lost: the migration is left as it is, for its new holder.</summary>
+        public CancellationToken LeaseLostToken => _leaseLost.Token;
+
+        /// <summary>Stops driving the migration without rolling it back. Call under the engine's gate, before <see cref="Dispose"/>.</summary>
+        public void LoseLease()
+        {
+            _leaseLost.Cancel();
+            Cancellation.Cancel();
+        }
 
         public void Dispose()
         {
             Cancellation.Dispose();
+            _leaseLost.Dispose();
             deadline?.Dispose();
         }
     }

@@ -19,15 +19,16 @@ public sealed class EngineHarness : IAsyncDisposable
     private readonly TestMeterFactory _metrics = new();
 
     public EngineHarness(EngineOptions? options = null, ScriptedRuntime? runtime = null, InMemoryMigrationRepository? migrations = null,
-        InMemoryInventoryRepository? inventory = null, FakeTimeProvider? clock = null)
+        InMemoryInventoryRepository? inventory = null, FakeTimeProvider? clock = null, InMemoryMigrationLeaseStore? leases = null)
     {
         Options = options ?? new EngineOptions();
         Runtime = runtime ?? new ScriptedRuntime();
         Migrations = migrations ?? new InMemoryMigrationRepository();
         Inventory = inventory ?? new InMemoryInventoryRepository(BuildEdge());
         Clock = clock ?? new FakeTimeProvider(DateTimeOffset.Parse("2026-11-28T10:00:00Z"));
+        Leases = leases ?? new InMemoryMigrationLeaseStore(Migrations);
         var monitor = new StaticOptionsMonitor(Options);
-        Engine = new MigrationEngine(Migrations, Inventory, [Runtime], Events, new MigrationMetrics(_metrics),
+        Engine = new MigrationEngine(Migrations, Leases, Inventory, [Runtime], Events, new MigrationMetrics(_metrics),
             monitor, Clock, NullLogger<MigrationEngine>.Instance);
         Coordinator = new MigrationCoordinator(Inventory, Migrations, Engine, Events, monitor, Clock, NullLogger<MigrationCoordinator>.Instance);
     }
@@ -35,6 +36,8 @@ public sealed class EngineHarness : IAsyncDisposable
     public EngineOptions Options { get; }
     public ScriptedRuntime Runtime { get; }
     public InMemoryMigrationRepository Migrations { get; }
+    /// <summary>The replicas' leases: share it (with <see cref="Migrations"/>) to run a second engine as another replica.</summary>
+    public InMemoryMigrationLeaseStore Leases { get; }
     public InMemoryInventoryRepository Inventory { get; }
     public FakeTimeProvider Clock { get; }
     public EventRecorder Events { get; } = new();

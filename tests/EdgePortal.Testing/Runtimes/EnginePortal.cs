@@ -29,7 +29,8 @@ public sealed class EnginePortal : IAsyncDisposable
         Migrations = migrations;
         Events = events;
         var options = new FixedOptions<EngineOptions>(new EngineOptions());
-        Engine = new MigrationEngine(Migrations, Inventory, [runtime], Events, new MigrationMetrics(_meters), options, TimeProvider.System,
+        // A new process on the stores of a stopped one finds no lease held, as LiteDB releases a previous life's leases on open.
+        Engine = new MigrationEngine(Migrations, new InMemoryMigrationLeaseStore(Migrations), Inventory, [runtime], Events, new MigrationMetrics(_meters), options, TimeProvider.System,
             NullLogger<MigrationEngine>.Instance);
         Capabilities = new RuntimeCapabilityCatalog(Inventory, [runtime], new FixedOptions<CapabilityOptions>(new CapabilityOptions()), TimeProvider.System,
             NullLogger<RuntimeCapabilityCatalog>.Instance);

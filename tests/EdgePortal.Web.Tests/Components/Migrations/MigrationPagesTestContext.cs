@@ -33,6 +33,7 @@ public abstract class MigrationPagesTestContext : PortalTestContext
         Services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
         Services.AddOptions<EngineOptions>();
         Services.AddSingleton<MigrationMetrics>();
+        Services.AddSingleton<IMigrationLeaseStore>(new InMemoryMigrationLeaseStore(Migrations));
         Services.AddSingleton<MigrationEngine>();
         Services.AddSingleton<MigrationCoordinator>();
     }
