@@ -173,15 +173,24 @@ public sealed class MigrationEngine : BackgroundService
 
     /// <summary>
     /// Every <see cref="EngineOptions.LeaseRenewal"/>: renews the leases of what this engine drives, takes over migrations
-    /// whose replica died, and wakes the dispatcher so it claims what other replicas queued.
+    /// whose replica died, and wakes the dispatcher so it claims what other replicas queued. The rounds keep to a fixed
+    /// rhythm from the first: a round that starts late (a busy host, a GC pause) does not push the next ones later, so
+    /// the delays cannot add up to a lease that expires under a live replica.
     /// </summary>
     private async Task KeepLeasesAsync(CancellationToken stoppingToken)
     {
+        var due = _clock.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
+            var period = _options.CurrentValue.LeaseRenewal;
+            due += period;
+            var wait = due - _clock.GetUtcNow();
+            if (wait < -period)
+                due = _clock.GetUtcNow(); // more than a round behind: start the rhythm again from now
             try
             {
-                await Task.Delay(_options.CurrentValue.LeaseRenewal, _clock, stoppingToken).ConfigureAwait(false);
+                if (wait > TimeSpan.Zero)
+                    await Task.Delay(wait, _clock, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
