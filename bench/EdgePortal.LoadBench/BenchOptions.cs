@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgePortal.Storage;
 
 namespace EdgePortal.LoadBench;
 
@@ -21,6 +22,13 @@ internal sealed record BenchOptions
     public double MemoryTargetMb { get; init; } = 500;
     public string? PortalDll { get; init; }
     public int Seed { get; init; } = 4;
+    /// <summary>
+    /// Portal processes behind one address (a reverse proxy with cookie affinity, as an ingress with sticky sessions);
+    /// more than one runs them as the replicated deployment does: PostgreSQL and Redis, leases.
+    /// </summary>
+    public int Replicas { get; init; } = 1;
+    /// <summary>Where the portal keeps its data; replicas need PostgreSQL.</summary>
+    public StorageProvider Storage { get; init; } = StorageProvider.LiteDb;
     /// <summary>Keep the run folder (database, portal log) instead of deleting the database.</summary>
     public bool Keep { get; init; }
     /// <summary>Spread the POSTs evenly over this many seconds (0: as fast as <see cref="PostConcurrency"/> allows).</summary>
@@ -61,6 +69,9 @@ internal sealed record BenchOptions
                 "--portal" => options with { PortalDll = Path.GetFullPath(value) },
                 "--seed" => options with { Seed = Int(name, value, 0) },
                 "--ramp-seconds" => options with { RampSeconds = Double(name, value) },
+                "--replicas" => options with { Replicas = Int(name, value, 1), Storage = Int(name, value, 1) > 1 ? StorageProvider.PostgreSql : options.Storage },
+                "--storage" => options with { Storage = Enum.TryParse<StorageProvider>(value, ignoreCase: true, out var provider) && Enum.IsDefined(provider) ? provider
+                    : throw new ArgumentException($"--storage must be LiteDb or PostgreSql (was {value}).") },
                 "--env" when value.Split('=', 2) is [var variable, var setting] => Set(options, environment, variable, setting, isEnvironment: true),
                 "--set" when value.Split('=', 2) is [var key, var setting] => Set(options, extra, key, setting),
                 _ => throw new ArgumentException($"Unknown option {name}; see bench/hub-load.sh for the list."),
@@ -68,6 +79,8 @@ internal sealed record BenchOptions
         }
         if (options.Clients < options.Tenants)
             throw new ArgumentException($"--clients ({options.Clients}) must be at least --tenants ({options.Tenants}): every tenant needs a listener.");
+        if (options.Replicas > 1 && options.Storage != StorageProvider.PostgreSql)
+            throw new ArgumentException($"--replicas {options.Replicas} needs --storage PostgreSql: replicas share one database.");
         return options;
     }
 

@@ -71,21 +71,22 @@ internal static class LoadEdge
     }
 
     /// <summary>
-    /// Writes the inventory into a fresh LiteDB file through AddEdgePortalStorage, then closes the file. Returns what one
+    /// Writes the inventory into a fresh store (the LiteDB file or PostgreSQL database <paramref name="storage"/> names:
+    /// <c>EdgePortal:Storage:*</c>) through AddEdgePortalStorage, then closes it. Returns what one
     /// <see cref="IInventoryRepository.Topology"/> read of it costs here (mean of 10 after 2 warm-ups, one thread):
     /// the portal does one per POST and one per migration start, so it is the price of starting migrations.
     /// </summary>
-    public static (double Milliseconds, double AllocatedMb) Write(string databasePath, EdgeInventory inventory)
+    public static (double Milliseconds, double AllocatedMb) Write(IReadOnlyDictionary<string, string> storage, EdgeInventory inventory)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { [StorageOptions.Section + ":Path"] = databasePath })
+            .AddInMemoryCollection(storage.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
             .Build();
         var services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.AddEdgePortalStorage(configuration);
         using var provider = services.BuildServiceProvider();
         var repository = provider.GetRequiredService<IInventoryRepository>();
         if (!repository.IsEmpty)
-            throw new InvalidOperationException($"{databasePath} is not a fresh database.");
+            throw new InvalidOperationException("The bench's store is not a fresh database.");
         repository.SaveAll(inventory);
         var stored = repository.Services().Count;
         if (stored != inventory.Services.Count)

@@ -25,13 +25,15 @@ internal sealed class RunRecord
     public ConcurrentDictionary<int, int> StatusCodes { get; } = new();
     public ConcurrentQueue<string> Rejections { get; } = new();
     public ConcurrentQueue<double> PostMs { get; } = new();
-    public ConcurrentQueue<(TimeSpan At, ProcSample Sample)> Samples { get; } = new();
+    /// <summary>/proc readings of every replica (index into the portals started), 10 a second.</summary>
+    public ConcurrentQueue<(TimeSpan At, int Replica, ProcSample Sample)> Samples { get; } = new();
     public ConcurrentQueue<double> LoadSamples { get; } = new();
     /// <summary>LiteDB's write-ahead log beside the database file (<c>edge-log.db</c>), sampled with the process.</summary>
     public string LiteDbLogPath { get; init; } = "";
     public long PeakLiteDbLogBytes { get; set; }
     public long DatabaseBytesAtEnd { get; set; }
-    public ProcSample? Final { get; set; }
+    /// <summary>The last reading of each replica, in order; null where the process was gone.</summary>
+    public IReadOnlyList<ProcSample?> Final { get; set; } = [];
     public double MaxRunningGauge { get; set; }
     public double MaxQueuedGauge { get; set; }
     public string? FirstPlan { get; set; }
@@ -151,12 +153,23 @@ internal sealed class LoadReport
         var completed = finished.Count(f => f.Value.State == MigrationState.Completed);
         var otherOutcomes = finished.Where(f => f.Value.State != MigrationState.Completed).GroupBy(f => f.Value.State)
             .Select(g => $"{g.Count()} {g.Key}").ToList();
-        var samples = run.Samples.ToArray();
-        var peakRssKib = Math.Max(samples.Length == 0 ? 0 : samples.Max(s => s.Sample.RssKib), run.Final?.RssKib ?? 0);
-        var hwmKib = run.Final?.HwmKib ?? (samples.Length == 0 ? 0 : samples.Max(s => s.Sample.HwmKib));
-        var peakRssMb = peakRssKib * 1024 / 1e6;
-        var hwmMb = hwmKib * 1024 / 1e6;
-        var cpu = samples.Length > 1 ? samples[^1].Sample.CpuSeconds - samples[0].Sample.CpuSeconds : 0;
+        var allSamples = run.Samples.ToArray();
+        var replicas = Math.Max(1, run.Final.Count);
+        // Per replica: peak resident set (sampled, and the kernel's own high-water mark at the end) and CPU used.
+        var perReplica = Enumerable.Range(0, replicas).Select(r =>
+        {
+            var mine = allSamples.Where(s => s.Replica == r).ToArray();
+            var final = r < run.Final.Count ? run.Final[r] : null;
+            var peakKib = Math.Max(mine.Length == 0 ? 0 : mine.Max(s => s.Sample.RssKib), final?.RssKib ?? 0);
+            var hwm = final?.HwmKib ?? (mine.Length == 0 ? 0 : mine.Max(s => s.Sample.HwmKib));
+            var cpuUsed = mine.Length > 1 ? mine[^1].Sample.CpuSeconds - mine[0].Sample.CpuSeconds : 0;
+            return (PeakMb: peakKib * 1024 / 1e6, HwmMb: hwm * 1024 / 1e6, EndMb: (final?.RssKib ?? 0) * 1024 / 1e6, Cpu: cpuUsed);
+        }).ToList();
+        // Replica 0's readings drive the per-window table's machine columns (one process's threads and memory).
+        var samples = allSamples.Where(s => s.Replica == 0).Select(s => (s.At, s.Sample)).ToArray();
+        var peakRssMb = perReplica.Max(r => r.PeakMb);
+        var hwmMb = perReplica.Max(r => r.HwmMb);
+        var cpu = perReplica.Sum(r => r.Cpu);
         var wall = samples.Length > 1 ? (samples[^1].At - samples[0].At).TotalSeconds : 0;
         var durations = finished.Where(f => started.ContainsKey(f.Key)).Select(f => (f.Value.At - started[f.Key]) / 1e7).Order().ToList();
         var waits = started.Where(s => queued.ContainsKey(s.Key)).Select(s => (s.Value - queued[s.Key]) / 1e7).Order().ToList();
@@ -168,7 +181,7 @@ internal sealed class LoadReport
         var l = report._lines;
         l.Add("");
         l.Add("== hub-load summary ==");
-        l.Add($"setup            {o.Migrations} migrations, {clients.Count} hub clients ({o.Tenants} tenants, {clients.Count / o.Tenants} clients each), speed factor {o.SpeedFactor}, {o.PostConcurrency} POSTs at a time, {Environment.ProcessorCount} cores");
+        l.Add($"setup            {o.Migrations} migrations, {clients.Count} hub clients ({o.Tenants} tenants, {clients.Count / o.Tenants} clients each), {o.Replicas} replica(s) on {o.Storage}{(o.Replicas > 1 ? " behind one address (round-robin, affinity cookie), Redis backplane" : "")}, speed factor {o.SpeedFactor}, {o.PostConcurrency} POSTs at a time, {Environment.ProcessorCount} cores");
         l.Add($"load average     start {run.LoadAtStart} | during 1-min mean {(load.Length == 0 ? 0 : load.Average()):0.00}, max {(load.Length == 0 ? 0 : load.Max()):0.00} | end {run.LoadAtEnd}");
         l.Add($"migrations       started {accepted.Count} (HTTP {string.Join(", ", run.StatusCodes.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"))}), completed {completed}{(otherOutcomes.Count > 0 ? ", " + string.Join(", ", otherOutcomes) : "")}, unfinished {accepted.Count - finished.Count}{(run.TimedOut ? " (time limit hit)" : "")}");
         l.Add($"first plan       {run.FirstPlan} (simulated)");
@@ -182,9 +195,11 @@ internal sealed class LoadReport
         l.Add($"  at ≥ {target,4} in flight p50 {Pct(fullLoad, 50):0.0}, p99 {Pct(fullLoad, 99):0.0}, max {Pct(fullLoad, 100):0.0} ({fullLoad.Count} events stamped while at least {target} were running)");
         l.Add($"  while starting p50 {Pct(duringRamp, 50):0.0}, p99 {Pct(duringRamp, 99):0.0}, max {Pct(duringRamp, 100):0.0} ({duringRamp.Count} events stamped before the last POST answered)");
         l.Add($"  after          p50 {Pct(afterRamp, 50):0.0}, p99 {Pct(afterRamp, 99):0.0}, max {Pct(afterRamp, 100):0.0} ({afterRamp.Count} events)");
-        l.Add($"portal memory    peak VmRSS {peakRssMb:0} MB ({peakRssKib / 1024.0:0} MiB), VmHWM {hwmMb:0} MB, end {((run.Final?.RssKib ?? 0) * 1024 / 1e6):0} MB  (target ≤ {o.MemoryTargetMb:0} MB)");
-        l.Add($"litedb log       peak {run.PeakLiteDbLogBytes / 1e6:0.0} MB ({run.LiteDbLogPath}), data file at the end {run.DatabaseBytesAtEnd / 1e6:0.0} MB (checkpointed by size and time: EdgePortal:Storage:LiteDb)");
-        l.Add($"portal cpu       {cpu:0.0} s over {wall:0.0} s sampled ({(wall > 0 ? cpu / wall : 0):0.00} cores of {Environment.ProcessorCount})");
+        for (var r = 0; r < perReplica.Count; r++)
+            l.Add($"{(replicas > 1 ? $"replica {r} memory" : "portal memory   ")} peak VmRSS {perReplica[r].PeakMb:0} MB, VmHWM {perReplica[r].HwmMb:0} MB, end {perReplica[r].EndMb:0} MB, cpu {perReplica[r].Cpu:0.0} s  (target ≤ {o.MemoryTargetMb:0} MB)");
+        if (o.Storage == EdgePortal.Storage.StorageProvider.LiteDb)
+            l.Add($"litedb log       peak {run.PeakLiteDbLogBytes / 1e6:0.0} MB ({run.LiteDbLogPath}), data file at the end {run.DatabaseBytesAtEnd / 1e6:0.0} MB (checkpointed by size and time: EdgePortal:Storage:LiteDb)");
+        l.Add($"portal cpu       {cpu:0.0} s over {wall:0.0} s sampled ({(wall > 0 ? cpu / wall : 0):0.00} cores of {Environment.ProcessorCount}, all replicas)");
         l.Add($"order            gaps {gaps}, missing at the end {missingTail}, out of order or repeated {outOfOrder}, other tenants' events {foreign}, connections dropped {run.ClientsClosed}");
         l.Add("");
         l.Add("  window   events  step p50  step p99  step max  in flight  RSS MB  threads  portal cores  bench cores");
@@ -205,7 +220,7 @@ internal sealed class LoadReport
 
         void Miss(bool missed, string what) { if (missed) report._misses.Add(what); }
         Miss(Pct(latencies, 99) > o.P99TargetMs || latencies.Count == 0, $"p99 latency {Pct(latencies, 99):0.0} ms > {o.P99TargetMs:0} ms");
-        Miss(Math.Max(peakRssMb, hwmMb) > o.MemoryTargetMb, $"portal memory {Math.Max(peakRssMb, hwmMb):0} MB > {o.MemoryTargetMb:0} MB");
+        Miss(Math.Max(peakRssMb, hwmMb) > o.MemoryTargetMb, $"portal memory {Math.Max(peakRssMb, hwmMb):0} MB > {o.MemoryTargetMb:0} MB (largest replica)");
         Miss(peak < target, $"peak in flight {peak} < {target}");
         Miss(gaps + missingTail + outOfOrder + foreign > 0, $"delivery not complete and in order (gaps {gaps}, missing {missingTail}, out of order {outOfOrder}, foreign {foreign})");
         Miss(accepted.Count < o.Migrations || completed < accepted.Count, $"{accepted.Count} of {o.Migrations} started, {completed} completed");

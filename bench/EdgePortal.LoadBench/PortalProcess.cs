@@ -14,9 +14,11 @@ internal sealed class PortalProcess : IAsyncDisposable
     private readonly Task _stdout;
     private readonly Task _stderr;
 
-    private PortalProcess(Process process, StreamWriter log)
+    private PortalProcess(Process process, StreamWriter log, Uri url, string logPath)
     {
         _process = process;
+        Url = url;
+        LogPath = logPath;
         Pid = process.Id;
         _log = log;
         _stdout = Pump(process.StandardOutput);
@@ -24,6 +26,9 @@ internal sealed class PortalProcess : IAsyncDisposable
     }
 
     public int Pid { get; }
+    /// <summary>Where this process listens (a replica's own address, not the front's).</summary>
+    public Uri Url { get; }
+    public string LogPath { get; }
     public bool HasExited => _process.HasExited;
 
     public static PortalProcess Start(string dll, Uri url, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> environment,
@@ -51,7 +56,7 @@ internal sealed class PortalProcess : IAsyncDisposable
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start.");
         var log = new StreamWriter(logPath) { AutoFlush = true };
         log.WriteLine($"# {string.Join(' ', environment.Select(e => $"{e.Key}={e.Value}"))} dotnet {string.Join(' ', info.ArgumentList)}");
-        return new PortalProcess(process, log);
+        return new PortalProcess(process, log, url, logPath);
     }
 
     /// <summary>Waits until /readyz answers 200 (the database is open), or throws with the log's path.</summary>

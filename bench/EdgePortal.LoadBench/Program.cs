@@ -6,6 +6,9 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using EdgePortal.LoadBench;
+using EdgePortal.Storage;
+using EdgePortal.Testing.Hosts;
+using PortalProcess = EdgePortal.LoadBench.PortalProcess;
 
 // Issue 4: 1,000 simulated migrations in flight with 100 hub clients connected; event delivery p99 ≤ 100 ms from step
 // completion to client receipt, and portal memory ≤ 500 MB. A benchmark: it measures and prints, and exits 1 when a
@@ -34,24 +37,28 @@ if (!File.Exists(dll))
 var folder = Path.Combine(Path.GetTempPath(), $"edgeportal-hub-load-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
 Directory.CreateDirectory(folder);
 var databasePath = Path.Combine(folder, "edge.db");
-var logPath = Path.Combine(folder, "portal.log");
-var run = new RunRecord { Options = options, LoadAtStart = LoadAverage(), LiteDbLogPath = Path.Combine(folder, "edge-log.db") };
+var run = new RunRecord { Options = options, LoadAtStart = LoadAverage(), LiteDbLogPath = options.Storage == StorageProvider.LiteDb ? Path.Combine(folder, "edge-log.db") : "" };
 Console.WriteLine($"hub-load: {options.Migrations} migrations, {options.Clients} hub clients over {options.Tenants} tenants, " +
-    $"speed factor {options.SpeedFactor}, {Environment.ProcessorCount} cores, load average {run.LoadAtStart}");
+    $"{options.Replicas} replica(s) on {options.Storage}, speed factor {options.SpeedFactor}, {Environment.ProcessorCount} cores, load average {run.LoadAtStart}");
 
-// 1. A synthetic edge in a fresh LiteDB file, through the storage project's own repositories.
+// 1. The store: a fresh LiteDB file, or a database on a throwaway PostgreSQL server (and Redis for replicas).
+await using var postgreSql = options.Storage == StorageProvider.PostgreSql ? await PostgreSqlServer.StartAsync() : null;
+await using var redis = options.Replicas > 1 ? await RedisServer.StartAsync() : null;
+var storage = postgreSql is null
+    ? new Dictionary<string, string> { ["EdgePortal:Storage:Path"] = databasePath }
+    : new Dictionary<string, string> { ["EdgePortal:Storage:Provider"] = "PostgreSql", ["EdgePortal:Storage:ConnectionString"] = postgreSql.CreateDatabase() };
+
+// 2. A synthetic edge written into it through the storage project's own repositories.
 var inventory = LoadEdge.Build(options.Tenants, options.Clusters, options.NodesPerCluster, options.Migrations, options.Seed);
-run.TopologyRead = LoadEdge.Write(databasePath, inventory);
+run.TopologyRead = LoadEdge.Write(storage, inventory);
 Console.WriteLine($"edge: {inventory.Tenants.Count} tenants, {inventory.Clusters.Count} simulated clusters, {inventory.Nodes.Count} nodes, " +
-    $"{inventory.Links.Count} links, {inventory.Services.Count} services (1–5 MB) in {databasePath}");
+    $"{inventory.Links.Count} links, {inventory.Services.Count} services (1–5 MB) in {(postgreSql is null ? databasePath : "PostgreSQL")}");
 
-// 2. The real portal, Release, as its own process on 127.0.0.1.
-var url = new Uri($"http://127.0.0.1:{FreePort()}");
-// The API and the hub need a principal since issue 7: a one-run bootstrap provider-admin key.
+// 3. The real portal, Release, as its own process(es) on 127.0.0.1; replicas behind one address.
+// The API and the hub need a principal since issue 7: a one-run bootstrap provider-admin key, shared by the replicas.
 var apiKey = "ep_bench_" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-var settings = new Dictionary<string, string>
+var settings = new Dictionary<string, string>(storage)
 {
-    ["EdgePortal:Storage:Path"] = databasePath,
     ["EdgePortal:Security:BootstrapApiKey"] = apiKey,
     ["EdgePortal:Seed:DemoEdge"] = "false",
     ["EdgePortal:Engine:MaxConcurrentPerCluster"] = Math.Max(1_000, options.Migrations).ToString(CultureInfo.InvariantCulture),
@@ -59,6 +66,8 @@ var settings = new Dictionary<string, string>
     ["EdgePortal:Simulator:SpeedFactor"] = options.SpeedFactor.ToString(CultureInfo.InvariantCulture),
     ["EdgePortal:Simulator:RandomSeed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
 };
+if (redis is not null)
+    settings["EdgePortal:Redis:Configuration"] = redis.Configuration;
 foreach (var (key, value) in options.Extra)
 {
     settings[key] = value;
@@ -67,23 +76,35 @@ foreach (var (key, value) in options.Extra)
 foreach (var (name, value) in options.Environment)
     Console.WriteLine($"portal environment for this run: {name}={value}");
 
-var portal = PortalProcess.Start(dll, url, settings, options.Environment, logPath);
-AppDomain.CurrentDomain.ProcessExit += (_, _) => portal.KillNow();
-Console.CancelKeyPress += (_, _) => portal.KillNow();
+var portals = Enumerable.Range(0, options.Replicas)
+    .Select(i => PortalProcess.Start(dll, new Uri($"http://127.0.0.1:{FreePort()}"), settings, options.Environment, Path.Combine(folder, $"portal-{i}.log")))
+    .ToList();
+AppDomain.CurrentDomain.ProcessExit += (_, _) => portals.ForEach(p => p.KillNow());
+Console.CancelKeyPress += (_, _) => portals.ForEach(p => p.KillNow());
 using var deadline = new CancellationTokenSource(options.TimeLimit);
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.PostConcurrency + 2 }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
-http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+ReplicaFront? front = null;
+HttpClient? http = null;
 var exitCode = 2;
 var clients = new List<HubListener>();
 try
 {
-    await portal.WaitReadyAsync(http, TimeSpan.FromSeconds(60), deadline.Token);
-    Console.WriteLine($"portal: PID {portal.Pid} at {url} (log {logPath})");
+    foreach (var portal in portals)
+    {
+        using var direct = Direct(portal, apiKey);
+        await portal.WaitReadyAsync(direct, TimeSpan.FromSeconds(90), deadline.Token);
+        Console.WriteLine($"portal: PID {portal.Pid} at {portal.Url} (log {portal.LogPath})");
+    }
+    front = portals.Count > 1 ? await ReplicaFront.StartAsync([.. portals.Select(p => p.Url)]) : null;
+    var url = front?.Address ?? portals[0].Url;
+    if (front is not null)
+        Console.WriteLine($"front: {url} → {portals.Count} replicas, round-robin with an affinity cookie");
+    http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.PostConcurrency + 2 }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
     var clock = Stopwatch.StartNew();
     using var sampling = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-    var samplers = Task.WhenAll(SampleProcess(portal, run, clock, sampling.Token), SampleMetrics(http, run, sampling.Token));
+    var samplers = Task.WhenAll(SampleProcesses(portals, run, clock, sampling.Token), SampleMetrics(portals, apiKey, run, sampling.Token));
 
-    // 3. Hub clients, client i on tenant i mod T; client i < T is that tenant's observer for completion.
+    // 4. Hub clients, client i on tenant i mod T; client i < T is that tenant's observer for completion.
     var tenants = inventory.Tenants.Select(t => t.Id.Value).ToArray();
     var finished = new ConcurrentDictionary<Guid, byte>();
     using (var gate = new SemaphoreSlim(10))
@@ -105,9 +126,10 @@ try
             clients.Add(await connect);
     }
     run.ClientsConnectedAt = clock.Elapsed;
-    Console.WriteLine($"hub: {clients.Count} clients connected and subscribed in {clock.Elapsed.TotalSeconds:0.0} s");
+    Console.WriteLine($"hub: {clients.Count} clients connected and subscribed in {clock.Elapsed.TotalSeconds:0.0} s" + (front is null ? ""
+        : $" ({string.Join(", ", front.HubSockets.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Value} on {h.Key}"))})"));
 
-    // 4. Start every migration through the REST API, a bounded number of requests at a time.
+    // 5. Start every migration through the REST API, a bounded number of requests at a time.
     run.RampStartedAt = clock.Elapsed;
     run.RampStartedUtcTicks = DateTimeOffset.UtcNow.UtcTicks;
     var serviceIds = inventory.Services.Take(options.Migrations).Select(s => s.Id.Value).ToList();
@@ -135,18 +157,18 @@ try
     Console.WriteLine($"api: {run.Accepted.Count} of {serviceIds.Count} migrations accepted in {(run.RampEndedAt - run.RampStartedAt).TotalSeconds:0.0} s " +
         $"({string.Join(", ", run.StatusCodes.OrderBy(s => s.Key).Select(s => $"{s.Value}× {s.Key}"))})");
 
-    // 5. Wait until every accepted migration has finished (as its tenant's observer saw), then let the last batches land.
-    while (finished.Count < run.Accepted.Count && !deadline.IsCancellationRequested && !portal.HasExited)
+    // 6. Wait until every accepted migration has finished (as its tenant's observer saw), then let the last batches land.
+    while (finished.Count < run.Accepted.Count && !deadline.IsCancellationRequested && !portals.Any(p => p.HasExited))
         await Task.Delay(250, CancellationToken.None);
     run.TimedOut = finished.Count < run.Accepted.Count;
     run.AllFinishedAt = clock.Elapsed;
     await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
     sampling.Cancel();
     await samplers;
-    run.Final = portal.Sample();
+    run.Final = [.. portals.Select(p => p.Sample())];
     run.DatabaseBytesAtEnd = File.Exists(databasePath) ? new FileInfo(databasePath).Length : 0;
     run.ClientsClosed = clients.Sum(c => c.Closed);
-    run.PortalExited = portal.HasExited;
+    run.PortalExited = portals.Any(p => p.HasExited);
     run.LoadAtEnd = LoadAverage();
 
     var report = LoadReport.Analyse(run, clients);
@@ -155,16 +177,22 @@ try
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"hub-load: the run broke off: {e.GetType().Name}: {e.Message} (portal log: {logPath})");
+    Console.Error.WriteLine($"hub-load: the run broke off: {e.GetType().Name}: {e.Message} (portal logs in {folder})");
     exitCode = 2;
 }
 finally
 {
     foreach (var client in clients)
         await client.DisposeAsync();
-    var pid = portal.Pid;
-    await portal.DisposeAsync();
-    Console.WriteLine($"portal stopped (PID {pid} killed); log {logPath}");
+    http?.Dispose();
+    if (front is not null)
+        await front.DisposeAsync();
+    foreach (var portal in portals)
+    {
+        var pid = portal.Pid;
+        await portal.DisposeAsync();
+        Console.WriteLine($"portal stopped (PID {pid} killed); log {portal.LogPath}");
+    }
     if (!options.Keep)
         foreach (var file in Directory.EnumerateFiles(folder, "edge*.db"))
             File.Delete(file);
@@ -193,7 +221,7 @@ static async Task StartMigration(HttpClient http, Guid serviceId, RunRecord run,
         root.GetProperty("steps").EnumerateArray().Sum(s => s.GetProperty("predictedMs").GetDouble()));
 }
 
-static async Task SampleProcess(PortalProcess portal, RunRecord run, Stopwatch clock, CancellationToken cancellationToken)
+static async Task SampleProcesses(IReadOnlyList<PortalProcess> portals, RunRecord run, Stopwatch clock, CancellationToken cancellationToken)
 {
     using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
     var tick = 0;
@@ -201,8 +229,9 @@ static async Task SampleProcess(PortalProcess portal, RunRecord run, Stopwatch c
     {
         do
         {
-            if (portal.Sample() is { } sample)
-                run.Samples.Enqueue((clock.Elapsed, sample));
+            for (var i = 0; i < portals.Count; i++)
+                if (portals[i].Sample() is { } sample)
+                    run.Samples.Enqueue((clock.Elapsed, i, sample));
             if (File.Exists(run.LiteDbLogPath))
                 run.PeakLiteDbLogBytes = Math.Max(run.PeakLiteDbLogBytes, new FileInfo(run.LiteDbLogPath).Length);
             if (tick++ % 10 == 0)
@@ -215,34 +244,53 @@ static async Task SampleProcess(PortalProcess portal, RunRecord run, Stopwatch c
     }
 }
 
-// The engine's own gauges from /metrics (cheap, unlike listing 1,000 migrations), once a second, as a cross-check of the
-// in-flight count that the report computes from the events' server timestamps.
-static async Task SampleMetrics(HttpClient http, RunRecord run, CancellationToken cancellationToken)
+// The engines' own gauges from each replica's /metrics (cheap, unlike listing 1,000 migrations), once a second, summed over
+// the replicas, as a cross-check of the in-flight count that the report computes from the events' server timestamps.
+static async Task SampleMetrics(IReadOnlyList<PortalProcess> portals, string apiKey, RunRecord run, CancellationToken cancellationToken)
 {
+    var replicas = portals.Select(p => Direct(p, apiKey)).ToList();
     try
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            try
+            double running = 0, queued = 0;
+            foreach (var replica in replicas)
             {
-                var text = await http.GetStringAsync("/metrics", cancellationToken);
-                foreach (var line in text.Split('\n'))
+                try
                 {
-                    if (Gauge(line, "edgeportal_migrations_running") is { } running)
-                        run.MaxRunningGauge = Math.Max(run.MaxRunningGauge, running);
-                    else if (Gauge(line, "edgeportal_migrations_queued") is { } queued)
-                        run.MaxQueuedGauge = Math.Max(run.MaxQueuedGauge, queued);
+                    var text = await replica.GetStringAsync("/metrics", cancellationToken);
+                    foreach (var line in text.Split('\n'))
+                    {
+                        if (Gauge(line, "edgeportal_migrations_running") is { } r)
+                            running += r;
+                        else if (Gauge(line, "edgeportal_migrations_queued") is { } q)
+                            queued += q;
+                    }
+                }
+                catch (HttpRequestException)
+                {
                 }
             }
-            catch (HttpRequestException)
-            {
-            }
+            run.MaxRunningGauge = Math.Max(run.MaxRunningGauge, running);
+            run.MaxQueuedGauge = Math.Max(run.MaxQueuedGauge, queued);
             await Task.Delay(1_000, cancellationToken);
         }
     }
     catch (OperationCanceledException)
     {
     }
+    finally
+    {
+        replicas.ForEach(r => r.Dispose());
+    }
+}
+
+/// <summary>A client of one replica itself, not through the front.</summary>
+static HttpClient Direct(PortalProcess portal, string apiKey)
+{
+    var client = new HttpClient { BaseAddress = portal.Url, Timeout = TimeSpan.FromSeconds(30) };
+    client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+    return client;
 }
 
 static double? Gauge(string line, string name)

@@ -17,7 +17,7 @@ internal sealed class PostgreSqlMigrationLeaseStore(PostgreSqlDatabase database)
     private const string Held = $"lease_owner IS NOT NULL AND lease_expires_ticks > @now AND state IN {PostgreSqlMigrationRepository.UnfinishedSql}";
     private const string Free = "(lease_owner IS NULL OR lease_expires_ticks <= @now)";
 
-    public IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max)
+    public IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max, ClaimScope? scope = null)
     {
         Validate(owner, duration);
         ArgumentNullException.ThrowIfNull(limits);
@@ -32,8 +32,14 @@ internal sealed class PostgreSqlMigrationLeaseStore(PostgreSqlDatabase database)
             foreach (var (_, cluster, node, tenant) in Rows(connection, transaction, $"SELECT id, cluster_id, source_node_id, tenant_id FROM migrations WHERE {Held}", now))
                 Count(cluster, node, tenant);
             var chosen = new List<Guid>();
+            var scoped = scope is null ? "" : " AND (created_ticks <= @before OR id = ANY(@own))";
             foreach (var (id, cluster, node, tenant) in Rows(connection, transaction,
-                $"SELECT id, cluster_id, source_node_id, tenant_id FROM migrations WHERE state = 'Queued' AND {Free} ORDER BY created_ticks, id FOR UPDATE SKIP LOCKED", now))
+                $"SELECT id, cluster_id, source_node_id, tenant_id FROM migrations WHERE state = 'Queued' AND {Free}{scoped} ORDER BY created_ticks, id FOR UPDATE SKIP LOCKED", now,
+                scope is null ? null : command =>
+                {
+                    command.Parameters.AddWithValue("before", scope.OthersQueuedBefore.UtcTicks);
+                    command.Parameters.AddWithValue("own", scope.Own.Select(m => m.Value).ToArray());
+                }))
             {
                 if (chosen.Count >= max)
                     break;
@@ -124,10 +130,12 @@ internal sealed class PostgreSqlMigrationLeaseStore(PostgreSqlDatabase database)
         return leases;
     }
 
-    private static List<(Guid Id, Guid Cluster, Guid Node, Guid Tenant)> Rows(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, DateTimeOffset now)
+    private static List<(Guid Id, Guid Cluster, Guid Node, Guid Tenant)> Rows(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, DateTimeOffset now,
+        Action<NpgsqlCommand>? bind = null)
     {
         using var command = new NpgsqlCommand(sql, connection, transaction);
         command.Parameters.AddWithValue("now", now.UtcTicks);
+        bind?.Invoke(command);
         using var reader = command.ExecuteReader();
         var rows = new List<(Guid, Guid, Guid, Guid)>();
         while (reader.Read())

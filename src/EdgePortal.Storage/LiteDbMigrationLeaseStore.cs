@@ -34,7 +34,7 @@ internal sealed class LiteDbMigrationLeaseStore(EdgeDatabase database) : IMigrat
         }
     }
 
-    public IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max)
+    public IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max, ClaimScope? scope = null)
     {
         Validate(owner, duration);
         ArgumentNullException.ThrowIfNull(limits);
@@ -52,7 +52,7 @@ internal sealed class LiteDbMigrationLeaseStore(EdgeDatabase database) : IMigrat
             {
                 if (claimed.Count >= max)
                     break;
-                if (held.ContainsKey(migration.Id.Value))
+                if (held.ContainsKey(migration.Id.Value) || scope?.Allows(migration) == false)
                     continue;
                 var cluster = migration.ClusterId.ToString();
                 var node = migration.Source.ToString();

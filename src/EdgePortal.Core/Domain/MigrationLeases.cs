@@ -17,6 +17,17 @@ public sealed record ClaimLimits(int MaxPerCluster, int MaxOutboundPerNode, IRea
 }
 
 /// <summary>
+/// Which queued migrations a claim may take: those the claiming replica accepted itself (<see cref="Own"/>) at once, and
+/// another replica's only once queued at or before <see cref="OthersQueuedBefore"/>. The replica that accepts a
+/// migration publishes its Queued event, so it runs it unless it is busy or gone: another replica starting it at once
+/// could deliver its Started before the Queued event had left the first replica.
+/// </summary>
+public sealed record ClaimScope(IReadOnlySet<MigrationId> Own, DateTimeOffset OthersQueuedBefore)
+{
+    public bool Allows(Migration migration) => Own.Contains(migration.Id) || migration.CreatedAt <= OthersQueuedBefore;
+}
+
+/// <summary>
 /// Storage primitives for running each migration on exactly one replica. Times are the caller's clock (replicas keep
 /// theirs in step, as NTP does on any cluster); the store makes each claim atomic, so two replicas claiming at once
 /// never get the same migration and never exceed the limits together.
@@ -26,9 +37,10 @@ public interface IMigrationLeaseStore
     /// <summary>
     /// Claims queued migrations that no one holds (no lease, or an expired one), oldest first, for
     /// <paramref name="owner"/> until <paramref name="now"/> + <paramref name="duration"/>: at most
-    /// <paramref name="max"/>, and only those that fit <paramref name="limits"/> beside the leases already held.
+    /// <paramref name="max"/>, and only those that fit <paramref name="limits"/> beside the leases already held and that
+    /// <paramref name="scope"/> allows (null: any).
     /// </summary>
-    IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max);
+    IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max, ClaimScope? scope = null);
 
     /// <summary>
     /// Claims in-flight migrations (Running or RollingBack) whose lease expired or that never had one: their replica

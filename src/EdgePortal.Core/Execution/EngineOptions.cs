@@ -28,6 +28,13 @@ public sealed class EngineOptions
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a migration queued on one replica is left to it before another replica may claim it (when the first is
+    /// busy or gone). The replica that accepted it published its Queued event; starting it elsewhere at once could
+    /// deliver its Started event to hub clients before that one.
+    /// </summary>
+    public TimeSpan HandOffDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often leases are renewed and abandoned or queued migrations of other replicas are looked for.</summary>
     public TimeSpan LeaseRenewal => LeaseDuration / 3;
 }
@@ -50,6 +57,8 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             failures.Add($"{EngineOptions.Section}:CompletionTimeout must be positive.");
         if (options.LeaseDuration < TimeSpan.FromSeconds(1))
             failures.Add($"{EngineOptions.Section}:LeaseDuration must be at least 1 second (was {options.LeaseDuration:g}).");
+        if (options.HandOffDelay < TimeSpan.Zero)
+            failures.Add($"{EngineOptions.Section}:HandOffDelay must not be negative (was {options.HandOffDelay:g}).");
         if (options.RollbackTimeout <= TimeSpan.Zero)
             failures.Add($"{EngineOptions.Section}:RollbackTimeout must be positive.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -249,14 +249,19 @@ public sealed class MigrationEngine : BackgroundService
     }
 
     /// <summary>
-    /// Claims the queued migrations (submitted here or on any replica) that fit the limits counted over every replica's
-    /// leases, oldest first, starts them, and tells the rest of the local waiting line what they wait for.
+    /// Claims the queued migrations that fit the limits counted over every replica's leases, oldest first, starts them,
+    /// and tells the rest of the local waiting line what they wait for: those submitted here at once, another replica's
+    /// once they have waited <see cref="EngineOptions.HandOffDelay"/> (that replica is busy or gone).
     /// </summary>
     private void Dispatch()
     {
         var options = _options.CurrentValue;
-        var claimed = _leases.ClaimQueued(Owner, _clock.GetUtcNow(), options.LeaseDuration,
-            new ClaimLimits(options.MaxConcurrentPerCluster, options.MaxOutboundPerNode), int.MaxValue);
+        var now = _clock.GetUtcNow();
+        HashSet<MigrationId> own;
+        lock (_gate)
+            own = [.. _queue.Select(q => q.MigrationId)];
+        var claimed = _leases.ClaimQueued(Owner, now, options.LeaseDuration,
+            new ClaimLimits(options.MaxConcurrentPerCluster, options.MaxOutboundPerNode), int.MaxValue, new ClaimScope(own, now - options.HandOffDelay));
         foreach (var lease in claimed)
         {
             var migration = _migrations.Find(lease.MigrationId);

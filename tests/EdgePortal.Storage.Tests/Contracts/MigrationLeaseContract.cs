@@ -51,6 +51,16 @@ public abstract class MigrationLeaseContract(TestStore store) : StoreContract(st
     }
 
     [Fact]
+    public void ClaimQueued_AnotherReplicasYoungMigration_IsLeftToItWhileOwnAndOlderOnesAreClaimed()
+    {
+        var queued = Queue(4);
+
+        var leases = Leases.ClaimQueued("replica-a", Now, Lease, Roomy, max: 10, new ClaimScope(new HashSet<MigrationId> { queued[3].Id }, queued[1].CreatedAt));
+
+        Assert.Equal([queued[0].Id, queued[1].Id, queued[3].Id], leases.Select(l => l.MigrationId));
+    }
+
+    [Fact]
     public void ClaimQueued_AlreadyHeld_IsNotClaimedByAnother()
     {
         var queued = Queue(3);

@@ -14,7 +14,7 @@ public sealed class InMemoryMigrationLeaseStore(InMemoryMigrationRepository migr
     private readonly Lock _gate = new();
     private readonly Dictionary<MigrationId, Entry> _leases = [];
 
-    public IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max)
+    public IReadOnlyList<MigrationLease> ClaimQueued(string owner, DateTimeOffset now, TimeSpan duration, ClaimLimits limits, int max, ClaimScope? scope = null)
     {
         Validate(owner, duration);
         ArgumentNullException.ThrowIfNull(limits);
@@ -27,7 +27,7 @@ public sealed class InMemoryMigrationLeaseStore(InMemoryMigrationRepository migr
             {
                 if (claimed.Count >= max)
                     break;
-                if (held.Any(m => m.Id == migration.Id))
+                if (held.Any(m => m.Id == migration.Id) || scope?.Allows(migration) == false)
                     continue;
                 if (held.Count(m => m.ClusterId == migration.ClusterId) >= limits.MaxPerCluster
                     || held.Count(m => m.Source == migration.Source) >= limits.MaxOutboundPerNode
