@@ -6,7 +6,12 @@
 # the REST API and prints event-delivery latency (step transition stamp → client receipt), peak in flight, portal RSS,
 # ordering gaps and the machine's load average. Exit 0: every target met; 1: a target missed; 2: the run broke off.
 # The portal is killed by PID at the end; the whole run is bounded (--time-limit-seconds, default 180).
+# Issue 19's replicated run: --replicas 3 --clients 1000 starts three portals on a throwaway PostgreSQL and Redis
+# (Debian's, as ./test.sh installs them) behind one address (a reverse proxy in the bench: round-robin, affinity cookie),
+# and prints each replica's RSS and where the hub clients landed. --storage PostgreSql runs one portal on PostgreSQL, to
+# compare with LiteDB (the default) on the same load.
 # Usage: bench/hub-load.sh [--speed-factor 0.03] [--migrations 1000] [--clients 100] [--post-concurrency 4]
+#                          [--replicas 1] [--storage LiteDb|PostgreSql]
 #                          [--ramp-seconds 0] [--env NAME=VALUE] [--set Key=Value] [--keep] ...
 set -euo pipefail
 cd "$(dirname "$0")/.."

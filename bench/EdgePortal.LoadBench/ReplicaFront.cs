@@ -58,7 +58,7 @@ internal sealed class ReplicaFront : IAsyncDisposable
             pipeline.UseLoadBalancing();
             pipeline.Use(async (context, next) =>
             {
-                if (context.WebSockets.IsWebSocketRequest && context.Request.Path.StartsWithSegments("/hubs", StringComparison.Ordinal)
+                if (string.Equals(context.Request.Headers.Upgrade, "websocket", StringComparison.OrdinalIgnoreCase) && context.Request.Path.StartsWithSegments("/hubs", StringComparison.Ordinal)
                     && context.Features.Get<IReverseProxyFeature>()?.AvailableDestinations is [var destination])
                     front!.HubSockets.AddOrUpdate(destination.DestinationId, 1, (_, n) => n + 1);
                 await next();
