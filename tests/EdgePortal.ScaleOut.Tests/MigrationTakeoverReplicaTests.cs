@@ -3,7 +3,10 @@ using EdgePortal.Core.Domain;
 
 namespace EdgePortal.ScaleOut.Tests;
 
-/// <summary>Migrations run once across replicas, and survive their replica: SIGKILL the one driving a migration, another takes it over.</summary>
+/// <summary>
+/// Migrations run once across replicas, and survive their replica: SIGKILL the one driving a migration, another takes it
+/// over; cancel it through another replica, the one driving it rolls it back.
+/// </summary>
 [Collection(ReplicaCollection.Name)]
 public sealed class MigrationTakeoverReplicaTests(ReplicaFixture fixture)
 {
@@ -50,6 +53,30 @@ public sealed class MigrationTakeoverReplicaTests(ReplicaFixture fixture)
         var node = replicas.Scalar("SELECT CASE WHEN s.doc->>'nodeId' = m.doc->'plan'->>'destination' THEN 1 WHEN s.doc->>'nodeId' = m.source_node_id::text THEN 0 ELSE -1 END " +
             "FROM services s, migrations m WHERE s.id = @service AND m.id = @migration", ("service", ArAnchors), ("migration", id));
         Assert.Equal(final.StartsWith("Completed", StringComparison.Ordinal) ? 1 : 0, node);
+    }
+
+    [Fact]
+    public async Task Cancel_AskedOfTheReplicaNotDrivingIt_TheDrivingReplicaRollsItBackAndItEndsCancelled()
+    {
+        var settings = new Dictionary<string, string> { ["EdgePortal__Simulator__SpeedFactor"] = "1" };
+        await using var replicas = await Replicas.StartAsync(fixture, 2, settings);
+        var started = await replicas[0].PostAsync("api/v1/migrations", new { serviceId = ArAnchors, acceptTargetMiss = true });
+        var id = started.GetProperty("id").GetGuid();
+        string Row() => replicas.Rows($"SELECT state, coalesce(lease_owner, '-') FROM migrations WHERE id = '{id}'").Single();
+        var running = await Eventually.HoldsAsync(() => Task.FromResult(Row()), r => r.StartsWith("Running | ", StringComparison.Ordinal) && !r.EndsWith(" | -", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the migration running under a lease");
+        var holder = replicas.Portals.Single(p => p.ProcessId == OwnerPid(running));
+        var other = replicas.Portals.Single(p => p != holder);
+
+        // 202 (PostAsync throws on anything else): before the relay, this replica answered 409 "nothing to cancel".
+        await other.PostAsync($"api/v1/migrations/{id}/cancel", new { });
+
+        var final = await Eventually.HoldsAsync(() => Task.FromResult(Row()), r => !r.StartsWith("Running", StringComparison.Ordinal) && !r.StartsWith("RollingBack", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the migration ending after the cancel");
+        Assert.StartsWith("Cancelled | ", final, StringComparison.Ordinal);
+        Assert.Contains($"Cancel of migration {id} forwarded by another replica: RollingBack", holder.Log, StringComparison.Ordinal);
+        Assert.Equal(0, replicas.Scalar("SELECT CASE WHEN s.doc->>'nodeId' = m.source_node_id::text THEN 0 ELSE 1 END FROM services s, migrations m WHERE s.id = @service AND m.id = @migration",
+            ("service", ArAnchors), ("migration", id)));
     }
 
     private static bool Finished(string row) => row.StartsWith("Completed", StringComparison.Ordinal) || row.StartsWith("RolledBack", StringComparison.Ordinal);

@@ -19,6 +19,8 @@ public enum CancelOutcome
     RollingBack,
     /// <summary>It had already finished (or is already rolling back).</summary>
     AlreadyFinished,
+    /// <summary>Another replica drives it: the cancel was sent there, where it rolls back and ends Cancelled.</summary>
+    Forwarded,
     NotFound,
 }
 
@@ -53,8 +55,9 @@ public sealed class MigrationEngine : BackgroundService
 
     public MigrationEngine(IMigrationRepository migrations, IMigrationLeaseStore leases, IInventoryRepository inventory, IEnumerable<IEdgeRuntime> runtimes,
         IMigrationEventPublisher publisher, MigrationMetrics metrics, IOptionsMonitor<EngineOptions> options, TimeProvider clock,
-        ILogger<MigrationEngine> logger)
+        ILogger<MigrationEngine> logger, IMigrationCancelForwarder? cancels = null)
     {
+        _cancels = cancels;
         _migrations = migrations;
         _leases = leases;
         _inventory = inventory;
@@ -67,6 +70,8 @@ public sealed class MigrationEngine : BackgroundService
     }
 
     /// <summary>This engine's name on its leases: unique per engine instance, and says which host and process holds them.</summary>
+    private readonly IMigrationCancelForwarder? _cancels;
+
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     /// <summary>Completes once migrations left in flight by the previous run have been resumed, rolled back or re-queued.</summary>
@@ -127,6 +132,11 @@ public sealed class MigrationEngine : BackgroundService
         var migration = _migrations.Find(id);
         if (migration is null)
             return CancelOutcome.NotFound;
+        // Running on another replica: only the holder of its lease can roll it back, so the cancel goes there.
+        if (migration.State == MigrationState.Running && _cancels is not null
+            && _leases.Active(_clock.GetUtcNow()).FirstOrDefault(l => l.MigrationId == id) is { } lease && lease.Owner != Owner
+            && _cancels.Forward(id, lease.Owner, reason))
+            return CancelOutcome.Forwarded;
         if (migration.State != MigrationState.Queued)
             return CancelOutcome.AlreadyFinished;
         migration.Cancel(reason, _clock.GetUtcNow());

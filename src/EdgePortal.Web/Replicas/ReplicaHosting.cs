@@ -11,8 +11,8 @@ namespace EdgePortal.Web.Replicas;
 
 /// <summary>
 /// What lets several portal replicas act as one: with <c>EdgePortal:Redis:Configuration</c>, the SignalR Redis
-/// backplane (a hub client on any replica gets every event) and the live event stream relayed through Redis (pages on
-/// any replica see migrations another runs); with PostgreSQL storage, data-protection keys in the database (a cookie
+/// backplane (a hub client on any replica gets every event), the live event stream relayed through Redis (pages on
+/// any replica see migrations another runs) and cancels carried to the replica that drives the migration; with PostgreSQL storage, data-protection keys in the database (a cookie
 /// from one replica works on every other); and readiness that names each dependency.
 /// </summary>
 public static class ReplicaHosting
@@ -40,6 +40,9 @@ public static class ReplicaHosting
             services.AddSingleton<RedisMigrationEventRelay>();
             services.AddSingleton<IMigrationEventPublisher>(sp => sp.GetRequiredService<RedisMigrationEventRelay>());
             services.AddHostedService(sp => sp.GetRequiredService<RedisMigrationEventRelay>());
+            services.AddSingleton<RedisCancelRelay>();
+            services.AddSingleton<IMigrationCancelForwarder>(sp => sp.GetRequiredService<RedisCancelRelay>());
+            services.AddHostedService(sp => sp.GetRequiredService<RedisCancelRelay>());
             signalR.AddStackExchangeRedis(redis.Configuration!, o =>
             {
                 o.Configuration.ChannelPrefix = RedisChannel.Literal("edgeportal");

@@ -19,7 +19,8 @@ public sealed class EngineHarness : IAsyncDisposable
     private readonly TestMeterFactory _metrics = new();
 
     public EngineHarness(EngineOptions? options = null, ScriptedRuntime? runtime = null, InMemoryMigrationRepository? migrations = null,
-        InMemoryInventoryRepository? inventory = null, FakeTimeProvider? clock = null, InMemoryMigrationLeaseStore? leases = null)
+        InMemoryInventoryRepository? inventory = null, FakeTimeProvider? clock = null, InMemoryMigrationLeaseStore? leases = null,
+        InMemoryCancelRelay? cancels = null)
     {
         Options = options ?? new EngineOptions();
         Runtime = runtime ?? new ScriptedRuntime();
@@ -29,7 +30,8 @@ public sealed class EngineHarness : IAsyncDisposable
         Leases = leases ?? new InMemoryMigrationLeaseStore(Migrations);
         var monitor = new StaticOptionsMonitor(Options);
         Engine = new MigrationEngine(Migrations, Leases, Inventory, [Runtime], Events, new MigrationMetrics(_metrics),
-            monitor, Clock, NullLogger<MigrationEngine>.Instance);
+            monitor, Clock, NullLogger<MigrationEngine>.Instance, cancels);
+        cancels?.Join(Engine);
         Coordinator = new MigrationCoordinator(Inventory, Migrations, Engine, Events, monitor, Clock, NullLogger<MigrationCoordinator>.Instance);
     }
 

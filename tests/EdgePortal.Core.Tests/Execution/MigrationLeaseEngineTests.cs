@@ -20,7 +20,10 @@ public sealed class MigrationLeaseEngineTests
 
     public MigrationLeaseEngineTests() => _leases = new InMemoryMigrationLeaseStore(_migrations);
 
-    private EngineHarness Replica(FakeTimeProvider clock) => new(_options, migrations: _migrations, inventory: _inventory, clock: clock, leases: _leases);
+    private readonly InMemoryCancelRelay _cancels = new();
+
+    private EngineHarness Replica(FakeTimeProvider clock) => new(_options, migrations: _migrations, inventory: _inventory, clock: clock, leases: _leases,
+        cancels: _cancels);
 
     /// <summary>Starts a Cold migration of the cache on <paramref name="replica"/> and holds it inside its Transfer step.</summary>
     private static async Task<(MigrationId Id, int Transfer)> StartHeldInTransfer(EngineHarness replica)
@@ -144,6 +147,24 @@ public sealed class MigrationLeaseEngineTests
         await Until(() => _migrations.Find(waiting.Id)!.State == MigrationState.Completed);
         Assert.Equal(1, first.Runtime.Executed.Count(e => e.Migration == waiting.Id && e.Index == transfer)
             + second.Runtime.Executed.Count(e => e.Migration == waiting.Id && e.Index == transfer));
+    }
+
+    [Fact]
+    public async Task Cancel_MigrationAnotherReplicaDrives_IsForwardedThereAndRolledBackOnce()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var driving = await Replica(clock).StartAsync();
+        await using var asked = await Replica(clock).StartAsync();
+        var (id, _) = await StartHeldInTransfer(driving);
+
+        var outcome = asked.Engine.Cancel(id, "Cancelled by operator.");
+
+        Assert.Equal(CancelOutcome.Forwarded, outcome);
+        var finished = await driving.Finished(id);
+        Assert.Equal(MigrationState.Cancelled, finished.State);
+        Assert.Single(driving.Runtime.RolledBack);
+        Assert.Empty(asked.Runtime.RolledBack);
+        Assert.Equal(EngineHarness.A, _inventory.FindService(EngineHarness.Cache)!.NodeId);
     }
 
     /// <summary>Whether <paramref name="owner"/> holds the lease, renewed within the last renewal period (and a second of lag).</summary>

@@ -10,7 +10,7 @@ public sealed record CancelledMigration(Migration Migration, CancelOutcome Outco
 
 /// <summary>
 /// Cancels a migration on someone's behalf (the migration page, <c>POST /api/v1/migrations/{id}/cancel</c>): a queued one at
-/// once, a running one by rolling it back. Every attempt on a migration the principal sees is audited (<c>migration.cancel</c>).
+/// once, a running one by rolling it back (on the replica that drives it). Every attempt on a migration the principal sees is audited (<c>migration.cancel</c>).
 /// </summary>
 public sealed class CancelMigration(MigrationEngine engine, IMigrationRepository migrations, AuditTrail audit)
 {
@@ -21,10 +21,10 @@ public sealed class CancelMigration(MigrationEngine engine, IMigrationRepository
             return new UseCaseResult<CancelledMigration>.NotFound($"No migration has id {id}.");
         var outcome = engine.Cancel(id, $"Cancelled by {scope.Actor}.");
         audit.Record(scope, AuditActions.Cancel, $"migration {id} of {migration.ServiceName}", outcome.ToString(), migration.TenantId,
-            succeeded: outcome is CancelOutcome.Cancelled or CancelOutcome.RollingBack);
+            succeeded: outcome is CancelOutcome.Cancelled or CancelOutcome.RollingBack or CancelOutcome.Forwarded);
         return outcome switch
         {
-            CancelOutcome.Cancelled or CancelOutcome.RollingBack => new UseCaseResult<CancelledMigration>.Done(
+            CancelOutcome.Cancelled or CancelOutcome.RollingBack or CancelOutcome.Forwarded => new UseCaseResult<CancelledMigration>.Done(
                 new CancelledMigration(migrations.Find(id) ?? migration, outcome)),
             CancelOutcome.AlreadyFinished => new UseCaseResult<CancelledMigration>.Conflict("Nothing to cancel",
                 $"Migration {id} is {migrations.Find(id)?.State ?? migration.State}: it has finished or is already rolling back.",
