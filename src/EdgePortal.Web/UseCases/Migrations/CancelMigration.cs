@@ -27,7 +27,9 @@ public sealed class CancelMigration(MigrationEngine engine, IMigrationRepository
             CancelOutcome.Cancelled or CancelOutcome.RollingBack or CancelOutcome.Forwarded => new UseCaseResult<CancelledMigration>.Done(
                 new CancelledMigration(migrations.Find(id) ?? migration, outcome)),
             CancelOutcome.AlreadyFinished => new UseCaseResult<CancelledMigration>.Conflict("Nothing to cancel",
-                $"Migration {id} is {migrations.Find(id)?.State ?? migration.State}: it has finished or is already rolling back.",
+                (migrations.Find(id)?.State ?? migration.State) is var state && state == MigrationState.Running
+                    ? $"Migration {id} is Running on another replica, which could not be reached; try again."
+                    : $"Migration {id} is {state}: it has finished or is already rolling back.",
                 new Dictionary<string, object?> { ["migrationId"] = id.Value }),
             _ => new UseCaseResult<CancelledMigration>.NotFound($"No migration has id {id}."),
         };
