@@ -55,6 +55,9 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
                 Destination = top,
                 ResidualBandwidth = (s, d) => ledger.Residual(s, d, first, first + theta),
             });
+            // θ_mig counts from acceptance: what waits past it misses it, whatever the migration takes once started.
+            if (late.Design is { } d && first + d.Plan.PredictedMigrationTimeMs > theta)
+                late = late with { Design = d with { Plan = d.Plan with { Feasible = false, BindingConstraint = PlanConstraints.MigrationTime } } };
             (chosen, choice, start) = (late, CapacityChoice.Wait, first);
         }
         else

@@ -66,9 +66,11 @@ public sealed class LinkLedger
     public static (double FromMs, double UntilMs) Window(Migration migration, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(migration);
-        var start = migration.StartedAt ?? migration.CreatedAt.AddMilliseconds(migration.Plan.PredictedStartMs);
-        var from = Math.Max(0, (start - now).TotalMilliseconds);
-        var until = (start - now).TotalMilliseconds + migration.Plan.PredictedMigrationTimeMs;
+        // In ms rather than ticks, so that a holding planned to start at another's release does not overlap it by rounding.
+        var start = migration.StartedAt is { } started ? (started - now).TotalMilliseconds
+            : (migration.CreatedAt - now).TotalMilliseconds + migration.Plan.PredictedStartMs;
+        var from = Math.Max(0, start);
+        var until = start + migration.Plan.PredictedMigrationTimeMs;
         return (from, Math.Max(until, from + 1));
     }
 
