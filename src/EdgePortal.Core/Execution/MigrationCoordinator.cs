@@ -195,10 +195,28 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             // The newest calibration of the source host's class, when there is a store of them; the paper's set otherwise.
             ParametersForHostClass = calibrations is null ? null : hostClass => calibrations.Latest(hostClass)?.Fit.Parameters,
         };
-        var result = options.CurrentValue.LinkReservations
-            ? new Capacity.CapacityPlanner(planner, Ledger(topology)).Plan(service, tenant, planning)
+        var engine = options.CurrentValue;
+        var unfinished = migrations.Unfinished();
+        var result = engine.LinkReservations
+            ? new Capacity.CapacityPlanner(planner, Capacity.LinkLedger.Of(topology, unfinished, clock.GetUtcNow())).Plan(service, tenant, planning)
             : planner.Plan(service, tenant, planning);
-        return (result, topology);
+        return (WithSlotWait(result, unfinished, topology, engine), topology);
+    }
+
+    /// <summary>The plan's predicted start moved to when the engine is predicted to have a slot for it (<see cref="Capacity.SlotForecast"/>).</summary>
+    private PlanningResult WithSlotWait(PlanningResult result, IReadOnlyList<Migration> unfinished, EdgeTopology topology, EngineOptions engine)
+    {
+        if (result.Design is not { } design || !topology.Contains(design.Plan.Source))
+            return result;
+        var plan = design.Plan;
+        var cluster = topology.Node(plan.Source).ClusterId;
+        var wait = Capacity.SlotForecast.WaitMs(unfinished, cluster, plan.Source, engine.MaxConcurrentPerCluster, engine.MaxOutboundPerNode,
+            clock.GetUtcNow(), plan.PredictedStartMs);
+        if (wait <= plan.PredictedStartMs + 1e-6)
+            return result;
+        var sentence = $"The engine's slots are taken (at most {engine.MaxConcurrentPerCluster} per cluster, {engine.MaxOutboundPerNode} leaving a node): predicted start in {PlanText.Duration(wait)}, completion in {PlanText.Duration(wait + plan.PredictedMigrationTimeMs)}.";
+        plan = plan with { PredictedStartMs = wait, Rationale = $"{plan.Rationale} {sentence}" };
+        return result with { Design = design with { Plan = plan } };
     }
 
     /// <summary>What the runtime probed on a node (<see cref="RuntimeCapabilityCatalog"/>); null for a node of no registered cluster.</summary>

@@ -76,3 +76,49 @@ public sealed class CoordinatorReservationTests
         Assert.Equal(first.Plan.ReservedBandwidth, second.Plan.ReservedBandwidth);
     }
 }
+
+/// <summary>The wait for one of the engine's slots, in the plan's predicted start.</summary>
+public sealed class SlotForecastTests
+{
+    [Fact]
+    public async Task Start_ClusterSlotTaken_PredictsTheStartWhenTheFirstEnds()
+    {
+        await using var h = new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 1, MaxOutboundPerNode = 1, LinkReservations = false });
+
+        var first = h.Start(EngineHarness.Cache);
+        var second = h.Start(EngineHarness.Other);
+
+        Assert.Equal(0, first.Plan.PredictedStartMs);
+        Assert.Equal(first.Plan.PredictedMigrationTimeMs, second.Plan.PredictedStartMs, 6);
+        Assert.Equal(second.Plan.PredictedStartMs + second.Plan.PredictedMigrationTimeMs, second.Plan.PredictedCompletionMs, 6);
+        Assert.Contains("slots are taken", second.Plan.Rationale);
+    }
+
+    [Fact]
+    public async Task Start_NodeSlotTakenButClusterFree_OnlyTheSameSourceWaits()
+    {
+        await using var h = new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 5, MaxOutboundPerNode = 1, LinkReservations = false });
+
+        var first = h.Start(EngineHarness.Cache);
+        var sameNode = h.Start(EngineHarness.Stream);
+        var otherNode = h.Start(EngineHarness.Other);
+
+        Assert.Equal(first.Plan.PredictedMigrationTimeMs, sameNode.Plan.PredictedStartMs, 6);
+        Assert.Equal(0, otherNode.Plan.PredictedStartMs);
+    }
+
+    [Fact]
+    public async Task Start_RunningMigrationPartWayThrough_WaitsOnlyForWhatIsLeftOfIt()
+    {
+        await using var h = new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 1, MaxOutboundPerNode = 1, LinkReservations = false });
+        var first = h.Start(EngineHarness.Cache);
+        var stored = h.Migrations.Find(first.Id)!;
+        stored.Start(h.Clock.GetUtcNow());
+        h.Migrations.Save(stored);
+
+        h.Clock.Advance(TimeSpan.FromMilliseconds(500));
+        var second = h.Start(EngineHarness.Other);
+
+        Assert.Equal(first.Plan.PredictedMigrationTimeMs - 500, second.Plan.PredictedStartMs, 6);
+    }
+}
