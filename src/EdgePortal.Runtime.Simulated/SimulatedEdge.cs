@@ -41,7 +41,6 @@ public sealed class SimulatedEdge
     private readonly HashSet<NodeId> _down = [];
     private readonly Dictionary<NodeId, EdgeNode> _seen = [];
     private readonly Dictionary<ServiceId, ServiceTwin> _services = [];
-    private readonly Dictionary<(NodeId Source, NodeId Destination), List<ActiveTransfer>> _transfers = [];
 
     /// <summary>Takes a node down (every step touching it fails as if it refused connections) or brings it back.</summary>
     public void SetNodeDown(NodeId node, bool down)
@@ -80,10 +79,7 @@ public sealed class SimulatedEdge
 
     /// <summary>Transfers (and pre-dump rounds) currently sending from <paramref name="source"/> to <paramref name="destination"/>.</summary>
     public int ActiveTransfers(NodeId source, NodeId destination)
-    {
-        lock (_gate)
-            return _transfers.TryGetValue((source, destination), out var list) ? list.Count : 0;
-    }
+        => Links.Sending(o => o is Transfer t && t.Source == source && t.Destination == destination);
 
     /// <summary>A node is down when it was taken down here, or when the inventory says so.</summary>
     internal bool IsDown(EdgeNode node) => node.Status == NodeStatus.Down || IsNodeDown(node.Id);
@@ -117,71 +113,11 @@ public sealed class SimulatedEdge
         }
     }
 
-    /// <summary>
-    /// Registers a transfer on the (source, destination) path. When the reservations of the transfers on the path
-    /// add up to more than the path carries, each gets a fair share: the new one runs as many times slower as
-    /// there are transfers on the path. Dispose the lease when the transfer ends, however it ends.
-    /// </summary>
-    internal TransferLease BeginTransfer(MigrationId migration, NodeId source, NodeId destination, Bandwidth reserved, Bandwidth path)
-    {
-        var bits = reserved.BitsPerSecond > 0 ? Math.Min(reserved.BitsPerSecond, path.BitsPerSecond) : path.BitsPerSecond;
-        var transfer = new ActiveTransfer(migration, bits);
-        lock (_gate)
-        {
-            var key = (source, destination);
-            if (!_transfers.TryGetValue(key, out var list))
-                _transfers[key] = list = [];
-            list.Add(transfer);
-            var concurrent = list.Count;
-            var oversubscribed = list.Sum(t => t.ReservedBitsPerSecond) > path.BitsPerSecond * (1 + 1e-9);
-            return new TransferLease(this, key, transfer, concurrent, oversubscribed ? concurrent : 1);
-        }
-    }
+    /// <summary>How transfers share the links (max-min fair along their paths, recomputed at every start and end).</summary>
+    public LinkSharing Links { get; } = new();
 
-    private void EndTransfer((NodeId, NodeId) key, ActiveTransfer transfer)
-    {
-        lock (_gate)
-        {
-            if (_transfers.TryGetValue(key, out var list) && list.Remove(transfer) && list.Count == 0)
-                _transfers.Remove(key);
-        }
-    }
-
-    /// <summary>A class, not a record: two transfers with equal reservations are still two transfers.</summary>
-    internal sealed class ActiveTransfer(MigrationId migration, double reservedBitsPerSecond)
-    {
-        public MigrationId Migration { get; } = migration;
-        public double ReservedBitsPerSecond { get; } = reservedBitsPerSecond;
-    }
-
-    internal sealed class TransferLease : IDisposable
-    {
-        private readonly SimulatedEdge _edge;
-        private readonly (NodeId, NodeId) _key;
-        private readonly ActiveTransfer _transfer;
-        private int _disposed;
-
-        internal TransferLease(SimulatedEdge edge, (NodeId, NodeId) key, ActiveTransfer transfer, int concurrent, double slowdown)
-        {
-            _edge = edge;
-            _key = key;
-            _transfer = transfer;
-            Concurrent = concurrent;
-            Slowdown = slowdown;
-        }
-
-        /// <summary>Transfers on the path when this one started, itself included.</summary>
-        public int Concurrent { get; }
-
-        /// <summary>How many times longer this transfer takes than it would alone (1 when the path is not oversubscribed).</summary>
-        public double Slowdown { get; }
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-                _edge.EndTransfer(_key, _transfer);
-        }
-    }
+    /// <summary>Who sends a transfer: the migration and its node pair.</summary>
+    internal sealed record Transfer(MigrationId Migration, NodeId Source, NodeId Destination);
 
     /// <summary>
     /// One service in the twin. Only touched under the edge's lock (through <see cref="WithService{T}"/>).

@@ -109,10 +109,7 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
         if (start.Refusal is { } refusal)
             throw Refuse(context, refusal);
 
-        using var lease = sends
-            ? _edge.BeginTransfer(context.MigrationId, context.Source.Id, context.Destination.Id, context.Plan.ReservedBandwidth, context.PathBandwidth)
-            : null;
-        var durationMs = start.DurationMs * (lease?.Slowdown ?? 1);
+        var durationMs = start.DurationMs;
 
         if (DrawFault(kind) is { } fraction)
         {
@@ -124,9 +121,26 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
             throw new StepFailedException(reason);
         }
 
-        await WaitAsync(durationMs, cancellationToken).ConfigureAwait(false);
+        LinkSharing.Sent? sent = null;
+        if (sends)
+        {
+            // The step's network part (its bytes at the reserved rate, as the model has it) crosses the path's links
+            // and shares them with every other transfer; the rest of the step is the dump or restore work.
+            var capBits = context.Plan.ReservedBandwidth.BitsPerSecond > 0
+                ? Math.Min(context.Plan.ReservedBandwidth.BitsPerSecond, context.PathBandwidth.BitsPerSecond) : context.PathBandwidth.BitsPerSecond;
+            var networkMs = Math.Min(durationMs, start.Bytes * 8_000d / capBits);
+            var shared = await _edge.Links.SendAsync(new SimulatedEdge.Transfer(context.MigrationId, context.Source.Id, context.Destination.Id),
+                LinksOf(context), capBits, networkMs * capBits / 1_000, durationMs - networkMs, _time, _options.SpeedFactor, cancellationToken)
+                .ConfigureAwait(false);
+            sent = shared;
+            // Alone, a transfer takes exactly the model's time (kept as computed rather than summed back from rates).
+            if (shared.Slowed)
+                durationMs = shared.DurationMs;
+        }
+        else
+            await WaitAsync(durationMs, cancellationToken).ConfigureAwait(false);
         var message = _edge.WithService(context.Service.Id, context.MigrationId, context.Source.Id,
-            twin => Finish(context, twin, start, durationMs, lease));
+            twin => Finish(context, twin, start, durationMs, sent));
         return new StepResult(message, durationMs);
     }
 
@@ -149,6 +163,20 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
         LogRollback(context, done);
         return Task.FromResult<StepOutcome>(done);
     }
+
+    /// <summary>The links a transfer crosses: the path's, or the node pair as one link of the path's bandwidth when they are unknown.</summary>
+    private static LinkSharing.LinkShare[] LinksOf(StepContext c)
+    {
+        if (c.PathLinks is not { Count: > 0 } links)
+            return [new LinkSharing.LinkShare(LinkKey(c.Source.Id, c.Destination.Id), c.PathBandwidth.BitsPerSecond)];
+        var shares = new LinkSharing.LinkShare[links.Count];
+        for (var i = 0; i < links.Count; i++)
+            shares[i] = new LinkSharing.LinkShare(links[i].Id, links[i].Bandwidth.BitsPerSecond);
+        return shares;
+    }
+
+    /// <summary>The same key for both directions of a node pair.</summary>
+    private static (NodeId, NodeId) LinkKey(NodeId a, NodeId b) => a.Value.CompareTo(b.Value) <= 0 ? (a, b) : (b, a);
 
     /// <summary>Which nodes a step talks to; a step fails when one of them is down.</summary>
     private static EdgeNode[] Touches(StepKind kind, StepContext c) => kind switch
@@ -248,7 +276,7 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
     }
 
     /// <summary>Applies what a step leaves behind and words its result. Runs under the edge's lock.</summary>
-    private static string Finish(StepContext c, SimulatedEdge.ServiceTwin twin, StepStart start, double durationMs, SimulatedEdge.TransferLease? lease)
+    private static string Finish(StepContext c, SimulatedEdge.ServiceTwin twin, StepStart start, double durationMs, LinkSharing.Sent? sent)
     {
         twin.ClockMs += durationMs;
         var service = c.Service.Name;
@@ -256,7 +284,7 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
         var destination = c.Destination.Name;
         var took = Durations.Format(durationMs);
         var bytes = ByteSize.Format(start.Bytes);
-        var shared = lease is { Slowdown: > 1 } ? $" (path shared by {lease.Concurrent} transfers)" : "";
+        var shared = sent is { Slowed: true } s ? $" (path shared by {s.MostSharing} transfers)" : "";
         switch (c.Step.Kind)
         {
             case StepKind.Profile:

@@ -11,6 +11,8 @@ public sealed class EdgeTopology
     private readonly Dictionary<NodeId, int> _index;
     private readonly double[,] _latency;
     private readonly double[,] _bottleneck;
+    /// <summary>The link a path from i to j crosses last (its index in <see cref="Links"/>), −1 when none; paths are rebuilt from it.</summary>
+    private readonly int[,] _lastLink;
     private readonly Dictionary<NodeId, EdgeNode> _nodes;
     private readonly Dictionary<ClusterId, EdgeCluster> _clusters;
     private readonly ILookup<NodeId, ServiceInstance> _servicesByNode;
@@ -34,7 +36,7 @@ public sealed class EdgeTopology
         _index = new Dictionary<NodeId, int>(Nodes.Count);
         for (var i = 0; i < Nodes.Count; i++)
             _index[Nodes[i].Id] = i;
-        (_latency, _bottleneck) = AllPairs(Nodes.Count, Links, _index);
+        (_latency, _bottleneck, _lastLink) = AllPairs(Nodes.Count, Links, _index);
     }
 
     public IReadOnlyList<EdgeCluster> Clusters { get; }
@@ -63,6 +65,27 @@ public sealed class EdgeTopology
     {
         var bits = _bottleneck[_index[from], _index[to]];
         return new Bandwidth(double.IsPositiveInfinity(bits) ? 0 : bits);
+    }
+
+    /// <summary>
+    /// The links of the lowest-latency path from <paramref name="from"/> to <paramref name="to"/>, in order (the path whose
+    /// narrowest link <see cref="PathBandwidth"/> gives); empty when the nodes are the same or not connected.
+    /// </summary>
+    public IReadOnlyList<NetworkLink> PathLinks(NodeId from, NodeId to)
+    {
+        if (!_index.TryGetValue(from, out var i) || !_index.TryGetValue(to, out var j) || i == j || double.IsPositiveInfinity(_latency[i, j]))
+            return [];
+        var path = new List<NetworkLink>();
+        var at = j;
+        // Walks back from the destination: each step crosses the last link of the path to the current node.
+        while (at != i && path.Count <= Links.Count)
+        {
+            var link = Links[_lastLink[i, at]];
+            path.Add(link);
+            at = _index[link.Other(Nodes[at].Id)];
+        }
+        path.Reverse();
+        return path;
     }
 
     /// <summary>CPU and memory the services on a node use, as fractions of its capacity (the larger of the two).</summary>
@@ -100,24 +123,28 @@ public sealed class EdgeTopology
         return users == 0 ? 0 : weighted / users;
     }
 
-    private static (double[,] Latency, double[,] Bottleneck) AllPairs(int n, IReadOnlyList<NetworkLink> links, Dictionary<NodeId, int> index)
+    private static (double[,] Latency, double[,] Bottleneck, int[,] LastLink) AllPairs(int n, IReadOnlyList<NetworkLink> links, Dictionary<NodeId, int> index)
     {
         var latency = new double[n, n];
         var bottleneck = new double[n, n];
+        var last = new int[n, n];
         for (var i = 0; i < n; i++)
         for (var j = 0; j < n; j++)
         {
             latency[i, j] = i == j ? 0 : double.PositiveInfinity;
             bottleneck[i, j] = double.PositiveInfinity;
+            last[i, j] = -1;
         }
-        foreach (var link in links)
+        for (var l = 0; l < links.Count; l++)
         {
+            var link = links[l];
             if (!index.TryGetValue(link.NodeA, out var a) || !index.TryGetValue(link.NodeB, out var b))
                 continue;
             if (link.LatencyMs < latency[a, b] || (link.LatencyMs == latency[a, b] && link.Bandwidth.BitsPerSecond > bottleneck[a, b]))
             {
                 latency[a, b] = latency[b, a] = link.LatencyMs;
                 bottleneck[a, b] = bottleneck[b, a] = link.Bandwidth.BitsPerSecond;
+                last[a, b] = last[b, a] = l;
             }
         }
         for (var k = 0; k < n; k++)
@@ -129,8 +156,9 @@ public sealed class EdgeTopology
             {
                 latency[i, j] = through;
                 bottleneck[i, j] = Math.Min(bottleneck[i, k], bottleneck[k, j]);
+                last[i, j] = last[k, j];
             }
         }
-        return (latency, bottleneck);
+        return (latency, bottleneck, last);
     }
 }

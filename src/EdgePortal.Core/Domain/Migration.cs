@@ -76,8 +76,10 @@ public sealed class Migration
     internal Migration(MigrationId id, TenantId tenantId, ServiceId serviceId, ClusterId clusterId, string serviceName,
         MigrationPlan plan, KpiTargets targets, Objective objective, MigrationTrigger trigger, string requestedBy,
         MigrationState state, IReadOnlyList<MigrationStep> steps, DateTimeOffset createdAt, DateTimeOffset? startedAt,
-        DateTimeOffset? finishedAt, string? failureReason, int? failedStep, bool cancelRequested, long version)
+        DateTimeOffset? finishedAt, string? failureReason, int? failedStep, bool cancelRequested, long version,
+        IReadOnlyList<LinkReservation>? reservations = null)
     {
+        Reservations = reservations ?? [];
         Id = id;
         TenantId = tenantId;
         ServiceId = serviceId;
@@ -117,6 +119,8 @@ public sealed class Migration
     public string? FailureReason { get; private set; }
     public int? FailedStep { get; private set; }
     public bool CancelRequested { get; private set; }
+    /// <summary>The bandwidth it holds on each link of its path while it is not terminal (<see cref="HoldsReservations"/>); kept in history.</summary>
+    public IReadOnlyList<LinkReservation> Reservations { get; }
     /// <summary>Incremented by every transition; the sequence number of the last event raised.</summary>
     public long Version { get; private set; }
 
@@ -126,6 +130,10 @@ public sealed class Migration
 
     [JsonIgnore]
     public bool IsTerminal => State is MigrationState.Completed or MigrationState.RolledBack or MigrationState.Cancelled or MigrationState.Failed;
+
+    /// <summary>Whether its <see cref="Reservations"/> count in the links' ledger: from acceptance until it ends, whichever way.</summary>
+    [JsonIgnore]
+    public bool HoldsReservations => !IsTerminal;
 
     [JsonIgnore]
     public bool IsInFlight => State is MigrationState.Running or MigrationState.RollingBack;
@@ -157,7 +165,7 @@ public sealed class Migration
     public MigrationStep? NextStep => _steps.FirstOrDefault(s => s.Status is StepStatus.Pending or StepStatus.Running);
 
     public static Migration Create(ServiceInstance service, ClusterId clusterId, MigrationPlan plan, KpiTargets targets,
-        Objective objective, MigrationTrigger trigger, string requestedBy, DateTimeOffset now)
+        Objective objective, MigrationTrigger trigger, string requestedBy, DateTimeOffset now, IReadOnlyList<LinkReservation>? reservations = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(plan);
@@ -172,7 +180,7 @@ public sealed class Migration
             StepStatus.Pending, null, null, null, null)).ToList();
         var migration = new Migration(MigrationId.New(), service.TenantId, service.Id, clusterId, service.Name, plan, targets,
             objective, trigger, Guard.Name(requestedBy, nameof(requestedBy)), MigrationState.Queued, steps, now, null, null, null,
-            null, false, 0);
+            null, false, 0, reservations);
         migration.Raise(v => new MigrationQueued(migration.Id, migration.TenantId, now, v, plan.Strategy, plan.Source, plan.Destination));
         return migration;
     }

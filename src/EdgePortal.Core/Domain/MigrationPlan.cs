@@ -45,6 +45,8 @@ public sealed record PlannedStep(StepKind Kind, int Round, double PredictedMs, b
 /// iterations or cutoff, the predicted KPIs per phase, and the constraint that bound the choice.
 /// An infeasible plan is still a plan: the nearest configuration, with <see cref="Feasible"/> false
 /// and the rationale saying what would make it feasible.
+/// <see cref="PredictedStartMs"/> is how long after acceptance the planner expects it to start (the wait for bandwidth it
+/// chose, <see cref="Capacity"/>); the predicted completion is that plus <see cref="PredictedMigrationTimeMs"/>.
 /// </summary>
 public sealed record MigrationPlan(
     MigrationStrategy Strategy,
@@ -58,4 +60,11 @@ public sealed record MigrationPlan(
     IReadOnlyList<PlannedStep> Steps,
     bool Feasible,
     string? BindingConstraint,
-    string Rationale);
+    string Rationale,
+    double PredictedStartMs = 0,
+    CapacityChoice Capacity = CapacityChoice.None)
+{
+    /// <summary>From acceptance to the end: the wait for bandwidth plus the migration itself.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double PredictedCompletionMs => PredictedStartMs + PredictedMigrationTimeMs;
+}

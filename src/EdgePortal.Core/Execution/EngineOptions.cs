@@ -16,6 +16,12 @@ public sealed class EngineOptions
     /// <summary>The most a single migration may reserve, in bit/s; 0 means no cap beyond the path's bandwidth.</summary>
     public double MaxReservedBandwidthBitsPerSecond { get; set; }
 
+    /// <summary>
+    /// Whether each migration reserves its bandwidth on every link of its path (the ledger) and plans on what the others
+    /// left; false plans every migration on the whole path, as if it were alone.
+    /// </summary>
+    public bool LinkReservations { get; set; } = true;
+
     /// <summary>A migration still running after this long is aborted and rolled back.</summary>
     public TimeSpan CompletionTimeout { get; set; } = TimeSpan.FromMinutes(10);
 

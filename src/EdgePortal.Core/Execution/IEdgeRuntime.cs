@@ -84,7 +84,9 @@ public sealed record StepContext(
     /// <summary>The narrowest link between source and destination.</summary>
     Bandwidth PathBandwidth,
     /// <summary>What the steps that succeeded before this one stored (archive, image, queues, pods …).</summary>
-    StepArtifacts? Artifacts = null)
+    StepArtifacts? Artifacts = null,
+    /// <summary>The links of the path from source to destination, in order; null when unknown (the path is then one link of <see cref="PathBandwidth"/>).</summary>
+    IReadOnlyList<NetworkLink>? PathLinks = null)
 {
     /// <summary>The stored artifacts, never null.</summary>
     public StepArtifacts Stored => Artifacts ?? StepArtifacts.None;

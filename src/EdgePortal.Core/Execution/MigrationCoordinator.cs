@@ -55,7 +55,7 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
     {
         var service = Visible(request);
         var tenant = service is null ? null : inventory.FindTenant(service.TenantId);
-        return service is null || tenant is null ? null : Plan(service, tenant, request, ReservedBy(tenant));
+        return service is null || tenant is null ? null : Plan(service, tenant, request, ReservedBy(tenant)).Planning;
     }
 
     public MigrationRequestResult Start(MigrationRequest request)
@@ -72,7 +72,14 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         if (quotaApplies && QuotaProblem(tenant) is { } quota)
             return new MigrationRequestResult.QuotaExceeded(quota);
         using var trace = MigrationTracing.Request(service, request.Trigger);
-        var planning = trace.Plan(() => Plan(service, tenant, request, ReservedBy(tenant)));
+        EdgeTopology? planned = null;
+        var planning = trace.Plan(() =>
+        {
+            var (result, on) = Plan(service, tenant, request, ReservedBy(tenant));
+            planned = on;
+            return result;
+        });
+        var topology = planned!;
         if (planning.Plan is not { } plan)
             return new MigrationRequestResult.Infeasible(planning.Summary, planning);
         // A strategy the node pair's runtime cannot run is refused here, accepted miss or not, never at its first step.
@@ -92,8 +99,21 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
 
             var cluster = inventory.FindNode(service.NodeId)?.ClusterId
                 ?? throw new InvalidOperationException($"Service {service.Name} runs on a node that does not exist.");
+            IReadOnlyList<LinkReservation>? reservations = null;
+            if (options.CurrentValue.LinkReservations)
+            {
+                // Another request may have reserved part of the path since this one planned: checked again under the gate.
+                if (!StillFits(topology, plan))
+                {
+                    (planning, topology) = Plan(service, tenant, request, ReservedBy(tenant));
+                    if (planning.Plan is not { } replanned || (!replanned.Feasible && (!request.AcceptTargetMiss || !planning.Design!.Chosen.Applicable)))
+                        return new MigrationRequestResult.Infeasible(planning.Plan?.Rationale ?? planning.Summary, planning);
+                    plan = replanned;
+                }
+                reservations = Capacity.LinkLedger.ReservationsOf(topology, plan);
+            }
             var migration = Migration.Create(service, cluster, plan, request.Targets ?? service.Targets,
-                request.Objective ?? service.Objective, request.Trigger, request.RequestedBy, clock.GetUtcNow());
+                request.Objective ?? service.Objective, request.Trigger, request.RequestedBy, clock.GetUtcNow(), reservations);
             migrations.Save(migration);
             publisher.Publish(migration.DequeueEvents());
             trace.Queued(migration);
@@ -140,7 +160,19 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         return null;
     }
 
-    private PlanningResult Plan(ServiceInstance service, Tenant tenant, MigrationRequest request, double reservedByTenant)
+    /// <summary>The ledger of the migrations that hold reservations, as stored now.</summary>
+    public Capacity.LinkLedger Ledger(EdgeTopology topology) => Capacity.LinkLedger.Of(topology, migrations.Unfinished(), clock.GetUtcNow());
+
+    /// <summary>Whether the plan's reservation still fits the residual of every link of its path from its predicted start.</summary>
+    private bool StillFits(EdgeTopology topology, MigrationPlan plan)
+    {
+        var ledger = Ledger(topology);
+        var until = plan.PredictedStartMs + plan.PredictedMigrationTimeMs;
+        return ledger.Residual(plan.Source, plan.Destination, plan.PredictedStartMs, until).BitsPerSecond >= plan.ReservedBandwidth.BitsPerSecond * (1 - 1e-9)
+            || !plan.Feasible;
+    }
+
+    private (PlanningResult Planning, EdgeTopology Topology) Plan(ServiceInstance service, Tenant tenant, MigrationRequest request, double reservedByTenant)
     {
         var cap = options.CurrentValue.MaxReservedBandwidthBitsPerSecond;
         // The tenant's quota less what its migrations in flight reserve caps this plan's reservation too.
@@ -149,7 +181,9 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             var left = Math.Max(1, quota - reservedByTenant);
             cap = cap > 0 ? Math.Min(cap, left) : left;
         }
-        return new MigrationPlanner(inventory.Topology()).Plan(service, tenant, new PlanningOptions
+        var topology = inventory.Topology();
+        var planner = new MigrationPlanner(topology);
+        var planning = new PlanningOptions
         {
             Destination = request.Destination,
             Targets = request.Targets,
@@ -160,7 +194,29 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             Capabilities = capabilities is null ? null : CapabilitiesOf,
             // The newest calibration of the source host's class, when there is a store of them; the paper's set otherwise.
             ParametersForHostClass = calibrations is null ? null : hostClass => calibrations.Latest(hostClass)?.Fit.Parameters,
-        });
+        };
+        var engine = options.CurrentValue;
+        var unfinished = migrations.Unfinished();
+        var result = engine.LinkReservations
+            ? new Capacity.CapacityPlanner(planner, Capacity.LinkLedger.Of(topology, unfinished, clock.GetUtcNow())).Plan(service, tenant, planning)
+            : planner.Plan(service, tenant, planning);
+        return (WithSlotWait(result, unfinished, topology, engine), topology);
+    }
+
+    /// <summary>The plan's predicted start moved to when the engine is predicted to have a slot for it (<see cref="Capacity.SlotForecast"/>).</summary>
+    private PlanningResult WithSlotWait(PlanningResult result, IReadOnlyList<Migration> unfinished, EdgeTopology topology, EngineOptions engine)
+    {
+        if (result.Design is not { } design || !topology.Contains(design.Plan.Source))
+            return result;
+        var plan = design.Plan;
+        var cluster = topology.Node(plan.Source).ClusterId;
+        var wait = Capacity.SlotForecast.WaitMs(unfinished, cluster, plan.Source, engine.MaxConcurrentPerCluster, engine.MaxOutboundPerNode,
+            clock.GetUtcNow(), plan.PredictedStartMs);
+        if (wait <= plan.PredictedStartMs + 1e-6)
+            return result;
+        var sentence = $"The engine's slots are taken (at most {engine.MaxConcurrentPerCluster} per cluster, {engine.MaxOutboundPerNode} leaving a node): predicted start in {PlanText.Duration(wait)}, completion in {PlanText.Duration(wait + plan.PredictedMigrationTimeMs)}.";
+        plan = plan with { PredictedStartMs = wait, Rationale = $"{plan.Rationale} {sentence}" };
+        return result with { Design = design with { Plan = plan } };
     }
 
     /// <summary>What the runtime probed on a node (<see cref="RuntimeCapabilityCatalog"/>); null for a node of no registered cluster.</summary>

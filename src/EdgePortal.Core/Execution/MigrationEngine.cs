@@ -697,16 +697,16 @@ public sealed class MigrationEngine : BackgroundService
             return false;
         }
         world = new MigrationWorld(runtime, service, cluster, topology.Node(migration.Source), topology.Node(migration.Destination),
-            topology.PathBandwidth(migration.Source, migration.Destination));
+            topology.PathBandwidth(migration.Source, migration.Destination), topology.PathLinks(migration.Source, migration.Destination));
         problem = "";
         return true;
     }
 
     private sealed record MigrationWorld(IEdgeRuntime Runtime, ServiceInstance Service, EdgeCluster Cluster, EdgeNode Source,
-        EdgeNode Destination, Bandwidth PathBandwidth)
+        EdgeNode Destination, Bandwidth PathBandwidth, IReadOnlyList<NetworkLink> PathLinks)
     {
         public StepContext ContextFor(Migration migration, MigrationStep step)
-            => new(migration.Id, Service, Cluster, Source, Destination, migration.Plan, step, PathBandwidth, migration.Artifacts);
+            => new(migration.Id, Service, Cluster, Source, Destination, migration.Plan, step, PathBandwidth, migration.Artifacts, PathLinks);
     }
 
     private sealed class RunningMigration(MigrationId id, ClusterId cluster, NodeId source, CancellationTokenSource cancellation,

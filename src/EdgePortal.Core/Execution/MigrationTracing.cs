@@ -84,6 +84,8 @@ internal sealed class RequestTrace(Activity? root, Activity? caller) : IDisposab
                 span.SetTag("edgeportal.plan.predicted_downtime_ms", p.PredictedDowntimeMs);
                 span.SetTag("edgeportal.plan.predicted_duration_ms", p.PredictedMigrationTimeMs);
                 span.SetTag("edgeportal.plan.reserved_bandwidth_bps", p.ReservedBandwidth.BitsPerSecond);
+                span.SetTag("edgeportal.plan.predicted_start_ms", p.PredictedStartMs);
+                span.SetTag("edgeportal.plan.capacity_choice", p.Capacity.ToString());
             }
         }
         return result;

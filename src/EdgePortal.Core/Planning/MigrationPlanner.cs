@@ -29,6 +29,11 @@ public sealed record PlanningOptions
     /// nothing restricts the plan (a what-if). The coordinator reads it from the <see cref="Execution.RuntimeCapabilityCatalog"/>.
     /// </summary>
     public Func<EdgeNode, Execution.NodeCapabilities?>? Capabilities { get; init; }
+    /// <summary>
+    /// What a transfer from the source (first) to a destination (second) can have of the path, when other migrations
+    /// hold part of it (the residual of the <see cref="Capacity.LinkLedger"/>); null plans on the path's whole bandwidth.
+    /// </summary>
+    public Func<NodeId, NodeId, Bandwidth>? ResidualBandwidth { get; init; }
 }
 
 /// <summary>Where and how to migrate one service: the placement, the design (null when no node can take it), and a one-line summary.</summary>
@@ -79,6 +84,9 @@ public sealed class MigrationPlanner
             for (var i = 0; i < destinations.Length; i++)
                 destinations[i] = candidates[i].ToDestination();
         }
+        if (options.ResidualBandwidth is { } residual)
+            for (var i = 0; i < destinations.Length; i++)
+                destinations[i] = destinations[i] with { PathBandwidth = residual(service.NodeId, destinations[i].Node) };
         Execution.NodeCapabilities? sourceCapabilities = null;
         if (options.Capabilities is { } capabilitiesOf)
         {

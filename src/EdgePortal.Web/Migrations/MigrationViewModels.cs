@@ -23,6 +23,12 @@ public sealed record MigrationViewModel
     public required double Progress { get; init; }
     public required double PredictedDowntimeMs { get; init; }
     public required double PredictedMigrationTimeMs { get; init; }
+    /// <summary>When it is predicted to start: acceptance plus its wait for a slot and for bandwidth (<see cref="MigrationPlan.PredictedStartMs"/>).</summary>
+    public required DateTimeOffset PredictedStartAt { get; init; }
+    /// <summary>From acceptance to the end, waits included: what a queued migration's user should expect.</summary>
+    public required double PredictedCompletionMs { get; init; }
+    /// <summary>The bandwidth it holds on each link of its path while it is not finished.</summary>
+    public required IReadOnlyList<LinkReservation> Reservations { get; init; }
     public double? MeasuredDowntimeMs { get; init; }
     public double? MeasuredMigrationTimeMs { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
@@ -54,6 +60,9 @@ public sealed record MigrationViewModel
         Progress = m.Progress,
         PredictedDowntimeMs = m.Plan.PredictedDowntimeMs,
         PredictedMigrationTimeMs = m.Plan.PredictedMigrationTimeMs,
+        PredictedStartAt = m.CreatedAt.AddMilliseconds(m.Plan.PredictedStartMs),
+        PredictedCompletionMs = m.Plan.PredictedCompletionMs,
+        Reservations = m.Reservations,
         MeasuredDowntimeMs = m.MeasuredDowntimeMs,
         MeasuredMigrationTimeMs = m.MeasuredMigrationTimeMs,
         CreatedAt = m.CreatedAt,

@@ -66,6 +66,23 @@ public sealed class EdgeTopologyTests
         => Assert.Equal(Bandwidth.FromMegabits(100), Topology().PathBandwidth(_a.Id, _b.Id));
 
     [Fact]
+    public void PathLinks_MultiHopPath_ReturnsItsLinksInOrderWithTheNarrowestBandwidth()
+    {
+        var topology = Topology();
+
+        var path = topology.PathLinks(_a.Id, _b.Id);
+
+        Assert.True(path.Count > 1);
+        var at = _a.Id;
+        foreach (var link in path)
+            at = link.Other(at);
+        Assert.Equal(_b.Id, at);
+        Assert.Equal(topology.LatencyMs(_a.Id, _b.Id), path.Sum(l => l.LatencyMs), 9);
+        Assert.Equal(topology.PathBandwidth(_a.Id, _b.Id), path.Min(l => l.Bandwidth));
+        Assert.Empty(topology.PathLinks(_a.Id, _a.Id));
+    }
+
+    [Fact]
     public void LatencyAndBandwidth_AreSymmetric()
     {
         var topology = Topology();

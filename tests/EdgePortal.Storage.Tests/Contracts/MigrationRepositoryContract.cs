@@ -38,6 +38,25 @@ public abstract class MigrationRepositoryContract : StoreContract
         Assert.Equal(expected.Plan with { Steps = actual.Plan.Steps }, actual.Plan);
     }
 
+    [Fact]
+    public void SaveThenFind_ReservationsAndPredictedStart_RoundTripTheLedgerOfItsPath()
+    {
+        var queued = NewMigration(_flight, _centro, T0);
+        var plan = queued.Plan with { PredictedStartMs = 1_250.5, Capacity = CapacityChoice.Wait };
+        LinkReservation[] path = [new(LinkId.New(), Bandwidth.FromMegabits(500)), new(LinkId.New(), Bandwidth.FromMegabits(500))];
+        var migration = Migration.Create(_flight, _centro, plan, _flight.Targets, _flight.Objective, MigrationTrigger.Api, "ci", T0, path);
+        migration.Start(T0.AddSeconds(1));
+
+        Migrations.Save(migration);
+        var found = Migrations.Find(migration.Id);
+
+        AssertSame(migration, found);
+        Assert.Equal(path, found!.Reservations);
+        Assert.Equal((1_250.5, CapacityChoice.Wait), (found.Plan.PredictedStartMs, found.Plan.Capacity));
+        Assert.True(found.HoldsReservations);
+        Assert.Equal(path, Migrations.Unfinished().Single(m => m.Id == migration.Id).Reservations);
+    }
+
     /// <summary>Saves one migration per (service, cluster, state), a minute apart, and returns them oldest first.</summary>
     private List<Migration> SaveHistory()
     {

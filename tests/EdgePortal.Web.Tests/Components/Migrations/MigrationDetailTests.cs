@@ -1,5 +1,6 @@
 using Bunit;
 using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
 using EdgePortal.Web.Components.Pages;
 using MudBlazor;
 
@@ -45,6 +46,23 @@ public sealed class MigrationDetailTests : MigrationPagesTestContext
         Assert.Equal(migration.Steps.Count, cut.FindAll("tr.step-row").Count);
         Assert.Equal(migration.Steps.Count, cut.FindAll("g.step").Count);
         Assert.Equal(migration.Id, Assert.Single(Stream.MigrationFilters));
+    }
+
+    [Fact]
+    public void Render_QueuedBehindOthers_ShowsPredictedStartAndCompletionWithTheWait()
+    {
+        var queued = Queue("flight-control");
+        var service = DemoService("flight-control");
+        var plan = queued.Plan with { PredictedStartMs = 4_000, Capacity = CapacityChoice.Wait };
+        var waiting = Migration.Create(service, queued.ClusterId, plan, queued.Targets, queued.Objective,
+            MigrationTrigger.Api, "tester", Now, queued.Reservations);
+        Commit(waiting);
+
+        var cut = Render<MigrationDetail>(p => p.Add(d => d.Id, waiting.Id.Value));
+
+        var row = Text(cut.Find("tr.predicted-start"));
+        Assert.Contains($"{Now.AddSeconds(4):u} (after 4.0 s in the queue)", row);
+        Assert.Contains($"predicted completion {Durations.Format(4_000 + plan.PredictedMigrationTimeMs)} after acceptance", row);
     }
 
     [Fact]

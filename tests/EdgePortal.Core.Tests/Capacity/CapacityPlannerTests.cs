@@ -1,0 +1,120 @@
+using EdgePortal.Core.Capacity;
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Planning;
+using EdgePortal.Core.Tests.Planning;
+
+namespace EdgePortal.Core.Tests.Capacity;
+
+/// <summary>
+/// The planner on residual bandwidth over <see cref="PlanningTopology"/>: the users are at n1, whose path from src runs
+/// src–n2 (10 Gbit/s) then n2–n1 (1 Gbit/s); n2 is the next destination, over src–n2 alone.
+/// </summary>
+public sealed class CapacityPlannerTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-12-07T10:00:00Z");
+
+    /// <summary>A running migration that holds <paramref name="megabits"/> on n2–n1 (and src–n2) and ends <paramref name="endsInMs"/> from now.</summary>
+    private static Migration Blocker(PlanningTopology edge, double megabits, double endsInMs)
+    {
+        var plan = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant).Plan! with
+        {
+            ReservedBandwidth = Bandwidth.FromMegabits(megabits),
+            PredictedMigrationTimeMs = endsInMs,
+        };
+        Assert.Equal(edge.N1.Id, plan.Destination);
+        var migration = Migration.Create(edge.Service, edge.ClusterA.Id, plan, edge.Service.Targets, Objective.MinDowntime, MigrationTrigger.Api,
+            "test", Now, LinkLedger.ReservationsOf(edge.Topology, plan));
+        migration.Start(Now);
+        return migration;
+    }
+
+    private static CapacityPlanner Planner(PlanningTopology edge, params Migration[] inFlight)
+        => new(new MigrationPlanner(edge.Topology), LinkLedger.Of(edge.Topology, inFlight, Now));
+
+    [Fact]
+    public void Plan_ResidualMeetsTargets_ReservesNoMoreThanTheResidualAndStartsNow()
+    {
+        var edge = new PlanningTopology();
+
+        var result = Planner(edge, Blocker(edge, 600, 60_000)).Plan(edge.Service, edge.Tenant);
+
+        Assert.True(result.Feasible);
+        Assert.Equal(edge.N1.Id, result.Plan!.Destination);
+        Assert.Equal(CapacityChoice.None, result.Plan.Capacity);
+        Assert.Equal(0, result.Plan.PredictedStartMs);
+        Assert.True(result.Plan.ReservedBandwidth.BitsPerSecond <= 400e6 + 1, $"reserved {result.Plan.ReservedBandwidth}");
+        Assert.Contains("residual bandwidth", result.Plan.Rationale);
+    }
+
+    [Fact]
+    public void Plan_NothingHeld_PlansAsOnTheWholePath()
+    {
+        var edge = new PlanningTopology();
+
+        var alone = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant);
+        var result = Planner(edge).Plan(edge.Service, edge.Tenant);
+
+        Assert.Equal(alone.Plan!.Steps, result.Plan!.Steps);
+        Assert.Equal(alone.Plan with { Steps = result.Plan.Steps }, result.Plan);
+    }
+
+    [Fact]
+    public void Plan_BestPathFullAndAnotherFree_GoesToTheOtherDestination()
+    {
+        var edge = new PlanningTopology();
+
+        var result = Planner(edge, Blocker(edge, 1_000, 60_000)).Plan(edge.Service, edge.Tenant);
+
+        Assert.True(result.Feasible);
+        Assert.Equal(edge.N2.Id, result.Plan!.Destination);
+        Assert.Equal(CapacityChoice.OtherDestination, result.Plan.Capacity);
+        Assert.Equal(0, result.Plan.PredictedStartMs);
+        Assert.Contains("goes to n2 instead", result.Plan.Rationale);
+    }
+
+    [Fact]
+    public void Plan_OnlyTheBestDestinationAndItFreesSoon_WaitsForTheReleaseAndMeetsTheTargets()
+    {
+        var edge = new PlanningTopology(stateBytes: 100_000_000);
+
+        var result = Planner(edge, Blocker(edge, 1_000, 1_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
+
+        Assert.True(result.Feasible);
+        Assert.Equal(CapacityChoice.Wait, result.Plan!.Capacity);
+        Assert.Equal(1_000, result.Plan.PredictedStartMs, 6);
+        Assert.True(result.Plan.PredictedCompletionMs <= edge.Service.Targets.MaxMigrationTimeMs);
+        Assert.Equal(1e9, result.Plan.ReservedBandwidth.BitsPerSecond, 0);
+        Assert.Contains("predicted start in", result.Summary);
+    }
+
+    [Fact]
+    public void Plan_OnlyTheBestDestinationHeldPastTheTarget_ReservesLessAndPredictsLonger()
+    {
+        // 100 MB: feasible on the whole 1 Gbit/s (≈ 3 s), but the pre-dump alone takes 8 s on the 100 Mbit/s left.
+        var edge = new PlanningTopology(stateBytes: 100_000_000);
+        var alone = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
+
+        var result = Planner(edge, Blocker(edge, 900, 60_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
+
+        Assert.True(alone.Feasible);
+        Assert.False(result.Feasible);
+        Assert.Equal(CapacityChoice.ReserveLess, result.Plan!.Capacity);
+        Assert.True(result.Plan.ReservedBandwidth.BitsPerSecond <= 100e6 + 1);
+        Assert.True(result.Plan.PredictedMigrationTimeMs > alone.Plan!.PredictedMigrationTimeMs);
+        Assert.Contains("reserves the", result.Plan.Rationale);
+    }
+
+    [Fact]
+    public void Plan_PathFullWithNoOtherDestination_WaitsForTheFirstReleaseEvenIfItMisses()
+    {
+        var edge = new PlanningTopology(stateBytes: 100_000_000);
+
+        var result = Planner(edge, Blocker(edge, 1_000, 60_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
+
+        Assert.False(result.Feasible);
+        Assert.Equal(CapacityChoice.Wait, result.Plan!.Capacity);
+        Assert.Equal(60_000, result.Plan.PredictedStartMs, 6);
+        Assert.Equal(PlanConstraints.MigrationTime, result.Plan.BindingConstraint);
+        Assert.Contains("nothing is left", result.Plan.Rationale);
+    }
+}

@@ -1,0 +1,124 @@
+using EdgePortal.Core.Domain;
+using EdgePortal.Core.Execution;
+using EdgePortal.Core.Tests.Execution;
+
+namespace EdgePortal.Core.Tests.Capacity;
+
+/// <summary>
+/// The coordinator's ledger over <see cref="EngineHarness"/>'s edge: cache and stream both run on a and their users are
+/// at c, reached over a–b–c (two 1 Gbit/s links).
+/// </summary>
+public sealed class CoordinatorReservationTests
+{
+    [Fact]
+    public async Task Start_SecondMigrationOverAHeldPath_NeverReservesMoreThanTheLinksCarry()
+    {
+        await using var h = new EngineHarness();
+        var topology = h.Inventory.Topology();
+
+        var first = h.Start(EngineHarness.Cache);
+        var second = h.Start(EngineHarness.Stream);
+
+        Assert.NotEmpty(first.Reservations);
+        Assert.Equal(CapacityChoice.None, first.Plan.Capacity);
+        Assert.NotEqual(CapacityChoice.None, second.Plan.Capacity);
+        var ledger = h.Coordinator.Ledger(topology);
+        Assert.Equal(2, ledger.Holders);
+        foreach (var link in topology.Links)
+            Assert.True(ledger.PeakReserved(link.Id, 0, double.PositiveInfinity) <= link.Bandwidth.BitsPerSecond * (1 + 1e-9),
+                $"link {link.Id} carries {ledger.PeakReserved(link.Id, 0, double.PositiveInfinity)} bit/s: {string.Join(" | ", ledger.On(link.Id))} {second.Plan.Rationale}");
+        Assert.Equal(second.Reservations, h.Migrations.Find(second.Id)!.Reservations);
+    }
+
+    [Fact]
+    public async Task Ledger_MigrationEnds_ReleasesItsReservationsForTheNextPlan()
+    {
+        await using var h = new EngineHarness();
+        var topology = h.Inventory.Topology();
+        var first = h.Start(EngineHarness.Cache);
+
+        var stored = h.Migrations.Find(first.Id)!;
+        stored.Cancel("operator", h.Clock.GetUtcNow());
+        h.Migrations.Save(stored);
+        var second = h.Start(EngineHarness.Stream);
+
+        Assert.Equal(0, h.Coordinator.Ledger(topology).On(first.Reservations[0].Link).Count(x => x.Migration == first.Id));
+        Assert.Equal(CapacityChoice.None, second.Plan.Capacity);
+        Assert.Equal(first.Plan.Destination, second.Plan.Destination);
+    }
+
+    [Fact]
+    public async Task Ledger_NewProcessOnTheSameStores_HoldsWhatTheMigrationsInFlightReserved()
+    {
+        Migration first;
+        var migrations = new EdgePortal.Testing.InMemoryMigrationRepository();
+        await using (var before = new EngineHarness(migrations: migrations))
+            first = before.Start(EngineHarness.Cache);
+
+        await using var after = new EngineHarness(migrations: migrations);
+        var ledger = after.Coordinator.Ledger(after.Inventory.Topology());
+
+        Assert.Equal(1, ledger.Holders);
+        foreach (var reservation in first.Reservations)
+            Assert.Equal(reservation.Bandwidth.BitsPerSecond, ledger.ReservedAt(reservation.Link), 0);
+    }
+
+    [Fact]
+    public async Task Start_ReservationsSwitchedOff_PlansOnTheWholePathAndReservesNothing()
+    {
+        await using var h = new EngineHarness(new EngineOptions { LinkReservations = false });
+
+        var first = h.Start(EngineHarness.Cache);
+        var second = h.Start(EngineHarness.Stream);
+
+        Assert.Empty(first.Reservations);
+        Assert.Equal(CapacityChoice.None, second.Plan.Capacity);
+        Assert.Equal(first.Plan.ReservedBandwidth, second.Plan.ReservedBandwidth);
+    }
+}
+
+/// <summary>The wait for one of the engine's slots, in the plan's predicted start.</summary>
+public sealed class SlotForecastTests
+{
+    [Fact]
+    public async Task Start_ClusterSlotTaken_PredictsTheStartWhenTheFirstEnds()
+    {
+        await using var h = new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 1, MaxOutboundPerNode = 1, LinkReservations = false });
+
+        var first = h.Start(EngineHarness.Cache);
+        var second = h.Start(EngineHarness.Other);
+
+        Assert.Equal(0, first.Plan.PredictedStartMs);
+        Assert.Equal(first.Plan.PredictedMigrationTimeMs, second.Plan.PredictedStartMs, 6);
+        Assert.Equal(second.Plan.PredictedStartMs + second.Plan.PredictedMigrationTimeMs, second.Plan.PredictedCompletionMs, 6);
+        Assert.Contains("slots are taken", second.Plan.Rationale);
+    }
+
+    [Fact]
+    public async Task Start_NodeSlotTakenButClusterFree_OnlyTheSameSourceWaits()
+    {
+        await using var h = new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 5, MaxOutboundPerNode = 1, LinkReservations = false });
+
+        var first = h.Start(EngineHarness.Cache);
+        var sameNode = h.Start(EngineHarness.Stream);
+        var otherNode = h.Start(EngineHarness.Other);
+
+        Assert.Equal(first.Plan.PredictedMigrationTimeMs, sameNode.Plan.PredictedStartMs, 6);
+        Assert.Equal(0, otherNode.Plan.PredictedStartMs);
+    }
+
+    [Fact]
+    public async Task Start_RunningMigrationPartWayThrough_WaitsOnlyForWhatIsLeftOfIt()
+    {
+        await using var h = new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 1, MaxOutboundPerNode = 1, LinkReservations = false });
+        var first = h.Start(EngineHarness.Cache);
+        var stored = h.Migrations.Find(first.Id)!;
+        stored.Start(h.Clock.GetUtcNow());
+        h.Migrations.Save(stored);
+
+        h.Clock.Advance(TimeSpan.FromMilliseconds(500));
+        var second = h.Start(EngineHarness.Other);
+
+        Assert.Equal(first.Plan.PredictedMigrationTimeMs - 500, second.Plan.PredictedStartMs, 6);
+    }
+}
