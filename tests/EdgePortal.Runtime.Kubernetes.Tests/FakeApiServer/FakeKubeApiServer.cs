@@ -171,32 +171,32 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             await next(context);
         });
 
-        app.MapGet("/api/v1/nodes", (HttpContext c) => Serve(c, Operation.ListNodes, ["watch", "labelSelector", "fieldSelector", "resourceVersion", "limit", "continue", "timeoutSeconds"], _ =>
+        app.MapGet("/api/v1/nodes", (HttpContext c) => Serve(c, Operation.ListNodes, _ =>
         {
             var list = new V1NodeList { ApiVersion = "v1", Kind = "NodeList", Metadata = new V1ListMeta { ResourceVersion = Rv(State.Revision) }, Items = [.. State.Nodes().Select(Typed)] };
             return Json(c, 200, list);
         }));
-        app.MapGet("/api/v1/nodes/{name}", (HttpContext c, string name) => Serve(c, Operation.ReadNode, [], _ =>
+        app.MapGet("/api/v1/nodes/{name}", (HttpContext c, string name) => Serve(c, Operation.ReadNode, _ =>
             State.Node(name) is { } node ? Json(c, 200, Typed(node)) : NotFound(c, "nodes", name)));
 
         app.MapGet("/api/v1/namespaces/{ns}/pods", (HttpContext c, string ns) =>
             c.Request.Query["watch"] is var w && (w == "true" || w == "1")
-                ? Serve(c, Operation.WatchPods, ["watch", "labelSelector", "fieldSelector", "resourceVersion", "allowWatchBookmarks", "timeoutSeconds", "resourceVersionMatch", "sendInitialEvents"], _ => WatchPodsAsync(c, ns))
-                : Serve(c, Operation.ListPods, ["watch", "labelSelector", "fieldSelector", "resourceVersion", "resourceVersionMatch", "limit", "continue", "timeoutSeconds"], _ => ListPods(c, ns)));
-        app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadPod, [], _ =>
+                ? Serve(c, Operation.WatchPods, _ => WatchPodsAsync(c, ns))
+                : Serve(c, Operation.ListPods, _ => ListPods(c, ns)));
+        app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadPod, _ =>
             State.Pod(ns, name) is { } pod ? Json(c, 200, Typed(pod)) : NotFound(c, "pods", name)));
-        app.MapPost("/api/v1/namespaces/{ns}/pods", (HttpContext c, string ns) => Serve(c, Operation.CreatePod, ["dryRun", "fieldManager", "fieldValidation"], body => CreatePod(c, ns, body)));
+        app.MapPost("/api/v1/namespaces/{ns}/pods", (HttpContext c, string ns) => Serve(c, Operation.CreatePod, body => CreatePod(c, ns, body)));
         app.MapMethods("/api/v1/namespaces/{ns}/pods/{name}", ["PATCH"], (HttpContext c, string ns, string name) =>
-            Serve(c, Operation.PatchPod, ["dryRun", "fieldManager", "fieldValidation", "force"], body => PatchPod(c, ns, name, body)));
+            Serve(c, Operation.PatchPod, body => PatchPod(c, ns, name, body)));
         app.MapDelete("/api/v1/namespaces/{ns}/pods/{name}", (HttpContext c, string ns, string name) =>
-            Serve(c, Operation.DeletePod, ["dryRun", "gracePeriodSeconds", "propagationPolicy", "orphanDependents"], body => DeletePod(c, ns, name, body)));
+            Serve(c, Operation.DeletePod, body => DeletePod(c, ns, name, body)));
 
-        app.MapGet("/api/v1/namespaces/{ns}/services/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadService, [], _ =>
+        app.MapGet("/api/v1/namespaces/{ns}/services/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadService, _ =>
             State.Service(ns, name) is { } svc ? Json(c, 200, Typed(svc)) : NotFound(c, "services", name)));
         app.MapMethods("/api/v1/namespaces/{ns}/services/{name}", ["PATCH"], (HttpContext c, string ns, string name) =>
-            Serve(c, Operation.PatchService, ["dryRun", "fieldManager", "fieldValidation", "force"], body => PatchService(c, ns, name, body)));
+            Serve(c, Operation.PatchService, body => PatchService(c, ns, name, body)));
 
-        app.MapPost("/api/v1/nodes/{node}/proxy/{**path}", (HttpContext c, string node) => Serve(c, Operation.Checkpoint, ["timeout"], _ => CheckpointAsync(c, node)));
+        app.MapPost("/api/v1/nodes/{node}/proxy/{**path}", (HttpContext c, string node) => Serve(c, Operation.Checkpoint, _ => CheckpointAsync(c, node)));
 
         app.MapFallback(async (HttpContext c) =>
         {
@@ -207,14 +207,13 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
     }
 
     /// <summary>Records the request, refuses unknown query parameters, applies an injected fault or runs the handler.</summary>
-    private async Task Serve(HttpContext c, Operation operation, string[] allowed, Func<string, Task> handle)
+    private async Task Serve(HttpContext c, Operation operation, Func<string, Task> handle)
     {
         var body = await ReadBody(c.Request);
-        var recorded = Record(operation, c.Request, body);
-        var unknown = recorded.Query.Keys.Where(k => k != "pretty" && !allowed.Contains(k, StringComparer.Ordinal)).ToList();
-        if (unknown.Count > 0)
+        Record(operation, c.Request, body);
+        if (SpecProblem(c, operation, body) is { } problem)
         {
-            await Reject(c, 400, "BadRequest", $"unknown query parameters for {operation}: {string.Join(", ", unknown)}");
+            await Reject(c, problem.Code, problem.Reason, problem.Message);
             return;
         }
         switch (Faults.Take(operation))
@@ -248,6 +247,41 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         }
         await handle(body);
     }
+
+    /// <summary>
+    /// The request checked against the vendored OpenAPI documents: the operation the path and method address must be the
+    /// one this route serves (<see cref="OperationIds"/>), its query parameters declared and typed, its body of an accepted
+    /// Content-Type and without undeclared fields.
+    /// </summary>
+    private static (int Code, string Reason, string Message)? SpecProblem(HttpContext c, Operation operation, string body)
+    {
+        var op = OpenApiSpec.Vendored.Match(c.Request.Method, c.Request.Path.Value ?? "", out var missing);
+        if (op is null)
+            return (404, "NotFound", missing);
+        if (op.OperationId != OperationIds[operation])
+            return (500, "InternalError", $"the fake serves {operation} on {c.Request.Method} {c.Request.Path}, which the specification calls {op.OperationId}");
+        if (OpenApiSpec.QueryProblem(op, c.Request.Query) is { } query)
+            return (400, "BadRequest", query);
+        if (OpenApiSpec.Vendored.BodyProblem(op, c.Request.ContentType, body) is { } invalid)
+            return (invalid.StartsWith(op.OperationId + " accepts", StringComparison.Ordinal) ? 415 : 400, invalid.Contains(" accepts ", StringComparison.Ordinal) ? "UnsupportedMediaType" : "BadRequest", invalid);
+        return null;
+    }
+
+    /// <summary>The upstream operationId of each operation the fake serves.</summary>
+    internal static IReadOnlyDictionary<Operation, string> OperationIds { get; } = new Dictionary<Operation, string>
+    {
+        [Operation.ListNodes] = "listCoreV1Node",
+        [Operation.ReadNode] = "readCoreV1Node",
+        [Operation.ListPods] = "listCoreV1NamespacedPod",
+        [Operation.WatchPods] = "listCoreV1NamespacedPod",
+        [Operation.ReadPod] = "readCoreV1NamespacedPod",
+        [Operation.CreatePod] = "createCoreV1NamespacedPod",
+        [Operation.PatchPod] = "patchCoreV1NamespacedPod",
+        [Operation.DeletePod] = "deleteCoreV1NamespacedPod",
+        [Operation.ReadService] = "readCoreV1NamespacedService",
+        [Operation.PatchService] = "patchCoreV1NamespacedService",
+        [Operation.Checkpoint] = "connectCoreV1PostNodeProxyWithPath",
+    };
 
     private Task ListPods(HttpContext c, string ns)
     {
@@ -485,7 +519,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         var m = CheckpointTarget().Match(raw);
         if (!m.Success)
         {
-            await Reject(c, 404, "NotFound", $"the kubelet has no route for {raw}: expected /api/v1/nodes/{{node}}/proxy/checkpoint/{{namespace}}/{{pod}}/{{container}}?timeout=S", plainText: "404 page not found");
+            await Reject(c, 404, "NotFound", $"the kubelet has no route for {raw}: expected /api/v1/nodes/{{node}}/proxy/checkpoint/{{namespace}}/{{pod}}/{{container}}[?timeout=S]", plainText: "404 page not found");
             return;
         }
         if (State.Node(node) is null)
@@ -493,17 +527,12 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             await NotFound(c, "nodes", node);
             return;
         }
-        if (!int.TryParse(c.Request.Query["timeout"], NumberStyles.None, CultureInfo.InvariantCulture, out var timeout) || timeout <= 0)
-        {
-            await Reject(c, 400, "BadRequest", $"the checkpoint timeout must be a positive number of seconds, got '{c.Request.Query["timeout"]}'");
-            return;
-        }
         if (c.Request.ContentLength is > 0)
         {
             await Reject(c, 400, "BadRequest", "the checkpoint request has no body");
             return;
         }
-        var (code, body) = Kubelet.Checkpoint(node, m.Groups["ns"].Value, m.Groups["pod"].Value, m.Groups["container"].Value, timeout);
+        var (code, body) = Kubelet.Checkpoint(node, m.Groups["ns"].Value, m.Groups["pod"].Value, m.Groups["container"].Value, c.Request.Query["timeout"]);
         c.Response.StatusCode = code;
         c.Response.ContentType = code == 200 ? "application/json" : "text/plain; charset=utf-8";
         await c.Response.WriteAsync(body);
@@ -563,10 +592,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         return spec.ToJsonString();
     }
 
-    /// <summary>
-    /// Deserialises a body into a k8s model type, and refuses fields the type does not have (the API server's
-    /// <c>fieldValidation=Strict</c>): a misspelt field would otherwise be dropped silently.
-    /// </summary>
+    /// <summary>Deserialises a body into a k8s model type (its fields were checked against the specification before).</summary>
     private static bool TryDeserialize<T>(string body, out T value, out string problem)
     {
         value = default!;
@@ -579,26 +605,9 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             problem = $"the body is not a {typeof(T).Name}: {e.Message}";
             return false;
         }
-        if (value is null)
-        {
-            problem = $"the body is not a {typeof(T).Name}: null";
-            return false;
-        }
-        var sent = Leaves(JsonNode.Parse(body), "").ToHashSet(StringComparer.Ordinal);
-        var understood = Leaves(JsonNode.Parse(KubernetesJson.Serialize(value)), "").ToHashSet(StringComparer.Ordinal);
-        var unknown = sent.Where(p => !understood.Contains(p)).ToList();
-        problem = unknown.Count == 0 ? "" : $"strict decoding error: unknown field(s) {string.Join(", ", unknown.Select(u => $"\"{u}\""))}";
-        return unknown.Count == 0;
+        problem = value is null ? $"the body is not a {typeof(T).Name}: null" : "";
+        return value is not null;
     }
-
-    /// <summary>The paths of the non-null values of a JSON document (array indices dropped).</summary>
-    private static IEnumerable<string> Leaves(JsonNode? node, string path) => node switch
-    {
-        JsonObject o => o.Where(p => p.Value is not null).SelectMany(p => Leaves(p.Value, path.Length == 0 ? p.Key : $"{path}.{p.Key}")).DefaultIfEmpty(path),
-        JsonArray a => a.SelectMany(e => Leaves(e, path)),
-        null => [],
-        _ => [path],
-    };
 
     private bool Selected(HttpContext c, out Func<V1Pod, bool> matches, out string problem)
     {
@@ -719,7 +728,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         return service;
     }
 
-    [GeneratedRegex(@"^/api/v1/nodes/[^/?]+/proxy/checkpoint/(?<ns>[a-z0-9-]+)/(?<pod>[a-z0-9.-]+)/(?<container>[a-z0-9-]+)\?timeout=[0-9]+$")]
+    [GeneratedRegex(@"^/api/v1/nodes/[^/?]+/proxy/checkpoint/(?<ns>[a-z0-9-]+)/(?<pod>[a-z0-9.-]+)/(?<container>[a-z0-9-]+)(\?.*)?$")]
     private static partial Regex CheckpointTarget();
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
