@@ -95,7 +95,7 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
     public override async Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var k = _clients.For(context.Cluster.Name);
+        var k = _clients.For(context.Cluster.Name)?.ForTenant(context.Service.TenantId);
         if (k is null)
             return new StepOutcome.Failure(NotConfigured(context.Cluster.Name));
         var ns = k.Options.Namespace;
@@ -103,14 +103,14 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         try
         {
             var source = await KubernetesPods.SourcePodAsync(k, context.Service.Name, context.Source.Name, cancellationToken, allowRetired: true).ConfigureAwait(false);
-            var targets = await k.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId}",
+            var targets = await k.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId},{KubernetesLabels.Tenant}={k.Tenant}",
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             if (source is null)
             {
                 var serving = targets.Items.FirstOrDefault(p => KubernetesPods.Label(p, KubernetesLabels.Role) == "serving");
                 return new StepOutcome.Failure(serving is not null
                     ? $"the source pod of {context.Service.Name} on {context.Source.Name} is already deleted; the restored pod {serving.Name()} on {context.Destination.Name} serves and was kept — an operator must confirm where {context.Service.Name} runs"
-                    : $"no pod of {context.Service.Name} is left on {context.Source.Name} ({KubernetesLabels.Service}={context.Service.Name}): recreate it from its manifest");
+                    : $"no pod of {context.Service.Name} is left on {context.Source.Name} ({k.PodSelector(context.Service.Name)}): recreate it from its manifest");
             }
 
             var selector = await KubernetesPods.SelectorAsync(k, context.Service.Name, cancellationToken).ConfigureAwait(false);

@@ -6,6 +6,12 @@ public static class KubernetesLabels
     /// <summary>On every pod of a managed service: the EdgePortal service name. The Service is named the same.</summary>
     public const string Service = "edgeportal.io/service";
 
+    /// <summary>
+    /// On every pod of a managed service: the id of the tenant that owns it. Every lookup selects on it with the service
+    /// name, so tenant A's <c>api</c> never finds tenant B's <c>api</c> on the same node (issue 14 item 8).
+    /// </summary>
+    public const string Tenant = "edgeportal.io/tenant";
+
     /// <summary>On a pod restored by a migration: the migration id (the target pod, until it serves; rollback deletes these).</summary>
     public const string Migration = "edgeportal.io/migration";
 

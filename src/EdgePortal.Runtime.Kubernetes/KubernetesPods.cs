@@ -28,7 +28,7 @@ internal static class KubernetesPods
     /// <summary>The running pod of the service on the node, not deleting; with <paramref name="allowRetired"/> also one the switch took traffic from.</summary>
     internal static async Task<V1Pod?> SourcePodAsync(KubernetesCluster k, string service, string node, CancellationToken ct, bool allowRetired = false)
     {
-        var list = await k.Client.CoreV1.ListNamespacedPodAsync(k.Options.Namespace, labelSelector: $"{KubernetesLabels.Service}={service}",
+        var list = await k.Client.CoreV1.ListNamespacedPodAsync(k.Options.Namespace, labelSelector: k.PodSelector(service),
             fieldSelector: $"spec.nodeName={node}", cancellationToken: ct).ConfigureAwait(false);
         return list.Items
             .Where(p => p.Metadata.DeletionTimestamp is null && p.Status?.Phase is "Running" or "Pending" or null)

@@ -24,6 +24,7 @@ public static class TargetPodBuilder
             .Where(l => !selector.ContainsKey(l.Key) && l.Key != KubernetesLabels.RetiredBy && l.Key != KubernetesLabels.Migration && l.Key != KubernetesLabels.Role)
             .ToDictionary(l => l.Key, l => l.Value);
         labels[KubernetesLabels.Service] = c.Service.Name;
+        labels[KubernetesLabels.Tenant] = c.Service.TenantId.ToString();
         labels[KubernetesLabels.Migration] = c.MigrationId.ToString();
         labels[KubernetesLabels.Role] = "target";
         copy.Metadata = new V1ObjectMeta

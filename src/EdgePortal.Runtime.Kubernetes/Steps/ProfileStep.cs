@@ -13,7 +13,7 @@ internal sealed class ProfileStep(KubernetesStepServices services) : KubernetesS
     protected override async Task<StepResult> RunAsync(KubernetesCluster k, StepContext c, CancellationToken ct)
     {
         var pod = await KubernetesPods.SourcePodAsync(k, c.Service.Name, c.Source.Name, ct).ConfigureAwait(false)
-            ?? throw new StepFailedException($"no running pod of {c.Service.Name} on node {c.Source.Name}: EdgePortal looks for the label {KubernetesLabels.Service}={c.Service.Name} in namespace {k.Options.Namespace}");
+            ?? throw new StepFailedException($"no running pod of {c.Service.Name} on node {c.Source.Name}: EdgePortal looks for the labels {k.PodSelector(c.Service.Name)} in namespace {k.Options.Namespace}");
         if (pod.Metadata.OwnerReferences is { Count: > 0 } owners)
         {
             var owner = owners[0];

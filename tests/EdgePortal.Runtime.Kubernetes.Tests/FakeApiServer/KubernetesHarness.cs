@@ -178,7 +178,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
             {
                 Name = SourcePodName,
                 NamespaceProperty = Namespace,
-                Labels = new Dictionary<string, string> { ["app"] = "counter", [KubernetesLabels.Service] = ServiceName, ["tier"] = "edge" },
+                Labels = new Dictionary<string, string> { ["app"] = "counter", [KubernetesLabels.Service] = ServiceName, [KubernetesLabels.Tenant] = Service.TenantId.ToString(), ["tier"] = "edge" },
             },
             Spec = new V1PodSpec
             {
