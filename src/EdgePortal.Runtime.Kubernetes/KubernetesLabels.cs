@@ -27,6 +27,12 @@ public static class KubernetesLabels
     /// <summary>On a restored pod: the pod it was restored from.</summary>
     public const string RestoredFrom = "edgeportal.io/restored-from";
 
+    /// <summary>On a restored pod: the labels it withholds until the switch (JSON), those of the Service's selector and of its owner's.</summary>
+    public const string Withheld = "edgeportal.io/withheld-labels";
+
+    /// <summary>On a restored pod of an owned workload: <c>Kind/name</c> of the controller that adopts it at the switch.</summary>
+    public const string Owner = "edgeportal.io/owner";
+
     /// <summary>On a Service: the node that serves it, and the migration that put it there.</summary>
     public const string ServingNode = "edgeportal.io/serving-node";
 

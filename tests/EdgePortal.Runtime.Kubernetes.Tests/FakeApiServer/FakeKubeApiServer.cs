@@ -49,10 +49,14 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
     {
         _app = app;
         Kubelet = new FakeKubelet(State);
+        Controllers = new FakeControllers(State, Kubelet);
     }
 
     public FakeClusterState State { get; } = new();
     public FakeKubelet Kubelet { get; }
+
+    /// <summary>The ReplicaSet and StatefulSet controllers, run after every change the fake accepts.</summary>
+    public FakeControllers Controllers { get; }
     public FaultPlan Faults { get; } = new();
     public Uri BaseUri { get; private set; } = null!;
 
@@ -196,6 +200,15 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         app.MapMethods("/api/v1/namespaces/{ns}/services/{name}", ["PATCH"], (HttpContext c, string ns, string name) =>
             Serve(c, Operation.PatchService, body => PatchService(c, ns, name, body)));
 
+        app.MapGet("/api/v1/namespaces/{ns}/persistentvolumeclaims/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadPersistentVolumeClaim, _ =>
+            State.Get<V1PersistentVolumeClaim>(ns, name) is { } pvc ? Json(c, 200, Typed(pvc, "v1", "PersistentVolumeClaim")) : NotFound(c, "persistentvolumeclaims", name)));
+        app.MapGet("/apis/apps/v1/namespaces/{ns}/replicasets/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadReplicaSet, _ =>
+            State.Get<V1ReplicaSet>(ns, name) is { } rs ? Json(c, 200, Typed(rs, "apps/v1", "ReplicaSet")) : NotFound(c, "replicasets.apps", name)));
+        app.MapGet("/apis/apps/v1/namespaces/{ns}/statefulsets/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadStatefulSet, _ =>
+            State.Get<V1StatefulSet>(ns, name) is { } sts ? Json(c, 200, Typed(sts, "apps/v1", "StatefulSet")) : NotFound(c, "statefulsets.apps", name)));
+        app.MapMethods("/apis/apps/v1/namespaces/{ns}/statefulsets/{name}", ["PATCH"], (HttpContext c, string ns, string name) =>
+            Serve(c, Operation.PatchStatefulSet, body => PatchStatefulSet(c, ns, name, body)));
+
         app.MapPost("/api/v1/nodes/{node}/proxy/{**path}", (HttpContext c, string node) => Serve(c, Operation.Checkpoint, _ => CheckpointAsync(c, node)));
 
         app.MapFallback(async (HttpContext c) =>
@@ -281,6 +294,10 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         [Operation.ReadService] = "readCoreV1NamespacedService",
         [Operation.PatchService] = "patchCoreV1NamespacedService",
         [Operation.Checkpoint] = "connectCoreV1PostNodeProxyWithPath",
+        [Operation.ReadPersistentVolumeClaim] = "readCoreV1NamespacedPersistentVolumeClaim",
+        [Operation.ReadReplicaSet] = "readAppsV1NamespacedReplicaSet",
+        [Operation.ReadStatefulSet] = "readAppsV1NamespacedStatefulSet",
+        [Operation.PatchStatefulSet] = "patchAppsV1NamespacedStatefulSet",
     };
 
     private Task ListPods(HttpContext c, string ns)
@@ -424,6 +441,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         }
         await Json(c, 201, Typed(stored));
         Kubelet.PodCreated(stored);
+        Controllers.Reconcile();
     }
 
     private async Task PatchPod(HttpContext c, string ns, string name, string body)
@@ -462,6 +480,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         patched.Status = current.Status;
         var stored = State.ReplacePod(patched);
         await (stored is null ? NotFound(c, "pods", name) : Json(c, 200, Typed(stored)));
+        Controllers.Reconcile();
     }
 
     private async Task DeletePod(HttpContext c, string ns, string name, string body)
@@ -473,6 +492,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         }
         var deleted = State.DeletePod(ns, name);
         await (deleted is null ? NotFound(c, "pods", name) : Json(c, 200, Typed(deleted)));
+        Controllers.Reconcile();
     }
 
     private async Task PatchService(HttpContext c, string ns, string name, string body)
@@ -509,6 +529,39 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         }
         State.ReplaceService(patched);
         await Json(c, 200, Typed(State.Service(ns, name)!));
+    }
+
+    private async Task PatchStatefulSet(HttpContext c, string ns, string name, string body)
+    {
+        var current = State.Get<V1StatefulSet>(ns, name);
+        if (current is null)
+        {
+            await NotFound(c, "statefulsets.apps", name);
+            return;
+        }
+        V1StatefulSet patched;
+        try
+        {
+            patched = KubernetesJson.Deserialize<V1StatefulSet>(Patches.Apply(c.Request.ContentType, Node(current), body).ToJsonString());
+        }
+        catch (PatchException e)
+        {
+            await Reject(c, e.Code, e.Reason, e.Message);
+            return;
+        }
+        var invalid = (patched.Name() != name ? "metadata.name: the name of a StatefulSet cannot change" : null)
+            ?? (patched.Spec.Replicas is < 0 ? "spec.replicas: Invalid value: must be greater than or equal to 0" : null)
+            ?? (KubernetesJson.Serialize(patched.Spec.Selector) != KubernetesJson.Serialize(current.Spec.Selector) ? "spec.selector: Forbidden: field is immutable" : null)
+            ?? AnnotationProblem(patched.Annotations());
+        if (invalid is not null)
+        {
+            await Reject(c, 422, "Invalid", $"StatefulSet.apps \"{name}\" is invalid: {invalid}");
+            return;
+        }
+        patched.Status = current.Status;
+        var stored = State.Put(patched);
+        await Json(c, 200, Typed(stored, "apps/v1", "StatefulSet"));
+        Controllers.Reconcile();
     }
 
     private async Task CheckpointAsync(HttpContext c, string node)
@@ -719,6 +772,13 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         node.ApiVersion = "v1";
         node.Kind = "Node";
         return node;
+    }
+
+    private static T Typed<T>(T value, string apiVersion, string kind) where T : IKubernetesObject
+    {
+        value.ApiVersion = apiVersion;
+        value.Kind = kind;
+        return value;
     }
 
     private static V1Service Typed(V1Service service)

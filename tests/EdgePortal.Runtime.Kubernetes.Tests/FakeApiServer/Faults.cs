@@ -16,6 +16,10 @@ public enum Operation
     ReadService,
     PatchService,
     Checkpoint,
+    ReadPersistentVolumeClaim,
+    ReadReplicaSet,
+    ReadStatefulSet,
+    PatchStatefulSet,
 }
 
 /// <summary>An answer the fake gives instead of the real one.</summary>

@@ -45,6 +45,16 @@ public sealed partial class SpecConformanceTests : IAsyncLifetime
         Assert.Equal(Enum.GetValues<Operation>().Length, FakeKubeApiServer.OperationIds.Count);
     }
 
+    [Fact]
+    public void VendoredSpecification_EveryOperationItHolds_IsOneTheFakeServes()
+    {
+        var served = FakeKubeApiServer.OperationIds.Values.ToHashSet(StringComparer.Ordinal);
+
+        var unserved = OpenApiSpec.Vendored.Operations.Select(o => o.OperationId).Where(o => !served.Contains(o)).ToList();
+
+        Assert.True(unserved.Count == 0, "operations vendored but not served: " + string.Join(", ", unserved));
+    }
+
     [Theory]
     [InlineData("GET", "/api/v1/namespaces/edge/pods/api-0?bogus=1", HttpStatusCode.BadRequest, "has no query parameter 'bogus'")]
     [InlineData("GET", "/api/v1/namespaces/edge/pods?watch=yes", HttpStatusCode.BadRequest, "'watch' must be a boolean")]

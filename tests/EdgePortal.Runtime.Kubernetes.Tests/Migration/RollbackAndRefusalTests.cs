@@ -96,18 +96,18 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
     }
 
     [Theory]
-    [InlineData("ReplicaSet", "counter-5d8f")]
-    [InlineData("StatefulSet", "counter")]
-    public async Task Profile_PodOwnedByAController_RefusesNamingTheOwner(string kind, string owner)
+    [InlineData("batch/v1", "Job", "counter-27", "a batch pod finishes where it runs")]
+    [InlineData("example.io/v1", "Counter", "counter", "which EdgePortal cannot hand the restored pod back to")]
+    public async Task Profile_PodOfAControllerThatCannotTakeItBack_RefusesNamingTheOwner(string apiVersion, string kind, string owner, string reason)
     {
         _k.Api.State.UpdatePod(KubernetesHarness.Namespace, KubernetesHarness.SourcePodName, p => p.Metadata.OwnerReferences =
-            [new V1OwnerReference { ApiVersion = "apps/v1", Kind = kind, Name = owner, Uid = Guid.NewGuid().ToString(), Controller = true }]);
+            [new V1OwnerReference { ApiVersion = apiVersion, Kind = kind, Name = owner, Uid = Guid.NewGuid().ToString(), Controller = true }]);
 
         var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Profile), CancellationToken.None);
 
         var failure = Assert.IsType<StepOutcome.Failure>(outcome);
-        Assert.Contains($"is owned by {kind} {owner}", failure.Reason, StringComparison.Ordinal);
-        Assert.Contains("EdgePortal migrates bare pods", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains($"{kind} {owner}", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains(reason, failure.Reason, StringComparison.Ordinal);
         Assert.Empty(_k.Api.RequestsOf(Operation.CreatePod));
         Assert.Empty(_k.Api.RequestsOf(Operation.Checkpoint));
     }
