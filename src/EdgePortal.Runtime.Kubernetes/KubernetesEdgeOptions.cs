@@ -81,6 +81,15 @@ public sealed class KubernetesClusterOptions
     /// <summary>How long the restored pod may take to become Ready.</summary>
     public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long the Service's endpoints may take to drop the source pod once it is taken out of the Service before the
+    /// checkpoint (the endpoints controller and kube-proxy apply the change asynchronously).
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long requests already in flight to the source get to finish after it left the endpoints, before the checkpoint.</summary>
+    public TimeSpan DrainGrace { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long the agent may take to build and push a checkpoint image.</summary>
     public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
@@ -126,6 +135,10 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
                 failures.Add($"{key}:CheckpointTimeout must lie in (0, 1 h], got {o.CheckpointTimeout}.");
             if (o.ReadyTimeout <= TimeSpan.Zero)
                 failures.Add($"{key}:ReadyTimeout must be positive, got {o.ReadyTimeout}.");
+            if (o.DrainTimeout <= TimeSpan.Zero)
+                failures.Add($"{key}:DrainTimeout must be positive, got {o.DrainTimeout}.");
+            if (o.DrainGrace < TimeSpan.Zero)
+                failures.Add($"{key}:DrainGrace must not be negative, got {o.DrainGrace}.");
             if (o.TransferTimeout <= TimeSpan.Zero)
                 failures.Add($"{key}:TransferTimeout must be positive, got {o.TransferTimeout}.");
         }

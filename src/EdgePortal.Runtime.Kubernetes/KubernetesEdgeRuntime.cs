@@ -122,6 +122,12 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
                 await KubernetesPods.PatchLabelsAsync(k, source.Name(), missing, cancellationToken).ConfigureAwait(false);
                 done.Add($"traffic back on {source.Name()} on {context.Source.Name}");
             }
+            var service = await k.Client.CoreV1.ReadNamespacedServiceAsync(context.Service.Name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (service.Spec?.Selector?.ContainsKey(KubernetesLabels.InService) == true)
+            {
+                await KubernetesPods.RestoreSelectorAsync(k, context.Service.Name, cancellationToken).ConfigureAwait(false);
+                done.Add($"the Service {context.Service.Name} selects {source.Name()} again (drain undone)");
+            }
             foreach (var pod in targets.Items)
             {
                 await KubernetesPods.DeletePodAsync(k, pod.Name(), cancellationToken).ConfigureAwait(false);

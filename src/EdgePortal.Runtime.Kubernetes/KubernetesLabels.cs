@@ -33,6 +33,15 @@ public static class KubernetesLabels
     /// <summary>On a restored pod of an owned workload: <c>Kind/name</c> of the controller that adopts it at the switch.</summary>
     public const string Owner = "edgeportal.io/owner";
 
+    /// <summary>
+    /// Added to a Service's selector from the drain before the checkpoint until the clean-up, and carried by every pod that
+    /// serves meanwhile: the source, without it, is out of the endpoints and cannot accept a write its checkpoint misses.
+    /// </summary>
+    public const string InService = "edgeportal.io/in-service";
+
+    /// <summary>On a Service being migrated: when its source left the endpoints (RFC 3339, ms), the start of the interruption.</summary>
+    public const string DrainedAt = "edgeportal.io/drained-at";
+
     /// <summary>On a Service: the node that serves it, and the migration that put it there.</summary>
     public const string ServingNode = "edgeportal.io/serving-node";
 

@@ -27,12 +27,16 @@ internal sealed class CleanUpStep(KubernetesStepServices services) : KubernetesS
             var patch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations = new Dictionary<string, string?> { [RestoreStep.SourceManifest] = null } } }),
                 V1Patch.PatchType.MergePatch);
             await k.Client.AppsV1.PatchNamespacedStatefulSetAsync(patch, ownerRef.Split('/')[1], k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            await KubernetesPods.RestoreSelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
             return new StepResult($"{ownerRef} owns {targetName} on {c.Destination.Name}; the source was deleted by the scale-down");
         }
         var source = await KubernetesPods.SourcePodAsync(k, c.Service.Name, c.Source.Name, ct, allowRetired: true).ConfigureAwait(false);
+        if (source is not null)
+            await KubernetesPods.DeletePodAsync(k, source.Name(), ct).ConfigureAwait(false);
+        // No source is left to serve: the Service gets its own selector back.
+        await KubernetesPods.RestoreSelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
         if (source is null)
             return new StepResult($"no pod of {c.Service.Name} left on {c.Source.Name}{(ownerRef is null ? "" : $"; {ownerRef} owns {targetName}")}");
-        await KubernetesPods.DeletePodAsync(k, source.Name(), ct).ConfigureAwait(false);
         return new StepResult($"deleted the source pod {source.Name()} on {c.Source.Name}{(ownerRef is null ? "" : $"; {ownerRef} owns {targetName}")}");
     }
 }

@@ -32,6 +32,7 @@ internal sealed class SwitchTrafficStep(KubernetesStepServices services) : Kuber
             ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
         var add = selector.Concat(withheld).GroupBy(l => l.Key).ToDictionary(g => g.Key, g => (string?)g.Last().Value);
         add[KubernetesLabels.Role] = "serving";
+        add[KubernetesLabels.InService] = "true";
         var done = "";
         var (ownerKind, ownerName) = ownerRef?.Split('/') is [var kind, var name] ? (kind, name) : ("", "");
         switch (ownerKind)
@@ -71,8 +72,14 @@ internal sealed class SwitchTrafficStep(KubernetesStepServices services) : Kuber
                 break;
         }
         await KubernetesPods.AnnotateServiceAsync(k, c.Service.Name, c.Destination.Name, c.MigrationId, ct).ConfigureAwait(false);
+        // The interruption: from the moment the source left the endpoints (the drain) to this switch.
+        var service = await k.Client.CoreV1.ReadNamespacedServiceAsync(c.Service.Name, k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
+        var interrupted = service.Annotations() is { } sa2 && sa2.TryGetValue(KubernetesLabels.DrainedAt, out var at)
+            && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var drainedAt)
+            ? $"; no pod served {c.Service.Name} for {Durations.Format((Services.Time.GetUtcNow() - drainedAt).TotalMilliseconds)} (drain to switch)"
+            : "";
         return new StepResult(
-            $"the Service {c.Service.Name} now selects {targetName} on {c.Destination.Name} ({string.Join(",", selector.Select(s => $"{s.Key}={s.Value}"))}){done}",
+            $"the Service {c.Service.Name} now selects {targetName} on {c.Destination.Name} ({string.Join(",", selector.Select(s => $"{s.Key}={s.Value}"))}){done}{interrupted}",
             Artifacts: new StepArtifacts { TargetPod = targetName, SourcePod = source?.Name() ?? c.Stored.SourcePod });
     }
 }

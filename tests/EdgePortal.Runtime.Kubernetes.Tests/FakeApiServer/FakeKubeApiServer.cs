@@ -200,6 +200,8 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         app.MapMethods("/api/v1/namespaces/{ns}/services/{name}", ["PATCH"], (HttpContext c, string ns, string name) =>
             Serve(c, Operation.PatchService, body => PatchService(c, ns, name, body)));
 
+        app.MapGet("/api/v1/namespaces/{ns}/endpoints/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadEndpoints, _ =>
+            Endpoints(ns, name) is { } endpoints ? Json(c, 200, Typed(endpoints, "v1", "Endpoints")) : NotFound(c, "endpoints", name)));
         app.MapGet("/api/v1/namespaces/{ns}/persistentvolumeclaims/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadPersistentVolumeClaim, _ =>
             State.Get<V1PersistentVolumeClaim>(ns, name) is { } pvc ? Json(c, 200, Typed(pvc, "v1", "PersistentVolumeClaim")) : NotFound(c, "persistentvolumeclaims", name)));
         app.MapGet("/apis/apps/v1/namespaces/{ns}/replicasets/{name}", (HttpContext c, string ns, string name) => Serve(c, Operation.ReadReplicaSet, _ =>
@@ -294,6 +296,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         [Operation.ReadService] = "readCoreV1NamespacedService",
         [Operation.PatchService] = "patchCoreV1NamespacedService",
         [Operation.Checkpoint] = "connectCoreV1PostNodeProxyWithPath",
+        [Operation.ReadEndpoints] = "readCoreV1NamespacedEndpoints",
         [Operation.ReadPersistentVolumeClaim] = "readCoreV1NamespacedPersistentVolumeClaim",
         [Operation.ReadReplicaSet] = "readAppsV1NamespacedReplicaSet",
         [Operation.ReadStatefulSet] = "readAppsV1NamespacedStatefulSet",
@@ -529,6 +532,27 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         }
         State.ReplaceService(patched);
         await Json(c, 200, Typed(State.Service(ns, name)!));
+    }
+
+    /// <summary>
+    /// The Endpoints of a Service as the endpoints controller keeps them: the running pods of its namespace its selector
+    /// picks, Ready ones as addresses, the others as not-ready addresses (computed when read, so always current).
+    /// </summary>
+    public V1Endpoints? Endpoints(string ns, string name)
+    {
+        if (State.Service(ns, name) is not { } service)
+            return null;
+        var selector = service.Spec?.Selector ?? new Dictionary<string, string>();
+        var pods = selector.Count == 0 ? [] : State.Pods(ns).Where(p => p.Metadata.DeletionTimestamp is null && p.Status?.Phase == "Running"
+            && p.Labels() is { } l && selector.All(s => l.TryGetValue(s.Key, out var v) && v == s.Value)).ToList();
+        V1EndpointAddress Address(V1Pod p) => new() { Ip = p.Status.PodIP ?? "10.244.0.10", NodeName = p.Spec?.NodeName, TargetRef = new V1ObjectReference { Kind = "Pod", Name = p.Name(), NamespaceProperty = ns, Uid = p.Uid() } };
+        var ready = pods.Where(KubernetesPods.IsReady).Select(Address).ToList();
+        var notReady = pods.Where(p => !KubernetesPods.IsReady(p)).Select(Address).ToList();
+        return new V1Endpoints
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+            Subsets = pods.Count == 0 ? null : [new V1EndpointSubset { Addresses = ready.Count == 0 ? null : ready, NotReadyAddresses = notReady.Count == 0 ? null : notReady }],
+        };
     }
 
     private async Task PatchStatefulSet(HttpContext c, string ns, string name, string body)

@@ -16,6 +16,7 @@ public enum Operation
     ReadService,
     PatchService,
     Checkpoint,
+    ReadEndpoints,
     ReadPersistentVolumeClaim,
     ReadReplicaSet,
     ReadStatefulSet,

@@ -81,6 +81,8 @@ public sealed class KubernetesHarness : IAsyncDisposable
             CheckpointTimeout = TimeSpan.FromSeconds(45),
             ReadyTimeout = TimeSpan.FromSeconds(30),
             TransferTimeout = TimeSpan.FromSeconds(30),
+            // The fake's endpoints follow the selector at once; the in-flight grace is a wait the tests need not spend.
+            DrainGrace = TimeSpan.Zero,
         };
         configure?.Invoke(options);
         var edge = new KubernetesEdgeOptions();

@@ -45,8 +45,10 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
             Assert.Contains($"traffic back on {KubernetesHarness.SourcePodName}", success.Message, StringComparison.Ordinal);
             Assert.Equal("edge-1", _k.CounterService().Metadata.Annotations[KubernetesLabels.ServingNode]);
         }
-        if (last <= StepKind.Checkpoint)
+        if (last == StepKind.Profile)
             Assert.Contains("nothing to undo", success.Message, StringComparison.Ordinal);
+        else
+            Assert.Contains($"the Service counter selects {KubernetesHarness.SourcePodName} again (drain undone)", success.Message, StringComparison.Ordinal);
         _k.Api.AssertNoRejections();
     }
 
