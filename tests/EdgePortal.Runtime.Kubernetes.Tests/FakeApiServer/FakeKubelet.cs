@@ -45,6 +45,9 @@ public sealed class FakeKubelet(FakeClusterState state)
 
     public IReadOnlyList<CheckpointCall> Checkpoints => [.. _checkpoints];
 
+    /// <summary>Called at the moment the kubelet dumps the container: what the cluster looks like when the state is frozen.</summary>
+    public Action<CheckpointCall>? Checkpointing { get; set; }
+
     /// <summary>Completes when a pod of that name is created (at once if it already was).</summary>
     public Task<V1Pod> Created(string name) => Waiter(name).Task;
 
@@ -135,7 +138,9 @@ public sealed class FakeKubelet(FakeClusterState state)
         if (ArchiveDirectory is { } directory)
             WriteArchive(Path.Combine(directory, file), container);
         var path = $"{CheckpointDirectory}/{file}";
-        _checkpoints.Enqueue(new CheckpointCall(node, ns, podName, container, timeout, path));
+        var call = new CheckpointCall(node, ns, podName, container, timeout, path);
+        Checkpointing?.Invoke(call);
+        _checkpoints.Enqueue(call);
         return (200, $$"""{"items":["{{path}}"]}""");
     }
 
