@@ -86,6 +86,31 @@ public sealed class OwnedWorkloadTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task Rollback_StatefulSetRestoreFailed_ScalesBackAndSaysTheStateIsOnlyInTheImage()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
+        k.OwnByStatefulSet();
+        k.Api.Kubelet.Mode = KubeletMode.ImagePullFails;
+        var id = MigrationId.New();
+        var outcomes = await k.RunAsync(id);
+        Assert.IsType<StepOutcome.Failure>(outcomes[^1].Outcome);
+        Assert.Equal(StepKind.Restore, outcomes[^1].Kind);
+        k.Api.Kubelet.Mode = KubeletMode.Ready;
+
+        var rollback = await k.Runtime.RollbackAsync(KubernetesHarness.Rollback(id, outcomes), CancellationToken.None);
+
+        var message = Assert.IsType<StepOutcome.Success>(rollback).Message;
+        Assert.Contains("without the checkpointed state", message, StringComparison.Ordinal);
+        var sts = k.Api.State.Get<V1StatefulSet>(KubernetesHarness.Namespace, KubernetesHarness.ServiceName)!;
+        Assert.Equal(1, sts.Spec.Replicas);
+        Assert.DoesNotContain(sts.Annotations() ?? new Dictionary<string, string>(), a => a.Key.StartsWith("edgeportal.io/", StringComparison.Ordinal));
+        var recreated = Assert.Single(k.Api.Controllers.Creations);
+        Assert.Equal("counter-0", recreated.Pod);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "counter" }, k.CounterService().Spec.Selector);
+        k.Api.AssertNoRejections();
+    }
+
+    [Fact]
     public async Task Profile_StatefulSetPodBelowTheHighestOrdinal_IsRefusedWithTheReason()
     {
         await using var k = await KubernetesHarness.StartAsync(registry);
