@@ -11,7 +11,22 @@ public interface IKubernetesClients
     KubernetesCluster? For(string cluster);
 }
 
-public sealed record KubernetesCluster(string Name, KubernetesClusterOptions Options, k8s.Kubernetes Client);
+public sealed record KubernetesCluster(string Name, KubernetesClusterOptions Options, k8s.Kubernetes Client)
+{
+    /// <summary>The cluster as one tenant's migrations see it: the tenant's namespace (<see cref="KubernetesClusterOptions.TenantNamespaces"/>) and its label.</summary>
+    public KubernetesCluster ForTenant(EdgePortal.Core.Domain.TenantId tenant)
+    {
+        var ns = Options.TenantNamespaces.TryGetValue(tenant.ToString(), out var mapped) ? mapped : Options.Namespace;
+        return this with { Options = Options.WithNamespace(ns), Tenant = tenant.ToString() };
+    }
+
+    /// <summary>The tenant whose pods this view finds (the value of <see cref="KubernetesLabels.Tenant"/>); null before <see cref="ForTenant"/>.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>The label selector of a service's pods: its name and, always, its tenant.</summary>
+    public string PodSelector(string service) =>
+        $"{KubernetesLabels.Service}={service},{KubernetesLabels.Tenant}={Tenant ?? throw new InvalidOperationException("a pod lookup needs the tenant: call ForTenant first")}";
+}
 
 public sealed class KubernetesClients(IOptions<KubernetesEdgeOptions> options) : IKubernetesClients, IDisposable
 {

@@ -26,8 +26,30 @@ public sealed class KubernetesClusterOptions
     /// <summary>Use the service account EdgePortal runs as (the portal deployed in this same cluster).</summary>
     public bool InCluster { get; set; }
 
-    /// <summary>Where the managed pods and their Services live.</summary>
+    /// <summary>Where the managed pods and their Services live (the namespace of tenants <see cref="TenantNamespaces"/> does not name).</summary>
     public string Namespace { get; set; } = "default";
+
+    /// <summary>
+    /// The namespace of each tenant's pods and Services, by tenant id; a tenant not listed uses <see cref="Namespace"/>. Two
+    /// tenants may each have a service of the same name only in different namespaces (a Service name is unique in its
+    /// namespace); the pods also carry the tenant label <c>edgeportal.io/tenant</c>, which every lookup requires.
+    /// </summary>
+    public Dictionary<string, string> TenantNamespaces { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Storage classes whose ReadWriteOnce volumes re-attach on another node (network block storage: Ceph RBD, Longhorn,
+    /// a cloud disk). A StatefulSet pod whose claims are of these classes (or ReadWriteMany) may migrate: its claim follows
+    /// it. Any other ReadWriteOnce claim (local storage) is refused at Profile.
+    /// </summary>
+    public List<string> ReattachableStorageClasses { get; init; } = [];
+
+    /// <summary>The same cluster settings with <paramref name="ns"/> as the namespace.</summary>
+    internal KubernetesClusterOptions WithNamespace(string ns)
+    {
+        var copy = (KubernetesClusterOptions)MemberwiseClone();
+        copy.Namespace = ns;
+        return copy;
+    }
 
     /// <summary>The registry checkpoint images are pushed to and pulled from, as <c>host[:port]</c>, e.g. <c>registry.edge.local:5000</c>.</summary>
     public string Registry { get; set; } = "";
@@ -59,6 +81,15 @@ public sealed class KubernetesClusterOptions
     /// <summary>How long the restored pod may take to become Ready.</summary>
     public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long the Service's endpoints may take to drop the source pod once it is taken out of the Service before the
+    /// checkpoint (the endpoints controller and kube-proxy apply the change asynchronously).
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long requests already in flight to the source get to finish after it left the endpoints, before the checkpoint.</summary>
+    public TimeSpan DrainGrace { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long the agent may take to build and push a checkpoint image.</summary>
     public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
@@ -89,6 +120,9 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
                 failures.Add($"{key}:Namespace must be a DNS label (lower-case letters, digits, '-'), got '{o.Namespace}'.");
             if (string.IsNullOrWhiteSpace(o.Registry) || o.Registry.Contains("://", StringComparison.Ordinal) || o.Registry.Contains(' ', StringComparison.Ordinal))
                 failures.Add($"{key}:Registry must be a registry host[:port] without a scheme, e.g. registry.edge.local:5000, got '{o.Registry}'.");
+            foreach (var (tenant, ns) in o.TenantNamespaces)
+                if (!Guid.TryParse(tenant, out _) || !DnsLabel().IsMatch(ns ?? ""))
+                    failures.Add($"{key}:TenantNamespaces:{tenant} must map a tenant id to a namespace (a DNS label), got '{ns}'.");
             if (o.AgentPort is < 1 or > 65535)
                 failures.Add($"{key}:AgentPort must lie in 1..65535, got {o.AgentPort}.");
             if (o.AgentScheme is not ("http" or "https"))
@@ -101,6 +135,10 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
                 failures.Add($"{key}:CheckpointTimeout must lie in (0, 1 h], got {o.CheckpointTimeout}.");
             if (o.ReadyTimeout <= TimeSpan.Zero)
                 failures.Add($"{key}:ReadyTimeout must be positive, got {o.ReadyTimeout}.");
+            if (o.DrainTimeout <= TimeSpan.Zero)
+                failures.Add($"{key}:DrainTimeout must be positive, got {o.DrainTimeout}.");
+            if (o.DrainGrace < TimeSpan.Zero)
+                failures.Add($"{key}:DrainGrace must not be negative, got {o.DrainGrace}.");
             if (o.TransferTimeout <= TimeSpan.Zero)
                 failures.Add($"{key}:TransferTimeout must be positive, got {o.TransferTimeout}.");
         }

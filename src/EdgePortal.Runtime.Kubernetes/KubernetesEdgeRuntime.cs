@@ -30,12 +30,16 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         "the Kubernetes runtime runs Cold migrations only: pre-copy needs iterative pre-dumps, which the kubelet checkpoint API does not offer (run it on an Agent cluster), and message replay needs a broker hook not available for Kubernetes clusters";
 
     private readonly IKubernetesClients _clients;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly IReadOnlyList<StepHandler> _handlers;
 
     public KubernetesEdgeRuntime(IKubernetesClients clients, TimeProvider time, ILogger<KubernetesEdgeRuntime> logger, HttpClient? agentHttp = null)
         : base(time, logger)
     {
         _clients = clients ?? throw new ArgumentNullException(nameof(clients));
+        _time = time;
+        _logger = logger;
         // Null: one mutual-TLS client per agent (AgentTls), its server certificate named after its node.
         var services = new KubernetesStepServices(clients, time, logger, agentHttp);
         _handlers =
@@ -92,10 +96,28 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         _ => null,
     };
 
+    /// <summary>The StatefulSet this migration scaled below the source (its pod is gone), or null.</summary>
+    private static async Task<V1StatefulSet?> ScaledStatefulSetAsync(KubernetesCluster k, RollbackContext context, CancellationToken ct)
+    {
+        var sourceName = context.Artifacts.SourcePod;
+        var dash = sourceName?.LastIndexOf('-') ?? -1;
+        if (sourceName is null || dash <= 0)
+            return null;
+        try
+        {
+            var sts = await k.Client.AppsV1.ReadNamespacedStatefulSetAsync(sourceName[..dash], k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            return sts.Annotations() is { } a && a.TryGetValue(Workloads.ScaledBy, out var by) && by == context.MigrationId.ToString() ? sts : null;
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     public override async Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var k = _clients.For(context.Cluster.Name);
+        var k = _clients.For(context.Cluster.Name)?.ForTenant(context.Service.TenantId);
         if (k is null)
             return new StepOutcome.Failure(NotConfigured(context.Cluster.Name));
         var ns = k.Options.Namespace;
@@ -103,14 +125,34 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         try
         {
             var source = await KubernetesPods.SourcePodAsync(k, context.Service.Name, context.Source.Name, cancellationToken, allowRetired: true).ConfigureAwait(false);
-            var targets = await k.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId}",
+            var targets = await k.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId},{KubernetesLabels.Tenant}={k.Tenant}",
                 cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (source is null && await ScaledStatefulSetAsync(k, context, cancellationToken).ConfigureAwait(false) is { } sts)
+            {
+                // The source was deleted by the scale-down; its state lives only in the checkpoint image.
+                foreach (var pod in targets.Items)
+                {
+                    await KubernetesPods.DeletePodAsync(k, pod.Name(), cancellationToken).ConfigureAwait(false);
+                    await new PodWatch(k.Client, _logger, _time).UntilDeletedAsync(ns, pod.Name(), cancellationToken).ConfigureAwait(false);
+                    done.Add($"deleted the restored pod {pod.Name()}");
+                }
+                var replicas = int.Parse(sts.Annotations()[Workloads.ReplicasBefore], CultureInfo.InvariantCulture);
+                var clear = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations = new Dictionary<string, string?> { [RestoreStep.SourceManifest] = null } } }),
+                    V1Patch.PatchType.MergePatch);
+                await k.Client.AppsV1.PatchNamespacedStatefulSetAsync(clear, sts.Name(), ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await Workloads.ScaleStatefulSetAsync(k, sts.Name(), replicas, null, null, cancellationToken).ConfigureAwait(false);
+                await KubernetesPods.RestoreSelectorAsync(k, context.Service.Name, cancellationToken).ConfigureAwait(false);
+                var restarted = new StepOutcome.Success(string.Create(CultureInfo.InvariantCulture,
+                    $"{string.Join("; ", done.Append($"StatefulSet {sts.Name()} scaled back to {replicas}: it recreates the pod from its template, without the checkpointed state (the image {context.Artifacts.Image ?? "of the migration"} still holds it)"))}"));
+                LogRollback(context, restarted);
+                return restarted;
+            }
             if (source is null)
             {
                 var serving = targets.Items.FirstOrDefault(p => KubernetesPods.Label(p, KubernetesLabels.Role) == "serving");
                 return new StepOutcome.Failure(serving is not null
                     ? $"the source pod of {context.Service.Name} on {context.Source.Name} is already deleted; the restored pod {serving.Name()} on {context.Destination.Name} serves and was kept — an operator must confirm where {context.Service.Name} runs"
-                    : $"no pod of {context.Service.Name} is left on {context.Source.Name} ({KubernetesLabels.Service}={context.Service.Name}): recreate it from its manifest");
+                    : $"no pod of {context.Service.Name} is left on {context.Source.Name} ({k.PodSelector(context.Service.Name)}): recreate it from its manifest");
             }
 
             var selector = await KubernetesPods.SelectorAsync(k, context.Service.Name, cancellationToken).ConfigureAwait(false);
@@ -121,6 +163,12 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
                 missing[KubernetesLabels.RetiredBy] = null;
                 await KubernetesPods.PatchLabelsAsync(k, source.Name(), missing, cancellationToken).ConfigureAwait(false);
                 done.Add($"traffic back on {source.Name()} on {context.Source.Name}");
+            }
+            var service = await k.Client.CoreV1.ReadNamespacedServiceAsync(context.Service.Name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (service.Spec?.Selector?.ContainsKey(KubernetesLabels.InService) == true)
+            {
+                await KubernetesPods.RestoreSelectorAsync(k, context.Service.Name, cancellationToken).ConfigureAwait(false);
+                done.Add($"the Service {context.Service.Name} selects {source.Name()} again (drain undone)");
             }
             foreach (var pod in targets.Items)
             {

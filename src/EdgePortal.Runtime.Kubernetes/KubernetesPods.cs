@@ -28,7 +28,7 @@ internal static class KubernetesPods
     /// <summary>The running pod of the service on the node, not deleting; with <paramref name="allowRetired"/> also one the switch took traffic from.</summary>
     internal static async Task<V1Pod?> SourcePodAsync(KubernetesCluster k, string service, string node, CancellationToken ct, bool allowRetired = false)
     {
-        var list = await k.Client.CoreV1.ListNamespacedPodAsync(k.Options.Namespace, labelSelector: $"{KubernetesLabels.Service}={service}",
+        var list = await k.Client.CoreV1.ListNamespacedPodAsync(k.Options.Namespace, labelSelector: k.PodSelector(service),
             fieldSelector: $"spec.nodeName={node}", cancellationToken: ct).ConfigureAwait(false);
         return list.Items
             .Where(p => p.Metadata.DeletionTimestamp is null && p.Status?.Phase is "Running" or "Pending" or null)
@@ -56,7 +56,7 @@ internal static class KubernetesPods
         {
             var svc = await k.Client.CoreV1.ReadNamespacedServiceAsync(service, k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
             return (svc.Spec?.Selector ?? new Dictionary<string, string>())
-                .Where(s => s.Key != KubernetesLabels.Role && s.Key != KubernetesLabels.Migration)
+                .Where(s => s.Key != KubernetesLabels.Role && s.Key != KubernetesLabels.Migration && s.Key != KubernetesLabels.InService)
                 .ToDictionary(s => s.Key, s => s.Value);
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
@@ -76,6 +76,87 @@ internal static class KubernetesPods
         var annotations = new Dictionary<string, string> { [KubernetesLabels.ServingNode] = node, [KubernetesLabels.LastMigration] = migration.ToString() };
         var patch = new V1Patch(JsonSerializer.Serialize(new { metadata = new { annotations } }), V1Patch.PatchType.MergePatch);
         return k.Client.CoreV1.PatchNamespacedServiceAsync(patch, service, k.Options.Namespace, cancellationToken: ct);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="source"/> out of the Service before its checkpoint: every other pod the Service selects gets
+    /// <see cref="KubernetesLabels.InService"/>, the Service's selector requires it, and the drain start is noted on the
+    /// Service. Then waits until the endpoints no longer list the source (<see cref="KubernetesClusterOptions.DrainTimeout"/>)
+    /// and for the requests in flight (<see cref="KubernetesClusterOptions.DrainGrace"/>). Safe to repeat. Returns when the source left.
+    /// </summary>
+    internal static async Task<DateTimeOffset> DrainAsync(KubernetesCluster k, V1Pod source, string service, TimeProvider time, CancellationToken ct)
+    {
+        var ns = k.Options.Namespace;
+        var svc = await k.Client.CoreV1.ReadNamespacedServiceAsync(service, ns, cancellationToken: ct).ConfigureAwait(false);
+        var selector = svc.Spec?.Selector ?? new Dictionary<string, string>();
+        var drainedAt = svc.Annotations() is { } a && a.TryGetValue(KubernetesLabels.DrainedAt, out var at)
+            && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : (DateTimeOffset?)null;
+        if (!selector.ContainsKey(KubernetesLabels.InService))
+        {
+            // Only the tenant's own pods are labelled: a migration never changes another tenant's pod.
+            var serving = await k.Client.CoreV1.ListNamespacedPodAsync(ns,
+                labelSelector: string.Join(",", selector.Select(s => $"{s.Key}={s.Value}").Append($"{KubernetesLabels.Tenant}={k.Tenant}")),
+                cancellationToken: ct).ConfigureAwait(false);
+            foreach (var pod in serving.Items.Where(p => p.Name() != source.Name() && p.Metadata.DeletionTimestamp is null))
+                await PatchLabelsAsync(k, pod.Name(), new Dictionary<string, string?> { [KubernetesLabels.InService] = "true" }, ct).ConfigureAwait(false);
+            drainedAt = time.GetUtcNow();
+            var patch = new
+            {
+                metadata = new { annotations = new Dictionary<string, string> { [KubernetesLabels.DrainedAt] = drainedAt.Value.ToString("O", CultureInfo.InvariantCulture) } },
+                spec = new { selector = new Dictionary<string, string> { [KubernetesLabels.InService] = "true" } },
+            };
+            await k.Client.CoreV1.PatchNamespacedServiceAsync(new V1Patch(JsonSerializer.Serialize(patch), V1Patch.PatchType.MergePatch), service, ns, cancellationToken: ct)
+                .ConfigureAwait(false);
+        }
+        if (Label(source, KubernetesLabels.InService) is not null)
+            await PatchLabelsAsync(k, source.Name(), new Dictionary<string, string?> { [KubernetesLabels.InService] = null }, ct).ConfigureAwait(false);
+
+        using var deadline = new CancellationTokenSource(k.Options.DrainTimeout, time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        try
+        {
+            while (true)
+            {
+                var endpoints = await ReadEndpointsAsync(k, service, timeout.Token).ConfigureAwait(false);
+                if (!endpoints.Contains(source.Name()))
+                    break;
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new StepFailedException($"the endpoints of the Service {service} still list {source.Name()} {Durations.Format(k.Options.DrainTimeout.TotalMilliseconds)} after it left the selector (DrainTimeout): is the endpoints controller running?");
+        }
+        if (k.Options.DrainGrace > TimeSpan.Zero)
+            await Task.Delay(k.Options.DrainGrace, time, ct).ConfigureAwait(false);
+        return drainedAt ?? time.GetUtcNow();
+    }
+
+    /// <summary>The pods the Service's endpoints list, ready or not.</summary>
+    internal static async Task<IReadOnlySet<string>> ReadEndpointsAsync(KubernetesCluster k, string service, CancellationToken ct)
+    {
+        try
+        {
+            var endpoints = await k.Client.CoreV1.ReadNamespacedEndpointsAsync(service, k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            return (endpoints.Subsets ?? [])
+                .SelectMany(s => (s.Addresses ?? []).Concat(s.NotReadyAddresses ?? []))
+                .Select(a => a.TargetRef?.Name).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+        {
+            return new HashSet<string>();
+        }
+    }
+
+    /// <summary>Gives the Service its own selector back (without <see cref="KubernetesLabels.InService"/>) once no source can serve.</summary>
+    internal static Task RestoreSelectorAsync(KubernetesCluster k, string service, CancellationToken ct)
+    {
+        var patch = new
+        {
+            metadata = new { annotations = new Dictionary<string, string?> { [KubernetesLabels.DrainedAt] = null } },
+            spec = new { selector = new Dictionary<string, string?> { [KubernetesLabels.InService] = null } },
+        };
+        return k.Client.CoreV1.PatchNamespacedServiceAsync(new V1Patch(JsonSerializer.Serialize(patch), V1Patch.PatchType.MergePatch), service, k.Options.Namespace, cancellationToken: ct);
     }
 
     internal static async Task DeletePodAsync(KubernetesCluster k, string pod, CancellationToken ct)

@@ -32,8 +32,16 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
     /// Returns the first pod for which <paramref name="done"/> answers true, or throws <see cref="PodWatchFailedException"/>
     /// when <paramref name="failed"/> answers a reason. Cancelled by <paramref name="cancellationToken"/>.
     /// </summary>
-    public async Task<V1Pod> UntilAsync(string ns, string? labelSelector, string? fieldSelector, Func<V1Pod, bool> done,
-        Func<V1Pod, string?> failed, CancellationToken cancellationToken)
+    public Task<V1Pod> UntilAsync(string ns, string? labelSelector, string? fieldSelector, Func<V1Pod, bool> done,
+        Func<V1Pod, string?> failed, CancellationToken cancellationToken) =>
+        WatchAsync(ns, labelSelector, fieldSelector, done, failed, untilDeleted: false, cancellationToken);
+
+    /// <summary>Completes when no pod named <paramref name="name"/> is left in <paramref name="ns"/> (a DELETED event, or a list without it).</summary>
+    public Task UntilDeletedAsync(string ns, string name, CancellationToken cancellationToken) =>
+        WatchAsync(ns, null, $"metadata.name={name}", _ => false, _ => null, untilDeleted: true, cancellationToken);
+
+    private async Task<V1Pod> WatchAsync(string ns, string? labelSelector, string? fieldSelector, Func<V1Pod, bool> done,
+        Func<V1Pod, string?> failed, bool untilDeleted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(done);
         ArgumentNullException.ThrowIfNull(failed);
@@ -47,8 +55,10 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
             {
                 var list = await client.CoreV1.ListNamespacedPodAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector,
                     cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (untilDeleted && list.Items.Count == 0)
+                    return null!;
                 foreach (var pod in list.Items)
-                    if (Check(pod, done, failed))
+                    if (!untilDeleted && Check(pod, done, failed))
                         return pod;
                 resourceVersion = list.ResourceVersion();
             }
@@ -64,7 +74,14 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
                     events++;
                     if (pod?.Metadata?.ResourceVersion is { Length: > 0 } rv)
                         resourceVersion = rv;
-                    if (type is WatchEventType.Added or WatchEventType.Modified && pod is not null && Check(pod, done, failed))
+                    if (type is WatchEventType.Deleted && pod is not null)
+                    {
+                        // The pod waited for is gone: what a delete waits for, and for a pod that should become Ready a failure.
+                        if (untilDeleted)
+                            return pod;
+                        throw new PodWatchFailedException($"pod {pod.Name()} was deleted{(pod.Metadata?.DeletionTimestamp is null ? "" : " (by a controller or an operator)")}");
+                    }
+                    if (!untilDeleted && type is WatchEventType.Added or WatchEventType.Modified && pod is not null && Check(pod, done, failed))
                         return pod;
                 }
             }

@@ -13,30 +13,54 @@ namespace EdgePortal.Runtime.Kubernetes;
 public static class TargetPodBuilder
 {
     /// <summary>The restored pod: the source's spec on the destination node, the checkpoint image, labels that keep it out of the Service until the switch.</summary>
-    public static V1Pod Build(V1Pod source, IReadOnlyDictionary<string, string> selector, string image, StepContext c)
+    public static V1Pod Build(V1Pod source, IReadOnlyDictionary<string, string> selector, string image, StepContext c) =>
+        Build(source, selector, image, c, owner: null);
+
+    /// <summary>
+    /// The restored pod of an owned workload: it withholds the labels of the Service's selector and of its owner's selector
+    /// (recorded in <see cref="KubernetesLabels.Withheld"/>, given back at the switch), has no owner reference (the owner
+    /// adopts it once the labels match), and for a StatefulSet keeps the source's name, hostname and claims.
+    /// </summary>
+    internal static V1Pod Build(V1Pod source, IReadOnlyDictionary<string, string> selector, string image, StepContext c, WorkloadOwner? owner)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(selector);
+        ArgumentNullException.ThrowIfNull(c);
+        var sourceLabels = source.Labels() ?? new Dictionary<string, string>();
+        var withheld = selector.Keys.Concat(owner?.Selector.Keys ?? [])
+            .Where(sourceLabels.ContainsKey)
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(key => key, key => sourceLabels[key], StringComparer.Ordinal);
+        foreach (var (key, value) in selector)
+            withheld.TryAdd(key, value);
         var copy = KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(source));
         var container = KubernetesPods.ContainerOf(copy);
         container.Image = image;
         // The checkpoint image holds only the checkpoint; the runtime pulls the rootfs image itself.
         container.ImagePullPolicy = "IfNotPresent";
-        var labels = (source.Labels() ?? new Dictionary<string, string>())
-            .Where(l => !selector.ContainsKey(l.Key) && l.Key != KubernetesLabels.RetiredBy && l.Key != KubernetesLabels.Migration && l.Key != KubernetesLabels.Role)
+        var labels = sourceLabels
+            .Where(l => !withheld.ContainsKey(l.Key) && l.Key != KubernetesLabels.RetiredBy && l.Key != KubernetesLabels.Migration && l.Key != KubernetesLabels.Role)
             .ToDictionary(l => l.Key, l => l.Value);
         labels[KubernetesLabels.Service] = c.Service.Name;
+        labels[KubernetesLabels.Tenant] = c.Service.TenantId.ToString();
         labels[KubernetesLabels.Migration] = c.MigrationId.ToString();
         labels[KubernetesLabels.Role] = "target";
         copy.Metadata = new V1ObjectMeta
         {
-            Name = Name(c.Service.Name, c.MigrationId),
+            Name = owner is { IsStatefulSet: true } ? source.Name() : Name(c.Service.Name, c.MigrationId),
             NamespaceProperty = source.Namespace(),
             Labels = labels,
             Annotations = new Dictionary<string, string>
             {
                 [KubernetesLabels.RestoredFrom] = $"{source.Namespace()}/{source.Name()}",
                 [KubernetesLabels.Container] = container.Name,
+                [KubernetesLabels.Withheld] = System.Text.Json.JsonSerializer.Serialize(withheld),
             },
         };
+        if (owner is not null)
+            copy.Metadata.Annotations[KubernetesLabels.Owner] = $"{owner.Kind}/{owner.Name}";
+        // Debugging containers added to the source (kubectl debug) are not part of the workload: the API refuses them on create.
+        copy.Spec.EphemeralContainers = null;
         copy.Spec.NodeName = c.Destination.Name;
         copy.Spec.NodeSelector = null;
         copy.Spec.Affinity = null;

@@ -18,6 +18,9 @@ internal sealed class CheckpointStep(KubernetesStepServices services) : Kubernet
             ?? throw new StepFailedException($"no running pod of {c.Service.Name} on node {c.Source.Name} to checkpoint");
         var container = KubernetesPods.ContainerOf(pod);
         var ns = k.Options.Namespace;
+        // No lost writes: out of the Service and drained before the checkpoint, the source accepts nothing the checkpoint misses.
+        var drainedAt = await KubernetesPods.DrainAsync(k, pod, c.Service.Name, Services.Time, ct).ConfigureAwait(false);
+        var drained = Durations.Format((Services.Time.GetUtcNow() - drainedAt).TotalMilliseconds);
         var seconds = (int)Math.Ceiling(k.Options.CheckpointTimeout.TotalSeconds);
         var path = $"checkpoint/{ns}/{pod.Name()}/{container.Name}?timeout={seconds.ToString(CultureInfo.InvariantCulture)}";
         // On the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
@@ -41,7 +44,7 @@ internal sealed class CheckpointStep(KubernetesStepServices services) : Kubernet
         }
         var archive = KubernetesPods.ParseItems(body)
             ?? throw new StepFailedException($"the kubelet on {c.Source.Name} answered the checkpoint without an archive path: {CheckpointErrors.Message(body)}");
-        return new StepResult($"checkpointed {ns}/{pod.Name()}/{container.Name} on {c.Source.Name} into {archive}; the container keeps running",
+        return new StepResult($"took {pod.Name()} out of the Service {c.Service.Name} ({drained} before the checkpoint); checkpointed {ns}/{pod.Name()}/{container.Name} on {c.Source.Name} into {archive}; the container keeps running",
             Artifacts: new StepArtifacts { SourcePod = pod.Name(), Container = container.Name, RootfsImage = container.Image, ArchivePath = archive });
     }
 }

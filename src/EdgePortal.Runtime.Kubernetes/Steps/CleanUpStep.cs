@@ -5,17 +5,38 @@ using k8s.Models;
 
 namespace EdgePortal.Runtime.Kubernetes.Steps;
 
-/// <summary>Deletes the source pod the switch took traffic from.</summary>
+/// <summary>
+/// Deletes the source pod the switch took traffic from — for an owned pod only once its owner has adopted the restored
+/// one, so the owner never counts one pod short and never creates a stateless copy — and clears what the migration left
+/// on a StatefulSet.
+/// </summary>
 internal sealed class CleanUpStep(KubernetesStepServices services) : KubernetesStep(services)
 {
     public override StepKind Kind => StepKind.CleanUp;
 
     protected override async Task<StepResult> RunAsync(KubernetesCluster k, StepContext c, CancellationToken ct)
     {
+        var targetName = c.Stored.TargetPod ?? TargetPodBuilder.Name(c.Service.Name, c.MigrationId);
+        var target = await KubernetesPods.ReadPodAsync(k, targetName, ct).ConfigureAwait(false);
+        var ownerRef = target?.Annotations() is { } a && a.TryGetValue(KubernetesLabels.Owner, out var o) ? o : null;
+        var adopted = ownerRef is null || target?.Metadata.OwnerReferences?.Any(r => r.Controller == true && $"{r.Kind}/{r.Name}" == ownerRef) == true;
+        if (!adopted)
+            throw new StepFailedException($"{ownerRef} has not adopted the restored pod {targetName} yet: the source stays until it has", TimeSpan.FromSeconds(2));
+        if (ownerRef?.StartsWith("StatefulSet/", StringComparison.Ordinal) == true)
+        {
+            var patch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations = new Dictionary<string, string?> { [RestoreStep.SourceManifest] = null } } }),
+                V1Patch.PatchType.MergePatch);
+            await k.Client.AppsV1.PatchNamespacedStatefulSetAsync(patch, ownerRef.Split('/')[1], k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            await KubernetesPods.RestoreSelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
+            return new StepResult($"{ownerRef} owns {targetName} on {c.Destination.Name}; the source was deleted by the scale-down");
+        }
         var source = await KubernetesPods.SourcePodAsync(k, c.Service.Name, c.Source.Name, ct, allowRetired: true).ConfigureAwait(false);
+        if (source is not null)
+            await KubernetesPods.DeletePodAsync(k, source.Name(), ct).ConfigureAwait(false);
+        // No source is left to serve: the Service gets its own selector back.
+        await KubernetesPods.RestoreSelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
         if (source is null)
-            return new StepResult($"no pod of {c.Service.Name} left on {c.Source.Name}");
-        await KubernetesPods.DeletePodAsync(k, source.Name(), ct).ConfigureAwait(false);
-        return new StepResult($"deleted the source pod {source.Name()} on {c.Source.Name}");
+            return new StepResult($"no pod of {c.Service.Name} left on {c.Source.Name}{(ownerRef is null ? "" : $"; {ownerRef} owns {targetName}")}");
+        return new StepResult($"deleted the source pod {source.Name()} on {c.Source.Name}{(ownerRef is null ? "" : $"; {ownerRef} owns {targetName}")}");
     }
 }

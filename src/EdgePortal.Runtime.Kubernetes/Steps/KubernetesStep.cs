@@ -38,7 +38,7 @@ internal abstract class KubernetesStep(KubernetesStepServices services) : StepHa
         ArgumentNullException.ThrowIfNull(context);
         var k = Services.Clients.For(context.Cluster.Name)
             ?? throw new StepFailedException(KubernetesEdgeRuntime.NotConfigured(context.Cluster.Name));
-        return RunAsync(k, context, cancellationToken);
+        return RunAsync(k.ForTenant(context.Service.TenantId), context, cancellationToken);
     }
 
     protected abstract Task<StepResult> RunAsync(KubernetesCluster k, StepContext c, CancellationToken ct);

@@ -18,6 +18,7 @@ public sealed class FakeClusterState
     private readonly Dictionary<string, V1Node> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Ns, string Name), V1Pod> _pods = [];
     private readonly Dictionary<(string Ns, string Name), V1Service> _services = [];
+    private readonly Dictionary<(string Kind, string Ns, string Name), object> _objects = [];
     private readonly List<PodEvent> _podEvents = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _revision = 100;
@@ -107,6 +108,30 @@ public sealed class FakeClusterState
             _services[key] = copy;
             return true;
         }
+    }
+
+    /// <summary>Stores a namespaced object of another kind (ReplicaSet, StatefulSet, PersistentVolumeClaim), new or replacing.</summary>
+    public T Put<T>(T value) where T : IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        lock (_gate)
+        {
+            var copy = Copy(value);
+            copy.Metadata.ResourceVersion = Next();
+            copy.Metadata.Uid ??= Guid.NewGuid().ToString();
+            _objects[(typeof(T).Name, copy.Namespace(), copy.Name())] = copy;
+            return Copy(copy);
+        }
+    }
+
+    public T? Get<T>(string ns, string name) where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        lock (_gate) return _objects.TryGetValue((typeof(T).Name, ns, name), out var o) ? Copy((T)o) : null;
+    }
+
+    public IReadOnlyList<T> All<T>() where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        lock (_gate) return [.. _objects.Where(o => o.Key.Kind == typeof(T).Name).Select(o => Copy((T)o.Value))];
     }
 
     public V1Pod? Pod(string ns, string name)

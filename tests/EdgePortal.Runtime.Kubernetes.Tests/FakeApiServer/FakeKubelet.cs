@@ -17,7 +17,7 @@ public enum KubeletMode
 }
 
 /// <summary>One checkpoint request the kubelet received (through the API server's node proxy).</summary>
-public sealed record CheckpointCall(string Node, string Namespace, string Pod, string Container, int TimeoutSeconds, string Archive);
+public sealed record CheckpointCall(string Node, string Namespace, string Pod, string Container, int? TimeoutSeconds, string Archive);
 
 /// <summary>
 /// The kubelets of every node of the fake cluster: they start pods bound to their node (<c>spec.nodeName</c>) as
@@ -44,6 +44,9 @@ public sealed class FakeKubelet(FakeClusterState state)
     public int ArchiveBytes { get; set; } = 64 * 1024;
 
     public IReadOnlyList<CheckpointCall> Checkpoints => [.. _checkpoints];
+
+    /// <summary>Called at the moment the kubelet dumps the container: what the cluster looks like when the state is frozen.</summary>
+    public Action<CheckpointCall>? Checkpointing { get; set; }
 
     /// <summary>Completes when a pod of that name is created (at once if it already was).</summary>
     public Task<V1Pod> Created(string name) => Waiter(name).Task;
@@ -107,21 +110,45 @@ public sealed class FakeKubelet(FakeClusterState state)
         }
     }
 
-    /// <summary>The kubelet's checkpoint handler: 200 with the archive path, or the kubelet's own 404.</summary>
-    internal (int Code, string Body) Checkpoint(string node, string ns, string podName, string container, int timeoutSeconds)
+    /// <summary>
+    /// The kubelet's checkpoint handler (pkg/kubelet/server/server.go) with its texts and codes: 404 "pod does not exist",
+    /// 404 "container X does not exist" (containers, init and ephemeral containers all count), 404 "cannot parse value of
+    /// timeout parameter" (the last <c>timeout</c> wins; without one the CRI default, the kubelet's runtimeRequestTimeout,
+    /// applies), and on success <c>{"items":["&lt;dir&gt;/checkpoint-&lt;pod&gt;_&lt;ns&gt;-&lt;container&gt;-&lt;RFC 3339&gt;.tar"]}</c>.
+    /// </summary>
+    internal (int Code, string Body) Checkpoint(string node, string ns, string podName, string container, Microsoft.Extensions.Primitives.StringValues timeouts)
     {
         var pod = state.Pod(ns, podName);
         if (pod is null || pod.Spec?.NodeName != node)
-            return (404, $"pod {ns}/{podName} not found on this node");
-        if (pod.Spec.Containers.All(c => c.Name != container))
-            return (404, $"container {container} does not exist in pod {ns}/{podName}");
-        var file = $"checkpoint-{podName}_{ns}-{container}-{DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH-mm-ss.fffffff'Z'", CultureInfo.InvariantCulture)}.tar";
+            return (404, "pod does not exist");
+        var names = (pod.Spec.Containers ?? []).Select(c => c.Name)
+            .Concat((pod.Spec.InitContainers ?? []).Select(c => c.Name))
+            .Concat((pod.Spec.EphemeralContainers ?? []).Select(c => c.Name));
+        if (!names.Contains(container))
+            return (404, $"container {container} does not exist");
+        int? timeout = null;
+        if (timeouts.Count > 0)
+        {
+            if (!long.TryParse(timeouts[^1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds))
+                return (404, "cannot parse value of timeout parameter");
+            timeout = (int)Math.Clamp(seconds, int.MinValue, int.MaxValue);
+        }
+        // kubelet: fmt.Sprintf("checkpoint-%s-%s-%s.tar", podFullName (name_namespace), containerName, time.Now().Format(time.RFC3339))
+        var file = $"checkpoint-{podName}_{ns}-{container}-{Now().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}.tar";
         if (ArchiveDirectory is { } directory)
             WriteArchive(Path.Combine(directory, file), container);
-        var path = $"{KubeletCheckpointDirectory}/{file}";
-        _checkpoints.Enqueue(new CheckpointCall(node, ns, podName, container, timeoutSeconds, path));
+        var path = $"{CheckpointDirectory}/{file}";
+        var call = new CheckpointCall(node, ns, podName, container, timeout, path);
+        Checkpointing?.Invoke(call);
+        _checkpoints.Enqueue(call);
         return (200, $$"""{"items":["{{path}}"]}""");
     }
+
+    /// <summary>Where the kubelet writes archives: <c>&lt;root-dir&gt;/checkpoints</c>, /var/lib/kubelet by default (k3s, MicroK8s use other roots).</summary>
+    public string CheckpointDirectory { get; set; } = KubeletCheckpointDirectory;
+
+    /// <summary>Two checkpoints within one second would get one name (RFC 3339 has whole seconds), as on a real kubelet; tests that take several move this on.</summary>
+    public Func<DateTime> Now { get; set; } = () => DateTime.UtcNow;
 
     private void WriteArchive(string path, string container)
     {

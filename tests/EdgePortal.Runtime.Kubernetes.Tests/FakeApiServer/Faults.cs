@@ -16,6 +16,11 @@ public enum Operation
     ReadService,
     PatchService,
     Checkpoint,
+    ReadEndpoints,
+    ReadPersistentVolumeClaim,
+    ReadReplicaSet,
+    ReadStatefulSet,
+    PatchStatefulSet,
 }
 
 /// <summary>An answer the fake gives instead of the real one.</summary>

@@ -81,6 +81,8 @@ public sealed class KubernetesHarness : IAsyncDisposable
             CheckpointTimeout = TimeSpan.FromSeconds(45),
             ReadyTimeout = TimeSpan.FromSeconds(30),
             TransferTimeout = TimeSpan.FromSeconds(30),
+            // The fake's endpoints follow the selector at once; the in-flight grace is a wait the tests need not spend.
+            DrainGrace = TimeSpan.Zero,
         };
         configure?.Invoke(options);
         var edge = new KubernetesEdgeOptions();
@@ -92,6 +94,92 @@ public sealed class KubernetesHarness : IAsyncDisposable
     }
 
     public V1Pod? Pod(string name) => Api.State.Pod(Namespace, name);
+
+    public const string ReplicaSetName = "counter-7d4b9";
+
+    /// <summary>Makes the seeded pod the one replica of Deployment <c>counter</c>'s ReplicaSet (selector app=counter, pod-template-hash=7d4b9).</summary>
+    public V1ReplicaSet OwnByDeployment()
+    {
+        var source = Pod(SourcePodName)!;
+        var labels = new Dictionary<string, string>(source.Metadata.Labels) { ["pod-template-hash"] = "7d4b9" };
+        var template = FakeClusterState.Copy(source.Spec);
+        template.NodeName = null;
+        var rs = Api.State.Put(new V1ReplicaSet
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = ReplicaSetName,
+                NamespaceProperty = Namespace,
+                OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = ServiceName, Uid = Guid.NewGuid().ToString(), Controller = true }],
+            },
+            Spec = new V1ReplicaSetSpec
+            {
+                Replicas = 1,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "counter", ["pod-template-hash"] = "7d4b9" } },
+                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = template },
+            },
+        });
+        Api.State.UpdatePod(Namespace, SourcePodName, p =>
+        {
+            p.Metadata.Labels = labels;
+            p.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "ReplicaSet", Name = rs.Name(), Uid = rs.Uid(), Controller = true, BlockOwnerDeletion = true }];
+        });
+        return rs;
+    }
+
+    /// <summary>
+    /// Replaces the seeded pod by <c>counter-{ordinal}</c> of StatefulSet <c>counter</c> (<paramref name="replicas"/> replicas,
+    /// headless Service counter), its claim <c>data-counter-{ordinal}</c> of <paramref name="accessMode"/> and class
+    /// <paramref name="storageClass"/>; the other ordinals run on edge-2.
+    /// </summary>
+    public V1StatefulSet OwnByStatefulSet(int replicas = 1, int ordinal = 0, string accessMode = "ReadWriteMany", string storageClass = "nfs")
+    {
+        var source = Pod(SourcePodName)!;
+        Api.State.DeletePod(Namespace, SourcePodName);
+        var labels = new Dictionary<string, string>(source.Metadata.Labels) { ["controller-revision-hash"] = "counter-6c8f" };
+        var template = FakeClusterState.Copy(source.Spec);
+        template.NodeName = null;
+        template.NodeSelector = null;
+        template.Containers[0].VolumeMounts = [new V1VolumeMount { Name = "data", MountPath = "/data" }];
+        var sts = Api.State.Put(new V1StatefulSet
+        {
+            Metadata = new V1ObjectMeta { Name = ServiceName, NamespaceProperty = Namespace },
+            Spec = new V1StatefulSetSpec
+            {
+                Replicas = replicas,
+                ServiceName = ServiceName,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "counter" } },
+                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = template },
+            },
+            Status = new V1StatefulSetStatus { Replicas = replicas, CurrentRevision = "counter-6c8f", UpdateRevision = "counter-6c8f" },
+        });
+        for (var i = 0; i < replicas; i++)
+        {
+            var name = $"{ServiceName}-{i}";
+            Api.State.Put(new V1PersistentVolumeClaim
+            {
+                Metadata = new V1ObjectMeta { Name = $"data-{name}", NamespaceProperty = Namespace },
+                Spec = new V1PersistentVolumeClaimSpec { AccessModes = [accessMode], StorageClassName = storageClass },
+            });
+            var spec = FakeClusterState.Copy(template);
+            spec.NodeName = i == ordinal ? "edge-1" : "edge-2";
+            spec.Hostname = name;
+            spec.Subdomain = ServiceName;
+            spec.Volumes = [new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = $"data-{name}" } }];
+            Api.Kubelet.Run(new V1Pod
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = name,
+                    NamespaceProperty = Namespace,
+                    Labels = new Dictionary<string, string>(labels) { ["statefulset.kubernetes.io/pod-name"] = name },
+                    OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "StatefulSet", Name = ServiceName, Uid = sts.Uid(), Controller = true, BlockOwnerDeletion = true }],
+                },
+                Spec = spec,
+            });
+        }
+        return sts;
+    }
 
     public V1Service CounterService() => Api.State.Service(Namespace, ServiceName)!;
 
@@ -178,7 +266,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
             {
                 Name = SourcePodName,
                 NamespaceProperty = Namespace,
-                Labels = new Dictionary<string, string> { ["app"] = "counter", [KubernetesLabels.Service] = ServiceName, ["tier"] = "edge" },
+                Labels = new Dictionary<string, string> { ["app"] = "counter", [KubernetesLabels.Service] = ServiceName, [KubernetesLabels.Tenant] = Service.TenantId.ToString(), ["tier"] = "edge" },
             },
             Spec = new V1PodSpec
             {

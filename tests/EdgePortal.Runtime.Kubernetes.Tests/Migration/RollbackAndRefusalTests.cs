@@ -45,8 +45,10 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
             Assert.Contains($"traffic back on {KubernetesHarness.SourcePodName}", success.Message, StringComparison.Ordinal);
             Assert.Equal("edge-1", _k.CounterService().Metadata.Annotations[KubernetesLabels.ServingNode]);
         }
-        if (last <= StepKind.Checkpoint)
+        if (last == StepKind.Profile)
             Assert.Contains("nothing to undo", success.Message, StringComparison.Ordinal);
+        else
+            Assert.Contains($"the Service counter selects {KubernetesHarness.SourcePodName} again (drain undone)", success.Message, StringComparison.Ordinal);
         _k.Api.AssertNoRejections();
     }
 
@@ -96,18 +98,18 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
     }
 
     [Theory]
-    [InlineData("ReplicaSet", "counter-5d8f")]
-    [InlineData("StatefulSet", "counter")]
-    public async Task Profile_PodOwnedByAController_RefusesNamingTheOwner(string kind, string owner)
+    [InlineData("batch/v1", "Job", "counter-27", "a batch pod finishes where it runs")]
+    [InlineData("example.io/v1", "Counter", "counter", "which EdgePortal cannot hand the restored pod back to")]
+    public async Task Profile_PodOfAControllerThatCannotTakeItBack_RefusesNamingTheOwner(string apiVersion, string kind, string owner, string reason)
     {
         _k.Api.State.UpdatePod(KubernetesHarness.Namespace, KubernetesHarness.SourcePodName, p => p.Metadata.OwnerReferences =
-            [new V1OwnerReference { ApiVersion = "apps/v1", Kind = kind, Name = owner, Uid = Guid.NewGuid().ToString(), Controller = true }]);
+            [new V1OwnerReference { ApiVersion = apiVersion, Kind = kind, Name = owner, Uid = Guid.NewGuid().ToString(), Controller = true }]);
 
         var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Profile), CancellationToken.None);
 
         var failure = Assert.IsType<StepOutcome.Failure>(outcome);
-        Assert.Contains($"is owned by {kind} {owner}", failure.Reason, StringComparison.Ordinal);
-        Assert.Contains("EdgePortal migrates bare pods", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains($"{kind} {owner}", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains(reason, failure.Reason, StringComparison.Ordinal);
         Assert.Empty(_k.Api.RequestsOf(Operation.CreatePod));
         Assert.Empty(_k.Api.RequestsOf(Operation.Checkpoint));
     }

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
+
+/// <summary>
+/// The fake API server and the fake kubelet hold the runtime to upstream: a request whose path, method, query or body
+/// drifts from the vendored Kubernetes OpenAPI v3 documents is refused (and recorded, so a migration test's
+/// <see cref="FakeKubeApiServer.AssertNoRejections"/> fails), and the kubelet answers with the real kubelet's texts.
+/// </summary>
+public sealed partial class SpecConformanceTests : IAsyncLifetime
+{
+    private FakeKubeApiServer _api = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = await FakeKubeApiServer.StartAsync();
+        _api.State.AddNode(new k8s.Models.V1Node { Metadata = new k8s.Models.V1ObjectMeta { Name = "edge-1" } });
+        _api.Kubelet.Run(new k8s.Models.V1Pod
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "api-0", NamespaceProperty = "edge" },
+            Spec = new k8s.Models.V1PodSpec { NodeName = "edge-1", Containers = [new k8s.Models.V1Container { Name = "api", Image = "example/api:1" }] },
+        });
+        _http = new HttpClient { BaseAddress = _api.BaseUri };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FakeKubeApiServer.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _api.DisposeAsync();
+    }
+
+    [Fact]
+    public void Fake_EveryOperationItServes_IsAnOperationOfTheVendoredSpecification()
+    {
+        var upstream = OpenApiSpec.Vendored.Operations.Select(o => o.OperationId).ToHashSet(StringComparer.Ordinal);
+
+        var missing = FakeKubeApiServer.OperationIds.Where(o => !upstream.Contains(o.Value)).ToList();
+
+        Assert.Empty(missing);
+        Assert.Equal(Enum.GetValues<Operation>().Length, FakeKubeApiServer.OperationIds.Count);
+    }
+
+    [Fact]
+    public void VendoredSpecification_EveryOperationItHolds_IsOneTheFakeServes()
+    {
+        var served = FakeKubeApiServer.OperationIds.Values.ToHashSet(StringComparer.Ordinal);
+
+        var unserved = OpenApiSpec.Vendored.Operations.Select(o => o.OperationId).Where(o => !served.Contains(o)).ToList();
+
+        Assert.True(unserved.Count == 0, "operations vendored but not served: " + string.Join(", ", unserved));
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/v1/namespaces/edge/pods/api-0?bogus=1", HttpStatusCode.BadRequest, "has no query parameter 'bogus'")]
+    [InlineData("GET", "/api/v1/namespaces/edge/pods?watch=yes", HttpStatusCode.BadRequest, "'watch' must be a boolean")]
+    [InlineData("GET", "/api/v1/namespaces/edge/pods?limit=ten", HttpStatusCode.BadRequest, "'limit' must be a integer")]
+    [InlineData("DELETE", "/api/v1/namespaces/edge/pods/api-0?force=true", HttpStatusCode.BadRequest, "has no query parameter 'force'")]
+    [InlineData("GET", "/api/v1/namespaces/edge/pod/api-0", HttpStatusCode.NotFound, "does not serve")]
+    [InlineData("PUT", "/api/v1/namespaces/edge/services/api", HttpStatusCode.NotFound, "does not serve")]
+    public async Task Request_ShapeOutsideTheSpecification_IsRefusedAndRecorded(string method, string path, HttpStatusCode code, string said)
+    {
+        using var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path.TrimStart('/')));
+
+        Assert.Equal(code, response.StatusCode);
+        Assert.Contains(said, CheckpointErrors.Message(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Single(_api.Rejections);
+    }
+
+    [Fact]
+    public async Task CreatePod_UnknownFieldDeepInTheSpec_IsRefusedNamingTheField()
+    {
+        const string pod = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"},"spec":{"containers":[{"name":"x","image":"i","imagePullPolicyy":"Always"}]}}""";
+
+        using var response = await _http.PostAsync("api/v1/namespaces/edge/pods", new StringContent(pod, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"spec.containers.imagePullPolicyy\"", CheckpointErrors.Message(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Null(_api.State.Pod("edge", "x"));
+    }
+
+    [Fact]
+    public async Task CreatePod_UnknownTopLevelField_IsRefusedByTheVendoredSchema()
+    {
+        const string pod = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"},"specs":{}}""";
+
+        using var response = await _http.PostAsync("api/v1/namespaces/edge/pods", new StringContent(pod, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("unknown field \"specs\"", CheckpointErrors.Message(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeletePod_DeleteOptionsWithUnknownField_IsRefused()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "api/v1/namespaces/edge/pods/api-0")
+        {
+            Content = new StringContent("""{"kind":"DeleteOptions","apiVersion":"v1","gracePeriod":0}""", Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull(_api.State.Pod("edge", "api-0"));
+    }
+
+    [Fact]
+    public async Task PatchPod_PlainJsonContentType_IsUnsupportedMediaType()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, "api/v1/namespaces/edge/pods/api-0")
+        {
+            Content = new StringContent("""{"metadata":{"labels":{"a":"b"}}}""", Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Checkpoint_WithoutTimeout_IsAcceptedAndNamesTheArchiveInRfc3339WithColons()
+    {
+        _api.Kubelet.Now = () => new DateTime(2026, 12, 7, 16, 5, 9, DateTimeKind.Utc);
+
+        using var response = await _http.PostAsync("api/v1/nodes/edge-1/proxy/checkpoint/edge/api-0/api", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"items":["/var/lib/kubelet/checkpoints/checkpoint-api-0_edge-api-2026-12-07T16:05:09Z.tar"]}""", await response.Content.ReadAsStringAsync());
+        Assert.Null(Assert.Single(_api.Kubelet.Checkpoints).TimeoutSeconds);
+        Assert.Matches(KubeletArchiveName(), Path.GetFileName(_api.Kubelet.Checkpoints[0].Archive));
+        _api.AssertNoRejections();
+    }
+
+    [Theory]
+    [InlineData("checkpoint/edge/gone-0/api", "pod does not exist")]
+    [InlineData("checkpoint/edge/api-0/sidecar", "container sidecar does not exist")]
+    [InlineData("checkpoint/edge/api-0/api?timeout=soon", "cannot parse value of timeout parameter")]
+    public async Task Checkpoint_KubeletRefuses_With404AndTheKubeletsOwnText(string path, string text)
+    {
+        using var response = await _http.PostAsync($"api/v1/nodes/edge-1/proxy/{path}", null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(text, await response.Content.ReadAsStringAsync());
+        Assert.Empty(_api.Kubelet.Checkpoints);
+    }
+
+    [Fact]
+    public async Task Checkpoint_SeveralTimeouts_TheLastWins()
+    {
+        using var response = await _http.PostAsync("api/v1/nodes/edge-1/proxy/checkpoint/edge/api-0/api?timeout=5&timeout=9", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(9, Assert.Single(_api.Kubelet.Checkpoints).TimeoutSeconds);
+    }
+
+    /// <summary>checkpoint-&lt;pod&gt;_&lt;namespace&gt;-&lt;container&gt;-&lt;RFC 3339&gt;.tar, as pkg/kubelet names it.</summary>
+    [GeneratedRegex(@"^checkpoint-[a-z0-9.-]+_[a-z0-9-]+-[a-z0-9-]+-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)\.tar$")]
+    private static partial Regex KubeletArchiveName();
+}
