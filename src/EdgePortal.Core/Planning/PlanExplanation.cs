@@ -93,6 +93,8 @@ internal static class PlanExplanation
                 text.Append(CultureInfo.InvariantCulture, $" with {a.Iterations} dump round{(a.Iterations == 1 ? "" : "s")}");
             if (a.Strategy == MigrationStrategy.ReplayWithCutoff && a.CutoffMs is { } cutoff)
                 text.Append(CultureInfo.InvariantCulture, $" and a cutoff {PlanText.Duration(cutoff)} after the checkpoint");
+            if (a.Strategy == MigrationStrategy.PostCopy)
+                text.Append(CultureInfo.InvariantCulture, $", then a degradation window of {PlanText.Duration(a.PostCopy.DegradationWindowMs)} while the pages follow");
             text.Append(". ");
             if (overridden)
                 text.Append("Strategy as requested. ");
@@ -133,7 +135,7 @@ internal static class PlanExplanation
             text.Append(CultureInfo.InvariantCulture, $"{(overridden ? "" : $"Nearest: {a.Strategy}, ")}{Reason(x, a)}. ");
         }
 
-        AppendPostCopyRisk(text, x, all, chosen);
+        AppendPostCopyRisk(text, x, all, chosen, overridden);
         AppendRuledOut(text, x, all, overridden ? chosen : -1);
         var first = true;
         for (var i = 0; i < all.Length; i++)
@@ -158,7 +160,7 @@ internal static class PlanExplanation
     /// Post-copy's risk in words: when it is planned, what a source failure during its page-in means; when it would have been
     /// better but was not planned, why (allowPostCopy is off, or its gain does not outweigh the risk).
     /// </summary>
-    private static void AppendPostCopyRisk(StringBuilder text, DesignInputs x, StrategyAssessment[] all, int chosen)
+    private static void AppendPostCopyRisk(StringBuilder text, DesignInputs x, StrategyAssessment[] all, int chosen, bool overridden)
     {
         var index = Array.FindIndex(all, a => a.Strategy == MigrationStrategy.PostCopy);
         if (index < 0)
@@ -172,19 +174,19 @@ internal static class PlanExplanation
                 $"Risk: the service runs at {PlanText.Duration(post.DowntimeMs)} but its memory follows for {PlanText.Duration(post.PostCopy.DegradationWindowMs)}; until the last page arrives it depends on the source, each first touch of a missing page waits a round trip to it, and a failure of the source or the link in that window loses the service (there is no going back once it runs at the destination). ");
             return;
         }
-        if (!post.Applicable && post.Binding != PlanConstraints.PostCopyNotAllowed)
-            return;
         var a = all[chosen];
+        if (overridden || !a.Feasible || (!post.Applicable && !(post.Binding == PlanConstraints.PostCopyNotAllowed && post.PostCopyRunnable)))
+            return;
         var wouldMeet = StrategyAssessor.Meets(post.DowntimeMs, x.MaxDowntimeMs) && StrategyAssessor.Meets(post.MigrationTimeMs, x.MaxMigrationTimeMs)
             && post.Requirement.FitsWithin(x.AvailableBytesPerMs);
         var better = x.Objective == Objective.MinDowntime
             ? MigrationDesigner.Compare(post.DowntimeMs, a.DowntimeMs) < 0
             : MigrationDesigner.Compare(post.BandwidthBytesPerMs, a.BandwidthBytesPerMs) < 0;
-        if (!wouldMeet || !better || (a.Feasible is false && post.Applicable))
+        if (!wouldMeet || !better)
             return;
         var gain = x.Objective == Objective.MinDowntime ? $"downtime {PlanText.Duration(post.DowntimeMs)}" : $"reserving {PlanText.RateOfBytesPerMs(post.BandwidthBytesPerMs)}";
         text.Append(post.Applicable
-            ? $"PostCopy would predict {gain}, but by less than the {MigrationDesigner.PostCopyRiskMargin:0%} its risk requires: until its last page arrives the service depends on the source, and a source failure then loses it. "
+            ? $"PostCopy would predict {gain}, but by less than the {MigrationDesigner.PostCopyRiskMargin * 100:0}% its risk requires: until its last page arrives the service depends on the source, and a source failure then loses it. "
             : $"PostCopy would predict {gain}, but {post.NotApplicable}. ");
     }
 

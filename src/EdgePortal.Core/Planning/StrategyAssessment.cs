@@ -77,6 +77,8 @@ internal struct StrategyAssessment
     public PamPrediction Pam;
     public ReplayPrediction Replay;
     public PostCopyPrediction PostCopy;
+    /// <summary>For a PostCopy kept off by allowPostCopy: whether the node pair could run it (so that it is worth mentioning).</summary>
+    public bool PostCopyRunnable;
 }
 
 internal enum IterationProblem
@@ -99,7 +101,15 @@ internal static class StrategyAssessor
         var p = x.Parameters;
         var a = new StrategyAssessment { Strategy = strategy, Applicable = true };
         var isReplay = strategy is MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
-        if (CapabilityRules.RuleOut(strategy, x.SourceCapabilities, x.DestinationCapabilities, x.StateBytes) is { } ruledOut)
+        var capability = CapabilityRules.RuleOut(strategy, x.SourceCapabilities, x.DestinationCapabilities, x.StateBytes);
+        if (strategy == MigrationStrategy.PostCopy && !x.AllowPostCopy)
+        {
+            // The permission comes first: a strategy nobody allowed is not reported as missing a capability.
+            a.NotApplicable = $"allowPostCopy is off{(x.PostCopyDeniedBy is { } who ? $" for {who}" : "")}: until its last page arrives the service would depend on the source, and a source failure then loses it";
+            a.Binding = PlanConstraints.PostCopyNotAllowed;
+            a.PostCopyRunnable = capability is null;
+        }
+        else if (capability is { } ruledOut)
         {
             a.NotApplicable = ruledOut.Reason;
             a.Binding = ruledOut.Constraint;
@@ -109,11 +119,6 @@ internal static class StrategyAssessor
         {
             a.NotApplicable = "the service consumes no message stream, so there is nothing to replay";
             a.Binding = PlanConstraints.MessageStream;
-        }
-        else if (strategy == MigrationStrategy.PostCopy && !x.AllowPostCopy)
-        {
-            a.NotApplicable = $"allowPostCopy is off{(x.PostCopyDeniedBy is { } who ? $" for {who}" : "")}: until its last page arrives the service would depend on the source, and a source failure then loses it";
-            a.Binding = PlanConstraints.PostCopyNotAllowed;
         }
         a.Applicable = a.NotApplicable is null;
 
