@@ -75,6 +75,23 @@ link() {
   tc -n "$prefix-sw" qdisc replace dev "$port" root tbf rate "$rate" burst 1mb latency 50ms
 }
 
+# Post-copy (criu dump --lazy-pages): root here lacks CAP_SYS_RESOURCE, so CRIU cannot grow its page pipes past
+# fs.pipe-max-size (1 MiB by default) and the first page request fails ("page-pipe: tee: … Operation not permitted").
+# up raises the machine-wide limit to 256 MiB and keeps the old value in $state; down puts it back.
+lazy_pages_on() {
+  mkdir -p "$state"
+  local now; now=$(cat /proc/sys/fs/pipe-max-size)
+  [[ -f $state/pipe-max-size.orig ]] || echo "$now" >"$state/pipe-max-size.orig"
+  if ((now < 268435456)); then say "fs.pipe-max-size $now -> 268435456 (CRIU lazy pages)"; sysctl -qw fs.pipe-max-size=268435456; fi
+}
+
+lazy_pages_off() {
+  [[ -f $state/pipe-max-size.orig ]] || return 0
+  local orig; orig=$(cat "$state/pipe-max-size.orig")
+  if [[ $(cat /proc/sys/fs/pipe-max-size) != "$orig" ]]; then say "fs.pipe-max-size back to $orig"; sysctl -qw fs.pipe-max-size="$orig"; fi
+  rm -f "$state/pipe-max-size.orig"
+}
+
 up() {
   local n=${1:-2}
   [[ $n =~ ^[1-9][0-9]?$ ]] || { echo "lab.sh up N: N is 1..99" >&2; exit 2; }
@@ -89,6 +106,7 @@ up() {
     # on every machine (a new namespace copies the initial one's setting).
     ip netns exec "$prefix-h$i" sysctl -qw net.ipv4.ip_forward=1
   done
+  lazy_pages_on
   if [[ $agents == 1 ]]; then
     mkdir -p "$state" "$lib"
     echo "$n" >"$state/hosts"
@@ -246,6 +264,7 @@ rate_bits() {
 
 down() {
   local ns pids f
+  lazy_pages_off
   for f in "$state"/agent-h*.pid "$state"/broker-forwarder.pid; do
     [[ -f $f ]] || continue
     pids=$(cat "$f")

@@ -675,6 +675,21 @@ namespace EdgePortal.Client
         System.Threading.Tasks.Task<Tenant> SetTenantClustersAsync(System.Guid id, TenantClustersBody? body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
+        /// Allow or forbid post-copy for the tenant's services that ask for it (allowPostCopy, off by default): during post-copy's page-in a service depends on its source, and a source failure then loses it.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<Tenant> SetTenantPostCopyAsync(System.Guid id, PostCopyBody? body);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Allow or forbid post-copy for the tenant's services that ask for it (allowPostCopy, off by default): during post-copy's page-in a service depends on its source, and a source failure then loses it.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<Tenant> SetTenantPostCopyAsync(System.Guid id, PostCopyBody? body, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
         /// Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).
         /// </summary>
         /// <returns>OK</returns>
@@ -6039,6 +6054,139 @@ namespace EdgePortal.Client
         }
 
         /// <summary>
+        /// Allow or forbid post-copy for the tenant's services that ask for it (allowPostCopy, off by default): during post-copy's page-in a service depends on its source, and a source failure then loses it.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<Tenant> SetTenantPostCopyAsync(System.Guid id, PostCopyBody? body)
+        {
+            return SetTenantPostCopyAsync(id, body, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Allow or forbid post-copy for the tenant's services that ask for it (allowPostCopy, off by default): during post-copy's page-in a service depends on its source, and a source failure then loses it.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<Tenant> SetTenantPostCopyAsync(System.Guid id, PostCopyBody? body, System.Threading.CancellationToken cancellationToken)
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PUT");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/tenants/{id}/post-copy"
+                    urlBuilder_.Append("api/v1/tenants/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/post-copy");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Tenant>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<HttpValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<HttpValidationProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("No API key, or one that is unknown, expired or revoked.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("The key\'s role may not do this.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EdgePortalApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
         /// Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).
         /// </summary>
         /// <returns>OK</returns>
@@ -7954,6 +8102,9 @@ namespace EdgePortal.Client
         [System.Runtime.Serialization.EnumMember(Value = @"ReplayWithCutoff")]
         ReplayWithCutoff = 4,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"PostCopy")]
+        PostCopy = 5,
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -8616,6 +8767,24 @@ namespace EdgePortal.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PostCopyBody
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("allowPostCopy")]
+        public bool? AllowPostCopy { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ProblemDetails
     {
 
@@ -9166,6 +9335,9 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("users")]
         public System.Collections.Generic.List<UserGroupRegistrationBody>? Users { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("allowPostCopy")]
+        public bool? AllowPostCopy { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -9416,6 +9588,9 @@ namespace EdgePortal.Client
         [System.Runtime.Serialization.EnumMember(Value = @"CleanUp")]
         CleanUp = 7,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"PageIn")]
+        PageIn = 8,
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -9519,6 +9694,9 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("maxReservedBandwidthBitsPerSecond")]
         public double? MaxReservedBandwidthBitsPerSecond { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("allowPostCopy")]
+        public bool? AllowPostCopy { get; set; } = false;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -9548,6 +9726,9 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("maxReservedBandwidthBitsPerSecond")]
         public double? MaxReservedBandwidthBitsPerSecond { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("allowPostCopy")]
+        public bool? AllowPostCopy { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -9784,6 +9965,9 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("hostClass")]
         public string? HostClass { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("allowPostCopy")]
+        public bool? AllowPostCopy { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -26,10 +26,12 @@ public static class AgentCapabilities
             Strategies = Strategies(cluster, preCopy: true),
             DirtyTracking = criu.DirtyTracking,
             PreDump = true,
+            // Reported for the operator and the planner; PostCopy is not among the strategies this runtime executes yet.
+            LazyPages = criu.LazyPages,
             ReplayBroker = cluster.Broker is not null,
             TransferPaths = Paths(cluster),
             Detail = string.Create(CultureInfo.InvariantCulture,
-                $"CRIU {criu.Version}{(criu.Usable ? "" : " (criu check fails)")}, dirty tracking {(criu.DirtyTracking ? "on" : "off")}, TCP repair {(criu.TcpRepair ? "yes" : "no")}"),
+                $"CRIU {criu.Version}{(criu.Usable ? "" : " (criu check fails)")}, dirty tracking {(criu.DirtyTracking ? "on" : "off")}, TCP repair {(criu.TcpRepair ? "yes" : "no")}, lazy pages {(criu.LazyPages ? "yes" : $"no ({criu.LazyPagesDetail ?? "not reported"})")}"),
         };
     }
 
@@ -47,6 +49,7 @@ public static class AgentCapabilities
             Strategies = Strategies(cluster, tracking),
             DirtyTracking = tracking,
             PreDump = true,
+            LazyPages = hosts.Any(h => h.Capabilities.LazyPages),
             ReplayBroker = cluster.Broker is not null,
             TransferPaths = Paths(cluster),
             Detail = cluster.Broker is null

@@ -67,18 +67,19 @@ public static class DemoEdge
             Link(N("nord-madonna-campagna"), N("sud-mirafiori"), 1_000, 6.5),
         ];
 
-        var skyfleet = new Tenant(SkyFleet, "SkyFleet Drones", [centro.Id, nord.Id, sud.Id], Objective.MinDowntime);
+        // SkyFleet accepts post-copy for its services that ask for it (mission-planner does: 200 MB, where it cuts the downtime most).
+        var skyfleet = new Tenant(SkyFleet, "SkyFleet Drones", [centro.Id, nord.Id, sud.Id], Objective.MinDowntime, allowPostCopy: true);
         var arena = new Tenant(ArenaPlay, "ARena Play", [centro.Id, sud.Id], Objective.MinResources);
 
         var services = new List<ServiceInstance>();
         var users = new List<UserGroup>();
         void Add(Tenant tenant, string name, string node, long state, double dirtyPagesPerSecond, KpiTargets targets,
-            double arrival = 0, double processing = 0, int cpu = 500, params (string Group, string Site, int Users)[] groups)
+            double arrival = 0, double processing = 0, int cpu = 500, bool allowPostCopy = false, params (string Group, string Site, int Users)[] groups)
         {
             var service = new ServiceInstance(ServiceId.From(StableGuid("service:" + name)), tenant.Id, name, N(node),
                 new WorkloadProfile(state, dirtyPagesPerSecond, arrival, processing, cpu), targets, tenant.DefaultObjective,
                 new Dictionary<string, string> { ["app"] = name, ["tier"] = arrival > 0 ? "stream" : "interactive" },
-                $"registry.edge.example/{name}:1.0");
+                $"registry.edge.example/{name}:1.0", allowPostCopy);
             services.Add(service);
             users.AddRange(groups.Select(g => new UserGroup(UserGroupId.From(StableGuid($"users:{name}:{g.Group}")), service.Id, g.Group, N(g.Site), g.Users)));
         }
@@ -96,7 +97,7 @@ public static class DemoEdge
             groups: [("Delivery fleet", "nord-barriera", 40)]);
         Add(skyfleet, "video-analytics", "nord-caselle", 1 * GB, 18_000, video, arrival: 30, processing: 45, cpu: 4_000,
             groups: [("Airport perimeter", "nord-caselle", 6), ("Delivery fleet", "nord-madonna-campagna", 40)]);
-        Add(skyfleet, "mission-planner", "sud-lingotto", 200 * MB, 900, batch, cpu: 1_000,
+        Add(skyfleet, "mission-planner", "sud-lingotto", 200 * MB, 900, batch, cpu: 1_000, allowPostCopy: true,
             groups: [("Operations centre", "sud-lingotto", 4)]);
         Add(skyfleet, "geofence-cache", "centro-crocetta", 32 * MB, 300, flight, cpu: 250,
             groups: [("Survey swarm B", "centro-san-salvario", 8)]);

@@ -145,6 +145,8 @@ public sealed class SimulatedEdge
         public double? LastDumpBytes { get; set; }
         /// <summary>Whether pages or images were sent to the destination (what a rollback deletes there).</summary>
         public bool SentToDestination { get; set; }
+        /// <summary>A post-copy switched to the destination: from here it only goes forward.</summary>
+        public bool ResumedAtDestination { get; set; }
         /// <summary>True until the simulator runs a step of the migration: a rollback then goes by the engine's record.</summary>
         public bool Fresh { get; set; }
 
@@ -161,6 +163,7 @@ public sealed class SimulatedEdge
             LastRoundMs = null;
             LastDumpBytes = null;
             SentToDestination = false;
+            ResumedAtDestination = false;
             Fresh = true;
             _replicas.Clear();
             _replicas.Add(new SimulatedReplica(source, ReplicaRole.Serving));

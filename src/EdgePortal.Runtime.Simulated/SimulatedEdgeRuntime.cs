@@ -81,6 +81,7 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
             Strategies = Enum.GetValues<MigrationStrategy>(),
             DirtyTracking = true,
             PreDump = true,
+            LazyPages = true,
             ReplayBroker = true,
             TransferPaths = [TransferPath.Model],
             Detail = string.Create(CultureInfo.InvariantCulture,
@@ -97,8 +98,10 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
 
         foreach (var node in Touches(kind, context))
             if (_edge.IsDown(node))
-                throw Refuse(context, $"node {node.Name} is unreachable (connection refused)");
-        var sends = kind is StepKind.Transfer or StepKind.PreDump;
+                throw Refuse(context, kind == StepKind.PageIn && node.Id == context.Source.Id
+                    ? SourceLostText(context, context.Service.Profile.StateSizeBytes)
+                    : $"node {node.Name} is unreachable (connection refused)");
+        var sends = kind is StepKind.Transfer or StepKind.PreDump or StepKind.PageIn;
         if (sends && context.PathBandwidth.BitsPerSecond <= 0)
             throw Refuse(context, $"no route from {context.Source.Name} to {context.Destination.Name}");
         if (kind != StepKind.ReplayMessages && (!double.IsFinite(context.Step.PredictedMs) || context.Step.PredictedMs < 0))
@@ -151,6 +154,14 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
             return Task.FromCanceled<StepOutcome>(cancellationToken);
         _edge.Observe(context.Source);
         _edge.Observe(context.Destination);
+        if (context.Plan.Strategy == MigrationStrategy.PostCopy
+            && (context.CompletedSteps.Any(s => s.Kind == StepKind.SwitchTraffic)
+                || _edge.WithService(context.Service.Id, context.MigrationId, context.Source.Id, twin => twin.ResumedAtDestination)))
+        {
+            var forward = new StepOutcome.Failure(PostCopyForwardOnly(context, _edge.IsDown(context.Source)));
+            LogRollback(context, forward);
+            return Task.FromResult<StepOutcome>(forward);
+        }
         if (_edge.IsDown(context.Source))
         {
             var failed = new StepOutcome.Failure($"cannot resume on {context.Source.Name}: node is down");
@@ -182,7 +193,7 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
     private static EdgeNode[] Touches(StepKind kind, StepContext c) => kind switch
     {
         StepKind.Profile or StepKind.Checkpoint or StepKind.CleanUp => [c.Source],
-        StepKind.PreDump or StepKind.Transfer => [c.Source, c.Destination],
+        StepKind.PreDump or StepKind.Transfer or StepKind.PageIn => [c.Source, c.Destination],
         _ => [c.Destination],
     };
 
@@ -205,7 +216,8 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
             case StepKind.Checkpoint:
                 var precopied = c.Plan.Strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy
                     && (twin.LastRoundMs is not null || c.Plan.Steps.Take(c.Step.Index).Any(s => s.Kind == StepKind.PreDump));
-                var bytes = precopied ? DirtyBytes(profile, twin.LastRoundMs ?? PreviousPredictedMs(c)) : profile.StateSizeBytes;
+                var bytes = precopied ? DirtyBytes(profile, twin.LastRoundMs ?? PreviousPredictedMs(c))
+                    : c.Plan.Strategy == MigrationStrategy.PostCopy ? LazyImageBytes(c) : profile.StateSizeBytes;
                 if (StopsSource(c.Plan.Strategy))
                 {
                     // The final dump stops the service at its start, so a rollback finds it frozen even if the dump fails.
@@ -224,6 +236,8 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
                 return new StepStart(predicted, twin.LastDumpBytes ?? profile.StateSizeBytes);
             case StepKind.ReplayMessages:
                 return Replay(c, twin);
+            case StepKind.PageIn:
+                return new StepStart(predicted, profile.StateSizeBytes);
             default:
                 return new StepStart(predicted, profile.StateSizeBytes);
         }
@@ -304,6 +318,8 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
             case StepKind.Checkpoint:
                 twin.LastRoundMs = durationMs;
                 twin.LastDumpBytes = start.Bytes;
+                if (c.Plan.Strategy == MigrationStrategy.PostCopy)
+                    return $"lazy dump of {service} on {source} in {took}: {bytes} of images besides the memory; {service} frozen, its {ByteSize.Format(c.Service.Profile.StateSizeBytes)} of memory stay there to be served as pages";
                 return StopsSource(c.Plan.Strategy)
                     ? $"dumped {bytes} in {took}; {service} frozen on {source}"
                     : $"checkpointed {bytes} in {took}; {service} keeps serving on {source}";
@@ -312,7 +328,9 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
                 return $"transferred {bytes} to {destination} in {took}{shared}";
             case StepKind.Restore:
                 twin.Set(c.Destination.Id, ReplicaRole.Standby);
-                return $"restored on {destination} in {took}";
+                return c.Plan.Strategy == MigrationStrategy.PostCopy
+                    ? $"restored on {destination} with lazy pages in {took}; its memory will fault in from {source}"
+                    : $"restored on {destination} in {took}";
             case StepKind.ReplayMessages:
                 var replay = start.Replay!;
                 twin.ReplayedMessages += replay.Messages;
@@ -326,10 +344,20 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
                 return string.Create(CultureInfo.InvariantCulture,
                     $"{replayed}; cutoff: {service} stopped on {source} {Durations.Format(stoppedAt)} after the checkpoint, {replay.DrainedAfterStop:#,0} messages drained after it");
             case StepKind.SwitchTraffic:
+                twin.Set(c.Destination.Id, ReplicaRole.Serving);
+                if (c.Plan.Strategy == MigrationStrategy.PostCopy)
+                {
+                    // The frozen source stays: it serves the pages until the last one has arrived.
+                    twin.ResumedAtDestination = true;
+                    return $"traffic switched to {destination} in {took}: {service} resumed there; its pages follow from {source}, which must stay up until the last one arrives (from here the migration only goes forward)";
+                }
                 if (twin.RoleOn(c.Source.Id) is ReplicaRole.Serving or ReplicaRole.Frozen)
                     twin.Set(c.Source.Id, ReplicaRole.Retired);
-                twin.Set(c.Destination.Id, ReplicaRole.Serving);
                 return $"traffic switched to {destination} in {took}";
+            case StepKind.PageIn:
+                if (twin.RoleOn(c.Source.Id) is ReplicaRole.Serving or ReplicaRole.Frozen)
+                    twin.Set(c.Source.Id, ReplicaRole.Retired);
+                return $"last page arrived: {bytes} of memory from {source} to {destination} in {took}{shared}; {service} no longer depends on {source}";
             case StepKind.CleanUp:
                 var removed = twin.RoleOn(c.Source.Id) is ReplicaRole.Retired && twin.Remove(c.Source.Id);
                 twin.ClearQueue();
@@ -382,6 +410,7 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
         twin.LastDumpBytes = null;
         twin.LastRoundMs = null;
         twin.SentToDestination = false;
+        twin.ResumedAtDestination = false;
         twin.Fresh = false;
         return done.Count == 0
             ? $"{service} is serving on {source}; nothing to undo"
@@ -439,8 +468,30 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
                 $"replay on {c.Destination.Name} failed after {(start.Replay?.Messages ?? 0) * fraction:#,0} messages: the broker closed the consumer"),
             StepKind.SwitchTraffic => $"switching traffic to {c.Destination.Name} failed after {after}: the route update was rejected",
             StepKind.CleanUp => $"clean-up on {c.Source.Name} failed after {after}: deleting the checkpoint images timed out",
+            StepKind.PageIn => SourceLostText(c, c.Service.Profile.StateSizeBytes * (1 - fraction)),
             _ => $"{c.Step.Label} failed after {after}",
         };
+    }
+
+    /// <summary>Why a post-copy that resumed at the destination has no way back, and what is left.</summary>
+    internal static string PostCopyForwardOnly(RollbackContext c, bool sourceDown) =>
+        $"post-copy cannot roll back once {c.Service.Name} has resumed on {c.Destination.Name}: it has run there since the switch, so the only way is forward. "
+        + (sourceDown
+            ? $"{c.Source.Name} is down with the pages not yet copied: {c.Service.Name} is lost; redeploy it from its image and state backup"
+            : $"{c.Source.Name} still holds the pages not yet copied and keeps {c.Service.Name} frozen: start the page-in again, or redeploy");
+
+    /// <summary>Words for a page-in cut short: the pages still on the source are gone with it, and so is the service.</summary>
+    private static string SourceLostText(StepContext c, double missingBytes) =>
+        $"page-in from {c.Source.Name} broke off with {ByteSize.Format(missingBytes)} of {c.Service.Name}'s memory still there: "
+        + $"{c.Service.Name} on {c.Destination.Name} cannot fault those pages in and is lost (post-copy cannot go back to a source that is gone)";
+
+    /// <summary>Bytes of a lazy dump's images: the plan's transfer of them at its reserved bandwidth.</summary>
+    private static double LazyImageBytes(StepContext c)
+    {
+        foreach (var step in c.Plan.Steps)
+            if (step.Kind == StepKind.Transfer && double.IsFinite(step.PredictedMs))
+                return step.PredictedMs * c.Plan.ReservedBandwidth.BytesPerMillisecond;
+        return 0;
     }
 
     private static StepFailedException Refuse(StepContext context, string reason) => new(reason);

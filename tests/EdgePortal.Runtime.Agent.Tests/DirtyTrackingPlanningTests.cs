@@ -30,7 +30,7 @@ public sealed class DirtyTrackingPlanningTests
         Assert.False(probe.Capabilities.ReplayBroker);
         var h1 = Assert.Single(probe.Nodes!, n => n.Node == "h1").Capabilities;
         Assert.False(h1.DirtyTracking);
-        Assert.Equal("CRIU 4.2.1, dirty tracking off, TCP repair yes", h1.Detail);
+        Assert.Equal("CRIU 4.2.1, dirty tracking off, TCP repair yes, lazy pages no (not reported)", h1.Detail);
         await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
 
         var planning = portal.Coordinator.Preview(new MigrationRequest { ServiceId = Service.Id, RequestedBy = "test" })!;

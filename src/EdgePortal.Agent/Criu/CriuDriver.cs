@@ -100,8 +100,72 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
         var tcpRepair = usable && !basic.Output.Contains("TCP", StringComparison.Ordinal) && tcp.ExitCode == 0;
         var warnings = all.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => l.StartsWith("Warn", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)).ToList();
-        var report = $"criu check: {basic.Output.Trim()}\ncriu check --all: {all.Output.Trim()}\nmem_dirty_track: {dirty.Output.Trim()}\ntcp_half_closed: {tcp.Output.Trim()}";
-        return new CriuCapabilities(number, usable, !dirtyOff, tcpRepair, warnings, report);
+        var uffd = await CommandRunner.RunAsync(CriuPath, ["check", "--feature", "uffd-noncoop"], cancellationToken).ConfigureAwait(false);
+        var pipeMax = ReadPipeMaxSize();
+        var (lazy, lazyDetail) = LazyPages(usable, uffd.ExitCode == 0, pipeMax, HasCapSysResource());
+        var report = $"criu check: {basic.Output.Trim()}\ncriu check --all: {all.Output.Trim()}\nmem_dirty_track: {dirty.Output.Trim()}\ntcp_half_closed: {tcp.Output.Trim()}"
+            + $"\nuffd-noncoop: {uffd.Output.Trim()}\nfs.pipe-max-size: {pipeMax?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unreadable"}";
+        return new CriuCapabilities(number, usable, !dirtyOff, tcpRepair, warnings, report, lazy, uffd.ExitCode == 0, pipeMax, lazyDetail);
+    }
+
+    /// <summary>The <c>fs.pipe-max-size</c> CRIU's lazy page server needs when root lacks CAP_SYS_RESOURCE (256 MiB; the default 1 MiB fails).</summary>
+    public const long LazyPagesPipeMaxSize = 268_435_456;
+
+    /// <summary>
+    /// Whether post-copy can run: CRIU usable, userfaultfd (<c>uffd-noncoop</c>), and page pipes that can grow (CAP_SYS_RESOURCE,
+    /// or <c>fs.pipe-max-size</c> ≥ <see cref="LazyPagesPipeMaxSize"/>), with the reason in words.
+    /// </summary>
+    public static (bool LazyPages, string Detail) LazyPages(bool usable, bool uffd, long? pipeMaxSize, bool capSysResource)
+    {
+        if (!usable)
+            return (false, "criu check fails");
+        if (!uffd)
+            return (false, "no userfaultfd (criu check --feature uffd-noncoop fails)");
+        if (capSysResource)
+            return (true, "userfaultfd; CAP_SYS_RESOURCE lets CRIU grow its page pipes");
+        if (pipeMaxSize is not { } size)
+            return (false, "userfaultfd, but fs.pipe-max-size is unreadable");
+        var sizeText = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return size >= LazyPagesPipeMaxSize
+            ? (true, $"userfaultfd; fs.pipe-max-size {sizeText}")
+            : (false, $"userfaultfd, but fs.pipe-max-size is {sizeText} and root lacks CAP_SYS_RESOURCE: the first page request would fail; "
+                + $"sysctl -w fs.pipe-max-size={LazyPagesPipeMaxSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+    }
+
+    private static long? ReadPipeMaxSize()
+    {
+        try
+        {
+            return long.TryParse(File.ReadAllText("/proc/sys/fs/pipe-max-size").Trim(), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var size) ? size : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Bit 24 (CAP_SYS_RESOURCE) of the agent's effective capabilities in /proc/self/status.</summary>
+    private static bool HasCapSysResource()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("CapEff:", StringComparison.Ordinal)
+                    && ulong.TryParse(line["CapEff:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var caps))
+                    return (caps & (1UL << 24)) != 0;
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return false;
     }
 
     /// <summary>

@@ -12,6 +12,12 @@ public enum MigrationStrategy
     MessageReplay,
     /// <summary>MS2M with a threshold that stops the source when replay cannot converge in time.</summary>
     ReplayWithCutoff,
+    /// <summary>
+    /// Post-copy (CRIU lazy pages): everything but the memory is dumped and restored while the service is down, it then runs at
+    /// the destination at once and its pages follow on demand and in the background; until the last page arrives it depends on
+    /// the source. Last so that stored values keep their meaning.
+    /// </summary>
+    PostCopy,
 }
 
 /// <summary>The fixed vocabulary of steps every runtime implements (see the runtime table in the architecture doc).</summary>
@@ -25,6 +31,8 @@ public enum StepKind
     ReplayMessages,
     SwitchTraffic,
     CleanUp,
+    /// <summary>Post-copy: the memory pages move from the source to the destination that already serves (the degradation window). Last so that stored values keep their meaning.</summary>
+    PageIn,
 }
 
 /// <summary>One step of a plan with the model's prediction; <see cref="Round"/> numbers pre-dump rounds (0 = the full pre-dump).</summary>
@@ -36,6 +44,7 @@ public sealed record PlannedStep(StepKind Kind, int Round, double PredictedMs, b
         StepKind.ReplayMessages => Round == 0 ? "Replay messages" : "Replay after cutoff",
         StepKind.SwitchTraffic => "Switch traffic",
         StepKind.CleanUp => "Clean up",
+        StepKind.PageIn => "Page in",
         _ => Kind.ToString(),
     };
 }

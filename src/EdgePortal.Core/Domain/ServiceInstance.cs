@@ -51,8 +51,9 @@ public sealed record KpiTargets
 public sealed record ServiceInstance
 {
     public ServiceInstance(ServiceId id, TenantId tenantId, string name, NodeId nodeId, WorkloadProfile profile,
-        KpiTargets targets, Objective objective, IReadOnlyDictionary<string, string>? labels = null, string image = "")
+        KpiTargets targets, Objective objective, IReadOnlyDictionary<string, string>? labels = null, string image = "", bool allowPostCopy = false)
     {
+        AllowPostCopy = allowPostCopy;
         Id = id;
         TenantId = tenantId;
         Name = Guard.Name(name, nameof(name));
@@ -73,9 +74,14 @@ public sealed record ServiceInstance
     public Objective Objective { get; }
     public IReadOnlyDictionary<string, string> Labels { get; }
     public string Image { get; }
+    /// <summary>
+    /// Whether this service may migrate by post-copy, if its tenant allows it too (off by default): during the page-in the
+    /// service depends on its source, and a source failure then loses it.
+    /// </summary>
+    public bool AllowPostCopy { get; }
 
     /// <summary>The service after a completed migration: same identity, new node.</summary>
-    public ServiceInstance MovedTo(NodeId node) => new(Id, TenantId, Name, node, Profile, Targets, Objective, Labels, Image);
+    public ServiceInstance MovedTo(NodeId node) => new(Id, TenantId, Name, node, Profile, Targets, Objective, Labels, Image, AllowPostCopy);
 }
 
 /// <summary>

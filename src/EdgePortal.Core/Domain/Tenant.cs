@@ -8,8 +8,9 @@ namespace EdgePortal.Core.Domain;
 public sealed record Tenant
 {
     public Tenant(TenantId id, string name, IReadOnlyList<ClusterId> allowedClusters, Objective defaultObjective = Objective.MinDowntime,
-        int? maxConcurrentMigrations = null, double? maxReservedBandwidthBitsPerSecond = null)
+        int? maxConcurrentMigrations = null, double? maxReservedBandwidthBitsPerSecond = null, bool allowPostCopy = false)
     {
+        AllowPostCopy = allowPostCopy;
         if (maxConcurrentMigrations is < 1)
             throw new ArgumentOutOfRangeException(nameof(maxConcurrentMigrations), maxConcurrentMigrations, "A quota of concurrent migrations is at least 1 (null: none).");
         if (maxReservedBandwidthBitsPerSecond is { } bw && (!double.IsFinite(bw) || bw <= 0))
@@ -28,6 +29,11 @@ public sealed record Tenant
     public Objective DefaultObjective { get; }
     public int? MaxConcurrentMigrations { get; }
     public double? MaxReservedBandwidthBitsPerSecond { get; }
+    /// <summary>
+    /// Whether the tenant accepts post-copy for services that ask for it (KubeVirt's <c>allowPostCopy</c>; off by default): during
+    /// post-copy's page-in the service depends on its source, and a source failure then loses the service.
+    /// </summary>
+    public bool AllowPostCopy { get; }
 
     public bool MayUse(ClusterId cluster) => AllowedClusters.Contains(cluster);
 }

@@ -22,6 +22,8 @@ public enum CancelOutcome
     /// <summary>Another replica drives it: the cancel was sent there, where it rolls back and ends Cancelled.</summary>
     Forwarded,
     NotFound,
+    /// <summary>A post-copy whose service already resumed at the destination: there is no way back, it runs on to the last page.</summary>
+    OnlyForward,
 }
 
 /// <summary>
@@ -114,7 +116,18 @@ public sealed class MigrationEngine : BackgroundService
         return true;
     }
 
-    /// <summary>Stops a migration: a queued one at once, a running one by rolling it back.</summary>
+    /// <summary>
+    /// Whether the migration can no longer go back: a post-copy whose traffic switched to the destination, where the service has run
+    /// since; its memory is still arriving from the source, and only finishing the page-in saves it.
+    /// </summary>
+    public static bool PastPointOfNoReturn(Migration migration)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        return migration.Strategy == MigrationStrategy.PostCopy
+            && migration.Steps.Any(s => s.Kind == StepKind.SwitchTraffic && s.Status == StepStatus.Succeeded);
+    }
+
+    /// <summary>Stops a migration: a queued one at once, a running one by rolling it back (not a post-copy past its switch: <see cref="CancelOutcome.OnlyForward"/>).</summary>
     public CancelOutcome Cancel(MigrationId id, string reason)
     {
         lock (_gate)
@@ -123,6 +136,8 @@ public sealed class MigrationEngine : BackgroundService
             {
                 if (running.CancelReason is not null)
                     return CancelOutcome.AlreadyFinished;
+                if (_migrations.Find(id) is { } current && PastPointOfNoReturn(current))
+                    return CancelOutcome.OnlyForward;
                 running.CancelReason = reason;
                 running.Cancellation.Cancel();
                 return CancelOutcome.RollingBack;

@@ -43,6 +43,14 @@ public static class CapabilityRules
             if (!tracking)
                 return new($"{who}: no dirty tracking", PlanConstraints.DirtyPageTracking);
         }
+        if (strategy == MigrationStrategy.PostCopy)
+        {
+            // Lazy pages on both sides: the source serves its pages (criu dump --lazy-pages), the destination faults them in (userfaultfd).
+            if (!cluster.LazyPages)
+                return new($"{n.Cluster}: no lazy pages", PlanConstraints.LazyPages);
+            if (host is { LazyPages: false })
+                return new($"{n.Node}: no lazy pages", PlanConstraints.LazyPages);
+        }
         if (!cluster.Runs(strategy))
             return new($"{n.Cluster}: cannot run {strategy}", PlanConstraints.RuntimeCapability);
         if (host is not null && !host.Runs(strategy))

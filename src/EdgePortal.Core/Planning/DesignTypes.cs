@@ -49,6 +49,14 @@ public sealed record DesignRequest
     /// applicable and the rationale names the capability. Null when nothing restricts it (a what-if).
     /// </summary>
     public NodeCapabilities? SourceCapabilities { get; init; }
+    /// <summary>
+    /// Whether PostCopy may be planned (KubeVirt's <c>allowPostCopy</c>; off by default): until its last page arrives the service
+    /// depends on the source, and a source failure in that window loses it. The planner allows it when both the tenant and
+    /// the service do (<see cref="Tenant.AllowPostCopy"/>, <see cref="ServiceInstance.AllowPostCopy"/>).
+    /// </summary>
+    public bool AllowPostCopy { get; init; }
+    /// <summary>Who keeps PostCopy off, for the rationale ("service s1", "tenant acme"); null says "allowPostCopy is off".</summary>
+    public string? PostCopyDeniedBy { get; init; }
 
     /// <summary>A request for a service as it is: its profile, node, targets and objective.</summary>
     public static DesignRequest For(ServiceInstance service, IReadOnlyList<DestinationCandidate> destinations, PamParameters? parameters = null)
@@ -62,6 +70,8 @@ public sealed record DesignRequest
             Targets = service.Targets,
             Objective = service.Objective,
             Parameters = parameters ?? PamParameters.PaperTestbed,
+            AllowPostCopy = service.AllowPostCopy,
+            PostCopyDeniedBy = service.AllowPostCopy ? null : $"service {service.Name}",
         };
     }
 }
@@ -147,4 +157,6 @@ public static class PlanConstraints
     public const string MessageStream = "message stream";
     public const string ReplayDivergence = "replay divergence (μ ≤ λ)";
     public const string Bandwidth = "bandwidth";
+    public const string LazyPages = "lazy pages";
+    public const string PostCopyNotAllowed = "allowPostCopy";
 }

@@ -31,8 +31,15 @@ public sealed class MigrationDesigner
     private static readonly MigrationStrategy[] AllStrategies =
     [
         MigrationStrategy.Cold, MigrationStrategy.PreCopy, MigrationStrategy.IterativePreCopy,
-        MigrationStrategy.MessageReplay, MigrationStrategy.ReplayWithCutoff,
+        MigrationStrategy.MessageReplay, MigrationStrategy.ReplayWithCutoff, MigrationStrategy.PostCopy,
     ];
+
+    /// <summary>
+    /// How much better PostCopy must be than the best strategy without its risk (lower downtime under MD, less reserved
+    /// bandwidth under MR, as a fraction of the other's) to be planned: until its last page arrives the service depends on
+    /// the source, and a source failure then loses it, while every other strategy can still fall back to the source.
+    /// </summary>
+    public const double PostCopyRiskMargin = 0.25;
 
     /// <summary>Designs the migration: the best destination (in the order user latency, bandwidth, load) with a feasible plan, or the nearest plan.</summary>
     public DesignResult Design(DesignRequest request)
@@ -120,6 +127,9 @@ public sealed class MigrationDesigner
         }
         if (forced is { } strategy)
             return (Array.IndexOf(AllStrategies, strategy), feasibleCount);
+        if (chosen >= 0 && assessments[chosen].Strategy == MigrationStrategy.PostCopy
+            && SafeAlternative(assessments, objective) is var safe and >= 0 && !OutweighsRisk(assessments[chosen], assessments[safe], objective))
+            chosen = safe;
         if (chosen >= 0)
             return (chosen, feasibleCount);
         for (var i = 0; i < assessments.Length; i++)
@@ -181,6 +191,22 @@ public sealed class MigrationDesigner
         }
         return c < 0 || (c == 0 && a.Strategy < b.Strategy);
     }
+
+    /// <summary>The best feasible strategy that keeps the source to fall back to (all but PostCopy), or −1.</summary>
+    internal static int SafeAlternative(StrategyAssessment[] assessments, Objective objective)
+    {
+        var best = -1;
+        for (var i = 0; i < assessments.Length; i++)
+            if (assessments[i].Feasible && assessments[i].Strategy != MigrationStrategy.PostCopy
+                && (best < 0 || Better(assessments[i], assessments[best], objective)))
+                best = i;
+        return best;
+    }
+
+    /// <summary>Whether PostCopy's gain over <paramref name="safe"/> on the objective's measure is at least <see cref="PostCopyRiskMargin"/>.</summary>
+    internal static bool OutweighsRisk(in StrategyAssessment postCopy, in StrategyAssessment safe, Objective objective) => objective == Objective.MinDowntime
+        ? postCopy.DowntimeMs <= (1 - PostCopyRiskMargin) * safe.DowntimeMs
+        : postCopy.BandwidthBytesPerMs <= (1 - PostCopyRiskMargin) * safe.BandwidthBytesPerMs;
 
     /// <summary>Compares with a relative tolerance of 10⁻⁹, so that equal formulas computed apart compare equal.</summary>
     internal static int Compare(double a, double b)

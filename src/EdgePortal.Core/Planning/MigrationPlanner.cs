@@ -121,6 +121,14 @@ public sealed class MigrationPlanner
             StrategyOverride = options.StrategyOverride,
             BandwidthCap = options.BandwidthCap,
             SourceCapabilities = sourceCapabilities,
+            AllowPostCopy = tenant.AllowPostCopy && service.AllowPostCopy,
+            PostCopyDeniedBy = (tenant.AllowPostCopy, service.AllowPostCopy) switch
+            {
+                (false, false) => $"tenant {tenant.Name} and service {service.Name}",
+                (false, true) => $"tenant {tenant.Name}",
+                (true, false) => $"service {service.Name}",
+                _ => null,
+            },
         };
         var design = _designer.DesignRanked(request);
         if (model is not null)

@@ -46,6 +46,9 @@ internal static class PlanExplanation
             text.Append(a.Replay.CutoffTriggers
                 ? $", source stopped {PlanText.Duration(a.Replay.CutoffMs ?? 0)} after the checkpoint, then {PlanText.Duration(a.Replay.DrainAfterCutoffMs)} to drain"
                 : ", the replay catches up before the cutoff");
+        if (a.Strategy == MigrationStrategy.PostCopy)
+            text.Append(CultureInfo.InvariantCulture,
+                $", then a degradation window of {PlanText.Duration(a.PostCopy.DegradationWindowMs)} while {ByteSize.Format((long)a.PostCopy.PageBytes)} of pages follow");
         if (x.Objective == Objective.MinResources)
             text.Append(CultureInfo.InvariantCulture, $" (needs ≥ {PlanText.RateAtLeast(a.Requirement.BitsPerSecond)})");
         return text.ToString();
@@ -90,6 +93,8 @@ internal static class PlanExplanation
                 text.Append(CultureInfo.InvariantCulture, $" with {a.Iterations} dump round{(a.Iterations == 1 ? "" : "s")}");
             if (a.Strategy == MigrationStrategy.ReplayWithCutoff && a.CutoffMs is { } cutoff)
                 text.Append(CultureInfo.InvariantCulture, $" and a cutoff {PlanText.Duration(cutoff)} after the checkpoint");
+            if (a.Strategy == MigrationStrategy.PostCopy)
+                text.Append(CultureInfo.InvariantCulture, $", then a degradation window of {PlanText.Duration(a.PostCopy.DegradationWindowMs)} while the pages follow");
             text.Append(". ");
             if (overridden)
                 text.Append("Strategy as requested. ");
@@ -130,11 +135,12 @@ internal static class PlanExplanation
             text.Append(CultureInfo.InvariantCulture, $"{(overridden ? "" : $"Nearest: {a.Strategy}, ")}{Reason(x, a)}. ");
         }
 
+        AppendPostCopyRisk(text, x, all, chosen, overridden);
         AppendRuledOut(text, x, all, overridden ? chosen : -1);
         var first = true;
         for (var i = 0; i < all.Length; i++)
         {
-            if (i == chosen || all[i].Feasible || all[i].RuledOutByCapability)
+            if (i == chosen || all[i].Feasible || all[i].RuledOutByCapability || all[i].Binding == PlanConstraints.PostCopyNotAllowed)
                 continue;
             text.Append(first ? "Not feasible: " : "; ");
             text.Append(CultureInfo.InvariantCulture, $"{all[i].Strategy} ({Reason(x, all[i])})");
@@ -148,6 +154,40 @@ internal static class PlanExplanation
             ? string.Create(CultureInfo.InvariantCulture, $" (target {x.MaxUserLatencyMs:0.#} ms).")
             : string.Create(CultureInfo.InvariantCulture, $", above the {x.MaxUserLatencyMs:0.#} ms target."));
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Post-copy's risk in words: when it is planned, what a source failure during its page-in means; when it would have been
+    /// better but was not planned, why (allowPostCopy is off, or its gain does not outweigh the risk).
+    /// </summary>
+    private static void AppendPostCopyRisk(StringBuilder text, DesignInputs x, StrategyAssessment[] all, int chosen, bool overridden)
+    {
+        var index = Array.FindIndex(all, a => a.Strategy == MigrationStrategy.PostCopy);
+        if (index < 0)
+            return;
+        var post = all[index];
+        if (index == chosen)
+        {
+            if (!post.Applicable)
+                return;
+            text.Append(CultureInfo.InvariantCulture,
+                $"Risk: the service runs at {PlanText.Duration(post.DowntimeMs)} but its memory follows for {PlanText.Duration(post.PostCopy.DegradationWindowMs)}; until the last page arrives it depends on the source, each first touch of a missing page waits a round trip to it, and a failure of the source or the link in that window loses the service (there is no going back once it runs at the destination). ");
+            return;
+        }
+        var a = all[chosen];
+        if (overridden || !a.Feasible || (!post.Applicable && !(post.Binding == PlanConstraints.PostCopyNotAllowed && post.PostCopyRunnable)))
+            return;
+        var wouldMeet = StrategyAssessor.Meets(post.DowntimeMs, x.MaxDowntimeMs) && StrategyAssessor.Meets(post.MigrationTimeMs, x.MaxMigrationTimeMs)
+            && post.Requirement.FitsWithin(x.AvailableBytesPerMs);
+        var better = x.Objective == Objective.MinDowntime
+            ? MigrationDesigner.Compare(post.DowntimeMs, a.DowntimeMs) < 0
+            : MigrationDesigner.Compare(post.BandwidthBytesPerMs, a.BandwidthBytesPerMs) < 0;
+        if (!wouldMeet || !better)
+            return;
+        var gain = x.Objective == Objective.MinDowntime ? $"downtime {PlanText.Duration(post.DowntimeMs)}" : $"reserving {PlanText.RateOfBytesPerMs(post.BandwidthBytesPerMs)}";
+        text.Append(post.Applicable
+            ? $"PostCopy would predict {gain}, but by less than the {MigrationDesigner.PostCopyRiskMargin * 100:0}% its risk requires: until its last page arrives the service depends on the source, and a source failure then loses it. "
+            : $"PostCopy would predict {gain}, but {post.NotApplicable}. ");
     }
 
     /// <summary>

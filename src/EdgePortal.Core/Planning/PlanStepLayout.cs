@@ -49,6 +49,14 @@ internal static class PlanStepLayout
                 steps.Add(new(StepKind.ReplayMessages, 1, a.Replay.DrainAfterCutoffMs, true));
                 steps.Add(new(StepKind.SwitchTraffic, 0, a.Replay.SwitchMs, true));
                 break;
+            case MigrationStrategy.PostCopy:
+                // Frozen: the lazy dump, the small images, the lazy restore; then the service runs and its pages follow.
+                steps.Add(new(StepKind.Checkpoint, 0, a.PostCopy.LazyDumpMs, true));
+                steps.Add(new(StepKind.Transfer, 0, a.PostCopy.ImageTransferMs, true));
+                steps.Add(new(StepKind.Restore, 0, a.PostCopy.LazyRestoreMs + setup, true));
+                steps.Add(new(StepKind.SwitchTraffic, 0, p.SwitchMs, true));
+                steps.Add(new(StepKind.PageIn, 0, a.PostCopy.DegradationWindowMs, false));
+                break;
         }
         steps.Add(new(StepKind.CleanUp, 0, p.CleanUpMs, false));
         return steps;

@@ -21,6 +21,8 @@ internal sealed class DesignInputs
         Objective = request.Objective;
         ForcedIterations = request.ForcedIterations;
         SourceCapabilities = request.SourceCapabilities;
+        AllowPostCopy = request.AllowPostCopy;
+        PostCopyDeniedBy = request.PostCopyDeniedBy;
     }
 
     /// <summary>Points the inputs at a destination: what its path offers, within the cap, and what its runtime can do.</summary>
@@ -45,6 +47,8 @@ internal sealed class DesignInputs
     public Objective Objective { get; }
     public int? ForcedIterations { get; }
     public NodeCapabilities? SourceCapabilities { get; }
+    public bool AllowPostCopy { get; }
+    public string? PostCopyDeniedBy { get; }
     public NodeCapabilities? DestinationCapabilities { get; private set; }
     public double AvailableBytesPerMs { get; private set; }
 }
@@ -72,6 +76,9 @@ internal struct StrategyAssessment
     public double Score;
     public PamPrediction Pam;
     public ReplayPrediction Replay;
+    public PostCopyPrediction PostCopy;
+    /// <summary>For a PostCopy kept off by allowPostCopy: whether the node pair could run it (so that it is worth mentioning).</summary>
+    public bool PostCopyRunnable;
 }
 
 internal enum IterationProblem
@@ -94,7 +101,15 @@ internal static class StrategyAssessor
         var p = x.Parameters;
         var a = new StrategyAssessment { Strategy = strategy, Applicable = true };
         var isReplay = strategy is MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
-        if (CapabilityRules.RuleOut(strategy, x.SourceCapabilities, x.DestinationCapabilities, x.StateBytes) is { } ruledOut)
+        var capability = CapabilityRules.RuleOut(strategy, x.SourceCapabilities, x.DestinationCapabilities, x.StateBytes);
+        if (strategy == MigrationStrategy.PostCopy && !x.AllowPostCopy)
+        {
+            // The permission comes first: a strategy nobody allowed is not reported as missing a capability.
+            a.NotApplicable = $"allowPostCopy is off{(x.PostCopyDeniedBy is { } who ? $" for {who}" : "")}: until its last page arrives the service would depend on the source, and a source failure then loses it";
+            a.Binding = PlanConstraints.PostCopyNotAllowed;
+            a.PostCopyRunnable = capability is null;
+        }
+        else if (capability is { } ruledOut)
         {
             a.NotApplicable = ruledOut.Reason;
             a.Binding = ruledOut.Constraint;
@@ -160,6 +175,7 @@ internal static class StrategyAssessor
     {
         MigrationStrategy.MessageReplay => ReplayModel.MinBandwidthForMessageReplay(x.StateBytes, x.Lambda, x.Mu, x.MaxDowntimeMs, x.MaxMigrationTimeMs, x.Parameters),
         MigrationStrategy.ReplayWithCutoff => ReplayModel.MinBandwidthForCutoff(x.StateBytes, x.Lambda, x.Mu, x.MaxDowntimeMs, x.MaxMigrationTimeMs, x.Parameters),
+        MigrationStrategy.PostCopy => PostCopyModel.MinBandwidth(x.StateBytes, x.MaxDowntimeMs, x.MaxMigrationTimeMs, x.Parameters),
         _ => PamConfiguration.MinBandwidth(strategy, x.StateBytes, x.R, iterations, x.MaxDowntimeMs, x.MaxMigrationTimeMs, x.Parameters),
     };
 
@@ -178,6 +194,11 @@ internal static class StrategyAssessor
                 a.DowntimeMs = a.Replay.DowntimeMs;
                 a.MigrationTimeMs = a.Replay.MigrationTimeMs;
                 a.CutoffMs = a.Replay.CutoffMs;
+                break;
+            case MigrationStrategy.PostCopy:
+                a.PostCopy = PostCopyModel.Predict(x.StateBytes, a.BandwidthBytesPerMs, p);
+                a.DowntimeMs = a.PostCopy.DowntimeMs;
+                a.MigrationTimeMs = a.PostCopy.MigrationTimeMs;
                 break;
             default:
                 a.Pam = PamModel.Predict(a.Strategy, x.StateBytes, x.R, a.BandwidthBytesPerMs, a.Iterations, p);

@@ -18,7 +18,10 @@ public sealed record QuotaBody(int? MaxConcurrentMigrations, double? MaxReserved
 
 /// <summary>A new tenant: its name, the clusters it may use (ids), its services' default objective (MinDowntime unless given) and quotas.</summary>
 public sealed record TenantBody(string? Name, IReadOnlyList<Guid>? AllowedClusters, string? DefaultObjective, int? MaxConcurrentMigrations,
-    double? MaxReservedBandwidthBitsPerSecond);
+    double? MaxReservedBandwidthBitsPerSecond, bool? AllowPostCopy = null);
+
+/// <summary>Whether a tenant accepts post-copy for services that ask for it (KubeVirt's allowPostCopy; off by default).</summary>
+public sealed record PostCopyBody(bool? AllowPostCopy);
 
 /// <summary>The clusters a tenant may use, by id (an empty list: none).</summary>
 public sealed record TenantClustersBody(IReadOnlyList<Guid>? AllowedClusters);
@@ -58,6 +61,7 @@ public static class AdminApi
         tenants.MapPost("/", CreateTenant).WithName("CreateTenant").WithSummary("Create a tenant: a unique name, the clusters it may use (ids), its default objective and quotas (left out: EdgePortal:Limits:NewTenantQuotas).");
         tenants.MapPut("/{id:guid}/clusters", SetClusters)
             .WithName("SetTenantClusters").WithSummary("Set the clusters a tenant may use (ids); a cluster where it still runs services cannot be left out.");
+        tenants.MapPut("/{id:guid}/post-copy", SetPostCopy).WithName("SetTenantPostCopy").WithSummary("Allow or forbid post-copy for the tenant's services that ask for it (allowPostCopy, off by default): during post-copy's page-in a service depends on its source, and a source failure then loses it.");
         tenants.MapPut("/{id:guid}/quotas", SetQuotas).WithName("SetTenantQuotas").WithSummary("Set a tenant's quotas: max concurrent migrations, max reserved bandwidth (null: none).");
         return app;
     }
@@ -124,7 +128,7 @@ public static class AdminApi
         if (errors.Any)
             return errors.ToProblem();
         return admin.CreateTenant(TenantScope.Of(user), body.Name, body.AllowedClusters, objective ?? Objective.MinDowntime,
-            body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond) switch
+            body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond, body.AllowPostCopy ?? false) switch
         {
             UseCaseResult<Tenant>.Done d => TypedResults.Created($"/api/v1/tenants/{d.Value.Id}", d.Value),
             UseCaseResult<Tenant>.Invalid i => ApiProblems.Invalid(i),
@@ -139,6 +143,19 @@ public static class AdminApi
             : body.AllowedClusters is not { } clusters ? ApiProblems.Invalid("allowedClusters", "allowedClusters is required: the cluster ids the tenant may use ([] for none).")
             : clusters.Count > InputLimits.ListCount ? ApiProblems.Invalid("allowedClusters", $"allowedClusters must list at most {InputLimits.ListCount} ids.")
             : Changed(admin.SetClusters(TenantScope.Of(user), id, clusters));
+
+    private static Results<Ok<Tenant>, ValidationProblem, NotFoundProblem> SetPostCopy(Guid id, PostCopyBody? body, UserAdministration admin, ClaimsPrincipal user)
+    {
+        if (body is null)
+            return ApiProblems.MissingBody();
+        if (body.AllowPostCopy is not { } allow)
+        {
+            var errors = new FieldErrors();
+            errors.Add("allowPostCopy", "allowPostCopy is required: true or false.");
+            return errors.ToProblem();
+        }
+        return Changed(admin.SetPostCopy(TenantScope.Of(user), id, allow));
+    }
 
     private static Results<Ok<Tenant>, ValidationProblem, NotFoundProblem> SetQuotas(Guid id, QuotaBody? body, UserAdministration admin, ClaimsPrincipal user)
         => body is null ? ApiProblems.MissingBody() : Changed(admin.SetQuotas(TenantScope.Of(user), id, body.MaxConcurrentMigrations, body.MaxReservedBandwidthBitsPerSecond));

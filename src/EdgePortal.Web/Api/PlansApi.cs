@@ -26,7 +26,8 @@ public sealed record WhatIfBody(
     int? Iterations,
     double? MessageArrivalRate,
     double? MessageProcessingRate,
-    string? HostClass);
+    string? HostClass,
+    bool? AllowPostCopy = null);
 
 /// <summary>The optional body of <c>POST /api/v1/services/{id}/plan</c>: the overrides <c>POST /api/v1/migrations</c> takes.</summary>
 public sealed record PlanServiceBody(
@@ -146,6 +147,7 @@ public static class PlansApi
             Iterations = body.Iterations,
             MessageArrivalRate = arrival ?? 0,
             MessageProcessingRate = processing ?? 0,
+            AllowPostCopy = body.AllowPostCopy ?? false,
         };
     }
 

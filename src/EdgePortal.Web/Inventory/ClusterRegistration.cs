@@ -37,7 +37,8 @@ public sealed record ServiceRegistrationBody(
     double? MessageArrivalRate = null,
     double? MessageProcessingRate = null,
     IReadOnlyDictionary<string, string>? Labels = null,
-    IReadOnlyList<UserGroupRegistrationBody>? Users = null);
+    IReadOnlyList<UserGroupRegistrationBody>? Users = null,
+    bool? AllowPostCopy = null);
 
 /// <summary>A group of a service's users attached at a node.</summary>
 public sealed record UserGroupRegistrationBody(string? Name, string? AttachedTo, int? Count);
@@ -144,7 +145,7 @@ public static class ClusterRegistration
                 errors.Add($"tenants[{i}]", $"No tenant is named '{InputLimits.Echo(body.Tenants![i])}'.");
             else if (!tenant.MayUse(clusterId))
                 granted.Add(new Tenant(tenant.Id, tenant.Name, [.. tenant.AllowedClusters, clusterId], tenant.DefaultObjective,
-                    tenant.MaxConcurrentMigrations, tenant.MaxReservedBandwidthBitsPerSecond));
+                    tenant.MaxConcurrentMigrations, tenant.MaxReservedBandwidthBitsPerSecond, tenant.AllowPostCopy));
         }
 
         // Services on the cluster's nodes: by name within their tenant; an existing one keeps its node.
@@ -202,7 +203,8 @@ public static class ClusterRegistration
             var existing = allServices.FirstOrDefault(x => x.Name == s.Name && x.TenantId == tenant.Id);
             var service = new ServiceInstance(existing?.Id ?? ServiceId.New(), tenant.Id, s.Name, existing?.NodeId ?? node.Id,
                 new WorkloadProfile((long)state.Value, dirty.Value, lambda ?? 0, mu ?? 0),
-                new KpiTargets(down.Value, total.Value, latency.Value), objective ?? tenant.DefaultObjective, s.Labels, existing?.Image ?? "");
+                new KpiTargets(down.Value, total.Value, latency.Value), objective ?? tenant.DefaultObjective, s.Labels, existing?.Image ?? "",
+                s.AllowPostCopy ?? existing?.AllowPostCopy ?? false);
             services.Add(service);
             foreach (var (userName, at, count) in users)
             {

@@ -34,6 +34,8 @@ public sealed record WhatIfInput
     public double MessageArrivalRate { get; init; }
     /// <summary>μ, messages/s.</summary>
     public double MessageProcessingRate { get; init; }
+    /// <summary>Whether PostCopy may be planned (allowPostCopy; off by default, as for tenants and services).</summary>
+    public bool AllowPostCopy { get; init; }
 
     /// <summary>The same hypothetical migration over another link (the feasibility map's x axis).</summary>
     public WhatIfInput AtBandwidth(double bitsPerSecond) => this with { BandwidthBitsPerSecond = bitsPerSecond };
@@ -96,6 +98,7 @@ public static class WhatIf
             Objective = input.Objective,
             Parameters = parameters,
             ForcedIterations = input.Iterations,
+            AllowPostCopy = input.AllowPostCopy,
         };
     }
 

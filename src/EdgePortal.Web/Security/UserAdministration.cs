@@ -125,7 +125,7 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
     /// its services get unless they set one, and its quotas (null: the configured default for new tenants).
     /// </summary>
     public UseCaseResult<Tenant> CreateTenant(TenantScope scope, string? name, IReadOnlyList<Guid>? allowedClusters, Objective defaultObjective,
-        int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond)
+        int? maxConcurrentMigrations, double? maxReservedBandwidthBitsPerSecond, bool allowPostCopy = false)
     {
         if (!scope.IsProvider)
             return new UseCaseResult<Tenant>.NotFound("Only a provider admin creates tenants.");
@@ -141,7 +141,7 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
         var defaults = limits.CurrentValue.NewTenantQuotas;
         maxConcurrentMigrations ??= defaults.MaxConcurrentMigrations;
         maxReservedBandwidthBitsPerSecond ??= defaults.MaxReservedBandwidthBitsPerSecond;
-        var tenant = new Tenant(TenantId.New(), name.Trim(), clusters, defaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond);
+        var tenant = new Tenant(TenantId.New(), name.Trim(), clusters, defaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond, allowPostCopy);
         lock (_tenantNames)
         {
             if (inventory.Tenants().FirstOrDefault(t => string.Equals(t.Name, tenant.Name, StringComparison.OrdinalIgnoreCase)) is { } existing)
@@ -159,9 +159,22 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
             return new UseCaseResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
         if (QuotaRefusal(maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond) is { } refusal)
             return new UseCaseResult<Tenant>.Invalid(refusal.Field, refusal.Message);
-        var changed = new Tenant(tenant.Id, tenant.Name, tenant.AllowedClusters, tenant.DefaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond);
+        var changed = new Tenant(tenant.Id, tenant.Name, tenant.AllowedClusters, tenant.DefaultObjective, maxConcurrentMigrations, maxReservedBandwidthBitsPerSecond,
+            tenant.AllowPostCopy);
         inventory.Save(changed);
         audit.Record(scope, AuditActions.TenantChange, $"tenant {tenant.Name} ({tenant.Id})", Describe(changed), tenant.Id);
+        return new UseCaseResult<Tenant>.Done(changed);
+    }
+
+    /// <summary>Allows or forbids post-copy for the tenant's services that ask for it; the provider admin's operation.</summary>
+    public UseCaseResult<Tenant> SetPostCopy(TenantScope scope, Guid tenantId, bool allow)
+    {
+        if (!scope.IsProvider || inventory.FindTenant(TenantId.From(tenantId)) is not { } tenant)
+            return new UseCaseResult<Tenant>.NotFound($"No tenant has id {tenantId}.");
+        var changed = new Tenant(tenant.Id, tenant.Name, tenant.AllowedClusters, tenant.DefaultObjective, tenant.MaxConcurrentMigrations,
+            tenant.MaxReservedBandwidthBitsPerSecond, allow);
+        inventory.Save(changed);
+        audit.Record(scope, AuditActions.TenantChange, $"tenant {tenant.Name} ({tenant.Id})", $"allowPostCopy {(allow ? "on" : "off")}", tenant.Id);
         return new UseCaseResult<Tenant>.Done(changed);
     }
 
@@ -184,7 +197,8 @@ public sealed class UserAdministration(IUserRepository users, IApiKeyRepository 
                 + string.Join("; ", stranded.GroupBy(s => nodes[s.NodeId]).Select(g => $"{names[g.Key]} ({string.Join(", ", g.Select(s => s.Name))})"))
                 + ". Migrate them away first.");
         }
-        var changed = new Tenant(tenant.Id, tenant.Name, clusters, tenant.DefaultObjective, tenant.MaxConcurrentMigrations, tenant.MaxReservedBandwidthBitsPerSecond);
+        var changed = new Tenant(tenant.Id, tenant.Name, clusters, tenant.DefaultObjective, tenant.MaxConcurrentMigrations, tenant.MaxReservedBandwidthBitsPerSecond,
+            tenant.AllowPostCopy);
         inventory.Save(changed);
         audit.Record(scope, AuditActions.TenantChange, $"tenant {tenant.Name} ({tenant.Id})", $"clusters {Describe(clusters)}", tenant.Id);
         return new UseCaseResult<Tenant>.Done(changed);

@@ -15,6 +15,10 @@ public sealed class CriuDriverTests
         // Detected, never assumed: the flag must agree with CRIU's own warning, whichever way this kernel is.
         Assert.Equal(!capabilities.Report.Contains("Dirty tracking is OFF", StringComparison.Ordinal), capabilities.DirtyTracking);
         Assert.True(capabilities.TcpRepair);
+        // Lazy pages as the host is: the pipe limit read from /proc, the verdict the rule gives for it.
+        Assert.Equal(long.Parse(File.ReadAllText("/proc/sys/fs/pipe-max-size").Trim(), System.Globalization.CultureInfo.InvariantCulture), capabilities.PipeMaxSizeBytes);
+        Assert.Equal(capabilities.Uffd && capabilities.LazyPagesDetail!.Contains("CAP_SYS_RESOURCE lets", StringComparison.Ordinal)
+            || capabilities.Uffd && capabilities.PipeMaxSizeBytes >= CriuDriver.LazyPagesPipeMaxSize, capabilities.LazyPages);
     }
 
     [Fact]

@@ -142,6 +142,53 @@ public sealed class MigrationEngineTests
     }
 
     [Fact]
+    public async Task Cancel_PostCopyDuringPageIn_RefusedOnlyForwardAndTheMigrationCompletes()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        AllowPostCopy(h);
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.PostCopy);
+        var pageIn = migration.Steps.Single(s => s.Kind == StepKind.PageIn).Index;
+        h.Runtime.Script = c => c.Step.Kind == StepKind.PageIn ? null : new StepOutcome.Success();
+        await h.StepStarted(migration.Id, pageIn);
+
+        var outcome = h.Engine.Cancel(migration.Id, "operator changed their mind");
+        h.Runtime.Release(migration.Id, pageIn);
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(CancelOutcome.OnlyForward, outcome);
+        Assert.Equal(MigrationState.Completed, finished.State);
+        Assert.Empty(h.Runtime.RolledBack);
+        Assert.Equal(EngineHarness.C, h.Inventory.FindService(EngineHarness.Cache)!.NodeId);
+    }
+
+    [Fact]
+    public async Task Cancel_PostCopyBeforeTheSwitch_RollsBackLikeCold()
+    {
+        await using var h = await new EngineHarness().StartAsync();
+        AllowPostCopy(h);
+        var migration = h.Start(EngineHarness.Cache, MigrationStrategy.PostCopy);
+        var restore = migration.Steps.Single(s => s.Kind == StepKind.Restore).Index;
+        h.Runtime.Script = c => c.Step.Kind == StepKind.Restore ? null : new StepOutcome.Success();
+        await h.StepStarted(migration.Id, restore);
+
+        var outcome = h.Engine.Cancel(migration.Id, "not now");
+        var finished = await h.Finished(migration.Id);
+
+        Assert.Equal(CancelOutcome.RollingBack, outcome);
+        Assert.Equal(MigrationState.Cancelled, finished.State);
+        Assert.Single(h.Runtime.RolledBack);
+    }
+
+    /// <summary>Tenant a and its cache service allow post-copy (both must).</summary>
+    private static void AllowPostCopy(EngineHarness h)
+    {
+        var tenant = h.Inventory.FindTenant(EngineHarness.TenantA)!;
+        h.Inventory.Save(new Tenant(tenant.Id, tenant.Name, tenant.AllowedClusters, tenant.DefaultObjective, allowPostCopy: true));
+        var s = h.Inventory.FindService(EngineHarness.Cache)!;
+        h.Inventory.Save(new ServiceInstance(s.Id, s.TenantId, s.Name, s.NodeId, s.Profile, s.Targets, s.Objective, s.Labels, s.Image, allowPostCopy: true));
+    }
+
+    [Fact]
     public async Task Cancel_Queued_CancelsAtOnceWithoutRunningAStep()
     {
         await using var h = await new EngineHarness(new EngineOptions { MaxConcurrentPerCluster = 1, MaxOutboundPerNode = 1 }).StartAsync();

@@ -30,7 +30,7 @@ public sealed class CapabilityPlanningTests
     [Fact]
     public void Design_NoCapabilities_EveryStrategyApplies()
     {
-        var result = _designer.Design(Request(null, messages: true));
+        var result = _designer.Design(Request(null, messages: true) with { AllowPostCopy = true });
 
         Assert.All(result.Strategies, s => Assert.True(s.Applicable, s.Reason));
         Assert.All(result.Strategies, s => Assert.Null(s.RuledOutBy));
@@ -49,7 +49,8 @@ public sealed class CapabilityPlanningTests
         Assert.Contains("Ruled out: PreCopy, IterativePreCopy (Kubernetes cluster edge-1: no pre-dump); MessageReplay, ReplayWithCutoff (Kubernetes cluster edge-1: no broker for replay).",
             result.Plan.Rationale, StringComparison.Ordinal);
         Assert.DoesNotContain("Not feasible: PreCopy", result.Plan.Rationale, StringComparison.Ordinal);
-        foreach (var s in result.Strategies.Where(s => s.Strategy != MigrationStrategy.Cold))
+        // PostCopy is kept off by allowPostCopy before any capability is looked at (PostCopyPlanningTests).
+        foreach (var s in result.Strategies.Where(s => s.Strategy is not (MigrationStrategy.Cold or MigrationStrategy.PostCopy)))
         {
             Assert.False(s.Applicable);
             Assert.False(s.Feasible);
@@ -133,7 +134,7 @@ public sealed class CapabilityPlanningTests
         Assert.False(result.Chosen.Applicable);
         Assert.StartsWith("No strategy can run at edge-b. Ruled out: Cold, PreCopy, IterativePreCopy, MessageReplay, ReplayWithCutoff (Agent cluster lab: images up to 5.0 MB, the state is 10.0 MB).",
             result.Plan.Rationale, StringComparison.Ordinal);
-        Assert.All(result.Strategies, s => Assert.Equal(PlanConstraints.ImageLimit, s.BindingConstraint));
+        Assert.All(result.Strategies.Where(s => s.Strategy != MigrationStrategy.PostCopy), s => Assert.Equal(PlanConstraints.ImageLimit, s.BindingConstraint));
     }
 
     [Fact]

@@ -316,7 +316,7 @@ public sealed class MigrationDesignerTests
     }
 
     [Fact]
-    public void Compare_OneDestination_EvaluatesAllFiveStrategies()
+    public void Compare_OneDestination_EvaluatesEveryStrategy()
     {
         var evaluations = _designer.Compare(Request(), Gigabit);
 

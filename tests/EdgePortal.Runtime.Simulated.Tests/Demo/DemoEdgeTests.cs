@@ -190,6 +190,20 @@ public sealed class DemoEdgeTests
     }
 
     [Fact]
+    public void Build_MissionPlanner_PlansPostCopyWhichOnlySkyFleetAndItAllow()
+    {
+        var planner = _demo.Services.Single(s => s.Name == "mission-planner");
+        var skyfleet = _demo.Tenants.Single(t => t.Id == DemoEdge.SkyFleet);
+
+        var plan = new Core.Planning.MigrationPlanner(Topology()).Plan(planner, skyfleet).Plan!;
+
+        Assert.Equal(MigrationStrategy.PostCopy, plan.Strategy);
+        Assert.Contains(StepKind.PageIn, plan.Steps.Select(s => s.Kind));
+        Assert.Equal(["mission-planner"], _demo.Services.Where(s => s.AllowPostCopy).Select(s => s.Name));
+        Assert.False(_demo.Tenants.Single(t => t.Id == DemoEdge.ArenaPlay).AllowPostCopy);
+    }
+
+    [Fact]
     public void Build_Ids_AreStableAcrossCalls()
     {
         var again = DemoEdge.Build();

@@ -52,6 +52,20 @@ internal static class TestEdge
             new PlannedStep(StepKind.SwitchTraffic, 0, 50, true),
             new PlannedStep(StepKind.CleanUp, 0, 20, false));
 
+    /// <summary>
+    /// Post-copy: lazy dump 176 ms, images 2 ms, lazy restore 546 ms, switch 71 ms (all frozen), then the page-in of 10 MB (82 ms at
+    /// 1 Gbit/s: the degradation window) and the clean-up.
+    /// </summary>
+    public static MigrationPlan PostCopy() =>
+        Plan(MigrationStrategy.PostCopy, null, null, null, null,
+            new PlannedStep(StepKind.Profile, 0, 50, false),
+            new PlannedStep(StepKind.Checkpoint, 0, 176, true),
+            new PlannedStep(StepKind.Transfer, 0, 2, true),
+            new PlannedStep(StepKind.Restore, 0, 546, true),
+            new PlannedStep(StepKind.SwitchTraffic, 0, 71, true),
+            new PlannedStep(StepKind.PageIn, 0, 82, false),
+            new PlannedStep(StepKind.CleanUp, 0, 20, false));
+
     public static MigrationPlan Plan(MigrationStrategy strategy, EdgeNode? from, EdgeNode? to, Bandwidth? reserved, double? cutoffMs,
         params PlannedStep[] steps) =>
         new(strategy, (from ?? Castello).Id, (to ?? Vanchiglia).Id, reserved ?? Gigabit, 0, cutoffMs,

@@ -43,7 +43,7 @@ public sealed class ScriptedRuntime(ClusterKind kind = ClusterKind.Simulated) : 
     public event Action<StepContext>? Blocked;
 
     /// <summary>What the probe reports: every strategy unless a test says otherwise.</summary>
-    public RuntimeCapabilities Capabilities { get; set; } = new() { Strategies = Enum.GetValues<MigrationStrategy>(), DirtyTracking = true, PreDump = true, ReplayBroker = true };
+    public RuntimeCapabilities Capabilities { get; set; } = new() { Strategies = Enum.GetValues<MigrationStrategy>(), DirtyTracking = true, PreDump = true, LazyPages = true, ReplayBroker = true };
 
     /// <summary>How many times the runtime was probed.</summary>
     public int Probes => _probes;

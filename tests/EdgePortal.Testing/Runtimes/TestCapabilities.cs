@@ -12,6 +12,7 @@ public static class TestCapabilities
         Strategies = Enum.GetValues<MigrationStrategy>(),
         DirtyTracking = true,
         PreDump = true,
+        LazyPages = true,
         ReplayBroker = true,
         TransferPaths = [TransferPath.AgentStream],
     };

@@ -53,7 +53,7 @@ public sealed class PlansApiTests(PlansPortal portal) : IClassFixture<PlansPorta
     };
 
     [Fact]
-    public async Task WhatIf_ValidRequest_Returns200WithPlanAndFiveStrategies()
+    public async Task WhatIf_ValidRequest_Returns200WithPlanAndEveryStrategy()
     {
         var response = await Client.PostAsJsonAsync(WhatIf, WorkedExample());
 
@@ -66,8 +66,8 @@ public sealed class PlansApiTests(PlansPortal portal) : IClassFixture<PlansPorta
         Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("rationale").GetString()));
         Assert.True(json.TryGetProperty("bindingConstraint", out _));
         var strategies = json.GetProperty("strategies");
-        Assert.Equal(5, strategies.GetArrayLength());
-        Assert.Equal(["Cold", "PreCopy", "IterativePreCopy", "MessageReplay", "ReplayWithCutoff"],
+        Assert.Equal(6, strategies.GetArrayLength());
+        Assert.Equal(["Cold", "PreCopy", "IterativePreCopy", "MessageReplay", "ReplayWithCutoff", "PostCopy"],
             strategies.EnumerateArray().Select(s => s.GetProperty("strategy").GetString()));
         foreach (var strategy in strategies.EnumerateArray())
             foreach (var field in new[] { "predictedDowntimeMs", "predictedMigrationTimeMs", "iterations", "minBandwidthBitsPerSecond",
@@ -237,7 +237,7 @@ public sealed class PlansApiTests(PlansPortal portal) : IClassFixture<PlansPorta
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var json = await ReadAsync(response);
-        Assert.Equal(5, json.GetProperty("strategies").GetArrayLength());
+        Assert.Equal(6, json.GetProperty("strategies").GetArrayLength());
         Assert.Equal(JsonValueKind.String, json.GetProperty("plan").GetProperty("strategy").ValueKind);
         Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("rationale").GetString()));
         var destination = json.GetProperty("destination");

@@ -101,7 +101,7 @@ public sealed class ClustersTests : PortalTestContext
         var facts = section.QuerySelectorAll(".capability-facts th").ToDictionary(th => th.TextContent.Trim(), th => th.NextElementSibling!.TextContent.Trim());
         Assert.Equal("yes", facts["Dirty tracking"]);
         Assert.Equal("yes", facts["Pre-dump"]);
-        Assert.Equal("no", facts["Lazy pages"]);
+        Assert.Equal("yes", facts["Lazy pages"]);
         Assert.Equal("yes", facts["Broker for replay"]);
         Assert.Equal("model", facts["Transfer"]);
         Assert.Equal("none", facts["Image limit"]);

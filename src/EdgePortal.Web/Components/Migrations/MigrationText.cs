@@ -13,6 +13,7 @@ public static class MigrationText
         MigrationStrategy.IterativePreCopy => "Iterative pre-copy",
         MigrationStrategy.MessageReplay => "Message replay (MS2M)",
         MigrationStrategy.ReplayWithCutoff => "Replay with cut-off",
+        MigrationStrategy.PostCopy => "Post-copy (lazy pages)",
         _ => strategy.ToString(),
     };
 

@@ -177,6 +177,7 @@ public sealed partial class MigrationDetail : IAsyncDisposable
                 ($"Migration of {m.ServiceName} cancelled before it started.", Severity.Success),
             UseCases.UseCaseResult<UseCases.Migrations.CancelledMigration>.Done =>
                 ($"Cancelling: {m.ServiceName} is rolling back to {_names.Node(m.Source)}.", Severity.Info),
+            UseCases.UseCaseResult<UseCases.Migrations.CancelledMigration>.Conflict { Title: "Only forward" } conflict => (conflict.Detail, Severity.Warning),
             UseCases.UseCaseResult<UseCases.Migrations.CancelledMigration>.Conflict =>
                 ($"Nothing to cancel: the migration of {m.ServiceName} has already finished or is rolling back.", Severity.Warning),
             _ => ("Nothing to cancel: the migration no longer exists.", Severity.Error),

@@ -39,6 +39,7 @@ public sealed partial class Planner : IDisposable
     private double _maxMigrationTimeMs = 5_000;
     private Objective _objective = Objective.MinDowntime;
     private bool _forceIterations;
+    private bool _allowPostCopy;
     private int _iterations = 3;
     private double _runtimeOverheadMs = PamParameters.PaperTestbed.RuntimeOverheadMs;
     /// <summary>The host class whose calibration the model runs on; "" for the paper testbed's parameters.</summary>
@@ -88,6 +89,7 @@ public sealed partial class Planner : IDisposable
     private void SetMaxMigrationTime(double value) => Change(() => _maxMigrationTimeMs = value);
     private void SetObjective(Objective value) => Change(() => _objective = value);
     private void SetForceIterations(bool value) => Change(() => _forceIterations = value);
+    private void SetAllowPostCopy(bool value) => Change(() => _allowPostCopy = value);
     private void SetIterations(int value) => Change(() => _iterations = Math.Clamp(value, 0, MaxIterations));
     private void SetRuntimeOverhead(double value) => Change(() => _runtimeOverheadMs = value);
 
@@ -131,6 +133,7 @@ public sealed partial class Planner : IDisposable
 
         // The bandwidth is that of the path to the destination the planner would pick for it now.
         var planning = StartMigration.Preview(_scope, new MigrationRequest { ServiceId = service.Id, RequestedBy = _scope.Actor });
+        _allowPostCopy = planning?.Design?.Strategies.Any(s => s.Strategy == MigrationStrategy.PostCopy && s.BindingConstraint != PlanConstraints.PostCopyNotAllowed) ?? false;
         if (planning?.Design is { } design)
         {
             _bandwidthMbps = design.Destination.PathBandwidth.BitsPerSecond / 1e6;
@@ -200,6 +203,7 @@ public sealed partial class Planner : IDisposable
             Iterations = _forceIterations ? _iterations : null,
             MessageArrivalRate = _arrivalRate,
             MessageProcessingRate = _processingRate,
+            AllowPostCopy = _allowPostCopy,
         };
         _design = WhatIf.Design(_input);
         _phases = PhaseSegmentViewModel.From(_design.Plan);

@@ -7,16 +7,20 @@ namespace EdgePortal.Web.Components.Planner;
 public sealed partial class PhaseBar
 {
     private const double Width = 1000;
-    private const double Height = 110;
+    private const double Height = 130;
     private const double BarTop = 34;
     private const double BarHeight = 44;
     private const double AxisY = BarTop + BarHeight + 4;
+    /// <summary>Where the degradation window's bracket runs, below the axis labels.</summary>
+    private const double DegradationY = AxisY + 22;
     /// <summary>The narrowest a phase is drawn, so that a 1 ms transfer is still there to see and to hover.</summary>
     private const double MinWidth = 4;
 
     private readonly string _titleId = "phase-title-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _captionId = "phase-caption-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _hatchId = "phase-hatch-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _dotsId = "phase-dots-" + Guid.NewGuid().ToString("N")[..8];
+    private (double X, double Width)? _degraded;
     private (double X, double Width)[] _boxes = [];
     private (double X, double Width)? _downtime;
     private double _totalMs = 1;
@@ -28,6 +32,9 @@ public sealed partial class PhaseBar
 
     /// <summary>The plan's predicted downtime (the sum of the downtime phases).</summary>
     [Parameter, EditorRequired] public double DowntimeMs { get; set; }
+
+    /// <summary>The predicted degradation window (post-copy's page-in), the sum of the degraded phases; 0 when there is none.</summary>
+    private double DegradationMs => Segments.Where(s => s.IsDegraded).Sum(s => s.DurationMs);
 
     protected override void OnParametersSet()
     {
@@ -41,12 +48,20 @@ public sealed partial class PhaseBar
             var (x, w) = _boxes[i];
             _downtime = _downtime is { } d ? (d.X, x + w - d.X) : (x, w);
         }
+        _degraded = null;
+        for (var i = 0; i < Segments.Count; i++)
+        {
+            if (!Segments[i].IsDegraded)
+                continue;
+            var (x, w) = _boxes[i];
+            _degraded = _degraded is { } g ? (g.X, x + w - g.X) : (x, w);
+        }
         _ticks = Ticks(_totalMs);
         _legend = Legend(Segments);
     }
 
     /// <summary>One line of the legend; a run of equal dump rounds is one line ("Dump rounds 1–10, 239 ms each").</summary>
-    internal sealed record LegendItem(string Label, string Time, string CssClass, bool IsDowntime);
+    internal sealed record LegendItem(string Label, string Time, string CssClass, bool IsDowntime, bool IsDegraded = false);
 
     internal static IReadOnlyList<LegendItem> Legend(IReadOnlyList<PhaseSegmentViewModel> segments)
     {
@@ -67,7 +82,7 @@ public sealed partial class PhaseBar
                 i = end;
             }
             else
-                items.Add(new LegendItem(s.Label, Durations.Format(s.DurationMs), SegmentClass(s), s.IsDowntime));
+                items.Add(new LegendItem(s.Label, Durations.Format(s.DurationMs), SegmentClass(s), s.IsDowntime, s.IsDegraded));
         }
         return items;
     }
@@ -117,11 +132,20 @@ public sealed partial class PhaseBar
     }
 
     private string Summary => $"Predicted phases, {Durations.Format(_totalMs)} in all: "
-        + string.Join(", ", Segments.Select(Describe)) + $". Downtime {Durations.Format(DowntimeMs)}.";
+        + string.Join(", ", Segments.Select(Describe)) + $". Downtime {Durations.Format(DowntimeMs)}."
+        + (_degraded is null ? "" : $" Degradation window {Durations.Format(DegradationMs)}.");
 
-    private static string Describe(PhaseSegmentViewModel s) => $"{s.Label} {Durations.Format(s.DurationMs)}{(s.IsDowntime ? " (service down)" : "")}";
+    private static string Describe(PhaseSegmentViewModel s) =>
+        $"{s.Label} {Durations.Format(s.DurationMs)}{(s.IsDowntime ? " (service down)" : s.IsDegraded ? " (degraded: pages follow from the source)" : "")}";
 
-    private static string SegmentClass(PhaseSegmentViewModel s) => $"phase kind-{s.Kind.ToString().ToLowerInvariant()}{(s.IsDowntime ? " downtime" : "")}";
+    private static string SegmentClass(PhaseSegmentViewModel s) =>
+        $"phase kind-{s.Kind.ToString().ToLowerInvariant()}{(s.IsDowntime ? " downtime" : "")}{(s.IsDegraded ? " degraded" : "")}";
+
+    private static string DegradationPath(double x, double width)
+    {
+        var y = DegradationY;
+        return $"M{PlannerText.Svg(x + 1)},{PlannerText.Svg(y - 6)} V{PlannerText.Svg(y)} H{PlannerText.Svg(x + width - 1)} V{PlannerText.Svg(y - 6)}";
+    }
 
     private static double EstimateTextWidth(string text) => text.Length * 6.6;
 

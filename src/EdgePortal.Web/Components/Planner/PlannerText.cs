@@ -14,6 +14,7 @@ public static class PlannerText
         MigrationStrategy.IterativePreCopy => "Iterative",
         MigrationStrategy.MessageReplay => "Replay",
         MigrationStrategy.ReplayWithCutoff => "Cut-off",
+        MigrationStrategy.PostCopy => "Post-copy",
         _ => strategy.ToString(),
     };
 
@@ -32,10 +33,13 @@ public static class PlannerText
         {
             MigrationStrategy.Cold => "Dump",
             MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy => "Final dump",
+            MigrationStrategy.PostCopy => "Lazy dump",
             _ => "Checkpoint (live)",
         },
         StepKind.ReplayMessages => step.Round == 0 ? "Replay" : "Drain after cut-off",
         StepKind.SwitchTraffic => "Switch",
+        StepKind.PageIn => "Page-in",
+        StepKind.Restore when strategy == MigrationStrategy.PostCopy => "Lazy restore",
         _ => step.Label,
     };
 

@@ -12,6 +12,8 @@ public sealed record PhaseSegmentViewModel
     public required double StartMs { get; init; }
     public required double DurationMs { get; init; }
     public required bool IsDowntime { get; init; }
+    /// <summary>Post-copy's page-in: the service runs, but depends on the source and pays a round trip on each missing page.</summary>
+    public bool IsDegraded => Kind == StepKind.PageIn;
 
     /// <summary>The phases of a plan that make up its migration time, in order (Profile and CleanUp lie outside T_mig).</summary>
     public static IReadOnlyList<PhaseSegmentViewModel> From(MigrationPlan plan)

@@ -26,6 +26,9 @@ public sealed class CancelMigration(MigrationEngine engine, IMigrationRepository
         {
             CancelOutcome.Cancelled or CancelOutcome.RollingBack or CancelOutcome.Forwarded => new UseCaseResult<CancelledMigration>.Done(
                 new CancelledMigration(migrations.Find(id) ?? migration, outcome)),
+            CancelOutcome.OnlyForward => new UseCaseResult<CancelledMigration>.Conflict("Only forward",
+                $"Migration {id} is a post-copy whose service already runs at the destination: there is no way back, so it finishes its page-in.",
+                new Dictionary<string, object?> { ["migrationId"] = id.Value }),
             CancelOutcome.AlreadyFinished => new UseCaseResult<CancelledMigration>.Conflict("Nothing to cancel",
                 (migrations.Find(id)?.State ?? migration.State) is var state && state == MigrationState.Running
                     ? $"Migration {id} is Running on another replica, which could not be reached; try again."

@@ -3,6 +3,7 @@ using EdgePortal.Core.Calibration;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Planning;
 using EdgePortal.Testing;
+using EdgePortal.Web.Components.Planner;
 using EdgePortal.Web.Planning;
 using EdgePortal.Web.Tests.Components.Migrations;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +47,7 @@ public sealed class PlannerPageTests : MigrationPagesTestContext
         Assert.StartsWith("Iterative pre-copy", cut.Find(".plan-strategy").TextContent.Trim());
         Assert.Empty(cut.FindAll(".infeasible"));
         Assert.Contains("IterativePreCopy to the destination", cut.Find(".rationale").TextContent);
-        Assert.Equal(5, cut.FindAll(".strategy-table tbody tr.strategy-row").Count);
+        Assert.Equal(Enum.GetValues<MigrationStrategy>().Length, cut.FindAll(".strategy-table tbody tr.strategy-row").Count);
         Assert.Equal("IterativePreCopy", cut.Find(".strategy-table tr.strategy-row.chosen").GetAttribute("data-strategy"));
         // Feasibility is said in words, not only in colour.
         Assert.Contains("feasible", cut.Find(".strategy-table tr.chosen .feasibility-chip").TextContent);
@@ -113,6 +114,36 @@ public sealed class PlannerPageTests : MigrationPagesTestContext
         Assert.Equal("downtime 907 ms", cut.Find(".phase-bar .bracket-label").TextContent.Trim());
         Assert.Equal(expected.Count(s => s.IsDowntime), cut.FindAll(".phase-list .phase-item.downtime").Count);
         Assert.All(cut.FindAll(".phase-list .phase-item.downtime"), item => Assert.Contains("service down", item.TextContent));
+    }
+
+    [Fact]
+    public void PhaseBar_PostCopyPlan_DrawsTheDegradationWindowAfterTheDowntime()
+    {
+        // 100 MB at 1 Gbit/s with post-copy allowed: 795 ms down, then 819 ms of page-in (docs: PostCopy).
+        var plan = WhatIf.Design(WorkedExample with { StateSizeBytes = 100_000_000, AllowPostCopy = true }).Plan;
+        Assert.Equal(MigrationStrategy.PostCopy, plan.Strategy);
+
+        var cut = Render<PhaseBar>(p => p.Add(b => b.Segments, PhaseSegmentViewModel.From(plan)).Add(b => b.DowntimeMs, plan.PredictedDowntimeMs));
+
+        var pageIn = cut.Find(".phase-bar rect.phase[data-kind='PageIn']");
+        Assert.Contains("degraded", pageIn.ClassList);
+        Assert.Equal("false", pageIn.GetAttribute("data-downtime"));
+        Assert.Equal("downtime 795 ms", cut.Find(".downtime-bracket .bracket-label").TextContent.Trim());
+        Assert.Equal("degradation window 819 ms", cut.Find(".degradation-bracket .degradation-label").TextContent.Trim());
+        Assert.Contains("service runs, pages follow from the source", cut.Find(".phase-list .phase-item:last-child").TextContent);
+        Assert.Contains("a failure of the source or the link loses the service", cut.Find(".degradation-note").TextContent);
+        Assert.Equal(["Lazy dump", "Transfer", "Lazy restore", "Switch", "Page-in"], PhaseSegmentViewModel.From(plan).Select(s => s.Label));
+    }
+
+    [Fact]
+    public void PhaseBar_WorkedExample_NoDegradationWindow()
+    {
+        var plan = WhatIf.Design(WorkedExample).Plan;
+
+        var cut = Render<PhaseBar>(p => p.Add(b => b.Segments, PhaseSegmentViewModel.From(plan)).Add(b => b.DowntimeMs, plan.PredictedDowntimeMs));
+
+        Assert.Empty(cut.FindAll(".degradation-bracket"));
+        Assert.Empty(cut.FindAll(".degradation-note"));
     }
 
     [Fact]
