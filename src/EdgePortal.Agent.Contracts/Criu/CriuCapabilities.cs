@@ -10,10 +10,12 @@ namespace EdgePortal.Agent.Contracts;
 /// <param name="DirtyTracking">Soft-dirty memory tracking, needed by incremental pre-dump (<c>--track-mem</c>).</param>
 /// <param name="TcpRepair">TCP repair mode (established connections survive a dump).</param>
 /// <param name="Report">CRIU's own words from both checks, for the operator.</param>
+/// <param name="Podman">The host's Podman, when the agent drives it (<c>EdgePortal:Agent:Podman:Enabled</c>); null otherwise.</param>
 public sealed record CriuCapabilities(
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("usable")] bool Usable,
     [property: JsonPropertyName("dirtyTracking")] bool DirtyTracking,
     [property: JsonPropertyName("tcpRepair")] bool TcpRepair,
     [property: JsonPropertyName("warnings")] IReadOnlyList<string> Warnings,
-    [property: JsonPropertyName("report")] string Report);
+    [property: JsonPropertyName("report")] string Report,
+    [property: JsonPropertyName("podman")] PodmanCapabilities? Podman = null);
