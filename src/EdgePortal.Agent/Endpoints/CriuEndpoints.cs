@@ -21,7 +21,8 @@ public static partial class AgentEndpoints
         app.MapGet(AgentRoutes.Workloads, (CriuWorkloads w) => Results.Ok(w.Named.Keys.Order(StringComparer.Ordinal).Select(n => Describe(n, w.Named[n])).ToList()));
         app.MapGet(AgentRoutes.Workload, GetWorkloadAsync);
         app.MapDelete(AgentRoutes.Workload, (string name, string? tenant, CriuWorkloads w) =>
-            BadTenant(tenant) ?? (w.Named.TryRemove(CriuWorkloads.Key(name, tenant), out _) ? Results.NoContent() : Results.NotFound()));
+            BadTenant(tenant) ?? (w.Named.TryRemove(CriuWorkloads.Key(name, tenant), out _) || (tenant is not null && w.Named.TryRemove(name, out _))
+                ? Results.NoContent() : Results.NotFound()));
         app.MapPost(AgentRoutes.Dumps, DumpAsync);
         app.MapPost(AgentRoutes.SendImages, SendImagesAsync);
         app.MapPut(AgentRoutes.Images, ReceiveImagesAsync).WithMetadata(Security.ReceiveEndpoint.Instance);

@@ -47,6 +47,16 @@ public static partial class AgentEndpoints
         }
         if (workloads.Named.TryGetValue(name, out var shared))
             return new ResolvedWorkload(name, shared, null, null);
+        if (tenant is null)
+        {
+            // Asked without a tenant (an operator, a calibration): the one tenant's workload of that name, if only one has it.
+            var owners = workloads.Named.Keys.Where(k => CriuWorkloads.Split(k).Name == name).ToList();
+            if (owners.Count == 1 && workloads.Named.TryGetValue(owners[0], out var only))
+                return new ResolvedWorkload(owners[0], only, null, null);
+            if (owners.Count > 1)
+                return new ResolvedWorkload(null, default, null, Results.Problem(statusCode: 409, title: "Workload ambiguous",
+                    detail: $"{owners.Count} tenants have a workload {name} on this agent: name the tenant (?tenant= or \"tenant\")."));
+        }
         var where = podman.Enabled && tenant is { Length: > 0 }
             ? $"; no running Podman container is labelled {PodmanDriver.ServiceLabel}={name} and {PodmanDriver.TenantLabel}={tenant} or named {PodmanDriver.QualifiedName(name, tenant)}"
             : "";
