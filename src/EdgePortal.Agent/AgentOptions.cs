@@ -101,6 +101,12 @@ public sealed class AgentPodmanOptions
     /// <summary>Podman's run root (<c>--runroot</c>), local CLI only.</summary>
     public string? RunRoot { get; set; }
 
+    /// <summary>
+    /// Podman's libpod state folder (<c>--tmpdir</c>), local CLI only: a storage beside the machine's needs one of its own, or
+    /// each takes the other's state for a reboot and refreshes its containers.
+    /// </summary>
+    public string? TmpDir { get; set; }
+
     /// <summary>The checkpoint archive's compression: none (default: the link's rate is reserved, compressing adds CPU time to the downtime), gzip or zstd.</summary>
     public string Compression { get; set; } = "none";
 
@@ -220,9 +226,9 @@ public sealed class AgentOptionsValidator(IHostEnvironment? environment = null, 
                 failures.Add($"{key}:Podman:Executable must be the absolute path of the podman binary, got '{podman.Executable}'.");
             if (podman.Remote && !(podman.Url!.StartsWith("unix:///", StringComparison.Ordinal) || podman.Url.StartsWith("ssh://", StringComparison.Ordinal) || podman.Url.StartsWith("tcp://", StringComparison.Ordinal)))
                 failures.Add($"{key}:Podman:Url must be the host's Podman API socket, e.g. unix:///run/podman/podman.sock, got '{podman.Url}'.");
-            if (podman.Remote && (!string.IsNullOrWhiteSpace(podman.Root) || !string.IsNullOrWhiteSpace(podman.RunRoot)))
-                failures.Add($"{key}:Podman:Root and RunRoot are for the local CLI: the Podman service behind {key}:Podman:Url has its own storage.");
-            foreach (var (setting, path) in new[] { ("ConfigFile", podman.ConfigFile), ("Root", podman.Root), ("RunRoot", podman.RunRoot) })
+            if (podman.Remote && (!string.IsNullOrWhiteSpace(podman.Root) || !string.IsNullOrWhiteSpace(podman.RunRoot) || !string.IsNullOrWhiteSpace(podman.TmpDir)))
+                failures.Add($"{key}:Podman:Root, RunRoot and TmpDir are for the local CLI: the Podman service behind {key}:Podman:Url has its own storage.");
+            foreach (var (setting, path) in new[] { ("ConfigFile", podman.ConfigFile), ("Root", podman.Root), ("RunRoot", podman.RunRoot), ("TmpDir", podman.TmpDir) })
                 if (!string.IsNullOrWhiteSpace(path) && !Path.IsPathRooted(path))
                     failures.Add($"{key}:Podman:{setting} must be an absolute path, got '{path}'.");
             if (podman.Compression is not ("none" or "gzip" or "zstd"))

@@ -49,6 +49,8 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
                 command.AddRange(["--root", p.Root]);
             if (!string.IsNullOrWhiteSpace(p.RunRoot))
                 command.AddRange(["--runroot", p.RunRoot]);
+            if (!string.IsNullOrWhiteSpace(p.TmpDir))
+                command.AddRange(["--tmpdir", p.TmpDir]);
         }
         command.AddRange(arguments);
         // A remote Podman service runs its containers in its own (the host's) network namespace; the local CLI in the one
@@ -109,7 +111,7 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
         if (listed.ExitCode != 0)
             throw new PodmanException($"podman ps failed ({listed.ExitCode}): {Words(listed)}");
         var name = QualifiedName(service, tenant);
-        var matches = new List<string>();
+        var candidates = new List<(string Id, int Pid)>();
         using (var doc = JsonDocument.Parse(listed.StandardOutput.Trim() is { Length: > 0 } t ? t : "[]"))
         {
             foreach (var c in doc.RootElement.EnumerateArray())
@@ -119,10 +121,15 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
                 var labelled = labels.ValueKind == JsonValueKind.Object
                     && labels.TryGetProperty(TenantLabel, out var lt) && lt.GetString() == tenant
                     && labels.TryGetProperty(ServiceLabel, out var ls) && ls.GetString() == service;
+                var pid = c.TryGetProperty("Pid", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : 0;
                 if (labelled || names.Contains(name))
-                    matches.Add(c.GetProperty("Id").GetString()!);
+                    candidates.Add((c.GetProperty("Id").GetString()!, pid));
             }
         }
+        var matches = new List<string>();
+        foreach (var (id, pid) in candidates)
+            if (await InHostNetworkAsync(pid, cancellationToken).ConfigureAwait(false))
+                matches.Add(id);
         return matches.Count switch
         {
             0 => null,
@@ -130,6 +137,31 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
             _ => throw new PodmanException($"{matches.Count} running containers are workload {service} of tenant {tenant} (label {ServiceLabel}={service} with {TenantLabel}={tenant}, or name {name}): one may be"),
         };
     }
+
+    /// <summary>
+    /// Whether process <paramref name="pid"/> runs in this host's network namespace. Always so on a host of its own; where one
+    /// machine emulates several hosts with one Podman storage (the lab), a container belongs to the host whose namespace it
+    /// runs in, and the agent of another must not take it for its own.
+    /// </summary>
+    private async Task<bool> InHostNetworkAsync(int pid, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(options.Value.NetworkNamespace))
+            return true;
+        if (pid <= 0)
+            return false;
+        // /proc/PID/ns/net links to "net:[inode]"; the host's namespace file (/run/netns/X, a bind mount of one) has that inode.
+        var target = new FileInfo($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/ns/net").LinkTarget;
+        if (target is null || !target.StartsWith("net:[", StringComparison.Ordinal))
+            return false;
+        if (_hostNamespaceInode is null)
+        {
+            var stat = await CommandRunner.RunAsync("stat", ["-L", "-c", "%i", options.Value.NetworkNamespace], cancellationToken).ConfigureAwait(false);
+            _hostNamespaceInode = stat.StandardOutput.Trim();
+        }
+        return target[5..^1] == _hostNamespaceInode;
+    }
+
+    private string? _hostNamespaceInode;
 
     /// <summary>The container <paramref name="idOrName"/> as Podman inspects it; null when there is none.</summary>
     public async Task<PodmanContainer?> InspectAsync(string idOrName, CancellationToken cancellationToken)
