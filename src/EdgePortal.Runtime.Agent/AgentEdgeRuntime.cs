@@ -240,6 +240,9 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         }
         if (!w.Running)
             throw new AgentCallException($"the workload {workload} on {source.Node} (pid {w.Pid}) is not running");
+        if (consumesMessages && w.Container is { } replayed)
+            // Refused before the replay queue is bound: nothing to undo.
+            throw new AgentCallException($"{c.Plan.Strategy} of the Podman container {replayed.Name} needs its broker connection dumped closed while it runs on (CRIU --tcp-close), which Podman {(to.Podman ?? from.Podman)?.Version} cannot pass to CRIU (podman container checkpoint has no --tcp-close): migrate it Cold");
         var address = o.ServiceAddresses.TryGetValue(c.Service.Name, out var a) ? $"address {a}"
             : consumesMessages ? "no service address (a message consumer: the copy reconnects to the broker)"
             : "no service address configured (its connections will not survive)";
