@@ -87,8 +87,9 @@ public sealed class AgentPodmanOptions
     public string Executable { get; set; } = "/usr/bin/podman";
 
     /// <summary>
-    /// The host's Podman API socket, e.g. <c>unix:///run/podman/podman.sock</c> (mounted into the agent's container): the
-    /// agent runs <c>podman --remote --url</c> against it. Empty: the local CLI, in the host's network namespace.
+    /// The host's Podman API socket, <c>unix:///run/podman/podman.sock</c> (the rootful podman.socket, mounted into the agent's
+    /// container): the agent calls libpod's REST API on it, and needs no Podman of its own. Empty: the local CLI
+    /// (<see cref="Executable"/>), in the host's network namespace.
     /// </summary>
     public string? Url { get; set; }
 
@@ -224,8 +225,8 @@ public sealed class AgentOptionsValidator(IHostEnvironment? environment = null, 
         {
             if (string.IsNullOrWhiteSpace(podman.Executable) || !Path.IsPathRooted(podman.Executable))
                 failures.Add($"{key}:Podman:Executable must be the absolute path of the podman binary, got '{podman.Executable}'.");
-            if (podman.Remote && !(podman.Url!.StartsWith("unix:///", StringComparison.Ordinal) || podman.Url.StartsWith("ssh://", StringComparison.Ordinal) || podman.Url.StartsWith("tcp://", StringComparison.Ordinal)))
-                failures.Add($"{key}:Podman:Url must be the host's Podman API socket, e.g. unix:///run/podman/podman.sock, got '{podman.Url}'.");
+            if (podman.Remote && !podman.Url!.StartsWith("unix:///", StringComparison.Ordinal))
+                failures.Add($"{key}:Podman:Url must be the host's Podman API socket, unix:///run/podman/podman.sock (a Unix socket: the API has no authentication of its own), got '{podman.Url}'.");
             if (podman.Remote && (!string.IsNullOrWhiteSpace(podman.Root) || !string.IsNullOrWhiteSpace(podman.RunRoot) || !string.IsNullOrWhiteSpace(podman.TmpDir)))
                 failures.Add($"{key}:Podman:Root, RunRoot and TmpDir are for the local CLI: the Podman service behind {key}:Podman:Url has its own storage.");
             foreach (var (setting, path) in new[] { ("ConfigFile", podman.ConfigFile), ("Root", podman.Root), ("RunRoot", podman.RunRoot), ("TmpDir", podman.TmpDir) })

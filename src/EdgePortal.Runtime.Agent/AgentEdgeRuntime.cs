@@ -292,7 +292,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), address, o.Device, ct, pageServer: pageServer, afterPreDumpRound: lastRound, tenant: Tenant(c.Service)).ConfigureAwait(false);
         var s = d.Stats;
         var podman = d.Podman is { } ps ? string.Create(CultureInfo.InvariantCulture,
-            $"podman container checkpoint --export of {d.Container?.Name}: Podman {ps.PodmanDurationUs / 1000.0:0.0} ms, OCI runtime {ps.RuntimeDurationUs / 1000.0:0.0} ms; ") : "";
+            $"podman container checkpoint --export of {d.Container?.Name}: Podman {ps.PodmanDurationUs / 1000.0:0.0} ms{(ps.RuntimeDurationUs > 0 ? $", OCI runtime {ps.RuntimeDurationUs / 1000.0:0.0} ms" : "")}; ") : "";
         var stats = s is null
             ? "no stats-dump"
             : podman + string.Create(CultureInfo.InvariantCulture,
@@ -338,7 +338,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         var r = await destination.RestoreAsync(id, WorkloadName(c.Service.Name), ct, tenant: Tenant(c.Service)).ConfigureAwait(false);
         var s = r.Stats;
         var podman = r.Podman is { } ps ? string.Create(CultureInfo.InvariantCulture,
-            $"podman container restore --import as {r.Container?.Name}: Podman {ps.PodmanDurationUs / 1000.0:0.0} ms, OCI runtime {ps.RuntimeDurationUs / 1000.0:0.0} ms; ") : "";
+            $"podman container restore --import as {r.Container?.Name}: Podman {ps.PodmanDurationUs / 1000.0:0.0} ms{(ps.RuntimeDurationUs > 0 ? $", OCI runtime {ps.RuntimeDurationUs / 1000.0:0.0} ms" : "")}; ") : "";
         var stats = s is null
             ? "no stats-restore"
             : podman + string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, forking {s.ForkingTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored");

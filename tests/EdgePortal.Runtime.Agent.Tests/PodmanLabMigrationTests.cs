@@ -12,7 +12,8 @@ namespace EdgePortal.Runtime.Agent.Tests;
 /// <summary>
 /// Issue 17 through the portal's own path: the state service runs as a Podman container (runc, CRIU 4.2.1) on lab host h1,
 /// labelled with its tenant; the engine moves it Cold to h2 and back through the Agent runtime and two real agents that drive
-/// each host's Podman (podman container checkpoint --export / restore --import, in the host's network namespace). A live
+/// their host's Podman both ways an agent can: h1's the CLI (podman container checkpoint --export / restore --import, in the
+/// host's network namespace), h2's the Podman service through its API socket (as the agent's container does on a real host). A live
 /// client keeps its one TCP connection and sees the state intact. Tenant B's container of the same service name runs on h1
 /// beside it, untouched by both migrations (issue 14 item 8). Needs root; without it the test fails with that reason.
 /// </summary>
@@ -35,6 +36,7 @@ public sealed class PodmanLabMigrationTests(ITestOutputHelper output)
         PodmanLab? podman = null;
         ProbeClient? client = null;
         AgentHost? h1 = null, h2 = null;
+        System.Diagnostics.Process? service = null;
         try
         {
             lab = await Lab.UpAsync(2, "10.237.0");
@@ -50,7 +52,9 @@ public sealed class PodmanLabMigrationTests(ITestOutputHelper output)
             var other = await podman.StartStateServiceAsync(lab.Namespace("h1"), ServiceName, otherTenant, OtherTenantPort, StateBytes, DirtyPagesPerSecond);
             var otherBefore = await podman.StateAsync(other);
 
-            (h1, h2) = await AgentEdge.AgentsAsync(lab, podman.AgentSettings(), podman.AgentSettings());
+            var socket = Path.Combine(folder, "podman-h2.sock");
+            service = await podman.StartServiceAsync(lab.Namespace("h2"), socket);
+            (h1, h2) = await AgentEdge.AgentsAsync(lab, podman.AgentSettings(), PodmanLab.AgentSettingsForSocket(socket));
             client = new ProbeClient(Workloads.StartIn(lab.Namespace("client"), clientBinary, address, Port.ToString(CultureInfo.InvariantCulture), "2", "25"));
             await client.WaitForAnswersAsync(300, TimeSpan.FromSeconds(30));
 
@@ -61,6 +65,7 @@ public sealed class PodmanLabMigrationTests(ITestOutputHelper output)
             Assert.True(probe.Reachable, probe.Summary);
             Assert.Contains("OCI runtime runc", probe.Summary, StringComparison.Ordinal);
             Assert.Contains("no post-copy", probe.Summary, StringComparison.Ordinal);
+            Assert.Contains("(API socket)", probe.Summary, StringComparison.Ordinal);
 
             await using var portal = new EnginePortal(AgentEdge.Inventory(svc), runtime);
             await portal.StartAsync();
@@ -105,6 +110,9 @@ public sealed class PodmanLabMigrationTests(ITestOutputHelper output)
                 await client.DisposeAsync();
             if (podman is not null)
                 await podman.StopAsync();
+            if (service is { HasExited: false })
+                service.Kill(entireProcessTree: true);
+            service?.Dispose();
             if (lab is not null)
                 await lab.DisposeAsync();
             if (h1 is not null)

@@ -9,13 +9,21 @@ namespace EdgePortal.Agent.Podman;
 /// <summary>
 /// Drives the host's Podman (never one inside the agent's container): the local CLI, in the host's network namespace
 /// (<c>nsenter --net</c> where <see cref="AgentOptions.NetworkNamespace"/> is set, as in the lab), or the host's Podman service
-/// through its API socket (<c>podman --remote --url</c>, <see cref="AgentPodmanOptions.Url"/>), whose containers live in the
-/// host's namespace already. Containers are found by their tenant-qualified identity (<see cref="FindAsync"/>), checkpointed
+/// through its API socket (libpod's REST API, <see cref="AgentPodmanOptions.Url"/>: <see cref="PodmanApi"/>), whose containers
+/// live in the host's namespace already. Containers are found by their tenant-qualified identity (<see cref="FindAsync"/>), checkpointed
 /// with <c>podman container checkpoint --export --tcp-established --print-stats</c> and restored with <c>podman container
 /// restore --import</c>; CRIU comes first in the PATH Podman and its OCI runtime see.
 /// </summary>
-public sealed class PodmanDriver(IOptions<AgentOptions> options)
+public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
 {
+    private readonly Lazy<PodmanApi> _api = new(() => new PodmanApi(options.Value.Podman.Url!));
+
+    public void Dispose()
+    {
+        if (_api.IsValueCreated)
+            _api.Value.Dispose();
+    }
+
     /// <summary>The label that names the tenant owning a container (the portal's tenant id).</summary>
     public const string TenantLabel = "io.edgeportal.tenant";
 
@@ -41,9 +49,6 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
         if (!string.IsNullOrWhiteSpace(p.ConfigFile))
             command.Add($"CONTAINERS_CONF={p.ConfigFile}");
         command.Add(p.Executable);
-        if (p.Remote)
-            command.AddRange(["--remote", "--url", p.Url!]);
-        else
         {
             if (!string.IsNullOrWhiteSpace(p.Root))
                 command.AddRange(["--root", p.Root]);
@@ -65,22 +70,31 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
     {
         ArgumentNullException.ThrowIfNull(criu);
         var remote = Podman.Remote;
-        var version = await RunAsync(["version", "--format", "json"], cancellationToken).ConfigureAwait(false);
-        if (version.ExitCode != 0)
-            return new PodmanCapabilities("", remote, "", false, false, false, false, $"podman version failed ({version.ExitCode}): {Words(version)}");
-        var number = "";
-        using (var v = JsonDocument.Parse(version.StandardOutput))
+        JsonDocument info;
+        if (remote)
         {
-            var side = v.RootElement.TryGetProperty("Server", out var server) && server.ValueKind == JsonValueKind.Object ? server : v.RootElement.GetProperty("Client");
-            number = side.TryGetProperty("Version", out var n) ? n.GetString() ?? "" : "";
+            try
+            {
+                info = await _api.Value.GetAsync("info", cancellationToken).ConfigureAwait(false);
+            }
+            catch (PodmanException e)
+            {
+                return new PodmanCapabilities("", remote, "", false, false, false, false, e.Message);
+            }
         }
-        var info = await RunAsync(["info", "--format", "json"], cancellationToken).ConfigureAwait(false);
-        if (info.ExitCode != 0)
-            return new PodmanCapabilities(number, remote, "", false, false, false, false, $"podman info failed ({info.ExitCode}): {Words(info)}");
-        string runtimeName = "", runtimeVersion = "";
-        using (var i = JsonDocument.Parse(info.StandardOutput))
+        else
         {
-            if (i.RootElement.TryGetProperty("host", out var host) && host.TryGetProperty("ociRuntime", out var oci))
+            var r = await RunAsync(["info", "--format", "json"], cancellationToken).ConfigureAwait(false);
+            if (r.ExitCode != 0)
+                return new PodmanCapabilities("", remote, "", false, false, false, false, $"podman info failed ({r.ExitCode}): {Words(r)}");
+            info = JsonDocument.Parse(r.StandardOutput);
+        }
+        string number = "", runtimeName = "", runtimeVersion = "";
+        using (info)
+        {
+            if (info.RootElement.TryGetProperty("version", out var v) && v.TryGetProperty("Version", out var n))
+                number = n.GetString() ?? "";
+            if (info.RootElement.TryGetProperty("host", out var host) && host.TryGetProperty("ociRuntime", out var oci))
             {
                 runtimeName = oci.TryGetProperty("name", out var rn) ? rn.GetString() ?? "" : "";
                 runtimeVersion = oci.TryGetProperty("version", out var rv) ? rv.GetString() ?? "" : "";
@@ -107,12 +121,19 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
     /// <exception cref="PodmanException">Podman failed, or more than one container matches.</exception>
     public async Task<PodmanContainer?> FindAsync(string service, string tenant, CancellationToken cancellationToken)
     {
-        var listed = await RunAsync(["ps", "--format", "json"], cancellationToken).ConfigureAwait(false);
-        if (listed.ExitCode != 0)
-            throw new PodmanException($"podman ps failed ({listed.ExitCode}): {Words(listed)}");
+        JsonDocument list;
+        if (Podman.Remote)
+            list = await _api.Value.GetAsync("containers/json", cancellationToken).ConfigureAwait(false);
+        else
+        {
+            var listed = await RunAsync(["ps", "--format", "json"], cancellationToken).ConfigureAwait(false);
+            if (listed.ExitCode != 0)
+                throw new PodmanException($"podman ps failed ({listed.ExitCode}): {Words(listed)}");
+            list = JsonDocument.Parse(listed.StandardOutput.Trim() is { Length: > 0 } t ? t : "[]");
+        }
         var name = QualifiedName(service, tenant);
         var candidates = new List<(string Id, int Pid)>();
-        using (var doc = JsonDocument.Parse(listed.StandardOutput.Trim() is { Length: > 0 } t ? t : "[]"))
+        using (var doc = list)
         {
             foreach (var c in doc.RootElement.EnumerateArray())
             {
@@ -166,20 +187,44 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
     /// <summary>The container <paramref name="idOrName"/> as Podman inspects it; null when there is none.</summary>
     public async Task<PodmanContainer?> InspectAsync(string idOrName, CancellationToken cancellationToken)
     {
-        var inspected = await RunAsync(["container", "inspect", "--format", "json", idOrName], cancellationToken).ConfigureAwait(false);
-        if (inspected.ExitCode != 0)
-            return null;
-        using var doc = JsonDocument.Parse(inspected.StandardOutput);
-        var c = doc.RootElement[0];
+        var state = await InspectStateAsync(idOrName, cancellationToken).ConfigureAwait(false);
+        return state?.Container;
+    }
+
+    /// <summary>The container as Podman inspects it and its init's PID as the host sees it; null when there is none.</summary>
+    private async Task<(PodmanContainer Container, int Pid)?> InspectStateAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        JsonDocument doc;
+        if (Podman.Remote)
+        {
+            try
+            {
+                doc = await _api.Value.GetAsync($"containers/{Uri.EscapeDataString(idOrName)}/json", cancellationToken).ConfigureAwait(false);
+            }
+            catch (PodmanException)
+            {
+                return null;
+            }
+        }
+        else
+        {
+            var inspected = await RunAsync(["container", "inspect", "--format", "json", idOrName], cancellationToken).ConfigureAwait(false);
+            if (inspected.ExitCode != 0)
+                return null;
+            doc = JsonDocument.Parse(inspected.StandardOutput);
+        }
+        using var owned = doc;
+        var c = doc.RootElement.ValueKind == JsonValueKind.Array ? doc.RootElement[0] : doc.RootElement;
+        var pid = c.TryGetProperty("State", out var st) && st.TryGetProperty("Pid", out var sp) ? sp.GetInt32() : 0;
         var network = c.TryGetProperty("HostConfig", out var hc) && hc.TryGetProperty("NetworkMode", out var nm) ? nm.GetString() ?? "" : "";
-        return new PodmanContainer(c.GetProperty("Name").GetString() ?? "", c.GetProperty("Id").GetString() ?? "", c.TryGetProperty("ImageName", out var im) ? im.GetString() ?? "" : "", network);
+        return (new PodmanContainer(c.GetProperty("Name").GetString() ?? "", c.GetProperty("Id").GetString() ?? "", c.TryGetProperty("ImageName", out var im) ? im.GetString() ?? "" : "", network), pid);
     }
 
     /// <summary>The PID of the container's init as the host sees it; 0 when it does not run.</summary>
     public async Task<int> PidAsync(string id, CancellationToken cancellationToken)
     {
-        var r = await RunAsync(["container", "inspect", "--format", "{{.State.Pid}}", id], cancellationToken).ConfigureAwait(false);
-        return r.ExitCode == 0 && int.TryParse(r.StandardOutput.Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        var state = await InspectStateAsync(id, cancellationToken).ConfigureAwait(false);
+        return state?.Pid ?? 0;
     }
 
     /// <summary>
@@ -193,6 +238,15 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
         ArgumentNullException.ThrowIfNull(container);
         Directory.CreateDirectory(imagesDirectory);
         var archive = Path.Combine(imagesDirectory, ArchiveName);
+        if (Podman.Remote)
+        {
+            var outcome = await _api.Value.CheckpointAsync(container.Id, archive, leaveRunning, cancellationToken).ConfigureAwait(false);
+            if (outcome.Succeeded && !leaveRunning)
+                await _api.Value.DeleteAsync($"containers/{container.Id}?force=true", cancellationToken).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+                File.Delete(archive);
+            return outcome;
+        }
         List<string> arguments = ["container", "checkpoint", container.Id, $"--export={archive}", $"--compress={Podman.Compression}", "--tcp-established", "--print-stats"];
         if (leaveRunning)
             arguments.Add("--leave-running");
@@ -216,6 +270,11 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
     public async Task<(PodmanOutcome Outcome, PodmanContainer? Container)> RestoreAsync(string imagesDirectory, CancellationToken cancellationToken)
     {
         var archive = Path.Combine(imagesDirectory, ArchiveName);
+        if (Podman.Remote)
+        {
+            var (outcome, restoredId) = await _api.Value.RestoreAsync(archive, cancellationToken).ConfigureAwait(false);
+            return (outcome, restoredId is null ? null : await InspectAsync(restoredId, cancellationToken).ConfigureAwait(false));
+        }
         var r = await RunAsync(["container", "restore", $"--import={archive}", "--tcp-established", "--print-stats"], cancellationToken).ConfigureAwait(false);
         if (r.ExitCode != 0)
             return (new PodmanOutcome(false, $"podman container restore --import {archive} failed ({r.ExitCode}): {Words(r)}", null, r.WallClock), null);
@@ -228,6 +287,8 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options)
     /// <summary>Removes a container whatever its state; false when there was none.</summary>
     public async Task<bool> RemoveAsync(string id, CancellationToken cancellationToken)
     {
+        if (Podman.Remote)
+            return await _api.Value.DeleteAsync($"containers/{Uri.EscapeDataString(id)}?force=true", cancellationToken).ConfigureAwait(false);
         var r = await RunAsync(["rm", "--force", "--time", "2", id], cancellationToken).ConfigureAwait(false);
         return r.ExitCode == 0 && !r.Output.Contains("no such container", StringComparison.OrdinalIgnoreCase);
     }

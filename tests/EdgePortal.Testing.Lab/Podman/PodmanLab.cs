@@ -46,6 +46,37 @@ public sealed class PodmanLab
         ["EdgePortal:Agent:Podman:TmpDir"] = TmpDir,
     };
 
+    /// <summary>
+    /// The agent settings of an agent that drives the lab's Podman through an API socket (as on a real host, where the socket
+    /// is the rootful podman.socket mounted into the agent's container): <see cref="StartServiceAsync"/> serves it.
+    /// </summary>
+    public static Dictionary<string, string?> AgentSettingsForSocket(string socket) => new()
+    {
+        ["EdgePortal:Agent:Podman:Enabled"] = "true",
+        ["EdgePortal:Agent:Podman:Url"] = $"unix://{socket}",
+    };
+
+    /// <summary>
+    /// <c>podman system service</c> on the lab's storage, in a lab host's network namespace (where it runs the containers
+    /// it creates and restores), serving <paramref name="socket"/>; returns once the socket exists. Kill it (by its id) at the end.
+    /// </summary>
+    public async Task<System.Diagnostics.Process> StartServiceAsync(string networkNamespace, string socket)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["--net=" + networkNamespace, "--", "env", $"CONTAINERS_CONF={ConfigFile}", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            Executable, "--root", Root, "--runroot", RunRoot, "--tmpdir", TmpDir, "system", "service", "--time=0", $"unix://{socket}"])
+            info.ArgumentList.Add(a);
+        var service = System.Diagnostics.Process.Start(info)!;
+        for (var i = 0; i < 400 && !File.Exists(socket); i++)
+        {
+            if (service.HasExited)
+                Assert.Fail($"podman system service exited ({service.ExitCode}): {await service.StandardError.ReadToEndAsync()}");
+            await Task.Delay(25);
+        }
+        Assert.True(File.Exists(socket), $"podman system service did not create {socket} within 10 s");
+        return service;
+    }
+
     /// <summary>Builds the state service statically, the rootfs and its image, and imports it into the lab's storage.</summary>
     public static async Task<PodmanLab> StartAsync(string folder)
     {
