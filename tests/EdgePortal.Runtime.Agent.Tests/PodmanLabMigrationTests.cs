@@ -69,7 +69,7 @@ public sealed class PodmanLabMigrationTests(ITestOutputHelper output)
 
             await using var portal = new EnginePortal(AgentEdge.Inventory(svc), runtime);
             await portal.StartAsync();
-            var there = await MigrateAsync(portal, svc, client, null);
+            var there = await AgentEdge.MigrateColdAsync(portal, svc, client, null);
             Assert.Equal(AgentEdge.Destination.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
             Assert.Contains("Podman container", there.Steps, StringComparison.Ordinal);
             Assert.Contains("podman container checkpoint --export", there.Steps, StringComparison.Ordinal);
@@ -82,7 +82,7 @@ public sealed class PodmanLabMigrationTests(ITestOutputHelper output)
                 Assert.True(workload is { Running: true, Container: not null } && workload.Tenant == tenant, $"h2's agent does not find the container: {workload}");
             }
 
-            var back = await MigrateAsync(portal, svc, client, AgentEdge.Source.Id);
+            var back = await AgentEdge.MigrateColdAsync(portal, svc, client, AgentEdge.Source.Id);
             Assert.Equal(AgentEdge.Source.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
             var home = await podman.StateAsync($"{ServiceName}.{tenant}");
             Assert.True(home is { Running: true } && await PodmanLab.RunsInAsync(home.Value.Pid, lab.Namespace("h1")), $"h1 does not run the container again: {home}");
@@ -121,26 +121,5 @@ public sealed class PodmanLabMigrationTests(ITestOutputHelper output)
                 await h2.DisposeAsync();
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>One Cold migration through the coordinator and the engine, which must complete; then 300 more answers. Returns the longest gap (µs) and the steps.</summary>
-    private static async Task<(long GapUs, string Steps)> MigrateAsync(EnginePortal portal, ServiceInstance svc, ProbeClient client, NodeId? destination)
-    {
-        var from = client.Answers.Count;
-        var result = portal.Coordinator.Start(new MigrationRequest
-        {
-            ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, Destination = destination, RequestedBy = "test", AcceptTargetMiss = true,
-        });
-        Assert.True(result is MigrationRequestResult.Accepted, $"The migration was not accepted: {result}");
-        var migration = ((MigrationRequestResult.Accepted)result).Migration;
-        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(120));
-        var stored = portal.Migrations.Find(migration.Id)!;
-        var steps = string.Join("\n", stored.Steps.Select(s => string.Create(CultureInfo.InvariantCulture,
-            $"  {s.Label}: {s.Status}, {s.MeasuredMs:0} ms (predicted {s.PredictedMs:0}) — {s.Message}")));
-        Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {stored.FailureReason}\n{steps}");
-        await client.WaitForAnswersAsync(client.Answers.Count + 300, TimeSpan.FromSeconds(30));
-        var answers = client.Answers;
-        var gap = answers.Skip(Math.Max(0, from - 1)).Zip(answers.Skip(from), (x, y) => y.TimeUs - x.TimeUs).DefaultIfEmpty(0).Max();
-        return (gap, steps);
     }
 }

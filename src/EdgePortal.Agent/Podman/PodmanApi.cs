@@ -106,13 +106,7 @@ internal sealed class PodmanApi : IDisposable
             var root = answer.RootElement;
             var id = root.TryGetProperty("Id", out var i) ? i.GetString() : null;
             var runtime = root.TryGetProperty("runtime_restore_duration", out var rd) ? rd.GetInt64() : 0;
-            CriuRestoreStats? stats = null;
-            if (root.TryGetProperty("criu_statistics", out var s) && s.ValueKind == JsonValueKind.Object)
-            {
-                uint U(string k) => s.TryGetProperty(k, out var x) ? x.GetUInt32() : 0;
-                ulong L(string k) => s.TryGetProperty(k, out var x) ? x.GetUInt64() : 0;
-                stats = new CriuRestoreStats(L("pages_compared"), L("pages_skipped_cow"), U("forking_time"), U("restore_time"), L("pages_restored"));
-            }
+            var stats = root.TryGetProperty("criu_statistics", out var s) && s.ValueKind == JsonValueKind.Object ? PodmanDriver.RestoreStats(s) : null;
             return (new PodmanOutcome(true, "", new PodmanStats((long)wall.TotalMicroseconds, runtime, null, stats), wall), id);
         }
         catch (Exception e) when (e is PodmanException or JsonException)

@@ -297,36 +297,43 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
     public static PodmanStats? ParseStats(string output, string podmanKey, string runtimeKey)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var start = output.IndexOf('{', StringComparison.Ordinal);
-        var end = output.LastIndexOf('}');
-        if (start < 0 || end < start)
+        using var doc = StatsDocument(output);
+        if (doc is null)
             return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(output[start..(end + 1)]);
-            var root = doc.RootElement;
-            var podman = root.TryGetProperty(podmanKey, out var pd) ? pd.GetInt64() : 0;
-            if (!root.TryGetProperty("container_statistics", out var all) || all.GetArrayLength() == 0)
-                return new PodmanStats(podman, 0, null, null);
-            var c = all[0];
-            var runtime = c.TryGetProperty(runtimeKey, out var rd) ? rd.GetInt64() : 0;
-            if (!c.TryGetProperty("criu_statistics", out var s))
-                return new PodmanStats(podman, runtime, null, null);
-            uint U(string k) => s.TryGetProperty(k, out var x) ? x.GetUInt32() : 0;
-            ulong L(string k) => s.TryGetProperty(k, out var x) ? x.GetUInt64() : 0;
-            return podmanKey.Contains("checkpoint", StringComparison.Ordinal)
-                ? new PodmanStats(podman, runtime, new CriuDumpStats(U("freezing_time"), U("frozen_time"), U("memdump_time"), U("memwrite_time"),
-                    L("pages_scanned"), L("pages_skipped_parent"), L("pages_written"), L("pages_lazy")), null)
-                : new PodmanStats(podman, runtime, null, new CriuRestoreStats(L("pages_compared"), L("pages_skipped_cow"), U("forking_time"), U("restore_time"), L("pages_restored")));
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            return null;
-        }
+        var root = doc.RootElement;
+        var podman = root.TryGetProperty(podmanKey, out var pd) ? pd.GetInt64() : 0;
+        if (!root.TryGetProperty("container_statistics", out var all) || all.ValueKind != JsonValueKind.Array || all.GetArrayLength() == 0)
+            return new PodmanStats(podman, 0, null, null);
+        var c = all[0];
+        var runtime = c.TryGetProperty(runtimeKey, out var rd) ? rd.GetInt64() : 0;
+        if (!c.TryGetProperty("criu_statistics", out var s))
+            return new PodmanStats(podman, runtime, null, null);
+        return podmanKey.Contains("checkpoint", StringComparison.Ordinal)
+            ? new PodmanStats(podman, runtime, DumpStats(s), null)
+            : new PodmanStats(podman, runtime, null, RestoreStats(s));
     }
+
+    /// <summary>CRIU's dump statistics as Podman writes them (<c>criu_statistics</c>, microseconds).</summary>
+    internal static CriuDumpStats DumpStats(JsonElement s) => new(U(s, "freezing_time"), U(s, "frozen_time"), U(s, "memdump_time"), U(s, "memwrite_time"),
+        L(s, "pages_scanned"), L(s, "pages_skipped_parent"), L(s, "pages_written"), L(s, "pages_lazy"));
+
+    /// <summary>CRIU's restore statistics as Podman writes them.</summary>
+    internal static CriuRestoreStats RestoreStats(JsonElement s) => new(L(s, "pages_compared"), L(s, "pages_skipped_cow"), U(s, "forking_time"), U(s, "restore_time"), L(s, "pages_restored"));
+
+    private static uint U(JsonElement s, string key) => s.TryGetProperty(key, out var x) && x.TryGetUInt32(out var v) ? v : 0;
+
+    private static ulong L(JsonElement s, string key) => s.TryGetProperty(key, out var x) && x.TryGetUInt64(out var v) ? v : 0;
 
     /// <summary>The restored container's id: --print-stats names it in container_statistics[0].Id.</summary>
     private static string? ContainerId(string output)
+    {
+        using var doc = StatsDocument(output);
+        return doc is not null && doc.RootElement.TryGetProperty("container_statistics", out var all) && all.ValueKind == JsonValueKind.Array && all.GetArrayLength() > 0
+            && all[0].TryGetProperty("Id", out var id) ? id.GetString() : null;
+    }
+
+    /// <summary>The JSON object on a command's output (from its first '{' to its last '}'); null when there is none.</summary>
+    private static JsonDocument? StatsDocument(string output)
     {
         var start = output.IndexOf('{', StringComparison.Ordinal);
         var end = output.LastIndexOf('}');
@@ -334,8 +341,7 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
             return null;
         try
         {
-            using var doc = JsonDocument.Parse(output[start..(end + 1)]);
-            return doc.RootElement.TryGetProperty("container_statistics", out var all) && all.GetArrayLength() > 0 && all[0].TryGetProperty("Id", out var id) ? id.GetString() : null;
+            return JsonDocument.Parse(output[start..(end + 1)]);
         }
         catch (JsonException)
         {
