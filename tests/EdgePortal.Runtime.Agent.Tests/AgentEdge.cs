@@ -69,6 +69,9 @@ internal static class AgentEdge
     public static async Task<(long GapUs, string Steps, MigrationId Id)> MigrateColdAsync(EnginePortal portal, ServiceInstance svc, ProbeClient client, NodeId? destination)
     {
         var from = client.Answers.Count;
+        // The cluster probed before planning: on a loaded machine the agents' probes can outlast the planner's wait for a
+        // first probe (PlanningWait), and the plan would be refused as "not probed yet".
+        await portal.Capabilities.RefreshAsync(Cluster);
         var result = portal.Coordinator.Start(new MigrationRequest
         {
             ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, Destination = destination, RequestedBy = "test", AcceptTargetMiss = true,
