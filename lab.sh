@@ -8,6 +8,14 @@
 #   ./lab.sh down                     stop the agents, kill every process in the lab's namespaces, delete what up made
 #   ./lab.sh status
 #
+# LAB_PODMAN=1 also gives the hosts Podman (issue 17): one lab storage under /var/lib/P/podman (never the machine's; the
+# hosts share it as they share the machine, and a container belongs to the host whose network namespace it runs in), the
+# repository's tools/podman/containers.conf, and an image built offline, localhost/P:workloads (`podman import` of a rootfs
+# with busybox-static and the state service linked statically; nothing is pulled). Each agent drives it (its
+# EdgePortal:Agent:Podman settings); `./lab.sh container HOST SERVICE TENANT [PORT [BYTES [DIRTY]]]` runs the state
+# service as a container of TENANT (the portal's tenant id, 32 hex digits) in host HOST's network (--network host),
+# labelled io.edgeportal.service/io.edgeportal.tenant, so that the portal migrates it as SERVICE; down removes them all.
+#
 # LAB_BROKER=1 also starts RabbitMQ (Debian's rabbitmq-server, as test-infrastructure.md runs it: no systemd, HOME under
 # /var/lib/P/rabbitmq) in the client namespace on LAB_NET.2:5672, where the hosts reach it over their links, and a forwarder
 # on 127.0.0.1:LAB_BROKER_PORT (default LAB_AGENT_PORT+100) in the caller's namespace that carries each connection into the
@@ -46,6 +54,7 @@ agents=${LAB_AGENTS:-1}
 agent_port=${LAB_AGENT_PORT:-8470}
 tenant=${LAB_TENANT:-SkyFleet Drones}
 broker=${LAB_BROKER:-0}
+podman_lab=${LAB_PODMAN:-0}
 broker_port=${LAB_BROKER_PORT:-$((agent_port + 100))}
 state=/run/$prefix
 lib=/var/lib/$prefix
@@ -113,6 +122,7 @@ up() {
     local nodes=() h
     for ((h = 1; h <= n; h++)); do nodes+=("$prefix-h$h=127.0.0.1"); done
     "$repo/tools/tls/make-certs.sh" "$state/tls" "${nodes[@]}" >/dev/null
+    if [[ $podman_lab == 1 ]]; then podman_image; fi
     for ((i = 1; i <= n; i++)); do start_agent "$i"; done
     start_workload
     portal_args "$n"
@@ -148,6 +158,10 @@ start_agent() {
     peers+=("EdgePortal__Agent__Peers__$prefix-h${j}__Url=https://127.0.0.1:$((agent_port + j))/"
       "EdgePortal__Agent__Peers__$prefix-h${j}__PageServerAddress=$net.$((10 + j))")
   done
+  if [[ $podman_lab == 1 ]]; then
+    peers+=(EdgePortal__Agent__Podman__Enabled=true "EdgePortal__Agent__Podman__ConfigFile=$CONTAINERS_CONF" "EdgePortal__Agent__Podman__Root=$lib/podman/root"
+      "EdgePortal__Agent__Podman__RunRoot=$lib/podman/run" "EdgePortal__Agent__Podman__TmpDir=$lib/podman/tmp")
+  fi
   env "${peers[@]}" EdgePortal__Agent__NetworkNamespace=/run/netns/$prefix-h$i \
     EdgePortal__Agent__ImageDirectory=$lib/h$i/images EdgePortal__Agent__CheckpointDirectory=$lib/h$i/checkpoints \
     EdgePortal__Agent__Tls__CertificateFile=$state/tls/$prefix-h$i.crt EdgePortal__Agent__Tls__KeyFile=$state/tls/$prefix-h$i.key \
@@ -178,6 +192,40 @@ start_workload() {
   grep -q '^listening' "$state/lab-state.out" || { echo "lab.sh: the state service did not start: $(cat "$state/lab-state.out")" >&2; exit 1; }
   agent_curl --max-time 5 -fsS -o /dev/null -X PUT -H 'Content-Type: application/json' \
     -d "{\"pid\":$pid}" "https://127.0.0.1:$port/criu/workloads/lab-state"
+}
+
+# Podman on the lab's own storage (its own --tmpdir too: the machine's /run/libpod belongs to the machine's storage).
+lab_podman() { podman --root "$lib/podman/root" --runroot "$lib/podman/run" --tmpdir "$lib/podman/tmp" "$@"; }
+
+# The lab's container image, built offline once: busybox-static and the state service linked statically.
+podman_image() {
+  command -v podman >/dev/null && [[ -x /bin/busybox ]] || { echo "lab.sh: LAB_PODMAN=1 needs podman, runc and busybox-static (apt-get install -y podman runc busybox-static)" >&2; exit 1; }
+  if lab_podman image exists "localhost/$prefix:workloads" 2>/dev/null; then return; fi
+  local rootfs=$lib/podman/rootfs a
+  rm -rf "$rootfs"
+  mkdir -p "$rootfs/bin" "$rootfs/tmp"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  for a in sh sleep cat ls true; do ln -sf busybox "$rootfs/bin/$a"; done
+  gcc -O2 -static -Wall -Wextra -Werror -o "$rootfs/stateservice" "$repo/tests/EdgePortal.Testing.Lab/Criu/Workload/stateservice.c"
+  say "image localhost/$prefix:workloads (busybox-static + stateservice, podman import)"
+  tar -C "$rootfs" -cf "$lib/podman/rootfs.tar" .
+  lab_podman import "$lib/podman/rootfs.tar" "localhost/$prefix:workloads" >/dev/null
+}
+
+# ./lab.sh container HOST SERVICE TENANT [PORT [BYTES [DIRTY]]]: the state service as TENANT's container on host HOST.
+container() {
+  local host=$1 service=$2 owner=$3 port=${4:-7000} bytes=${5:-10485760} dirty=${6:-1000} id
+  [[ $podman_lab == 1 ]] || { echo "lab.sh container: set LAB_PODMAN=1 (for up as well)" >&2; exit 2; }
+  [[ $host =~ ^h[0-9]+$ && $service =~ ^[a-z0-9][a-z0-9._-]*$ && $owner =~ ^[a-z0-9][a-z0-9_-]{0,63}$ && $port =~ ^[0-9]+$ ]] \
+    || { echo "usage: $0 container hI SERVICE TENANT [PORT [BYTES [DIRTY]]] (TENANT: the portal's tenant id without dashes)" >&2; exit 2; }
+  exists "$prefix-$host" || { echo "lab.sh container: no host $prefix-$host (./lab.sh up first)" >&2; exit 1; }
+  podman_image
+  id=$(nsenter --net=/run/netns/$prefix-$host -- podman --root "$lib/podman/root" --runroot "$lib/podman/run" --tmpdir "$lib/podman/tmp" \
+    run -d --network host --name "$service.$owner" --label "io.edgeportal.service=$service" --label "io.edgeportal.tenant=$owner" \
+    "localhost/$prefix:workloads" /stateservice "$port" "$bytes" "$dirty")
+  for _ in $(seq 1 100); do lab_podman logs "$id" 2>/dev/null | grep -q '^listening' && break; sleep 0.05; done
+  lab_podman logs "$id" 2>/dev/null | grep -q '^listening' || { echo "lab.sh container: the state service did not start: $(lab_podman logs "$id" 2>&1 | tail -3)" >&2; exit 1; }
+  say "container $service.$owner on $prefix-$host, port $port ($((bytes / 1048576)) MB, $dirty dirty pages/s): ${id:0:12}"
 }
 
 # RabbitMQ in the client namespace on LAB_NET.2:5672 and a forwarder into it on 127.0.0.1:LAB_BROKER_PORT (each unless it answers).
@@ -271,6 +319,12 @@ down() {
     if kill -0 "$pids" 2>/dev/null; then say "stopping $(basename "$f" .pid) ($pids)"; kill "$pids"; fi
     rm -f "$f"
   done
+  if [[ -d $lib/podman ]]; then
+    say "removing the lab's containers and images ($lib/podman)"
+    lab_podman rm --all --force --time 1 >/dev/null 2>&1 || true
+    lab_podman rmi --all --force >/dev/null 2>&1 || true
+    grep -o " $lib/podman/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null || true
+  fi
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^$prefix-(sw|client|h[0-9]+)$" || true); do
     for attempt in 1 2 3 4 5 6 7 8 9 10; do
       pids=$(ip netns pids "$ns" 2>/dev/null || true)
@@ -304,5 +358,6 @@ case ${1:-} in
   register) register ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up [N] | register | down | status" >&2; exit 2 ;;
+  container) container "${@:2}" ;;
+  *) echo "usage: $0 up [N] | register | down | status | container hI SERVICE TENANT [PORT [BYTES [DIRTY]]]" >&2; exit 2 ;;
 esac

@@ -69,6 +69,49 @@ public sealed class AgentOptions
     /// exceed the longest Cold dump over a page server the planner may plan.
     /// </summary>
     public TimeSpan PageServerTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The host's Podman, whose containers migrations may name (off by default: bare processes only).</summary>
+    public AgentPodmanOptions Podman { get; init; } = new();
+}
+
+/// <summary>
+/// The host's Podman (<c>EdgePortal:Agent:Podman</c>): the agent drives it through the CLI or the API socket, never a Podman
+/// inside its own container. Containers move between hosts only in the host's network (<c>--network host</c>).
+/// </summary>
+public sealed class AgentPodmanOptions
+{
+    /// <summary>Workload names resolve to Podman containers too (after registered processes).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The podman binary (the agent image has the client; with <see cref="Url"/> it only talks to the socket).</summary>
+    public string Executable { get; set; } = "/usr/bin/podman";
+
+    /// <summary>
+    /// The host's Podman API socket, <c>unix:///run/podman/podman.sock</c> (the rootful podman.socket, mounted into the agent's
+    /// container): the agent calls libpod's REST API on it, and needs no Podman of its own. Empty: the local CLI
+    /// (<see cref="Executable"/>), in the host's network namespace.
+    /// </summary>
+    public string? Url { get; set; }
+
+    /// <summary>A containers.conf to use instead of the machine's (CONTAINERS_CONF; tools/podman/containers.conf: runc, lowered ulimits).</summary>
+    public string? ConfigFile { get; set; }
+
+    /// <summary>Podman's storage root (<c>--root</c>), local CLI only: the lab gives each emulated host one of its own.</summary>
+    public string? Root { get; set; }
+
+    /// <summary>Podman's run root (<c>--runroot</c>), local CLI only.</summary>
+    public string? RunRoot { get; set; }
+
+    /// <summary>
+    /// Podman's libpod state folder (<c>--tmpdir</c>), local CLI only: a storage beside the machine's needs one of its own, or
+    /// each takes the other's state for a reboot and refreshes its containers.
+    /// </summary>
+    public string? TmpDir { get; set; }
+
+    /// <summary>The checkpoint archive's compression: none (default: the link's rate is reserved, compressing adds CPU time to the downtime), gzip or zstd.</summary>
+    public string Compression { get; set; } = "none";
+
+    internal bool Remote => !string.IsNullOrWhiteSpace(Url);
 }
 
 /// <summary>The agent's TLS identity and its callers (<c>EdgePortal:Agent:Tls</c>), PEM files all.</summary>
@@ -177,6 +220,21 @@ public sealed class AgentOptionsValidator(IHostEnvironment? environment = null, 
             failures.Add($"{AgentOptions.Section}:PageServerAddress must be an IP address of this host (no prefix), got '{options.PageServerAddress}'.");
         if (options.PageServerTimeout <= TimeSpan.Zero)
             failures.Add($"{AgentOptions.Section}:PageServerTimeout must be positive (e.g. 00:10:00), got {options.PageServerTimeout}.");
+        var podman = options.Podman;
+        if (podman.Enabled)
+        {
+            if (string.IsNullOrWhiteSpace(podman.Executable) || !Path.IsPathRooted(podman.Executable))
+                failures.Add($"{key}:Podman:Executable must be the absolute path of the podman binary, got '{podman.Executable}'.");
+            if (podman.Remote && !podman.Url!.StartsWith("unix:///", StringComparison.Ordinal))
+                failures.Add($"{key}:Podman:Url must be the host's Podman API socket, unix:///run/podman/podman.sock (a Unix socket: the API has no authentication of its own), got '{podman.Url}'.");
+            if (podman.Remote && (!string.IsNullOrWhiteSpace(podman.Root) || !string.IsNullOrWhiteSpace(podman.RunRoot) || !string.IsNullOrWhiteSpace(podman.TmpDir)))
+                failures.Add($"{key}:Podman:Root, RunRoot and TmpDir are for the local CLI: the Podman service behind {key}:Podman:Url has its own storage.");
+            foreach (var (setting, path) in new[] { ("ConfigFile", podman.ConfigFile), ("Root", podman.Root), ("RunRoot", podman.RunRoot), ("TmpDir", podman.TmpDir) })
+                if (!string.IsNullOrWhiteSpace(path) && !Path.IsPathRooted(path))
+                    failures.Add($"{key}:Podman:{setting} must be an absolute path, got '{path}'.");
+            if (podman.Compression is not ("none" or "gzip" or "zstd"))
+                failures.Add($"{key}:Podman:Compression must be none, gzip or zstd, got '{podman.Compression}'.");
+        }
         if (string.IsNullOrWhiteSpace(options.ServiceDevice))
             failures.Add($"{AgentOptions.Section}:ServiceDevice must name a network device, e.g. eth0.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

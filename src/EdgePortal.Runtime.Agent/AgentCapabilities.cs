@@ -31,9 +31,23 @@ public static class AgentCapabilities
             ReplayBroker = cluster.Broker is not null,
             TransferPaths = Paths(cluster),
             Detail = string.Create(CultureInfo.InvariantCulture,
-                $"CRIU {criu.Version}{(criu.Usable ? "" : " (criu check fails)")}, dirty tracking {(criu.DirtyTracking ? "on" : "off")}, TCP repair {(criu.TcpRepair ? "yes" : "no")}, lazy pages {(criu.LazyPages ? "yes" : $"no ({criu.LazyPagesDetail ?? "not reported"})")}"),
+                $"CRIU {criu.Version}{(criu.Usable ? "" : " (criu check fails)")}, dirty tracking {(criu.DirtyTracking ? "on" : "off")}, TCP repair {(criu.TcpRepair ? "yes" : "no")}, lazy pages {(criu.LazyPages ? "yes" : $"no ({criu.LazyPagesDetail ?? "not reported"})")}{Containers(criu.Podman)}"),
         };
     }
+
+    /// <summary>
+    /// What containers on the host can do, for the Detail the planner's rationale shows (nothing where the agent drives no
+    /// Podman): Podman's own probe, then the strategies
+    /// it runs on containers. Cold always; MessageReplay / ReplayWithCutoff not yet (they dump the source's connections closed,
+    /// which Podman 4.3 cannot express: no --tcp-close); PreCopy only with --pre-checkpoint where CRIU tracks dirty pages (not
+    /// run by this agent yet); PostCopy never with Podman 4.x (no lazy pages). A container service is planned Cold.
+    /// </summary>
+    public static string Containers(PodmanCapabilities? podman) => podman switch
+    {
+        null => "",
+        { Usable: false } => $"; containers cannot migrate here: {podman.Detail}",
+        _ => $"; {podman.Detail}; containers: Cold (MessageReplay/ReplayWithCutoff need --tcp-close, PreCopy --pre-checkpoint with dirty tracking, PostCopy lazy pages: none of them with Podman {podman.Version})",
+    };
 
     /// <summary>A host whose agent did not answer: nothing runs there until it does.</summary>
     public static RuntimeCapabilities Silent(string error) => RuntimeCapabilities.None($"agent not answering: {error}");

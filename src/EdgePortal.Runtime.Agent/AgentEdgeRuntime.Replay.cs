@@ -87,7 +87,7 @@ public sealed partial class AgentEdgeRuntime
         var marker = await broker.AskAsync(t.Exchange, "", "edgeportal.marker", $"replay-queue={t.ReplayQueue}", t.Broker.ReplyTimeout,
             $"{c.Service.Name} on {c.Source.Name} did not answer the marker sent through {t.Exchange} after binding {t.ReplayQueue}", ct).ConfigureAwait(false);
         var markedAt = _time.GetUtcNow();
-        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), null, null, ct, leaveRunning: true, tcpClose: true).ConfigureAwait(false);
+        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), null, null, ct, leaveRunning: true, tcpClose: true, tenant: Tenant(c.Service)).ConfigureAwait(false);
         var after = await broker.AskAsync("", t.Queue, "edgeportal.dumped", "", t.Broker.ReplyTimeout,
             $"{c.Service.Name} on {c.Source.Name} did not confirm the dump", ct).ConfigureAwait(false);
         var s = d.Stats;
@@ -106,7 +106,7 @@ public sealed partial class AgentEdgeRuntime
     {
         var t = For(target, c.MigrationId);
         var id = ImagesId(c.Service.Name, c.MigrationId);
-        var r = await destination.RestoreAsync(id, WorkloadName(c.Service.Name), ct, tcpClose: true).ConfigureAwait(false);
+        var r = await destination.RestoreAsync(id, WorkloadName(c.Service.Name), ct, tcpClose: true, tenant: Tenant(c.Service)).ConfigureAwait(false);
         var stats = r.Stats is { } s
             ? string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored")
             : "no stats-restore";
@@ -196,7 +196,7 @@ public sealed partial class AgentEdgeRuntime
                 if (await broker.DeleteQueueAsync(queue, ct).ConfigureAwait(false))
                     done.Add($"deleted {queue}");
         }
-        await source.DeleteWorkloadAsync(WorkloadName(c.Service.Name), ct).ConfigureAwait(false);
+        await source.DeleteWorkloadAsync(WorkloadName(c.Service.Name), ct, Tenant(c.Service)).ConfigureAwait(false);
         done.Add((await CleanUpAsync(c, source, destination, ct).ConfigureAwait(false)).Message);
         return new StepResult(string.Join("; ", done));
     }

@@ -189,7 +189,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
                     await destination.AddressAsync(AddressAction.Remove, address, o.Device, false, cancellationToken).ConfigureAwait(false);
                     await source.AddressAsync(AddressAction.Add, address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
                 }
-                var restored = await source.RestoreAsync(id, workload, cancellationToken).ConfigureAwait(false);
+                var restored = await source.RestoreAsync(id, workload, cancellationToken, tenant: Tenant(context.Service)).ConfigureAwait(false);
                 done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {restored.WallClockMs:0} ms"));
                 if (address is not null)
                 {
@@ -232,19 +232,23 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         CriuWorkload w;
         try
         {
-            w = await source.WorkloadAsync(workload, ct).ConfigureAwait(false);
+            w = await source.WorkloadAsync(workload, ct, Tenant(c.Service)).ConfigureAwait(false);
         }
         catch (AgentCallException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
         {
-            throw new AgentCallException($"no workload {workload} is registered on the agent of {source.Node}: register the service's process there (PUT /criu/workloads/{workload} with its pid)");
+            throw new AgentCallException($"no workload {workload} of tenant {Tenant(c.Service)} on the agent of {source.Node}: register the service's process there (PUT /criu/workloads/{workload} with its pid and tenant), or run it as a Podman container labelled {ContainerLabels(c.Service)} (agent with EdgePortal:Agent:Podman:Enabled) — {e.AgentWords ?? e.Message}");
         }
         if (!w.Running)
             throw new AgentCallException($"the workload {workload} on {source.Node} (pid {w.Pid}) is not running");
+        if (consumesMessages && w.Container is { } replayed)
+            // Refused before the replay queue is bound: nothing to undo.
+            throw new AgentCallException($"{c.Plan.Strategy} of the Podman container {replayed.Name} needs its broker connection dumped closed while it runs on (CRIU --tcp-close), which Podman {(to.Podman ?? from.Podman)?.Version} cannot pass to CRIU (podman container checkpoint has no --tcp-close): migrate it Cold");
         var address = o.ServiceAddresses.TryGetValue(c.Service.Name, out var a) ? $"address {a}"
             : consumesMessages ? "no service address (a message consumer: the copy reconnects to the broker)"
             : "no service address configured (its connections will not survive)";
+        var container = w.Container is { } pc ? $"Podman container {pc.Name} ({pc.Image}, network {pc.NetworkMode}), " : "";
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
-            $"profiled {workload} on {source.Node}: pid {w.Pid}{(w.RestoredFrom is null ? "" : $" (restored from {w.RestoredFrom}, in a PID namespace of its own: dumped from inside it)")}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair {(from.TcpRepair && to.TcpRepair ? "on both" : "not on both")}, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"));
+            $"profiled {workload} of tenant {Tenant(c.Service)} on {source.Node}: {container}pid {w.Pid}{(w.RestoredFrom is null ? "" : $" (restored from {w.RestoredFrom}, in a PID namespace of its own: dumped from inside it)")}, RSS {(w.ResidentBytes ?? 0) / 1e6:0.0} MB, {w.Threads} thread(s), {w.CommandLine}; {address}; CRIU {from.Version} on {source.Node} and {to.Version} on {destination.Node}, TCP repair {(from.TcpRepair && to.TcpRepair ? "on both" : "not on both")}, dirty tracking {(from.DirtyTracking ? "on" : "off")} on the source"));
     }
 
     internal static bool IsPreCopy(MigrationStrategy strategy) => strategy is MigrationStrategy.PreCopy or MigrationStrategy.IterativePreCopy;
@@ -258,7 +262,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var round = c.Step.Round;
-        var d = await source.PreDumpAsync(id, WorkloadName(c.Service.Name), round, ct).ConfigureAwait(false);
+        var d = await source.PreDumpAsync(id, WorkloadName(c.Service.Name), round, ct, Tenant(c.Service)).ConfigureAwait(false);
         var reserved = c.Plan.ReservedBandwidth.BitsPerSecond;
         var t = await source.SendImagesAsync(id, destination.Node, reserved > 0 ? reserved : null, ct, merge: true, preDumpRound: round).ConfigureAwait(false);
         var s = d.Stats;
@@ -281,12 +285,17 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
             ? c.Plan.Steps.Where(s => s.Kind == StepKind.PreDump).Max(s => s.Round)
             : null;
         // PageServer: the destination listens first; the pages cross the link while the process is frozen.
-        var pageServer = o.ColdTransferPath == AgentColdTransfer.PageServer && lastRound is null ? await destination.StartPageServerAsync(id, ct).ConfigureAwait(false) : null;
-        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), address, o.Device, ct, pageServer: pageServer, afterPreDumpRound: lastRound).ConfigureAwait(false);
+        // A Podman container's checkpoint is one archive (Podman has no page-server option): it takes the Images path.
+        var pageServer = o.ColdTransferPath == AgentColdTransfer.PageServer && lastRound is null
+            && (await source.WorkloadAsync(WorkloadName(c.Service.Name), ct, Tenant(c.Service)).ConfigureAwait(false)).Container is null
+            ? await destination.StartPageServerAsync(id, ct).ConfigureAwait(false) : null;
+        var d = await source.DumpAsync(id, WorkloadName(c.Service.Name), address, o.Device, ct, pageServer: pageServer, afterPreDumpRound: lastRound, tenant: Tenant(c.Service)).ConfigureAwait(false);
         var s = d.Stats;
+        var podman = d.Podman is { } ps ? string.Create(CultureInfo.InvariantCulture,
+            $"podman container checkpoint --export of {d.Container?.Name}: Podman {ps.PodmanDurationUs / 1000.0:0.0} ms{(ps.RuntimeDurationUs > 0 ? $", OCI runtime {ps.RuntimeDurationUs / 1000.0:0.0} ms" : "")}; ") : "";
         var stats = s is null
             ? "no stats-dump"
-            : string.Create(CultureInfo.InvariantCulture,
+            : podman + string.Create(CultureInfo.InvariantCulture,
                 $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms (freezing {s.FreezingTimeUs / 1000.0:0.0}, memdump {s.MemdumpTimeUs / 1000.0:0.0}, memwrite {s.MemwriteTimeUs / 1000.0:0.0}), {s.PagesWritten} pages written of {s.PagesScanned} scanned");
         var pages = pageServer is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"; pages ({(s?.PagesWritten ?? 0) * 4096 / 1e6:0.0} MB) sent to the page server on {destination.Node} ({d.PageServer}) during the dump");
@@ -326,11 +335,13 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
             await destination.AddressAsync(AddressAction.Add, address, o.Device, false, ct, guard: true).ConfigureAwait(false);
             moved = $"; {address} moved {source.Node} → {destination.Node}";
         }
-        var r = await destination.RestoreAsync(id, WorkloadName(c.Service.Name), ct).ConfigureAwait(false);
+        var r = await destination.RestoreAsync(id, WorkloadName(c.Service.Name), ct, tenant: Tenant(c.Service)).ConfigureAwait(false);
         var s = r.Stats;
+        var podman = r.Podman is { } ps ? string.Create(CultureInfo.InvariantCulture,
+            $"podman container restore --import as {r.Container?.Name}: Podman {ps.PodmanDurationUs / 1000.0:0.0} ms{(ps.RuntimeDurationUs > 0 ? $", OCI runtime {ps.RuntimeDurationUs / 1000.0:0.0} ms" : "")}; ") : "";
         var stats = s is null
             ? "no stats-restore"
-            : string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, forking {s.ForkingTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored");
+            : podman + string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, forking {s.ForkingTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored");
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
             $"restored {id} on {destination.Node} ({o.ColdTransferPath} path): pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null,
             new StepArtifacts { RestoredPid = r.Pid, ServiceAddress = address });
@@ -379,6 +390,23 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
 
     /// <summary>The name the service's process is registered under on its host's agent: the service name as an agent name.</summary>
     public static string WorkloadName(string service) => Sanitize(service);
+
+    /// <summary>
+    /// The tenant that qualifies the service's workload on its agent (the tenant id, 32 hex digits): two tenants' services
+    /// of one name are two workloads there (issue 14 item 8).
+    /// </summary>
+    public static string Tenant(ServiceInstance service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return service.TenantId.Value.ToString("N");
+    }
+
+    /// <summary>The labels a Podman container of the service carries, as the agent finds it.</summary>
+    public static string ContainerLabels(ServiceInstance service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return $"io.edgeportal.service={WorkloadName(service.Name)} and io.edgeportal.tenant={Tenant(service)}";
+    }
 
     /// <summary>The images of one migration, on both agents.</summary>
     public static string ImagesId(string service, MigrationId migration) => $"{Sanitize(service)}-{migration.Value:N}";

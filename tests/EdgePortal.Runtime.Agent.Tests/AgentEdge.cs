@@ -61,6 +61,38 @@ internal static class AgentEdge
         return new AgentEdgeRuntime(new Monitor<AgentEdgeOptions>(options), TimeProvider.System, NullLogger<AgentEdgeRuntime>.Instance, http);
     }
 
+    /// <summary>
+    /// One Cold migration through the coordinator and the engine (to <paramref name="destination"/>, or where the planner puts
+    /// it), which must complete with every step done; then 300 more answers. Returns the longest gap the client saw from the
+    /// start of the migration to those answers (µs), the steps as the engine recorded them, and the migration's id.
+    /// </summary>
+    public static async Task<(long GapUs, string Steps, MigrationId Id)> MigrateColdAsync(EnginePortal portal, ServiceInstance svc, ProbeClient client, NodeId? destination)
+    {
+        var from = client.Answers.Count;
+        // The cluster probed before planning: on a loaded machine the agents' probes can outlast the planner's wait for a
+        // first probe (PlanningWait), and the plan would be refused as "not probed yet".
+        await portal.Capabilities.RefreshAsync(Cluster);
+        var result = portal.Coordinator.Start(new MigrationRequest
+        {
+            ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, Destination = destination, RequestedBy = "test", AcceptTargetMiss = true,
+        });
+        Assert.True(result is MigrationRequestResult.Accepted, $"The migration was not accepted: {result}");
+        var migration = ((MigrationRequestResult.Accepted)result).Migration;
+        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(120));
+        var stored = portal.Migrations.Find(migration.Id)!;
+        var steps = Steps(stored);
+        Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {stored.FailureReason}\n{steps}");
+        Assert.Equal(stored.Plan.Destination, portal.Inventory.FindService(svc.Id)!.NodeId);
+        await client.WaitForAnswersAsync(client.Answers.Count + 300, TimeSpan.FromSeconds(30));
+        var answers = client.Answers;
+        var gap = answers.Skip(Math.Max(0, from - 1)).Zip(answers.Skip(from), (x, y) => y.TimeUs - x.TimeUs).DefaultIfEmpty(0).Max();
+        return (gap, steps, migration.Id);
+    }
+
+    /// <summary>The migration's steps as the engine recorded them, one line each.</summary>
+    public static string Steps(Migration migration) => string.Join("\n", migration.Steps.Select(s => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"  {s.Label}: {s.Status}, {s.MeasuredMs:0} ms (predicted {s.PredictedMs:0}) — {s.Message}")));
+
     private static EdgeNode Node(int n, string name, double lat) =>
         new(NodeId.From(new Guid(n, 0, 0, new byte[8])), Cluster.Id, name, name, new NodeCapacity(4_000, 8_000_000_000), new GeoLocation(lat, 7.6));
 }

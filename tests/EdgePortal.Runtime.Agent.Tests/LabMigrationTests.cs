@@ -193,8 +193,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{host} still lists the service it migrated away: {await response.Content.ReadAsStringAsync()}");
     }
 
-    private static string Steps(Migration migration) => string.Join("\n", migration.Steps.Select(s => string.Create(CultureInfo.InvariantCulture,
-        $"  {s.Label}: {s.Status}, {s.MeasuredMs:0} ms (predicted {s.PredictedMs:0}) — {s.Message}")));
+    private static string Steps(Migration migration) => AgentEdge.Steps(migration);
 
     /// <summary>
     /// The lab with the state service on h1 behind its own address (the operator's setup: address added, service started and
@@ -267,24 +266,8 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         /// puts it), which must complete with every step done; then 300 more answers. Returns the longest gap the client saw
         /// from the start of the migration to those answers (µs) and the steps as the engine recorded them.
         /// </summary>
-        public async Task<(long GapUs, string Steps, MigrationId Id)> MigrateAsync(EnginePortal portal, ServiceInstance svc, NodeId? destination)
-        {
-            var from = Client.Answers.Count;
-            var result = portal.Coordinator.Start(new MigrationRequest
-            {
-                ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, Destination = destination, RequestedBy = "test", AcceptTargetMiss = true,
-            });
-            var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
-            var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(120));
-            var stored = portal.Migrations.Find(migration.Id)!;
-            var steps = Steps(stored);
-            Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {stored.FailureReason}\n{steps}");
-            Assert.Equal(stored.Plan.Destination, portal.Inventory.FindService(svc.Id)!.NodeId);
-            await Client.WaitForAnswersAsync(Client.Answers.Count + 300, TimeSpan.FromSeconds(30));
-            var answers = Client.Answers;
-            var gap = answers.Skip(Math.Max(0, from - 1)).Zip(answers.Skip(from), (x, y) => y.TimeUs - x.TimeUs).DefaultIfEmpty(0).Max();
-            return (gap, steps, migration.Id);
-        }
+        public Task<(long GapUs, string Steps, MigrationId Id)> MigrateAsync(EnginePortal portal, ServiceInstance svc, NodeId? destination) =>
+            AgentEdge.MigrateColdAsync(portal, svc, Client, destination);
 
         /// <summary>
         /// Once the migration has finished: 300 more answers on the same connection, every counter consecutive, every checksum

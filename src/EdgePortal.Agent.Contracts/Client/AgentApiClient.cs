@@ -32,15 +32,19 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
     public Task<IReadOnlyList<CriuWorkload>> WorkloadsAsync(CancellationToken ct) =>
         SendAsync<IReadOnlyList<CriuWorkload>>(HttpMethod.Get, AgentRoutes.Path(AgentRoutes.Workloads), null, ct);
 
-    public Task<CriuWorkload> WorkloadAsync(string name, CancellationToken ct) =>
-        SendAsync<CriuWorkload>(HttpMethod.Get, AgentRoutes.Path(AgentRoutes.Workload, name), null, ct);
+    /// <summary>Workload <paramref name="name"/> of <paramref name="tenant"/> (a registered process or a Podman container).</summary>
+    public Task<CriuWorkload> WorkloadAsync(string name, CancellationToken ct, string? tenant = null) =>
+        SendAsync<CriuWorkload>(HttpMethod.Get, AgentRoutes.Path(AgentRoutes.Workload, name) + TenantQuery(tenant), null, ct);
 
-    /// <summary>Registers process <paramref name="pid"/> of the agent's host as workload <paramref name="name"/>.</summary>
-    public Task<CriuWorkload> RegisterWorkloadAsync(string name, int pid, CancellationToken ct) =>
-        SendAsync<CriuWorkload>(HttpMethod.Put, AgentRoutes.Path(AgentRoutes.Workload, name), JsonBody(new CriuWorkloadRegistration(pid)), ct);
+    /// <summary>Registers process <paramref name="pid"/> of the agent's host as workload <paramref name="name"/> of <paramref name="tenant"/>.</summary>
+    public Task<CriuWorkload> RegisterWorkloadAsync(string name, int pid, CancellationToken ct, string? tenant = null) =>
+        SendAsync<CriuWorkload>(HttpMethod.Put, AgentRoutes.Path(AgentRoutes.Workload, name), JsonBody(new CriuWorkloadRegistration(pid, tenant)), ct);
 
-    /// <summary>Forgets workload <paramref name="name"/>; false when there was none.</summary>
-    public Task<bool> DeleteWorkloadAsync(string name, CancellationToken ct) => DeleteAsync(AgentRoutes.Path(AgentRoutes.Workload, name), ct);
+    /// <summary>Forgets workload <paramref name="name"/> (of <paramref name="tenant"/>); false when there was none.</summary>
+    public Task<bool> DeleteWorkloadAsync(string name, CancellationToken ct, string? tenant = null) =>
+        DeleteAsync(AgentRoutes.Path(AgentRoutes.Workload, name) + TenantQuery(tenant), ct);
+
+    private static string TenantQuery(string? tenant) => tenant is { Length: > 0 } ? "?tenant=" + Uri.EscapeDataString(tenant) : "";
 
     /// <param name="releaseAddress">The service address to take off the source after the dump, or null.</param>
     /// <param name="device">The device of <paramref name="releaseAddress"/>; null: the agent's service device.</param>
@@ -49,11 +53,12 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
     /// <param name="pageServer">Send the pages to this page server (started on the destination) while dumping.</param>
     /// <param name="afterPreDumpRound">The final dump after this pre-dump round: only the pages dirtied since.</param>
     public Task<CriuDumpAnswer> DumpAsync(string id, string workload, string? releaseAddress, string? device, CancellationToken ct, bool leaveRunning = false,
-        bool tcpClose = false, CriuPageServerAnswer? pageServer = null, int? afterPreDumpRound = null) =>
+        bool tcpClose = false, CriuPageServerAnswer? pageServer = null, int? afterPreDumpRound = null, string? tenant = null) =>
         SendAsync<CriuDumpAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Dumps), JsonBody(new CriuDumpCall
         {
             Id = id,
             Workload = workload,
+            Tenant = tenant,
             ReleaseAddress = releaseAddress,
             Device = device,
             LeaveRunning = leaveRunning,
@@ -63,8 +68,8 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
         }), ct);
 
     /// <summary>Pre-dump round <paramref name="round"/> (CRIU pre-dump --track-mem) into images/{id}/pre-{round}; the process runs on.</summary>
-    public Task<CriuDumpAnswer> PreDumpAsync(string id, string workload, int round, CancellationToken ct) =>
-        SendAsync<CriuDumpAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Dumps), JsonBody(new CriuDumpCall { Id = id, Workload = workload, PreDumpRound = round }), ct);
+    public Task<CriuDumpAnswer> PreDumpAsync(string id, string workload, int round, CancellationToken ct, string? tenant = null) =>
+        SendAsync<CriuDumpAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Dumps), JsonBody(new CriuDumpCall { Id = id, Workload = workload, Tenant = tenant, PreDumpRound = round }), ct);
 
     /// <summary>Starts a page server on the agent's host that receives the pages of the dump of images <paramref name="id"/>.</summary>
     public Task<CriuPageServerAnswer> StartPageServerAsync(string id, CancellationToken ct) =>
@@ -97,8 +102,8 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
         SendAsync<CriuReceived>(HttpMethod.Put, AgentRoutes.Path(AgentRoutes.Images, id) + (merge ? "?merge=true" : ""), tar, ct);
 
     /// <param name="tcpClose">The images were dumped with tcpClose: restore the TCP connections closed.</param>
-    public Task<CriuRestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct, bool tcpClose = false) =>
-        SendAsync<CriuRestoreAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Restore, id), JsonBody(new CriuRestoreCall { Workload = workload, TcpClose = tcpClose }), ct);
+    public Task<CriuRestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct, bool tcpClose = false, string? tenant = null) =>
+        SendAsync<CriuRestoreAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Restore, id), JsonBody(new CriuRestoreCall { Workload = workload, Tenant = tenant, TcpClose = tcpClose }), ct);
 
     /// <summary>Deletes the images <paramref name="id"/> (and stops a page server waiting for them); false when there were none.</summary>
     public Task<bool> DeleteImagesAsync(string id, CancellationToken ct) => DeleteAsync(AgentRoutes.Path(AgentRoutes.Images, id), ct);

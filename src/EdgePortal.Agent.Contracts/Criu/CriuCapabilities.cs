@@ -17,6 +17,7 @@ namespace EdgePortal.Agent.Contracts;
 /// <param name="Uffd">What <c>criu check --feature uffd-noncoop</c> said: userfaultfd for lazy restores.</param>
 /// <param name="PipeMaxSizeBytes"><c>/proc/sys/fs/pipe-max-size</c>; null when it could not be read.</param>
 /// <param name="LazyPagesDetail">Why lazy pages can or cannot run, with the fix when a host setting is missing.</param>
+/// <param name="Podman">The host's Podman, when the agent drives it (<c>EdgePortal:Agent:Podman:Enabled</c>); null otherwise.</param>
 public sealed record CriuCapabilities(
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("usable")] bool Usable,
@@ -27,4 +28,5 @@ public sealed record CriuCapabilities(
     [property: JsonPropertyName("lazyPages")] bool LazyPages = false,
     [property: JsonPropertyName("uffd")] bool Uffd = false,
     [property: JsonPropertyName("pipeMaxSizeBytes")] long? PipeMaxSizeBytes = null,
-    [property: JsonPropertyName("lazyPagesDetail")] string? LazyPagesDetail = null);
+    [property: JsonPropertyName("lazyPagesDetail")] string? LazyPagesDetail = null,
+    [property: JsonPropertyName("podman")] PodmanCapabilities? Podman = null);

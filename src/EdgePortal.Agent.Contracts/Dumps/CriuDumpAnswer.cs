@@ -8,6 +8,8 @@ namespace EdgePortal.Agent.Contracts;
 /// <param name="PidInNamespace">The PID CRIU dumped: the process's PID in its own PID namespace (a restored tree's), else <see cref="Pid"/>.</param>
 /// <param name="PageServer">The page server the pages went to (address:port), or null when they were written on the agent.</param>
 /// <param name="PreDumpRound">The pre-dump round this was, or null for a dump.</param>
+/// <param name="Container">The Podman container checkpointed (podman container checkpoint --export), or null for a process.</param>
+/// <param name="Podman">Podman's, the OCI runtime's and CRIU's figures of a container checkpoint (--print-stats).</param>
 /// <param name="PrevImagesDir">The previous round's images CRIU linked as parent (--prev-images-dir), or null.</param>
 public sealed record CriuDumpAnswer(
     [property: JsonPropertyName("id")] string Id,
@@ -20,4 +22,6 @@ public sealed record CriuDumpAnswer(
     [property: JsonPropertyName("pidInNamespace")] int PidInNamespace = 0,
     [property: JsonPropertyName("pageServer")] string? PageServer = null,
     [property: JsonPropertyName("preDumpRound")] int? PreDumpRound = null,
-    [property: JsonPropertyName("prevImagesDir")] string? PrevImagesDir = null);
+    [property: JsonPropertyName("prevImagesDir")] string? PrevImagesDir = null,
+    [property: JsonPropertyName("container")] PodmanContainer? Container = null,
+    [property: JsonPropertyName("podman")] PodmanStats? Podman = null);

@@ -8,6 +8,8 @@ public sealed record CriuDumpCall
     [JsonPropertyName("id")] public string Id { get; init; } = "";
     [JsonPropertyName("pid")] public int? Pid { get; init; }
     [JsonPropertyName("workload")] public string? Workload { get; init; }
+    /// <summary>The tenant that owns <see cref="Workload"/> (the portal's tenant id): the workload is looked up tenant-qualified.</summary>
+    [JsonPropertyName("tenant")] public string? Tenant { get; init; }
     /// <summary>Keep the process running after the dump (a checkpoint, not a migration; MS2M: the source serves on).</summary>
     [JsonPropertyName("leaveRunning")] public bool LeaveRunning { get; init; }
     /// <summary>The service address (CIDR) to take off the host after the dump, before CRIU's network lock is lifted.</summary>

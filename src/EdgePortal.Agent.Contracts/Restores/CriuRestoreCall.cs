@@ -6,6 +6,8 @@ namespace EdgePortal.Agent.Contracts;
 public sealed record CriuRestoreCall
 {
     [JsonPropertyName("workload")] public string? Workload { get; init; }
+    /// <summary>The tenant that owns <see cref="Workload"/>: a restored process is registered tenant-qualified.</summary>
+    [JsonPropertyName("tenant")] public string? Tenant { get; init; }
     /// <summary>The images were dumped with tcpClose: restore their TCP connections closed (CRIU --tcp-close).</summary>
     [JsonPropertyName("tcpClose")] public bool TcpClose { get; init; }
 }

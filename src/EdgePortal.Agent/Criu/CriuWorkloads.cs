@@ -12,4 +12,17 @@ public sealed class CriuWorkloads
     internal ConcurrentDictionary<string, (int Pid, string? RestoredFrom)> Named { get; } = new(StringComparer.Ordinal);
     internal ConcurrentDictionary<string, RestoredTree> Restored { get; } = new(StringComparer.Ordinal);
     internal ConcurrentDictionary<string, CriuPageServer> PageServers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The Podman containers restored here, by the images they came from (their container id).</summary>
+    internal ConcurrentDictionary<string, string> RestoredContainers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The key a workload is held under: its name, qualified by its tenant when it has one (<c>name@tenant</c>; '@' is in
+    /// neither), so that two tenants' workloads of one name are two workloads.
+    /// </summary>
+    internal static string Key(string name, string? tenant) => tenant is { Length: > 0 } ? $"{name}@{tenant}" : name;
+
+    /// <summary>A key's name and tenant.</summary>
+    internal static (string Name, string? Tenant) Split(string key) =>
+        key.IndexOf('@', StringComparison.Ordinal) is var at and >= 0 ? (key[..at], key[(at + 1)..]) : (key, null);
 }

@@ -18,7 +18,7 @@ public static partial class AgentEndpoints
         app.MapGet(AgentRoutes.Health, () => Results.Text("ok"));
         app.MapPost(AgentRoutes.CheckpointImage, BuildImageAsync);
         app.MapPut(AgentRoutes.ReceivedImage, ReceiveImageAsync).WithMetadata(Security.ReceiveEndpoint.Instance);
-        app.MapGet(AgentRoutes.CriuCapabilities, (Criu.CriuDriver criu, CancellationToken cancellationToken) => criu.ProbeAsync(cancellationToken));
+        app.MapGet(AgentRoutes.CriuCapabilities, CapabilitiesAsync);
         app.MapGet(AgentRoutes.Transfers, (TransferTracker tracker) => Results.Ok(tracker.All().Select(t => t.ToStatus()).ToList()));
         app.MapGet(AgentRoutes.Transfer, (string id, TransferTracker tracker) => tracker.Find(id) is { } t ? Results.Ok(t.ToStatus()) : Results.NotFound());
         app.MapCriuEndpoints();

@@ -19,10 +19,10 @@ public static partial class AgentEndpoints
         ArgumentNullException.ThrowIfNull(app);
         app.MapPut(AgentRoutes.Workload, RegisterWorkload);
         app.MapGet(AgentRoutes.Workloads, (CriuWorkloads w) => Results.Ok(w.Named.Keys.Order(StringComparer.Ordinal).Select(n => Describe(n, w.Named[n])).ToList()));
-        app.MapGet(AgentRoutes.Workload, (string name, CriuWorkloads w) => w.Named.TryGetValue(name, out var e)
-            ? Results.Ok(Describe(name, e))
-            : WorkloadNotFound(name));
-        app.MapDelete(AgentRoutes.Workload, (string name, CriuWorkloads w) => w.Named.TryRemove(name, out _) ? Results.NoContent() : Results.NotFound());
+        app.MapGet(AgentRoutes.Workload, GetWorkloadAsync);
+        app.MapDelete(AgentRoutes.Workload, (string name, string? tenant, CriuWorkloads w) =>
+            BadTenant(tenant) ?? (w.Named.TryRemove(CriuWorkloads.Key(name, tenant), out _) || (tenant is not null && w.Named.TryRemove(name, out _))
+                ? Results.NoContent() : Results.NotFound()));
         app.MapPost(AgentRoutes.Dumps, DumpAsync);
         app.MapPost(AgentRoutes.SendImages, SendImagesAsync);
         app.MapPut(AgentRoutes.Images, ReceiveImagesAsync).WithMetadata(Security.ReceiveEndpoint.Instance);
@@ -34,7 +34,11 @@ public static partial class AgentEndpoints
         return app;
     }
 
-    private static CriuWorkload Describe(string name, (int Pid, string? RestoredFrom) entry) => ProcFs.Describe(name, entry.Pid, entry.RestoredFrom);
+    private static CriuWorkload Describe(string key, (int Pid, string? RestoredFrom) entry)
+    {
+        var (name, tenant) = CriuWorkloads.Split(key);
+        return ProcFs.Describe(name, entry.Pid, entry.RestoredFrom) with { Tenant = tenant };
+    }
 
     private static IResult WorkloadNotFound(string name) =>
         Results.Problem(statusCode: 404, title: "Workload not found", detail: $"No workload {name} is registered on this agent (PUT /criu/workloads/{name} with its pid).");
@@ -46,23 +50,33 @@ public static partial class AgentEndpoints
     {
         if (!ImageName().IsMatch(name))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A workload name is [a-z0-9][a-z0-9._-]{0,199}."] });
+        if (BadTenant(registration.Tenant) is { } bad)
+            return bad;
         if (registration.Pid <= 1 || !ProcFs.Exists(registration.Pid))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["pid"] = [$"No process {registration.Pid} runs on this host."] });
-        workloads.Named[name] = (registration.Pid, null);
-        return Results.Ok(Describe(name, workloads.Named[name]));
+        var key = CriuWorkloads.Key(name, registration.Tenant);
+        workloads.Named[key] = (registration.Pid, null);
+        return Results.Ok(Describe(key, workloads.Named[key]));
     }
 
     private static async Task<IResult> DumpAsync(CriuDumpCall call, CriuImageStore images, HostNetwork host, CriuDriver criu, CriuWorkloads workloads,
-        Peers.PeerAgents peers, CancellationToken cancellationToken)
+        Peers.PeerAgents peers, Podman.PodmanDriver podman, CancellationToken cancellationToken)
     {
         if (!ImageName().IsMatch(call.Id))
             return BadId();
+        if (BadTenant(call.Tenant) is { } badTenant)
+            return badTenant;
         int pid;
+        string? key = null;
         if (call.Workload is { Length: > 0 } name)
         {
-            if (!workloads.Named.TryGetValue(name, out var entry))
-                return WorkloadNotFound(name);
-            pid = entry.Pid;
+            var resolved = await ResolveAsync(name, call.Tenant, workloads, podman, cancellationToken).ConfigureAwait(false);
+            if (resolved.Problem is { } problem)
+                return problem;
+            if (resolved.Container is { } container)
+                return await DumpContainerAsync(call, container, images, host, podman, cancellationToken).ConfigureAwait(false);
+            key = resolved.Key;
+            pid = resolved.Entry.Pid;
         }
         else if (call.Pid is > 1 and var p)
             pid = p;
@@ -131,7 +145,7 @@ public static partial class AgentEndpoints
             return Results.Ok(new CriuDumpAnswer(call.Id, pid, roundBytes, roundFiles, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath, inNamespace,
                 PreDumpRound: call.PreDumpRound, PrevImagesDir: previous));
         }
-        if (!call.LeaveRunning && call.Workload is { Length: > 0 } gone && workloads.Named.TryRemove(gone, out var was)
+        if (!call.LeaveRunning && key is { } gone && workloads.Named.TryRemove(gone, out var was)
             && was.RestoredFrom is { } from && workloads.Restored.TryRemove(from, out var tree))
             // The dumped tree was restored here: its PID namespace holds nothing but its init now.
             await tree.DisposeAsync().ConfigureAwait(false);
@@ -144,17 +158,21 @@ public static partial class AgentEndpoints
         Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {id} already exist on this agent; DELETE /criu/images/{id} first.");
 
     private static async Task<IResult> RestoreAsync(string id, CriuRestoreCall call, CriuImageStore images, HostNetwork host, CriuDriver criu,
-        CriuWorkloads workloads)
+        CriuWorkloads workloads, Podman.PodmanDriver podman)
     {
         if (!ImageName().IsMatch(id))
             return BadId();
         if (call.Workload is { Length: > 0 } w && !ImageName().IsMatch(w))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["workload"] = ["A workload name is [a-z0-9][a-z0-9._-]{0,199}."] });
+        if (BadTenant(call.Tenant) is { } badTenant)
+            return badTenant;
         var directory = images.PathOf(id);
         if (!Directory.Exists(directory))
             return Results.Problem(statusCode: 404, title: "Images not found", detail: $"No images {id} on this agent.");
-        if (workloads.Restored.ContainsKey(id))
+        if (workloads.Restored.ContainsKey(id) || workloads.RestoredContainers.ContainsKey(id))
             return Results.Problem(statusCode: 409, title: "Already restored", detail: $"Images {id} are restored and running here; DELETE /criu/restored/{id} first.");
+        if (File.Exists(Path.Combine(directory, Podman.PodmanDriver.ArchiveName)))
+            return await RestoreContainerAsync(id, call, directory, host, workloads, podman).ConfigureAwait(false);
         if (await PageServerFailedAsync(id, workloads).ConfigureAwait(false) is { } pageServerFailed)
             return pageServerFailed;
         // The restore runs on, whatever happens to the request that asked for it: a half-restored tree is worse than a slow answer.
@@ -168,12 +186,17 @@ public static partial class AgentEndpoints
         workloads.Restored[id] = restored.Tree;
         var pid = ProcFs.RestoredRoot(restored.Tree.HolderPid);
         if (call.Workload is { Length: > 0 } name)
-            workloads.Named[name] = (pid, id);
+            workloads.Named[CriuWorkloads.Key(name, call.Tenant)] = (pid, id);
         return Results.Ok(new CriuRestoreAnswer(id, restored.Tree.Pid, pid, restored.Tree.HolderPid, restored.WallClock.TotalMilliseconds, restored.Stats, restored.LogPath));
     }
 
-    private static async Task<IResult> KillRestoredAsync(string id, CriuWorkloads workloads)
+    private static async Task<IResult> KillRestoredAsync(string id, CriuWorkloads workloads, Podman.PodmanDriver podman)
     {
+        if (workloads.RestoredContainers.TryRemove(id, out var container))
+        {
+            await podman.RemoveAsync(container, CancellationToken.None).ConfigureAwait(false);
+            return Results.NoContent();
+        }
         if (!workloads.Restored.TryRemove(id, out var tree))
             return Results.NotFound();
         foreach (var (name, entry) in workloads.Named)

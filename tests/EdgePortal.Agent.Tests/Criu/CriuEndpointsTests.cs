@@ -136,4 +136,54 @@ public sealed class CriuEndpointsTests : TwoAgents
         Assert.True(workload.ResidentBytes > 1_000_000, $"VmRSS {workload.ResidentBytes}");
         Assert.Equal((HttpStatusCode)400, (await client.PutAsJsonAsync("criu/workloads/ghost", new CriuWorkloadRegistration(4_000_000))).StatusCode);
     }
+
+    [Fact]
+    public async Task Workloads_TwoTenantsSameName_EachFindsOnlyItsOwn()
+    {
+        using var client = Source.Client();
+        using var other = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("criu/workloads/api", new CriuWorkloadRegistration(Environment.ProcessId, "tenanta"))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("criu/workloads/api", new CriuWorkloadRegistration(other.Id, "tenantb"))).StatusCode);
+
+            var a = (await client.GetFromJsonAsync<CriuWorkload>("criu/workloads/api?tenant=tenanta"))!;
+            var b = (await client.GetFromJsonAsync<CriuWorkload>("criu/workloads/api?tenant=tenantb"))!;
+            Assert.Equal((Environment.ProcessId, "tenanta"), (a.Pid, a.Tenant));
+            Assert.Equal((other.Id, "tenantb"), (b.Pid, b.Tenant));
+            // A third tenant finds neither; asked without a tenant, the agent will not pick one of the two.
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("criu/workloads/api?tenant=tenantc")).StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync("criu/workloads/api")).StatusCode);
+            var dump = await client.PostAsJsonAsync("criu/dumps", new CriuDumpCall { Id = "m-t", Workload = "api", Tenant = "tenantc" });
+            Assert.Equal(HttpStatusCode.NotFound, dump.StatusCode);
+
+            // Forgetting tenant A's leaves tenant B's.
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("criu/workloads/api?tenant=tenanta")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("criu/workloads/api?tenant=tenanta")).StatusCode);
+            Assert.Equal(other.Id, (await client.GetFromJsonAsync<CriuWorkload>("criu/workloads/api?tenant=tenantb"))!.Pid);
+        }
+        finally
+        {
+            other.Kill();
+            await client.DeleteAsync("criu/workloads/api?tenant=tenanta");
+            await client.DeleteAsync("criu/workloads/api?tenant=tenantb");
+        }
+    }
+
+    [Theory]
+    [InlineData("Tenant-A")]
+    [InlineData("../etc")]
+    [InlineData("a@b")]
+    public async Task Workloads_BadTenant_400NamingTheField(string tenant)
+    {
+        using var client = Source.Client();
+        var register = await client.PutAsJsonAsync("criu/workloads/api", new CriuWorkloadRegistration(Environment.ProcessId, tenant));
+        var dump = await client.PostAsJsonAsync("criu/dumps", new CriuDumpCall { Id = "m-bad", Workload = "api", Tenant = tenant });
+        var get = await client.GetAsync($"criu/workloads/api?tenant={Uri.EscapeDataString(tenant)}");
+        foreach (var response in new[] { register, dump, get })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("\"tenant\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
 }

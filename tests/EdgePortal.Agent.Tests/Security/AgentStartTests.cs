@@ -18,6 +18,22 @@ public sealed class AgentStartTests
     }
 
     [Fact]
+    public async Task Start_PodmanMisconfigured_RefusedNamingEachKey()
+    {
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync("Production", WithCertificates(new Dictionary<string, string?>
+        {
+            ["EdgePortal:Agent:Podman:Enabled"] = "true",
+            ["EdgePortal:Agent:Podman:Url"] = "http://podman.example/",
+            ["EdgePortal:Agent:Podman:Root"] = "/var/lib/containers/storage",
+            ["EdgePortal:Agent:Podman:Compression"] = "lz4",
+        })));
+
+        Assert.Contains(e.Failures, f => f.Contains("EdgePortal:Agent:Podman:Url must be the host's Podman API socket", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("EdgePortal:Agent:Podman:Root, RunRoot and TmpDir are for the local CLI", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("EdgePortal:Agent:Podman:Compression must be none, gzip or zstd", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Start_ProductionWithTlsDisabled_Refused()
     {
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync("Production", new Dictionary<string, string?>

@@ -200,6 +200,10 @@ public sealed class HostDeploymentTests(ImageFixture images, ITestOutputHelper o
             var hostVersion = (await Podman.RunCheckedAsync(["version", "--format", "{{.Client.Version}}"], TimeSpan.FromMinutes(1))).Trim();
             using var version = JsonDocument.Parse(await Podman.ExecAsync(name, "curl", "-fsS", "--unix-socket", PodmanSocket, "http://d/v4.0.0/libpod/version"));
             Assert.Equal(hostVersion, version.RootElement.GetProperty("Version").GetString());
+            // The agent's own Podman probe goes through that socket too (libpod's REST API; the image has no Podman).
+            var podman = criu.GetProperty("podman");
+            Assert.True(podman.GetProperty("remote").GetBoolean() && podman.GetProperty("usable").GetBoolean(), podman.GetProperty("detail").GetString());
+            Assert.Equal(hostVersion, podman.GetProperty("version").GetString());
 
             // The network tools act on the host's network namespace (host network, NET_ADMIN, SYS_ADMIN for setns).
             Assert.Contains("127.0.0.1", await Podman.ExecAsync(name, "ip", "-o", "-4", "addr", "show", "dev", "lo"), StringComparison.Ordinal);

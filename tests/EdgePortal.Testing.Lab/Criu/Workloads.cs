@@ -17,6 +17,13 @@ public static class Workloads
         return (service, client);
     }
 
+    /// <summary>The state service linked statically into <paramref name="folder"/> (a container rootfs without a libc).</summary>
+    public static async Task BuildStaticAsync(string folder)
+    {
+        var source = Path.Combine(AppContext.BaseDirectory, "Criu", "Workload");
+        await Lab.RunAsync("gcc", ["-O2", "-static", "-Wall", "-Wextra", "-Werror", "-o", Path.Combine(folder, "stateservice"), Path.Combine(source, "stateservice.c")]);
+    }
+
     /// <summary>Starts a command in a lab namespace (nsenter --net, never ip netns exec) with its output captured.</summary>
     public static Process StartIn(string networkNamespace, string file, params string[] arguments)
     {
