@@ -148,6 +148,8 @@ public sealed class MigrationEngine : BackgroundService
         if (migration is null)
             return CancelOutcome.NotFound;
         // Running on another replica: only the holder of its lease can roll it back, so the cancel goes there.
+        if (migration.State == MigrationState.Running && PastPointOfNoReturn(migration))
+            return CancelOutcome.OnlyForward;
         if (migration.State == MigrationState.Running && _cancels is not null
             && _leases.Active(_clock.GetUtcNow()).FirstOrDefault(l => l.MigrationId == id) is { } lease && lease.Owner != Owner
             && _cancels.Forward(id, lease.Owner, reason))
