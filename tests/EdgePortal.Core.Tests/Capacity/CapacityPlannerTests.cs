@@ -115,6 +115,6 @@ public sealed class CapacityPlannerTests
         Assert.Equal(CapacityChoice.Wait, result.Plan!.Capacity);
         Assert.Equal(60_000, result.Plan.PredictedStartMs, 6);
         Assert.Equal(PlanConstraints.MigrationTime, result.Plan.BindingConstraint);
-        Assert.Contains("nothing is left", result.Plan.Rationale);
+        Assert.Contains("still misses them", result.Plan.Rationale);
     }
 }
