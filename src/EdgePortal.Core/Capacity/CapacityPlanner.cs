@@ -19,6 +19,9 @@ namespace EdgePortal.Core.Capacity;
 /// </summary>
 public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
 {
+    /// <summary>How many releases on a path a plan that cannot meet its targets weighs waiting for.</summary>
+    private const int MaxReleasesTried = 16;
+
     public LinkLedger Ledger => ledger;
 
     public PlanningResult Plan(ServiceInstance service, Tenant tenant, PlanningOptions? options = null)
@@ -47,21 +50,30 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
             (chosen, choice, start) = (w.Result, CapacityChoice.Wait, w.Start);
         else if (other is not null)
             (chosen, choice) = (other, CapacityChoice.OtherDestination);
-        else if (ledger.Residual(source, top) .BitsPerSecond <= LinkLedger.FullPathBitsPerSecond && ledger.ReleasesOn(source, top) is [var first, ..])
-        {
-            // Nothing is left on the path: the migration cannot run before the first release, even if it misses its targets then.
-            var late = planner.Plan(service, tenant, options with
-            {
-                Destination = top,
-                ResidualBandwidth = (s, d) => ledger.Residual(s, d, first, first + theta),
-            });
-            // θ_mig counts from acceptance: what waits past it misses it, whatever the migration takes once started.
-            if (late.Design is { } d && first + d.Plan.PredictedMigrationTimeMs > theta)
-                late = late with { Design = d with { Plan = d.Plan with { Feasible = false, BindingConstraint = PlanConstraints.MigrationTime } } };
-            (chosen, choice, start) = (late, CapacityChoice.Wait, first);
-        }
         else
+        {
+            // Nothing meets the targets: start now on what is left, or wait for the first release if that ends sooner
+            // (always when nothing at all is left on the path).
             (chosen, choice) = (atTop, CapacityChoice.ReserveLess);
+            // The release to wait for is the one after which the migration ends soonest (a few are tried, earliest first).
+            var empty = ledger.Residual(source, top).BitsPerSecond <= LinkLedger.FullPathBitsPerSecond;
+            var soonest = empty || atTop.Plan is not { } reserveLess ? double.PositiveInfinity : reserveLess.PredictedMigrationTimeMs;
+            foreach (var release in ledger.ReleasesOn(source, top).Take(MaxReleasesTried))
+            {
+                var late = planner.Plan(service, tenant, options with
+                {
+                    Destination = top,
+                    ResidualBandwidth = (s, d) => ledger.Residual(s, d, release, release + theta),
+                });
+                if (late.Design is not { } d || release + d.Plan.PredictedMigrationTimeMs >= soonest)
+                    continue;
+                soonest = release + d.Plan.PredictedMigrationTimeMs;
+                // θ_mig counts from acceptance: what waits past it misses it, whatever the migration takes once started.
+                if (soonest > theta)
+                    late = late with { Design = d with { Plan = d.Plan with { Feasible = false, BindingConstraint = PlanConstraints.MigrationTime } } };
+                (chosen, choice, start) = (late, CapacityChoice.Wait, release);
+            }
+        }
 
         var plan = chosen.Plan!;
         var full = planner.Topology.PathBandwidth(source, top).BitsPerSecond;
@@ -71,7 +83,7 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
         var sentence = choice switch
         {
             CapacityChoice.Wait when plan.Feasible => $"{why}: it waits {PlanText.Duration(start)} for bandwidth to be released, then meets them (predicted start in {PlanText.Duration(start)}, completion in {PlanText.Duration(start + plan.PredictedMigrationTimeMs)}).",
-            CapacityChoice.Wait => $"{why}, and nothing is left on it: it waits {PlanText.Duration(start)} for the first release (predicted start in {PlanText.Duration(start)}) and still misses them.",
+            CapacityChoice.Wait => $"{why}, and neither waiting nor another destination meets them: it waits {PlanText.Duration(start)} for bandwidth to be released, which ends sooner than starting on what is left (predicted start in {PlanText.Duration(start)}), and still misses them.",
             CapacityChoice.OtherDestination => $"{why}: it goes to {planner.Topology.Node(plan.Destination).Name} instead, whose path has the bandwidth now (predicted start now, completion in {PlanText.Duration(plan.PredictedMigrationTimeMs)}{(wait is { } ww ? $"; waiting for {topName} would finish in {PlanText.Duration(ww.Start + ww.Result.Plan!.PredictedMigrationTimeMs)}" : "")}).",
             _ => $"{why}, and neither waiting nor another destination meets them: it reserves the {PlanText.Rate(plan.ReservedBandwidth.BitsPerSecond)} left and predicts longer (predicted start now).",
         };

@@ -24,6 +24,8 @@ public sealed record MigrationRequest
     /// another tenant is answered as not found, so a request cannot learn that it exists.
     /// </summary>
     public TenantId? ActingTenant { get; init; }
+    /// <summary>In a batch (<see cref="MigrationCoordinator.StartBatch"/>), planned before the others.</summary>
+    public bool Urgent { get; init; }
 }
 
 /// <summary>How a request ended: accepted and queued, or why not.</summary>
@@ -135,6 +137,43 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         }
     }
 
+    /// <summary>
+    /// Starts migrations that arrive together (a drain, a schedule's firing, a KPI evaluation, a batch call) as one batch:
+    /// <see cref="Capacity.BurstPlanner"/> picks the order in which they are planned on the ledger (urgent first, then so
+    /// that the most meet their targets), and each is then started in that order, so each plans on what those before it
+    /// reserved. The results come back in the order of <paramref name="requests"/>.
+    /// </summary>
+    public IReadOnlyList<MigrationRequestResult> StartBatch(IReadOnlyList<MigrationRequest> requests, TimeSpan? timeLimit = null)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var topology = inventory.Topology();
+        var planner = new MigrationPlanner(topology);
+        var batch = new List<Capacity.BurstRequest>();
+        var indexOf = new Dictionary<Capacity.BurstRequest, int>();
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i];
+            if (Visible(request) is not { } service || inventory.FindTenant(service.TenantId) is not { } tenant)
+                continue;
+            var burst = new Capacity.BurstRequest(service, tenant, OptionsFor(tenant, request, ReservedBy(tenant)), request.Urgent);
+            batch.Add(burst);
+            indexOf[burst] = i;
+        }
+        var order = new List<int>(requests.Count);
+        if (options.CurrentValue.LinkReservations && batch.Count > 1)
+            order.AddRange(new Capacity.BurstPlanner(planner, Ledger(topology)).Plan(batch, timeLimit).Entries.Select(e => indexOf[e.Request]));
+        else
+            order.AddRange(batch.Select(b => indexOf[b]));
+        // Requests for services not found go last: each is answered as not found by Start.
+        for (var i = 0; i < requests.Count; i++)
+            if (!order.Contains(i))
+                order.Add(i);
+        var results = new MigrationRequestResult[requests.Count];
+        foreach (var i in order)
+            results[i] = Start(requests[i]);
+        return results;
+    }
+
     private ServiceInstance? Visible(MigrationRequest request)
         => inventory.FindService(request.ServiceId) is { } service && (request.ActingTenant is not { } acting || service.TenantId == acting) ? service : null;
 
@@ -174,27 +213,9 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
 
     private (PlanningResult Planning, EdgeTopology Topology) Plan(ServiceInstance service, Tenant tenant, MigrationRequest request, double reservedByTenant)
     {
-        var cap = options.CurrentValue.MaxReservedBandwidthBitsPerSecond;
-        // The tenant's quota less what its migrations in flight reserve caps this plan's reservation too.
-        if (tenant.MaxReservedBandwidthBitsPerSecond is { } quota)
-        {
-            var left = Math.Max(1, quota - reservedByTenant);
-            cap = cap > 0 ? Math.Min(cap, left) : left;
-        }
         var topology = inventory.Topology();
         var planner = new MigrationPlanner(topology);
-        var planning = new PlanningOptions
-        {
-            Destination = request.Destination,
-            Targets = request.Targets,
-            Objective = request.Objective,
-            StrategyOverride = request.Strategy,
-            ForcedIterations = request.Iterations,
-            BandwidthCap = cap > 0 ? new Bandwidth(cap) : null,
-            Capabilities = capabilities is null ? null : CapabilitiesOf,
-            // The newest calibration of the source host's class, when there is a store of them; the paper's set otherwise.
-            ParametersForHostClass = calibrations is null ? null : hostClass => calibrations.Latest(hostClass)?.Fit.Parameters,
-        };
+        var planning = OptionsFor(tenant, request, reservedByTenant);
         var engine = options.CurrentValue;
         var unfinished = migrations.Unfinished();
         var result = engine.LinkReservations
@@ -217,6 +238,30 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         var sentence = $"The engine's slots are taken (at most {engine.MaxConcurrentPerCluster} per cluster, {engine.MaxOutboundPerNode} leaving a node): predicted start in {PlanText.Duration(wait)}, completion in {PlanText.Duration(wait + plan.PredictedMigrationTimeMs)}.";
         plan = plan with { PredictedStartMs = wait, Rationale = $"{plan.Rationale} {sentence}" };
         return result with { Design = design with { Plan = plan } };
+    }
+
+    /// <summary>What the planner is told for a request: its overrides, the bandwidth cap (the engine's, and what is left of the tenant's quota), capabilities and calibrations.</summary>
+    private PlanningOptions OptionsFor(Tenant tenant, MigrationRequest request, double reservedByTenant)
+    {
+        var cap = options.CurrentValue.MaxReservedBandwidthBitsPerSecond;
+        // The tenant's quota less what its migrations in flight reserve caps this plan's reservation too.
+        if (tenant.MaxReservedBandwidthBitsPerSecond is { } quota)
+        {
+            var left = Math.Max(1, quota - reservedByTenant);
+            cap = cap > 0 ? Math.Min(cap, left) : left;
+        }
+        return new PlanningOptions
+        {
+            Destination = request.Destination,
+            Targets = request.Targets,
+            Objective = request.Objective,
+            StrategyOverride = request.Strategy,
+            ForcedIterations = request.Iterations,
+            BandwidthCap = cap > 0 ? new Bandwidth(cap) : null,
+            Capabilities = capabilities is null ? null : CapabilitiesOf,
+            // The newest calibration of the source host's class, when there is a store of them; the paper's set otherwise.
+            ParametersForHostClass = calibrations is null ? null : hostClass => calibrations.Latest(hostClass)?.Fit.Parameters,
+        };
     }
 
     /// <summary>What the runtime probed on a node (<see cref="RuntimeCapabilityCatalog"/>); null for a node of no registered cluster.</summary>

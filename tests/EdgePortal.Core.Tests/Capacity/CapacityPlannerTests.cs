@@ -11,32 +11,15 @@ namespace EdgePortal.Core.Tests.Capacity;
 /// </summary>
 public sealed class CapacityPlannerTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-12-07T10:00:00Z");
-
-    /// <summary>A running migration that holds <paramref name="megabits"/> on n2–n1 (and src–n2) and ends <paramref name="endsInMs"/> from now.</summary>
-    private static Migration Blocker(PlanningTopology edge, double megabits, double endsInMs)
-    {
-        var plan = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant).Plan! with
-        {
-            ReservedBandwidth = Bandwidth.FromMegabits(megabits),
-            PredictedMigrationTimeMs = endsInMs,
-        };
-        Assert.Equal(edge.N1.Id, plan.Destination);
-        var migration = Migration.Create(edge.Service, edge.ClusterA.Id, plan, edge.Service.Targets, Objective.MinDowntime, MigrationTrigger.Api,
-            "test", Now, LinkLedger.ReservationsOf(edge.Topology, plan));
-        migration.Start(Now);
-        return migration;
-    }
-
     private static CapacityPlanner Planner(PlanningTopology edge, params Migration[] inFlight)
-        => new(new MigrationPlanner(edge.Topology), LinkLedger.Of(edge.Topology, inFlight, Now));
+        => new(new MigrationPlanner(edge.Topology), LinkLedger.Of(edge.Topology, inFlight, LedgerSamples.Now));
 
     [Fact]
     public void Plan_ResidualMeetsTargets_ReservesNoMoreThanTheResidualAndStartsNow()
     {
         var edge = new PlanningTopology();
 
-        var result = Planner(edge, Blocker(edge, 600, 60_000)).Plan(edge.Service, edge.Tenant);
+        var result = Planner(edge, LedgerSamples.Holding(edge, 600, 60_000)).Plan(edge.Service, edge.Tenant);
 
         Assert.True(result.Feasible);
         Assert.Equal(edge.N1.Id, result.Plan!.Destination);
@@ -63,7 +46,7 @@ public sealed class CapacityPlannerTests
     {
         var edge = new PlanningTopology();
 
-        var result = Planner(edge, Blocker(edge, 1_000, 60_000)).Plan(edge.Service, edge.Tenant);
+        var result = Planner(edge, LedgerSamples.Holding(edge, 1_000, 60_000)).Plan(edge.Service, edge.Tenant);
 
         Assert.True(result.Feasible);
         Assert.Equal(edge.N2.Id, result.Plan!.Destination);
@@ -77,7 +60,7 @@ public sealed class CapacityPlannerTests
     {
         var edge = new PlanningTopology(stateBytes: 100_000_000);
 
-        var result = Planner(edge, Blocker(edge, 1_000, 1_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
+        var result = Planner(edge, LedgerSamples.Holding(edge, 1_000, 1_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
 
         Assert.True(result.Feasible);
         Assert.Equal(CapacityChoice.Wait, result.Plan!.Capacity);
@@ -94,7 +77,7 @@ public sealed class CapacityPlannerTests
         var edge = new PlanningTopology(stateBytes: 100_000_000);
         var alone = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
 
-        var result = Planner(edge, Blocker(edge, 900, 60_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
+        var result = Planner(edge, LedgerSamples.Holding(edge, 900, 60_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
 
         Assert.True(alone.Feasible);
         Assert.False(result.Feasible);
@@ -109,12 +92,12 @@ public sealed class CapacityPlannerTests
     {
         var edge = new PlanningTopology(stateBytes: 100_000_000);
 
-        var result = Planner(edge, Blocker(edge, 1_000, 60_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
+        var result = Planner(edge, LedgerSamples.Holding(edge, 1_000, 60_000)).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
 
         Assert.False(result.Feasible);
         Assert.Equal(CapacityChoice.Wait, result.Plan!.Capacity);
         Assert.Equal(60_000, result.Plan.PredictedStartMs, 6);
         Assert.Equal(PlanConstraints.MigrationTime, result.Plan.BindingConstraint);
-        Assert.Contains("nothing is left", result.Plan.Rationale);
+        Assert.Contains("still misses them", result.Plan.Rationale);
     }
 }

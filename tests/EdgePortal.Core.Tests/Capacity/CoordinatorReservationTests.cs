@@ -64,6 +64,24 @@ public sealed class CoordinatorReservationTests
     }
 
     [Fact]
+    public async Task StartBatch_UrgentRequestListedLast_IsPlannedFirstAndResultsKeepTheRequestOrder()
+    {
+        await using var h = new EngineHarness();
+        MigrationRequest Request(ServiceId service, bool urgent = false)
+            => new() { ServiceId = service, RequestedBy = "test", AcceptTargetMiss = true, Urgent = urgent };
+
+        var results = h.Coordinator.StartBatch([Request(EngineHarness.Cache), Request(ServiceId.New()), Request(EngineHarness.Stream, urgent: true)]);
+
+        var cache = Assert.IsType<MigrationRequestResult.Accepted>(results[0]).Migration;
+        Assert.IsType<MigrationRequestResult.NotFound>(results[1]);
+        var stream = Assert.IsType<MigrationRequestResult.Accepted>(results[2]).Migration;
+        Assert.Equal(CapacityChoice.None, stream.Plan.Capacity);
+        Assert.Equal(0, stream.Plan.PredictedStartMs);
+        Assert.NotEqual(CapacityChoice.None, cache.Plan.Capacity);
+        Assert.True(cache.CreatedAt >= stream.CreatedAt);
+    }
+
+    [Fact]
     public async Task Start_ReservationsSwitchedOff_PlansOnTheWholePathAndReservesNothing()
     {
         await using var h = new EngineHarness(new EngineOptions { LinkReservations = false });

@@ -7,21 +7,10 @@ namespace EdgePortal.Core.Tests.Capacity;
 
 public sealed class LinkLedgerTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-12-07T10:00:00Z");
+    private static readonly DateTimeOffset Now = LedgerSamples.Now;
 
     private static Migration Holding(PlanningTopology edge, double megabits, double durationMs, bool start = true)
-    {
-        var plan = new MigrationPlanner(edge.Topology).Plan(edge.Service, edge.Tenant).Plan! with
-        {
-            ReservedBandwidth = Bandwidth.FromMegabits(megabits),
-            PredictedMigrationTimeMs = durationMs,
-        };
-        var migration = Migration.Create(edge.Service, edge.ClusterA.Id, plan, edge.Service.Targets, Objective.MinDowntime, MigrationTrigger.Api,
-            "test", Now, LinkLedger.ReservationsOf(edge.Topology, plan));
-        if (start)
-            migration.Start(Now);
-        return migration;
-    }
+        => LedgerSamples.Holding(edge, megabits, durationMs, start);
 
     [Fact]
     public void ReservationsOf_MultiHopPlan_HoldsTheBandwidthOnEveryLinkOfThePath()
