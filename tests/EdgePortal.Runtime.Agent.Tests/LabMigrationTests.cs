@@ -37,6 +37,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
         await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
+        await portal.Capabilities.RefreshAsync(AgentEdge.Cluster); // probed before planning (a loaded machine outlasts PlanningWait)
         var total = Stopwatch.StartNew();
 
         var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, RequestedBy = "test", AcceptTargetMiss = true });
@@ -79,6 +80,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, DirtyPagesPerSecond));
         await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
+        await portal.Capabilities.RefreshAsync(AgentEdge.Cluster); // probed before planning (a loaded machine outlasts PlanningWait)
 
         var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = svc.Id, Strategy = MigrationStrategy.Cold, RequestedBy = "test", AcceptTargetMiss = true });
         var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;

@@ -108,11 +108,11 @@ public sealed class PodmanLabMigrationTests(ITestOutputHelper output)
         {
             if (client is not null)
                 await client.DisposeAsync();
-            if (podman is not null)
-                await podman.StopAsync();
             if (service is { HasExited: false })
                 service.Kill(entireProcessTree: true);
             service?.Dispose();
+            if (podman is not null)
+                await podman.StopAsync();
             if (lab is not null)
                 await lab.DisposeAsync();
             if (h1 is not null)

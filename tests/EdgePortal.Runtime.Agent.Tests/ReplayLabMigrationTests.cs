@@ -61,6 +61,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, 0, 500, 400), new KpiTargets(5_000, 10_000, 20));
         await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
+        await portal.Capabilities.RefreshAsync(AgentEdge.Cluster); // probed before planning (a loaded machine outlasts PlanningWait)
 
         var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = svc.Id, Strategy = MigrationStrategy.ReplayWithCutoff, RequestedBy = "test", AcceptTargetMiss = true });
         var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
@@ -105,6 +106,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         var svc = AgentEdge.Service(ServiceName, profile, new KpiTargets(5_000, 10_000, 20));
         await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
+        await portal.Capabilities.RefreshAsync(AgentEdge.Cluster); // probed before planning (a loaded machine outlasts PlanningWait)
         var total = Stopwatch.StartNew();
         var before = lab.Traffic.Published;
 

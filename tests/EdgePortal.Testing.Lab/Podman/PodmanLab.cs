@@ -165,5 +165,19 @@ public sealed class PodmanLab
         {
             // Nothing left to remove, or Podman's own error: the folder goes anyway.
         }
+        // The storage keeps its overlay folder mounted on itself: unmounted (deepest first) so that the folder can go.
+        var root = Path.Combine(_folder, "podman") + "/";
+        foreach (var mount in File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(root, StringComparison.Ordinal))
+            .OrderByDescending(m => m.Length))
+        {
+            try
+            {
+                await Lab.RunAsync("umount", [mount]);
+            }
+            catch (InvalidOperationException)
+            {
+                // Gone already with the one above it.
+            }
+        }
     }
 }
