@@ -75,7 +75,7 @@ public sealed class OwnedWorkloadTests(RegistryFixture registry)
         Assert.Equal("edge-2", restored.Spec.NodeName);
         Assert.Equal((name, KubernetesHarness.ServiceName), (restored.Spec.Hostname, restored.Spec.Subdomain));
         Assert.Equal($"data-{name}", Assert.Single(restored.Spec.Volumes).PersistentVolumeClaim.ClaimName);
-        Assert.StartsWith($"{registry.Host}/edgeportal/counter:", restored.Spec.Containers[0].Image, StringComparison.Ordinal);
+        Assert.StartsWith($"{registry.Host}/edgeportal/counter@sha256:", restored.Spec.Containers[0].Image, StringComparison.Ordinal);
         Assert.Equal(sts.Uid(), Assert.Single(restored.Metadata.OwnerReferences).Uid);
         var after = k.Api.State.Get<V1StatefulSet>(KubernetesHarness.Namespace, KubernetesHarness.ServiceName)!;
         Assert.Equal(replicas, after.Spec.Replicas);
