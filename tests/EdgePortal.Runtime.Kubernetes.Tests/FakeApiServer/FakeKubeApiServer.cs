@@ -610,6 +610,9 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             return "metadata.resourceVersion: Invalid value: resourceVersion should not be set on objects to be created";
         if (creating && !string.IsNullOrEmpty(pod.Metadata.Uid))
             return "metadata.uid: Invalid value: uid is assigned by the API server";
+        // pkg/apis/core/validation: ephemeral containers are added through the ephemeralcontainers subresource only.
+        if (creating && pod.Spec?.EphemeralContainers is { Count: > 0 })
+            return "spec.ephemeralContainers: Forbidden: cannot be set on create";
         if (creating && pod.Metadata.OwnerReferences is { Count: > 0 })
             return "metadata.ownerReferences: a restored pod must not be owned by a controller";
         if (LabelRules.Problem(pod.Labels(), "metadata.labels") is { } labels)

@@ -40,6 +40,22 @@ public sealed class OwnedWorkloadTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task Restore_SourceWithADebugContainer_RestoredPodHasNoEphemeralContainers()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
+        // kubectl debug added an ephemeral container to the source; the API refuses one on create.
+        k.Api.State.UpdatePod(KubernetesHarness.Namespace, KubernetesHarness.SourcePodName, p => p.Spec.EphemeralContainers =
+            [new V1EphemeralContainer { Name = "debugger", Image = "busybox:1.36", TargetContainerName = KubernetesHarness.ContainerName }]);
+        var id = MigrationId.New();
+
+        var outcomes = await k.RunAsync(id, StepKind.Restore);
+
+        Assert.True(outcomes.All(o => o.Outcome is StepOutcome.Success), string.Join("; ", outcomes) + " | " + string.Join(" | ", k.Api.Rejections));
+        Assert.Null(k.Pod(KubernetesHarness.TargetName(id))!.Spec.EphemeralContainers);
+        k.Api.AssertNoRejections();
+    }
+
+    [Fact]
     public async Task Restore_DeploymentPod_RestoredPodWithholdsTheOwnersLabelsUntilTheSwitch()
     {
         await using var k = await KubernetesHarness.StartAsync(registry);
