@@ -35,6 +35,12 @@ public static class CheckpointErrors
                 $"checkpoint of {target} failed (404): the API server knows no node {node}{Said(text)}",
             HttpStatusCode.NotFound =>
                 $"checkpoint of {target} failed (404): the kubelet found no such pod or container — it was deleted or restarted under another name{Said(text)}",
+            HttpStatusCode.InternalServerError when text.Contains("criu failed: type", StringComparison.OrdinalIgnoreCase) =>
+                $"checkpoint of {target} failed (500): CRIU ran and the dump itself failed — CRIU is installed; read the dump.log the message names on node {node} (common causes: a resource CRIU cannot dump such as an unsupported socket, a device or io_uring, or a seccomp/AppArmor denial){Said(text)}",
+            HttpStatusCode.InternalServerError when text.Contains("checkpoint/restore support not available", StringComparison.OrdinalIgnoreCase) =>
+                $"checkpoint of {target} failed (500): CRI-O has checkpoint/restore switched off or finds no CRIU — set enable_criu_support = true in [crio.runtime] of /etc/crio/crio.conf and install CRIU on node {node}{Said(text)}",
+            HttpStatusCode.InternalServerError when text.Contains("DeadlineExceeded", StringComparison.Ordinal) || text.Contains("context deadline exceeded", StringComparison.OrdinalIgnoreCase) =>
+                $"checkpoint of {target} failed (500): the container runtime did not finish within the CRI deadline (the timeout EdgePortal sends, CheckpointTimeout; without one the kubelet's runtimeRequestTimeout, 2 min by default) — raise CheckpointTimeout for a container with this much memory{Said(text)}",
             HttpStatusCode.InternalServerError or HttpStatusCode.NotImplemented when IsUnsupportedRuntime(text) =>
                 $"checkpoint of {target} failed (500): the container runtime cannot checkpoint — install CRIU on the node and enable it (CRI-O: enable_criu_support = true; containerd ≥ 2.0, ≥ 2.1 to restore){Said(text)}",
             HttpStatusCode.InternalServerError =>

@@ -75,6 +75,14 @@ public sealed class KubernetesClusterOptions
     /// </summary>
     public EdgePortal.Agent.Contracts.Tls.AgentClientTlsOptions AgentTls { get; init; } = new();
 
+    /// <summary>
+    /// Where the nodes' kubelets write checkpoint archives: <c>&lt;kubelet root-dir&gt;/checkpoints</c>. The default is
+    /// kubeadm's; k3s uses <c>/var/lib/rancher/k3s/agent/kubelet/checkpoints</c> when started with another root, MicroK8s
+    /// <c>/var/snap/microk8s/common/var/lib/kubelet/checkpoints</c>. An archive path the kubelet answers outside it is
+    /// refused; the agents' <c>CheckpointDirectory</c> must mount the same directory.
+    /// </summary>
+    public string KubeletCheckpointDirectory { get; set; } = "/var/lib/kubelet/checkpoints";
+
     /// <summary>How long the kubelet may take to checkpoint a container; the HTTP timeout is raised above it.</summary>
     public TimeSpan CheckpointTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
@@ -135,6 +143,8 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
                 failures.Add($"{key}:CheckpointTimeout must lie in (0, 1 h], got {o.CheckpointTimeout}.");
             if (o.ReadyTimeout <= TimeSpan.Zero)
                 failures.Add($"{key}:ReadyTimeout must be positive, got {o.ReadyTimeout}.");
+            if (string.IsNullOrWhiteSpace(o.KubeletCheckpointDirectory) || !o.KubeletCheckpointDirectory.StartsWith('/') || o.KubeletCheckpointDirectory.Contains("..", StringComparison.Ordinal))
+                failures.Add($"{key}:KubeletCheckpointDirectory must be an absolute path without '..', got '{o.KubeletCheckpointDirectory}'.");
             if (o.DrainTimeout <= TimeSpan.Zero)
                 failures.Add($"{key}:DrainTimeout must be positive, got {o.DrainTimeout}.");
             if (o.DrainGrace < TimeSpan.Zero)

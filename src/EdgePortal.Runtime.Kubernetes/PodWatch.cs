@@ -53,8 +53,20 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
             cancellationToken.ThrowIfCancellationRequested();
             if (resourceVersion is null)
             {
-                var list = await client.CoreV1.ListNamespacedPodAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector,
-                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                V1PodList list;
+                try
+                {
+                    list = await client.CoreV1.ListNamespacedPodAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector,
+                        cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (HttpOperationException e) when (IsTransient(e))
+                {
+                    // 429 (API priority and fairness) and 5xx pass: list again after a back-off.
+                    Resumes++;
+                    LogResume(ns, labelSelector ?? fieldSelector ?? "", null, KubernetesPods.Describe(e, "list pods"));
+                    await Task.Delay(Backoff(++attempt), time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 if (untilDeleted && list.Items.Count == 0)
                     return null!;
                 foreach (var pod in list.Items)
@@ -85,7 +97,7 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
                         return pod;
                 }
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone)
+            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone || IsTransient(e))
             {
                 error = e;
             }
@@ -121,6 +133,10 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
             throw new PodWatchFailedException(reason);
         return done(pod);
     }
+
+    /// <summary>What a real API server answers under load or while restarting, and a client retries: 429 and 5xx.</summary>
+    private static bool IsTransient(HttpOperationException e) =>
+        e.Response?.StatusCode is HttpStatusCode.TooManyRequests || (int?)e.Response?.StatusCode >= 500;
 
     private static bool IsGone(Exception? error) => error switch
     {

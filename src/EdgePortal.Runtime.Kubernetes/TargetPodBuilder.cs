@@ -74,6 +74,19 @@ public static class TargetPodBuilder
         return $"{prefix}-m{migration.Value.ToString("N")[^8..]}";
     }
 
+    /// <summary><c>host/repo@sha256:…</c> for <c>host/repo:tag</c> and its manifest digest; the reference unchanged without a digest.</summary>
+    public static string ByDigest(string image, string? digest)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (string.IsNullOrEmpty(digest) || !digest.StartsWith("sha256:", StringComparison.Ordinal))
+            return image;
+        var repository = image.Split('@')[0];
+        var colon = repository.LastIndexOf(':');
+        if (colon > repository.LastIndexOf('/'))
+            repository = repository[..colon];
+        return $"{repository}@{digest}";
+    }
+
     public static string Repository(string service) => $"edgeportal/{service.ToLowerInvariant()}";
 
     public static string Tag(MigrationId migration) => $"m-{migration.Value:N}";

@@ -44,6 +44,12 @@ internal sealed class CheckpointStep(KubernetesStepServices services) : Kubernet
         }
         var archive = KubernetesPods.ParseItems(body)
             ?? throw new StepFailedException($"the kubelet on {c.Source.Name} answered the checkpoint without an archive path: {CheckpointErrors.Message(body)}");
+        // items[0] names a file the agent will read: only a checkpoint archive directly in the kubelet's checkpoint directory.
+        var directory = k.Options.KubeletCheckpointDirectory.TrimEnd('/');
+        var file = archive.StartsWith(directory + "/", StringComparison.Ordinal) ? archive[(directory.Length + 1)..] : null;
+        if (file is null || file.Contains('/', StringComparison.Ordinal) || file.Contains("..", StringComparison.Ordinal)
+            || !file.StartsWith("checkpoint-", StringComparison.Ordinal) || !file.EndsWith(".tar", StringComparison.Ordinal))
+            throw new StepFailedException($"the kubelet on {c.Source.Name} wrote the checkpoint to {archive}, outside {directory} (KubeletCheckpointDirectory): set it to the kubelet's <root-dir>/checkpoints of this distribution (k3s, MicroK8s use other roots) and mount that directory into the agent");
         return new StepResult($"took {pod.Name()} out of the Service {c.Service.Name} ({drained} before the checkpoint); checkpointed {ns}/{pod.Name()}/{container.Name} on {c.Source.Name} into {archive}; the container keeps running",
             Artifacts: new StepArtifacts { SourcePod = pod.Name(), Container = container.Name, RootfsImage = container.Image, ArchivePath = archive });
     }

@@ -31,7 +31,8 @@ internal sealed class RestoreStep(KubernetesStepServices services) : KubernetesS
             throw new StepFailedException($"the source pod of {c.Service.Name} on {c.Source.Name} is gone: nothing to restore from");
 
         var selector = await KubernetesPods.SelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
-        var image = stored.Image ?? TargetPodBuilder.ImageReference(k, c.Service.Name, c.MigrationId);
+        // By digest when the push reported one: the pod runs exactly the image pushed, never what a tag points to later.
+        var image = TargetPodBuilder.ByDigest(stored.Image ?? TargetPodBuilder.ImageReference(k, c.Service.Name, c.MigrationId), stored.ImageDigest);
         var pod = TargetPodBuilder.Build(source, selector, image, c, owner);
         using var deadline = new CancellationTokenSource(k.Options.ReadyTimeout, Services.Time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);

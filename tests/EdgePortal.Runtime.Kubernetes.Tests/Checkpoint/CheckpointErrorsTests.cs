@@ -14,6 +14,10 @@ public sealed class CheckpointErrorsTests
     [InlineData(HttpStatusCode.InternalServerError, "checkpointing of default/counter/counter failed (rpc error: code = Unknown desc = CRIU binary not found or too old)", "CRIU")]
     [InlineData(HttpStatusCode.InternalServerError, "checkpointing of default/counter/counter failed (rpc error: code = Unimplemented desc = unknown method CheckpointContainer)", "enable_criu_support")]
     [InlineData(HttpStatusCode.InternalServerError, "checkpointing failed: disk full", "reported an error")]
+    [InlineData(HttpStatusCode.NotFound, "pod does not exist", "no such pod or container")]
+    [InlineData(HttpStatusCode.InternalServerError, "checkpointing of default/counter/counter failed (rpc error: code = Unknown desc = failed to checkpoint container 3f2a: criu failed: type DUMP errno 0\nlog file: /var/lib/containers/storage/overlay-containers/3f2a/userdata/dump.log)", "the dump itself failed — CRIU is installed")]
+    [InlineData(HttpStatusCode.InternalServerError, "checkpointing of default/counter/counter failed (rpc error: code = Unknown desc = checkpoint/restore support not available)", "enable_criu_support = true in [crio.runtime]")]
+    [InlineData(HttpStatusCode.InternalServerError, "checkpointing of default/counter/counter failed (rpc error: code = DeadlineExceeded desc = context deadline exceeded)", "runtimeRequestTimeout")]
     public void Describe_Answer_NamesTheCauseAndQuotesTheCluster(HttpStatusCode status, string body, string expected)
     {
         var message = CheckpointErrors.Describe(status, body, "edge-1", "default", "counter", "counter");

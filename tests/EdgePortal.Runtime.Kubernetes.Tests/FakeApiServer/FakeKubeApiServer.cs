@@ -449,27 +449,10 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
 
     private async Task PatchPod(HttpContext c, string ns, string name, string body)
     {
-        var current = State.Pod(ns, name);
-        if (current is null)
-        {
-            await NotFound(c, "pods", name);
+        var before = State.Pod(ns, name);
+        var patched = await PatchedAsync(c, before, "pods", name, body);
+        if (patched is null || before is not { } current)
             return;
-        }
-        V1Pod patched;
-        try
-        {
-            patched = KubernetesJson.Deserialize<V1Pod>(Patches.Apply(c.Request.ContentType, Node(current), body).ToJsonString());
-        }
-        catch (PatchException e)
-        {
-            await Reject(c, e.Code, e.Reason, e.Message);
-            return;
-        }
-        catch (JsonException e)
-        {
-            await Reject(c, 422, "Invalid", $"the patched pod does not deserialise: {e.Message}");
-            return;
-        }
         var invalid = ValidatePod(patched, ns, creating: false)
             ?? (patched.Name() != name ? "metadata.name: Invalid value: the name of a pod cannot change" : null)
             ?? (patched.Metadata.Uid != current.Metadata.Uid ? "metadata.uid: Invalid value: field is immutable" : null)
@@ -500,27 +483,9 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
 
     private async Task PatchService(HttpContext c, string ns, string name, string body)
     {
-        var current = State.Service(ns, name);
-        if (current is null)
-        {
-            await NotFound(c, "services", name);
+        var patched = await PatchedAsync(c, State.Service(ns, name), "services", name, body);
+        if (patched is null)
             return;
-        }
-        V1Service patched;
-        try
-        {
-            patched = KubernetesJson.Deserialize<V1Service>(Patches.Apply(c.Request.ContentType, Node(current), body).ToJsonString());
-        }
-        catch (PatchException e)
-        {
-            await Reject(c, e.Code, e.Reason, e.Message);
-            return;
-        }
-        catch (JsonException e)
-        {
-            await Reject(c, 422, "Invalid", $"the patched Service does not deserialise: {e.Message}");
-            return;
-        }
         var invalid = (patched.Name() != name ? "metadata.name: the name of a Service cannot change" : null)
             ?? LabelRules.Problem(patched.Labels(), "metadata.labels")
             ?? LabelRules.Problem(patched.Spec?.Selector, "spec.selector")
@@ -555,24 +520,35 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         };
     }
 
-    private async Task PatchStatefulSet(HttpContext c, string ns, string name, string body)
+    /// <summary>The object a patch makes of <paramref name="current"/>, or null after answering 404 or the patch's refusal.</summary>
+    private async Task<T?> PatchedAsync<T>(HttpContext c, T? current, string resource, string name, string body) where T : class
     {
-        var current = State.Get<V1StatefulSet>(ns, name);
         if (current is null)
         {
-            await NotFound(c, "statefulsets.apps", name);
-            return;
+            await NotFound(c, resource, name);
+            return null;
         }
-        V1StatefulSet patched;
         try
         {
-            patched = KubernetesJson.Deserialize<V1StatefulSet>(Patches.Apply(c.Request.ContentType, Node(current), body).ToJsonString());
+            return KubernetesJson.Deserialize<T>(Patches.Apply(c.Request.ContentType, Node(current), body).ToJsonString());
         }
         catch (PatchException e)
         {
             await Reject(c, e.Code, e.Reason, e.Message);
-            return;
         }
+        catch (JsonException e)
+        {
+            await Reject(c, 422, "Invalid", $"the patched {typeof(T).Name[2..]} does not deserialise: {e.Message}");
+        }
+        return null;
+    }
+
+    private async Task PatchStatefulSet(HttpContext c, string ns, string name, string body)
+    {
+        var before = State.Get<V1StatefulSet>(ns, name);
+        var patched = await PatchedAsync(c, before, "statefulsets.apps", name, body);
+        if (patched is null || before is not { } current)
+            return;
         var invalid = (patched.Name() != name ? "metadata.name: the name of a StatefulSet cannot change" : null)
             ?? (patched.Spec.Replicas is < 0 ? "spec.replicas: Invalid value: must be greater than or equal to 0" : null)
             ?? (KubernetesJson.Serialize(patched.Spec.Selector) != KubernetesJson.Serialize(current.Spec.Selector) ? "spec.selector: Forbidden: field is immutable" : null)
@@ -634,6 +610,9 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             return "metadata.resourceVersion: Invalid value: resourceVersion should not be set on objects to be created";
         if (creating && !string.IsNullOrEmpty(pod.Metadata.Uid))
             return "metadata.uid: Invalid value: uid is assigned by the API server";
+        // pkg/apis/core/validation: ephemeral containers are added through the ephemeralcontainers subresource only.
+        if (creating && pod.Spec?.EphemeralContainers is { Count: > 0 })
+            return "spec.ephemeralContainers: Forbidden: cannot be set on create";
         if (creating && pod.Metadata.OwnerReferences is { Count: > 0 })
             return "metadata.ownerReferences: a restored pod must not be owned by a controller";
         if (LabelRules.Problem(pod.Labels(), "metadata.labels") is { } labels)

@@ -40,6 +40,23 @@ public sealed class CheckpointWireTests(RegistryFixture registry)
         k.Api.AssertNoRejections();
     }
 
+    [Theory]
+    [InlineData("/var/snap/microk8s/common/var/lib/kubelet/checkpoints", null, false)]
+    [InlineData("/var/snap/microk8s/common/var/lib/kubelet/checkpoints", "/var/snap/microk8s/common/var/lib/kubelet/checkpoints", true)]
+    [InlineData("/var/lib/kubelet/checkpoints/../../../etc", null, false)]
+    public async Task Checkpoint_ArchiveOutsideTheKubeletCheckpointDirectory_IsRefusedNamingTheKey(string kubeletDirectory, string? configured, bool accepted)
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry, configure: o => o.KubeletCheckpointDirectory = configured ?? o.KubeletCheckpointDirectory);
+        k.Api.Kubelet.CheckpointDirectory = kubeletDirectory;
+
+        var outcome = await k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Checkpoint), CancellationToken.None);
+
+        if (accepted)
+            Assert.StartsWith(kubeletDirectory + "/checkpoint-", Assert.IsType<StepOutcome.Success>(outcome).Artifacts?.ArchivePath, StringComparison.Ordinal);
+        else
+            Assert.Contains("(KubeletCheckpointDirectory)", Assert.IsType<StepOutcome.Failure>(outcome).Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Checkpoint_KubeletFindsNoContainer_SaysNoSuchPodOrContainer()
     {

@@ -48,7 +48,9 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
         Assert.Null(restored.Spec.NodeSelector);
         var container = Assert.Single(restored.Spec.Containers);
         Assert.Equal(KubernetesHarness.ContainerName, container.Name);
-        Assert.Equal(reference, container.Image);
+        // By digest (issue 14 item 5): the manifest the agent pushed, never what the tag may point to later.
+        var digest = ((StepOutcome.Success)outcomes.Single(o => o.Kind == StepKind.Transfer).Outcome).Artifacts!.ImageDigest;
+        Assert.Equal($"{registry.Host}/edgeportal/counter@{digest}", container.Image);
         Assert.Equal("COUNTER_MODE", Assert.Single(container.Env).Name);
         Assert.Equal("counter", restored.Metadata.Labels["app"]);
         Assert.Equal("serving", restored.Metadata.Labels[KubernetesLabels.Role]);

@@ -40,6 +40,22 @@ public sealed class OwnedWorkloadTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task Restore_SourceWithADebugContainer_RestoredPodHasNoEphemeralContainers()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
+        // kubectl debug added an ephemeral container to the source; the API refuses one on create.
+        k.Api.State.UpdatePod(KubernetesHarness.Namespace, KubernetesHarness.SourcePodName, p => p.Spec.EphemeralContainers =
+            [new V1EphemeralContainer { Name = "debugger", Image = "busybox:1.36", TargetContainerName = KubernetesHarness.ContainerName }]);
+        var id = MigrationId.New();
+
+        var outcomes = await k.RunAsync(id, StepKind.Restore);
+
+        Assert.True(outcomes.All(o => o.Outcome is StepOutcome.Success), string.Join("; ", outcomes) + " | " + string.Join(" | ", k.Api.Rejections));
+        Assert.Null(k.Pod(KubernetesHarness.TargetName(id))!.Spec.EphemeralContainers);
+        k.Api.AssertNoRejections();
+    }
+
+    [Fact]
     public async Task Restore_DeploymentPod_RestoredPodWithholdsTheOwnersLabelsUntilTheSwitch()
     {
         await using var k = await KubernetesHarness.StartAsync(registry);
@@ -75,7 +91,7 @@ public sealed class OwnedWorkloadTests(RegistryFixture registry)
         Assert.Equal("edge-2", restored.Spec.NodeName);
         Assert.Equal((name, KubernetesHarness.ServiceName), (restored.Spec.Hostname, restored.Spec.Subdomain));
         Assert.Equal($"data-{name}", Assert.Single(restored.Spec.Volumes).PersistentVolumeClaim.ClaimName);
-        Assert.StartsWith($"{registry.Host}/edgeportal/counter:", restored.Spec.Containers[0].Image, StringComparison.Ordinal);
+        Assert.StartsWith($"{registry.Host}/edgeportal/counter@sha256:", restored.Spec.Containers[0].Image, StringComparison.Ordinal);
         Assert.Equal(sts.Uid(), Assert.Single(restored.Metadata.OwnerReferences).Uid);
         var after = k.Api.State.Get<V1StatefulSet>(KubernetesHarness.Namespace, KubernetesHarness.ServiceName)!;
         Assert.Equal(replicas, after.Spec.Replicas);

@@ -65,6 +65,45 @@ public sealed class RestoreWatchTests(RegistryFixture registry) : IAsyncLifetime
         _k.Api.AssertNoRejections();
     }
 
+    [Theory]
+    [InlineData(Operation.WatchPods)]
+    [InlineData(Operation.ListPods)]
+    public async Task Restore_ApiServerAnswers429Then503_RetriesAndTheRestoreSucceeds(Operation operation)
+    {
+        var id = MigrationId.New();
+        var stored = new StepArtifacts { SourcePod = KubernetesHarness.SourcePodName };
+        _k.Api.Faults.Next(operation, Fault.Status(429, "TooManyRequests", "the server has received too many requests and has asked us to try again later"));
+        _k.Api.Faults.Next(operation, Fault.Status(503, "ServiceUnavailable", "the server is currently unable to handle the request"));
+
+        _k.Api.Kubelet.Mode = KubeletMode.Manual;
+
+        var restore = _k.Runtime.ExecuteAsync(KubernetesHarness.Context(id, StepKind.Restore, stored: stored), CancellationToken.None);
+        var seen = 0;
+        await _k.Api.WhenRequest(r => r.Operation == operation && ++seen == 3).WaitAsync(Patience);
+        await _k.Api.WhenWatch(operation == Operation.WatchPods ? 3 : 1).WaitAsync(Patience);
+        _k.Api.Kubelet.MarkRunning(Ns, KubernetesHarness.TargetName(id));
+        _k.Api.Kubelet.MakeReady(Ns, KubernetesHarness.TargetName(id));
+        var outcome = await restore.WaitAsync(Patience);
+
+        Assert.IsType<StepOutcome.Success>(outcome);
+        _k.Api.AssertNoRejections();
+    }
+
+    [Fact]
+    public async Task Restore_RestoredPodDeletedWhileWaiting_FailsSayingItWasDeleted()
+    {
+        var id = MigrationId.New();
+        var target = KubernetesHarness.TargetName(id);
+        _k.Api.Kubelet.Mode = KubeletMode.Manual;
+
+        var restore = _k.Runtime.ExecuteAsync(KubernetesHarness.Context(id, StepKind.Restore), CancellationToken.None);
+        await _k.Api.WhenWatch(1).WaitAsync(Patience);
+        _k.Api.State.DeletePod(Ns, target);
+        var outcome = await restore.WaitAsync(Patience);
+
+        Assert.Contains($"pod {target} was deleted", Assert.IsType<StepOutcome.Failure>(outcome).Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Restore_WatchEndsAfterABookmark_ResumesFromTheBookmarksResourceVersion()
     {

@@ -15,15 +15,9 @@ public sealed class TenantIsolationTests(RegistryFixture registry)
     [Fact]
     public async Task Execute_TenantAsServiceNamedLikeTenantBs_MigratesOnlyTenantAsPod()
     {
-        await using var k = await KubernetesHarness.StartAsync(registry, configure: o => o.TenantNamespaces[TenantB.ToString()] = "edge-b");
-        // Tenant B's counter in its own namespace, and a pod of B labelled counter in A's namespace too (sorted first):
-        // only the tenant label tells them apart from A's pod.
-        k.Api.State.AddService(new V1Service
-        {
-            Metadata = new V1ObjectMeta { Name = KubernetesHarness.ServiceName, NamespaceProperty = "edge-b" },
-            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "counter" } },
-        });
-        var bOwn = k.Api.Kubelet.Run(TenantBPod("edge-b", "counter-b1"));
+        await using var k = await StartWithTenantBAsync();
+        var bOwn = k.Api.State.Pod("edge-b", "counter-b1")!;
+        // A pod of B labelled counter in A's namespace too (sorted first): only the tenant label tells it from A's pod.
         var bStray = k.Api.Kubelet.Run(TenantBPod(KubernetesHarness.Namespace, "counter-0b"));
         var bService = k.Api.State.Service("edge-b", KubernetesHarness.ServiceName)!;
         var id = MigrationId.New();
@@ -43,13 +37,7 @@ public sealed class TenantIsolationTests(RegistryFixture registry)
     [Fact]
     public async Task Execute_TenantBsMigration_WorksInTenantBsNamespaceOnly()
     {
-        await using var k = await KubernetesHarness.StartAsync(registry, configure: o => o.TenantNamespaces[TenantB.ToString()] = "edge-b");
-        k.Api.State.AddService(new V1Service
-        {
-            Metadata = new V1ObjectMeta { Name = KubernetesHarness.ServiceName, NamespaceProperty = "edge-b" },
-            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "counter" } },
-        });
-        k.Api.Kubelet.Run(TenantBPod("edge-b", "counter-b1"));
+        await using var k = await StartWithTenantBAsync();
         var a = k.Pod(KubernetesHarness.SourcePodName)!;
         var context = KubernetesHarness.Context(MigrationId.New(), StepKind.Profile) with
         {
@@ -62,6 +50,19 @@ public sealed class TenantIsolationTests(RegistryFixture registry)
         Assert.Equal("counter-b1", Assert.IsType<StepOutcome.Success>(outcome).Artifacts?.SourcePod);
         Assert.Equal(a.ResourceVersion(), k.Pod(KubernetesHarness.SourcePodName)?.ResourceVersion());
         Assert.DoesNotContain(k.Api.Requests, r => r.Path.Contains($"/namespaces/{KubernetesHarness.Namespace}/", StringComparison.Ordinal));
+    }
+
+    /// <summary>The harness, and tenant B's counter in its own namespace edge-b: its Service and its pod counter-b1 on edge-1, beside A's.</summary>
+    private async Task<KubernetesHarness> StartWithTenantBAsync()
+    {
+        var k = await KubernetesHarness.StartAsync(registry, configure: o => o.TenantNamespaces[TenantB.ToString()] = "edge-b");
+        k.Api.State.AddService(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = KubernetesHarness.ServiceName, NamespaceProperty = "edge-b" },
+            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "counter" } },
+        });
+        k.Api.Kubelet.Run(TenantBPod("edge-b", "counter-b1"));
+        return k;
     }
 
     private static V1Pod TenantBPod(string ns, string name) => new()
