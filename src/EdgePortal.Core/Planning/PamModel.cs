@@ -168,7 +168,8 @@ public static class PamModel
         return prediction with { Strategy = strategy };
     }
 
-    private static void Check(long stateBytes, double bandwidthBytesPerMs, PamParameters p)
+    /// <summary>The inputs every model takes: a parameter set, a state of at least one byte, a bandwidth ≥ 0.</summary>
+    internal static void Check(long stateBytes, double bandwidthBytesPerMs, PamParameters p)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateBytes);

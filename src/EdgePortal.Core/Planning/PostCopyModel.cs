@@ -57,10 +57,7 @@ public static class PostCopyModel
     /// <summary>The prediction at bandwidth L (bytes per ms).</summary>
     public static PostCopyPrediction Predict(long stateBytes, double bandwidthBytesPerMs, PamParameters p)
     {
-        ArgumentNullException.ThrowIfNull(p);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateBytes);
-        if (double.IsNaN(bandwidthBytesPerMs) || bandwidthBytesPerMs < 0)
-            throw new ArgumentOutOfRangeException(nameof(bandwidthBytesPerMs), bandwidthBytesPerMs, "Bandwidth must be ≥ 0 bytes per ms.");
+        PamModel.Check(stateBytes, bandwidthBytesPerMs, p);
         var dump = LazyDumpMs(p);
         var images = ImageBytes(p);
         var imagesMs = PamModel.TransferMs(images, bandwidthBytesPerMs);

@@ -173,6 +173,22 @@ public sealed class DomainJsonTests
     }
 
     [Fact]
+    public void AllowPostCopy_RoundTrip_KeptOnTenantAndServiceAndOffWhenAbsent()
+    {
+        var tenant = new Tenant(TenantId.New(), "SkyFleet", [ClusterId.New()], allowPostCopy: true);
+        var s = Service(NodeId.New());
+        var service = new ServiceInstance(s.Id, s.TenantId, s.Name, s.NodeId, s.Profile, s.Targets, s.Objective, s.Labels, s.Image, allowPostCopy: true);
+
+        Assert.True(RoundTrip(tenant).AllowPostCopy);
+        Assert.True(RoundTrip(service).AllowPostCopy);
+        Assert.True(service.MovedTo(NodeId.New()).AllowPostCopy);
+        // A document stored before the field existed reads as off, the safe default.
+        var old = JsonSerializer.SerializeToNode(tenant, DomainJson.Options)!.AsObject();
+        old.Remove("allowPostCopy");
+        Assert.False(old.Deserialize<Tenant>(DomainJson.Options)!.AllowPostCopy);
+    }
+
+    [Fact]
     public void Deserialize_InvalidValue_RunsTheValidatingConstructor()
         => Assert.Throws<ArgumentOutOfRangeException>(() => JsonSerializer.Deserialize<GeoLocation>("""{"latitude":91,"longitude":0}""", DomainJson.Options));
 

@@ -38,12 +38,7 @@ public sealed class SimulatedEdgeRuntimePostCopyTests
     [Fact]
     public async Task ExecuteAsync_SourceDownDuringPageIn_FailsSayingTheServiceIsLost()
     {
-        var (runtime, edge, time) = Simulator();
-        var service = Service();
-        var plan = PostCopy();
-        var migration = MigrationId.New();
-        await runtime.RunUntilAsync(time, plan, service, migration, StepKind.PageIn);
-        edge.SetNodeDown(Castello.Id, true);
+        var (runtime, time, service, plan, migration) = await SwitchedThenSourceDownAsync();
 
         var outcome = await runtime.RunAsync(time, Context(plan, StepKind.PageIn, service, migration));
 
@@ -55,12 +50,7 @@ public sealed class SimulatedEdgeRuntimePostCopyTests
     [Fact]
     public async Task RollbackAsync_AfterTheSwitch_FailsForwardOnlyAndNamesTheLoss()
     {
-        var (runtime, edge, time) = Simulator();
-        var service = Service();
-        var plan = PostCopy();
-        var migration = MigrationId.New();
-        await runtime.RunUntilAsync(time, plan, service, migration, StepKind.PageIn);
-        edge.SetNodeDown(Castello.Id, true);
+        var (runtime, _, service, plan, migration) = await SwitchedThenSourceDownAsync();
 
         var outcome = await runtime.RollbackAsync(Rollback(plan, service, migration,
             StepKind.Profile, StepKind.Checkpoint, StepKind.Transfer, StepKind.Restore, StepKind.SwitchTraffic), CancellationToken.None);
@@ -97,5 +87,18 @@ public sealed class SimulatedEdgeRuntimePostCopyTests
 
         Assert.True(probe.Capabilities.LazyPages);
         Assert.True(probe.Capabilities.Runs(MigrationStrategy.PostCopy));
+    }
+
+    /// <summary>A post-copy run up to its page-in (the service resumed on centro-vanchiglia), then its source centro-castello goes down.</summary>
+    private static async Task<(SimulatedEdgeRuntime Runtime, Microsoft.Extensions.Time.Testing.FakeTimeProvider Time, ServiceInstance Service,
+        MigrationPlan Plan, MigrationId Migration)> SwitchedThenSourceDownAsync()
+    {
+        var (runtime, edge, time) = Simulator();
+        var service = Service();
+        var plan = PostCopy();
+        var migration = MigrationId.New();
+        await runtime.RunUntilAsync(time, plan, service, migration, StepKind.PageIn);
+        edge.SetNodeDown(Castello.Id, true);
+        return (runtime, time, service, plan, migration);
     }
 }

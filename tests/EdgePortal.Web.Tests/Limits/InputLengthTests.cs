@@ -67,6 +67,7 @@ public sealed class InputLengthTests : PortalTest
         ["POST /api/v1/tenants/"] = _ => new() { ["name"] = "New Co", ["allowedClusters"] = new JsonArray(), ["defaultObjective"] = "MinDowntime" },
         ["PUT /api/v1/tenants/{id:guid}/clusters"] = _ => new() { ["allowedClusters"] = new JsonArray() },
         ["PUT /api/v1/tenants/{id:guid}/quotas"] = _ => new() { ["maxConcurrentMigrations"] = 2 },
+        ["PUT /api/v1/tenants/{id:guid}/post-copy"] = _ => new() { ["allowPostCopy"] = false },
         ["POST /api/v1/calibrations/"] = _ => new()
         {
             ["hostClass"] = "edge-small", ["host"] = "lab", ["samples"] = new JsonArray(Sample(1e6), Sample(1e7), Sample(1e8)),

@@ -96,6 +96,29 @@ public sealed class AdminApiTests : IDisposable
         Assert.Equal(5e8, tenant.MaxReservedBandwidthBitsPerSecond);
     }
 
+    [Fact]
+    public async Task PostCopy_ProviderAdminAllowsIt_KeepsQuotasAndATenantAdminIsRefused()
+    {
+        using var admin = _portal.As(PortalRoles.ProviderAdmin);
+        using var sky = _portal.As(PortalRoles.TenantAdmin);
+        var inventory = _portal.Factory.Services.GetRequiredService<IInventoryRepository>();
+        var before = inventory.FindTenant(DemoEdge.ArenaPlay)!;
+
+        var set = await admin.PutAsJsonAsync($"/api/v1/tenants/{DemoEdge.ArenaPlay}/post-copy", new { allowPostCopy = true });
+        var missing = await admin.PutAsJsonAsync($"/api/v1/tenants/{DemoEdge.ArenaPlay}/post-copy", new { });
+        var refused = await sky.PutAsJsonAsync($"/api/v1/tenants/{DemoEdge.SkyFleet}/post-copy", new { allowPostCopy = false });
+
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("allowPostCopy", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var after = inventory.FindTenant(DemoEdge.ArenaPlay)!;
+        Assert.True(after.AllowPostCopy);
+        Assert.Equal(before.AllowedClusters, after.AllowedClusters);
+        Assert.Equal((before.MaxConcurrentMigrations, before.MaxReservedBandwidthBitsPerSecond), (after.MaxConcurrentMigrations, after.MaxReservedBandwidthBitsPerSecond));
+        Assert.True(inventory.FindTenant(DemoEdge.SkyFleet)!.AllowPostCopy);
+    }
+
     private IReadOnlyList<EdgeCluster> Clusters => _portal.Factory.Services.GetRequiredService<IInventoryRepository>().Clusters();
 
     [Fact]

@@ -95,6 +95,7 @@ public sealed class AuthorizationMatrixTests(MatrixPortal portal) : IClassFixtur
         ["POST /api/v1/tenants/"] = new(PortalPolicies.ProviderAdmin, Body: "{}"),
         ["PUT /api/v1/tenants/{id:guid}/clusters"] = new(PortalPolicies.ProviderAdmin, Body: "{}"),
         ["PUT /api/v1/tenants/{id:guid}/quotas"] = new(PortalPolicies.ProviderAdmin, Body: "{}"),
+        ["PUT /api/v1/tenants/{id:guid}/post-copy"] = new(PortalPolicies.ProviderAdmin, Body: "{}"),
         ["GET /api/v1/calibrations/"] = new(PortalPolicies.Provider),
         ["POST /api/v1/calibrations/"] = new(PortalPolicies.ProviderAdmin, Body: "{}"),
         // The hub.
