@@ -7183,6 +7183,24 @@ namespace EdgePortal.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum CapacityChoice
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"None")]
+        None = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"Wait")]
+        Wait = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"ReserveLess")]
+        ReserveLess = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"OtherDestination")]
+        OtherDestination = 3,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ClusterCapabilitiesViewModel
     {
 
@@ -7827,6 +7845,29 @@ namespace EdgePortal.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LinkReservation
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("link")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid Link { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("bandwidth")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public Bandwidth Bandwidth { get; set; } = new Bandwidth();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class LinkViewModel
     {
 
@@ -7983,6 +8024,13 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("rationale")]
         [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
         public string Rationale { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("predictedStartMs")]
+        public double? PredictedStartMs { get; set; } = 0D;
+
+        [System.Text.Json.Serialization.JsonPropertyName("capacity")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CapacityChoice>))]
+        public CapacityChoice? Capacity { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -8203,6 +8251,17 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("predictedMigrationTimeMs")]
         public double PredictedMigrationTimeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("predictedStartAt")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset PredictedStartAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("predictedCompletionMs")]
+        public double PredictedCompletionMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("reservations")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.List<LinkReservation> Reservations { get; set; } = new System.Collections.Generic.List<LinkReservation>();
 
         [System.Text.Json.Serialization.JsonPropertyName("measuredDowntimeMs")]
         public double? MeasuredDowntimeMs { get; set; } = default!;
