@@ -60,6 +60,21 @@ namespace EdgePortal.Client
         System.Threading.Tasks.Task<Retired> RetireNodeAsync(System.Guid id, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
+        /// Plan migrations requested together as one batch (a drain, a crowd, a nightly move): ordered so that the most meet their targets, urgent ones first, each planned on what those before it reserve. 200 with one result per migration, in the request's order.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<BatchItemResult>> StartMigrationBatchAsync(StartBatchBody? body);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Plan migrations requested together as one batch (a drain, a crowd, a nightly move): ordered so that the most meet their targets, urgent ones first, each planned on what those before it reserve. 200 with one result per migration, in the request's order.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<System.Collections.Generic.ICollection<BatchItemResult>> StartMigrationBatchAsync(StartBatchBody? body, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
         /// Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth, on the paper testbed's parameters or, with hostClass, on that host class's newest calibration; feasible or not, 200 with the plan and every strategy compared.
         /// </summary>
         /// <returns>OK</returns>
@@ -1007,6 +1022,124 @@ namespace EdgePortal.Client
                                 throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new EdgePortalApiException<ProblemDetails>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EdgePortalApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Plan migrations requested together as one batch (a drain, a crowd, a nightly move): ordered so that the most meet their targets, urgent ones first, each planned on what those before it reserve. 200 with one result per migration, in the request's order.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<System.Collections.Generic.ICollection<BatchItemResult>> StartMigrationBatchAsync(StartBatchBody? body)
+        {
+            return StartMigrationBatchAsync(body, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Plan migrations requested together as one batch (a drain, a crowd, a nightly move): ordered so that the most meet their targets, urgent ones first, each planned on what those before it reserve. 200 with one result per migration, in the request's order.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<BatchItemResult>> StartMigrationBatchAsync(StartBatchBody? body, System.Threading.CancellationToken cancellationToken)
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/migrations:batch"
+                    urlBuilder_.Append("api/v1/migrations:batch");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<System.Collections.Generic.ICollection<BatchItemResult>>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<HttpValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<HttpValidationProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("No API key, or one that is unknown, expired or revoked.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("The key\'s role may not do this.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -6954,7 +7087,7 @@ namespace EdgePortal.Client
         public System.Guid? Destination { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("migrationId")]
-        public MigrationId? MigrationId { get; set; } = default!;
+        public System.Guid? MigrationId { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("reason")]
         [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
@@ -6983,6 +7116,78 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("bitsPerSecond")]
         public double BitsPerSecond { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class BatchItemResult
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("index")]
+        public int Index { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        public int Status { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("migration")]
+        public MigrationViewModel? Migration { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("problem")]
+        public ProblemDetails? Problem { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class BatchMigrationBody
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("serviceId")]
+        public System.Guid? ServiceId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("destinationNodeId")]
+        public System.Guid? DestinationNodeId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxDowntimeMs")]
+        public double? MaxDowntimeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxMigrationTimeMs")]
+        public double? MaxMigrationTimeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxUserLatencyMs")]
+        public double? MaxUserLatencyMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("objective")]
+        public string? Objective { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("strategy")]
+        public string? Strategy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("iterations")]
+        public int? Iterations { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("acceptTargetMiss")]
+        public bool? AcceptTargetMiss { get; set; } = false;
+
+        [System.Text.Json.Serialization.JsonPropertyName("urgent")]
+        public bool? Urgent { get; set; } = false;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -7455,7 +7660,7 @@ namespace EdgePortal.Client
         public DrainItemState State { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("migrationId")]
-        public MigrationId2? MigrationId { get; set; } = default!;
+        public System.Guid? MigrationId { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("message")]
         public string? Message { get; set; } = default!;
@@ -8181,7 +8386,8 @@ namespace EdgePortal.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("id")]
-        public System.Guid? Id { get; set; } = default!;
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid Id { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("tenantId")]
         [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
@@ -9486,6 +9692,24 @@ namespace EdgePortal.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StartBatchBody
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("migrations")]
+        public System.Collections.Generic.List<BatchMigrationBody>? Migrations { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class StartMigrationBody
     {
 
@@ -10063,36 +10287,6 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("memoryBytes")]
         public long? MemoryBytes { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class MigrationId
-    {
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class MigrationId2
-    {
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

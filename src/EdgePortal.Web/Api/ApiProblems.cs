@@ -24,6 +24,15 @@ public sealed class FieldErrors
         messages.Add(message);
     }
 
+    /// <summary>Takes <paramref name="other"/>'s errors, each field under <paramref name="prefix"/> (an item of a list: <c>migrations[3].</c>).</summary>
+    public void AddAll(string prefix, FieldErrors other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        foreach (var (field, messages) in other._errors)
+            foreach (var message in messages)
+                Add(prefix + field, message);
+    }
+
     public T? Required<T>(string field, T? value) where T : struct
     {
         if (value is null)

@@ -21,6 +21,28 @@ public sealed record StartMigrationBody(
     int? Iterations,
     bool AcceptTargetMiss = false) : IMigrationOverridesBody;
 
+/// <summary>One migration of <c>POST /api/v1/migrations:batch</c>: a start body, and whether it goes before the others.</summary>
+public sealed record BatchMigrationBody(
+    Guid? ServiceId,
+    Guid? DestinationNodeId,
+    double? MaxDowntimeMs,
+    double? MaxMigrationTimeMs,
+    double? MaxUserLatencyMs,
+    string? Objective,
+    string? Strategy,
+    int? Iterations,
+    bool AcceptTargetMiss = false,
+    bool Urgent = false) : IMigrationOverridesBody;
+
+/// <summary>The body of <c>POST /api/v1/migrations:batch</c>: migrations requested together, planned as one.</summary>
+public sealed record StartBatchBody(IReadOnlyList<BatchMigrationBody?>? Migrations);
+
+/// <summary>
+/// How one migration of a batch went, at its index in the request: 202 with the migration, or the status and the problem
+/// the single start would have answered.
+/// </summary>
+public sealed record BatchItemResult(int Index, int Status, MigrationViewModel? Migration, Microsoft.AspNetCore.Mvc.ProblemDetails? Problem);
+
 public static class MigrationsApi
 {
     public static IEndpointRouteBuilder MapMigrationsApi(this IEndpointRouteBuilder app)
@@ -29,6 +51,8 @@ public static class MigrationsApi
         api.MapPost("/", Start).RequireAuthorization(PortalPolicies.Operator).WithName("StartMigration").WithSummary("Plan a migration and queue it; 422 with the planner's explanation when no plan meets the targets.");
         api.MapGet("/", List).RequireAuthorization(PortalPolicies.Viewer).WithName("ListMigrations").WithSummary("Migrations, newest first, filtered by state, cluster, tenant or service; a full page links the next one (Link rel=next, before=cursor).");
         api.MapGet("/{id:guid}", Get).RequireAuthorization(PortalPolicies.Viewer).WithName("GetMigration").WithSummary("One migration with its steps, predicted and measured.");
+        app.MapPost("/api/v1/migrations:batch", StartBatch).WithTags("Migrations").RequireAuthorization(PortalPolicies.Operator).WithName("StartMigrationBatch")
+            .WithSummary("Plan migrations requested together as one batch (a drain, a crowd, a nightly move): ordered so that the most meet their targets, urgent ones first, each planned on what those before it reserve. 200 with one result per migration, in the request's order.");
         api.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(PortalPolicies.Operator).WithName("CancelMigration").WithSummary("Cancel: a queued migration at once, a running one by rolling it back.");
         return app;
     }
@@ -47,9 +71,76 @@ public static class MigrationsApi
         if (inventory.FindService(ServiceId.From(serviceId!.Value)) is not { } service || !scope.Sees(service.TenantId))
             return ApiProblems.NotFound("Service", serviceId!.Value);
 
-        return start.Run(scope, overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor, body.AcceptTargetMiss)) switch
+        return Refusal(start.Run(scope, overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor, body.AcceptTargetMiss)), out var accepted) switch
         {
-            MigrationRequestResult.Accepted a => TypedResults.Accepted($"/api/v1/migrations/{a.Migration.Id}", View(a.Migration, engine)),
+            null => TypedResults.Accepted($"/api/v1/migrations/{accepted!.Id}", View(accepted, engine)),
+            NotFoundProblem n => n,
+            ConflictProblem c => c,
+            QuotaProblem q => q,
+            UnprocessableProblem u => u,
+            var other => throw new InvalidOperationException($"Unexpected refusal {other.GetType().Name}."),
+        };
+    }
+
+    /// <summary>The most migrations one batch may hold (a nightly schedule of 500 services fits).</summary>
+    public const int MaxBatch = 1_000;
+
+    private static Results<Ok<List<BatchItemResult>>, ValidationProblem> StartBatch(StartBatchBody? body, StartMigration start, MigrationEngine engine,
+        IInventoryRepository inventory, ClaimsPrincipal user)
+    {
+        var scope = TenantScope.Of(user);
+        if (body?.Migrations is not { } items)
+            return ApiProblems.MissingBody("A JSON body with migrations, a list of start bodies, is required.");
+        var errors = new FieldErrors();
+        if (items.Count is 0 or > MaxBatch)
+            errors.Add("migrations", $"migrations must hold 1..{MaxBatch} migrations (was {items.Count}).");
+        var requests = new List<MigrationRequest?>(items.Count);
+        var seen = new HashSet<Guid>();
+        for (var i = 0; i < items.Count && items.Count <= MaxBatch; i++)
+        {
+            var field = $"migrations[{i}]";
+            if (items[i] is not { } item)
+            {
+                errors.Add(field, $"{field} is required.");
+                continue;
+            }
+            var own = new FieldErrors();
+            var serviceId = own.Required("serviceId", item.ServiceId);
+            var overrides = MigrationOverrides.Read(item, own);
+            if (serviceId is { } id && !seen.Add(id))
+                own.Add("serviceId", $"service {id} is asked for more than once in the batch.");
+            errors.AddAll(field + ".", own);
+            // A service the principal does not see is answered as not found in its place, like the single start.
+            requests.Add(!own.Any && inventory.FindService(ServiceId.From(serviceId!.Value)) is { } service && scope.Sees(service.TenantId)
+                ? overrides.ToRequest(service, MigrationTrigger.Api, scope.Actor, item.AcceptTargetMiss) with { Urgent = item.Urgent }
+                : null);
+        }
+        if (errors.Any)
+            return errors.ToProblem();
+
+        var asked = requests.Select((r, i) => (Request: r, Index: i)).Where(r => r.Request is not null).ToList();
+        var results = start.RunBatch(scope, [.. asked.Select(r => r.Request!)]);
+        var answers = new BatchItemResult[items.Count];
+        for (var i = 0; i < items.Count; i++)
+            answers[i] = new BatchItemResult(i, StatusCodes.Status404NotFound, null,
+                ApiProblems.NotFound("Service", items[i]!.ServiceId!.Value).Value);
+        for (var k = 0; k < asked.Count; k++)
+        {
+            var index = asked[k].Index;
+            answers[index] = Refusal(results[k], out var accepted) is { } problem
+                ? new BatchItemResult(index, problem.StatusCode ?? StatusCodes.Status400BadRequest, null, problem.Value)
+                : new BatchItemResult(index, StatusCodes.Status202Accepted, View(accepted!, engine), null);
+        }
+        return TypedResults.Ok(answers.ToList());
+    }
+
+    /// <summary>The problem a refused start answers, or null with the migration when it was accepted: one wording for both endpoints.</summary>
+    private static ProblemResult? Refusal(MigrationRequestResult result, out Migration? accepted)
+    {
+        accepted = (result as MigrationRequestResult.Accepted)?.Migration;
+        return result switch
+        {
+            MigrationRequestResult.Accepted => null,
             MigrationRequestResult.NotFound n => new NotFoundProblem("Service not found", n.Detail),
             MigrationRequestResult.Conflict c => new ConflictProblem("Already migrating", c.Detail,
                 new Dictionary<string, object?> { ["migrationId"] = c.Existing.Value }),

@@ -51,6 +51,10 @@ public sealed class InputLengthTests : PortalTest
     private Dictionary<string, Func<Ids, JsonObject>> Samples() => new()
     {
         ["POST /api/v1/migrations/"] = _ => new() { ["serviceId"] = Service, ["objective"] = "MinDowntime", ["strategy"] = "Cold" },
+        ["POST /api/v1/migrations:batch"] = _ => new()
+        {
+            ["migrations"] = new JsonArray(new JsonObject { ["serviceId"] = Service, ["objective"] = "MinDowntime", ["strategy"] = "Cold" }),
+        },
         ["POST /api/v1/plans/what-if"] = _ => new()
         {
             ["stateSizeBytes"] = 1e7, ["dirtyRateNormalized"] = 0, ["bandwidthBitsPerSecond"] = 1e9, ["maxDowntimeMs"] = 2000, ["maxMigrationTimeMs"] = 5000,

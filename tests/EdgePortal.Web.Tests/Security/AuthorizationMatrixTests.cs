@@ -60,6 +60,7 @@ public sealed class AuthorizationMatrixTests(MatrixPortal portal) : IClassFixtur
         ["GET /api/v1/migrations/"] = new(PortalPolicies.Viewer),
         ["GET /api/v1/migrations/{id:guid}"] = new(PortalPolicies.Viewer, Owned.Migration),
         ["POST /api/v1/migrations/"] = new(PortalPolicies.Operator, Body: "{}"),
+        ["POST /api/v1/migrations:batch"] = new(PortalPolicies.Operator, Body: "{}"),
         ["POST /api/v1/migrations/{id:guid}/cancel"] = new(PortalPolicies.Operator, Owned.Migration),
         // Schedules, windows, drains, automation.
         ["GET /api/v1/schedules/"] = new(PortalPolicies.Viewer),
