@@ -8,14 +8,14 @@ namespace EdgePortal.Runtime.Agent.Tests;
 /// </summary>
 public sealed class ContainerCapabilitiesTests
 {
-    private static readonly CriuCapabilities Criu = new("4.2.1", true, false, true, [], "Looks good.");
+    private static readonly CriuCapabilities Criu = new("4.2.1", true, false, true, [], "Looks good.", LazyPages: true);
 
     [Fact]
     public void Host_AgentDrivesNoPodman_DetailIsCriusAlone()
     {
         var host = AgentCapabilities.Host(new AgentClusterOptions(), Criu);
 
-        Assert.Equal("CRIU 4.2.1, dirty tracking off, TCP repair yes", host.Detail);
+        Assert.Equal("CRIU 4.2.1, dirty tracking off, TCP repair yes, lazy pages yes", host.Detail);
     }
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class ContainerCapabilitiesTests
 
         var detail = AgentCapabilities.Host(new AgentClusterOptions(), Criu with { Podman = podman }).Detail!;
 
-        Assert.StartsWith("CRIU 4.2.1, dirty tracking off, TCP repair yes; Podman 4.3.1 (API socket)", detail, StringComparison.Ordinal);
+        Assert.StartsWith("CRIU 4.2.1, dirty tracking off, TCP repair yes, lazy pages yes; Podman 4.3.1 (API socket)", detail, StringComparison.Ordinal);
         Assert.Contains("containers: Cold (MessageReplay/ReplayWithCutoff need --tcp-close", detail, StringComparison.Ordinal);
         Assert.Contains("PostCopy lazy pages", detail, StringComparison.Ordinal);
     }
