@@ -160,9 +160,10 @@ public sealed class NodeDrainer(IInventoryRepository inventory, IMigrationReposi
         var engine = engineOptions.CurrentValue;
         var limit = Math.Min(engine.MaxOutboundPerNode, engine.MaxConcurrentPerCluster);
         var inFlight = drain.Items.Count(i => i.State == DrainItemState.Migrating);
+        var next = new List<(DrainItem Item, ServiceInstance Service)>();
         foreach (var item in drain.Items.Where(i => i.State == DrainItemState.Pending).ToList())
         {
-            if (inFlight >= limit)
+            if (inFlight + next.Count >= limit)
                 break;
             var service = inventory.FindService(item.ServiceId);
             if (service is null)
@@ -175,23 +176,27 @@ public sealed class NodeDrainer(IInventoryRepository inventory, IMigrationReposi
                 drain = drain.WithItem(item with { State = DrainItemState.Moved, Message = "Already off the node." });
                 continue;
             }
-            var result = coordinator.Start(new MigrationRequest
-            {
-                ServiceId = service.Id,
-                Trigger = MigrationTrigger.Drain,
-                RequestedBy = $"drain:{drain.RequestedBy}",
-                // A drain must empty the node: the nearest plan is taken even when it misses a target.
-                AcceptTargetMiss = true,
-            });
-            switch (result)
+            next.Add((item, service));
+        }
+        // The services leaving the node together are one batch: planned together on the links they share.
+        var results = next.Count == 0 ? [] : coordinator.StartBatch([.. next.Select(n => new MigrationRequest
+        {
+            ServiceId = n.Service.Id,
+            Trigger = MigrationTrigger.Drain,
+            RequestedBy = $"drain:{drain.RequestedBy}",
+            // A drain must empty the node: the nearest plan is taken even when it misses a target.
+            AcceptTargetMiss = true,
+        })]);
+        for (var i = 0; i < next.Count; i++)
+        {
+            var item = next[i].Item;
+            switch (results[i])
             {
                 case MigrationRequestResult.Accepted accepted:
                     drain = drain.WithItem(item with { State = DrainItemState.Migrating, MigrationId = accepted.Migration.Id, Message = accepted.Planning.Summary });
-                    inFlight++;
                     break;
                 case MigrationRequestResult.Conflict conflict:
                     drain = drain.WithItem(item with { State = DrainItemState.Migrating, MigrationId = conflict.Existing, Message = conflict.Detail });
-                    inFlight++;
                     break;
                 case MigrationRequestResult.Infeasible infeasible:
                     drain = drain.WithItem(item with { State = DrainItemState.Failed, Message = infeasible.Detail });

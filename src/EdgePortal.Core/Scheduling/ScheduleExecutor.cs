@@ -59,18 +59,20 @@ public sealed class ScheduleExecutor(IInventoryRepository inventory, MigrationCo
         var problems = new List<string>();
         if (deferred.Count > 0)
             problems.Add($"Deferred: {Deferred(deferred)}.");
-        foreach (var service in services)
+        // One firing is one batch: planned together, so the order and the bandwidth let the most meet their targets.
+        var results = coordinator.StartBatch([.. services.Select(service => new MigrationRequest
         {
-            var result = coordinator.Start(new MigrationRequest
-            {
-                ServiceId = service.Id,
-                Targets = schedule.Targets,
-                Objective = schedule.Objective,
-                Trigger = MigrationTrigger.Schedule,
-                RequestedBy = requester,
-                ActingTenant = schedule.TenantId,
-            });
-            switch (result)
+            ServiceId = service.Id,
+            Targets = schedule.Targets,
+            Objective = schedule.Objective,
+            Trigger = MigrationTrigger.Schedule,
+            RequestedBy = requester,
+            ActingTenant = schedule.TenantId,
+        })]);
+        for (var k = 0; k < services.Count; k++)
+        {
+            var service = services[k];
+            switch (results[k])
             {
                 case MigrationRequestResult.Accepted a:
                     startedIds.Add(a.Migration.Id);
