@@ -27,7 +27,7 @@ internal sealed class MigrationWaiter(EdgePortalConnection connection, EdgePorta
 
     public async Task<MigrationViewModel> WaitAsync(MigrationViewModel migration, bool poll, CancellationToken cancellationToken)
     {
-        var id = migration.Id ?? throw new InvalidOperationException("The portal answered a migration without an id.");
+        var id = migration.Id;
         if (!poll)
             _live = await TryFollowAsync(id, cancellationToken);
         try

@@ -209,7 +209,7 @@ public sealed class RealSpeedCommandTests : IAsyncLifetime
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
         using var document = JsonDocument.Parse(run.Output);
         Assert.Contains(document.RootElement.GetProperty("state").GetString(), new[] { "Cancelled", "RolledBack" });
-        Assert.NotEqual(MigrationState.Completed, (await _portal.Client.GetMigrationAsync(started.Id!.Value)).State);
+        Assert.NotEqual(MigrationState.Completed, (await _portal.Client.GetMigrationAsync(started.Id)).State);
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public sealed class ClientGenerationTests : IAsyncLifetime
         var services = await client.ListServicesAsync();
         var service = services.First(s => s.TenantId == DemoEdge.SkyFleet.Value);
         var started = await client.StartMigrationAsync(new StartMigrationBody { ServiceId = service.Id, AcceptTargetMiss = true });
-        var read = await client.GetMigrationAsync(started.Id!.Value);
+        var read = await client.GetMigrationAsync(started.Id);
         var missing = await Assert.ThrowsAsync<EdgePortalApiException<ProblemDetails>>(() => client.GetMigrationAsync(Guid.NewGuid()));
 
         Assert.Equal(service.Name, read.ServiceName);
