@@ -323,7 +323,7 @@ down() {
     say "removing the lab's containers and images ($lib/podman)"
     lab_podman rm --all --force --time 1 >/dev/null 2>&1 || true
     lab_podman rmi --all --force >/dev/null 2>&1 || true
-    grep -o " $lib/podman/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null || true
+    grep -o " $lib/podman/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount --lazy 2>/dev/null || true
   fi
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^$prefix-(sw|client|h[0-9]+)$" || true); do
     for attempt in 1 2 3 4 5 6 7 8 9 10; do

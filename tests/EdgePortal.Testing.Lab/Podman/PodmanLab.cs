@@ -165,14 +165,15 @@ public sealed class PodmanLab
         {
             // Nothing left to remove, or Podman's own error: the folder goes anyway.
         }
-        // The storage keeps its overlay folder mounted on itself: unmounted (deepest first) so that the folder can go.
+        // The storage keeps its overlay folder mounted on itself: unmounted (deepest first) so that the folder can go. Lazily:
+        // a container's conmon or runc still exiting can hold a mount busy for a moment, and a plain umount then fails.
         var root = Path.Combine(_folder, "podman") + "/";
         foreach (var mount in File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(root, StringComparison.Ordinal))
             .OrderByDescending(m => m.Length))
         {
             try
             {
-                await Lab.RunAsync("umount", [mount]);
+                await Lab.RunAsync("umount", ["--lazy", mount]);
             }
             catch (InvalidOperationException)
             {
