@@ -135,10 +135,10 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
     }
 
     /// <summary>What a real API server answers under load or while restarting, and a client retries: 429 and 5xx.</summary>
-    private static bool IsTransient(HttpOperationException e) =>
+    internal static bool IsTransient(HttpOperationException e) =>
         e.Response?.StatusCode is HttpStatusCode.TooManyRequests || (int?)e.Response?.StatusCode >= 500;
 
-    private static bool IsGone(Exception? error) => error switch
+    internal static bool IsGone(Exception? error) => error switch
     {
         KubernetesException k => k.Status?.Code == (int)HttpStatusCode.Gone,
         HttpOperationException h => h.Response?.StatusCode == HttpStatusCode.Gone,
@@ -146,9 +146,12 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
     };
 
     /// <summary>Exponential back-off with full jitter, capped.</summary>
-    private TimeSpan Backoff(int attempt)
+    private TimeSpan Backoff(int attempt) => Backoff(attempt, InitialBackoff, MaxBackoff);
+
+    /// <summary>Exponential back-off with full jitter, capped; every watch of the runtime backs off this way.</summary>
+    internal static TimeSpan Backoff(int attempt, TimeSpan initial, TimeSpan max)
     {
-        var cap = Math.Min(MaxBackoff.TotalMilliseconds, InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
+        var cap = Math.Min(max.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
         return TimeSpan.FromMilliseconds(cap / 2 + Random.Shared.NextDouble() * cap / 2);
     }
 

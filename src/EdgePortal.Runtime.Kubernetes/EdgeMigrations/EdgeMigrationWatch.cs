@@ -1,0 +1,112 @@
+using k8s;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+
+namespace EdgePortal.Runtime.Kubernetes.EdgeMigrations;
+
+/// <summary>
+/// Follows the EdgeMigrations of every namespace of a cluster the way <see cref="PodWatch"/> follows pods: list, then watch
+/// from the list's resourceVersion with bookmarks; a stream that ends (server timeout, dropped connection) resumes from the
+/// last resourceVersion seen; 410 Gone lists again; 429, 5xx and connection errors back off with jitter
+/// (<see cref="PodWatch.Backoff(int, TimeSpan, TimeSpan)"/>). Runs until cancelled.
+/// </summary>
+public sealed partial class EdgeMigrationWatch(k8s.Kubernetes client, ILogger logger, TimeProvider time)
+{
+    public int WatchTimeoutSeconds { get; init; } = 60;
+
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Relists done because the server answered 410 Gone.</summary>
+    public int Relists { get; private set; }
+
+    /// <summary>Watches resumed after a stream ended.</summary>
+    public int Resumes { get; private set; }
+
+    /// <summary>
+    /// Calls <paramref name="listed"/> with every resource after each list (the first and each relist: what is not in it
+    /// is gone), and <paramref name="changed"/> with each ADDED, MODIFIED or DELETED event.
+    /// </summary>
+    public async Task RunAsync(Func<IReadOnlyList<EdgeMigration>, Task> listed, Func<WatchEventType, EdgeMigration, Task> changed,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listed);
+        ArgumentNullException.ThrowIfNull(changed);
+        string? resourceVersion = null;
+        var attempt = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (resourceVersion is null)
+            {
+                EdgeMigrationList list;
+                try
+                {
+                    list = await client.CustomObjects.ListCustomObjectForAllNamespacesAsync<EdgeMigrationList>(EdgeMigration.Group, EdgeMigration.Version,
+                        EdgeMigration.Plural, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is HttpOperationException h && PodWatch.IsTransient(h) || e is HttpRequestException or IOException)
+                {
+                    Resumes++;
+                    LogResume(null, e is HttpOperationException http ? KubernetesPods.Describe(http, "list edgemigrations") : e.Message);
+                    await Task.Delay(PodWatch.Backoff(++attempt, InitialBackoff, MaxBackoff), time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                await listed([.. list.Items]).ConfigureAwait(false);
+                resourceVersion = list.Metadata?.ResourceVersion;
+                attempt = 0;
+            }
+
+            Exception? error = null;
+            var events = 0;
+            try
+            {
+                await foreach (var (type, raw) in client.CustomObjects.WatchListCustomObjectForAllNamespacesAsync(EdgeMigration.Group,
+                    EdgeMigration.Version, EdgeMigration.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
+                    timeoutSeconds: WatchTimeoutSeconds, onError: e => error ??= e, cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    events++;
+                    var resource = raw is null ? null : KubernetesJson.Deserialize<EdgeMigration>(KubernetesJson.Serialize(raw));
+                    if (resource?.Metadata?.ResourceVersion is { Length: > 0 } rv)
+                        resourceVersion = rv;
+                    if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted && resource is not null)
+                        await changed(type, resource).ConfigureAwait(false);
+                }
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.Gone || PodWatch.IsTransient(e))
+            {
+                error = e;
+            }
+            catch (HttpRequestException e)
+            {
+                error = e;
+            }
+            catch (IOException e)
+            {
+                error = e;
+            }
+
+            if (PodWatch.IsGone(error))
+            {
+                Relists++;
+                LogRelist(resourceVersion);
+                resourceVersion = null;
+                attempt = 0;
+                continue;
+            }
+            Resumes++;
+            attempt = events > 0 ? 0 : attempt + 1;
+            if (error is not null)
+                LogResume(resourceVersion, error.Message);
+            if (attempt > 0)
+                await Task.Delay(PodWatch.Backoff(attempt, InitialBackoff, MaxBackoff), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch of edgemigrations expired at resourceVersion {ResourceVersion} (410 Gone): listing again")]
+    private partial void LogRelist(string? resourceVersion);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch of edgemigrations ended at resourceVersion {ResourceVersion}: {Reason}; resuming")]
+    private partial void LogResume(string? resourceVersion, string reason);
+}
