@@ -13,6 +13,7 @@ using EdgePortal.Web.Api;
 using EdgePortal.Web.Auditing;
 using EdgePortal.Web.Components;
 using EdgePortal.Web.Inventory;
+using EdgePortal.Web.Kubernetes;
 using EdgePortal.Web.Scheduling;
 using EdgePortal.Web.Limits;
 using EdgePortal.Web.Security;
@@ -35,6 +36,7 @@ public static class EdgePortalHosting
         services.AddSimulatedEdge(builder.Configuration);
         services.AddEdgePortalAutomation(builder.Configuration);
         services.AddKubernetesEdge(builder.Configuration);
+        services.AddEdgeMigrationResources(builder.Configuration);
         services.AddAgentEdge(builder.Configuration);
         services.AddEdgePortalSecurity(builder.Configuration);
         services.AddEdgePortalLimits(builder.Configuration);
