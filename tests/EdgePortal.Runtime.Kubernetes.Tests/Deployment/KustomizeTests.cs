@@ -22,6 +22,7 @@ public sealed class KustomizeTests
         Assert.Contains(typeof(V1DaemonSet), kinds);
         Assert.Contains(typeof(V1NetworkPolicy), kinds);
         Assert.Contains(typeof(V1ServiceAccount), kinds);
+        Assert.Contains(typeof(V1CustomResourceDefinition), kinds);
         Assert.Equal(2, kinds.Count(k => k == typeof(V1ClusterRole)));
         Assert.Equal(2, kinds.Count(k => k == typeof(V1ClusterRoleBinding)));
     }
@@ -50,9 +51,10 @@ public sealed class KustomizeTests
         if (rest.FirstOrDefault() == "namespaces")
             rest.RemoveAt(0);
         var resource = string.Join("/", rest);
-        var verb = operation == Operation.WatchPods ? "watch" : op.Action switch
+        var verb = operation is Operation.WatchPods or Operation.WatchEdgeMigrations ? "watch" : op.Action switch
         {
             "post" or "connect" => "create",
+            "put" => "update",
             var action => action,
         };
         return $"{group}/{resource}:{verb}";

@@ -213,6 +213,8 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
 
         app.MapPost("/api/v1/nodes/{node}/proxy/{**path}", (HttpContext c, string node) => Serve(c, Operation.Checkpoint, _ => CheckpointAsync(c, node)));
 
+        MapEdgeMigrations(app);
+
         app.MapFallback(async (HttpContext c) =>
         {
             var body = await ReadBody(c.Request);
@@ -247,17 +249,17 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                 {
                 }
                 return;
-            case Fault.Gone when operation == Operation.WatchPods:
+            case Fault.Gone when operation is Operation.WatchPods or Operation.WatchEdgeMigrations:
                 await StartStream(c);
                 await WriteEvent(c, "ERROR", JsonNode.Parse(StatusJson(410, "Expired", $"too old resource version: {c.Request.Query["resourceVersion"]} ({State.Revision})"))!);
                 return;
             case Fault.Hold hold:
                 await hold.Release.WaitAsync(c.RequestAborted);
                 break;
-            case Fault.DropAfter drop when operation == Operation.WatchPods:
+            case Fault.DropAfter drop when operation is Operation.WatchPods or Operation.WatchEdgeMigrations:
                 c.Items["dropAfter"] = drop;
                 break;
-            case { } other when operation != Operation.WatchPods && other is Fault.Gone or Fault.DropAfter:
+            case { } other when operation is not (Operation.WatchPods or Operation.WatchEdgeMigrations) && other is Fault.Gone or Fault.DropAfter:
                 throw new InvalidOperationException($"{other} applies to watches only");
         }
         await handle(body);
@@ -301,6 +303,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         [Operation.ReadReplicaSet] = "readAppsV1NamespacedReplicaSet",
         [Operation.ReadStatefulSet] = "readAppsV1NamespacedStatefulSet",
         [Operation.PatchStatefulSet] = "patchAppsV1NamespacedStatefulSet",
+        [Operation.ListEdgeMigrations] = "listEdgeportalIoV1alpha1EdgeMigrationForAllNamespaces",
+        [Operation.WatchEdgeMigrations] = "listEdgeportalIoV1alpha1EdgeMigrationForAllNamespaces",
+        [Operation.ReadEdgeMigration] = "readEdgeportalIoV1alpha1NamespacedEdgeMigration",
+        [Operation.PatchEdgeMigration] = "patchEdgeportalIoV1alpha1NamespacedEdgeMigration",
+        [Operation.ReplaceEdgeMigrationStatus] = "replaceEdgeportalIoV1alpha1NamespacedEdgeMigrationStatus",
     };
 
     private Task ListPods(HttpContext c, string ns)

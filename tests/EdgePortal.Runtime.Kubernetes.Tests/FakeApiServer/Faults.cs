@@ -21,6 +21,11 @@ public enum Operation
     ReadReplicaSet,
     ReadStatefulSet,
     PatchStatefulSet,
+    ListEdgeMigrations,
+    WatchEdgeMigrations,
+    ReadEdgeMigration,
+    PatchEdgeMigration,
+    ReplaceEdgeMigrationStatus,
 }
 
 /// <summary>An answer the fake gives instead of the real one.</summary>

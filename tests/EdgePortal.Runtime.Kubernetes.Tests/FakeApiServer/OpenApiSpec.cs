@@ -47,9 +47,13 @@ public sealed partial class OpenApiSpec
         Operations = operations;
     }
 
-    /// <summary>The vendored documents, from the test output folder.</summary>
+    /// <summary>
+    /// The vendored documents, from the test output folder, and the document the API server publishes for the EdgeMigration
+    /// CRD of deploy/ (<see cref="CustomResourceDefinitions.EdgeMigrationDocument"/>).
+    /// </summary>
     public static OpenApiSpec Vendored { get; } = new(new[] { "api__v1_openapi.json", "apis__apps__v1_openapi.json" }
-        .Select(f => JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "OpenApi", f)))!.AsObject()));
+        .Select(f => JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "OpenApi", f)))!.AsObject())
+        .Append(CustomResourceDefinitions.EdgeMigrationDocument()));
 
     /// <summary>The operation a request addresses, or why the specification has none.</summary>
     public SpecOperation? Match(string method, string path, out string problem)
