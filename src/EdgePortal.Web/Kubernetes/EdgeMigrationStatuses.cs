@@ -89,7 +89,7 @@ public static class EdgeMigrationStatuses
 
     /// <summary>Whether two statuses say the same (a write that changes nothing is not sent).</summary>
     public static bool Same(EdgeMigrationStatus? a, EdgeMigrationStatus? b) =>
-        KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b);
+        a is null || b is null ? a is null && b is null : KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b);
 
     /// <summary>A condition; its transition time is kept while its status does not change, as <c>meta.SetStatusCondition</c> does.</summary>
     private static V1Condition Condition(IList<V1Condition>? old, string type, string status, string reason, string message, EdgeMigration resource, DateTimeOffset now)

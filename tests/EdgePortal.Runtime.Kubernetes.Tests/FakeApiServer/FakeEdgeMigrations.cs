@@ -87,6 +87,37 @@ public sealed class FakeEdgeMigrationStore
         }
     }
 
+    /// <summary>
+    /// Completes with the object (null: gone) as soon as <paramref name="done"/> holds for it, checked after every change;
+    /// throws <see cref="TimeoutException"/> with the last object seen when <paramref name="timeout"/> passes first.
+    /// </summary>
+    public async Task<EdgeMigration?> WhenAsync(string ns, string name, Func<EdgeMigration?, bool> done, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        using var expiry = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            Task changed;
+            JsonObject? raw;
+            lock (_gate)
+            {
+                changed = _changed.Task;
+                raw = _items.TryGetValue(Key(ns, name), out var item) ? item.DeepClone().AsObject() : null;
+            }
+            var current = raw is null ? null : Typed(raw);
+            if (done(current))
+                return current;
+            try
+            {
+                await changed.WaitAsync(expiry.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"EdgeMigration {ns}/{name} did not reach the state waited for; last seen: {raw?.ToJsonString() ?? "(gone)"}");
+            }
+        }
+    }
+
     /// <summary>Forgets the event log below the current revision: a watch from an older resourceVersion gets 410 Gone.</summary>
     public void Compact()
     {
@@ -142,7 +173,11 @@ public sealed class FakeEdgeMigrationStore
                 // The main resource takes everything but the status; metadata the server owns stays its own.
                 next["status"] = current["status"]?.DeepClone();
                 foreach (var owned in new[] { "uid", "creationTimestamp", "generation", "deletionTimestamp", "name", "namespace" })
-                    next["metadata"]![owned] = current["metadata"]![owned]?.DeepClone();
+                {
+                    next["metadata"]!.AsObject().Remove(owned);
+                    if (current["metadata"]![owned] is { } value)
+                        next["metadata"]![owned] = value.DeepClone();
+                }
                 if (current["metadata"]!["deletionTimestamp"] is not null && Finalizers(next).Except(Finalizers(current)).Any())
                     return (null, 422, "Invalid", $"EdgeMigration.edgeportal.io \"{name}\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted");
             }
