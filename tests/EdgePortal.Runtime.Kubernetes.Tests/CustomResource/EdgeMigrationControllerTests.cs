@@ -160,6 +160,8 @@ public sealed class EdgeMigrationControllerTests
 
         var started = lab.Get<IMigrationRepository>().List(new MigrationQuery(Limit: 1000)).Where(m => m.RequestedBy.EndsWith(created.Metadata.Uid, StringComparison.Ordinal)).ToList();
         var only = Assert.Single(started);
+        // The write that failed carried this very migration: it was started once, and found again after the failure.
+        Assert.Contains(only.Id.ToString(), lab.Server.RequestsOf(Operation.ReplaceEdgeMigrationStatus)[0].Body, StringComparison.Ordinal);
         Assert.Equal(only.Id.ToString(), done!.Status!.MigrationId);
         lab.Server.AssertNoRejections();
     }
