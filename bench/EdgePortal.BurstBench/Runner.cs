@@ -34,7 +34,7 @@ internal static class Runner
             inventory.Save(inventory.FindNode(cordoned)!.WithStatus(NodeStatus.Cordoned));
         var migrations = new InMemoryMigrationRepository();
         var finished = new FinishedSignal();
-        var engineOptions = new FixedOptions<EngineOptions>(new EngineOptions { LinkReservations = joint });
+        var engineOptions = new FixedOptions<EngineOptions>(new EngineOptions { LinkReservations = joint, HoldUntilPredictedStart = joint });
         var runtime = new SimulatedEdgeRuntime(new SimulatedEdge(), Microsoft.Extensions.Options.Options.Create(new SimulatorOptions
         {
             SpeedFactor = 1,
@@ -73,6 +73,10 @@ internal static class Runner
             foreach (var m in ended.OrderBy(m => m.CreatedAt))
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {m.ServiceName} {m.State} {inventory.FindNode(m.Plan.Destination)?.Name} {m.Plan.Strategy} {m.Plan.ReservedBandwidth.BitsPerSecond / 1e6:0} Mbit/s {m.Plan.Capacity}: accepted {(m.CreatedAt - start).TotalMilliseconds:0}, predicted start +{m.Plan.PredictedStartMs:0} end +{m.Plan.PredictedCompletionMs:0} (downtime {m.Plan.PredictedDowntimeMs:0}); started +{((m.StartedAt ?? m.CreatedAt) - m.CreatedAt).TotalMilliseconds:0} ended +{((m.FinishedAt ?? m.CreatedAt) - m.CreatedAt).TotalMilliseconds:0} (downtime {m.MeasuredDowntimeMs:0}); targets {m.Targets.MaxDowntimeMs:0}/{m.Targets.MaxMigrationTimeMs:0} {m.FailureReason}"));
+        if (verbose && ended.FirstOrDefault(m => m.State == MigrationState.Completed) is { } first)
+            foreach (var step in first.Steps)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"    {step.Label}: predicted {step.PredictedMs:0}, measured {step.MeasuredMs:0}, wall {((step.FinishedAt ?? start) - (step.StartedAt ?? start)).TotalMilliseconds:0}, from start {((step.StartedAt ?? start) - first.StartedAt!.Value).TotalMilliseconds:0}"));
         var completed = ended.Where(m => m.State == MigrationState.Completed).ToList();
         var errors = completed.Select(m =>
         {
