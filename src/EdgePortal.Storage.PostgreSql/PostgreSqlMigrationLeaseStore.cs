@@ -32,13 +32,14 @@ internal sealed class PostgreSqlMigrationLeaseStore(PostgreSqlDatabase database)
             foreach (var (_, cluster, node, tenant) in Rows(connection, transaction, $"SELECT id, cluster_id, source_node_id, tenant_id FROM migrations WHERE {Held}", now))
                 Count(cluster, node, tenant);
             var chosen = new List<Guid>();
-            var scoped = scope is null ? "" : " AND (created_ticks <= @before OR id = ANY(@own))";
+            var scoped = scope is null ? "" : " AND (created_ticks <= @before OR id = ANY(@own)) AND NOT (id = ANY(@held))";
             foreach (var (id, cluster, node, tenant) in Rows(connection, transaction,
                 $"SELECT id, cluster_id, source_node_id, tenant_id FROM migrations WHERE state = 'Queued' AND {Free}{scoped} ORDER BY created_ticks, id FOR UPDATE SKIP LOCKED", now,
                 scope is null ? null : command =>
                 {
                     command.Parameters.AddWithValue("before", scope.OthersQueuedBefore.UtcTicks);
                     command.Parameters.AddWithValue("own", scope.Own.Select(m => m.Value).ToArray());
+                    command.Parameters.AddWithValue("held", scope.Held.Select(m => m.Value).ToArray());
                 }))
             {
                 if (chosen.Count >= max)

@@ -24,7 +24,14 @@ public sealed record ClaimLimits(int MaxPerCluster, int MaxOutboundPerNode, IRea
 /// </summary>
 public sealed record ClaimScope(IReadOnlySet<MigrationId> Own, DateTimeOffset OthersQueuedBefore)
 {
-    public bool Allows(Migration migration) => Own.Contains(migration.Id) || migration.CreatedAt <= OthersQueuedBefore;
+    /// <summary>Queued migrations held back until their predicted start (planned to follow others on the links): not claimed now.</summary>
+    public IReadOnlySet<MigrationId> Held { get; init; } = new HashSet<MigrationId>();
+
+    public bool Allows(Migration migration)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        return !Held.Contains(migration.Id) && (Own.Contains(migration.Id) || migration.CreatedAt <= OthersQueuedBefore);
+    }
 }
 
 /// <summary>

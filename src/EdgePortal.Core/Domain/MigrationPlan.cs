@@ -55,7 +55,7 @@ public sealed record PlannedStep(StepKind Kind, int Round, double PredictedMs, b
 /// An infeasible plan is still a plan: the nearest configuration, with <see cref="Feasible"/> false
 /// and the rationale saying what would make it feasible.
 /// <see cref="PredictedStartMs"/> is how long after acceptance the planner expects it to start (the wait for bandwidth it
-/// chose, <see cref="Capacity"/>); the predicted completion is that plus <see cref="PredictedMigrationTimeMs"/>.
+/// chose, <see cref="Capacity"/>); the predicted completion is that plus <see cref="PredictedRunMs"/>.
 /// </summary>
 public sealed record MigrationPlan(
     MigrationStrategy Strategy,
@@ -73,7 +73,14 @@ public sealed record MigrationPlan(
     double PredictedStartMs = 0,
     CapacityChoice Capacity = CapacityChoice.None)
 {
-    /// <summary>From acceptance to the end: the wait for bandwidth plus the migration itself.</summary>
+    /// <summary>
+    /// How long the engine runs it once started: every step, the profile and the clean-up too (T_mig leaves them out), so
+    /// what its measured run, from start to end, is compared with.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public double PredictedCompletionMs => PredictedStartMs + PredictedMigrationTimeMs;
+    public double PredictedRunMs => Math.Max(PredictedMigrationTimeMs, Steps.Sum(s => s.PredictedMs));
+
+    /// <summary>From acceptance to the end: the wait for bandwidth and a slot, plus the run.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double PredictedCompletionMs => PredictedStartMs + PredictedRunMs;
 }

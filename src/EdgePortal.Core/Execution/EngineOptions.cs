@@ -22,6 +22,14 @@ public sealed class EngineOptions
     /// </summary>
     public bool LinkReservations { get; set; } = true;
 
+    /// <summary>
+    /// Whether a migration planned to wait for bandwidth (<see cref="Domain.CapacityChoice.Wait"/>) is held in the queue
+    /// until its predicted start, even when a slot is free sooner: started sooner it shares the links with the
+    /// reservations it was planned to follow, and both run slower than predicted. Off by default (a free slot starts it);
+    /// bench/burst.sh's joint runs turn it on.
+    /// </summary>
+    public bool HoldUntilPredictedStart { get; set; }
+
     /// <summary>A migration still running after this long is aborted and rolled back.</summary>
     public TimeSpan CompletionTimeout { get; set; } = TimeSpan.FromMinutes(10);
 

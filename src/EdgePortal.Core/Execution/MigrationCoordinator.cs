@@ -235,7 +235,7 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             clock.GetUtcNow(), plan.PredictedStartMs);
         if (wait <= plan.PredictedStartMs + 1e-6)
             return result;
-        var sentence = $"The engine's slots are taken (at most {engine.MaxConcurrentPerCluster} per cluster, {engine.MaxOutboundPerNode} leaving a node): predicted start in {PlanText.Duration(wait)}, completion in {PlanText.Duration(wait + plan.PredictedMigrationTimeMs)}.";
+        var sentence = $"The engine's slots are taken (at most {engine.MaxConcurrentPerCluster} per cluster, {engine.MaxOutboundPerNode} leaving a node): predicted start in {PlanText.Duration(wait)}, completion in {PlanText.Duration(wait + plan.PredictedRunMs)}.";
         plan = plan with { PredictedStartMs = wait, Rationale = $"{plan.Rationale} {sentence}" };
         return result with { Design = design with { Plan = plan } };
     }

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace EdgePortal.Core.Execution;
 
 /// <summary>A migration waiting for a slot, and what it waits for.</summary>
-public sealed record QueueEntry(MigrationId MigrationId, ClusterId Cluster, NodeId Source, DateTimeOffset QueuedAt, string WaitingFor);
+public sealed record QueueEntry(MigrationId MigrationId, ClusterId Cluster, NodeId Source, DateTimeOffset QueuedAt, string WaitingFor,
+    DateTimeOffset? NotBefore = null);
 
 /// <summary>What a cancel request found.</summary>
 public enum CancelOutcome
@@ -112,7 +113,13 @@ public sealed class MigrationEngine : BackgroundService
     {
         if (_running.ContainsKey(migration.Id) || _queue.Exists(q => q.MigrationId == migration.Id))
             return false;
-        _queue.Add(new QueueEntry(migration.Id, migration.ClusterId, migration.Source, migration.CreatedAt, "a free slot"));
+        // A plan on the link reservation ledger holds its bandwidth from its predicted start: started sooner, it would share
+        // the links with the reservations it was planned to follow and slow them (and itself) below their predictions.
+        // (A wait for a slot is not held: the slot is the engine's own to give as soon as it frees.)
+        DateTimeOffset? notBefore = _options.CurrentValue is { LinkReservations: true, HoldUntilPredictedStart: true } && migration.Plan is { Capacity: CapacityChoice.Wait, PredictedStartMs: > 0 }
+            ? migration.CreatedAt.AddMilliseconds(migration.Plan.PredictedStartMs) : null;
+        _queue.Add(new QueueEntry(migration.Id, migration.ClusterId, migration.Source, migration.CreatedAt,
+            notBefore is null ? "a free slot" : "its predicted start", notBefore));
         return true;
     }
 
@@ -179,8 +186,19 @@ public sealed class MigrationEngine : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                Dispatch();
-                await _wake.Reader.ReadAsync(stoppingToken).ConfigureAwait(false);
+                var held = Dispatch();
+                if (held is { } until && until - _clock.GetUtcNow() is { } wait && wait > TimeSpan.Zero)
+                {
+                    // Also wake when the first migration held for its predicted start may go.
+                    using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    var woken = _wake.Reader.WaitToReadAsync(timer.Token).AsTask();
+                    await Task.WhenAny(woken, Task.Delay(wait, _clock, timer.Token)).ConfigureAwait(false);
+                    await timer.CancelAsync().ConfigureAwait(false);
+                    stoppingToken.ThrowIfCancellationRequested();
+                    _wake.Reader.TryRead(out _);
+                }
+                else if (held is null)
+                    await _wake.Reader.ReadAsync(stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -280,15 +298,25 @@ public sealed class MigrationEngine : BackgroundService
     /// and tells the rest of the local waiting line what they wait for: those submitted here at once, another replica's
     /// once they have waited <see cref="EngineOptions.HandOffDelay"/> (that replica is busy or gone).
     /// </summary>
-    private void Dispatch()
+    /// <returns>When the first migration held for its predicted start may go; null when none is held.</returns>
+    private DateTimeOffset? Dispatch()
     {
         var options = _options.CurrentValue;
         var now = _clock.GetUtcNow();
         HashSet<MigrationId> own;
+        HashSet<MigrationId> held;
+        DateTimeOffset? firstRelease = null;
         lock (_gate)
+        {
             own = [.. _queue.Select(q => q.MigrationId)];
+            held = [.. _queue.Where(q => q.NotBefore > now).Select(q => q.MigrationId)];
+            foreach (var entry in _queue)
+                if (entry.NotBefore is { } at && at > now && (firstRelease is null || at < firstRelease))
+                    firstRelease = at;
+        }
         var claimed = _leases.ClaimQueued(Owner, now, options.LeaseDuration,
-            new ClaimLimits(options.MaxConcurrentPerCluster, options.MaxOutboundPerNode), int.MaxValue, new ClaimScope(own, now - options.HandOffDelay));
+            new ClaimLimits(options.MaxConcurrentPerCluster, options.MaxOutboundPerNode), int.MaxValue,
+            new ClaimScope(own, now - options.HandOffDelay) { Held = held });
         foreach (var lease in claimed)
         {
             var migration = _migrations.Find(lease.MigrationId);
@@ -310,7 +338,8 @@ public sealed class MigrationEngine : BackgroundService
                 var entry = _queue[i];
                 var inCluster = _running.Values.Count(r => r.Cluster == entry.Cluster);
                 var fromNode = _running.Values.Count(r => r.Source == entry.Source);
-                var waitingFor = inCluster >= options.MaxConcurrentPerCluster
+                var waitingFor = entry.NotBefore > now ? $"its predicted start ({(entry.NotBefore.Value - now).TotalSeconds:0.#} s, bandwidth reserved by others until then)"
+                    : inCluster >= options.MaxConcurrentPerCluster
                     ? $"a slot in the cluster ({inCluster} of {options.MaxConcurrentPerCluster} running)"
                     : fromNode >= options.MaxOutboundPerNode
                         ? $"a slot on the source node ({fromNode} of {options.MaxOutboundPerNode} outbound)"
@@ -319,6 +348,7 @@ public sealed class MigrationEngine : BackgroundService
             }
             _metrics.SetQueue(_queue.Count, _running.Count);
         }
+        return firstRelease;
     }
 
     /// <summary>Runs a migration this engine holds the lease of. Call under <see cref="_gate"/>.</summary>

@@ -105,6 +105,8 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
     private static double PeakOn(BurstSchedule schedule, NetworkLink link)
     {
         var points = schedule.Entries.Select(e => e.StartMs).Distinct();
-        return points.Max(t => schedule.Entries.Where(e => e.StartMs <= t && t < e.EndMs).Sum(e => e.Planning.Plan!.ReservedBandwidth.BitsPerSecond));
+        // A plan holds its reservation for T_mig from its predicted start, as the ledger has it.
+        return points.Max(t => schedule.Entries.Where(e => e.StartMs <= t && t < e.StartMs + e.Planning.Plan!.PredictedMigrationTimeMs)
+            .Sum(e => e.Planning.Plan!.ReservedBandwidth.BitsPerSecond));
     }
 }
