@@ -54,14 +54,12 @@ public sealed partial class AgentEdgeRuntime
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
         var p = await destination.PageInAsync(id, ct).ConfigureAwait(false);
+        // CRIU's stats-dump of a lazy dump is written after the page transfer and counts none of it: the relay's figures are the page-in's.
         var d = await source.LazyDumpAsync(id, ct).ConfigureAwait(false);
-        var s = d.Stats;
-        var stats = s is null ? "no stats-dump" : string.Create(CultureInfo.InvariantCulture,
-            $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms, {s.PagesLazy} pages lazy, {s.PagesWritten} written");
         var limit = p.LimitBitsPerSecond is { } l ? string.Create(CultureInfo.InvariantCulture, $"limit {l / 1e6:0.#} Mbit/s") : "no limit";
         var rate = p.WindowMs > 0 ? p.Bytes * 8 / p.WindowMs / 1e3 : 0;
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
-            $"page-in {source.Node} → {destination.Node}: {p.Bytes / 1e6:0.0} MB from {p.Source} ({rate:0.#} Mbit/s, {limit}); degradation window {p.WindowMs:0} ms, from the resume at {p.ResumedAt:HH:mm:ss.fff} to the last page at {p.LastPageAt:HH:mm:ss.fff} UTC; the lazy dump on {source.Node} ended after {d.WallClockMs:0} ms and CRIU killed the frozen source; {stats}"),
+            $"page-in {source.Node} → {destination.Node}: {p.Bytes / 1e6:0.0} MB from {p.Source} ({rate:0.#} Mbit/s, {limit}); degradation window {p.WindowMs:0} ms, from the resume at {p.ResumedAt:HH:mm:ss.fff} to the last page at {p.LastPageAt:HH:mm:ss.fff} UTC; the lazy dump on {source.Node} ended {d.WallClockMs:0} ms after it started and CRIU killed the frozen source"),
             p.WindowMs);
     }
 
