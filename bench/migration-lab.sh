@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 9, item 6: real migrations between two lab hosts at 1 Gbit/s, measured by real clients, in one table.
 #
-#   sudo bench/migration-lab.sh                  # RUNS=20 of every row for 10 MB and 100 MB (~15 min on 2 shared cores)
+#   sudo bench/migration-lab.sh                  # RUNS=20 of every row for 10, 100 and 500 MB (~40 min on 2 shared cores)
 #   sudo RUNS=3 bench/migration-lab.sh           # a quick check (~4 min, most of it building and calibrating)
 #
 # Rows, per state size (SIZES, MB):
@@ -19,7 +19,13 @@
 #                     in the lab's client namespace while msgprobe publishes one message every 2 ms. Each run checks that
 #                     the copy applied every number once, and says where the longest gap was: the hand-over, or the
 #                     source alone (frozen for the checkpoint: CRIU dumps a running process frozen).
-#   designer          what POST /api/v1/services/{id}/plan picks for the message service (every strategy applies to it);
+#   PostCopy          CRIU lazy migration of the state service through the portal (criu dump --lazy-pages on the source,
+#                     criu lazy-pages + restore --lazy-pages on the destination, the pages at the plan's bandwidth); its
+#                     services allow post-copy (allowPostCopy, as their tenant does). Besides its downtime: the client's p99
+#                     request latency during the degradation window (from the end of the longest gap for as long as the
+#                     engine's PageIn step lasted), when each first touch of a page waits for it to come from the source.
+#   designer          what POST /api/v1/services/{id}/plan picks for the message service (every strategy applies to it)
+#                     and for the state service (no message stream: Cold, PreCopy where dirty tracking works, PostCopy);
 #                     its runs are those of the row of that strategy, or run here when no row has them.
 # Before the runs, the portal's `calibrate` verb fits the model on h1 → h2 (sizes CALIBRATE_SIZES, dirty rates 0 and 1000 pages/s,
 # CALIBRATE_REPEAT repeats) and stores it for the lab's host class, so every plan's prediction is the calibrated model's.
@@ -32,7 +38,7 @@
 # fresh workload on the host where the service is (runs alternate h1 → h2, h2 → h1): nothing depends on migrating a
 # restored process again.
 #
-# Settings: RUNS (20), SIZES ("10 100"), CALIBRATE_SIZES (10,100; at least two), CALIBRATE_REPEAT (3), LAB_PREFIX (epbench), LAB_NET (10.239.0), LAB_AGENT_PORT
+# Settings: RUNS (20), SIZES ("10 100 500"), CALIBRATE_SIZES (10,100; at least two), CALIBRATE_REPEAT (3), LAB_PREFIX (epbench), LAB_NET (10.239.0), LAB_AGENT_PORT
 # (8570), LAB_RATE (1gbit), BENCH_PORTAL_PORT (5390), KEEP=1 keeps the work folder (logs of every run). Needs root, CRIU
 # 4.2 at /usr/local/sbin/criu (tools/criu/install.sh), rabbitmq-server, librabbitmq-dev, socat, jq, gcc, dotnet. Whatever
 # happens (an error, Ctrl-C, SIGTERM), the portal is stopped and `lab.sh down` removes the lab.
@@ -40,7 +46,7 @@ set -Eeuo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-20}
-SIZES=${SIZES:-"10 100"}
+SIZES=${SIZES:-"10 100 500"}
 CALIBRATE_REPEAT=${CALIBRATE_REPEAT:-3}
 CALIBRATE_SIZES=${CALIBRATE_SIZES:-10,100}
 export LAB_PREFIX=${LAB_PREFIX:-epbench} LAB_NET=${LAB_NET:-10.239.0} LAB_AGENT_PORT=${LAB_AGENT_PORT:-8570} LAB_RATE=${LAB_RATE:-1gbit}
@@ -118,10 +124,10 @@ agent_url() { echo "$scheme://127.0.0.1:$((LAB_AGENT_PORT + ${1#"$prefix"-h}))";
 agent() { local method=$1 node=$2 path=$3; shift 3; curl -sS -X "$method" "${auth[@]}" -H 'Content-Type: application/json' "$@" "$(agent_url "$node")/$path"; }
 # lab.sh's own lab-state idles on h1; the benchmark's services have addresses and names of their own.
 # Each service its own address and port (a copy restored on a host must never find its port taken by another's).
-state_address() { echo "$net.$((100 + $1 / 10 + ($1 >= 100 ? 1 : 0)))"; }   # 10 MB → .101, 100 MB → .111
+state_address() { echo "$net.$((100 + ($1 >= 500 ? 30 : $1 / 10 + ($1 >= 100 ? 1 : 0))))"; }   # 10 MB → .101, 100 MB → .111, 500 MB → .130
 state_port() { echo $((7200 + $1)); }
 naive_address() { echo "$net.$((150 + $1 / 10))"; }
-naive_port() { echo $((7600 + $1)); }
+naive_port() { echo $((8600 + $1)); }   # 8610, 8700, 9100: never a state service's port (7200 + size)
 
 cluster_key=--EdgePortal:AgentEdge:Clusters:$prefix
 portal_config() {
@@ -173,7 +179,7 @@ services=""
 for size in $SIZES; do
   bytes=$((size * 1048576))
   users="\"users\":[{\"name\":\"lab client\",\"attachedTo\":\"$h2\",\"count\":1}]"
-  services+="${services:+,}{\"name\":\"bench-state-$size\",\"tenant\":\"SkyFleet Drones\",\"node\":\"$h1\",\"stateBytes\":$bytes,\"dirtyPagesPerSecond\":$dirty,\"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,$users}"
+  services+="${services:+,}{\"name\":\"bench-state-$size\",\"tenant\":\"SkyFleet Drones\",\"node\":\"$h1\",\"stateBytes\":$bytes,\"dirtyPagesPerSecond\":$dirty,\"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"allowPostCopy\":true,$users}"
   services+=",{\"name\":\"bench-msg-$size\",\"tenant\":\"SkyFleet Drones\",\"node\":\"$h1\",\"stateBytes\":$bytes,\"dirtyPagesPerSecond\":0,\"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"messageArrivalRate\":$lambda,\"messageProcessingRate\":$mu,$users}"
 done
 LAB_PORTAL=$portal_url LAB_API_KEY=$api_key LAB_EXTRA_SERVICES=$services "$repo/lab.sh" register >"$work/register.log" 2>&1 || { cat "$work/register.log" >&2; die "lab.sh register failed"; }
@@ -211,6 +217,16 @@ start_state() {   # host size address port out [workload-name]
   disown "$state_pid"   # CRIU's dump ends it with SIGKILL: no job notice for that
   wait_for 20 "the state service" at_least "$out" '^listening' 1 >>"$out" || return 1
   if [[ -n $name ]]; then agent PUT "$host" "criu/workloads/$name" -d "{\"pid\":$state_pid}" -o /dev/null -f || return 1; fi
+}
+
+# The client's p99 request latency (ms) during a post-copy's degradation window: from the end of the longest gap (the
+# downtime) for WINDOW_MS; a request's latency is its answer's gap to the previous answer less the client's pause.
+probe_p99() {   # probe.out window_ms
+  awk -v w="$2" -v pause=$((interval_ms * 1000)) '/^ok/ { n++; t[n] = $2 }
+    END { for (i = 2; i <= n; i++) if (t[i] - t[i - 1] > max) { max = t[i] - t[i - 1]; at = i }
+          for (i = at + 1; i <= n && t[i] <= t[at] + w * 1000; i++) { l = t[i] - t[i - 1] - pause; v[++k] = l < 0 ? 0 : l }
+          if (k == 0) { print ""; exit }
+          asort(v); r = int(0.99 * k); if (r < 0.99 * k) r++; printf "%.1f\n", v[r] / 1000 }' "$1"
 }
 
 # The longest gap (ms) between two answers of probeclient's output, and its reconnects.
@@ -323,8 +339,12 @@ run_portal_state() {   # row strategy size run
   if [[ $state == Completed ]] && wait_for 30 "200 answers after the migration" at_least "$out/probe.out" '^ok' $(( $(lines "$out/probe.out" '^ok') + 200 )) >"$out/error"; then
     stop_pid "$probe"
     read -r gap reconnects < <(probe_gap "$out/probe.out")
+    # A post-copy's degradation window: the PageIn step, as the engine timed it.
+    local window p99=""
+    window=$(jq -r '[.steps[] | select(.kind == "PageIn") | .measuredMs] | first // empty | floor' <<<"$m")
+    if [[ -n $window ]]; then p99=$(probe_p99 "$out/probe.out" "$window"); fi
     record "$row" "$size" "$run" 1 "$gap" "$(floor_of .measuredMigrationTimeMs "$m")" "$(floor_of .plan.predictedDowntimeMs "$m")" "$(floor_of .plan.predictedMigrationTimeMs "$m")" \
-      "$src→$dst, engine downtime $(floor_of .measuredDowntimeMs "$m") ms$( ((reconnects == 0)) || echo ", $reconnects reconnects")" "$(floor_of .measuredDowntimeMs "$m")"
+      "$(jq -r .strategy <<<"$m") $src→$dst, engine downtime $(floor_of .measuredDowntimeMs "$m") ms$( ((reconnects == 0)) || echo ", $reconnects reconnects")${window:+, degradation window $window ms, p99 latency in it $p99 ms}" "$(floor_of .measuredDowntimeMs "$m")" "$p99" "$window"
   else
     stop_pid "$probe"
     record "$row" "$size" "$run" 0 "" "" "$(floor_of .plan.predictedDowntimeMs "$m")" "" "$state: $(jq -r '.failureReason // ""' <<<"$m" | head -c 400 | tr '\n' ' ') $(cat "$out/error" 2>/dev/null)"
@@ -406,9 +426,14 @@ cold_rows=()
 for mode in ${cold_transfers:-Images}; do cold_rows+=("cold-ep-$mode"); done
 rows=(cold-naive "${cold_rows[@]}")
 if [[ $dirty_tracking == on ]]; then rows+=(precopy); fi
-rows+=(replay)
+rows+=(postcopy replay)
 for size in $SIZES; do
   case ${designer[msg-$size]} in MessageReplay|none) ;; *) rows+=("designer"); break ;; esac
+done
+# The row whose runs are the designer's choice for the state service (its own row when no other runs that strategy).
+state_row() { case ${designer[state-$1]} in Cold) echo "${cold_rows[0]}" ;; PostCopy) echo postcopy ;; none) echo "" ;; IterativePreCopy) [[ $dirty_tracking == on ]] && echo precopy || echo designer-state ;; *) echo designer-state ;; esac; }
+for size in $SIZES; do
+  if [[ $(state_row "$size") == designer-state ]]; then rows+=("designer-state"); break; fi
 done
 
 # One ColdTransfer value per portal process: each run goes through the rows with the portal as it is, then restarts it
@@ -422,6 +447,8 @@ run_rows() {   # run, then the rows to run
         cold-naive) run_naive "$size" "$run" ;;
         cold-ep-*) run_portal_state "$row" Cold "$size" "$run" ;;
         precopy) run_portal_state precopy IterativePreCopy "$size" "$run" ;;
+        postcopy) run_portal_state postcopy PostCopy "$size" "$run" ;;
+        designer-state) if [[ $(state_row "$size") == designer-state ]]; then run_portal_state designer-state "" "$size" "$run"; fi ;;
         replay) run_portal_msg replay MessageReplay "$size" "$run" ;;
         designer) if [[ ${designer[msg-$size]} != MessageReplay ]]; then run_portal_msg designer "" "$size" "$run"; fi ;;
       esac
@@ -457,6 +484,7 @@ label() {
     cold-naive) echo "Cold, naive (dump to files, copy, restore)" ;;
     cold-ep-*) echo "Cold, EdgePortal (streamed, ${1#cold-ep-})" ;;
     precopy) echo "IterativePreCopy" ;;
+    postcopy) echo "PostCopy (CRIU lazy pages)" ;;
     replay) echo "MessageReplay (MS2M)" ;;
     designer) echo "designer's choice" ;;
   esac
@@ -474,7 +502,7 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %9s\n'
   for size in $SIZES; do
     read -r cold_med _ _ < <(stats 5 cold-naive "$size")
     for row in "${rows[@]}"; do
-      [[ $row != designer ]] || continue
+      [[ $row != designer && $row != designer-state ]] || continue
       prow=$row; [[ $row != cold-naive ]] || prow=${cold_rows[0]}
       read -r dmed dp90 n < <(stats 5 "$row" "$size")
       read -r tmed tp90 _ < <(stats 6 "$row" "$size")
@@ -492,16 +520,43 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %9s\n'
     if [[ -n $drow ]]; then read -r dmed dp90 n < <(stats 5 "$drow" "$size"); read -r emed _ _ < <(stats 10 "$drow" "$size"); read -r tmed tp90 _ < <(stats 6 "$drow" "$size"); else dmed=- dp90=- n=0 emed=- tmed=- tp90=-; fi
     # shellcheck disable=SC2059
     printf "$fmt" "$size MB" "designer's choice: $choice$([[ $drow == replay ]] && echo " (its runs)")" "$n/$([[ -n $drow ]] && tried "$drow" "$size" || echo 0)" "$dmed / $dp90 ms" "$emed ms" "$tmed / $tp90 ms" "${designer_predicted[msg-$size]} ms" "$(ratio "$dmed" "$cold_med")"
+    srow=$(state_row "$size")
+    if [[ -n $srow ]]; then read -r dmed dp90 n < <(stats 5 "$srow" "$size"); read -r emed _ _ < <(stats 10 "$srow" "$size"); read -r tmed tp90 _ < <(stats 6 "$srow" "$size"); else dmed=- dp90=- n=0 emed=- tmed=- tp90=-; fi
+    # shellcheck disable=SC2059
+    printf "$fmt" "$size MB" "designer's choice (state service): ${designer[state-$size]}$([[ -n $srow && $srow != designer-state ]] && echo " (its runs)")" "$n/$([[ -n $srow ]] && tried "$srow" "$size" || echo 0)" "$dmed / $dp90 ms" "$emed ms" "$tmed / $tp90 ms" "${designer_predicted[state-$size]} ms" "$(ratio "$dmed" "$cold_med")"
+    read -r lmed lp90 ln < <(stats 11 postcopy "$size")
+    read -r wmed _ _ < <(stats 12 postcopy "$size")
+    echo "       $size MB PostCopy: degradation window (the engine's PageIn step) median $wmed ms; the client's p99 request latency in it, median / p90 over $ln runs: $lmed / $lp90 ms (one request every ${interval_ms} ms, each touching its state; 'V' requests read all of it)"
     read -r rmed _ _ < <(stats 5 replay "$size")
     read -r hmed hp90 _ < <(stats 11 replay "$size")
     read -r pmed pp90 _ < <(stats 12 replay "$size")
     read -r fmed fp90 _ < <(stats 13 replay "$size")
-    echo "       $size MB MessageReplay, where its longest gap is (median / p90): the hand-over (source's last application to the copy's next) $hmed / $hp90 ms; the source alone, i.e. frozen for the checkpoint (not a downtime step for the engine or the model) $fmed / $fp90 ms; the publisher's own longest gap $pmed / $pp90 ms"
+    echo "       $size MB MessageReplay, where its longest gap is (median / p90): the hand-over (source's last application to the copy's next) $hmed / $hp90 ms; the source alone, i.e. frozen for the checkpoint (downtime for the engine, CRIU's frozen time, and for the model, T_p) $fmed / $fp90 ms; the publisher's own longest gap $pmed / $pp90 ms"
     read -r epmed _ _ < <(stats 5 "${cold_rows[0]}" "$size")
     echo "       $size MB, ratios of median downtime: replay/cold $(ratio "$rmed" "$cold_med") (replay/EdgePortal cold $(ratio "$rmed" "$epmed")); designer-chosen/cold $(ratio "$dmed" "$cold_med") (the designer picks $choice for the message service, ${designer[state-$size]} for the state service); EdgePortal cold/naive cold $(ratio "$epmed" "$cold_med")"
   done
   [[ -n $cold_transfers ]] || echo "EdgePortal's cold path: the Images transfer only (this checkout has no EdgePortal:AgentEdge:Clusters:<c>:ColdTransfer option)."
-  echo "downtime: the client's longest gap (Cold: probeclient.c, one request every ${interval_ms} ms on one TCP connection; MessageReplay: between the first applications of consecutive messages, one published every ${interval_ms} ms, ${cost_us} µs of work each). engine downtime: the sum of the plan's downtime steps as the engine timed them. total: naive = wall clock from the dump's start to the restored service announced; EdgePortal = the engine's measured migration time (Profile to CleanUp). predicted: the plan's, from the model calibrated above (the naive row shows the Cold plan's). down/cold: median downtime over the naive cold's. p90: nearest rank."
+  echo "downtime: the client's longest gap (Cold: probeclient.c, one request every ${interval_ms} ms on one TCP connection; MessageReplay: between the first applications of consecutive messages, one published every ${interval_ms} ms, ${cost_us} µs of work each). engine downtime: the sum of the plan's downtime steps as the engine timed them (a live dump's step: the interval CRIU kept the source frozen). total: naive = wall clock from the dump's start to the restored service announced; EdgePortal = the engine's measured migration time (Profile to CleanUp). predicted: the plan's, from the model calibrated above (the naive row shows the Cold plan's). down/cold: median downtime over the naive cold's. p90: nearest rank."
+  # The model against every planned row (the naive row is the papers' baseline, not a plan), and the engine's downtime
+  # against the client's: relative errors of the medians.
+  worst_model=-1 worst_model_row="" worst_engine=-1 worst_engine_row=""
+  for size in $SIZES; do
+    for row in "${rows[@]}"; do
+      [[ $row != cold-naive ]] || continue
+      read -r dmed _ n < <(stats 5 "$row" "$size"); ((n > 0)) || continue
+      read -r tmed _ _ < <(stats 6 "$row" "$size"); read -r pred _ _ < <(stats 7 "$row" "$size"); read -r ptot _ _ < <(stats 8 "$row" "$size"); read -r emed _ _ < <(stats 10 "$row" "$size")
+      for pair in "downtime $pred $dmed" "total $ptot $tmed" "engine $emed $dmed"; do
+        read -r what a b <<<"$pair"
+        [[ $a != - && $b != - && $b != 0 ]] || continue
+        err=$(awk -v a="$a" -v b="$b" 'BEGIN { d = (a - b) / b * 100; printf "%.0f", d < 0 ? -d : d }')
+        if [[ $what == engine ]]; then
+          if ((err > worst_engine)); then worst_engine=$err worst_engine_row="$(label "$row") $size MB: engine $a ms, client $b ms"; fi
+        elif ((err > worst_model)); then worst_model=$err worst_model_row="$(label "$row") $size MB $what: predicted $a ms, measured $b ms"; fi
+      done
+    done
+  done
+  echo "engine vs client downtime: worst $worst_engine% ($worst_engine_row)"
+  echo "model error: worst $worst_model% ($worst_model_row)"
   failures=$(awk -F'\t' '$4 == 0' "$results" | wc -l)
   if ((failures > 0)); then
     echo "failed runs ($failures), not in the figures:"

@@ -8322,8 +8322,14 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("retries")]
         public System.Collections.Generic.List<StepAttempt>? Retries { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("frozenMs")]
+        public double? FrozenMs { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("label")]
         public string? Label { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("downtimeMs")]
+        public double? DowntimeMs { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

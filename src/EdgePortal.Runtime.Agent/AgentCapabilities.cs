@@ -13,7 +13,7 @@ public static class AgentCapabilities
 {
     /// <summary>The strategies this runtime has steps for; which of them a cluster or host can run is in its capabilities.</summary>
     public static bool Executes(MigrationStrategy strategy) => strategy is MigrationStrategy.Cold or MigrationStrategy.PreCopy
-        or MigrationStrategy.IterativePreCopy or MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff;
+        or MigrationStrategy.IterativePreCopy or MigrationStrategy.MessageReplay or MigrationStrategy.ReplayWithCutoff or MigrationStrategy.PostCopy;
 
     /// <summary>A host whose agent answered: pre-copy is possible with it as the source only where CRIU tracks dirty pages.</summary>
     public static RuntimeCapabilities Host(AgentClusterOptions cluster, CriuCapabilities criu)
@@ -23,10 +23,10 @@ public static class AgentCapabilities
         return new RuntimeCapabilities
         {
             // As a destination a host restores pre-dumped images like any other; the source's dirty tracking decides pre-copy.
-            Strategies = Strategies(cluster, preCopy: true),
+            Strategies = Strategies(cluster, preCopy: true, criu.LazyPages),
             DirtyTracking = criu.DirtyTracking,
             PreDump = true,
-            // Reported for the operator and the planner; PostCopy is not among the strategies this runtime executes yet.
+            // PostCopy only where this host's CRIU, kernel (userfaultfd) and fs.pipe-max-size say lazy pages work.
             LazyPages = criu.LazyPages,
             ReplayBroker = cluster.Broker is not null,
             TransferPaths = Paths(cluster),
@@ -58,12 +58,14 @@ public static class AgentCapabilities
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(hosts);
         var tracking = hosts.Any(h => h.Capabilities.DirtyTracking);
+        var lazy = hosts.Count(h => h.Capabilities.LazyPages) >= 2;
         return new RuntimeCapabilities
         {
-            Strategies = Strategies(cluster, tracking),
+            Strategies = Strategies(cluster, tracking, lazy),
             DirtyTracking = tracking,
             PreDump = true,
-            LazyPages = hosts.Any(h => h.Capabilities.LazyPages),
+            // Post-copy needs two hosts that can run lazy pages: a source and a destination.
+            LazyPages = lazy,
             ReplayBroker = cluster.Broker is not null,
             TransferPaths = Paths(cluster),
             Detail = cluster.Broker is null
@@ -72,13 +74,15 @@ public static class AgentCapabilities
         };
     }
 
-    private static MigrationStrategy[] Strategies(AgentClusterOptions cluster, bool preCopy)
+    private static MigrationStrategy[] Strategies(AgentClusterOptions cluster, bool preCopy, bool postCopy)
     {
         var strategies = new List<MigrationStrategy> { MigrationStrategy.Cold };
         if (preCopy)
             strategies.AddRange([MigrationStrategy.PreCopy, MigrationStrategy.IterativePreCopy]);
         if (cluster.Broker is not null)
             strategies.AddRange([MigrationStrategy.MessageReplay, MigrationStrategy.ReplayWithCutoff]);
+        if (postCopy)
+            strategies.Add(MigrationStrategy.PostCopy);
         return [.. strategies];
     }
 

@@ -99,7 +99,8 @@ public sealed partial class AgentEdgeRuntime
             ImagesId = id, ReplayQueue = t.ReplayQueue, ResumeQueue = t.ResumeQueue, MarkedAt = markedAt, MarkedSequence = (long)marker.Last,
         };
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
-            $"replay queue {t.ReplayQueue} bound to {t.Exchange}; the marker through {t.Exchange} answered by {c.Service.Name} on {source.Node} at #{marker.Last} (every message published before the binding applied); dumped pid {d.Pid} with --leave-running --tcp-close into {id}: {d.Bytes / 1e6:0.0} MB, wall clock {d.WallClockMs:0} ms, {stats}; {c.Service.Name} keeps serving {t.Queue} on {source.Node} (#{after.Last} applied)"), null, stored);
+            $"replay queue {t.ReplayQueue} bound to {t.Exchange}; the marker through {t.Exchange} answered by {c.Service.Name} on {source.Node} at #{marker.Last} (every message published before the binding applied); dumped pid {d.Pid} with --leave-running --tcp-close into {id}: {d.Bytes / 1e6:0.0} MB, wall clock {d.WallClockMs:0} ms, {stats}; {c.Service.Name} keeps serving {t.Queue} on {source.Node} (#{after.Last} applied){(s is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; downtime: the {s.FrozenTimeUs / 1000.0:0.0} ms the source was frozen"))}"),
+            null, stored, s is null ? null : s.FrozenTimeUs / 1000.0);
     }
 
     internal static async Task<StepResult> ReplayRestoreAsync(StepContext c, ReplayTarget target, AgentApiClient destination, CancellationToken ct)

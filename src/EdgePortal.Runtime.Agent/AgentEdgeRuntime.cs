@@ -72,6 +72,10 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     /// <summary>Closes the pooled broker connections and the agents' clients, for a container disposed synchronously.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>The refusal of post-copy on a host whose probe says lazy pages cannot run, with the probe's reason (and fix).</summary>
+    public static string NoLazyPages(string node, CriuCapabilities capabilities) =>
+        $"post-copy needs lazy pages on both hosts, which {node} cannot run (CRIU {capabilities.Version}: {capabilities.LazyPagesDetail ?? "not reported"})";
+
     /// <summary>The refusal of pre-copy on a host whose probe says it cannot track dirty pages.</summary>
     public static string NoDirtyTracking(string node, CriuCapabilities capabilities) =>
         $"pre-copy needs dirty-page tracking, which {node} does not support (CRIU {capabilities.Version}: mem_dirty_track off)";
@@ -131,6 +135,16 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
             if (!c.DirtyTracking)
                 return NoDirtyTracking(context.Source.Name, c);
         }
+        if (strategy == MigrationStrategy.PostCopy && context.Step.Kind is StepKind.Profile or StepKind.Checkpoint)
+        {
+            // Both ends need lazy pages: the source serves its pages, the destination faults them in through userfaultfd.
+            foreach (var node in new[] { context.Source.Name, context.Destination.Name })
+            {
+                var c = await ProbeNodeAsync(context.Cluster.Name, Agent(o, node), o, cancellationToken).ConfigureAwait(false);
+                if (!c.LazyPages)
+                    return NoLazyPages(node, c);
+            }
+        }
         if (!AgentCapabilities.Executes(strategy) && !preCopy)
             return $"{strategy} is not supported by the Agent runtime";
         if (context.Step.Kind == StepKind.ReplayMessages && !IsReplay(strategy))
@@ -166,6 +180,12 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
                 return await ReplayRollbackAsync(context, o, done, cancellationToken).ConfigureAwait(false);
             var source = Agent(o, context.Source.Name);
             var destination = Agent(o, context.Destination.Name);
+            if (context.Plan.Strategy == MigrationStrategy.PostCopy)
+            {
+                var postCopy = await PostCopyRollbackAsync(context, o, source, destination, done, cancellationToken).ConfigureAwait(false);
+                LogRollback(context, postCopy);
+                return postCopy;
+            }
             var id = context.Artifacts.ImagesId ?? ImagesId(context.Service.Name, context.MigrationId);
             var workload = WorkloadName(context.Service.Name);
             var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
@@ -315,6 +335,8 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         var limit = t.LimitBitsPerSecond is { } l ? string.Create(CultureInfo.InvariantCulture, $"limit {l / 1e6:0.#} Mbit/s") : "no limit";
         var how = withoutPreDumps
             ? $"pre-copy: the final dump's images (the last delta; {destination.Node} holds the pre-dump rounds already)"
+            : c.Plan.Strategy == MigrationStrategy.PostCopy
+            ? "post-copy: the lazy dump's images, everything but the memory,"
             : path == AgentColdTransfer.PageServer
             ? $"PageServer path: the pages went to {destination.Node}'s page server during the dump; the other images"
             : "Images path: the dump's image files";

@@ -474,11 +474,7 @@ public sealed partial class SimulatedEdgeRuntime : StepHandlerRuntime
     }
 
     /// <summary>Why a post-copy that resumed at the destination has no way back, and what is left.</summary>
-    internal static string PostCopyForwardOnly(RollbackContext c, bool sourceDown) =>
-        $"post-copy cannot roll back once {c.Service.Name} has resumed on {c.Destination.Name}: it has run there since the switch, so the only way is forward. "
-        + (sourceDown
-            ? $"{c.Source.Name} is down with the pages not yet copied: {c.Service.Name} is lost; redeploy it from its image and state backup"
-            : $"{c.Source.Name} still holds the pages not yet copied and keeps {c.Service.Name} frozen: start the page-in again, or redeploy");
+    internal static string PostCopyForwardOnly(RollbackContext c, bool sourceDown) => PostCopyRollback.ForwardOnly(c, sourceDown);
 
     /// <summary>Words for a page-in cut short: the pages still on the source are gone with it, and so is the service.</summary>
     private static string SourceLostText(StepContext c, double missingBytes) =>

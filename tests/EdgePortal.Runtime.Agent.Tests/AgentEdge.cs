@@ -17,14 +17,16 @@ internal static class AgentEdge
     public static EdgeNode Destination { get; } = Node(0xA2, "h2", 45.46);
 
     /// <summary>A service on h1 with <paramref name="profile"/>; the users sit at h2 so that the planner prefers it.</summary>
-    public static ServiceInstance Service(string name, WorkloadProfile profile, KpiTargets? targets = null) =>
+    /// <param name="allowPostCopy">The service accepts post-copy (its tenant must as well: <see cref="Inventory"/>).</param>
+    public static ServiceInstance Service(string name, WorkloadProfile profile, KpiTargets? targets = null, bool allowPostCopy = false) =>
         new(ServiceId.From(Guid.Parse("00000000-0000-0000-0000-0000000000b1")), TenantId.From(Guid.Parse("00000000-0000-0000-0000-0000000000b2")),
-            name, Source.Id, profile, targets ?? new KpiTargets(5_000, 60_000, 20), Objective.MinDowntime);
+            name, Source.Id, profile, targets ?? new KpiTargets(5_000, 60_000, 20), Objective.MinDowntime, allowPostCopy: allowPostCopy);
 
-    public static EdgeInventory Inventory(ServiceInstance service)
+    /// <param name="bandwidth">The h1–h2 link's bandwidth as the portal knows it (what a plan can reserve); 1 Gbit/s when null.</param>
+    public static EdgeInventory Inventory(ServiceInstance service, Bandwidth? bandwidth = null)
     {
-        var tenant = new Tenant(service.TenantId, "tenant", [Cluster.Id]);
-        var link = new NetworkLink(LinkId.New(), Source.Id, Destination.Id, Bandwidth.FromGigabits(1), 1);
+        var tenant = new Tenant(service.TenantId, "tenant", [Cluster.Id], allowPostCopy: service.AllowPostCopy);
+        var link = new NetworkLink(LinkId.New(), Source.Id, Destination.Id, bandwidth ?? Bandwidth.FromGigabits(1), 1);
         var users = new UserGroup(UserGroupId.New(), service.Id, "users", Destination.Id, 5);
         return new EdgeInventory([tenant], [Cluster], [Source, Destination], [link], [service], [users]);
     }

@@ -201,7 +201,7 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
     /// The lab with the state service on h1 behind its own address (the operator's setup: address added, service started and
     /// registered with h1's agent under its name), a live probe client, an agent per host, and the runtime pointed at them.
     /// </summary>
-    private sealed class LabService : IAsyncDisposable
+    internal sealed class LabService : IAsyncDisposable
     {
         private Lab _lab = null!;
         private string _folder = null!;
@@ -279,6 +279,18 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         {
             await Client.WaitForAnswersAsync(Client.Answers.Count + 300, TimeSpan.FromSeconds(30));
             return await Client.StopAndVerifyAsync(StateBytes);
+        }
+
+        /// <summary>
+        /// The host <paramref name="host"/> dies as far as the migration can tell: every process in its network namespace
+        /// (the service, CRIU serving its pages) is killed. Returns how many.
+        /// </summary>
+        public async Task<int> KillHostAsync(string host)
+        {
+            var pids = (await Lab.RunAsync("ip", ["netns", "pids", $"{_lab.Prefix}-{host}"])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var pid in pids)
+                await Lab.RunAsync("kill", ["-9", pid.Trim()]);
+            return pids.Length;
         }
 
         public async ValueTask DisposeAsync()

@@ -52,8 +52,9 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
     /// <param name="tcpClose">Dump its TCP connections as closed: the process keeps them, a restored copy reconnects.</param>
     /// <param name="pageServer">Send the pages to this page server (started on the destination) while dumping.</param>
     /// <param name="afterPreDumpRound">The final dump after this pre-dump round: only the pages dirtied since.</param>
+    /// <param name="lazyPages">Post-copy's dump (--lazy-pages): the answer names the page server that serves the memory.</param>
     public Task<CriuDumpAnswer> DumpAsync(string id, string workload, string? releaseAddress, string? device, CancellationToken ct, bool leaveRunning = false,
-        bool tcpClose = false, CriuPageServerAnswer? pageServer = null, int? afterPreDumpRound = null, string? tenant = null) =>
+        bool tcpClose = false, CriuPageServerAnswer? pageServer = null, int? afterPreDumpRound = null, string? tenant = null, bool lazyPages = false) =>
         SendAsync<CriuDumpAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Dumps), JsonBody(new CriuDumpCall
         {
             Id = id,
@@ -65,6 +66,7 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
             TcpClose = tcpClose,
             PageServer = pageServer?.ToCall(),
             AfterPreDumpRound = afterPreDumpRound,
+            LazyPages = lazyPages,
         }), ct);
 
     /// <summary>Pre-dump round <paramref name="round"/> (CRIU pre-dump --track-mem) into images/{id}/pre-{round}; the process runs on.</summary>
@@ -102,8 +104,26 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
         SendAsync<CriuReceived>(HttpMethod.Put, AgentRoutes.Path(AgentRoutes.Images, id) + (merge ? "?merge=true" : ""), tar, ct);
 
     /// <param name="tcpClose">The images were dumped with tcpClose: restore the TCP connections closed.</param>
-    public Task<CriuRestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct, bool tcpClose = false, string? tenant = null) =>
-        SendAsync<CriuRestoreAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Restore, id), JsonBody(new CriuRestoreCall { Workload = workload, Tenant = tenant, TcpClose = tcpClose }), ct);
+    /// <param name="lazyPageServer">Post-copy: restore without the memory, fetched from this lazy page server (the source's dump answered it).</param>
+    /// <param name="bandwidthBitsPerSecond">Post-copy: the pages' rate limit; null: the agent's default.</param>
+    public Task<CriuRestoreAnswer> RestoreAsync(string id, string workload, CancellationToken ct, bool tcpClose = false, string? tenant = null,
+        CriuPageServerCall? lazyPageServer = null, double? bandwidthBitsPerSecond = null) =>
+        SendAsync<CriuRestoreAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.Restore, id), JsonBody(new CriuRestoreCall
+        {
+            Workload = workload,
+            Tenant = tenant,
+            TcpClose = tcpClose,
+            LazyPageServer = lazyPageServer,
+            BandwidthBitsPerSecond = bandwidthBitsPerSecond,
+        }), ct);
+
+    /// <summary>Post-copy's destination: waits until the last page of the lazily restored images <paramref name="id"/> arrived.</summary>
+    public Task<CriuPageInAnswer> PageInAsync(string id, CancellationToken ct) =>
+        SendAsync<CriuPageInAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.PageIn, id), null, ct);
+
+    /// <summary>Post-copy's source: waits until the lazy dump of images <paramref name="id"/> sent its last page and ended.</summary>
+    public Task<CriuDumpAnswer> LazyDumpAsync(string id, CancellationToken ct) =>
+        SendAsync<CriuDumpAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.LazyDump, id), null, ct);
 
     /// <summary>Deletes the images <paramref name="id"/> (and stops a page server waiting for them); false when there were none.</summary>
     public Task<bool> DeleteImagesAsync(string id, CancellationToken ct) => DeleteAsync(AgentRoutes.Path(AgentRoutes.Images, id), ct);

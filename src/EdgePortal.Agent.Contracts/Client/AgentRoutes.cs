@@ -33,6 +33,12 @@ public static class AgentRoutes
     /// <summary>POST <see cref="CriuRestoreCall"/>: <see cref="CriuRestoreAnswer"/>.</summary>
     public const string Restore = "/criu/images/{id}/restore";
 
+    /// <summary>POST, on a post-copy's destination: waits for the last page of the lazily restored images {id}: <see cref="CriuPageInAnswer"/>.</summary>
+    public const string PageIn = "/criu/images/{id}/page-in";
+
+    /// <summary>POST, on a post-copy's source: waits for the lazy dump of images {id} to end (every page sent): <see cref="CriuDumpAnswer"/>.</summary>
+    public const string LazyDump = "/criu/images/{id}/lazy-dump";
+
     /// <summary>DELETE: kill the tree restored from images {id}.</summary>
     public const string Restored = "/criu/restored/{id}";
 

@@ -24,4 +24,5 @@ public sealed record CriuDumpAnswer(
     [property: JsonPropertyName("preDumpRound")] int? PreDumpRound = null,
     [property: JsonPropertyName("prevImagesDir")] string? PrevImagesDir = null,
     [property: JsonPropertyName("container")] PodmanContainer? Container = null,
-    [property: JsonPropertyName("podman")] PodmanStats? Podman = null);
+    [property: JsonPropertyName("podman")] PodmanStats? Podman = null,
+    [property: JsonPropertyName("lazyPageServer")] CriuPageServerCall? LazyPageServer = null);

@@ -27,4 +27,11 @@ public sealed record CriuDumpCall
     [JsonPropertyName("preDumpRound")] public int? PreDumpRound { get; init; }
     /// <summary>The final dump after pre-dump round n: only the pages dirtied since it (--track-mem --prev-images-dir pre-n).</summary>
     [JsonPropertyName("afterPreDumpRound")] public int? AfterPreDumpRound { get; init; }
+    /// <summary>
+    /// Post-copy's dump (CRIU dump --lazy-pages): everything but the memory is written here, then the process stays frozen
+    /// while a page server on this host (the answer's lazyPageServer) serves its pages to the destination's criu lazy-pages;
+    /// it is killed once they are all sent (POST /criu/images/{id}/lazy-dump waits for that). The answer comes when the page
+    /// server listens, after <see cref="ReleaseAddress"/> left the host.
+    /// </summary>
+    [JsonPropertyName("lazyPages")] public bool LazyPages { get; init; }
 }

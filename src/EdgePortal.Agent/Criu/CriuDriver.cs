@@ -43,7 +43,11 @@ public sealed record CriuPageServerEndpoint(string Address, int Port)
 
 /// <summary>A restore of the images in <paramref name="ImagesDirectory"/>, in the given network namespace and a fresh PID namespace.</summary>
 /// <param name="TcpClose">The images were dumped with <c>--tcp-close</c>: restore their TCP connections closed.</param>
-public sealed record CriuRestoreRequest(string ImagesDirectory, string? NetworkNamespace = null, bool TcpClose = false);
+/// <param name="LazyPages">
+/// Restore without the memory (<c>--lazy-pages</c>): a <c>criu lazy-pages</c> daemon waiting on the images directory's
+/// socket fills it in as the process faults (post-copy).
+/// </param>
+public sealed record CriuRestoreRequest(string ImagesDirectory, string? NetworkNamespace = null, bool TcpClose = false, bool LazyPages = false);
 
 /// <summary>How a CRIU operation ended; failures carry CRIU's own error lines and the log to read.</summary>
 public abstract record CriuOutcome
@@ -325,6 +329,8 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
             CriuPath, "restore", "-D", request.ImagesDirectory, "-o", RestoreLog, "-v4", request.TcpClose ? "--tcp-close" : "--tcp-established",
             "--network-lock", "nftables", "--restore-detached", "--pidfile", pidFile,
         ];
+        if (request.LazyPages)
+            inner.Add("--lazy-pages");
         var (file, arguments) = InNamespace(request.NetworkNamespace, inner);
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in arguments)
@@ -427,8 +433,10 @@ public sealed class RestoredTree(Process holder, int pidInNamespace) : IAsyncDis
 public sealed class CriuPageServerException(string message) : Exception(message);
 
 /// <summary>
-/// A running <c>criu page-server</c>: it receives the pages of one dump into its images directory and exits. Disposing it
-/// kills it (a dump that never came, a migration rolled back).
+/// A running CRIU process at one end of a page stream: <c>criu page-server</c> (receives the pages of one dump into its
+/// images directory), <c>criu dump --lazy-pages</c> (serves a frozen process's pages until the destination has them all) or
+/// <c>criu lazy-pages</c> (fetches them into a lazily restored process). It exits when the stream ends. Disposing it kills
+/// it (a dump that never came, a migration rolled back).
 /// </summary>
 public sealed partial class CriuPageServer : IAsyncDisposable
 {
@@ -436,13 +444,34 @@ public sealed partial class CriuPageServer : IAsyncDisposable
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task<string?> _finished;
 
+    private readonly string _what;
+    private readonly Func<string, int?> _ready;
+
     internal CriuPageServer(Process process, string address, string logPath)
+        : this(process, address, logPath, "criu page-server", line => UsingPort().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null)
+    {
+    }
+
+    /// <param name="what">The operation in failure messages ("criu dump --lazy-pages").</param>
+    /// <param name="ready">The port it serves at once a line of its log says it is ready; null for other lines.</param>
+    internal CriuPageServer(Process process, string address, string logPath, string what, Func<string, int?> ready)
     {
         _process = process;
+        _what = what;
+        _ready = ready;
         Address = address;
         LogPath = logPath;
         _finished = RunAsync();
     }
+
+    /// <summary>The CRIU process's PID in the agent's namespace (or that of the nsenter running it).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>When it exited (UTC); null while it runs.</summary>
+    public DateTimeOffset? ExitedAt { get; private set; }
+
+    /// <summary>Whether it still runs.</summary>
+    public bool Running => !_finished.IsCompleted;
 
     public string Address { get; }
 
@@ -467,21 +496,22 @@ public sealed partial class CriuPageServer : IAsyncDisposable
                 await log.WriteLineAsync(line).ConfigureAwait(false);
                 if (line.Contains("Error", StringComparison.Ordinal))
                     errors.Add(line.Trim());
-                if (!_port.Task.IsCompleted && UsingPort().Match(line) is { Success: true } m)
+                if (!_port.Task.IsCompleted && _ready(line) is { } port)
                 {
                     await log.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                    _port.TrySetResult(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+                    _port.TrySetResult(port);
                 }
             }
         }
         await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        ExitedAt = DateTimeOffset.UtcNow;
         var error = (await stderr.ConfigureAwait(false)).Trim();
         if (error.Length > 0)
             errors.Add(error);
         var reason = _process.ExitCode == 0
             ? null
-            : $"criu page-server on {Address} failed (exit {_process.ExitCode}): {(errors.Count > 0 ? string.Join("\n", errors.TakeLast(8)) : "no output")} (log: {LogPath})";
-        _port.TrySetException(new CriuPageServerException(reason ?? $"criu page-server on {Address} exited before it listened (log: {LogPath})"));
+            : $"{_what} on {Address} failed (exit {_process.ExitCode}): {(errors.Count > 0 ? string.Join("\n", errors.TakeLast(8)) : "no output")} (log: {LogPath})";
+        _port.TrySetException(new CriuPageServerException(reason ?? $"{_what} on {Address} exited before it was ready (log: {LogPath})"));
         return reason;
     }
 

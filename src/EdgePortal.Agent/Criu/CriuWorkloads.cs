@@ -13,6 +13,12 @@ public sealed class CriuWorkloads
     internal ConcurrentDictionary<string, RestoredTree> Restored { get; } = new(StringComparer.Ordinal);
     internal ConcurrentDictionary<string, CriuPageServer> PageServers { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Post-copy sources: the lazy dumps serving their pages, with the workload key they dump and when they started.</summary>
+    internal ConcurrentDictionary<string, (CriuPageServer Dump, string? Key, int Pid, DateTimeOffset Started)> LazyDumps { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Post-copy destinations: the lazy-pages daemon and relay of each lazily restored images, and when the process resumed.</summary>
+    internal ConcurrentDictionary<string, (CriuPageServer Daemon, PageIn.PageRelay Relay, DateTimeOffset ResumedAt)> PageIns { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The Podman containers restored here, by the images they came from (their container id).</summary>
     internal ConcurrentDictionary<string, string> RestoredContainers { get; } = new(StringComparer.Ordinal);
 

@@ -30,6 +30,7 @@ public static partial class AgentEndpoints
         app.MapPost(AgentRoutes.Restore, RestoreAsync);
         app.MapDelete(AgentRoutes.Images, DeleteImagesAsync);
         app.MapDelete(AgentRoutes.Restored, KillRestoredAsync);
+        app.MapLazyPagesEndpoints();
         app.MapPost(AgentRoutes.Addresses, AddressAsync);
         return app;
     }
@@ -60,7 +61,7 @@ public static partial class AgentEndpoints
     }
 
     private static async Task<IResult> DumpAsync(CriuDumpCall call, CriuImageStore images, HostNetwork host, CriuDriver criu, CriuWorkloads workloads,
-        Peers.PeerAgents peers, Podman.PodmanDriver podman, CancellationToken cancellationToken)
+        Peers.PeerAgents peers, Podman.PodmanDriver podman, Microsoft.Extensions.Options.IOptions<AgentOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!ImageName().IsMatch(call.Id))
             return BadId();
@@ -74,7 +75,10 @@ public static partial class AgentEndpoints
             if (resolved.Problem is { } problem)
                 return problem;
             if (resolved.Container is { } container)
-                return await DumpContainerAsync(call, container, images, host, podman, cancellationToken).ConfigureAwait(false);
+                return call.LazyPages
+                    ? Results.Problem(statusCode: 422, title: "No lazy pages for containers",
+                        detail: $"{name} is a Podman container: podman container checkpoint has no --lazy-pages; migrate it Cold.")
+                    : await DumpContainerAsync(call, container, images, host, podman, cancellationToken).ConfigureAwait(false);
             key = resolved.Key;
             pid = resolved.Entry.Pid;
         }
@@ -83,6 +87,8 @@ public static partial class AgentEndpoints
         else
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["workload"] = ["Set workload (a registered name) or pid."] });
 
+        if (call.LazyPages)
+            return await StartLazyDumpAsync(call, key, pid, images, host, criu, workloads, options, time, cancellationToken).ConfigureAwait(false);
         var directory = images.PathOf(call.Id);
         string? previous = null;
         if (call.PreDumpRound is { } round)
@@ -158,7 +164,8 @@ public static partial class AgentEndpoints
         Results.Problem(statusCode: 409, title: "Images exist", detail: $"Images {id} already exist on this agent; DELETE /criu/images/{id} first.");
 
     private static async Task<IResult> RestoreAsync(string id, CriuRestoreCall call, CriuImageStore images, HostNetwork host, CriuDriver criu,
-        CriuWorkloads workloads, Podman.PodmanDriver podman)
+        CriuWorkloads workloads, Podman.PodmanDriver podman, Peers.PeerAgents peers, Microsoft.Extensions.Options.IOptions<AgentOptions> options, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         if (!ImageName().IsMatch(id))
             return BadId();
@@ -175,6 +182,8 @@ public static partial class AgentEndpoints
             return await RestoreContainerAsync(id, call, directory, host, workloads, podman).ConfigureAwait(false);
         if (await PageServerFailedAsync(id, workloads).ConfigureAwait(false) is { } pageServerFailed)
             return pageServerFailed;
+        if (call.LazyPageServer is not null)
+            return await LazyRestoreAsync(id, call, directory, host, criu, workloads, peers, options, time, cancellationToken).ConfigureAwait(false);
         // The restore runs on, whatever happens to the request that asked for it: a half-restored tree is worse than a slow answer.
         var outcome = await criu.RestoreAsync(new CriuRestoreRequest(directory, host.Namespace, call.TcpClose), CancellationToken.None).ConfigureAwait(false);
         // A failed restore keeps the guard until the rollback takes the address off (HostNetwork.DropGuardAsync says why).
@@ -192,6 +201,11 @@ public static partial class AgentEndpoints
 
     private static async Task<IResult> KillRestoredAsync(string id, CriuWorkloads workloads, Podman.PodmanDriver podman)
     {
+        if (workloads.PageIns.TryRemove(id, out var pageIn))
+        {
+            await pageIn.Daemon.DisposeAsync().ConfigureAwait(false);
+            await pageIn.Relay.DisposeAsync().ConfigureAwait(false);
+        }
         if (workloads.RestoredContainers.TryRemove(id, out var container))
         {
             await podman.RemoveAsync(container, CancellationToken.None).ConfigureAwait(false);

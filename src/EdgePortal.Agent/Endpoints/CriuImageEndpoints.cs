@@ -83,6 +83,8 @@ public static partial class AgentEndpoints
             return BadId();
         if (workloads.PageServers.TryRemove(id, out var server))
             await server.DisposeAsync().ConfigureAwait(false);
-        return images.Delete(id) ? Results.NoContent() : Results.NotFound();
+        var lazy = workloads.LazyDumps.ContainsKey(id) || workloads.PageIns.ContainsKey(id);
+        await StopLazyAsync(id, images, workloads).ConfigureAwait(false);
+        return images.Delete(id) || lazy ? Results.NoContent() : Results.NotFound();
     }
 }

@@ -54,9 +54,17 @@ public sealed record MigrationStep(
     string? Message,
     StepArtifacts? Artifacts = null,
     int Attempts = 0,
-    IReadOnlyList<StepAttempt>? Retries = null)
+    IReadOnlyList<StepAttempt>? Retries = null,
+    double? FrozenMs = null)
 {
     public string Label => new PlannedStep(Kind, Round, PredictedMs, IsDowntime).Label;
+
+    /// <summary>
+    /// What of this step the service's clients went without: <see cref="FrozenMs"/> when the runtime measured the frozen
+    /// interval within the step (a live dump: CRIU froze the source for part of it, and it served the rest), else the whole
+    /// step if it is a downtime step; 0 otherwise.
+    /// </summary>
+    public double DowntimeMs => FrozenMs ?? (IsDowntime ? MeasuredMs ?? 0 : 0);
 }
 
 /// <summary>An attempt of a step that failed and was retried: when, why, and how long the runtime asked to wait.</summary>
@@ -141,7 +149,7 @@ public sealed class Migration
     /// <summary>Measured downtime: the sum of the measured downtime steps (what the service's users went without).</summary>
     [JsonIgnore]
     public double? MeasuredDowntimeMs => State == MigrationState.Completed
-        ? _steps.Where(s => s.IsDowntime).Sum(s => s.MeasuredMs ?? 0) : null;
+        ? _steps.Sum(s => s.DowntimeMs) : null;
 
     /// <summary>Measured total migration time, wall clock from the first step to the last.</summary>
     [JsonIgnore]
@@ -205,12 +213,19 @@ public sealed class Migration
     }
 
     /// <param name="artifacts">What the step left for later steps and a rollback; stored with the step.</param>
-    public void CompleteStep(int index, double measuredMs, string? message, DateTimeOffset now, StepArtifacts? artifacts = null)
+    /// <param name="frozenMs">The interval within the step in which the service was frozen (a live dump), when the runtime measured it.</param>
+    public void CompleteStep(int index, double measuredMs, string? message, DateTimeOffset now, StepArtifacts? artifacts = null, double? frozenMs = null)
     {
         Require(MigrationState.Running, "complete a step of");
         var step = RunningStep(index, "complete");
         Guard.FiniteNonNegative(measuredMs, nameof(measuredMs));
-        _steps[index] = step with { Status = StepStatus.Succeeded, FinishedAt = now, MeasuredMs = measuredMs, Message = message, Artifacts = artifacts };
+        if (frozenMs is { } frozen)
+            Guard.FiniteNonNegative(frozen, nameof(frozenMs));
+        _steps[index] = step with
+        {
+            Status = StepStatus.Succeeded, FinishedAt = now, MeasuredMs = measuredMs, Message = message, Artifacts = artifacts,
+            FrozenMs = frozenMs is { } f ? Math.Min(f, measuredMs) : null,
+        };
         Raise(v => new StepCompleted(Id, TenantId, now, v, index, step.Kind, step.Round, step.IsDowntime, step.PredictedMs, measuredMs, message));
     }
 

@@ -115,7 +115,8 @@ public abstract record StepOutcome
     /// has one; otherwise the engine uses its wall clock.
     /// </param>
     /// <param name="Artifacts">What the step left for later steps and a rollback; the engine stores it with the step.</param>
-    public sealed record Success(string? Message = null, double? DurationMs = null, StepArtifacts? Artifacts = null) : StepOutcome;
+    /// <param name="FrozenMs">The service frozen within the step (a live dump), when the runtime measured it: the step's downtime.</param>
+    public sealed record Success(string? Message = null, double? DurationMs = null, StepArtifacts? Artifacts = null, double? FrozenMs = null) : StepOutcome;
 
     public sealed record Failure(string Reason, TimeSpan? RetryAfter = null) : StepOutcome;
 }

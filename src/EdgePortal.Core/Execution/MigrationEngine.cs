@@ -500,7 +500,7 @@ public sealed class MigrationEngine : BackgroundService
                 switch (outcome)
                 {
                     case StepOutcome.Success success:
-                        migration.CompleteStep(step.Index, success.DurationMs ?? measured, success.Message, _clock.GetUtcNow(), success.Artifacts);
+                        migration.CompleteStep(step.Index, success.DurationMs ?? measured, success.Message, _clock.GetUtcNow(), success.Artifacts, success.FrozenMs);
                         break;
                     case StepOutcome.Failure failure:
                         migration.FailStep(step.Index, failure.Reason, measured, _clock.GetUtcNow());

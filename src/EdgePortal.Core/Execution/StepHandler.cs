@@ -28,7 +28,11 @@ public abstract class StepHandler
 }
 
 /// <summary>What a step did: the runtime's words, its own measurement when it has one, and what it left behind.</summary>
-public sealed record StepResult(string Message, double? DurationMs = null, StepArtifacts? Artifacts = null);
+/// <param name="FrozenMs">
+/// The interval within the step in which the service was frozen and its clients went without it, when the runtime measured
+/// it (CRIU's frozen time of a live dump): counted as the step's downtime instead of its whole duration.
+/// </param>
+public sealed record StepResult(string Message, double? DurationMs = null, StepArtifacts? Artifacts = null, double? FrozenMs = null);
 
 /// <summary>A step failed for a reason the edge gave; <see cref="RetryAfter"/> when trying again later may succeed.</summary>
 public sealed class StepFailedException(string reason, TimeSpan? retryAfter = null) : Exception(reason)

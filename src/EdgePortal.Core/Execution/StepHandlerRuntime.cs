@@ -56,7 +56,7 @@ public abstract partial class StepHandlerRuntime : IEdgeRuntime
             var result = await handler.RunAsync(context, cancellationToken).ConfigureAwait(false);
             var ms = result.DurationMs ?? _time.GetElapsedTime(started).TotalMilliseconds;
             LogStep(Kind, context.Step.Label, context.Step.Round, context.Plan.Strategy, context.MigrationId, context.Service.Name, ms, result.Message);
-            return new StepOutcome.Success(result.Message, ms, result.Artifacts);
+            return new StepOutcome.Success(result.Message, ms, result.Artifacts, result.FrozenMs);
         }
         catch (StepFailedException e)
         {

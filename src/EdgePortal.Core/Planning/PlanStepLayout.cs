@@ -35,14 +35,16 @@ internal static class PlanStepLayout
                 steps.Add(new(StepKind.SwitchTraffic, 0, p.SwitchMs, true));
                 break;
             case MigrationStrategy.MessageReplay:
-                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.CheckpointMs, false));
+                // The live dump freezes the source while CRIU copies it: its clients wait, so the step is downtime (the
+                // runtime reports the frozen interval within it, FrozenMs, as the step's downtime).
+                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.CheckpointMs, true));
                 steps.Add(new(StepKind.Transfer, 0, a.Replay.TransferMs, false));
                 steps.Add(new(StepKind.Restore, 0, a.Replay.RestoreMs, false));
                 steps.Add(new(StepKind.ReplayMessages, 0, a.Replay.CatchUpMs, false));
                 steps.Add(new(StepKind.SwitchTraffic, 0, a.Replay.SwitchMs, true));
                 break;
             case MigrationStrategy.ReplayWithCutoff:
-                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.CheckpointMs, false));
+                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.CheckpointMs, true));
                 steps.Add(new(StepKind.Transfer, 0, a.Replay.TransferMs, false));
                 steps.Add(new(StepKind.Restore, 0, a.Replay.RestoreMs, false));
                 steps.Add(new(StepKind.ReplayMessages, 0, a.Replay.CatchUpMs, false));

@@ -41,7 +41,12 @@ public readonly record struct ReplayPrediction
     public double DrainAfterCutoffMs { get; init; }
     /// <summary>The traffic switch: downtime.</summary>
     public double SwitchMs { get; init; }
-    /// <summary>The time no instance serves: the drain after the cutoff (if any) plus the switch.</summary>
+    /// <summary>
+    /// The source frozen while CRIU dumps it (--leave-running: it serves again afterwards, but its clients wait meanwhile):
+    /// downtime, costed as the checkpoint, T_p.
+    /// </summary>
+    public double FrozenMs { get; init; }
+    /// <summary>The time no instance serves: the source frozen for the live dump, the drain after the cutoff (if any), the switch.</summary>
     public double DowntimeMs { get; init; }
     /// <summary>From the checkpoint to the switched traffic: X + replay + drain + switch.</summary>
     public double MigrationTimeMs { get; init; }
@@ -78,7 +83,7 @@ public static class ReplayModel
         {
             CatchUpMs = catchUp,
             MaxReplayMs = double.NaN,
-            DowntimeMs = p.SwitchMs,
+            DowntimeMs = basis.FrozenMs + p.SwitchMs,
             MigrationTimeMs = basis.PreReplayMs + catchUp + p.SwitchMs,
         };
     }
@@ -120,7 +125,7 @@ public static class ReplayModel
             CutoffMs = threshold,
             CutoffTriggers = drain > 0,
             DrainAfterCutoffMs = drain,
-            DowntimeMs = drain + p.SwitchMs,
+            DowntimeMs = basis.FrozenMs + drain + p.SwitchMs,
             MigrationTimeMs = x + beforeCutoff + drain + p.SwitchMs,
         };
     }
@@ -134,8 +139,10 @@ public static class ReplayModel
         double maxDowntimeMs, double maxMigrationTimeMs, PamParameters p)
     {
         var (x0, v0) = Fixed(stateBytes, p);
-        if (p.SwitchMs > maxDowntimeMs)
-            return new BandwidthRequirement(double.PositiveInfinity, p.SwitchMs, maxDowntimeMs);
+        // The downtime, the live dump's freeze and the switch, does not depend on the bandwidth.
+        var down = PamModel.PreDumpMs(stateBytes, p) + p.SwitchMs;
+        if (down > maxDowntimeMs)
+            return new BandwidthRequirement(double.PositiveInfinity, down, maxDowntimeMs);
         if (arrivalRate > 0 && processingRate <= arrivalRate)
             return new BandwidthRequirement(double.PositiveInfinity, double.PositiveInfinity, maxMigrationTimeMs);
         var k = arrivalRate > 0 ? processingRate / (processingRate - arrivalRate) : 1;
@@ -154,13 +161,15 @@ public static class ReplayModel
         if (arrivalRate <= 0)
             return MinBandwidthForMessageReplay(stateBytes, arrivalRate, processingRate, maxDowntimeMs, maxMigrationTimeMs, p);
         var (x0, v0) = Fixed(stateBytes, p);
-        if (p.SwitchMs > maxDowntimeMs || processingRate <= 0)
-            return new BandwidthRequirement(double.PositiveInfinity, p.SwitchMs, maxDowntimeMs);
+        // The live dump's freeze is downtime whatever the bandwidth: θ_down leaves the rest for the drain and the switch.
+        var frozen = PamModel.PreDumpMs(stateBytes, p);
+        if (frozen + p.SwitchMs > maxDowntimeMs || processingRate <= 0)
+            return new BandwidthRequirement(double.PositiveInfinity, frozen + p.SwitchMs, maxDowntimeMs);
         var k = processingRate / arrivalRate;
         var byMigration = k * (maxMigrationTimeMs - p.SwitchMs) / (1 + k);
         var byDowntime = k <= 1
-            ? k * (maxDowntimeMs - p.SwitchMs)
-            : (maxDowntimeMs - p.SwitchMs + (k - 1) * (maxMigrationTimeMs - p.SwitchMs)) / k;
+            ? k * (maxDowntimeMs - frozen - p.SwitchMs)
+            : (maxDowntimeMs - frozen - p.SwitchMs + (k - 1) * (maxMigrationTimeMs - p.SwitchMs)) / k;
         return BandwidthRequirement.For(x0, v0, Math.Min(byMigration, byDowntime));
     }
 
@@ -209,6 +218,7 @@ public static class ReplayModel
             ProcessingRate = processingRate,
             BandwidthBytesPerMs = bandwidthBytesPerMs,
             CheckpointMs = checkpoint,
+            FrozenMs = checkpoint,
             CheckpointBytes = bytes,
             TransferMs = transfer,
             RestoreMs = restore,

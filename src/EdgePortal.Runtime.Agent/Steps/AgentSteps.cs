@@ -23,10 +23,52 @@ internal abstract class AgentStep(AgentEdgeRuntime runtime) : StepHandler
     protected abstract Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct);
 }
 
-/// <summary>A step of Cold, PreCopy or IterativePreCopy.</summary>
+/// <summary>A step of Cold, PreCopy or IterativePreCopy; Profile, Transfer, SwitchTraffic and CleanUp of PostCopy too.</summary>
 internal abstract class DumpStep(AgentEdgeRuntime runtime) : AgentStep(runtime)
 {
-    public override bool Handles(MigrationStrategy strategy) => strategy == MigrationStrategy.Cold || AgentEdgeRuntime.IsPreCopy(strategy);
+    public override bool Handles(MigrationStrategy strategy) => strategy is MigrationStrategy.Cold or MigrationStrategy.PostCopy || AgentEdgeRuntime.IsPreCopy(strategy);
+}
+
+/// <summary>A step of PostCopy's own: the lazy dump, the lazy restore, the page-in.</summary>
+internal abstract class PostCopyStep(AgentEdgeRuntime runtime) : AgentStep(runtime)
+{
+    public override bool Handles(MigrationStrategy strategy) => strategy == MigrationStrategy.PostCopy;
+}
+
+/// <summary>
+/// criu dump --lazy-pages on the source. Not safe to repeat: the source is frozen behind its page server afterwards; a
+/// rollback stops the dump (the source runs on) and deletes the images.
+/// </summary>
+internal sealed class LazyCheckpointStep(AgentEdgeRuntime runtime) : PostCopyStep(runtime)
+{
+    public override StepKind Kind => StepKind.Checkpoint;
+
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+        => AgentEdgeRuntime.LazyCheckpointAsync(c, o, source, ct);
+}
+
+/// <summary>
+/// criu lazy-pages and criu restore --lazy-pages on the destination. Not safe to repeat: once it has run the service lives
+/// on the destination, and the only way is forward.
+/// </summary>
+internal sealed class LazyRestoreStep(AgentEdgeRuntime runtime) : PostCopyStep(runtime)
+{
+    public override StepKind Kind => StepKind.Restore;
+
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+        => AgentEdgeRuntime.LazyRestoreAsync(c, o, source, destination, ct);
+}
+
+/// <summary>
+/// The page-in: waits for the destination's last page and the source's dump to end. Not safe to repeat: an agent restart
+/// forgets the daemon it waited on; a failure here is forward-only.
+/// </summary>
+internal sealed class PageInStep(AgentEdgeRuntime runtime) : PostCopyStep(runtime)
+{
+    public override StepKind Kind => StepKind.PageIn;
+
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+        => AgentEdgeRuntime.PageInAsync(c, source, destination, ct);
 }
 
 /// <summary>A step of MessageReplay or ReplayWithCutoff.</summary>
@@ -83,6 +125,8 @@ internal sealed class TransferStep(AgentEdgeRuntime runtime) : DumpStep(runtime)
     protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
         => AgentEdgeRuntime.IsPreCopy(c.Plan.Strategy)
             ? AgentEdgeRuntime.TransferAsync(c, source, destination, ct, AgentColdTransfer.Images, withoutPreDumps: true)
+            : c.Plan.Strategy == MigrationStrategy.PostCopy
+            ? AgentEdgeRuntime.TransferAsync(c, source, destination, ct)
             : AgentEdgeRuntime.TransferAsync(c, source, destination, ct, o.ColdTransferPath);
 }
 
@@ -192,6 +236,8 @@ internal static class AgentSteps
     /// <summary>Every handler of the Agent runtime: adding a strategy means adding its handlers here.</summary>
     public static IReadOnlyList<StepHandler> All(AgentEdgeRuntime runtime) =>
     [
+        // PostCopy's own steps first: for its Checkpoint and Restore they, not Cold's, run.
+        new LazyCheckpointStep(runtime), new LazyRestoreStep(runtime), new PageInStep(runtime),
         new ProfileStep(runtime), new PreDumpStep(runtime), new CheckpointStep(runtime), new TransferStep(runtime),
         new RestoreStep(runtime), new SwitchTrafficStep(runtime), new CleanUpStep(runtime),
         new ReplayProfileStep(runtime), new ReplayCheckpointStep(runtime), new ReplayTransferStep(runtime), new ReplayRestoreStep(runtime),

@@ -147,6 +147,24 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public void Complete_StepWithFrozenInterval_CountsTheFreezeNotTheWholeStep()
+    {
+        var migration = Running(out var now);
+        for (var i = 0; i < StepCount; i++)
+        {
+            now = now.AddSeconds(1);
+            migration.BeginStep(i, now);
+            now = now.AddSeconds(1);
+            // Step 1 is not a downtime step, step 2 is: both report a live dump's freeze within them (40 and 30 ms of 101 and 102).
+            migration.CompleteStep(i, 100 + i, $"step {i} ok", now, frozenMs: i is 1 or 2 ? 40 - (i - 1) * 10 : null);
+        }
+        migration.Complete(now);
+
+        Assert.Equal((40, 30), (migration.Steps[1].DowntimeMs, migration.Steps[2].DowntimeMs));
+        Assert.Equal(40 + 30 + 103 + 104, migration.MeasuredDowntimeMs);
+    }
+
+    [Fact]
     public void Complete_AfterAllSteps_MeasuresDowntimeAsTheSumOfDowntimeSteps()
     {
         var migration = Running(out var now);

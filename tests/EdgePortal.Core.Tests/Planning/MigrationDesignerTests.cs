@@ -145,30 +145,32 @@ public sealed class MigrationDesignerTests
     }
 
     [Fact]
-    public void Design_ConvergingConsumer_MessageReplayWithSwitchOnlyDowntime()
+    public void Design_ConvergingConsumer_MessageReplayWithFreezeAndSwitchDowntime()
     {
         var result = _designer.Design(Request(arrival: 100, processing: 200));
         var plan = result.Plan;
 
         Assert.Equal(MigrationStrategy.MessageReplay, plan.Strategy);
-        Assert.Equal(71, plan.PredictedDowntimeMs, 9);
+        // The live dump's freeze (T_p = 235.776) + the switch (71).
+        Assert.Equal(306.776, plan.PredictedDowntimeMs, 9);
         // X + λ·X/(μ − λ) + switch = 915.53056 + 915.53056 + 71
         Assert.Equal(1_902.06112, plan.PredictedMigrationTimeMs, 6);
         Assert.Equal(
             [StepKind.Profile, StepKind.Checkpoint, StepKind.Transfer, StepKind.Restore, StepKind.ReplayMessages, StepKind.SwitchTraffic, StepKind.CleanUp],
             plan.Steps.Select(s => s.Kind));
-        Assert.Equal([false, false, false, false, false, true, false], plan.Steps.Select(s => s.IsDowntime));
+        Assert.Equal([false, true, false, false, false, true, false], plan.Steps.Select(s => s.IsDowntime));
     }
 
     [Fact]
     public void Design_SlowConsumer_ReplayWithCutoffBeatsPreCopy()
     {
-        // λ = 100, μ = 110: MessageReplay needs X·11 + 71 = 10,141.8 ms > θ_mig; the cutoff variant has 585.18 ms downtime < 906.75.
+        // λ = 100, μ = 110: MessageReplay needs X·11 + 71 = 10,141.8 ms > θ_mig; the cutoff variant has 820.96 ms downtime
+        // (the live dump's freeze 235.78, the drain 514.18, the switch 71) < 906.75.
         var result = _designer.Design(Request(arrival: 100, processing: 110));
         var plan = result.Plan;
 
         Assert.Equal(MigrationStrategy.ReplayWithCutoff, plan.Strategy);
-        Assert.Equal(585.183616, plan.PredictedDowntimeMs, 6);
+        Assert.Equal(820.959616, plan.PredictedDowntimeMs, 6);
         Assert.Equal(5_000, plan.PredictedMigrationTimeMs, 6);
         Assert.Equal(4_414.816384, plan.CutoffMs!.Value, 6);
         var replays = plan.Steps.Where(s => s.Kind == StepKind.ReplayMessages).ToList();

@@ -17,14 +17,16 @@ public sealed class ReplayModelTests
     public void MessageReplay_ProcessingFasterThanArrivals_DrainsBacklog()
     {
         // λ = 100/s, μ = 200/s: backlog = 100·0.91553056 = 91.55 messages; catch-up = λ·X/(μ − λ) = 100·915.53056/100 = 915.53056 ms;
-        // total = X + catch-up + switch = 915.53056 + 915.53056 + 71 = 1,902.06112 ms; downtime = switch = 71 ms.
+        // total = X + catch-up + switch = 915.53056 + 915.53056 + 71 = 1,902.06112 ms; downtime = the source frozen for the
+        // live dump (T_p = 235.776 ms) + switch = 306.776 ms.
         var prediction = ReplayModel.MessageReplay(M, GigabitBytesPerMs, 100, 200, P);
 
         Assert.Equal(X, prediction.PreReplayMs, 9);
         Assert.Equal(91.553056, prediction.BacklogMessages, 9);
         Assert.True(prediction.Converges);
         Assert.Equal(915.53056, prediction.CatchUpMs, 9);
-        Assert.Equal(71, prediction.DowntimeMs, 12);
+        Assert.Equal(235.776, prediction.FrozenMs, 9);
+        Assert.Equal(306.776, prediction.DowntimeMs, 9);
         Assert.Equal(1_902.06112, prediction.MigrationTimeMs, 9);
     }
 
@@ -50,7 +52,7 @@ public sealed class ReplayModelTests
         Assert.False(prediction.Converges);
         Assert.Equal(double.PositiveInfinity, prediction.CatchUpMs);
         Assert.Equal(double.PositiveInfinity, prediction.MigrationTimeMs);
-        Assert.Equal(71, prediction.DowntimeMs);
+        Assert.Equal(306.776, prediction.DowntimeMs, 9);
     }
 
     [Fact]
@@ -60,7 +62,7 @@ public sealed class ReplayModelTests
         // T_replay_max = θ_mig − X − switch = 5,000 − 915.53056 − 71 = 4,013.46944
         // T_cutoff ≤ T_replay_max·μ/λ = 4,013.46944·1.1 = 4,414.816384 (natural catch-up t* = X·μ/(μ − λ) = 10,070.8 comes later)
         // replay ends at X + λ·T_cutoff/μ = 915.53056 + 4,013.46944 = 4,929; drain = 4,929 − 4,414.816384 = 514.183616
-        // downtime = 514.183616 + 71 = 585.183616; total = 4,929 + 71 = 5,000
+        // downtime = 235.776 (the live dump's freeze) + 514.183616 + 71 = 820.959616; total = 4,929 + 71 = 5,000
         var prediction = ReplayModel.WithCutoff(M, GigabitBytesPerMs, 100, 110, 5_000, P);
 
         Assert.Equal(4_013.46944, prediction.MaxReplayMs, 9);
@@ -68,7 +70,7 @@ public sealed class ReplayModelTests
         Assert.True(prediction.CutoffTriggers);
         Assert.Equal(4_414.816384 - X, prediction.CatchUpMs, 9);
         Assert.Equal(514.183616, prediction.DrainAfterCutoffMs, 9);
-        Assert.Equal(585.183616, prediction.DowntimeMs, 9);
+        Assert.Equal(820.959616, prediction.DowntimeMs, 9);
         Assert.Equal(5_000, prediction.MigrationTimeMs, 9);
     }
 
@@ -81,7 +83,7 @@ public sealed class ReplayModelTests
         Assert.False(prediction.CutoffTriggers);
         Assert.Equal(8_026.93888, prediction.CutoffMs!.Value, 9);
         Assert.Equal(0, prediction.DrainAfterCutoffMs, 9);
-        Assert.Equal(71, prediction.DowntimeMs, 9);
+        Assert.Equal(306.776, prediction.DowntimeMs, 9);
         Assert.Equal(ReplayModel.MessageReplay(M, GigabitBytesPerMs, 100, 200, P).MigrationTimeMs, prediction.MigrationTimeMs, 9);
     }
 
@@ -89,14 +91,14 @@ public sealed class ReplayModelTests
     public void WithCutoff_ProcessingSlowerThanArrivals_StopsSourceWhenTargetIsUp()
     {
         // λ = 200/s, μ = 100/s: waiting only grows the backlog, so T_cutoff = X; the λ·X messages drain in λ·X/μ = 2·915.53056 = 1,831.06112.
-        // downtime = 1,831.06112 + 71 = 1,902.06112; total = X + 1,831.06112 + 71 = 2,817.59168
+        // downtime = 235.776 (the live dump's freeze) + 1,831.06112 + 71 = 2,137.83712; total = X + 1,831.06112 + 71 = 2,817.59168
         // (bound: T_replay_max·μ/λ = 4,013.46944·0.5 = 2,006.73 ≥ X, so θ_mig = 5 s is met)
         var prediction = ReplayModel.WithCutoff(M, GigabitBytesPerMs, 200, 100, 5_000, P);
 
         Assert.Equal(X, prediction.CutoffMs!.Value, 9);
         Assert.True(prediction.CutoffTriggers);
         Assert.Equal(0, prediction.CatchUpMs, 9);
-        Assert.Equal(1_902.06112, prediction.DowntimeMs, 9);
+        Assert.Equal(2_137.83712, prediction.DowntimeMs, 9);
         Assert.Equal(2_817.59168, prediction.MigrationTimeMs, 9);
         Assert.True(ReplayModel.MaxCutoffMs(prediction.MaxReplayMs, 200, 100) >= X);
     }
@@ -135,11 +137,12 @@ public sealed class ReplayModelTests
     [Fact]
     public void MinBandwidthForCutoff_SlowConvergence_MeetsDowntimeExactly()
     {
-        var requirement = ReplayModel.MinBandwidthForCutoff(M, 100, 110, 500, 5_000, P);
+        // θ_down = 800 ms: the live dump's freeze (235.776) and the switch (71) leave 493.224 ms for the drain.
+        var requirement = ReplayModel.MinBandwidthForCutoff(M, 100, 110, 800, 5_000, P);
         var atRequirement = ReplayModel.WithCutoff(M, requirement.BytesPerMillisecond, 100, 110, 5_000, P);
 
         Assert.True(requirement.IsAchievable);
-        Assert.Equal(500, atRequirement.DowntimeMs, 6);
+        Assert.Equal(800, atRequirement.DowntimeMs, 6);
         Assert.True(atRequirement.MigrationTimeMs <= 5_000 + 1e-6);
     }
 }

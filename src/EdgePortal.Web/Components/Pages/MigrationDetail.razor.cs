@@ -191,7 +191,7 @@ public sealed partial class MigrationDetail : IAsyncDisposable
 
     private static double? MeasuredDowntime(MigrationViewModel m)
         => m.MeasuredDowntimeMs ?? (m.Steps.Any(s => s.IsDowntime && s.MeasuredMs is not null)
-            ? m.Steps.Where(s => s.IsDowntime).Sum(s => s.MeasuredMs ?? 0) : null);
+            ? m.Steps.Sum(s => s.DowntimeMs) : null);
 
     private double? MeasuredTotal(MigrationViewModel m)
         => m.MeasuredMigrationTimeMs ?? (m.StartedAt is { } s ? ((m.FinishedAt ?? _now) - s).TotalMilliseconds : null);
