@@ -24,6 +24,9 @@ public sealed partial class EdgeMigrationWatch(k8s.Kubernetes client, ILogger lo
     /// <summary>Watches resumed after a stream ended.</summary>
     public int Resumes { get; private set; }
 
+    /// <summary>Lists answered 404 (the CRD is not installed) or 403 (not granted), each followed by the longest back-off.</summary>
+    public int Unavailable { get; private set; }
+
     /// <summary>
     /// Calls <paramref name="listed"/> with every resource after each list (the first and each relist: what is not in it
     /// is gone), and <paramref name="changed"/> with each ADDED, MODIFIED or DELETED event.
@@ -45,6 +48,16 @@ public sealed partial class EdgeMigrationWatch(k8s.Kubernetes client, ILogger lo
                 {
                     list = await client.CustomObjects.ListCustomObjectForAllNamespacesAsync<EdgeMigrationList>(EdgeMigration.Group, EdgeMigration.Version,
                         EdgeMigration.Plural, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (HttpOperationException e) when (e.Response?.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Forbidden)
+                {
+                    // Not installed or not granted: said once per attempt, and tried again at the longest back-off, never fatal.
+                    Unavailable++;
+                    LogUnavailable(e.Response.StatusCode == System.Net.HttpStatusCode.NotFound
+                        ? "the CRD edgemigrations.edgeportal.io is not installed (deploy/base/crd-edgemigration.yaml)"
+                        : "the portal may not list edgemigrations (deploy/base/rbac-edgemigrations.yaml)");
+                    await Task.Delay(MaxBackoff, time, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
                 catch (Exception e) when (e is HttpOperationException h && PodWatch.IsTransient(h) || e is HttpRequestException or IOException)
                 {
@@ -103,6 +116,9 @@ public sealed partial class EdgeMigrationWatch(k8s.Kubernetes client, ILogger lo
                 await Task.Delay(PodWatch.Backoff(attempt, InitialBackoff, MaxBackoff), time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "EdgeMigrations cannot be listed: {Reason}; trying again")]
+    private partial void LogUnavailable(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watch of edgemigrations expired at resourceVersion {ResourceVersion} (410 Gone): listing again")]
     private partial void LogRelist(string? resourceVersion);

@@ -89,10 +89,27 @@ public sealed partial class EdgeMigrationController(IKubernetesClients clients, 
 
         public async Task RunAsync(CancellationToken cancellationToken)
         {
-            var watch = Watch.RunAsync(Listed, Changed, cancellationToken);
-            var work = WorkAsync(cancellationToken);
+            var watch = KeepAsync("watch", () => Watch.RunAsync(Listed, Changed, cancellationToken), cancellationToken);
+            var work = KeepAsync("work queue", () => WorkAsync(cancellationToken), cancellationToken);
             var resync = ResyncAsync(cancellationToken);
             await Task.WhenAll(watch, work, resync).ConfigureAwait(false);
+        }
+
+        /// <summary>Runs <paramref name="loop"/> again after a failure nobody foresaw: the portal never stops for its EdgeMigrations.</summary>
+        private async Task KeepAsync(string what, Func<Task> loop, CancellationToken cancellationToken)
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await loop().ConfigureAwait(false);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogLoopFailed(e, _cluster.Name, what);
+                    await Task.Delay(TimeSpan.FromSeconds(5), _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         public void MigrationChanged(MigrationId id)
@@ -196,6 +213,9 @@ public sealed partial class EdgeMigrationController(IKubernetesClients clients, 
         }
 
         private static string Key(EdgeMigration resource) => $"{resource.Namespace()}/{resource.Name()}";
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "The EdgeMigration {What} of cluster {Cluster} failed; starting it again in 5 s")]
+        private partial void LogLoopFailed(Exception e, string cluster, string what);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "EdgeMigration {Key} changed while it was reconciled: reading it again")]
         private partial void LogConflict(string key);

@@ -51,6 +51,29 @@ public sealed class EdgeMigrationWatchTests
         server.AssertNoRejections();
     }
 
+    [Fact]
+    public async Task RunAsync_CrdNotInstalledYet_KeepsTryingAndWatchesOnceItIs()
+    {
+        await using var server = await FakeKubeApiServer.StartAsync();
+        using var folder = new TempFolder();
+        using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.WriteKubeconfig(folder.Path)));
+        // What the API server answers for a group/version no CRD serves.
+        server.Faults.Next(Operation.ListEdgeMigrations, Fault.Status(404, "NotFound", "the server could not find the requested resource"), times: 2);
+        server.EdgeMigrations.Create(Resource("a"));
+        var seen = Channel.CreateUnbounded<string>();
+        var watch = new EdgeMigrationWatch(client, NullLogger.Instance, TimeProvider.System) { MaxBackoff = TimeSpan.FromMilliseconds(20) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var running = watch.RunAsync(items => seen.Writer.WriteAsync("list " + string.Join(",", items.Select(i => i.Name()))).AsTask(),
+            (type, item) => seen.Writer.WriteAsync($"{type} {item.Name()}").AsTask(), stop.Token);
+
+        Assert.Equal("list a", await seen.Reader.ReadAsync(stop.Token));
+        Assert.Equal(2, watch.Unavailable);
+        Assert.Equal(3, server.RequestsOf(Operation.ListEdgeMigrations).Count);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
     private static EdgeMigration Resource(string name) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "skyfleet" },
