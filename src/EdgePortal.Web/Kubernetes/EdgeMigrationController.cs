@@ -186,7 +186,7 @@ public sealed partial class EdgeMigrationController(IKubernetesClients clients, 
                 {
                     // Someone wrote the resource since it was read: read it again and reconcile that.
                     LogConflict(key);
-                    if (await Reread(resource, cancellationToken).ConfigureAwait(false) is { } fresh)
+                    if (await EdgeMigrationReconciler.Reread(_cluster, resource, cancellationToken).ConfigureAwait(false) is { } fresh)
                         Remember(fresh);
                     else
                         Forget(key);
@@ -196,19 +196,6 @@ public sealed partial class EdgeMigrationController(IKubernetesClients clients, 
                     // One resource's trouble (the API server down, a bug) never stops the others: it is tried again at the resync.
                     LogFailed(e, key);
                 }
-            }
-        }
-
-        private async Task<EdgeMigration?> Reread(EdgeMigration resource, CancellationToken cancellationToken)
-        {
-            try
-            {
-                return await _cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<EdgeMigration>(EdgeMigration.Group, EdgeMigration.Version,
-                    resource.Namespace(), EdgeMigration.Plural, resource.Name(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
             }
         }
 

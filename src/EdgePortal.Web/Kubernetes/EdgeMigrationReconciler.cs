@@ -215,7 +215,8 @@ public sealed class EdgeMigrationReconciler(StartMigration start, CancelMigratio
             resource.Namespace(), EdgeMigration.Plural, resource.Name(), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<EdgeMigration?> Reread(KubernetesCluster cluster, EdgeMigration resource, CancellationToken cancellationToken)
+    /// <summary>The resource as the API server has it now; null when it is gone.</summary>
+    internal static async Task<EdgeMigration?> Reread(KubernetesCluster cluster, EdgeMigration resource, CancellationToken cancellationToken)
     {
         try
         {
