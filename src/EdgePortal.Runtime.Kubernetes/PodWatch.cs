@@ -13,21 +13,8 @@ namespace EdgePortal.Runtime.Kubernetes;
 /// resourceVersion seen (bookmarks keep it fresh); on 410 Gone the version is too old, so list again. Retries back off
 /// with jitter.
 /// </summary>
-public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, TimeProvider time)
+public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, TimeProvider time) : KubernetesWatch(time)
 {
-    /// <summary>How long the server keeps one watch open before the client resumes.</summary>
-    public int WatchTimeoutSeconds { get; init; } = 60;
-
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Relists done because the server answered 410 Gone; for tests and diagnostics.</summary>
-    public int Relists { get; private set; }
-
-    /// <summary>Watches resumed after a stream ended without an error.</summary>
-    public int Resumes { get; private set; }
-
     /// <summary>
     /// Returns the first pod for which <paramref name="done"/> answers true, or throws <see cref="PodWatchFailedException"/>
     /// when <paramref name="failed"/> answers a reason. Cancelled by <paramref name="cancellationToken"/>.
@@ -62,9 +49,8 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
                 catch (HttpOperationException e) when (IsTransient(e))
                 {
                     // 429 (API priority and fairness) and 5xx pass: list again after a back-off.
-                    Resumes++;
                     LogResume(ns, labelSelector ?? fieldSelector ?? "", null, KubernetesPods.Describe(e, "list pods"));
-                    await Task.Delay(Backoff(++attempt), time, cancellationToken).ConfigureAwait(false);
+                    attempt = await ListFailedAsync(attempt, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 if (untilDeleted && list.Items.Count == 0)
@@ -97,33 +83,17 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
                         return pod;
                 }
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone || IsTransient(e))
-            {
-                error = e;
-            }
-            catch (HttpRequestException e)
-            {
-                error = e;
-            }
-            catch (IOException e)
+            catch (Exception e) when (EndsStream(e))
             {
                 error = e;
             }
 
-            if (IsGone(error))
-            {
-                Relists++;
-                LogRelist(ns, labelSelector ?? fieldSelector ?? "", resourceVersion);
+            var selector = labelSelector ?? fieldSelector ?? "";
+            var seenVersion = resourceVersion;
+            (var relist, attempt) = await StreamEndedAsync(error, events, attempt, () => LogRelist(ns, selector, seenVersion),
+                reason => LogResume(ns, selector, seenVersion, reason), cancellationToken).ConfigureAwait(false);
+            if (relist)
                 resourceVersion = null;
-                attempt = 0;
-                continue;
-            }
-            Resumes++;
-            attempt = events > 0 ? 0 : attempt + 1;
-            if (error is not null)
-                LogResume(ns, labelSelector ?? fieldSelector ?? "", resourceVersion, error.Message);
-            if (attempt > 0)
-                await Task.Delay(Backoff(attempt), time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -144,9 +114,6 @@ public sealed partial class PodWatch(k8s.Kubernetes client, ILogger logger, Time
         HttpOperationException h => h.Response?.StatusCode == HttpStatusCode.Gone,
         _ => false,
     };
-
-    /// <summary>Exponential back-off with full jitter, capped.</summary>
-    private TimeSpan Backoff(int attempt) => Backoff(attempt, InitialBackoff, MaxBackoff);
 
     /// <summary>Exponential back-off with full jitter, capped; every watch of the runtime backs off this way.</summary>
     internal static TimeSpan Backoff(int attempt, TimeSpan initial, TimeSpan max)

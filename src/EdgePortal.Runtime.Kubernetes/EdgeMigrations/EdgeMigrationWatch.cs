@@ -7,22 +7,13 @@ namespace EdgePortal.Runtime.Kubernetes.EdgeMigrations;
 /// <summary>
 /// Follows the EdgeMigrations of every namespace of a cluster the way <see cref="PodWatch"/> follows pods: list, then watch
 /// from the list's resourceVersion with bookmarks; a stream that ends (server timeout, dropped connection) resumes from the
-/// last resourceVersion seen; 410 Gone lists again; 429, 5xx and connection errors back off with jitter
-/// (<see cref="PodWatch.Backoff(int, TimeSpan, TimeSpan)"/>). Runs until cancelled.
+/// last resourceVersion seen; 410 Gone lists again; 429, 5xx and connection errors back off with jitter (the rules of
+/// <see cref="KubernetesWatch"/>). Runs until cancelled.
 /// </summary>
-public sealed partial class EdgeMigrationWatch(k8s.Kubernetes client, ILogger logger, TimeProvider time)
+public sealed partial class EdgeMigrationWatch(k8s.Kubernetes client, ILogger logger, TimeProvider time) : KubernetesWatch(time)
 {
-    public int WatchTimeoutSeconds { get; init; } = 60;
-
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Relists done because the server answered 410 Gone.</summary>
-    public int Relists { get; private set; }
-
-    /// <summary>Watches resumed after a stream ended.</summary>
-    public int Resumes { get; private set; }
+    /// <summary>Lists answered 404 (the CRD is not installed) or 403 (not granted), each followed by the longest back-off.</summary>
+    public int Unavailable { get; private set; }
 
     /// <summary>
     /// Calls <paramref name="listed"/> with every resource after each list (the first and each relist: what is not in it
@@ -46,11 +37,20 @@ public sealed partial class EdgeMigrationWatch(k8s.Kubernetes client, ILogger lo
                     list = await client.CustomObjects.ListCustomObjectForAllNamespacesAsync<EdgeMigrationList>(EdgeMigration.Group, EdgeMigration.Version,
                         EdgeMigration.Plural, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
+                catch (HttpOperationException e) when (e.Response?.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Forbidden)
+                {
+                    // Not installed or not granted: said once per attempt, and tried again at the longest back-off, never fatal.
+                    Unavailable++;
+                    LogUnavailable(e.Response.StatusCode == System.Net.HttpStatusCode.NotFound
+                        ? "the CRD edgemigrations.edgeportal.io is not installed (deploy/base/crd-edgemigration.yaml)"
+                        : "the portal may not list edgemigrations (deploy/base/rbac-edgemigrations.yaml)");
+                    await Task.Delay(MaxBackoff, Time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 catch (Exception e) when (e is HttpOperationException h && PodWatch.IsTransient(h) || e is HttpRequestException or IOException)
                 {
-                    Resumes++;
                     LogResume(null, e is HttpOperationException http ? KubernetesPods.Describe(http, "list edgemigrations") : e.Message);
-                    await Task.Delay(PodWatch.Backoff(++attempt, InitialBackoff, MaxBackoff), time, cancellationToken).ConfigureAwait(false);
+                    attempt = await ListFailedAsync(attempt, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 await listed([.. list.Items]).ConfigureAwait(false);
@@ -74,35 +74,21 @@ public sealed partial class EdgeMigrationWatch(k8s.Kubernetes client, ILogger lo
                         await changed(type, resource).ConfigureAwait(false);
                 }
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.Gone || PodWatch.IsTransient(e))
-            {
-                error = e;
-            }
-            catch (HttpRequestException e)
-            {
-                error = e;
-            }
-            catch (IOException e)
+            catch (Exception e) when (EndsStream(e))
             {
                 error = e;
             }
 
-            if (PodWatch.IsGone(error))
-            {
-                Relists++;
-                LogRelist(resourceVersion);
+            var seenVersion = resourceVersion;
+            (var relist, attempt) = await StreamEndedAsync(error, events, attempt, () => LogRelist(seenVersion), reason => LogResume(seenVersion, reason),
+                cancellationToken).ConfigureAwait(false);
+            if (relist)
                 resourceVersion = null;
-                attempt = 0;
-                continue;
-            }
-            Resumes++;
-            attempt = events > 0 ? 0 : attempt + 1;
-            if (error is not null)
-                LogResume(resourceVersion, error.Message);
-            if (attempt > 0)
-                await Task.Delay(PodWatch.Backoff(attempt, InitialBackoff, MaxBackoff), time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "EdgeMigrations cannot be listed: {Reason}; trying again")]
+    private partial void LogUnavailable(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watch of edgemigrations expired at resourceVersion {ResourceVersion} (410 Gone): listing again")]
     private partial void LogRelist(string? resourceVersion);

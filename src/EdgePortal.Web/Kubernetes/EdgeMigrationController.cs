@@ -89,10 +89,27 @@ public sealed partial class EdgeMigrationController(IKubernetesClients clients, 
 
         public async Task RunAsync(CancellationToken cancellationToken)
         {
-            var watch = Watch.RunAsync(Listed, Changed, cancellationToken);
-            var work = WorkAsync(cancellationToken);
+            var watch = KeepAsync("watch", () => Watch.RunAsync(Listed, Changed, cancellationToken), cancellationToken);
+            var work = KeepAsync("work queue", () => WorkAsync(cancellationToken), cancellationToken);
             var resync = ResyncAsync(cancellationToken);
             await Task.WhenAll(watch, work, resync).ConfigureAwait(false);
+        }
+
+        /// <summary>Runs <paramref name="loop"/> again after a failure nobody foresaw: the portal never stops for its EdgeMigrations.</summary>
+        private async Task KeepAsync(string what, Func<Task> loop, CancellationToken cancellationToken)
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await loop().ConfigureAwait(false);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogLoopFailed(e, _cluster.Name, what);
+                    await Task.Delay(TimeSpan.FromSeconds(5), _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         public void MigrationChanged(MigrationId id)
@@ -169,7 +186,7 @@ public sealed partial class EdgeMigrationController(IKubernetesClients clients, 
                 {
                     // Someone wrote the resource since it was read: read it again and reconcile that.
                     LogConflict(key);
-                    if (await Reread(resource, cancellationToken).ConfigureAwait(false) is { } fresh)
+                    if (await EdgeMigrationReconciler.Reread(_cluster, resource, cancellationToken).ConfigureAwait(false) is { } fresh)
                         Remember(fresh);
                     else
                         Forget(key);
@@ -182,20 +199,10 @@ public sealed partial class EdgeMigrationController(IKubernetesClients clients, 
             }
         }
 
-        private async Task<EdgeMigration?> Reread(EdgeMigration resource, CancellationToken cancellationToken)
-        {
-            try
-            {
-                return await _cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<EdgeMigration>(EdgeMigration.Group, EdgeMigration.Version,
-                    resource.Namespace(), EdgeMigration.Plural, resource.Name(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-        }
-
         private static string Key(EdgeMigration resource) => $"{resource.Namespace()}/{resource.Name()}";
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "The EdgeMigration {What} of cluster {Cluster} failed; starting it again in 5 s")]
+        private partial void LogLoopFailed(Exception e, string cluster, string what);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "EdgeMigration {Key} changed while it was reconciled: reading it again")]
         private partial void LogConflict(string key);

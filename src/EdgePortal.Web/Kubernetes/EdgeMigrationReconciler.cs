@@ -89,20 +89,20 @@ public sealed class EdgeMigrationReconciler(StartMigration start, CancelMigratio
             return fresh;
         var now = clock.GetUtcNow();
 
-        var scope = ScopeOf(cluster, fresh, out var unmapped);
-        if (scope is null)
-            return await WriteStatusAsync(cluster, fresh, EdgeMigrationStatuses.NotStarted(fresh, cluster.Name, final: true, "NamespaceNotMapped", unmapped!, now),
-                cancellationToken).ConfigureAwait(false);
-        scope = scope with { Actor = requester };
-        var (request, invalid) = Request(fresh, scope);
-        if (request is null)
-            return await WriteStatusAsync(cluster, fresh, EdgeMigrationStatuses.NotStarted(fresh, cluster.Name, final: true, invalid!.Value.Reason, invalid.Value.Message, now),
-                cancellationToken).ConfigureAwait(false);
-
+        var scope = ScopeOf(cluster, fresh, out var unmapped) is { } mapped ? mapped with { Actor = requester } : null;
+        var (request, invalid) = scope is null ? (null, null) : Request(fresh, scope);
         // Started before (a write of the status that was lost, a restart, another replica): the same migration, never a second.
-        var started = migrations.List(new MigrationQuery(Service: request.ServiceId, Limit: 50)).FirstOrDefault(m => m.RequestedBy == requester);
+        var started = request is null ? null
+            : migrations.List(new MigrationQuery(Service: request.ServiceId, Limit: 50)).FirstOrDefault(m => m.RequestedBy == requester);
         if (started is null && deleting)
             return await FinalizerAsync(cluster, fresh, add: false, cancellationToken).ConfigureAwait(false);
+        if (scope is null || request is null)
+        {
+            var refused = scope is null
+                ? EdgeMigrationStatuses.NotStarted(fresh, cluster.Name, final: true, "NamespaceNotMapped", unmapped!, now)
+                : EdgeMigrationStatuses.NotStarted(fresh, cluster.Name, final: true, invalid!.Value.Reason, invalid.Value.Message, now);
+            return EdgeMigrationStatuses.Same(refused, fresh.Status) ? null : await WriteStatusAsync(cluster, fresh, refused, cancellationToken).ConfigureAwait(false);
+        }
         var status = (started is not null ? null : start.Run(scope, request)) switch
         {
             null => EdgeMigrationStatuses.Of(fresh, started!, cluster.Name, inventory, now),
@@ -215,7 +215,8 @@ public sealed class EdgeMigrationReconciler(StartMigration start, CancelMigratio
             resource.Namespace(), EdgeMigration.Plural, resource.Name(), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<EdgeMigration?> Reread(KubernetesCluster cluster, EdgeMigration resource, CancellationToken cancellationToken)
+    /// <summary>The resource as the API server has it now; null when it is gone.</summary>
+    internal static async Task<EdgeMigration?> Reread(KubernetesCluster cluster, EdgeMigration resource, CancellationToken cancellationToken)
     {
         try
         {

@@ -133,6 +133,26 @@ public sealed class EdgeMigrationControllerTests
     }
 
     [Fact]
+    public async Task Apply_ServiceAlreadyMigrating_PendingUntilFreeAndDeletableMeanwhile()
+    {
+        await using var lab = await EdgeMigrationPortal.StartAsync(speedFactor: 0.05);
+        lab.Apply("first", "flight-control");
+        await lab.Resources.WhenAsync(EdgeMigrationPortal.Namespace, "first", r => r?.Status?.MigrationId is not null, Wait);
+
+        lab.Apply("second", "flight-control");
+        var pending = await lab.Resources.WhenAsync(EdgeMigrationPortal.Namespace, "second", r => r?.Status?.Phase == "Pending", Wait);
+        var accepted = Assert.Single(pending!.Status!.Conditions!, c => c.Type == "Accepted");
+        Assert.Equal(("False", "AlreadyMigrating"), (accepted.Status, accepted.Reason));
+        Assert.Contains(EdgeMigration.Finalizer, pending.Metadata.Finalizers!);
+
+        // Never started, so nothing to cancel: deleting it only lifts the finalizer.
+        lab.Resources.Delete(EdgeMigrationPortal.Namespace, "second");
+        await lab.Resources.WhenAsync(EdgeMigrationPortal.Namespace, "second", r => r is null, Wait);
+        Assert.Single(lab.Get<IMigrationRepository>().List(new MigrationQuery(Limit: 1000)), m => m.RequestedBy.StartsWith("kubernetes:", StringComparison.Ordinal));
+        lab.Server.AssertNoRejections();
+    }
+
+    [Fact]
     public async Task Reconcile_StatusWriteLostAndSecondReplicaWithAStaleCopy_StartsOneMigrationOnly()
     {
         await using var lab = await EdgeMigrationPortal.StartAsync();

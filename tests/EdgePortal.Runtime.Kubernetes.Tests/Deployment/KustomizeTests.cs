@@ -23,8 +23,8 @@ public sealed class KustomizeTests
         Assert.Contains(typeof(V1NetworkPolicy), kinds);
         Assert.Contains(typeof(V1ServiceAccount), kinds);
         Assert.Contains(typeof(V1CustomResourceDefinition), kinds);
-        Assert.Equal(2, kinds.Count(k => k == typeof(V1ClusterRole)));
-        Assert.Equal(2, kinds.Count(k => k == typeof(V1ClusterRoleBinding)));
+        Assert.Equal(3, kinds.Count(k => k == typeof(V1ClusterRole)));
+        Assert.Equal(3, kinds.Count(k => k == typeof(V1ClusterRoleBinding)));
     }
 
     [Fact]
@@ -35,11 +35,29 @@ public sealed class KustomizeTests
             .ToHashSet(StringComparer.Ordinal);
         // What the runtime calls: every operation the fake API server serves (each one checked against the vendored
         // upstream OpenAPI documents, and each one the runtime's tests exercise), as the RBAC authorizer sees it.
-        var called = FakeKubeApiServer.OperationIds.Select(o => Permission(o.Key, o.Value)).ToHashSet(StringComparer.Ordinal);
+        var called = FakeKubeApiServer.OperationIds.Select(o => Permission(o.Key, o.Value)).Where(p => !IsEdgeMigrations(p)).ToHashSet(StringComparer.Ordinal);
 
         Assert.True(called.SetEquals(granted),
             $"granted but never called: {string.Join(", ", granted.Except(called))}; called but not granted: {string.Join(", ", called.Except(granted))}");
     }
+
+    [Fact]
+    public void Kustomize_EdgeMigrationRole_GrantsExactlyWhatTheControllerCallsToThePortal()
+    {
+        var role = Rendered.Value.OfType<V1ClusterRole>().Single(r => r.Name() == "edgeportal-edgemigrations");
+        var binding = Rendered.Value.OfType<V1ClusterRoleBinding>().Single(b => b.RoleRef.Name == role.Name());
+        var granted = role.Rules.SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.SelectMany(res => r.Verbs.Select(v => $"{g}/{res}:{v}"))))
+            .ToHashSet(StringComparer.Ordinal);
+        var called = FakeKubeApiServer.OperationIds.Select(o => Permission(o.Key, o.Value)).Where(IsEdgeMigrations).ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(called.SetEquals(granted),
+            $"granted but never called: {string.Join(", ", granted.Except(called))}; called but not granted: {string.Join(", ", called.Except(granted))}");
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal(("ServiceAccount", "edgeportal", "edgeportal"), (subject.Kind, subject.Name, subject.NamespaceProperty));
+    }
+
+    /// <summary>The EdgeMigration controller's grants: its own ClusterRole (its resources live in every tenant's namespace).</summary>
+    private static bool IsEdgeMigrations(string permission) => permission.StartsWith("edgeportal.io/", StringComparison.Ordinal);
 
     /// <summary>The RBAC attributes of an operation: API group, resource (with subresource) and verb.</summary>
     private static string Permission(Operation operation, string operationId)
