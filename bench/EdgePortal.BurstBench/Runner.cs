@@ -26,6 +26,7 @@ internal sealed record RunResult(string Scenario, string Planner, int Requests, 
 /// </summary>
 internal static class Runner
 {
+    /// <param name="timeLimit">The joint planner's time limit, in the twin's time (its real limit is this over the speed).</param>
     public static async Task<RunResult> RunAsync(Scenario scenario, bool joint, double speed, int seed, double noise, TimeSpan timeLimit, bool verbose = false)
     {
         var clock = new FastClock(speed);
@@ -61,7 +62,7 @@ internal static class Runner
                 Trigger = scenario.Trigger,
                 RequestedBy = "burst bench",
                 AcceptTargetMiss = true,
-            })], timeLimit);
+            })], timeLimit / speed);
             accepted.AddRange(results.OfType<MigrationRequestResult.Accepted>().Select(a => a.Migration));
         }
         var ids = accepted.Select(m => m.Id).ToHashSet();
