@@ -8,6 +8,7 @@ var seed = 21;
 var noise = 0.08;
 var timeLimit = TimeSpan.FromSeconds(1);
 var verbose = false;
+var hold = true;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -17,9 +18,10 @@ for (var i = 0; i < args.Length; i++)
         case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--noise": noise = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--verbose": verbose = true; break;
+        case "--no-hold": hold = false; break;
         case "--time-limit-ms": timeLimit = TimeSpan.FromMilliseconds(double.Parse(args[++i], CultureInfo.InvariantCulture)); break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; use --scenario drain,crowd,nightly --speed 20 --seed 21 --noise 0.08 --time-limit-ms 1000");
+            Console.Error.WriteLine($"unknown argument {args[i]}; use --scenario drain,crowd,nightly --speed 20 --seed 21 --noise 0.08 --time-limit-ms 1000 --verbose --no-hold");
             return 2;
     }
 }
@@ -35,7 +37,7 @@ foreach (var name in scenarios)
             "nightly" => Scenario.Nightly(seed),
             _ => throw new ArgumentException($"unknown scenario {name}; use drain, crowd or nightly"),
         };
-        var result = await Runner.RunAsync(scenario, joint, speed, seed, noise, timeLimit, verbose);
+        var result = await Runner.RunAsync(scenario, joint, speed, seed, noise, timeLimit, verbose, hold);
         Console.WriteLine(result.Line());
     }
 }

@@ -26,7 +26,8 @@ internal sealed record RunResult(string Scenario, string Planner, int Requests, 
 /// </summary>
 internal static class Runner
 {
-    public static async Task<RunResult> RunAsync(Scenario scenario, bool joint, double speed, int seed, double noise, TimeSpan timeLimit, bool verbose = false)
+    /// <param name="timeLimit">The joint planner's time limit, in the twin's time (its real limit is this over the speed).</param>
+    public static async Task<RunResult> RunAsync(Scenario scenario, bool joint, double speed, int seed, double noise, TimeSpan timeLimit, bool verbose = false, bool hold = true)
     {
         var clock = new FastClock(speed);
         var inventory = new InMemoryInventoryRepository(scenario.Edge.Inventory());
@@ -34,7 +35,7 @@ internal static class Runner
             inventory.Save(inventory.FindNode(cordoned)!.WithStatus(NodeStatus.Cordoned));
         var migrations = new InMemoryMigrationRepository();
         var finished = new FinishedSignal();
-        var engineOptions = new FixedOptions<EngineOptions>(new EngineOptions { LinkReservations = joint, HoldUntilPredictedStart = joint });
+        var engineOptions = new FixedOptions<EngineOptions>(new EngineOptions { LinkReservations = joint, HoldUntilPredictedStart = joint && hold });
         var runtime = new SimulatedEdgeRuntime(new SimulatedEdge(), Microsoft.Extensions.Options.Options.Create(new SimulatorOptions
         {
             SpeedFactor = 1,
@@ -61,7 +62,7 @@ internal static class Runner
                 Trigger = scenario.Trigger,
                 RequestedBy = "burst bench",
                 AcceptTargetMiss = true,
-            })], timeLimit);
+            })], timeLimit / speed);
             accepted.AddRange(results.OfType<MigrationRequestResult.Accepted>().Select(a => a.Migration));
         }
         var ids = accepted.Select(m => m.Id).ToHashSet();
@@ -86,7 +87,7 @@ internal static class Runner
         bool Downtime(Migration m) => m.MeasuredDowntimeMs <= m.Targets.MaxDowntimeMs;
         bool Time(Migration m) => (m.FinishedAt!.Value - m.CreatedAt).TotalMilliseconds <= m.Targets.MaxMigrationTimeMs;
         var makespan = ended.Count == 0 ? 0 : ended.Max(m => (m.FinishedAt ?? start) - start).TotalMilliseconds;
-        return new RunResult(scenario.Name, joint ? "joint" : "independent", scenario.Arrivals.Sum(a => a.Services.Count), accepted.Count, completed.Count,
+        return new RunResult(scenario.Name, joint ? hold ? "joint" : "joint-unheld" : "independent", scenario.Arrivals.Sum(a => a.Services.Count), accepted.Count, completed.Count,
             completed.Count(Downtime), completed.Count(Time), completed.Count(m => Downtime(m) && Time(m)), makespan,
             Quantile(errors, 0.5), Quantile(errors, 0.99), errors.Count == 0 ? 0 : errors[^1], accepted.Count(m => m.Plan.PredictedStartMs > 0));
     }

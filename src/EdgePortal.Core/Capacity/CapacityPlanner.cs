@@ -22,6 +22,9 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
     /// <summary>How many releases on a path a plan that cannot meet its targets weighs waiting for.</summary>
     private const int MaxReleasesTried = 16;
 
+    /// <summary>At how many destinations (the best first) waiting for a release is weighed.</summary>
+    private const int MaxDestinationsWaitedFor = 4;
+
     public LinkLedger Ledger => ledger;
 
     public PlanningResult Plan(ServiceInstance service, Tenant tenant, PlanningOptions? options = null)
@@ -40,8 +43,15 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
 
         var atTop = nowPlan.Destination == top ? now
             : planner.Plan(service, tenant, options with { Destination = top, ResidualBandwidth = (s, d) => ledger.Residual(s, d, 0, theta) });
-        var other = nowPlan.Feasible ? now : null;
-        var wait = WaitAt(service, tenant, options, targets, top);
+        // Another destination must still serve the users within the latency target (when any candidate does): a node the
+        // path is free to but far from the users would meet the migration's targets and miss the reason to migrate.
+        var nearUsers = now.Placement.Candidates.Where(c => c.UserLatencyMs <= targets.MaxUserLatencyMs).Select(c => c.Node).ToHashSet();
+        bool Serves(NodeId node) => node == top || nearUsers.Count == 0 || nearUsers.Contains(node);
+        var other = nowPlan.Feasible && Serves(nowPlan.Destination) ? now : null;
+        // Waiting is weighed at the best destination and, unless the request names one, at the next ones of the placement order.
+        var waitable = options.Destination is not null ? [top]
+            : now.Placement.Candidates.Select(c => c.Node).Prepend(top).Distinct().Where(Serves).Take(MaxDestinationsWaitedFor).ToList();
+        var wait = WaitAt(service, tenant, options, targets, waitable);
 
         PlanningResult chosen;
         CapacityChoice choice;
@@ -58,8 +68,13 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
             // The release to wait for is the one after which the migration ends soonest (a few are tried, earliest first).
             var empty = ledger.Residual(source, top).BitsPerSecond <= LinkLedger.FullPathBitsPerSecond;
             var soonest = empty || atTop.Plan is not { } reserveLess ? double.PositiveInfinity : reserveLess.PredictedMigrationTimeMs;
-            foreach (var release in ledger.ReleasesOn(source, top).Take(MaxReleasesTried))
+            var releases = ledger.ReleasesOn(source, top);
+            // The first few releases, and the last one, after which the path is free.
+            foreach (var release in releases.Take(MaxReleasesTried).Concat(releases.Skip(MaxReleasesTried).TakeLast(1)))
             {
+                // Nothing left on the path from that release on: a plan there would crawl at the floor rate.
+                if (ledger.Residual(source, top, release, release + theta).BitsPerSecond <= LinkLedger.FullPathBitsPerSecond)
+                    continue;
                 var late = planner.Plan(service, tenant, options with
                 {
                     Destination = top,
@@ -82,7 +97,7 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
         var why = $"Migrations in flight reserve {PlanText.Rate(reserved)} of {PlanText.Rate(full)} on the path to {topName}, too little left to meet the targets now";
         var sentence = choice switch
         {
-            CapacityChoice.Wait when plan.Feasible => $"{why}: it waits {PlanText.Duration(start)} for bandwidth to be released, then meets them (predicted start in {PlanText.Duration(start)}, completion in {PlanText.Duration(start + plan.PredictedMigrationTimeMs)}).",
+            CapacityChoice.Wait when plan.Feasible => $"{why}: it waits {PlanText.Duration(start)} for bandwidth to be released{(plan.Destination == top ? "" : $" on the path to {planner.Topology.Node(plan.Destination).Name}, which ends soonest")}, then meets them (predicted start in {PlanText.Duration(start)}, completion in {PlanText.Duration(start + plan.PredictedMigrationTimeMs)}).",
             CapacityChoice.Wait => $"{why}, and neither waiting nor another destination meets them: it waits {PlanText.Duration(start)} for bandwidth to be released, which ends sooner than starting on what is left (predicted start in {PlanText.Duration(start)}), and still misses them.",
             CapacityChoice.OtherDestination => $"{why}: it goes to {planner.Topology.Node(plan.Destination).Name} instead, whose path has the bandwidth now (predicted start now, completion in {PlanText.Duration(plan.PredictedMigrationTimeMs)}{(wait is { } ww ? $"; waiting for {topName} would finish in {PlanText.Duration(ww.Start + ww.Result.Plan!.PredictedMigrationTimeMs)}" : "")}).",
             _ => $"{why}, and neither waiting nor another destination meets them: it reserves the {PlanText.Rate(plan.ReservedBandwidth.BitsPerSecond)} left and predicts longer (predicted start now).",
@@ -90,24 +105,38 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
         return Note(chosen, choice, start, sentence);
     }
 
-    /// <summary>The earliest release on the path after which the rest of θ_mig is met at <paramref name="top"/>; null when none is.</summary>
-    private (double Start, PlanningResult Result)? WaitAt(ServiceInstance service, Tenant tenant, PlanningOptions options, KpiTargets targets, NodeId top)
+    /// <summary>
+    /// At each destination (the best first), the earliest release on its path after which the rest of θ_mig is met; of
+    /// those, the one that completes first (the earlier destination on a tie). Null when waiting meets the targets nowhere.
+    /// </summary>
+    private (double Start, PlanningResult Result)? WaitAt(ServiceInstance service, Tenant tenant, PlanningOptions options, KpiTargets targets,
+        IReadOnlyList<NodeId> destinations)
     {
-        foreach (var release in ledger.ReleasesOn(service.NodeId, top))
+        (double Start, PlanningResult Result)? best = null;
+        foreach (var destination in destinations)
         {
-            var left = targets.MaxMigrationTimeMs - release;
-            if (left <= 0)
-                break;
-            var later = planner.Plan(service, tenant, options with
+            foreach (var release in ledger.ReleasesOn(service.NodeId, destination))
             {
-                Destination = top,
-                Targets = new KpiTargets(targets.MaxDowntimeMs, left, targets.MaxUserLatencyMs),
-                ResidualBandwidth = (s, d) => ledger.Residual(s, d, release, release + left),
-            });
-            if (later.Feasible)
-                return (release, later);
+                var left = targets.MaxMigrationTimeMs - release;
+                if (left <= 0 || best is { } b && release >= b.Start + b.Result.Plan!.PredictedMigrationTimeMs)
+                    break;
+                // Nothing left on the path from that release on: no plan there meets anything.
+                if (ledger.Residual(service.NodeId, destination, release, release + left).BitsPerSecond <= LinkLedger.FullPathBitsPerSecond)
+                    continue;
+                var later = planner.Plan(service, tenant, options with
+                {
+                    Destination = destination,
+                    Targets = new KpiTargets(targets.MaxDowntimeMs, left, targets.MaxUserLatencyMs),
+                    ResidualBandwidth = (s, d) => ledger.Residual(s, d, release, release + left),
+                });
+                if (!later.Feasible)
+                    continue;
+                if (best is not { } current || release + later.Plan!.PredictedMigrationTimeMs < current.Start + current.Result.Plan!.PredictedMigrationTimeMs)
+                    best = (release, later);
+                break;
+            }
         }
-        return null;
+        return best;
     }
 
     private string? ResidualNote(NodeId source, NodeId destination, MigrationPlan plan)

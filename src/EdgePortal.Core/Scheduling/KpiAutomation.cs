@@ -12,7 +12,8 @@ namespace EdgePortal.Core.Scheduling;
 /// through the <see cref="MigrationCoordinator"/> — inside a maintenance window of the service's cluster, or
 /// at once when the violation is urgent. A service that was migrated (by anyone) is left alone for the
 /// cool-down; one being migrated is not evaluated. Every decision is recorded with its reasons, once per
-/// violation episode, and published. The host calls <see cref="Evaluate"/> on its rhythm (a Quartz job).
+/// violation episode, and published. The host calls <see cref="Evaluate"/> on its rhythm (a Quartz job). The migrations one
+/// evaluation decides start as one batch (<see cref="MigrationCoordinator.StartBatch"/>), the urgent ones planned first.
 /// </summary>
 public sealed class KpiAutomation(IInventoryRepository inventory, IMigrationRepository migrations, IMaintenanceWindowRepository windows,
     IAutomationDecisionRepository decisions, MigrationCoordinator coordinator, AutomationEventBroadcaster events,
@@ -41,6 +42,7 @@ public sealed class KpiAutomation(IInventoryRepository inventory, IMigrationRepo
             var topology = inventory.Topology();
             var allWindows = windows.List();
             var verdicts = new List<KpiVerdict>();
+            var starts = new List<Pending>();
             foreach (var service in topology.Services)
             {
                 if (!topology.Contains(service.NodeId) || !Quiet(service, now, settings.CoolDown))
@@ -66,7 +68,15 @@ public sealed class KpiAutomation(IInventoryRepository inventory, IMigrationRepo
                         now);
                     continue;
                 }
-                Act(service, verdict, urgent, open, now);
+                if (Decide(service, verdict, urgent, open, now) is { } pending)
+                    starts.Add(pending);
+            }
+            // The decisions of one evaluation start as one batch, planned together on the links they share (urgent ones first).
+            if (starts.Count > 0)
+            {
+                var results = coordinator.StartBatch([.. starts.Select(s => s.Request)]);
+                for (var i = 0; i < starts.Count; i++)
+                    Started(starts[i], results[i], now);
             }
             return verdicts;
         }
@@ -84,7 +94,11 @@ public sealed class KpiAutomation(IInventoryRepository inventory, IMigrationRepo
         return m.State != MigrationState.Completed || (m.FinishedAt ?? m.CreatedAt) + coolDown <= now;
     }
 
-    private void Act(ServiceInstance service, KpiVerdict verdict, bool urgent, bool windowOpen, DateTimeOffset now)
+    /// <summary>A migration the evaluation decided to start, with what its decision will say.</summary>
+    private sealed record Pending(ServiceInstance Service, KpiVerdict Verdict, bool Urgent, string Why, MigrationRequest Request);
+
+    /// <summary>The migration to start for a sustained violation, or null when there is none (recorded as such).</summary>
+    private Pending? Decide(ServiceInstance service, KpiVerdict verdict, bool urgent, bool windowOpen, DateTimeOffset now)
     {
         var why = $"Latency {verdict.LatencyMs:0.0} ms over the {verdict.TargetMs:0.0} ms target ({verdict.Severity:+0%}) for {verdict.Consecutive} evaluations in a row"
             + (windowOpen ? "" : $"; outside the maintenance windows, but urgent (≥ {options.CurrentValue.UrgentSeverity:0%} over)") + ".";
@@ -96,9 +110,14 @@ public sealed class KpiAutomation(IInventoryRepository inventory, IMigrationRepo
             RecordOnce(service, verdict, urgent, AutomationAction.NoFeasiblePlan,
                 $"{why} No node is closer to the users: the best candidate, {best.NodeName}, would give {best.UserLatencyMs:0.0} ms.", now,
                 preview.Summary, best.Explanation);
-            return;
+            return null;
         }
-        var result = coordinator.Start(request with { Destination = preview?.Plan?.Destination });
+        return new Pending(service, verdict, urgent, why, request with { Destination = preview?.Plan?.Destination, Urgent = urgent });
+    }
+
+    private void Started(Pending pending, MigrationRequestResult result, DateTimeOffset now)
+    {
+        var (service, verdict, urgent, why) = (pending.Service, pending.Verdict, pending.Urgent, pending.Why);
         switch (result)
         {
             case MigrationRequestResult.Accepted accepted:

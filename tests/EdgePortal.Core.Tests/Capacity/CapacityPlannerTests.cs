@@ -56,6 +56,36 @@ public sealed class CapacityPlannerTests
     }
 
     [Fact]
+    public void Plan_BestPathFullAndTheFreeDestinationFarFromTheUsers_DoesNotGoThere()
+    {
+        var edge = new PlanningTopology();
+        // Within 2 ms of the users only n1 serves them: n2's free path would meet the migration's targets and miss its point.
+        var options = new PlanningOptions { Targets = new KpiTargets(2_000, 5_000, 2) };
+
+        var result = Planner(edge, LedgerSamples.Holding(edge, 1_000, 60_000)).Plan(edge.Service, edge.Tenant, options);
+
+        Assert.Equal(edge.N1.Id, result.Plan!.Destination);
+        Assert.NotEqual(CapacityChoice.OtherDestination, result.Plan.Capacity);
+    }
+
+    [Fact]
+    public void Plan_BestPathHeldLongerThanTheNextOnesWait_WaitsAtTheNextDestination()
+    {
+        var edge = new PlanningTopology();
+        // src–n2 is full for 1 s (so is src–n1, which runs over it), n2–n1 for a minute: n2 frees first.
+        var shortOnN2 = LedgerSamples.Holding(edge, 9_000, 1_000);
+        var longOnN1 = LedgerSamples.Holding(edge, 1_000, 60_000);
+
+        var result = Planner(edge, shortOnN2, longOnN1).Plan(edge.Service, edge.Tenant, new PlanningOptions { Targets = new KpiTargets(2_000, 60_000, 10) });
+
+        Assert.True(result.Feasible);
+        Assert.Equal(CapacityChoice.Wait, result.Plan!.Capacity);
+        Assert.Equal(edge.N2.Id, result.Plan.Destination);
+        Assert.Equal(1_000, result.Plan.PredictedStartMs, 6);
+        Assert.Contains("on the path to n2", result.Plan.Rationale);
+    }
+
+    [Fact]
     public void Plan_OnlyTheBestDestinationAndItFreesSoon_WaitsForTheReleaseAndMeetsTheTargets()
     {
         var edge = new PlanningTopology(stateBytes: 100_000_000);

@@ -260,35 +260,40 @@ public sealed class MigrationEngineTests
     public async Task Dispatch_HoldUntilPredictedStart_StartsAPlanThatWaitsForBandwidthOnlyAtItsPredictedStart()
     {
         await using var h = await new EngineHarness(new EngineOptions { HoldUntilPredictedStart = true }).StartAsync();
-        h.Runtime.Script = c => c.Step.Index == 0 ? null : new StepOutcome.Success();
-        var first = h.Start(EngineHarness.Cache, MigrationStrategy.Cold, EngineHarness.C);
-        await h.StepStarted(first.Id, 0);
-        // The same path, which the first holds whole: the plan waits for its release, and a slot is free at once.
-        var second = h.Start(EngineHarness.Stream, MigrationStrategy.Cold, EngineHarness.C);
-        Assert.Equal(CapacityChoice.Wait, second.Plan.Capacity);
-        Assert.True(second.Plan.PredictedStartMs > 0);
+        var (first, second) = await SecondWaitsForTheFirstsPath(h);
 
         var held = await WaitUntil(() => h.Engine.Queue.SingleOrDefault(q => q.MigrationId == second.Id && q.WaitingFor.Contains("predicted start")));
         Assert.Equal(second.CreatedAt.AddMilliseconds(second.Plan.PredictedStartMs), held.NotBefore);
         Assert.DoesNotContain(h.Events.Events, e => e is StepStarted started && started.MigrationId == second.Id);
 
         h.Clock.Advance(held.NotBefore!.Value - h.Clock.GetUtcNow());
-        await h.StepStarted(second.Id, 0);
-        h.Runtime.Release(first.Id, 0);
-        h.Runtime.Release(second.Id, 0);
-        Assert.Equal(MigrationState.Completed, (await h.Finished(second.Id)).State);
+        await BothFinish(h, first, second);
     }
 
     [Fact]
     public async Task Dispatch_HoldOff_StartsAPlanThatWaitsForBandwidthAsSoonAsASlotIsFree()
     {
         await using var h = await new EngineHarness(new EngineOptions()).StartAsync();
+        var (first, second) = await SecondWaitsForTheFirstsPath(h);
+
+        await BothFinish(h, first, second);
+    }
+
+    /// <summary>Two migrations to C over the same path: the first runs (held at its first step), the second is planned to wait for its release, a slot free at once.</summary>
+    private static async Task<(Migration First, Migration Second)> SecondWaitsForTheFirstsPath(EngineHarness h)
+    {
         h.Runtime.Script = c => c.Step.Index == 0 ? null : new StepOutcome.Success();
         var first = h.Start(EngineHarness.Cache, MigrationStrategy.Cold, EngineHarness.C);
         await h.StepStarted(first.Id, 0);
         var second = h.Start(EngineHarness.Stream, MigrationStrategy.Cold, EngineHarness.C);
         Assert.Equal(CapacityChoice.Wait, second.Plan.Capacity);
+        Assert.True(second.Plan.PredictedStartMs > 0);
+        return (first, second);
+    }
 
+    /// <summary>The second starts, then both are let go and the second completes.</summary>
+    private static async Task BothFinish(EngineHarness h, Migration first, Migration second)
+    {
         await h.StepStarted(second.Id, 0);
         h.Runtime.Release(first.Id, 0);
         h.Runtime.Release(second.Id, 0);

@@ -61,6 +61,18 @@ public abstract class MigrationLeaseContract(TestStore store) : StoreContract(st
     }
 
     [Fact]
+    public void ClaimQueued_HeldUntilItsPredictedStart_IsNotClaimedWhileTheOthersAre()
+    {
+        var queued = Queue(3);
+        var own = queued.Select(m => m.Id).ToHashSet();
+
+        var leases = Leases.ClaimQueued("replica-a", Now, Lease, Roomy, max: 10,
+            new ClaimScope(own, Now) { Held = new HashSet<MigrationId> { queued[1].Id } });
+
+        Assert.Equal([queued[0].Id, queued[2].Id], leases.Select(l => l.MigrationId));
+    }
+
+    [Fact]
     public void ClaimQueued_AlreadyHeld_IsNotClaimedByAnother()
     {
         var queued = Queue(3);

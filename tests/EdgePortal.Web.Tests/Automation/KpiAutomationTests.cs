@@ -66,6 +66,27 @@ public sealed class KpiAutomationTests
     }
 
     [Fact]
+    public async Task Evaluate_TwoServicesSustainedInOneEvaluation_StartsBothAsOneBatch()
+    {
+        await using var h = new AutomationHarness();
+        await h.StartAsync();
+        // The demo's AR players are away from their anchors from the start; the leaderboard's players leave now.
+        h.Mobility.Apply([new MobilityMove(0, h.Group("Players Centro").Id, h.Node("sud-nichelino"))], 0);
+
+        for (var i = 0; i < 3; i++)
+            h.Kpi.Evaluate();
+
+        var leaderboard = Assert.Single(DecisionsFor(h, "leaderboard"));
+        var anchors = Assert.Single(DecisionsFor(h, "ar-anchors"));
+        Assert.Equal(AutomationAction.Migrated, leaderboard.Action);
+        Assert.Equal(AutomationAction.Migrated, anchors.Action);
+        // One evaluation decided both: the same moment, and both migrations accepted from it.
+        Assert.Equal(leaderboard.At, anchors.At);
+        Assert.Equal(MigrationState.Completed, (await h.WaitFinishedAsync(leaderboard.MigrationId!.Value)).State);
+        Assert.Equal(MigrationState.Completed, (await h.WaitFinishedAsync(anchors.MigrationId!.Value)).State);
+    }
+
+    [Fact]
     public async Task Evaluate_SustainedOutsideWindowNotUrgent_DefersOnceAndStartsNothing()
     {
         await using var h = new AutomationHarness(new Dictionary<string, string?> { ["EdgePortal:Automation:UrgentSeverity"] = "1.0" });
