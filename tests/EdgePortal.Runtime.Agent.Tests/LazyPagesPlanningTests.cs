@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
@@ -23,7 +21,7 @@ public sealed class LazyPagesPlanningTests
     [Fact]
     public async Task Probe_LazyPagesOnBothHosts_PostCopyListedAndWeighed()
     {
-        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(lazyOnH1: true, lazyOnH2: true)));
+        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(StubAgents(lazyOnH1: true, lazyOnH2: true)));
 
         var probe = await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
 
@@ -39,7 +37,7 @@ public sealed class LazyPagesPlanningTests
     [Fact]
     public async Task Probe_DestinationWithoutLazyPages_PostCopyNeverPlannedAndTheHostNamed()
     {
-        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(lazyOnH1: true, lazyOnH2: false)));
+        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(StubAgents(lazyOnH1: true, lazyOnH2: false)));
 
         var probe = await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
 
@@ -60,7 +58,7 @@ public sealed class LazyPagesPlanningTests
     [Fact]
     public async Task Execute_PostCopyPlanOnAHostWithoutLazyPages_RefusedWithTheProbesFix()
     {
-        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(lazyOnH1: true, lazyOnH2: false)));
+        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(StubAgents(lazyOnH1: true, lazyOnH2: false)));
         var request = DesignRequest.For(Service, [new DestinationCandidate(AgentEdge.Destination.Id, Bandwidth.FromGigabits(1), 1, 0.1, "h2")]) with
         {
             StrategyOverride = MigrationStrategy.PostCopy,
@@ -77,25 +75,13 @@ public sealed class LazyPagesPlanningTests
         Assert.Equal($"post-copy needs lazy pages on both hosts, which h2 cannot run (CRIU 4.2.1: {PipeTooSmall})", failure.Reason);
     }
 
-    private static AgentClusterOptions Cluster()
-    {
-        var o = new AgentClusterOptions();
-        o.Nodes["h1"] = "http://h1.agents.test:8471/";
-        o.Nodes["h2"] = "http://h2.agents.test:8471/";
-        return o;
-    }
+    private static AgentClusterOptions Cluster() => CapabilityStubAgents.Cluster();
 
-    /// <summary>Agents that answer only GET /criu/capabilities: lazy pages where the host's fs.pipe-max-size was raised.</summary>
-    private sealed class StubAgents(bool lazyOnH1, bool lazyOnH2) : HttpMessageHandler
+    /// <summary>Agents answering as CRIU 4.2.1 does here: lazy pages where the host's fs.pipe-max-size was raised.</summary>
+    private static CapabilityStubAgents StubAgents(bool lazyOnH1, bool lazyOnH2) => new(host =>
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.Method != HttpMethod.Get || request.RequestUri!.AbsolutePath != "/criu/capabilities")
-                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
-            var lazy = request.RequestUri.Host.StartsWith("h1.", StringComparison.Ordinal) ? lazyOnH1 : lazyOnH2;
-            var detail = lazy ? "userfaultfd; fs.pipe-max-size 268435456" : PipeTooSmall;
-            var json = $$"""{"version":"4.2.1","usable":true,"dirtyTracking":false,"tcpRepair":true,"warnings":[],"report":"Looks good.","lazyPages":{{(lazy ? "true" : "false")}},"uffd":true,"pipeMaxSizeBytes":{{(lazy ? 268435456 : 1048576)}},"lazyPagesDetail":"{{detail}}"}""";
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(json, Encoding.UTF8, "application/json") });
-        }
-    }
+        var lazy = host == "h1" ? lazyOnH1 : lazyOnH2;
+        var detail = lazy ? "userfaultfd; fs.pipe-max-size 268435456" : PipeTooSmall;
+        return $$"""{"version":"4.2.1","usable":true,"dirtyTracking":false,"tcpRepair":true,"warnings":[],"report":"Looks good.","lazyPages":{{(lazy ? "true" : "false")}},"uffd":true,"pipeMaxSizeBytes":{{(lazy ? 268435456 : 1048576)}},"lazyPagesDetail":"{{detail}}"}""";
+    });
 }
