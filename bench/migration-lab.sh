@@ -224,9 +224,8 @@ start_state() {   # host size address port out [workload-name]
 probe_p99() {   # probe.out window_ms
   awk -v w="$2" -v pause=$((interval_ms * 1000)) '/^ok/ { n++; t[n] = $2 }
     END { for (i = 2; i <= n; i++) if (t[i] - t[i - 1] > max) { max = t[i] - t[i - 1]; at = i }
-          for (i = at + 1; i <= n && t[i] <= t[at] + w * 1000; i++) { l = t[i] - t[i - 1] - pause; v[++k] = l < 0 ? 0 : l }
-          if (k == 0) { print ""; exit }
-          asort(v); r = int(0.99 * k); if (r < 0.99 * k) r++; printf "%.1f\n", v[r] / 1000 }' "$1"
+          for (i = at + 1; i <= n && t[i] <= t[at] + w * 1000; i++) { l = t[i] - t[i - 1] - pause; print (l < 0 ? 0 : l) } }' "$1" \
+    | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit; r = int(0.99 * NR); if (r < 0.99 * NR) r++; printf "%.1f\n", v[r] / 1000 }'
 }
 
 # The longest gap (ms) between two answers of probeclient's output, and its reconnects.

@@ -99,6 +99,30 @@ internal static class AgentEdge
         new(NodeId.From(new Guid(n, 0, 0, new byte[8])), Cluster.Id, name, name, new NodeCapacity(4_000, 8_000_000_000), new GeoLocation(lat, 7.6));
 }
 
+/// <summary>
+/// Agents that answer only GET /criu/capabilities, with <paramref name="capabilities"/> of the host the request went to (its
+/// first DNS label: h1, h2); everything else 404.
+/// </summary>
+internal sealed class CapabilityStubAgents(Func<string, string> capabilities) : HttpMessageHandler
+{
+    /// <summary>The options of the lab cluster with its agents at these stubs (h1.agents.test, h2.agents.test).</summary>
+    public static AgentClusterOptions Cluster()
+    {
+        var o = new AgentClusterOptions();
+        o.Nodes["h1"] = "http://h1.agents.test:8471/";
+        o.Nodes["h2"] = "http://h2.agents.test:8471/";
+        return o;
+    }
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Method != HttpMethod.Get || request.RequestUri!.AbsolutePath != "/criu/capabilities")
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.NotFound));
+        var json = capabilities(request.RequestUri.Host.Split('.')[0]);
+        return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
+    }
+}
+
 internal sealed class Monitor<T>(T value) : IOptionsMonitor<T>
 {
     public T CurrentValue => value;

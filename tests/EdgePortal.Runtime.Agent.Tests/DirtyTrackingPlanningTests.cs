@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Core.Planning;
@@ -21,7 +19,7 @@ public sealed class DirtyTrackingPlanningTests
     [Fact]
     public async Task Plan_SourceProbedWithoutDirtyTracking_NeverPreCopyAndTheRationaleNamesTheHost()
     {
-        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(dirtyTracking: false)));
+        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(StubAgents(dirtyTracking: false)));
         var probe = await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
         Assert.True(probe.Reachable, probe.Summary);
         Assert.False(probe.Capabilities.DirtyTracking);
@@ -58,7 +56,7 @@ public sealed class DirtyTrackingPlanningTests
     [Fact]
     public async Task Plan_SourceProbedWithDirtyTracking_PreCopyAsTheDesignerPrefers()
     {
-        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(dirtyTracking: true)));
+        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(StubAgents(dirtyTracking: true)));
         Assert.True((await runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None)).Capabilities.DirtyTracking);
         await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
 
@@ -70,7 +68,7 @@ public sealed class DirtyTrackingPlanningTests
     [Fact]
     public async Task Plan_ClusterNeverProbed_ProbedWhenPlannedAndPreCopyWhereCriuTracks()
     {
-        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(dirtyTracking: true)));
+        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(StubAgents(dirtyTracking: true)));
         await using var portal = new EnginePortal(AgentEdge.Inventory(Service), runtime);
         Assert.Null(portal.Capabilities.Find(AgentEdge.Cluster.Id));
 
@@ -100,7 +98,7 @@ public sealed class DirtyTrackingPlanningTests
     [Fact]
     public async Task Execute_PreCopyPlanOnAHostWithoutDirtyTracking_RefusedInCriusTerms()
     {
-        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(new StubAgents(dirtyTracking: false)));
+        var runtime = AgentEdge.Runtime(Cluster(), new HttpClient(StubAgents(dirtyTracking: false)));
         var design = new MigrationDesigner().Design(DesignRequest.For(Service, [new DestinationCandidate(AgentEdge.Destination.Id, Bandwidth.FromGigabits(1), 1, 0.1, "h2")]));
         Assert.Equal(MigrationStrategy.IterativePreCopy, design.Plan.Strategy);
         var step = new MigrationStep(0, StepKind.Profile, 0, false, 10, StepStatus.Running, null, null, null, null);
@@ -112,13 +110,7 @@ public sealed class DirtyTrackingPlanningTests
         Assert.Equal("pre-copy needs dirty-page tracking, which h1 does not support (CRIU 4.2.1: mem_dirty_track off)", failure.Reason);
     }
 
-    private static AgentClusterOptions Cluster()
-    {
-        var o = new AgentClusterOptions();
-        o.Nodes["h1"] = "http://h1.agents.test:8471/";
-        o.Nodes["h2"] = "http://h2.agents.test:8471/";
-        return o;
-    }
+    private static AgentClusterOptions Cluster() => CapabilityStubAgents.Cluster();
 
     /// <summary>Hosts where no agent listens: every connection is refused.</summary>
     private sealed class RefusingAgents : HttpMessageHandler
@@ -127,15 +119,7 @@ public sealed class DirtyTrackingPlanningTests
             => throw new HttpRequestException("Connection refused");
     }
 
-    /// <summary>Agents that answer only GET /criu/capabilities.</summary>
-    private sealed class StubAgents(bool dirtyTracking) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.Method != HttpMethod.Get || request.RequestUri!.AbsolutePath != "/criu/capabilities")
-                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
-            var json = $$"""{"version":"4.2.1","usable":true,"dirtyTracking":{{(dirtyTracking ? "true" : "false")}},"tcpRepair":true,"warnings":[],"report":"Looks good."}""";
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(json, Encoding.UTF8, "application/json") });
-        }
-    }
+    /// <summary>Agents answering GET /criu/capabilities as CRIU 4.2.1 does, with dirty tracking as given.</summary>
+    private static CapabilityStubAgents StubAgents(bool dirtyTracking) => new(_ =>
+        $$"""{"version":"4.2.1","usable":true,"dirtyTracking":{{(dirtyTracking ? "true" : "false")}},"tcpRepair":true,"warnings":[],"report":"Looks good."}""");
 }

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace EdgePortal.Agent.Criu;
 
@@ -32,23 +30,8 @@ public sealed partial class CriuDriver
         if (nested)
             criu = ["nsenter", $"--target={request.Pid.ToString(CultureInfo.InvariantCulture)}", "--pid", "--mount", "--", .. criu];
         var (file, arguments) = InNamespace(request.NetworkNamespace, criu);
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in arguments)
-            info.ArgumentList.Add(a);
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start.");
-        process.StandardInput.Close();
-        var dump = new CriuPageServer(process, address, logPath, "criu dump --lazy-pages",
-            line => UsingPortLine().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null);
+        var dump = await StartServingAsync(file, arguments, address, logPath, "criu dump --lazy-pages", CriuPageServer.UsingPortLine, null, cancellationToken).ConfigureAwait(false);
         _ = dump.Finished.ContinueWith(_ => DeleteLockTablesAsync(request.NetworkNamespace, CancellationToken.None), TaskScheduler.Default).Unwrap();
-        try
-        {
-            await dump.Listening.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            await dump.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
         if (request.ReleaseAddress is { Length: > 0 } release)
         {
             var (f, a) = InNamespace(request.NetworkNamespace, ["ip", "addr", "del", release, "dev", request.ReleaseDevice]);
@@ -72,34 +55,8 @@ public sealed partial class CriuDriver
     public async Task<CriuPageServer> StartLazyPagesAsync(string imagesDirectory, string address, int port, CancellationToken cancellationToken)
     {
         var log = Path.Combine(imagesDirectory, LazyPagesLog);
-        var info = new ProcessStartInfo(CriuPath) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in (string[])["lazy-pages", "--page-server", "--address", address, "--port", port.ToString(CultureInfo.InvariantCulture), "-D", imagesDirectory, "-o", "-", "-v4"])
-            info.ArgumentList.Add(a);
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"{CriuPath} did not start.");
-        process.StandardInput.Close();
-        var daemon = new CriuPageServer(process, $"{address}:{port.ToString(CultureInfo.InvariantCulture)}", log, "criu lazy-pages",
-            line => line.Contains("Waiting for incoming connections", StringComparison.Ordinal) ? port : null);
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(TimeSpan.FromSeconds(15));
-        try
-        {
-            await daemon.Listening.WaitAsync(bounded.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            await daemon.DisposeAsync().ConfigureAwait(false);
-            if (cancellationToken.IsCancellationRequested)
-                throw;
-            throw new CriuPageServerException($"criu lazy-pages did not wait for the restore within 15 s (log: {log})");
-        }
-        catch (CriuPageServerException)
-        {
-            await daemon.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        return daemon;
+        List<string> arguments = ["lazy-pages", "--page-server", "--address", address, "--port", port.ToString(CultureInfo.InvariantCulture), "-D", imagesDirectory, "-o", "-", "-v4"];
+        return await StartServingAsync(CriuPath, arguments, $"{address}:{port.ToString(CultureInfo.InvariantCulture)}", log, "criu lazy-pages",
+            line => line.Contains("Waiting for incoming connections", StringComparison.Ordinal) ? port : null, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
     }
-
-    [GeneratedRegex(@"Using (\d+) port")]
-    private static partial Regex UsingPortLine();
 }

@@ -284,14 +284,26 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
         var log = Path.Combine(imagesDirectory, PageServerLog);
         // -o - : CRIU logs to its stdout, read here for the port it bound ("Using N port") and copied into the log file.
         var (file, arguments) = InNamespace(networkNamespace, [CriuPath, "page-server", "-D", imagesDirectory, "--address", address, "-o", "-", "-v4"]);
+        return await StartServingAsync(file, arguments, address, log, "criu page-server", CriuPageServer.UsingPortLine, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts a CRIU process at one end of a page stream (<see cref="CriuPageServer"/>) and returns once a line of its log
+    /// says it is ready (<paramref name="ready"/>), within <paramref name="limit"/> when one is given; disposes it and fails
+    /// with its own words when it exits before.
+    /// </summary>
+    private static async Task<CriuPageServer> StartServingAsync(string file, List<string> arguments, string address, string log, string what,
+        Func<string, int?> ready, TimeSpan? limit, CancellationToken cancellationToken)
+    {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in arguments)
             info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start.");
         process.StandardInput.Close();
-        var server = new CriuPageServer(process, address, log);
+        var server = new CriuPageServer(process, address, log, what, ready);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(TimeSpan.FromSeconds(15));
+        if (limit is { } l)
+            bounded.CancelAfter(l);
         try
         {
             await server.Listening.WaitAsync(bounded.Token).ConfigureAwait(false);
@@ -301,7 +313,7 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
             await server.DisposeAsync().ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
                 throw;
-            throw new CriuPageServerException($"criu page-server on {address} did not listen within 15 s (log: {log})");
+            throw new CriuPageServerException($"{what} on {address} was not ready within {limit?.TotalSeconds:0} s (log: {log})");
         }
         catch (CriuPageServerException)
         {
@@ -447,10 +459,9 @@ public sealed partial class CriuPageServer : IAsyncDisposable
     private readonly string _what;
     private readonly Func<string, int?> _ready;
 
-    internal CriuPageServer(Process process, string address, string logPath)
-        : this(process, address, logPath, "criu page-server", line => UsingPort().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null)
-    {
-    }
+    /// <summary>The port in CRIU's "Using N port" line (a server it bound at a port the kernel picked); null for other lines.</summary>
+    internal static int? UsingPortLine(string line) =>
+        UsingPort().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
 
     /// <param name="what">The operation in failure messages ("criu dump --lazy-pages").</param>
     /// <param name="ready">The port it serves at once a line of its log says it is ready; null for other lines.</param>

@@ -182,7 +182,10 @@ public static partial class AgentEndpoints
             // Killing CRIU detaches it from the frozen tree, which runs on; its network lock table goes with the dump's end.
             await lazy.Dump.DisposeAsync().ConfigureAwait(false);
         }
-        File.Delete(LazyDumpLog(images.PathOf(id)));
+        // File.Delete of a file whose folder is missing throws: the images folder may never have existed here.
+        var log = LazyDumpLog(images.PathOf(id));
+        if (File.Exists(log))
+            File.Delete(log);
         if (workloads.PageIns.TryRemove(id, out var pageIn))
         {
             await pageIn.Daemon.DisposeAsync().ConfigureAwait(false);
