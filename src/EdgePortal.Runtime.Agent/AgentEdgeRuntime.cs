@@ -142,8 +142,18 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         $"step {context.Step.Label} is not part of {context.Plan.Strategy} on the Agent runtime";
 
     protected override StepOutcome.Failure? Map(Exception exception, StepContext context) => exception is AgentCallException e
-        ? new($"{context.Step.Label} of {context.Service.Name}: {e.Message}", e.Unreachable ? TimeSpan.FromSeconds(10) : null)
+        ? new($"{context.Step.Label} of {context.Service.Name}: {e.Message}", Retryable(e) ? TimeSpan.FromSeconds(10) : null)
         : null;
+
+    /// <summary>
+    /// An agent that did not answer, or that answered 503 because the peer it was to stream to did not (a restarting agent):
+    /// worth trying again later, unlike a refusal. The chaos lab (CriuChaosTests) kills either agent mid-transfer.
+    /// </summary>
+    internal static bool Retryable(AgentCallException e) => e.Unreachable || e.Status == System.Net.HttpStatusCode.ServiceUnavailable;
+
+    /// <summary>How often a rollback is tried when an agent it needs does not answer, and how long it waits between tries.</summary>
+    internal const int RollbackAttempts = 4;
+    internal static readonly TimeSpan RollbackRetryWait = TimeSpan.FromSeconds(5);
 
     internal static string NotConfigured(string cluster) => $"cluster {cluster} is not configured: add {AgentEdgeOptions.Section}:Clusters:{cluster}:Nodes";
 
@@ -160,61 +170,84 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         if (Options(context.Cluster.Name) is not { } o)
             return new StepOutcome.Failure(NotConfigured(context.Cluster.Name));
         var done = new List<string>();
-        try
+        var restoredOnSource = false;
+        for (var attempt = 1; ; attempt++)
         {
-            if (IsReplay(context.Plan.Strategy))
-                return await ReplayRollbackAsync(context, o, done, cancellationToken).ConfigureAwait(false);
-            var source = Agent(o, context.Source.Name);
-            var destination = Agent(o, context.Destination.Name);
-            var id = context.Artifacts.ImagesId ?? ImagesId(context.Service.Name, context.MigrationId);
-            var workload = WorkloadName(context.Service.Name);
-            var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
-            // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
-            if (await destination.DeleteRestoredAsync(id, cancellationToken).ConfigureAwait(false))
-                done.Add($"killed the restored {workload} on {context.Destination.Name}");
-            var address = o.ServiceAddresses.GetValueOrDefault(context.Service.Name);
-            if (dumped)
+            try
             {
-                if (o.ColdTransferPath == AgentColdTransfer.PageServer && !IsPreCopy(context.Plan.Strategy))
-                {
-                    // The dump's pages went to the destination's page server: the source's own images lack them. Fetched
-                    // before the address comes back guarded, so the guard drops clients' packets no longer than the restore.
-                    var back = await destination.SendImagesAsync(id, source.Node, null, cancellationToken, merge: true).ConfigureAwait(false);
-                    done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
-                }
-                // The dump ended the source process and released its address: both come back on the source, the address
-                // guarded until the process is restored from its own images (in a fresh PID namespace), then announced.
-                if (address is not null)
-                {
-                    await destination.AddressAsync(AddressAction.Remove, address, o.Device, false, cancellationToken).ConfigureAwait(false);
-                    await source.AddressAsync(AddressAction.Add, address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
-                }
-                var restored = await source.RestoreAsync(id, workload, cancellationToken, tenant: Tenant(context.Service)).ConfigureAwait(false);
-                done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {restored.WallClockMs:0} ms"));
-                if (address is not null)
-                {
-                    await source.AddressAsync(AddressAction.Announce, address, o.Device, false, cancellationToken).ConfigureAwait(false);
-                    done.Add($"{address} back on {context.Source.Name} and announced");
-                }
+                if (IsReplay(context.Plan.Strategy))
+                    return await ReplayRollbackAsync(context, o, done, cancellationToken).ConfigureAwait(false);
+                return await ColdRollbackAsync(context, o, done, () => restoredOnSource = true, restoredOnSource, cancellationToken).ConfigureAwait(false);
             }
-            if (await destination.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
-                done.Add($"deleted the images on {context.Destination.Name}");
-            if (await source.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
-                done.Add($"deleted the images on {context.Source.Name}");
-            var message = done.Count == 0
-                ? $"{context.Service.Name} serves from {context.Source.Name}; nothing to undo"
-                : $"{string.Join("; ", done)}; {context.Service.Name} serves from {context.Source.Name}";
-            var rolledBack = new StepOutcome.Success(message);
-            LogRollback(context, rolledBack);
-            return rolledBack;
+            catch (AgentCallException e) when (Retryable(e) && attempt < RollbackAttempts)
+            {
+                // An agent restarting (a crash, an upgrade) comes back within seconds: each part of the rollback that already
+                // happened is skipped or repeats harmlessly (the source's own restore is done once), so it is tried again.
+                _logger.LogWarning("Rollback of {Service} (migration {MigrationId}), attempt {Attempt} of {Attempts}: {Reason}; trying again in {Wait} s",
+                    context.Service.Name, context.MigrationId, attempt, RollbackAttempts, e.Message, RollbackRetryWait.TotalSeconds);
+                await Task.Delay(RollbackRetryWait, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AgentCallException e)
+            {
+                var so = done.Count == 0 ? "" : $" (done before: {string.Join("; ", done)})";
+                var failed = new StepOutcome.Failure($"rollback of {context.Service.Name}: {e.Message}{so}", Retryable(e) ? TimeSpan.FromSeconds(10) : null);
+                LogRollback(context, failed);
+                return failed;
+            }
         }
-        catch (AgentCallException e)
+    }
+
+    /// <summary>
+    /// Undoes a Cold or pre-copy migration: the copy killed, the source restored from its own dump (once: <paramref name="restoredOnSource"/>
+    /// says it was, by an earlier attempt), the images deleted on both hosts.
+    /// </summary>
+    private async Task<StepOutcome> ColdRollbackAsync(RollbackContext context, AgentClusterOptions o, List<string> done, Action restored,
+        bool restoredOnSource, CancellationToken cancellationToken)
+    {
+        var source = Agent(o, context.Source.Name);
+        var destination = Agent(o, context.Destination.Name);
+        var id = context.Artifacts.ImagesId ?? ImagesId(context.Service.Name, context.MigrationId);
+        var workload = WorkloadName(context.Service.Name);
+        var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
+        // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
+        if (await destination.DeleteRestoredAsync(id, cancellationToken).ConfigureAwait(false))
+            done.Add($"killed the restored {workload} on {context.Destination.Name}");
+        var address = o.ServiceAddresses.GetValueOrDefault(context.Service.Name);
+        if (dumped && !restoredOnSource)
         {
-            var so = done.Count == 0 ? "" : $" (done before: {string.Join("; ", done)})";
-            var failed = new StepOutcome.Failure($"rollback of {context.Service.Name}: {e.Message}{so}", e.Unreachable ? TimeSpan.FromSeconds(10) : null);
-            LogRollback(context, failed);
-            return failed;
+            if (o.ColdTransferPath == AgentColdTransfer.PageServer && !IsPreCopy(context.Plan.Strategy))
+            {
+                // The dump's pages went to the destination's page server: the source's own images lack them. Fetched
+                // before the address comes back guarded, so the guard drops clients' packets no longer than the restore.
+                var back = await destination.SendImagesAsync(id, source.Node, null, cancellationToken, merge: true).ConfigureAwait(false);
+                done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
+            }
+            // The dump ended the source process and released its address: both come back on the source, the address
+            // guarded until the process is restored from its own images (in a fresh PID namespace), then announced.
+            if (address is not null)
+            {
+                await destination.AddressAsync(AddressAction.Remove, address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                await source.AddressAsync(AddressAction.Add, address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
+            }
+            var again = await source.RestoreAsync(id, workload, cancellationToken, tenant: Tenant(context.Service)).ConfigureAwait(false);
+            restored();
+            done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {again.WallClockMs:0} ms"));
+            if (address is not null)
+            {
+                await source.AddressAsync(AddressAction.Announce, address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                done.Add($"{address} back on {context.Source.Name} and announced");
+            }
         }
+        if (await destination.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
+            done.Add($"deleted the images on {context.Destination.Name}");
+        if (await source.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
+            done.Add($"deleted the images on {context.Source.Name}");
+        var message = done.Count == 0
+            ? $"{context.Service.Name} serves from {context.Source.Name}; nothing to undo"
+            : $"{string.Join("; ", done)}; {context.Service.Name} serves from {context.Source.Name}";
+        var rolledBack = new StepOutcome.Success(message);
+        LogRollback(context, rolledBack);
+        return rolledBack;
     }
 
     internal async Task<StepResult> ProfileAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct,
