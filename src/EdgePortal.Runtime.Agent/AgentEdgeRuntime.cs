@@ -209,6 +209,14 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         var id = context.Artifacts.ImagesId ?? ImagesId(context.Service.Name, context.MigrationId);
         var workload = WorkloadName(context.Service.Name);
         var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
+        if (!dumped && !restoredOnSource && context.Plan.Steps.Any(s => s.Kind == StepKind.Checkpoint)
+            && await SourceGoneAsync(source, workload, context.Service, cancellationToken).ConfigureAwait(false))
+        {
+            // EdgePortal stopped while the dump ran: the agent finished it (a dump runs to its end, whatever happens to the
+            // call), which ended the process. The chaos lab found this: the service was gone after such a rollback.
+            dumped = true;
+            done.Add($"{workload} no longer ran on {context.Source.Name}: its dump finished after EdgePortal stopped");
+        }
         // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
         if (await destination.DeleteRestoredAsync(id, cancellationToken).ConfigureAwait(false))
             done.Add($"killed the restored {workload} on {context.Destination.Name}");
@@ -248,6 +256,19 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         var rolledBack = new StepOutcome.Success(message);
         LogRollback(context, rolledBack);
         return rolledBack;
+    }
+
+    /// <summary>Whether the service's process no longer runs on the source (its agent does not know it, or knows it ended).</summary>
+    private static async Task<bool> SourceGoneAsync(AgentApiClient source, string workload, ServiceInstance service, CancellationToken ct)
+    {
+        try
+        {
+            return !(await source.WorkloadAsync(workload, ct, Tenant(service)).ConfigureAwait(false)).Running;
+        }
+        catch (AgentCallException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            return true;
+        }
     }
 
     internal async Task<StepResult> ProfileAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct,

@@ -91,7 +91,8 @@ public sealed class CriuChaosTests(ITestOutputHelper output)
             Assert.Equal(0, open.GetArrayLength());
             // Runs exactly once, on that node.
             var copies = await lab.RunningCopiesAsync(replay ? MessageService : "stateservice");
-            Assert.True(copies.Count == 1 && copies[0].Host == now.Node, $"{label}: {state}, the service is recorded on {now.Node} and runs as {string.Join(", ", copies)}");
+            Assert.True(copies.Count == 1 && copies[0].Host == now.Node,
+                $"{label}: {state}, the service is recorded on {now.Node} and runs as [{string.Join(", ", copies)}] — {why}\n{steps}\n{lab.AgentLogs()}");
 
             double gapMs;
             string connection;
