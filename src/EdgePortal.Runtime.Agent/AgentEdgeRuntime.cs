@@ -382,8 +382,16 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     internal static async Task<StepResult> RestoreAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
+        o.ServiceAddresses.TryGetValue(c.Service.Name, out var address);
+        // A repeat (EdgePortal stopped during this step, or the agent did not answer): when the copy runs (the address on
+        // the destination, its guard dropped), it is kept; guarding the address again would cut its clients off. A first
+        // attempt does not ask: it is downtime.
+        if (c.Step.Attempts > 1 && await RestoredAlreadyAsync(destination, c.Service, id, ct).ConfigureAwait(false) is { } copy)
+            return new StepResult(string.Create(CultureInfo.InvariantCulture,
+                $"{id} was restored on {destination.Node} already, by the attempt EdgePortal stopped during: pid {copy.Pid} runs, so the migration goes on with it"), null,
+                new StepArtifacts { RestoredPid = copy.Pid, ServiceAddress = address });
         var moved = "";
-        if (o.ServiceAddresses.TryGetValue(c.Service.Name, out var address))
+        if (address is not null)
         {
             // The restored sockets are bound to the service address: it must be on the destination before CRIU rebinds them.
             await destination.AddressAsync(AddressAction.Add, address, o.Device, false, ct, guard: true).ConfigureAwait(false);
@@ -399,6 +407,20 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
             $"restored {id} on {destination.Node} ({o.ColdTransferPath} path): pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null,
             new StepArtifacts { RestoredPid = r.Pid, ServiceAddress = address });
+    }
+
+    /// <summary>The service's process on <paramref name="destination"/> when it was restored from images <paramref name="id"/> and runs; else null.</summary>
+    private static async Task<CriuWorkload?> RestoredAlreadyAsync(AgentApiClient destination, ServiceInstance service, string id, CancellationToken ct)
+    {
+        try
+        {
+            var w = await destination.WorkloadAsync(WorkloadName(service.Name), ct, Tenant(service)).ConfigureAwait(false);
+            return w.Running && w.RestoredFrom == id ? w : null;
+        }
+        catch (AgentCallException e) when (e.Status is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
+        {
+            return null;
+        }
     }
 
     internal static async Task<StepResult> SwitchAsync(StepContext c, AgentClusterOptions o, AgentApiClient destination, CancellationToken ct)
