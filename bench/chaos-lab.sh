@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Issue 15 item 4: chaos on the real CRIU lab, every kill point, in one table (kills × outcome × downtime).
 #
-#   sudo bench/chaos-lab.sh                      # Cold and MessageReplay, every kill point (~5 min on 2 shared cores)
+#   sudo bench/chaos-lab.sh                      # Cold and MessageReplay, every kill point (~10-20 min on 2 shared cores)
 #   sudo STRATEGIES=Cold bench/chaos-lab.sh      # one strategy
 #
 # It runs tests/EdgePortal.Runtime.Agent.Tests' CriuChaosTests with EDGEPORTAL_CHAOS_FULL=1 (the suite runs a subset):
-# lab.sh up 2 with its agents as processes (LAB_RATE 100mbit: the 10 MB images take about a second to cross, long enough
-# to strike an agent while they do), RabbitMQ for MessageReplay, the real portal as a process on a LiteDB file, the state
+# lab.sh up 2 with its agents as processes (LAB_RATE 40mbit: the 10 MB images take two seconds to cross, long enough to
+# strike an agent while they do), RabbitMQ for MessageReplay, the real portal as a process on a LiteDB file, the state
 # service (10 MB, 1000 dirty pages/s) with the probe client on one TCP connection for Cold, the message service (10 MB, one
 # message every 2 ms) for MessageReplay. One migration per row: SIGKILL of the portal while step k runs (every step of the
 # plan), or of the source or destination agent while the images cross the link; the killed process is started again at
@@ -43,7 +43,7 @@ EDGEPORTAL_CHAOS_FULL=1 flock -o /tmp/edgeportal-lab.lock dotnet test "$repo/tes
   --filter "$filter" --logger "console;verbosity=detailed" >"$log" 2>&1 || rc=$?
 
 echo
-echo "Chaos on the real CRIU lab (2 hosts, 100 Mbit/s links, 10 MB services; CRIU $(/usr/local/sbin/criu --version | awk '/Version/ {print $2}'), $(nproc) cores)"
+echo "Chaos on the real CRIU lab (2 hosts, 40 Mbit/s links, 10 MB services; CRIU $(/usr/local/sbin/criu --version | awk '/Version/ {print $2}'), $(nproc) cores)"
 {
   echo "strategy|kill|store at the kill|outcome|engine downtime ms|client's longest gap ms|connection|restart ms"
   # xunit prints a test's output twice (live and in its summary): the summary's lines, once each, in order.
