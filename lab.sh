@@ -7,6 +7,7 @@
 #                                     LAB_EXTRA_SERVICES: more entries (JSON objects, comma-separated) for the services list
 #   ./lab.sh down                     stop the agents, kill every process in the lab's namespaces, delete what up made
 #   ./lab.sh status
+#   ./lab.sh agent I                  start host I's agent again if it is not running (after a crash; its images stay)
 #
 # LAB_PODMAN=1 also gives the hosts Podman (issue 17): one lab storage under /var/lib/P/podman (never the machine's; the
 # hosts share it as they share the machine, and a container belongs to the host whose network namespace it runs in), the
@@ -23,7 +24,7 @@
 # portal (guest may log in from anywhere) is in /run/P/broker.uri; down stops both.
 #
 # Agents and the workload (LAB_AGENTS=0 skips both: the tests start their own): the agent is published once to
-# /var/lib/P/agent; agent I listens on 127.0.0.1:(LAB_AGENT_PORT+I) (default 8470+I) in the caller's namespace and acts in
+# /var/lib/P/agent (LAB_AGENT_DLL: run that build of EdgePortal.Agent.dll instead, e.g. the tests' own); agent I listens on 127.0.0.1:(LAB_AGENT_PORT+I) (default 8470+I) in the caller's namespace and acts in
 # P-hI (its EdgePortal:Agent:NetworkNamespace), serving mutual TLS with certificates made once by tools/tls/make-certs.sh in
 # /run/P/tls (a CA, one per agent named P-hI, the portal's client certificate); each agent knows the others as its peers. The state service (workload (a), 10 MB,
 # 1000 dirty pages/s, port 7000) runs on h1 behind its own address LAB_NET.100 and is registered with h1's agent as
@@ -137,8 +138,8 @@ agent_curl() { curl --cacert "$state/tls/ca.crt" --cert "$state/tls/portal.crt" 
 
 # Agent I on 127.0.0.1:(agent_port+I), acting in host I's network namespace; published once, started unless it answers.
 start_agent() {
-  local i=$1 port=$((agent_port + $1)) dll=$lib/agent/EdgePortal.Agent.dll
-  if [[ ! -f $dll ]]; then
+  local i=$1 port=$((agent_port + $1)) dll=${LAB_AGENT_DLL:-$lib/agent/EdgePortal.Agent.dll}
+  if [[ ! -f $dll && -z ${LAB_AGENT_DLL:-} ]]; then
     say "publishing the agent to $lib/agent"
     dotnet publish "$repo/src/EdgePortal.Agent" -c Release -o "$lib/agent" --nologo -v:q >/dev/null
   fi
@@ -359,5 +360,7 @@ case ${1:-} in
   down) down ;;
   status) status ;;
   container) container "${@:2}" ;;
-  *) echo "usage: $0 up [N] | register | down | status | container hI SERVICE TENANT [PORT [BYTES [DIRTY]]]" >&2; exit 2 ;;
+  agent) [[ ${2:-} =~ ^[1-9][0-9]?$ && -f $state/hosts && $2 -le $(cat "$state/hosts") ]] || { echo "usage: $0 agent I (a host of the lab that is up)" >&2; exit 2; }
+    start_agent "$2" ;;
+  *) echo "usage: $0 up [N] | register | down | status | container hI SERVICE TENANT [PORT [BYTES [DIRTY]]] | agent I" >&2; exit 2 ;;
 esac

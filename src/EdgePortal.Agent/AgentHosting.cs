@@ -24,7 +24,10 @@ public static class AgentHosting
         services.AddSingleton<AgentTrust>();
         services.AddSingleton<Peers.PeerAgents>();
         services.AddSingleton<TransferTracker>();
-        services.AddSingleton<Criu.CriuWorkloads>();
+        // Journaled beside the images: a restarted agent still knows the processes it may migrate and the trees it restored.
+        services.AddSingleton(sp => new Criu.CriuWorkloads(
+            Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ImageDirectory, Criu.CriuWorkloads.JournalName),
+            sp.GetRequiredService<ILogger<Criu.CriuWorkloads>>()));
         services.AddSingleton<Images.CriuImageStore>();
         services.AddSingleton<Addresses.HostNetwork>();
         services.AddSingleton<Addresses.ServiceAddresses>();

@@ -156,8 +156,18 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         $"step {context.Step.Label} is not part of {context.Plan.Strategy} on the Agent runtime";
 
     protected override StepOutcome.Failure? Map(Exception exception, StepContext context) => exception is AgentCallException e
-        ? new($"{context.Step.Label} of {context.Service.Name}: {e.Message}", e.Unreachable ? TimeSpan.FromSeconds(10) : null)
+        ? new($"{context.Step.Label} of {context.Service.Name}: {e.Message}", Retryable(e) ? TimeSpan.FromSeconds(10) : null)
         : null;
+
+    /// <summary>
+    /// An agent that did not answer, or that answered 503 because the peer it was to stream to did not (a restarting agent):
+    /// worth trying again later, unlike a refusal. The chaos lab (CriuChaosTests) kills either agent mid-transfer.
+    /// </summary>
+    internal static bool Retryable(AgentCallException e) => e.Unreachable || e.Status == System.Net.HttpStatusCode.ServiceUnavailable;
+
+    /// <summary>How often a rollback is tried when an agent it needs does not answer, and how long it waits between tries.</summary>
+    internal const int RollbackAttempts = 4;
+    internal static readonly TimeSpan RollbackRetryWait = TimeSpan.FromSeconds(5);
 
     internal static string NotConfigured(string cluster) => $"cluster {cluster} is not configured: add {AgentEdgeOptions.Section}:Clusters:{cluster}:Nodes";
 
@@ -174,66 +184,111 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         if (Options(context.Cluster.Name) is not { } o)
             return new StepOutcome.Failure(NotConfigured(context.Cluster.Name));
         var done = new List<string>();
+        var restoredOnSource = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (IsReplay(context.Plan.Strategy))
+                    return await ReplayRollbackAsync(context, o, done, cancellationToken).ConfigureAwait(false);
+                if (context.Plan.Strategy == MigrationStrategy.PostCopy)
+                {
+                    var postCopy = await PostCopyRollbackAsync(context, o, Agent(o, context.Source.Name), Agent(o, context.Destination.Name), done,
+                        cancellationToken).ConfigureAwait(false);
+                    LogRollback(context, postCopy);
+                    return postCopy;
+                }
+                return await ColdRollbackAsync(context, o, done, () => restoredOnSource = true, restoredOnSource, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AgentCallException e) when (Retryable(e) && attempt < RollbackAttempts)
+            {
+                // An agent restarting (a crash, an upgrade) comes back within seconds: each part of the rollback that already
+                // happened is skipped or repeats harmlessly (the source's own restore is done once), so it is tried again.
+                _logger.LogWarning("Rollback of {Service} (migration {MigrationId}), attempt {Attempt} of {Attempts}: {Reason}; trying again in {Wait} s",
+                    context.Service.Name, context.MigrationId, attempt, RollbackAttempts, e.Message, RollbackRetryWait.TotalSeconds);
+                await Task.Delay(RollbackRetryWait, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AgentCallException e)
+            {
+                var so = done.Count == 0 ? "" : $" (done before: {string.Join("; ", done)})";
+                var failed = new StepOutcome.Failure($"rollback of {context.Service.Name}: {e.Message}{so}", Retryable(e) ? TimeSpan.FromSeconds(10) : null);
+                LogRollback(context, failed);
+                return failed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Undoes a Cold or pre-copy migration: the copy killed, the source restored from its own dump (once: <paramref name="restoredOnSource"/>
+    /// says it was, by an earlier attempt), the images deleted on both hosts.
+    /// </summary>
+    private async Task<StepOutcome> ColdRollbackAsync(RollbackContext context, AgentClusterOptions o, List<string> done, Action restored,
+        bool restoredOnSource, CancellationToken cancellationToken)
+    {
+        var source = Agent(o, context.Source.Name);
+        var destination = Agent(o, context.Destination.Name);
+        var id = context.Artifacts.ImagesId ?? ImagesId(context.Service.Name, context.MigrationId);
+        var workload = WorkloadName(context.Service.Name);
+        var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
+        if (!dumped && !restoredOnSource && context.Plan.Steps.Any(s => s.Kind == StepKind.Checkpoint)
+            && await SourceGoneAsync(source, workload, context.Service, cancellationToken).ConfigureAwait(false))
+        {
+            // EdgePortal stopped while the dump ran: the agent finished it (a dump runs to its end, whatever happens to the
+            // call), which ended the process. The chaos lab found this: the service was gone after such a rollback.
+            dumped = true;
+            done.Add($"{workload} no longer ran on {context.Source.Name}: its dump finished after EdgePortal stopped");
+        }
+        // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
+        if (await destination.DeleteRestoredAsync(id, cancellationToken).ConfigureAwait(false))
+            done.Add($"killed the restored {workload} on {context.Destination.Name}");
+        var address = o.ServiceAddresses.GetValueOrDefault(context.Service.Name);
+        if (dumped && !restoredOnSource)
+        {
+            if (o.ColdTransferPath == AgentColdTransfer.PageServer && !IsPreCopy(context.Plan.Strategy))
+            {
+                // The dump's pages went to the destination's page server: the source's own images lack them. Fetched
+                // before the address comes back guarded, so the guard drops clients' packets no longer than the restore.
+                var back = await destination.SendImagesAsync(id, source.Node, null, cancellationToken, merge: true).ConfigureAwait(false);
+                done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
+            }
+            // The dump ended the source process and released its address: both come back on the source, the address
+            // guarded until the process is restored from its own images (in a fresh PID namespace), then announced.
+            if (address is not null)
+            {
+                await destination.AddressAsync(AddressAction.Remove, address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                await source.AddressAsync(AddressAction.Add, address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
+            }
+            var again = await source.RestoreAsync(id, workload, cancellationToken, tenant: Tenant(context.Service)).ConfigureAwait(false);
+            restored();
+            done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {again.WallClockMs:0} ms"));
+            if (address is not null)
+            {
+                await source.AddressAsync(AddressAction.Announce, address, o.Device, false, cancellationToken).ConfigureAwait(false);
+                done.Add($"{address} back on {context.Source.Name} and announced");
+            }
+        }
+        if (await destination.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
+            done.Add($"deleted the images on {context.Destination.Name}");
+        if (await source.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
+            done.Add($"deleted the images on {context.Source.Name}");
+        var message = done.Count == 0
+            ? $"{context.Service.Name} serves from {context.Source.Name}; nothing to undo"
+            : $"{string.Join("; ", done)}; {context.Service.Name} serves from {context.Source.Name}";
+        var rolledBack = new StepOutcome.Success(message);
+        LogRollback(context, rolledBack);
+        return rolledBack;
+    }
+
+    /// <summary>Whether the service's process no longer runs on the source (its agent does not know it, or knows it ended).</summary>
+    private static async Task<bool> SourceGoneAsync(AgentApiClient source, string workload, ServiceInstance service, CancellationToken ct)
+    {
         try
         {
-            if (IsReplay(context.Plan.Strategy))
-                return await ReplayRollbackAsync(context, o, done, cancellationToken).ConfigureAwait(false);
-            var source = Agent(o, context.Source.Name);
-            var destination = Agent(o, context.Destination.Name);
-            if (context.Plan.Strategy == MigrationStrategy.PostCopy)
-            {
-                var postCopy = await PostCopyRollbackAsync(context, o, source, destination, done, cancellationToken).ConfigureAwait(false);
-                LogRollback(context, postCopy);
-                return postCopy;
-            }
-            var id = context.Artifacts.ImagesId ?? ImagesId(context.Service.Name, context.MigrationId);
-            var workload = WorkloadName(context.Service.Name);
-            var dumped = context.CompletedSteps.Any(s => s.Kind == StepKind.Checkpoint);
-            // A failed Restore may have moved the address or left a tree: undo both whatever the completed steps say.
-            if (await destination.DeleteRestoredAsync(id, cancellationToken).ConfigureAwait(false))
-                done.Add($"killed the restored {workload} on {context.Destination.Name}");
-            var address = o.ServiceAddresses.GetValueOrDefault(context.Service.Name);
-            if (dumped)
-            {
-                if (o.ColdTransferPath == AgentColdTransfer.PageServer && !IsPreCopy(context.Plan.Strategy))
-                {
-                    // The dump's pages went to the destination's page server: the source's own images lack them. Fetched
-                    // before the address comes back guarded, so the guard drops clients' packets no longer than the restore.
-                    var back = await destination.SendImagesAsync(id, source.Node, null, cancellationToken, merge: true).ConfigureAwait(false);
-                    done.Add(string.Create(CultureInfo.InvariantCulture, $"fetched the pages ({back.Bytes / 1e6:0.0} MB) back from {context.Destination.Name}"));
-                }
-                // The dump ended the source process and released its address: both come back on the source, the address
-                // guarded until the process is restored from its own images (in a fresh PID namespace), then announced.
-                if (address is not null)
-                {
-                    await destination.AddressAsync(AddressAction.Remove, address, o.Device, false, cancellationToken).ConfigureAwait(false);
-                    await source.AddressAsync(AddressAction.Add, address, o.Device, false, cancellationToken, guard: true).ConfigureAwait(false);
-                }
-                var restored = await source.RestoreAsync(id, workload, cancellationToken, tenant: Tenant(context.Service)).ConfigureAwait(false);
-                done.Add(string.Create(CultureInfo.InvariantCulture, $"restored {workload} on {context.Source.Name} from its own dump in {restored.WallClockMs:0} ms"));
-                if (address is not null)
-                {
-                    await source.AddressAsync(AddressAction.Announce, address, o.Device, false, cancellationToken).ConfigureAwait(false);
-                    done.Add($"{address} back on {context.Source.Name} and announced");
-                }
-            }
-            if (await destination.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
-                done.Add($"deleted the images on {context.Destination.Name}");
-            if (await source.DeleteImagesAsync(id, cancellationToken).ConfigureAwait(false))
-                done.Add($"deleted the images on {context.Source.Name}");
-            var message = done.Count == 0
-                ? $"{context.Service.Name} serves from {context.Source.Name}; nothing to undo"
-                : $"{string.Join("; ", done)}; {context.Service.Name} serves from {context.Source.Name}";
-            var rolledBack = new StepOutcome.Success(message);
-            LogRollback(context, rolledBack);
-            return rolledBack;
+            return !(await source.WorkloadAsync(workload, ct, Tenant(service)).ConfigureAwait(false)).Running;
         }
-        catch (AgentCallException e)
+        catch (AgentCallException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
         {
-            var so = done.Count == 0 ? "" : $" (done before: {string.Join("; ", done)})";
-            var failed = new StepOutcome.Failure($"rollback of {context.Service.Name}: {e.Message}{so}", e.Unreachable ? TimeSpan.FromSeconds(10) : null);
-            LogRollback(context, failed);
-            return failed;
+            return true;
         }
     }
 
@@ -350,8 +405,16 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     internal static async Task<StepResult> RestoreAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
+        o.ServiceAddresses.TryGetValue(c.Service.Name, out var address);
+        // A repeat (EdgePortal stopped during this step, or the agent did not answer): when the copy runs (the address on
+        // the destination, its guard dropped), it is kept; guarding the address again would cut its clients off. A first
+        // attempt does not ask: it is downtime.
+        if (c.Step.Attempts > 1 && await RestoredAlreadyAsync(destination, c.Service, id, ct).ConfigureAwait(false) is { } copy)
+            return new StepResult(string.Create(CultureInfo.InvariantCulture,
+                $"{id} was restored on {destination.Node} already, by the attempt EdgePortal stopped during: pid {copy.Pid} runs, so the migration goes on with it"), null,
+                new StepArtifacts { RestoredPid = copy.Pid, ServiceAddress = address });
         var moved = "";
-        if (o.ServiceAddresses.TryGetValue(c.Service.Name, out var address))
+        if (address is not null)
         {
             // The restored sockets are bound to the service address: it must be on the destination before CRIU rebinds them.
             await destination.AddressAsync(AddressAction.Add, address, o.Device, false, ct, guard: true).ConfigureAwait(false);
@@ -367,6 +430,20 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
             $"restored {id} on {destination.Node} ({o.ColdTransferPath} path): pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms; {stats}{moved}"), null,
             new StepArtifacts { RestoredPid = r.Pid, ServiceAddress = address });
+    }
+
+    /// <summary>The service's process on <paramref name="destination"/> when it was restored from images <paramref name="id"/> and runs; else null.</summary>
+    private static async Task<CriuWorkload?> RestoredAlreadyAsync(AgentApiClient destination, ServiceInstance service, string id, CancellationToken ct)
+    {
+        try
+        {
+            var w = await destination.WorkloadAsync(WorkloadName(service.Name), ct, Tenant(service)).ConfigureAwait(false);
+            return w.Running && w.RestoredFrom == id ? w : null;
+        }
+        catch (AgentCallException e) when (e.Status is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
+        {
+            return null;
+        }
     }
 
     internal static async Task<StepResult> SwitchAsync(StepContext c, AgentClusterOptions o, AgentApiClient destination, CancellationToken ct)

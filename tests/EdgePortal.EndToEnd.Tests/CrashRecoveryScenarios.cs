@@ -48,12 +48,14 @@ public sealed class CrashRecoveryScenarios(ITestOutputHelper output)
                 var (id, count) = await StartAsync(api, service, strategy, k);
                 steps = count;
 
-                var (hit, running) = await KillDuringStepAsync(portal, api, id, k);
-                caughtRunning += running ? 1 : 0;
+                var at = await PortalChaos.WaitForStepAsync(api, id, k);
+                portal.Kill();
+                var hit = at.Label;
+                caughtRunning += at.Running ? 1 : 0;
                 await portal.DisposeAsync();
                 portal = await PortalProcess.StartAsync(options);
                 using var after = portal.ApiClient();
-                var finished = await FinishedAsync(after, id);
+                var finished = await PortalChaos.FinishedAsync(after, id);
 
                 var state = finished.GetProperty("state").GetString();
                 output.WriteLine($"{strategy}: killed during step {k} ({hit}); after restart: {state} — {(finished.TryGetProperty("failureReason", out var why) ? why : "")}");
@@ -95,43 +97,5 @@ public sealed class CrashRecoveryScenarios(ITestOutputHelper output)
         Assert.True(started.IsSuccessStatusCode, $"{strategy}, step {k}: {(int)started.StatusCode} {body}");
         var migration = JsonDocument.Parse(body).RootElement;
         return (migration.GetProperty("id").GetString()!, migration.GetProperty("steps").GetArrayLength());
-    }
-
-    /// <summary>
-    /// Polls until step k runs (or has just ended), then SIGKILLs the portal; says what the store showed at the kill, and
-    /// whether step k was running then.
-    /// </summary>
-    private static async Task<(string Label, bool Running)> KillDuringStepAsync(PortalProcess portal, HttpClient api, string id, int k)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            var migration = await api.GetFromJsonAsync<JsonElement>($"api/v1/migrations/{id}");
-            var steps = migration.GetProperty("steps");
-            var status = steps[k].GetProperty("status").GetString();
-            var state = migration.GetProperty("state").GetString();
-            if (status == "Running" || status == "Succeeded" || state is not ("Queued" or "Running"))
-            {
-                portal.Kill();
-                var label = $"{steps[k].GetProperty("kind").GetString()} {status}";
-                Assert.True(status is "Running" or "Succeeded", $"step {k} was neither running nor just done at the kill: {label}, migration {state}");
-                return (label, status == "Running");
-            }
-        }
-        throw new TimeoutException($"step {k} of migration {id} never started");
-    }
-
-    private static async Task<JsonElement> FinishedAsync(HttpClient api, string id)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (true)
-        {
-            var migration = await api.GetFromJsonAsync<JsonElement>($"api/v1/migrations/{id}");
-            if (migration.GetProperty("state").GetString() is "Completed" or "RolledBack" or "Cancelled" or "Failed")
-                return migration;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"migration {id} did not finish after the restart: {migration}");
-            await Task.Delay(50);
-        }
     }
 }

@@ -33,8 +33,11 @@ public sealed class ServiceAddresses(HostNetwork host)
         else if (action == AddressAction.Remove)
         {
             var del = await host.RunAsync(["ip", "addr", "del", call.Address, "dev", device], cancellationToken).ConfigureAwait(false);
-            // Removing an address that is not there is what a retried or rolled-back step asks: done already.
-            if (del.ExitCode != 0 && !del.Output.Contains("Cannot assign requested address", StringComparison.Ordinal))
+            // Removing an address that is not there is what a retried or rolled-back step asks: done already. iproute2 says so
+            // in two ways (older: "Cannot assign requested address"; Debian 12's: "ipv4: Address not found", which the chaos
+            // lab met rolling back a dump the portal had not seen finish).
+            if (del.ExitCode != 0 && !del.Output.Contains("Cannot assign requested address", StringComparison.Ordinal)
+                && !del.Output.Contains("Address not found", StringComparison.Ordinal))
                 throw new HostCommandException("ip addr failed", $"ip addr del {call.Address} dev {device}: {del.Output.Trim()}");
             done.Add(del.ExitCode == 0 ? $"removed {call.Address} from {device}" : $"{call.Address} was not on {device}");
             await host.UnguardAsync(ip, cancellationToken).ConfigureAwait(false);

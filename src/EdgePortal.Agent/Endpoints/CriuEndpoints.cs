@@ -22,7 +22,7 @@ public static partial class AgentEndpoints
         app.MapGet(AgentRoutes.Workload, GetWorkloadAsync);
         app.MapDelete(AgentRoutes.Workload, (string name, string? tenant, CriuWorkloads w) =>
             BadTenant(tenant) ?? (w.Named.TryRemove(CriuWorkloads.Key(name, tenant), out _) || (tenant is not null && w.Named.TryRemove(name, out _))
-                ? Results.NoContent() : Results.NotFound()));
+                ? Saved(w, Results.NoContent()) : Results.NotFound()));
         app.MapPost(AgentRoutes.Dumps, DumpAsync);
         app.MapPost(AgentRoutes.SendImages, SendImagesAsync);
         app.MapPut(AgentRoutes.Images, ReceiveImagesAsync).WithMetadata(Security.ReceiveEndpoint.Instance);
@@ -41,6 +41,13 @@ public static partial class AgentEndpoints
         return ProcFs.Describe(name, entry.Pid, entry.RestoredFrom) with { Tenant = tenant };
     }
 
+    /// <summary>The journal written after a change, then the answer.</summary>
+    private static IResult Saved(CriuWorkloads workloads, IResult result)
+    {
+        workloads.Save();
+        return result;
+    }
+
     private static IResult WorkloadNotFound(string name) =>
         Results.Problem(statusCode: 404, title: "Workload not found", detail: $"No workload {name} is registered on this agent (PUT /criu/workloads/{name} with its pid).");
 
@@ -57,6 +64,7 @@ public static partial class AgentEndpoints
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["pid"] = [$"No process {registration.Pid} runs on this host."] });
         var key = CriuWorkloads.Key(name, registration.Tenant);
         workloads.Named[key] = (registration.Pid, null);
+        workloads.Save();
         return Results.Ok(Describe(key, workloads.Named[key]));
     }
 
@@ -135,8 +143,11 @@ public static partial class AgentEndpoints
         var inNamespace = CriuDriver.PidInItsNamespace(pid).Pid;
         var preDump = call.PreDumpRound is not null;
         var written = preDump ? Path.Combine(directory, CriuImageStore.PreDumpDirectory(call.PreDumpRound!.Value)) : directory;
+        // The dump runs to its end whatever happens to the request that asked for it, as a restore does: CRIU killed halfway
+        // would leave the process in an unknown state, while a finished dump leaves images a rollback restores from (the
+        // chaos lab kills the portal while dumps run).
         var outcome = await criu.DumpAsync(new CriuDumpRequest(pid, written, host.Namespace, call.LeaveRunning, call.ReleaseAddress, device, call.TcpClose, pageServer,
-            preDump, previous), cancellationToken).ConfigureAwait(false);
+            preDump, previous), CancellationToken.None).ConfigureAwait(false);
         if (outcome is CriuOutcome.Failed failed)
         {
             // A failed round leaves no half-written round behind for the next attempt to trip over.
@@ -155,6 +166,8 @@ public static partial class AgentEndpoints
             && was.RestoredFrom is { } from && workloads.Restored.TryRemove(from, out var tree))
             // The dumped tree was restored here: its PID namespace holds nothing but its init now.
             await tree.DisposeAsync().ConfigureAwait(false);
+        if (!call.LeaveRunning && key is not null)
+            workloads.Save();
         var (bytes, files) = previous is null ? CriuImageStore.Size(directory) : CriuImageStore.Size(directory, withoutPreDumps: true);
         return Results.Ok(new CriuDumpAnswer(call.Id, pid, bytes, files, dumped.WallClock.TotalMilliseconds, dumped.Stats, dumped.LogPath, inNamespace, pageServer?.ToString(),
             PrevImagesDir: previous));
@@ -196,6 +209,7 @@ public static partial class AgentEndpoints
         var pid = ProcFs.RestoredRoot(restored.Tree.HolderPid);
         if (call.Workload is { Length: > 0 } name)
             workloads.Named[CriuWorkloads.Key(name, call.Tenant)] = (pid, id);
+        workloads.Save();
         return Results.Ok(new CriuRestoreAnswer(id, restored.Tree.Pid, pid, restored.Tree.HolderPid, restored.WallClock.TotalMilliseconds, restored.Stats, restored.LogPath));
     }
 
@@ -217,6 +231,7 @@ public static partial class AgentEndpoints
             if (entry.RestoredFrom == id)
                 workloads.Named.TryRemove(name, out _);
         await tree.DisposeAsync().ConfigureAwait(false);
+        workloads.Save();
         return Results.NoContent();
     }
 }

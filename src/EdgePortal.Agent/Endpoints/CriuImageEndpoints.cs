@@ -42,7 +42,8 @@ public static partial class AgentEndpoints
         catch (AgentCallException e)
         {
             progress.Finish(e.Message);
-            return Results.Problem(statusCode: 502, title: "Stream failed", detail: $"Streaming images {id} to {call.Peer} failed: {e.Message}");
+            // 503 when the peer did not answer (restarting, say): the caller may try again later; 502 when it refused.
+            return Results.Problem(statusCode: e.Unreachable ? 503 : 502, title: "Stream failed", detail: $"Streaming images {id} to {call.Peer} failed: {e.Message}");
         }
         progress.Finish();
         return Results.Ok(new CriuSendAnswer(id, call.Peer, progress.Bytes, time.GetElapsedTime(started).TotalMilliseconds, limit, progress.Id, received));

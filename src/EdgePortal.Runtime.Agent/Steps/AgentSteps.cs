@@ -130,10 +130,16 @@ internal sealed class TransferStep(AgentEdgeRuntime runtime) : DumpStep(runtime)
             : AgentEdgeRuntime.TransferAsync(c, source, destination, ct, o.ColdTransferPath);
 }
 
-/// <summary>The restore at the destination (address moved first). Not safe to repeat: a half-done restore may hold the address or a process tree.</summary>
+/// <summary>
+/// The restore at the destination (address moved first). Safe to repeat: a repeat first asks the destination whether the
+/// images were restored already (the agent finishes a restore whatever happens to the call) and keeps that copy when it
+/// runs — it may be serving clients already, whose requests a rollback to the older dump would lose (the chaos lab saw a
+/// client's counter go back when it did); otherwise the restore runs again.
+/// </summary>
 internal sealed class RestoreStep(AgentEdgeRuntime runtime) : DumpStep(runtime)
 {
     public override StepKind Kind => StepKind.Restore;
+    public override bool SafeToRepeat => true;
 
     protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
         => AgentEdgeRuntime.RestoreAsync(c, o, source, destination, ct);
