@@ -178,21 +178,6 @@ internal static class KubernetesPods
         return new Uri($"{k.Options.AgentScheme}://{host}:{k.Options.AgentPort.ToString(CultureInfo.InvariantCulture)}/");
     }
 
-    internal static string? ParseItems(string body)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array && items.GetArrayLength() > 0
-                ? items[0].GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     internal static bool IsReady(V1Pod pod) =>
         pod.Status?.Phase == "Running" && (pod.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? false);
 

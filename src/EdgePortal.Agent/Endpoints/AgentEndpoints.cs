@@ -22,6 +22,7 @@ public static partial class AgentEndpoints
         app.MapGet(AgentRoutes.Transfers, (TransferTracker tracker) => Results.Ok(tracker.All().Select(t => t.ToStatus()).ToList()));
         app.MapGet(AgentRoutes.Transfer, (string id, TransferTracker tracker) => tracker.Find(id) is { } t ? Results.Ok(t.ToStatus()) : Results.NotFound());
         app.MapCriuEndpoints();
+        app.MapKubeletEndpoints();
         return app;
     }
 

@@ -28,6 +28,25 @@ public sealed class RegistryClient(HttpClient http)
         return response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First() : image.Manifest.Digest;
     }
 
+    /// <summary>
+    /// Deletes the manifest <paramref name="digest"/> of <paramref name="repository"/> (the image's tags go with it; the
+    /// registry's garbage collection frees the blobs). False when the registry does not have it (404).
+    /// </summary>
+    /// <exception cref="RegistryException">Refused, e.g. 405 when the registry does not allow deletes (storage.delete.enabled).</exception>
+    public async Task<bool> DeleteAsync(Uri registry, string repository, string digest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, new Uri(registry, $"v2/{repository}/manifests/{digest}"));
+        delete.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(OciMediaTypes.Manifest));
+        using var response = await http.SendAsync(delete, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return false;
+        if (response.StatusCode == HttpStatusCode.MethodNotAllowed)
+            throw new RegistryException($"the registry does not allow deletes (405): enable them (docker-registry: storage.delete.enabled: true), or {repository}@{digest} stays until deleted by hand");
+        await EnsureAsync(response, $"DELETE manifest {repository}@{digest}", cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     private async Task PushBlobAsync(Uri registry, string repository, OciDescriptor blob, Func<Stream> open, TokenBucket? bucket,
         TransferProgress? progress, CancellationToken cancellationToken)
     {

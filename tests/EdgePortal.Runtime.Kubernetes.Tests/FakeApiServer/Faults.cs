@@ -15,7 +15,6 @@ public enum Operation
     DeletePod,
     ReadService,
     PatchService,
-    Checkpoint,
     ReadEndpoints,
     ReadPersistentVolumeClaim,
     ReadReplicaSet,
@@ -26,7 +25,7 @@ public enum Operation
 /// <summary>An answer the fake gives instead of the real one.</summary>
 public abstract record Fault
 {
-    /// <summary>This status and body (a Status JSON by default, or plain text as the kubelet writes behind the proxy).</summary>
+    /// <summary>This status and body (a Status JSON by default, or plain text as the kubelet writes it).</summary>
     public sealed record Answer(int Code, string Body, string ContentType = "application/json") : Fault;
 
     /// <summary>A Kubernetes Status body with this code, reason and message.</summary>

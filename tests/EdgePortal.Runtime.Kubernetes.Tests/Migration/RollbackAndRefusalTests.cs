@@ -111,7 +111,7 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
         Assert.Contains($"{kind} {owner}", failure.Reason, StringComparison.Ordinal);
         Assert.Contains(reason, failure.Reason, StringComparison.Ordinal);
         Assert.Empty(_k.Api.RequestsOf(Operation.CreatePod));
-        Assert.Empty(_k.Api.RequestsOf(Operation.Checkpoint));
+        Assert.Empty(_k.Api.Kubelet.Checkpoints);
     }
 
     [Fact]
