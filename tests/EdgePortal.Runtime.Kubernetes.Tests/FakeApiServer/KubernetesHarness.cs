@@ -129,6 +129,20 @@ public sealed class KubernetesHarness : IAsyncDisposable
 
     public V1Pod? Pod(string name) => Api.State.Pod(Namespace, name);
 
+    /// <summary>The checkpoint archives left in the source agent's checkpoint directory.</summary>
+    public IReadOnlyList<string> ArchivesLeft() => [.. Directory.GetFiles(Agent.CheckpointDirectory, "checkpoint-*.tar").Select(Path.GetFileName).OfType<string>()];
+
+    /// <summary>What the registry answers for the manifest <paramref name="reference"/> (a tag or digest) of edgeportal/counter.</summary>
+    public static async Task<System.Net.HttpStatusCode> ManifestStatusAsync(RegistryFixture registry, string reference)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        using var http = new HttpClient { BaseAddress = registry.BaseUri };
+        using var get = new HttpRequestMessage(HttpMethod.Head, $"v2/edgeportal/counter/manifests/{reference}");
+        get.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        using var response = await http.SendAsync(get);
+        return response.StatusCode;
+    }
+
     public const string ReplicaSetName = "counter-7d4b9";
 
     /// <summary>Makes the seeded pod the one replica of Deployment <c>counter</c>'s ReplicaSet (selector app=counter, pod-template-hash=7d4b9).</summary>
