@@ -210,7 +210,7 @@ internal static class KubernetesPods
         var hint = status switch
         {
             HttpStatusCode.Unauthorized => " — EdgePortal's credentials were not accepted",
-            HttpStatusCode.Forbidden => " — EdgePortal's service account lacks a permission (apply deploy/base/rbac.yaml)",
+            HttpStatusCode.Forbidden => " — EdgePortal's service account lacks a permission: the Role edgeportal-portal in this namespace (deploy/managed/rbac-managed.yaml; one per managed namespace) or, for nodes, the ClusterRole edgeportal-portal (deploy/base/rbac.yaml)",
             _ => "",
         };
         return $"{(int?)status} {status} to {what}{hint}{(text.Length > 0 ? $": {text}" : "")}";

@@ -64,6 +64,21 @@ public sealed class CheckpointWireTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task Profile_ApiServerRbacRefusesThePodList_NamesTheRoleOfTheManagedNamespace()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
+        k.Api.Faults.Next(Operation.ListPods, Fault.Status(403, "Forbidden",
+            "pods is forbidden: User \"system:serviceaccount:edgeportal:edgeportal\" cannot list resource \"pods\" in API group \"\" in the namespace \"edge\""));
+
+        var outcome = await k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Profile), CancellationToken.None);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome).Reason;
+        Assert.Contains("403 Forbidden", failure, StringComparison.Ordinal);
+        Assert.Contains("the Role edgeportal-portal in this namespace (deploy/managed/rbac-managed.yaml", failure, StringComparison.Ordinal);
+        Assert.Contains("cannot list resource", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Checkpoint_FeatureGateOff_SaysSo()
     {
         await using var k = await KubernetesHarness.StartAsync(registry);
