@@ -209,6 +209,24 @@ public sealed class AgentRegistryOptions
 
     /// <summary>Plain HTTP (a registry inside the edge network without TLS); default HTTPS with the system's trust store.</summary>
     public bool PlainHttp { get; set; }
+
+    /// <summary>The CA bundle (PEM) of the registry's certificate; empty: the system's trust store.</summary>
+    public string? CertificateAuthorityFile { get; set; }
+
+    /// <summary>The user of Basic authentication, or of the token service's (with <see cref="PasswordFile"/>).</summary>
+    public string? Username { get; set; }
+
+    /// <summary>A file holding the password (a Secret's key mounted as a file), read at each push.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>A file holding a bearer token sent as it is (a registry that hands out long-lived tokens), read at each push.</summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>
+    /// The registry's token service (<c>https://auth.example/token</c>) when it is not on the registry's own host: the only
+    /// other URL the agent sends the credentials to when the registry answers 401 with a Bearer challenge.
+    /// </summary>
+    public string? TokenRealm { get; set; }
 }
 
 /// <summary>Every rule the agent's configuration must meet; a failure names the key. Runs at start: a bad configuration never serves.</summary>
@@ -238,6 +256,18 @@ public sealed class AgentOptionsValidator(IHostEnvironment? environment = null, 
             if (string.IsNullOrWhiteSpace(r?.Host) || r.Host.Contains('/', StringComparison.Ordinal) || r.Host.Contains(' ', StringComparison.Ordinal)
                 || !Uri.TryCreate($"https://{r.Host}/", UriKind.Absolute, out var ru) || !string.Equals(ru.Authority, r.Host, StringComparison.OrdinalIgnoreCase))
                 failures.Add($"{key}:Registries:{registry}:Host must be a registry host[:port] without a scheme or path, e.g. registry.edge.local:5000, got '{r?.Host}'.");
+            else
+            {
+                foreach (var (setting, path) in new[] { ("CertificateAuthorityFile", r.CertificateAuthorityFile), ("PasswordFile", r.PasswordFile), ("TokenFile", r.TokenFile) })
+                    if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+                        failures.Add($"{key}:Registries:{registry}:{setting} names a file that does not exist: {path}.");
+                if (string.IsNullOrWhiteSpace(r.Username) != string.IsNullOrWhiteSpace(r.PasswordFile))
+                    failures.Add($"{key}:Registries:{registry}: set both Username and PasswordFile, or neither.");
+                if (r.PlainHttp && (!string.IsNullOrWhiteSpace(r.Username) || !string.IsNullOrWhiteSpace(r.TokenFile)))
+                    failures.Add($"{key}:Registries:{registry}: credentials over plain HTTP would travel in the clear: remove PlainHttp (give the registry TLS) or the credentials.");
+                if (!string.IsNullOrWhiteSpace(r.TokenRealm) && !(Uri.TryCreate(r.TokenRealm, UriKind.Absolute, out var realm) && realm.Scheme == "https"))
+                    failures.Add($"{key}:Registries:{registry}:TokenRealm must be the https URL of the registry's token service, got '{r.TokenRealm}'.");
+            }
         if (options.MaxRequestBodyBytes < 1024)
             failures.Add($"{key}:MaxRequestBodyBytes must be at least 1024, got {options.MaxRequestBodyBytes}.");
         if (options.MaxUploadBytes < options.MaxRequestBodyBytes)

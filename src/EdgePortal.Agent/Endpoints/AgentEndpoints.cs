@@ -81,8 +81,7 @@ public static partial class AgentEndpoints
             progress = tracker.Start("push", reference, image.TotalBytes, limit);
             try
             {
-                var registryUri = new Uri($"{(target.PlainHttp ? "http" : "https")}://{host}/");
-                digest = await registry.PushAsync(registryUri, request.Repository, request.Tag, image, bucket, progress, cancellationToken).ConfigureAwait(false);
+                digest = await registry.PushAsync(target, request.Repository, request.Tag, image, bucket, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RegistryException or HttpRequestException)
             {

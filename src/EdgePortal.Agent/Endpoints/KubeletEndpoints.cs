@@ -91,8 +91,7 @@ public static partial class AgentEndpoints
             return Results.ValidationProblem(problems);
         try
         {
-            var uri = new Uri($"{(target!.PlainHttp ? "http" : "https")}://{target.Host}/");
-            return await registry.DeleteAsync(uri, deletion.Repository, deletion.Digest, cancellationToken).ConfigureAwait(false)
+            return await registry.DeleteAsync(target!, deletion.Repository, deletion.Digest, cancellationToken).ConfigureAwait(false)
                 ? Results.NoContent()
                 : Results.NotFound();
         }
