@@ -116,6 +116,20 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Restore_RegistryWithCredentials_TheRestoredPodPullsWithTheConfiguredSecret()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry, configure: o => o.ImagePullSecret = "edgeportal-registry-pull");
+        var id = MigrationId.New();
+
+        var outcomes = await k.RunAsync(id, StepKind.Restore);
+
+        Assert.All(outcomes, o => Assert.IsType<StepOutcome.Success>(o.Outcome));
+        var restored = k.Pod(KubernetesHarness.TargetName(id))!;
+        Assert.Equal("edgeportal-registry-pull", Assert.Single(restored.Spec.ImagePullSecrets).Name);
+        k.Api.AssertNoRejections();
+    }
+
+    [Fact]
     public async Task Profile_DestinationCannotPullTheBaseImage_FailsBeforeAnythingIsDrainedAndSaysSo()
     {
         var image = FakeKubelet.ImageId(KubernetesHarness.RootfsImage);
