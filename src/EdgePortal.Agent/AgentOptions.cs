@@ -104,8 +104,8 @@ public sealed class AgentKubeletOptions
     /// <summary>The CRI socket crictl talks to (e.g. <c>unix:///run/containerd/containerd.sock</c>, <c>unix:///var/run/crio/crio.sock</c>); empty: crictl's own configuration.</summary>
     public string? RuntimeEndpoint { get; set; }
 
-    /// <summary>How long a base image pull may take (default 10 min).</summary>
-    public TimeSpan PullTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>How long a base image pull may take (default 5 min; the portal waits its TransferTimeout, 10 min).</summary>
+    public TimeSpan PullTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     internal bool Enabled => !string.IsNullOrWhiteSpace(Url);
 }
