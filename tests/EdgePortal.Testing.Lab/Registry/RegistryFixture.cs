@@ -48,18 +48,14 @@ public class RegistryFixture : IAsyncLifetime
         if (_secure)
         {
             var identity = TestPki.Shared.Issue("registry");
-            // bcrypt (cost 4) of the password below: docker-registry's htpasswd accepts bcrypt only.
-            await File.WriteAllTextAsync(Path.Combine(_folder, "htpasswd"), "edgeportal:$2b$04$i2794g/npSYE.6z2qb9uCuJAkjcBF6MKUd03bNEJzhppPfKzlSKh.\n");
             await File.WriteAllTextAsync(PasswordFile, "lab-push-password-7f3a\n");
+            var auth = await AuthenticationAsync(_folder);
             security = $"""
 
                   tls:
                     certificate: {identity.CertificateFile}
                     key: {identity.KeyFile}
-                auth:
-                  htpasswd:
-                    realm: edgeportal-lab
-                    path: {Path.Combine(_folder, "htpasswd")}
+                {auth}
                 """;
         }
         await File.WriteAllTextAsync(config, $"""
@@ -111,8 +107,28 @@ public class RegistryFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The registry's <c>auth:</c> section (YAML at column 0): Basic with htpasswd (bcrypt of the password in
+    /// <see cref="PasswordFile"/>) unless a subclass serves another.
+    /// </summary>
+    protected virtual async Task<string> AuthenticationAsync(string folder)
+    {
+        // bcrypt (cost 4) of the password in PasswordFile: docker-registry's htpasswd accepts bcrypt only.
+        await File.WriteAllTextAsync(Path.Combine(folder, "htpasswd"), "edgeportal:$2b$04$i2794g/npSYE.6z2qb9uCuJAkjcBF6MKUd03bNEJzhppPfKzlSKh.\n");
+        return $"""
+            auth:
+              htpasswd:
+                realm: edgeportal-lab
+                path: {Path.Combine(folder, "htpasswd")}
+            """;
+    }
+
+    /// <summary>Stops what <see cref="AuthenticationAsync"/> started.</summary>
+    protected virtual Task StopAuthenticationAsync() => Task.CompletedTask;
+
     public async Task DisposeAsync()
     {
+        await StopAuthenticationAsync();
         if (_process is { HasExited: false })
         {
             _process.Kill(entireProcessTree: true);
