@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using EdgePortal.Agent.Contracts;
 using EdgePortal.Agent.Contracts.Tls;
@@ -46,19 +44,7 @@ public sealed class NodeKubelet : IDisposable
         var o = _options.Value.Kubelet;
         var url = new Uri(o.Url!);
         var serverName = string.IsNullOrWhiteSpace(o.ServerName) ? url.Host.Trim('[', ']') : o.ServerName;
-        var authorities = new PemAuthorities(o.CertificateAuthorityFile!, _time);
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-                RemoteCertificateValidationCallback = (_, certificate, chain, _) => certificate is X509Certificate2 server
-                    && AgentTls.IsTrusted(server, authorities.Current, AgentTls.ServerAuth, chain) && AgentTls.HasName(server, serverName),
-            },
-        };
+        var handler = AgentTls.VerifyingHandler(new PemAuthorities(o.CertificateAuthorityFile!, _time), serverName);
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan, BaseAddress = new Uri(url.AbsoluteUri.EndsWith('/') ? url.AbsoluteUri : url.AbsoluteUri + "/") };
     }
 

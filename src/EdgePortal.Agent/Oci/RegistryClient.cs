@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using EdgePortal.Agent.Contracts.Tls;
@@ -230,19 +229,8 @@ public sealed class RegistryClient(HttpClient http)
             return http;
         return _verified.GetOrAdd($"{o.Host}|{o.CertificateAuthorityFile}", _ =>
         {
-            var authorities = new PemAuthorities(o.CertificateAuthorityFile);
             var name = new Uri($"https://{o.Host}/").Host.Trim('[', ']');
-            return new HttpClient(new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                UseProxy = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                SslOptions =
-                {
-                    RemoteCertificateValidationCallback = (_, certificate, chain, _) => certificate is X509Certificate2 server
-                        && AgentTls.IsTrusted(server, authorities.Current, AgentTls.ServerAuth, chain) && AgentTls.HasName(server, name),
-                },
-            }) { Timeout = Timeout.InfiniteTimeSpan };
+            return new HttpClient(AgentTls.VerifyingHandler(new PemAuthorities(o.CertificateAuthorityFile), name)) { Timeout = Timeout.InfiniteTimeSpan };
         });
     }
 

@@ -86,15 +86,10 @@ public sealed class SecureRegistryTests(SecureRegistryFixture registry) : IClass
 
     private async Task<HttpStatusCode> ManifestStatusAsync(string digest, bool authenticated)
     {
-        var authorities = Agent.Contracts.Tls.AgentTls.LoadAuthorities(RegistryFixture.AuthorityFile);
-        using var http = new HttpClient(new SocketsHttpHandler
+        using var http = new HttpClient(Agent.Contracts.Tls.AgentTls.VerifyingHandler(new Agent.Contracts.Tls.PemAuthorities(RegistryFixture.AuthorityFile), "127.0.0.1"))
         {
-            SslOptions =
-            {
-                RemoteCertificateValidationCallback = (_, certificate, chain, _) => certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 c
-                    && Agent.Contracts.Tls.AgentTls.IsTrusted(c, authorities, Agent.Contracts.Tls.AgentTls.ServerAuth, chain),
-            },
-        }) { BaseAddress = registry.BaseUri };
+            BaseAddress = registry.BaseUri,
+        };
         using var head = new HttpRequestMessage(HttpMethod.Head, $"v2/edgeportal/counter/manifests/{digest}");
         head.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(OciMediaTypes.Manifest));
         if (authenticated)

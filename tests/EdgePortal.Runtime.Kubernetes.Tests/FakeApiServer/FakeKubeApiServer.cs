@@ -230,29 +230,15 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             await Reject(c, problem.Code, problem.Reason, problem.Message);
             return;
         }
-        switch (Faults.Take(operation))
+        var fault = Faults.Take(operation);
+        if (await FaultAnswers.AnsweredAsync(c, fault))
+            return;
+        switch (fault)
         {
-            case Fault.Answer answer:
-                c.Response.StatusCode = answer.Code;
-                c.Response.ContentType = answer.ContentType;
-                await c.Response.WriteAsync(answer.Body);
-                return;
-            case Fault.Hang:
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, c.RequestAborted);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-                return;
             case Fault.Gone when operation == Operation.WatchPods:
                 await StartStream(c);
                 await WriteEvent(c, "ERROR", JsonNode.Parse(StatusJson(410, "Expired", $"too old resource version: {c.Request.Query["resourceVersion"]} ({State.Revision})"))!);
                 return;
-            case Fault.Hold hold:
-                await hold.Release.WaitAsync(c.RequestAborted);
-                break;
             case Fault.DropAfter drop when operation == Operation.WatchPods:
                 c.Items["dropAfter"] = drop;
                 break;

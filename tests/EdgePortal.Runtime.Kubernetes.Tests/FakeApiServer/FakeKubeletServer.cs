@@ -105,29 +105,8 @@ public sealed partial class FakeKubeletServer : IAsyncDisposable
             await Text(c, 403, $"Forbidden (user={AgentUser}, verb=create, resource=nodes, subresource=checkpoint)");
             return;
         }
-        if (_faults.TryDequeue(out var fault))
-        {
-            switch (fault)
-            {
-                case Fault.Answer answer:
-                    c.Response.StatusCode = answer.Code;
-                    c.Response.ContentType = answer.ContentType;
-                    await c.Response.WriteAsync(answer.Body);
-                    return;
-                case Fault.Hang:
-                    try
-                    {
-                        await Task.Delay(Timeout.Infinite, c.RequestAborted);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                    }
-                    return;
-                case Fault.Hold hold:
-                    await hold.Release.WaitAsync(c.RequestAborted);
-                    break;
-            }
-        }
+        if (await FaultAnswers.AnsweredAsync(c, _faults.TryDequeue(out var fault) ? fault : null))
+            return;
         var (code, body) = _kubelet.Checkpoint(Node, m.Groups["ns"].Value, m.Groups["pod"].Value, m.Groups["container"].Value, c.Request.Query["timeout"]);
         c.Response.StatusCode = code;
         c.Response.ContentType = code == 200 ? "application/json" : "text/plain; charset=utf-8";

@@ -49,6 +49,40 @@ public abstract record Fault
     public sealed record Gone : Fault;
 }
 
+/// <summary>How a fake server gives a fault instead of its answer.</summary>
+internal static class FaultAnswers
+{
+    /// <summary>
+    /// Answers <paramref name="c"/> with <paramref name="fault"/> and returns true (an answer, or a hang until the client
+    /// gives up); for a hold, waits for its release and returns false: the request is then served normally, as without a fault.
+    /// </summary>
+    internal static async Task<bool> AnsweredAsync(Microsoft.AspNetCore.Http.HttpContext c, Fault? fault)
+    {
+        switch (fault)
+        {
+            case Fault.Answer answer:
+                c.Response.StatusCode = answer.Code;
+                c.Response.ContentType = answer.ContentType;
+                await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(c.Response, answer.Body);
+                return true;
+            case Fault.Hang:
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, c.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return true;
+            case Fault.Hold hold:
+                await hold.Release.WaitAsync(c.RequestAborted);
+                return false;
+            default:
+                return false;
+        }
+    }
+}
+
 /// <summary>Faults queued per operation: each request of that operation takes the next one, until none are left.</summary>
 public sealed class FaultPlan
 {

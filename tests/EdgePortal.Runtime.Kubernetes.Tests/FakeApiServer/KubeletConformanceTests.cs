@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using EdgePortal.Agent.Contracts.Tls;
 using EdgePortal.Testing.Lab;
@@ -20,23 +19,9 @@ public sealed partial class KubeletConformanceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _api = await FakeKubeApiServer.StartAsync();
-        _api.State.AddNode(new k8s.Models.V1Node { Metadata = new k8s.Models.V1ObjectMeta { Name = "edge-1" } });
-        _api.Kubelet.Run(new k8s.Models.V1Pod
-        {
-            Metadata = new k8s.Models.V1ObjectMeta { Name = "api-0", NamespaceProperty = "edge" },
-            Spec = new k8s.Models.V1PodSpec { NodeName = "edge-1", Containers = [new k8s.Models.V1Container { Name = "api", Image = "example/api:1" }] },
-        });
+        _api = await SpecConformanceTests.StartWithOnePodAsync();
         _kubelet = await FakeKubeletServer.StartAsync("edge-1", _api.Kubelet);
-        var authorities = AgentTls.LoadAuthorities(TestPki.Shared.AuthorityFile);
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            SslOptions =
-            {
-                RemoteCertificateValidationCallback = (_, certificate, chain, _) => certificate is X509Certificate2 server
-                    && AgentTls.IsTrusted(server, authorities, AgentTls.ServerAuth, chain) && AgentTls.HasName(server, _kubelet.ServerName),
-            },
-        }) { BaseAddress = _kubelet.BaseUri };
+        _http = new HttpClient(AgentTls.VerifyingHandler(new PemAuthorities(TestPki.Shared.AuthorityFile), _kubelet.ServerName)) { BaseAddress = _kubelet.BaseUri };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FakeKubeletServer.AgentToken);
     }
 

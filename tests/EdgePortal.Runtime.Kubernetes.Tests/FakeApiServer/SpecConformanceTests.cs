@@ -16,15 +16,22 @@ public sealed class SpecConformanceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _api = await FakeKubeApiServer.StartAsync();
-        _api.State.AddNode(new k8s.Models.V1Node { Metadata = new k8s.Models.V1ObjectMeta { Name = "edge-1" } });
-        _api.Kubelet.Run(new k8s.Models.V1Pod
+        _api = await StartWithOnePodAsync();
+        _http = new HttpClient { BaseAddress = _api.BaseUri };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FakeKubeApiServer.Token);
+    }
+
+    /// <summary>The fake with node edge-1 and its pod edge/api-0 (container api).</summary>
+    internal static async Task<FakeKubeApiServer> StartWithOnePodAsync()
+    {
+        var api = await FakeKubeApiServer.StartAsync();
+        api.State.AddNode(new k8s.Models.V1Node { Metadata = new k8s.Models.V1ObjectMeta { Name = "edge-1" } });
+        api.Kubelet.Run(new k8s.Models.V1Pod
         {
             Metadata = new k8s.Models.V1ObjectMeta { Name = "api-0", NamespaceProperty = "edge" },
             Spec = new k8s.Models.V1PodSpec { NodeName = "edge-1", Containers = [new k8s.Models.V1Container { Name = "api", Image = "example/api:1" }] },
         });
-        _http = new HttpClient { BaseAddress = _api.BaseUri };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FakeKubeApiServer.Token);
+        return api;
     }
 
     public async Task DisposeAsync()
