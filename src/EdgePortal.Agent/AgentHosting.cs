@@ -32,6 +32,7 @@ public static class AgentHosting
         services.AddSingleton<Addresses.HostNetwork>();
         services.AddSingleton<Addresses.ServiceAddresses>();
         services.AddSingleton<Podman.PodmanDriver>();
+        services.AddSingleton<Kubelet.NodeKubelet>();
         services.AddSingleton(sp => new Criu.CriuDriver(sp.GetRequiredService<IOptions<AgentOptions>>().Value.CriuPath));
         // Transfers bound themselves through the caller's cancellation; large images take longer than HttpClient's 100 s.
         // A registry's redirect is not followed: the agent talks to the configured host only.

@@ -72,6 +72,42 @@ public sealed class AgentOptions
 
     /// <summary>The host's Podman, whose containers migrations may name (off by default: bare processes only).</summary>
     public AgentPodmanOptions Podman { get; init; } = new();
+
+    /// <summary>The node's kubelet and container runtime (Kubernetes nodes): checkpoints asked of the local kubelet, base images pulled.</summary>
+    public AgentKubeletOptions Kubelet { get; init; } = new();
+}
+
+/// <summary>
+/// The node's kubelet (<c>EdgePortal:Agent:Kubelet</c>): the agent asks it for checkpoints with its own service account token
+/// (<c>nodes/checkpoint</c> create only), and pulls base images through the node's CRI socket with <c>crictl</c>.
+/// </summary>
+public sealed class AgentKubeletOptions
+{
+    /// <summary>The kubelet's HTTPS API, e.g. <c>https://127.0.0.1:10250/</c> (the agent runs in the host network); empty: this agent serves no kubelet calls.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>The bearer token the kubelet authenticates (TokenReview) and authorises (SubjectAccessReview on nodes/checkpoint); read at every call, so a projected token may rotate.</summary>
+    public string TokenFile { get; set; } = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+    /// <summary>
+    /// The CA bundle (PEM) of the kubelet's serving certificate. kubeadm's kubelets serve a self-signed certificate:
+    /// mount <c>/var/lib/kubelet/pki/kubelet.crt</c> and name it here; with serverTLSBootstrap, the cluster CA.
+    /// </summary>
+    public string? CertificateAuthorityFile { get; set; }
+
+    /// <summary>The name the kubelet's certificate must carry (DNS SAN, IP SAN or CN); empty: the host of <see cref="Url"/>. kubeadm: the node's name.</summary>
+    public string? ServerName { get; set; }
+
+    /// <summary>The crictl binary that pulls base images by digest before a restore.</summary>
+    public string CrictlPath { get; set; } = "/usr/local/bin/crictl";
+
+    /// <summary>The CRI socket crictl talks to (e.g. <c>unix:///run/containerd/containerd.sock</c>, <c>unix:///var/run/crio/crio.sock</c>); empty: crictl's own configuration.</summary>
+    public string? RuntimeEndpoint { get; set; }
+
+    /// <summary>How long a base image pull may take (default 5 min; the portal waits its TransferTimeout, 10 min).</summary>
+    public TimeSpan PullTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    internal bool Enabled => !string.IsNullOrWhiteSpace(Url);
 }
 
 /// <summary>
@@ -173,6 +209,24 @@ public sealed class AgentRegistryOptions
 
     /// <summary>Plain HTTP (a registry inside the edge network without TLS); default HTTPS with the system's trust store.</summary>
     public bool PlainHttp { get; set; }
+
+    /// <summary>The CA bundle (PEM) of the registry's certificate; empty: the system's trust store.</summary>
+    public string? CertificateAuthorityFile { get; set; }
+
+    /// <summary>The user of Basic authentication, or of the token service's (with <see cref="PasswordFile"/>).</summary>
+    public string? Username { get; set; }
+
+    /// <summary>A file holding the password (a Secret's key mounted as a file), read at each push.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>A file holding a bearer token sent as it is (a registry that hands out long-lived tokens), read at each push.</summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>
+    /// The registry's token service (<c>https://auth.example/token</c>) when it is not on the registry's own host: the only
+    /// other URL the agent sends the credentials to when the registry answers 401 with a Bearer challenge.
+    /// </summary>
+    public string? TokenRealm { get; set; }
 }
 
 /// <summary>Every rule the agent's configuration must meet; a failure names the key. Runs at start: a bad configuration never serves.</summary>
@@ -202,6 +256,18 @@ public sealed class AgentOptionsValidator(IHostEnvironment? environment = null, 
             if (string.IsNullOrWhiteSpace(r?.Host) || r.Host.Contains('/', StringComparison.Ordinal) || r.Host.Contains(' ', StringComparison.Ordinal)
                 || !Uri.TryCreate($"https://{r.Host}/", UriKind.Absolute, out var ru) || !string.Equals(ru.Authority, r.Host, StringComparison.OrdinalIgnoreCase))
                 failures.Add($"{key}:Registries:{registry}:Host must be a registry host[:port] without a scheme or path, e.g. registry.edge.local:5000, got '{r?.Host}'.");
+            else
+            {
+                foreach (var (setting, path) in new[] { ("CertificateAuthorityFile", r.CertificateAuthorityFile), ("PasswordFile", r.PasswordFile), ("TokenFile", r.TokenFile) })
+                    if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+                        failures.Add($"{key}:Registries:{registry}:{setting} names a file that does not exist: {path}.");
+                if (string.IsNullOrWhiteSpace(r.Username) != string.IsNullOrWhiteSpace(r.PasswordFile))
+                    failures.Add($"{key}:Registries:{registry}: set both Username and PasswordFile, or neither.");
+                if (r.PlainHttp && (!string.IsNullOrWhiteSpace(r.Username) || !string.IsNullOrWhiteSpace(r.TokenFile)))
+                    failures.Add($"{key}:Registries:{registry}: credentials over plain HTTP would travel in the clear: remove PlainHttp (give the registry TLS) or the credentials.");
+                if (!string.IsNullOrWhiteSpace(r.TokenRealm) && !(Uri.TryCreate(r.TokenRealm, UriKind.Absolute, out var realm) && realm.Scheme == "https"))
+                    failures.Add($"{key}:Registries:{registry}:TokenRealm must be the https URL of the registry's token service, got '{r.TokenRealm}'.");
+            }
         if (options.MaxRequestBodyBytes < 1024)
             failures.Add($"{key}:MaxRequestBodyBytes must be at least 1024, got {options.MaxRequestBodyBytes}.");
         if (options.MaxUploadBytes < options.MaxRequestBodyBytes)
@@ -235,6 +301,20 @@ public sealed class AgentOptionsValidator(IHostEnvironment? environment = null, 
             if (podman.Compression is not ("none" or "gzip" or "zstd"))
                 failures.Add($"{key}:Podman:Compression must be none, gzip or zstd, got '{podman.Compression}'.");
         }
+        var kubelet = options.Kubelet;
+        if (kubelet.Enabled)
+        {
+            if (!Uri.TryCreate(kubelet.Url, UriKind.Absolute, out var ku) || ku.Scheme != "https" || !string.IsNullOrEmpty(ku.Query))
+                failures.Add($"{key}:Kubelet:Url must be the kubelet's https base URL, e.g. https://127.0.0.1:10250/, got '{kubelet.Url}'.");
+            if (string.IsNullOrWhiteSpace(kubelet.TokenFile) || !Path.IsPathRooted(kubelet.TokenFile))
+                failures.Add($"{key}:Kubelet:TokenFile must be the absolute path of the agent's service account token, got '{kubelet.TokenFile}'.");
+            if (string.IsNullOrWhiteSpace(kubelet.CertificateAuthorityFile) || !File.Exists(kubelet.CertificateAuthorityFile))
+                failures.Add($"{key}:Kubelet:CertificateAuthorityFile must name the PEM bundle of the kubelet's serving certificate (kubeadm: /var/lib/kubelet/pki/kubelet.crt), got '{kubelet.CertificateAuthorityFile}': the kubelet's certificate is always verified.");
+        }
+        if (string.IsNullOrWhiteSpace(kubelet.CrictlPath) || !Path.IsPathRooted(kubelet.CrictlPath))
+            failures.Add($"{key}:Kubelet:CrictlPath must be the absolute path of crictl, got '{kubelet.CrictlPath}'.");
+        if (kubelet.PullTimeout <= TimeSpan.Zero)
+            failures.Add($"{key}:Kubelet:PullTimeout must be positive, got {kubelet.PullTimeout}.");
         if (string.IsNullOrWhiteSpace(options.ServiceDevice))
             failures.Add($"{AgentOptions.Section}:ServiceDevice must name a network device, e.g. eth0.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

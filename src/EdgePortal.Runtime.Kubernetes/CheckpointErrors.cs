@@ -5,13 +5,12 @@ using k8s.Autorest;
 namespace EdgePortal.Runtime.Kubernetes;
 
 /// <summary>
-/// Words for an operator from what the API server or the kubelet answered to
-/// <c>POST /api/v1/nodes/{node}/proxy/checkpoint/{ns}/{pod}/{container}</c>. The API server answers 401/403 itself
-/// (EdgePortal's credentials, its <c>nodes/proxy</c> permission); the kubelet answers behind the proxy, as
-/// <c>kube-apiserver-kubelet-client</c> (or whatever user the API server's kubelet client certificate names):
-/// 403 when that user lacks <c>nodes/checkpoint</c>, 404 when the ContainerCheckpoint feature gate is off
-/// (no such route: "404 page not found") or the pod/container does not exist, 500 when the container runtime
-/// cannot checkpoint (no CRIU, CRI-O without <c>enable_criu_support</c>, an old containerd).
+/// Words for an operator from what the kubelet answered to <c>POST /checkpoint/{ns}/{pod}/{container}?timeout=</c>, asked by
+/// the node's agent with its own service account token (the portal reaches no kubelet): 401 when the kubelet does not
+/// authenticate that token (webhook authentication off, no token mounted), 403 when its SubjectAccessReview finds no
+/// <c>nodes/checkpoint</c> create for the agent's service account, 404 when the ContainerCheckpoint feature gate is off
+/// (no such route: "404 page not found") or the pod/container does not exist, 500 when the container runtime cannot
+/// checkpoint (runc's CRIU dump failed, CRI-O without <c>enable_criu_support</c>, an old containerd, the CRI deadline).
 /// </summary>
 public static class CheckpointErrors
 {
@@ -22,17 +21,11 @@ public static class CheckpointErrors
         return status switch
         {
             HttpStatusCode.Unauthorized =>
-                $"checkpoint of {target} refused (401 Unauthorized): the API server did not accept EdgePortal's credentials — check the kubeconfig user or the service account token{Said(text)}",
-            HttpStatusCode.Forbidden when text.Contains("checkpoint", StringComparison.OrdinalIgnoreCase) && !text.Contains("nodes/proxy", StringComparison.OrdinalIgnoreCase)
-                && !text.Contains("\"proxy\"", StringComparison.Ordinal) =>
-                $"checkpoint of {target} refused by the kubelet (403 Forbidden): the API server's kubelet client user lacks create on nodes/checkpoint — bind the ClusterRole edgeportal-kubelet-checkpoint (deploy/base/rbac-kubelet-checkpoint.yaml) to that user{Said(text)}",
+                $"checkpoint of {target} refused by the kubelet (401 Unauthorized): it did not authenticate the agent's service account token — the kubelet needs webhook token authentication (authentication.webhook.enabled: true) and the agent its token mounted (EdgePortal:Agent:Kubelet:TokenFile){Said(text)}",
             HttpStatusCode.Forbidden =>
-                $"checkpoint of {target} refused (403 Forbidden): EdgePortal's service account lacks create on nodes/proxy — apply deploy/base/rbac.yaml{Said(text)}",
+                $"checkpoint of {target} refused by the kubelet (403 Forbidden): the agent's service account lacks create on nodes/checkpoint — apply deploy/base/rbac-agent.yaml (ClusterRole edgeportal-agent-checkpoint bound to the ServiceAccount edgeportal-agent), and the kubelet must authorise by webhook (authorization.mode: Webhook){Said(text)}",
             HttpStatusCode.NotFound when IsMissingRoute(text) =>
                 $"checkpoint of {target} failed (404): the kubelet has no checkpoint endpoint — the ContainerCheckpoint feature gate is off on this node (beta and on by default since Kubernetes 1.30; set --feature-gates=ContainerCheckpoint=true on the kubelet){Said(text)}",
-            HttpStatusCode.NotFound when text.Contains("node", StringComparison.OrdinalIgnoreCase) && text.Contains("not found", StringComparison.OrdinalIgnoreCase)
-                && !text.Contains("container", StringComparison.OrdinalIgnoreCase) =>
-                $"checkpoint of {target} failed (404): the API server knows no node {node}{Said(text)}",
             HttpStatusCode.NotFound =>
                 $"checkpoint of {target} failed (404): the kubelet found no such pod or container — it was deleted or restarted under another name{Said(text)}",
             HttpStatusCode.InternalServerError when text.Contains("criu failed: type", StringComparison.OrdinalIgnoreCase) =>

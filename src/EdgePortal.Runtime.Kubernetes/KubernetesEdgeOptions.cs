@@ -58,6 +58,12 @@ public sealed class KubernetesClusterOptions
     public bool RegistryPlainHttp { get; set; }
 
     /// <summary>
+    /// The Secret (type kubernetes.io/dockerconfigjson, in each managed namespace) the restored pod pulls the checkpoint image
+    /// with, when <see cref="Registry"/> wants credentials; empty: none (the nodes' own credentials, or an open registry).
+    /// </summary>
+    public string? ImagePullSecret { get; set; }
+
+    /// <summary>
     /// The name of <see cref="Registry"/> in the agents' own configuration (<c>EdgePortal:Agent:Registries:&lt;name&gt;</c>): the
     /// portal names it, the agent pushes only to the host it has configured under that name.
     /// </summary>
@@ -131,6 +137,8 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
             foreach (var (tenant, ns) in o.TenantNamespaces)
                 if (!Guid.TryParse(tenant, out _) || !DnsLabel().IsMatch(ns ?? ""))
                     failures.Add($"{key}:TenantNamespaces:{tenant} must map a tenant id to a namespace (a DNS label), got '{ns}'.");
+            if (!string.IsNullOrEmpty(o.ImagePullSecret) && !DnsSubdomain().IsMatch(o.ImagePullSecret))
+                failures.Add($"{key}:ImagePullSecret must be the name of a Secret (a DNS subdomain), got '{o.ImagePullSecret}'.");
             if (o.AgentPort is < 1 or > 65535)
                 failures.Add($"{key}:AgentPort must lie in 1..65535, got {o.AgentPort}.");
             if (o.AgentScheme is not ("http" or "https"))
@@ -157,4 +165,7 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
     private static partial Regex DnsLabel();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")]
+    private static partial Regex DnsSubdomain();
 }

@@ -33,6 +33,7 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IReadOnlyList<StepHandler> _handlers;
+    private readonly KubernetesStepServices _services;
 
     public KubernetesEdgeRuntime(IKubernetesClients clients, TimeProvider time, ILogger<KubernetesEdgeRuntime> logger, HttpClient? agentHttp = null)
         : base(time, logger)
@@ -41,7 +42,7 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         _time = time;
         _logger = logger;
         // Null: one mutual-TLS client per agent (AgentTls), its server certificate named after its node.
-        var services = new KubernetesStepServices(clients, time, logger, agentHttp);
+        var services = _services = new KubernetesStepServices(clients, time, logger, agentHttp);
         _handlers =
         [
             new ProfileStep(services), new CheckpointStep(services), new TransferStep(services),
@@ -114,6 +115,20 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         }
     }
 
+    /// <summary>The checkpoint archive and image deleted (<see cref="MigrationTraces"/>); what could not be is said, and the rollback goes on.</summary>
+    private async Task RemoveTracesAsync(KubernetesCluster k, RollbackContext context, List<string> done, CancellationToken ct)
+    {
+        try
+        {
+            done.AddRange(await MigrationTraces.RemoveAsync(_services, k, context.Source.Name, context.Service.Name, context.Artifacts, ct).ConfigureAwait(false));
+        }
+        catch (EdgePortal.Agent.Contracts.AgentCallException e)
+        {
+            _logger.LogWarning("Rollback of {Service}: checkpoint traces not deleted: {Reason}", context.Service.Name, e.Message);
+            done.Add($"the checkpoint archive and image are NOT deleted (delete them by hand): {e.Message}");
+        }
+    }
+
     public override async Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -142,8 +157,9 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
                 await k.Client.AppsV1.PatchNamespacedStatefulSetAsync(clear, sts.Name(), ns, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await Workloads.ScaleStatefulSetAsync(k, sts.Name(), replicas, null, null, cancellationToken).ConfigureAwait(false);
                 await KubernetesPods.RestoreSelectorAsync(k, context.Service.Name, cancellationToken).ConfigureAwait(false);
-                var restarted = new StepOutcome.Success(string.Create(CultureInfo.InvariantCulture,
-                    $"{string.Join("; ", done.Append($"StatefulSet {sts.Name()} scaled back to {replicas}: it recreates the pod from its template, without the checkpointed state (the image {context.Artifacts.Image ?? "of the migration"} still holds it)"))}"));
+                done.Add($"StatefulSet {sts.Name()} scaled back to {replicas}: it recreates the pod from its template, without the checkpointed state");
+                await RemoveTracesAsync(k, context, done, cancellationToken).ConfigureAwait(false);
+                var restarted = new StepOutcome.Success(string.Join("; ", done));
                 LogRollback(context, restarted);
                 return restarted;
             }
@@ -179,8 +195,7 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
             {
                 await KubernetesPods.AnnotateServiceAsync(k, context.Service.Name, context.Source.Name, context.MigrationId, cancellationToken).ConfigureAwait(false);
             }
-            if (context.CompletedSteps.Any(s => s.Kind == StepKind.Transfer))
-                done.Add($"the checkpoint image {context.Artifacts.Image ?? TargetPodBuilder.ImageReference(k, context.Service.Name, context.MigrationId)} stays in the registry until its garbage collection");
+            await RemoveTracesAsync(k, context, done, cancellationToken).ConfigureAwait(false);
             var message = done.Count == 0
                 ? $"{context.Service.Name} serves from {source.Name()} on {context.Source.Name}; nothing to undo"
                 : $"{string.Join("; ", done)}; {context.Service.Name} serves from {source.Name()} on {context.Source.Name}";

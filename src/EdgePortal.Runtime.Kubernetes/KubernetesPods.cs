@@ -178,21 +178,6 @@ internal static class KubernetesPods
         return new Uri($"{k.Options.AgentScheme}://{host}:{k.Options.AgentPort.ToString(CultureInfo.InvariantCulture)}/");
     }
 
-    internal static string? ParseItems(string body)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array && items.GetArrayLength() > 0
-                ? items[0].GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     internal static bool IsReady(V1Pod pod) =>
         pod.Status?.Phase == "Running" && (pod.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? false);
 
@@ -225,7 +210,7 @@ internal static class KubernetesPods
         var hint = status switch
         {
             HttpStatusCode.Unauthorized => " — EdgePortal's credentials were not accepted",
-            HttpStatusCode.Forbidden => " — EdgePortal's service account lacks a permission (apply deploy/base/rbac.yaml)",
+            HttpStatusCode.Forbidden => " — EdgePortal's service account lacks a permission: the Role edgeportal-portal in this namespace (deploy/managed/rbac-managed.yaml; one per managed namespace) or, for nodes, the ClusterRole edgeportal-portal (deploy/base/rbac.yaml)",
             _ => "",
         };
         return $"{(int?)status} {status} to {what}{hint}{(text.Length > 0 ? $": {text}" : "")}";

@@ -21,7 +21,8 @@ public static class TargetPodBuilder
     /// (recorded in <see cref="KubernetesLabels.Withheld"/>, given back at the switch), has no owner reference (the owner
     /// adopts it once the labels match), and for a StatefulSet keeps the source's name, hostname and claims.
     /// </summary>
-    internal static V1Pod Build(V1Pod source, IReadOnlyDictionary<string, string> selector, string image, StepContext c, WorkloadOwner? owner)
+    internal static V1Pod Build(V1Pod source, IReadOnlyDictionary<string, string> selector, string image, StepContext c, WorkloadOwner? owner,
+        string? pullSecret = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(selector);
@@ -64,6 +65,9 @@ public static class TargetPodBuilder
         copy.Spec.NodeName = c.Destination.Name;
         copy.Spec.NodeSelector = null;
         copy.Spec.Affinity = null;
+        // The checkpoint image is a secret: a registry that wants credentials gets them from this Secret of the namespace.
+        if (!string.IsNullOrWhiteSpace(pullSecret) && !(copy.Spec.ImagePullSecrets?.Any(r => r.Name == pullSecret) ?? false))
+            copy.Spec.ImagePullSecrets = [.. copy.Spec.ImagePullSecrets ?? [], new V1LocalObjectReference { Name = pullSecret }];
         copy.Status = null;
         return copy;
     }

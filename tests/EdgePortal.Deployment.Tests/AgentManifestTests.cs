@@ -78,7 +78,11 @@ public sealed class AgentManifestTests
         // Every key binds to a property of AgentOptions, with its value: a renamed option fails here, not on a cluster.
         var options = new AgentOptions();
         configuration.GetSection(AgentOptions.Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        Assert.True(options.Registries["checkpoints"].PlainHttp);
+        // Checkpoint images are secrets: the registry over TLS with its CA, the password from a mounted Secret.
+        Assert.False(options.Registries["checkpoints"].PlainHttp);
+        Assert.StartsWith("/etc/edgeportal/registry/", options.Registries["checkpoints"].CertificateAuthorityFile, StringComparison.Ordinal);
+        Assert.StartsWith("/etc/edgeportal/registry/", options.Registries["checkpoints"].PasswordFile, StringComparison.Ordinal);
+        Assert.Equal("edgeportal-registry", Container.Env.Single(e => e.Name == "EdgePortal__Agent__Registries__checkpoints__Username").ValueFrom.SecretKeyRef.Name);
         // Probes without a client certificate cannot speak to an mTLS-only agent: TCP only.
         Assert.NotNull(Container.ReadinessProbe.TcpSocket);
         Assert.Null(Container.ReadinessProbe.HttpGet);

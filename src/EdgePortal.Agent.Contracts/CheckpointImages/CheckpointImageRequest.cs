@@ -21,6 +21,8 @@ public sealed record CheckpointImageRequest
     [JsonPropertyName("namespace")] public string Namespace { get; init; } = "";
     /// <summary>The image the container ran (the checkpoint's rootfs base), when known.</summary>
     [JsonPropertyName("rootfsImage")] public string? RootfsImage { get; init; }
+    /// <summary>The OCI runtime that dumped the container (runc, crun), when known: Podman restores an image only with the same runtime.</summary>
+    [JsonPropertyName("runtimeName")] public string? RuntimeName { get; init; }
     /// <summary>The rate limit of the push or stream; null or 0: the agent's default.</summary>
     [JsonPropertyName("bandwidthBitsPerSecond")] public double? BandwidthBitsPerSecond { get; init; }
 }

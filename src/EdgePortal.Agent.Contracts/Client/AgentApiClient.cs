@@ -142,6 +142,30 @@ public sealed class AgentApiClient(HttpClient http, string node, Uri baseUri, Ti
     public Task<CheckpointImageResult> BuildCheckpointImageAsync(string checkpointId, CheckpointImageRequest request, CancellationToken ct) =>
         SendAsync<CheckpointImageResult>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.CheckpointImage, checkpointId), JsonBody(request), ct);
 
+    /// <summary>The node's kubelet checkpoints a container; the answer carries the kubelet's status, whatever it is.</summary>
+    public Task<KubeletCheckpointAnswer> KubeletCheckpointAsync(KubeletCheckpointCall call, CancellationToken ct) =>
+        SendAsync<KubeletCheckpointAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.KubeletCheckpoints), JsonBody(call), ct);
+
+    /// <summary>Deletes the kubelet's checkpoint archive <paramref name="checkpointId"/> (its file name); false when there was none.</summary>
+    public Task<bool> DeleteCheckpointAsync(string checkpointId, CancellationToken ct) => DeleteAsync(AgentRoutes.Path(AgentRoutes.Checkpoint, checkpointId), ct);
+
+    /// <summary>The node's container runtime pulls <paramref name="image"/> (by digest).</summary>
+    public Task<ImagePullAnswer> PullImageAsync(string image, CancellationToken ct) =>
+        SendAsync<ImagePullAnswer>(HttpMethod.Post, AgentRoutes.Path(AgentRoutes.ImagePulls), JsonBody(new ImagePullCall { Image = image }), ct);
+
+    /// <summary>Deletes a pushed image (by manifest digest) from a registry of the agent's configuration; false when it was not there.</summary>
+    public async Task<bool> DeleteRegistryImageAsync(RegistryImageDeletion deletion, CancellationToken ct)
+    {
+        var path = AgentRoutes.Path(AgentRoutes.RegistryImageDeletions);
+        return await CallAsync(HttpMethod.Post, path, JsonBody(deletion), ct, async (response, bounded) =>
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                return false;
+            await EnsureAsync(response, path, bounded).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+    }
+
     /// <summary>PUT /images/{name}: an agent streams an OCI image layout (a tar, <paramref name="layout"/>) to this peer.</summary>
     public Task<ReceivedImage> UploadImageAsync(string name, HttpContent layout, CancellationToken ct) =>
         SendAsync<ReceivedImage>(HttpMethod.Put, AgentRoutes.Path(AgentRoutes.ReceivedImage, name), layout, ct);

@@ -48,6 +48,18 @@ public static class AgentRoutes
     /// <summary>POST <see cref="CheckpointImageRequest"/>: <see cref="CheckpointImageResult"/>.</summary>
     public const string CheckpointImage = "/checkpoints/{id}/image";
 
+    /// <summary>DELETE: the kubelet's checkpoint archive {id} in the agent's checkpoint directory (after the migration, whatever its outcome).</summary>
+    public const string Checkpoint = "/checkpoints/{id}";
+
+    /// <summary>POST <see cref="KubeletCheckpointCall"/>: <see cref="KubeletCheckpointAnswer"/> (the node's kubelet checkpoints a container).</summary>
+    public const string KubeletCheckpoints = "/kubelet/checkpoints";
+
+    /// <summary>POST <see cref="ImagePullCall"/>: <see cref="ImagePullAnswer"/> (crictl pull on this node).</summary>
+    public const string ImagePulls = "/kubelet/image-pulls";
+
+    /// <summary>POST <see cref="RegistryImageDeletion"/>: 204 deleted, 404 not there.</summary>
+    public const string RegistryImageDeletions = "/registry/image-deletions";
+
     /// <summary>PUT (a peer agent's OCI layout tar stream): <see cref="ReceivedImage"/>.</summary>
     public const string ReceivedImage = "/images/{name}";
 

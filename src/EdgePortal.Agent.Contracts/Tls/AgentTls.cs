@@ -85,6 +85,18 @@ public static class AgentTls
     public static SocketsHttpHandler ClientHandler(PemCertificate identity, PemAuthorities authorities, string serverName)
     {
         ArgumentNullException.ThrowIfNull(identity);
+        var handler = VerifyingHandler(authorities, serverName);
+        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => identity.Current;
+        return handler;
+    }
+
+    /// <summary>
+    /// The handler of an HTTP client without a certificate of its own that accepts only a server certificate issued by
+    /// <paramref name="authorities"/> for server authentication and known by <paramref name="serverName"/> (a kubelet, a
+    /// registry with its own CA). Redirects are not followed; pooled connections are renewed every five minutes.
+    /// </summary>
+    public static SocketsHttpHandler VerifyingHandler(PemAuthorities authorities, string serverName)
+    {
         ArgumentNullException.ThrowIfNull(authorities);
         return new SocketsHttpHandler
         {
@@ -94,7 +106,6 @@ public static class AgentTls
             SslOptions = new SslClientAuthenticationOptions
             {
                 EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => identity.Current,
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
                     certificate is X509Certificate2 server && IsTrusted(server, authorities.Current, ServerAuth, chain) && HasName(server, serverName),
             },

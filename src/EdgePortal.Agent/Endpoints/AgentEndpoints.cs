@@ -22,6 +22,7 @@ public static partial class AgentEndpoints
         app.MapGet(AgentRoutes.Transfers, (TransferTracker tracker) => Results.Ok(tracker.All().Select(t => t.ToStatus()).ToList()));
         app.MapGet(AgentRoutes.Transfer, (string id, TransferTracker tracker) => tracker.Find(id) is { } t ? Results.Ok(t.ToStatus()) : Results.NotFound());
         app.MapCriuEndpoints();
+        app.MapKubeletEndpoints();
         return app;
     }
 
@@ -57,6 +58,8 @@ public static partial class AgentEndpoints
         AgentRegistryOptions? target = null;
         if (request.Registry is { Length: > 0 } r && !o.Registries.TryGetValue(r, out target))
             problems["registry"] = [$"registry must name a registry of this agent's configuration ({AgentOptions.Section}:Registries: {(o.Registries.Count == 0 ? "none" : string.Join(", ", o.Registries.Keys.Order(StringComparer.Ordinal)))}); a host is never accepted."];
+        if (request.RuntimeName is { } runtime && !RuntimeNamePattern().IsMatch(runtime))
+            problems["runtimeName"] = ["A runtime name is [a-z0-9][a-z0-9._-]{0,63} (runc, crun)."];
         if (request.BandwidthBitsPerSecond is { } b && (!double.IsFinite(b) || b < 0))
             problems["bandwidthBitsPerSecond"] = ["The bandwidth limit must be ≥ 0 bits per second."];
         if (problems.Count > 0)
@@ -68,7 +71,7 @@ public static partial class AgentEndpoints
 
         var logger = loggers.CreateLogger("EdgePortal.Agent.Images");
         var image = await OciCheckpointImage.FromArchiveAsync(archive,
-            new CheckpointMetadata(request.ContainerName, request.PodName, request.Namespace, request.RootfsImage), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            new CheckpointMetadata(request.ContainerName, request.PodName, request.Namespace, request.RootfsImage, request.RuntimeName), time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         var limit = BandwidthLimit(request.BandwidthBitsPerSecond, o);
         var bucket = limit is { } bits ? TokenBucket.ForBits(bits, time) : null;
         var started = time.GetTimestamp();
@@ -80,8 +83,7 @@ public static partial class AgentEndpoints
             progress = tracker.Start("push", reference, image.TotalBytes, limit);
             try
             {
-                var registryUri = new Uri($"{(target.PlainHttp ? "http" : "https")}://{host}/");
-                digest = await registry.PushAsync(registryUri, request.Repository, request.Tag, image, bucket, progress, cancellationToken).ConfigureAwait(false);
+                digest = await registry.PushAsync(target, request.Repository, request.Tag, image, bucket, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RegistryException or HttpRequestException)
             {
@@ -154,6 +156,9 @@ public static partial class AgentEndpoints
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,199}$")]
     private static partial Regex ImageName();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex RuntimeNamePattern();
 
     private static void LogImage(ILogger logger, string reference, long bytes, double seconds, double? limit) =>
         logger.LogInformation("Image {Reference}: {Bytes} bytes in {Seconds:0.00} s (limit {Limit} bit/s)", reference, bytes, seconds, limit?.ToString("0", System.Globalization.CultureInfo.InvariantCulture) ?? "none");

@@ -23,12 +23,19 @@ public static class OciMediaTypes
     public const string CriuRootfsImageName = "org.criu.checkpoint.rootfsImageName";
     public const string CriuEngineName = "org.criu.checkpoint.engine.name";
     public const string CriuHostArch = "org.criu.checkpoint.host.arch";
+    /// <summary>What Podman reads from a checkpoint image (libpod/define/annotations.go): the container's name, its base image, the host.</summary>
+    public const string PodmanCheckpointName = "io.podman.annotations.checkpoint.name";
+    public const string PodmanRootfsImageName = "io.podman.annotations.checkpoint.rootfsImageName";
+    public const string PodmanHostArch = "io.podman.annotations.checkpoint.host.arch";
+    /// <summary>The OCI runtime that dumped the container: Podman restores only with the same one ("requires runtime: …").</summary>
+    public const string PodmanRuntimeName = "io.podman.annotations.checkpoint.runtime.name";
     public const string Created = "org.opencontainers.image.created";
     public const string Title = "org.opencontainers.image.title";
 }
 
 /// <summary>What the checkpoint came from, for the image's annotations.</summary>
-public sealed record CheckpointMetadata(string ContainerName, string PodName, string Namespace, string? RootfsImage);
+/// <param name="RuntimeName">The OCI runtime that dumped it (runc, crun), when known: Podman restores only with the same one.</param>
+public sealed record CheckpointMetadata(string ContainerName, string PodName, string Namespace, string? RootfsImage, string? RuntimeName = null);
 
 public sealed record OciDescriptor(
     [property: JsonPropertyName("mediaType")] string MediaType,
@@ -39,7 +46,8 @@ public sealed record OciDescriptor(
 /// <summary>
 /// A checkpoint archive as an OCI image (image-spec v1.1): one uncompressed layer that is the archive itself (its diff id
 /// equals its digest), a minimal config naming that layer, and a manifest carrying the checkpoint annotations CRI-O
-/// (<c>io.kubernetes.cri-o.annotations.checkpoint.name</c>) and containerd (<c>org.criu.checkpoint.*</c>) read on restore.
+/// (<c>io.kubernetes.cri-o.annotations.checkpoint.name</c>), containerd (<c>org.criu.checkpoint.*</c>) and Podman
+/// (<c>io.podman.annotations.checkpoint.*</c>) read on restore.
 /// The layer is never held in memory: it is hashed from the file and streamed from it.
 /// </summary>
 public sealed class OciCheckpointImage
@@ -88,10 +96,18 @@ public sealed class OciCheckpointImage
             [OciMediaTypes.CriuPodNamespace] = metadata.Namespace,
             [OciMediaTypes.CriuEngineName] = "edgeportal-agent",
             [OciMediaTypes.CriuHostArch] = arch,
+            [OciMediaTypes.PodmanCheckpointName] = metadata.ContainerName,
+            [OciMediaTypes.PodmanHostArch] = arch,
             [OciMediaTypes.Created] = createdText,
         };
         if (!string.IsNullOrWhiteSpace(metadata.RootfsImage))
+        {
             annotations[OciMediaTypes.CriuRootfsImageName] = metadata.RootfsImage;
+            annotations[OciMediaTypes.PodmanRootfsImageName] = metadata.RootfsImage;
+        }
+        // Only when known: Podman takes an image with a runtime annotation for a checkpoint and refuses another runtime's.
+        if (!string.IsNullOrWhiteSpace(metadata.RuntimeName))
+            annotations[OciMediaTypes.PodmanRuntimeName] = metadata.RuntimeName;
         var configDescriptor = new OciDescriptor(OciMediaTypes.Config, Digest(config), config.Length);
         var manifest = JsonSerializer.SerializeToUtf8Bytes(new ImageManifest(2, OciMediaTypes.Manifest, configDescriptor, [layer], annotations));
         return new OciCheckpointImage(archivePath, layer, config, manifest);

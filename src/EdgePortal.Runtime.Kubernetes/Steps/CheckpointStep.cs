@@ -1,9 +1,9 @@
-using System.Globalization;
+using System.Net;
+using EdgePortal.Agent.Contracts;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using k8s;
 using k8s.Models;
-using k8s.Autorest;
 
 namespace EdgePortal.Runtime.Kubernetes.Steps;
 
@@ -22,35 +22,48 @@ internal sealed class CheckpointStep(KubernetesStepServices services) : Kubernet
         var drainedAt = await KubernetesPods.DrainAsync(k, pod, c.Service.Name, Services.Time, ct).ConfigureAwait(false);
         var drained = Durations.Format((Services.Time.GetUtcNow() - drainedAt).TotalMilliseconds);
         var seconds = (int)Math.Ceiling(k.Options.CheckpointTimeout.TotalSeconds);
-        var path = $"checkpoint/{ns}/{pod.Name()}/{container.Name}?timeout={seconds.ToString(CultureInfo.InvariantCulture)}";
-        // On the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
-        using var deadline = new CancellationTokenSource(k.Options.CheckpointTimeout + TimeSpan.FromSeconds(15), Services.Time);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        string body;
+        // The node's agent asks its own kubelet (nodes/checkpoint, create): the portal reaches no kubelet. The agent waits the
+        // CRI deadline and 15 s more for the kubelet's answer, and the portal 15 s more than that, so the kubelet's own
+        // DeadlineExceeded always arrives; both waits run on the injected clock, so a deadline can be tested without waiting.
+        var node = await k.Client.CoreV1.ReadNodeAsync(c.Source.Name, cancellationToken: ct).ConfigureAwait(false);
+        var agent = Services.Agent(k, node, CheckpointWait(k.Options));
+        KubeletCheckpointAnswer answer;
         try
         {
-            using var response = await k.Client.CoreV1.ConnectPostNodeProxyWithPathWithHttpMessagesAsync(c.Source.Name, path,
-                cancellationToken: timeout.Token).ConfigureAwait(false);
-            using var reader = new StreamReader(response.Body);
-            body = await reader.ReadToEndAsync(timeout.Token).ConfigureAwait(false);
+            answer = await agent.KubeletCheckpointAsync(new KubeletCheckpointCall
+            {
+                Namespace = ns,
+                Pod = pod.Name(),
+                Container = container.Name,
+                TimeoutSeconds = seconds,
+            }, ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException e)
+        catch (AgentCallException e) when (e.InnerException is OperationCanceledException)
         {
-            throw new StepFailedException(CheckpointErrors.Describe(e, c.Source.Name, ns, pod.Name(), container.Name));
+            throw new StepFailedException($"checkpoint of {ns}/{pod.Name()}/{container.Name} on node {c.Source.Name} did not answer within {Durations.Format(CheckpointWait(k.Options).TotalMilliseconds)} (CheckpointTimeout, the kubelet's CRI deadline, and 30 s for the agent and the portal to hear its answer)");
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (AgentCallException e)
         {
-            throw new StepFailedException($"checkpoint of {ns}/{pod.Name()}/{container.Name} on node {c.Source.Name} did not answer within {Durations.Format(k.Options.CheckpointTimeout.TotalMilliseconds)} (CheckpointTimeout)");
+            var hint = e.Unreachable && e.Status is null ? " — is the edgeportal-agent DaemonSet running on that node?" : "";
+            throw new StepFailedException($"checkpoint of {ns}/{pod.Name()}/{container.Name} on node {c.Source.Name}: {e.Message}{hint}");
         }
-        var archive = KubernetesPods.ParseItems(body)
-            ?? throw new StepFailedException($"the kubelet on {c.Source.Name} answered the checkpoint without an archive path: {CheckpointErrors.Message(body)}");
+        if (answer.Status != 200)
+            throw new StepFailedException(CheckpointErrors.Describe((HttpStatusCode)answer.Status, answer.Message, c.Source.Name, ns, pod.Name(), container.Name));
+        var archive = answer.Path
+            ?? throw new StepFailedException($"the kubelet on {c.Source.Name} answered the checkpoint without an archive path: {CheckpointErrors.Message(answer.Message)}");
         // items[0] names a file the agent will read: only a checkpoint archive directly in the kubelet's checkpoint directory.
         var directory = k.Options.KubeletCheckpointDirectory.TrimEnd('/');
         var file = archive.StartsWith(directory + "/", StringComparison.Ordinal) ? archive[(directory.Length + 1)..] : null;
         if (file is null || file.Contains('/', StringComparison.Ordinal) || file.Contains("..", StringComparison.Ordinal)
             || !file.StartsWith("checkpoint-", StringComparison.Ordinal) || !file.EndsWith(".tar", StringComparison.Ordinal))
             throw new StepFailedException($"the kubelet on {c.Source.Name} wrote the checkpoint to {archive}, outside {directory} (KubeletCheckpointDirectory): set it to the kubelet's <root-dir>/checkpoints of this distribution (k3s, MicroK8s use other roots) and mount that directory into the agent");
+        if (answer.Archive is null)
+            throw new StepFailedException($"the kubelet on {c.Source.Name} wrote {archive}, but the agent does not find it in its checkpoint directory: mount {directory} into the agent (its EdgePortal:Agent:CheckpointDirectory)");
         return new StepResult($"took {pod.Name()} out of the Service {c.Service.Name} ({drained} before the checkpoint); checkpointed {ns}/{pod.Name()}/{container.Name} on {c.Source.Name} into {archive}; the container keeps running",
             Artifacts: new StepArtifacts { SourcePod = pod.Name(), Container = container.Name, RootfsImage = container.Image, ArchivePath = archive });
     }
+
+    /// <summary>The portal's wait for the agent's answer: the CRI deadline, the agent's margin, and 15 s more.</summary>
+    internal static TimeSpan CheckpointWait(KubernetesClusterOptions o) =>
+        TimeSpan.FromSeconds(Math.Ceiling(o.CheckpointTimeout.TotalSeconds)) + TimeSpan.FromSeconds(30);
 }

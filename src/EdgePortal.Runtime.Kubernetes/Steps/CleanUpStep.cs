@@ -2,6 +2,8 @@ using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using k8s;
 using k8s.Models;
+using EdgePortal.Agent.Contracts;
+using Microsoft.Extensions.Logging;
 
 namespace EdgePortal.Runtime.Kubernetes.Steps;
 
@@ -28,15 +30,38 @@ internal sealed class CleanUpStep(KubernetesStepServices services) : KubernetesS
                 V1Patch.PatchType.MergePatch);
             await k.Client.AppsV1.PatchNamespacedStatefulSetAsync(patch, ownerRef.Split('/')[1], k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
             await KubernetesPods.RestoreSelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
-            return new StepResult($"{ownerRef} owns {targetName} on {c.Destination.Name}; the source was deleted by the scale-down");
+            return new StepResult($"{ownerRef} owns {targetName} on {c.Destination.Name}; the source was deleted by the scale-down{await TracesAsync(k, c, ct).ConfigureAwait(false)}");
         }
         var source = await KubernetesPods.SourcePodAsync(k, c.Service.Name, c.Source.Name, ct, allowRetired: true).ConfigureAwait(false);
         if (source is not null)
             await KubernetesPods.DeletePodAsync(k, source.Name(), ct).ConfigureAwait(false);
         // No source is left to serve: the Service gets its own selector back.
         await KubernetesPods.RestoreSelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
+        var traces = await TracesAsync(k, c, ct).ConfigureAwait(false);
         if (source is null)
-            return new StepResult($"no pod of {c.Service.Name} left on {c.Source.Name}{(ownerRef is null ? "" : $"; {ownerRef} owns {targetName}")}");
-        return new StepResult($"deleted the source pod {source.Name()} on {c.Source.Name}{(ownerRef is null ? "" : $"; {ownerRef} owns {targetName}")}");
+            return new StepResult($"no pod of {c.Service.Name} left on {c.Source.Name}{(ownerRef is null ? "" : $"; {ownerRef} owns {targetName}")}{traces}");
+        return new StepResult($"deleted the source pod {source.Name()} on {c.Source.Name}{(ownerRef is null ? "" : $"; {ownerRef} owns {targetName}")}{traces}");
+    }
+
+    /// <summary>
+    /// The archive and the image deleted (<see cref="MigrationTraces"/>), as "; …" to append. An agent that does not answer
+    /// fails the step for a retry; one that refuses (a registry that allows no deletes) is said, and the migration still ends.
+    /// </summary>
+    private async Task<string> TracesAsync(KubernetesCluster k, StepContext c, CancellationToken ct)
+    {
+        try
+        {
+            var done = await MigrationTraces.RemoveAsync(Services, k, c.Source.Name, c.Service.Name, c.Stored, ct).ConfigureAwait(false);
+            return done.Count == 0 ? "" : "; " + string.Join("; ", done);
+        }
+        catch (AgentCallException e) when (e.Unreachable)
+        {
+            throw new StepFailedException($"the source pod's clean-up is done, but the checkpoint archive and image are not deleted yet: {e.Message}", TimeSpan.FromSeconds(10));
+        }
+        catch (AgentCallException e)
+        {
+            Services.Logger.LogWarning("Clean-up of {Service}: {Refusal}", c.Service.Name, e.Message);
+            return $"; NOT deleted, delete by hand: {e.Message}";
+        }
     }
 }

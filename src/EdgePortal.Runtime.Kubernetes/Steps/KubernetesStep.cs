@@ -2,6 +2,7 @@ using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using Microsoft.Extensions.Logging;
 
+using k8s;
 using k8s.Models;
 
 namespace EdgePortal.Runtime.Kubernetes.Steps;
@@ -17,6 +18,13 @@ internal sealed record KubernetesStepServices(IKubernetesClients Clients, TimePr
     /// <summary>The HTTP client for the agent of <paramref name="node"/> at <paramref name="agent"/>.</summary>
     public HttpClient AgentClient(KubernetesCluster k, Uri agent, string node) =>
         AgentHttp ?? (agent.Scheme == Uri.UriSchemeHttps ? _agentClients.For(agent.AbsoluteUri, k.Options.AgentTls, node) : _agentClients.Plain);
+
+    /// <summary>The agent of <paramref name="node"/> (on its InternalIP), each call bounded by <paramref name="timeout"/> on <see cref="Time"/>.</summary>
+    public EdgePortal.Agent.Contracts.AgentApiClient Agent(KubernetesCluster k, V1Node node, TimeSpan timeout)
+    {
+        var uri = KubernetesPods.AgentUri(k, node);
+        return new EdgePortal.Agent.Contracts.AgentApiClient(AgentClient(k, uri, node.Name()), node.Name(), uri, timeout, Time);
+    }
 }
 
 /// <summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using EdgePortal.Agent.Contracts;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using k8s;
@@ -31,8 +33,37 @@ internal sealed class ProfileStep(KubernetesStepServices services) : KubernetesS
         if (!KubernetesPods.IsReady(destination))
             throw new StepFailedException($"the destination node {c.Destination.Name} is not Ready");
         var source = await k.Client.CoreV1.ReadNodeAsync(c.Source.Name, cancellationToken: ct).ConfigureAwait(false);
-        return new StepResult(
-            $"profiled pod {pod.Name()} (container {container.Name}, image {container.Image}{(owner is null ? ", bare pod" : $", owned by {owner.Describe()}")}) on {KubernetesPods.Describe(source)}; destination {KubernetesPods.Describe(destination)}{(volumes.Count == 0 ? "" : $"; volumes: {string.Join("; ", volumes)}")}",
+        // CRI-O (and containerd) restore a checkpoint on top of its base image and never pull it: the destination's agent
+        // pulls exactly the image the container ran, by digest, before anything is drained or checkpointed.
+        var baseImage = BaseImageByDigest(pod, container)
+            ?? throw new StepFailedException($"the base image of container {container.Name} ({container.Image}) is not known by digest (its status has no imageID repository@sha256:…): the destination could not pull exactly the image the checkpoint runs on — run the pod from a registry image");
+        ImagePullAnswer pulled;
+        try
+        {
+            pulled = await Services.Agent(k, destination, k.Options.TransferTimeout).PullImageAsync(baseImage, ct).ConfigureAwait(false);
+        }
+        catch (AgentCallException e)
+        {
+            var hint = e.Unreachable && e.Status is null ? " — is the edgeportal-agent DaemonSet running on that node?" : "";
+            throw new StepFailedException($"the destination {c.Destination.Name} could not pull the base image {baseImage} before the restore: {e.Message}{hint}");
+        }
+        return new StepResult(string.Create(CultureInfo.InvariantCulture,
+            $"profiled pod {pod.Name()} (container {container.Name}, image {container.Image}{(owner is null ? ", bare pod" : $", owned by {owner.Describe()}")}) on {KubernetesPods.Describe(source)}; destination {KubernetesPods.Describe(destination)} pulled the base image {baseImage} in {pulled.Seconds:0.0} s{(volumes.Count == 0 ? "" : $"; volumes: {string.Join("; ", volumes)}")}"),
             Artifacts: new StepArtifacts { SourcePod = pod.Name(), Container = container.Name, RootfsImage = container.Image });
+    }
+
+    /// <summary>
+    /// The image the container runs, by digest: its status's imageID when that names a repository (containerd and CRI-O
+    /// report <c>docker.io/library/x@sha256:…</c>; Docker's old <c>docker-pullable://</c> prefix dropped), else its spec's image
+    /// when that is by digest already; null when neither is (an image only present on the node, known by its config id).
+    /// </summary>
+    internal static string? BaseImageByDigest(V1Pod pod, V1Container container)
+    {
+        var id = pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == container.Name)?.ImageID;
+        if (id is not null && id.StartsWith("docker-pullable://", StringComparison.Ordinal))
+            id = id["docker-pullable://".Length..];
+        if (id is not null && id.Contains("@sha256:", StringComparison.Ordinal) && !id.StartsWith("sha256:", StringComparison.Ordinal))
+            return id;
+        return container.Image?.Contains("@sha256:", StringComparison.Ordinal) == true ? container.Image : null;
     }
 }

@@ -33,7 +33,7 @@ internal sealed class RestoreStep(KubernetesStepServices services) : KubernetesS
         var selector = await KubernetesPods.SelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
         // By digest when the push reported one: the pod runs exactly the image pushed, never what a tag points to later.
         var image = TargetPodBuilder.ByDigest(stored.Image ?? TargetPodBuilder.ImageReference(k, c.Service.Name, c.MigrationId), stored.ImageDigest);
-        var pod = TargetPodBuilder.Build(source, selector, image, c, owner);
+        var pod = TargetPodBuilder.Build(source, selector, image, c, owner, k.Options.ImagePullSecret);
         using var deadline = new CancellationTokenSource(k.Options.ReadyTimeout, Services.Time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         var watch = new PodWatch(k.Client, Services.Logger, Services.Time);

@@ -31,8 +31,7 @@ internal sealed class TransferStep(KubernetesStepServices services) : Kubernetes
             BandwidthBitsPerSecond = c.Plan.ReservedBandwidth.BitsPerSecond > 0 ? c.Plan.ReservedBandwidth.BitsPerSecond : null,
         };
         // Bounded by TransferTimeout on the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
-        var agentUri = KubernetesPods.AgentUri(k, node);
-        var agent = new AgentApiClient(Services.AgentClient(k, agentUri, c.Source.Name), c.Source.Name, agentUri, k.Options.TransferTimeout, Services.Time);
+        var agent = Services.Agent(k, node, k.Options.TransferTimeout);
         CheckpointImageResult result;
         try
         {

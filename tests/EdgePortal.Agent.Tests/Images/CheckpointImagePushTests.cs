@@ -39,6 +39,7 @@ public sealed class CheckpointImagePushTests(RegistryFixture registry) : IClassF
             PodName = "counter-0",
             Namespace = "default",
             RootfsImage = "quay.io/example/counter:1.0",
+            RuntimeName = "runc",
         });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -70,6 +71,11 @@ public sealed class CheckpointImagePushTests(RegistryFixture registry) : IClassF
         Assert.Equal("counter-0", annotations.GetProperty("org.criu.checkpoint.pod.name").GetString());
         Assert.Equal("default", annotations.GetProperty("org.criu.checkpoint.pod.namespace").GetString());
         Assert.Equal("quay.io/example/counter:1.0", annotations.GetProperty("org.criu.checkpoint.rootfsImageName").GetString());
+        // Podman's, next to CRI-O's and containerd's: the runtime only when the request names it (Podman refuses another's).
+        Assert.Equal("counter", annotations.GetProperty("io.podman.annotations.checkpoint.name").GetString());
+        Assert.Equal("quay.io/example/counter:1.0", annotations.GetProperty("io.podman.annotations.checkpoint.rootfsImageName").GetString());
+        Assert.Equal("runc", annotations.GetProperty("io.podman.annotations.checkpoint.runtime.name").GetString());
+        Assert.Equal(OciCheckpointImage.Architecture(), annotations.GetProperty("io.podman.annotations.checkpoint.host.arch").GetString());
 
         // The layer blob is the archive byte for byte; the config names it as the only diff id.
         var blob = await pull.GetByteArrayAsync($"v2/edgeportal/counter/blobs/{archiveDigest}");

@@ -27,7 +27,7 @@ public sealed record RecordedRequest(Operation? Operation, string Method, string
 /// An in-process Kubernetes API server on Kestrel (127.0.0.1, a random port) serving exactly what
 /// <see cref="KubernetesEdgeRuntime"/> calls: nodes list/get; pods list, watch (a chunked stream of JSON lines with
 /// BOOKMARK events, resumable from a resourceVersion, 410 Gone when that version is compacted), get, create, patch,
-/// delete; Services get and patch; and the node proxy to the kubelet checkpoint API. It validates what it receives as
+/// delete; Services get and patch (no node proxy: the checkpoint is the node agent's call to its kubelet, <see cref="FakeKubeletServer"/>). It validates what it receives as
 /// the API server does — bodies deserialised into the k8s model types with unknown fields refused, names, labels and
 /// selectors checked, the patch Content-Type honoured and the patch applied, immutable pod fields protected — and
 /// answers anything malformed or unexpected with a Status body. Every such refusal is also kept in
@@ -211,7 +211,6 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         app.MapMethods("/apis/apps/v1/namespaces/{ns}/statefulsets/{name}", ["PATCH"], (HttpContext c, string ns, string name) =>
             Serve(c, Operation.PatchStatefulSet, body => PatchStatefulSet(c, ns, name, body)));
 
-        app.MapPost("/api/v1/nodes/{node}/proxy/{**path}", (HttpContext c, string node) => Serve(c, Operation.Checkpoint, _ => CheckpointAsync(c, node)));
 
         MapEdgeMigrations(app);
 
@@ -233,29 +232,15 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             await Reject(c, problem.Code, problem.Reason, problem.Message);
             return;
         }
-        switch (Faults.Take(operation))
+        var fault = Faults.Take(operation);
+        if (await FaultAnswers.AnsweredAsync(c, fault))
+            return;
+        switch (fault)
         {
-            case Fault.Answer answer:
-                c.Response.StatusCode = answer.Code;
-                c.Response.ContentType = answer.ContentType;
-                await c.Response.WriteAsync(answer.Body);
-                return;
-            case Fault.Hang:
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, c.RequestAborted);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-                return;
             case Fault.Gone when operation is Operation.WatchPods or Operation.WatchEdgeMigrations:
                 await StartStream(c);
                 await WriteEvent(c, "ERROR", JsonNode.Parse(StatusJson(410, "Expired", $"too old resource version: {c.Request.Query["resourceVersion"]} ({State.Revision})"))!);
                 return;
-            case Fault.Hold hold:
-                await hold.Release.WaitAsync(c.RequestAborted);
-                break;
             case Fault.DropAfter drop when operation is Operation.WatchPods or Operation.WatchEdgeMigrations:
                 c.Items["dropAfter"] = drop;
                 break;
@@ -297,7 +282,6 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         [Operation.DeletePod] = "deleteCoreV1NamespacedPod",
         [Operation.ReadService] = "readCoreV1NamespacedService",
         [Operation.PatchService] = "patchCoreV1NamespacedService",
-        [Operation.Checkpoint] = "connectCoreV1PostNodeProxyWithPath",
         [Operation.ReadEndpoints] = "readCoreV1NamespacedEndpoints",
         [Operation.ReadPersistentVolumeClaim] = "readCoreV1NamespacedPersistentVolumeClaim",
         [Operation.ReadReplicaSet] = "readAppsV1NamespacedReplicaSet",
@@ -571,33 +555,6 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         Controllers.Reconcile();
     }
 
-    private async Task CheckpointAsync(HttpContext c, string node)
-    {
-        // The kubelet sees the path as the API server forwards it: it must be real segments and a real query,
-        // not an escaped "checkpoint%2F...%3Ftimeout%3D" that the kubelet's router would never match.
-        var raw = c.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        var m = CheckpointTarget().Match(raw);
-        if (!m.Success)
-        {
-            await Reject(c, 404, "NotFound", $"the kubelet has no route for {raw}: expected /api/v1/nodes/{{node}}/proxy/checkpoint/{{namespace}}/{{pod}}/{{container}}[?timeout=S]", plainText: "404 page not found");
-            return;
-        }
-        if (State.Node(node) is null)
-        {
-            await NotFound(c, "nodes", node);
-            return;
-        }
-        if (c.Request.ContentLength is > 0)
-        {
-            await Reject(c, 400, "BadRequest", "the checkpoint request has no body");
-            return;
-        }
-        var (code, body) = Kubelet.Checkpoint(node, m.Groups["ns"].Value, m.Groups["pod"].Value, m.Groups["container"].Value, c.Request.Query["timeout"]);
-        c.Response.StatusCode = code;
-        c.Response.ContentType = code == 200 ? "application/json" : "text/plain; charset=utf-8";
-        await c.Response.WriteAsync(body);
-    }
-
     /// <summary>What is wrong with a pod the runtime sent, as the API server's validation says it, or null.</summary>
     private static string? ValidatePod(V1Pod pod, string ns, bool creating)
     {
@@ -798,8 +755,6 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         return service;
     }
 
-    [GeneratedRegex(@"^/api/v1/nodes/[^/?]+/proxy/checkpoint/(?<ns>[a-z0-9-]+)/(?<pod>[a-z0-9.-]+)/(?<container>[a-z0-9-]+)(\?.*)?$")]
-    private static partial Regex CheckpointTarget();
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     private static partial Regex Subdomain();

@@ -76,7 +76,7 @@ public sealed class FakeKubelet(FakeClusterState state)
             {
                 Name = c.Name,
                 Image = c.Image,
-                ImageID = "",
+                ImageID = ImageId(c.Image),
                 Ready = false,
                 RestartCount = 0,
                 State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = "ErrImagePull", Message = message } },
@@ -184,13 +184,28 @@ public sealed class FakeKubelet(FakeClusterState state)
         {
             Name = c.Name,
             Image = c.Image,
-            ImageID = "",
+            ImageID = ImageId(c.Image),
             Ready = ready,
             Started = true,
             RestartCount = 0,
             State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
         })],
     };
+
+    /// <summary>
+    /// The imageID containerd and CRI-O report for an image pulled from a registry: its repository (without the tag) at the
+    /// manifest digest it was pulled at (here a digest derived from the reference, stable across runs).
+    /// </summary>
+    public static string ImageId(string image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Contains("@sha256:", StringComparison.Ordinal))
+            return image;
+        var slash = image.LastIndexOf('/');
+        var colon = image.LastIndexOf(':');
+        var repository = colon > slash ? image[..colon] : image;
+        return $"{repository}@sha256:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(image)))}";
+    }
 
     private TaskCompletionSource<V1Pod> Waiter(string name) =>
         _created.GetOrAdd(name, _ => new TaskCompletionSource<V1Pod>(TaskCreationOptions.RunContinuationsAsynchronously));

@@ -15,7 +15,6 @@ public enum Operation
     DeletePod,
     ReadService,
     PatchService,
-    Checkpoint,
     ReadEndpoints,
     ReadPersistentVolumeClaim,
     ReadReplicaSet,
@@ -31,7 +30,7 @@ public enum Operation
 /// <summary>An answer the fake gives instead of the real one.</summary>
 public abstract record Fault
 {
-    /// <summary>This status and body (a Status JSON by default, or plain text as the kubelet writes behind the proxy).</summary>
+    /// <summary>This status and body (a Status JSON by default, or plain text as the kubelet writes it).</summary>
     public sealed record Answer(int Code, string Body, string ContentType = "application/json") : Fault;
 
     /// <summary>A Kubernetes Status body with this code, reason and message.</summary>
@@ -53,6 +52,40 @@ public abstract record Fault
 
     /// <summary>Watch only: answers 200 with one ERROR event, a Status 410 Expired ("too old resource version"), and ends.</summary>
     public sealed record Gone : Fault;
+}
+
+/// <summary>How a fake server gives a fault instead of its answer.</summary>
+internal static class FaultAnswers
+{
+    /// <summary>
+    /// Answers <paramref name="c"/> with <paramref name="fault"/> and returns true (an answer, or a hang until the client
+    /// gives up); for a hold, waits for its release and returns false: the request is then served normally, as without a fault.
+    /// </summary>
+    internal static async Task<bool> AnsweredAsync(Microsoft.AspNetCore.Http.HttpContext c, Fault? fault)
+    {
+        switch (fault)
+        {
+            case Fault.Answer answer:
+                c.Response.StatusCode = answer.Code;
+                c.Response.ContentType = answer.ContentType;
+                await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(c.Response, answer.Body);
+                return true;
+            case Fault.Hang:
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, c.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return true;
+            case Fault.Hold hold:
+                await hold.Release.WaitAsync(c.RequestAborted);
+                return false;
+            default:
+                return false;
+        }
+    }
 }
 
 /// <summary>Faults queued per operation: each request of that operation takes the next one, until none are left.</summary>

@@ -15,10 +15,11 @@ public sealed class RegistryCollection : ICollectionFixture<RegistryFixture>
 }
 
 /// <summary>
-/// A Kubernetes edge cluster on the wire: the fake API server with two Ready nodes (edge-1, edge-2, both reaching
-/// their agent at 127.0.0.1), the Service <c>counter</c> selecting <c>app=counter</c> and its bare pod on edge-1; a real
-/// agent on loopback whose checkpoint directory the fake kubelet writes archives into, pushing to the real registry;
-/// and the real <see cref="KubernetesEdgeRuntime"/> over the real <see cref="KubernetesClients"/> (reading a
+/// A Kubernetes edge cluster on the wire: the fake API server with two Ready nodes (edge-1 at 127.0.0.1, edge-2 at
+/// 127.0.0.2), the Service <c>counter</c> selecting <c>app=counter</c> and its bare pod on edge-1; on each node a real
+/// agent (same port, its node's address) and the node's kubelet API (<see cref="FakeKubeletServer"/>), which the agent
+/// asks for checkpoints with its service account token; edge-1's kubelet writes archives into its agent's checkpoint
+/// directory; the agents push to the real registry and pull base images with <see cref="FakeCrictl"/>; and the real <see cref="KubernetesEdgeRuntime"/> over the real <see cref="KubernetesClients"/> (reading a
 /// kubeconfig that names the fake).
 /// </summary>
 public sealed class KubernetesHarness : IAsyncDisposable
@@ -30,11 +31,16 @@ public sealed class KubernetesHarness : IAsyncDisposable
     public const string ContainerName = "counter";
     public const string RootfsImage = "quay.io/example/counter:1.0";
 
-    private KubernetesHarness(FakeKubeApiServer api, AgentHost agent, KubernetesClients clients, KubernetesClusterOptions options,
+    private KubernetesHarness(FakeKubeApiServer api, AgentHost agent, AgentHost destinationAgent, FakeKubeletServer kubelet,
+        FakeKubeletServer destinationKubelet, FakeCrictl crictl, KubernetesClients clients, KubernetesClusterOptions options,
         KubernetesEdgeRuntime runtime, string folder)
     {
         Api = api;
         Agent = agent;
+        DestinationAgent = destinationAgent;
+        Kubelet = kubelet;
+        DestinationKubelet = destinationKubelet;
+        Crictl = crictl;
         Clients = clients;
         Options = options;
         Runtime = runtime;
@@ -42,7 +48,22 @@ public sealed class KubernetesHarness : IAsyncDisposable
     }
 
     public FakeKubeApiServer Api { get; }
+    /// <summary>The agent of edge-1 (127.0.0.1), the source.</summary>
     public AgentHost Agent { get; }
+
+    /// <summary>The agent of edge-2 (127.0.0.2, the same port), the destination: it pulls base images.</summary>
+    public AgentHost DestinationAgent { get; }
+
+    /// <summary>edge-1's kubelet API, which its agent asks for checkpoints.</summary>
+    public FakeKubeletServer Kubelet { get; }
+
+    public FakeKubeletServer DestinationKubelet { get; }
+
+    /// <summary>The agents' service account token file (the kubelets know its first content).</summary>
+    public string TokenFile => Path.Combine(Folder, "token");
+
+    /// <summary>The crictl both agents pull base images with.</summary>
+    public FakeCrictl Crictl { get; }
     public KubernetesClients Clients { get; }
     public KubernetesClusterOptions Options { get; }
     public KubernetesEdgeRuntime Runtime { get; }
@@ -60,13 +81,26 @@ public sealed class KubernetesHarness : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(registry);
         var api = await FakeKubeApiServer.StartAsync();
-        // The agent of edge-1, named so in its certificate as the runtime expects, pushing only to its configured registry.
-        var agent = await AgentHost.StartAsync(new Dictionary<string, string?>
+        var folder = Directory.CreateTempSubdirectory("edgeportal-k8s-").FullName;
+        var kubelet = await FakeKubeletServer.StartAsync("edge-1", api.Kubelet, "127.0.0.1");
+        var destinationKubelet = await FakeKubeletServer.StartAsync("edge-2", api.Kubelet, "127.0.0.2");
+        var token = Path.Combine(folder, "token");
+        await File.WriteAllTextAsync(token, FakeKubeletServer.AgentToken + "\n");
+        var crictl = new FakeCrictl(folder);
+        // Each node's agent, named so in its certificate as the runtime expects, pushing only to its configured registry and
+        // asking its own kubelet for checkpoints with the agent's service account token.
+        Dictionary<string, string?> Settings(FakeKubeletServer k) => new()
         {
             ["EdgePortal:Agent:Registries:checkpoints:Host"] = registry.Host,
             ["EdgePortal:Agent:Registries:checkpoints:PlainHttp"] = "true",
-        }, name: "edge-1");
-        var folder = Directory.CreateTempSubdirectory("edgeportal-k8s-").FullName;
+            ["EdgePortal:Agent:Kubelet:Url"] = k.BaseUri.ToString(),
+            ["EdgePortal:Agent:Kubelet:CertificateAuthorityFile"] = TestPki.Shared.AuthorityFile,
+            ["EdgePortal:Agent:Kubelet:ServerName"] = k.ServerName,
+            ["EdgePortal:Agent:Kubelet:TokenFile"] = token,
+            ["EdgePortal:Agent:Kubelet:CrictlPath"] = crictl.Path,
+        };
+        var agent = await AgentHost.StartAsync(new AgentSpec("edge-1", Settings(kubelet)));
+        var destinationAgent = await AgentHost.StartAsync(new AgentSpec("edge-2", Settings(destinationKubelet), Address: "127.0.0.2", Port: agent.BaseUri.Port));
         api.Kubelet.ArchiveDirectory = agent.CheckpointDirectory;
         Seed(api);
         var options = new KubernetesClusterOptions
@@ -90,10 +124,24 @@ public sealed class KubernetesHarness : IAsyncDisposable
         Assert.True(new KubernetesEdgeOptionsValidator().Validate(null, edge).Succeeded, "the harness's options must be valid");
         var clients = new KubernetesClients(Microsoft.Extensions.Options.Options.Create(edge));
         var runtime = new KubernetesEdgeRuntime(clients, time ?? TimeProvider.System, NullLogger<KubernetesEdgeRuntime>.Instance);
-        return new KubernetesHarness(api, agent, clients, options, runtime, folder);
+        return new KubernetesHarness(api, agent, destinationAgent, kubelet, destinationKubelet, crictl, clients, options, runtime, folder);
     }
 
     public V1Pod? Pod(string name) => Api.State.Pod(Namespace, name);
+
+    /// <summary>The checkpoint archives left in the source agent's checkpoint directory.</summary>
+    public IReadOnlyList<string> ArchivesLeft() => [.. Directory.GetFiles(Agent.CheckpointDirectory, "checkpoint-*.tar").Select(Path.GetFileName).OfType<string>()];
+
+    /// <summary>What the registry answers for the manifest <paramref name="reference"/> (a tag or digest) of edgeportal/counter.</summary>
+    public static async Task<System.Net.HttpStatusCode> ManifestStatusAsync(RegistryFixture registry, string reference)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        using var http = new HttpClient { BaseAddress = registry.BaseUri };
+        using var get = new HttpRequestMessage(HttpMethod.Head, $"v2/edgeportal/counter/manifests/{reference}");
+        get.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        using var response = await http.SendAsync(get);
+        return response.StatusCode;
+    }
 
     public const string ReplicaSetName = "counter-7d4b9";
 
@@ -226,6 +274,9 @@ public sealed class KubernetesHarness : IAsyncDisposable
         Clients.Dispose();
         await Api.DisposeAsync();
         await Agent.DisposeAsync();
+        await DestinationAgent.DisposeAsync();
+        await Kubelet.DisposeAsync();
+        await DestinationKubelet.DisposeAsync();
         Directory.Delete(Folder, recursive: true);
     }
 
@@ -236,7 +287,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
 
     private static void Seed(FakeKubeApiServer api)
     {
-        foreach (var (name, zone) in new[] { ("edge-1", "metro-a"), ("edge-2", "metro-b") })
+        foreach (var (name, zone, ip) in new[] { ("edge-1", "metro-a", "127.0.0.1"), ("edge-2", "metro-b", "127.0.0.2") })
             api.State.AddNode(new V1Node
             {
                 Metadata = new V1ObjectMeta
@@ -246,7 +297,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
                 },
                 Status = new V1NodeStatus
                 {
-                    Addresses = [new V1NodeAddress { Type = "InternalIP", Address = "127.0.0.1" }, new V1NodeAddress { Type = "Hostname", Address = name }],
+                    Addresses = [new V1NodeAddress { Type = "InternalIP", Address = ip }, new V1NodeAddress { Type = "Hostname", Address = name }],
                     Capacity = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("4"), ["memory"] = new("8Gi") },
                     Conditions = [new V1NodeCondition { Type = "Ready", Status = "True" }],
                 },

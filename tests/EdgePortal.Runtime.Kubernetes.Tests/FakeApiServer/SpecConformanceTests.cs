@@ -1,31 +1,37 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
 
 /// <summary>
 /// The fake API server and the fake kubelet hold the runtime to upstream: a request whose path, method, query or body
 /// drifts from the vendored Kubernetes OpenAPI v3 documents is refused (and recorded, so a migration test's
-/// <see cref="FakeKubeApiServer.AssertNoRejections"/> fails), and the kubelet answers with the real kubelet's texts.
+/// <see cref="FakeKubeApiServer.AssertNoRejections"/> fails). The kubelet's own answers: <see cref="KubeletConformanceTests"/>.
 /// </summary>
-public sealed partial class SpecConformanceTests : IAsyncLifetime
+public sealed class SpecConformanceTests : IAsyncLifetime
 {
     private FakeKubeApiServer _api = null!;
     private HttpClient _http = null!;
 
     public async Task InitializeAsync()
     {
-        _api = await FakeKubeApiServer.StartAsync();
-        _api.State.AddNode(new k8s.Models.V1Node { Metadata = new k8s.Models.V1ObjectMeta { Name = "edge-1" } });
-        _api.Kubelet.Run(new k8s.Models.V1Pod
+        _api = await StartWithOnePodAsync();
+        _http = new HttpClient { BaseAddress = _api.BaseUri };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FakeKubeApiServer.Token);
+    }
+
+    /// <summary>The fake with node edge-1 and its pod edge/api-0 (container api).</summary>
+    internal static async Task<FakeKubeApiServer> StartWithOnePodAsync()
+    {
+        var api = await FakeKubeApiServer.StartAsync();
+        api.State.AddNode(new k8s.Models.V1Node { Metadata = new k8s.Models.V1ObjectMeta { Name = "edge-1" } });
+        api.Kubelet.Run(new k8s.Models.V1Pod
         {
             Metadata = new k8s.Models.V1ObjectMeta { Name = "api-0", NamespaceProperty = "edge" },
             Spec = new k8s.Models.V1PodSpec { NodeName = "edge-1", Containers = [new k8s.Models.V1Container { Name = "api", Image = "example/api:1" }] },
         });
-        _http = new HttpClient { BaseAddress = _api.BaseUri };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FakeKubeApiServer.Token);
+        return api;
     }
 
     public async Task DisposeAsync()
@@ -120,44 +126,4 @@ public sealed partial class SpecConformanceTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
     }
-
-    [Fact]
-    public async Task Checkpoint_WithoutTimeout_IsAcceptedAndNamesTheArchiveInRfc3339WithColons()
-    {
-        _api.Kubelet.Now = () => new DateTime(2026, 12, 7, 16, 5, 9, DateTimeKind.Utc);
-
-        using var response = await _http.PostAsync("api/v1/nodes/edge-1/proxy/checkpoint/edge/api-0/api", null);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"items":["/var/lib/kubelet/checkpoints/checkpoint-api-0_edge-api-2026-12-07T16:05:09Z.tar"]}""", await response.Content.ReadAsStringAsync());
-        Assert.Null(Assert.Single(_api.Kubelet.Checkpoints).TimeoutSeconds);
-        Assert.Matches(KubeletArchiveName(), Path.GetFileName(_api.Kubelet.Checkpoints[0].Archive));
-        _api.AssertNoRejections();
-    }
-
-    [Theory]
-    [InlineData("checkpoint/edge/gone-0/api", "pod does not exist")]
-    [InlineData("checkpoint/edge/api-0/sidecar", "container sidecar does not exist")]
-    [InlineData("checkpoint/edge/api-0/api?timeout=soon", "cannot parse value of timeout parameter")]
-    public async Task Checkpoint_KubeletRefuses_With404AndTheKubeletsOwnText(string path, string text)
-    {
-        using var response = await _http.PostAsync($"api/v1/nodes/edge-1/proxy/{path}", null);
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal(text, await response.Content.ReadAsStringAsync());
-        Assert.Empty(_api.Kubelet.Checkpoints);
-    }
-
-    [Fact]
-    public async Task Checkpoint_SeveralTimeouts_TheLastWins()
-    {
-        using var response = await _http.PostAsync("api/v1/nodes/edge-1/proxy/checkpoint/edge/api-0/api?timeout=5&timeout=9", null);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(9, Assert.Single(_api.Kubelet.Checkpoints).TimeoutSeconds);
-    }
-
-    /// <summary>checkpoint-&lt;pod&gt;_&lt;namespace&gt;-&lt;container&gt;-&lt;RFC 3339&gt;.tar, as pkg/kubelet names it.</summary>
-    [GeneratedRegex(@"^checkpoint-[a-z0-9.-]+_[a-z0-9-]+-[a-z0-9-]+-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)\.tar$")]
-    private static partial Regex KubeletArchiveName();
 }

@@ -14,30 +14,102 @@ public sealed class CheckpointWireTests(RegistryFixture registry)
 
     public static TheoryData<int, string, string, string> Answers => new()
     {
-        { 401, "application/json", FakeKubeApiServer.StatusJson(401, "Unauthorized", "Unauthorized"), "did not accept EdgePortal's credentials" },
-        { 403, "application/json", FakeKubeApiServer.StatusJson(403, "Forbidden", "nodes \"edge-1\" is forbidden: User \"system:serviceaccount:edgeportal:edgeportal\" cannot create resource \"nodes/proxy\" in API group \"\" at the cluster scope"), "lacks create on nodes/proxy" },
-        { 403, "text/plain", "Forbidden (user=kube-apiserver-kubelet-client, verb=create, resource=nodes, subresource(s)=[checkpoint])", "kubelet client user lacks create on nodes/checkpoint" },
-        { 404, "text/plain", "404 page not found", "ContainerCheckpoint feature gate is off" },
-        { 404, "application/json", FakeKubeApiServer.StatusJson(404, "NotFound", "nodes \"edge-1\" not found"), "the API server knows no node edge-1" },
         { 500, "text/plain", "checkpointing of edge/counter-5d8f7/counter failed (rpc error: code = Unknown desc = CRIU binary not found or too old)", "install CRIU on the node" },
         { 500, "text/plain", "checkpointing of edge/counter-5d8f7/counter failed (rpc error: code = Unimplemented desc = unknown method CheckpointContainer for service runtime.v1.RuntimeService)", "enable_criu_support" },
+        { 500, "text/plain", "checkpointing of edge/counter-5d8f7/counter failed (rpc error: code = Unknown desc = checkpoint/restore support not available)", "enable_criu_support = true" },
+        { 500, "text/plain", "checkpointing of edge/counter-5d8f7/counter failed (rpc error: code = Unknown desc = failed to checkpoint container 7c1f: running \"/usr/sbin/runc checkpoint\" failed: criu failed: type DUMP errno 0\nlog file: /var/lib/containers/storage/overlay-containers/7c1f/userdata/dump.log)", "the dump itself failed" },
+        { 500, "text/plain", "checkpointing of edge/counter-5d8f7/counter failed (rpc error: code = DeadlineExceeded desc = context deadline exceeded)", "CRI deadline" },
         { 500, "text/plain", "checkpointing failed: no space left on device", "the container runtime reported an error" },
     };
 
     [Theory]
     [MemberData(nameof(Answers))]
-    public async Task Checkpoint_KubeletOrApiServerRefuses_FailsWithTheOperatorMessage(int code, string contentType, string body, string expected)
+    public async Task Checkpoint_ContainerRuntimeFails_FailsWithTheOperatorMessage(int code, string contentType, string body, string expected)
     {
         await using var k = await KubernetesHarness.StartAsync(registry);
-        k.Api.Faults.Next(Operation.Checkpoint, new Fault.Answer(code, body, contentType));
+        k.Kubelet.Next(new Fault.Answer(code, body, contentType));
+
+        var failure = await CheckpointFailureAsync(k);
+
+        Assert.Contains(expected, failure, StringComparison.Ordinal);
+        Assert.Contains("The cluster said:", failure, StringComparison.Ordinal);
+        k.Api.AssertNoRejections();
+    }
+
+    [Fact]
+    public async Task Checkpoint_KubeletDoesNotAuthenticateTheAgentsToken_SaysWebhookAuthenticationAndTheTokenFile()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
+        await File.WriteAllTextAsync(k.TokenFile, "a-token-the-api-server-never-issued");
+
+        var failure = await CheckpointFailureAsync(k);
+
+        Assert.Contains("refused by the kubelet (401 Unauthorized)", failure, StringComparison.Ordinal);
+        Assert.Contains("EdgePortal:Agent:Kubelet:TokenFile", failure, StringComparison.Ordinal);
+        Assert.Equal("a-token-the-api-server-never-issued", Assert.Single(k.Kubelet.Requests).Token);
+    }
+
+    [Fact]
+    public async Task Checkpoint_AgentLacksNodesCheckpoint_Says403FromTheKubeletAndTheRoleToBind()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
+        k.Kubelet.AgentMayCheckpoint = false;
+
+        var failure = await CheckpointFailureAsync(k);
+
+        Assert.Contains("refused by the kubelet (403 Forbidden)", failure, StringComparison.Ordinal);
+        Assert.Contains("edgeportal-agent-checkpoint", failure, StringComparison.Ordinal);
+        Assert.Contains($"user={FakeKubeletServer.AgentUser}", failure, StringComparison.Ordinal);
+        Assert.Empty(k.Api.Kubelet.Checkpoints);
+    }
+
+    [Fact]
+    public async Task Profile_ApiServerRbacRefusesThePodList_NamesTheRoleOfTheManagedNamespace()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
+        k.Api.Faults.Next(Operation.ListPods, Fault.Status(403, "Forbidden",
+            "pods is forbidden: User \"system:serviceaccount:edgeportal:edgeportal\" cannot list resource \"pods\" in API group \"\" in the namespace \"edge\""));
+
+        var outcome = await k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Profile), CancellationToken.None);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome).Reason;
+        Assert.Contains("403 Forbidden", failure, StringComparison.Ordinal);
+        Assert.Contains("the Role edgeportal-portal in this namespace (deploy/managed/rbac-managed.yaml", failure, StringComparison.Ordinal);
+        Assert.Contains("cannot list resource", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Checkpoint_FeatureGateOff_SaysSo()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
+        k.Kubelet.ContainerCheckpointGate = false;
+
+        var failure = await CheckpointFailureAsync(k);
+
+        Assert.Contains("ContainerCheckpoint feature gate is off", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Checkpoint_PortalCallsNoKubeletAndNoNodeProxy_TheSourceNodesAgentAsksItsOwnKubelet()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry);
 
         var outcome = await k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Checkpoint), CancellationToken.None);
 
-        var failure = Assert.IsType<StepOutcome.Failure>(outcome);
-        Assert.Contains(expected, failure.Reason, StringComparison.Ordinal);
-        Assert.Contains($"{KubernetesHarness.Namespace}/{KubernetesHarness.SourcePodName}/{KubernetesHarness.ContainerName} on node edge-1", failure.Reason, StringComparison.Ordinal);
-        Assert.Contains("The cluster said:", failure.Reason, StringComparison.Ordinal);
+        Assert.IsType<StepOutcome.Success>(outcome);
+        var request = Assert.Single(k.Kubelet.Requests);
+        Assert.Equal(FakeKubeletServer.AgentToken, request.Token);
+        Assert.Empty(k.DestinationKubelet.Requests);
+        Assert.DoesNotContain(k.Api.Requests, r => r.Path.Contains("/proxy/", StringComparison.Ordinal));
         k.Api.AssertNoRejections();
+    }
+
+    private static async Task<string> CheckpointFailureAsync(KubernetesHarness k)
+    {
+        var outcome = await k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Checkpoint), CancellationToken.None);
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome).Reason;
+        Assert.Contains($"{KubernetesHarness.Namespace}/{KubernetesHarness.SourcePodName}/{KubernetesHarness.ContainerName} on node edge-1", failure, StringComparison.Ordinal);
+        return failure;
     }
 
     [Theory]
@@ -61,7 +133,7 @@ public sealed class CheckpointWireTests(RegistryFixture registry)
     public async Task Checkpoint_KubeletFindsNoContainer_SaysNoSuchPodOrContainer()
     {
         await using var k = await KubernetesHarness.StartAsync(registry);
-        k.Api.Faults.Next(Operation.Checkpoint, new Fault.Answer(404, "container \"counter\" not found: rpc error: code = NotFound", "text/plain"));
+        k.Kubelet.Next(new Fault.Answer(404, "container counter does not exist", "text/plain"));
 
         var outcome = await k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Checkpoint), CancellationToken.None);
 
@@ -79,30 +151,30 @@ public sealed class CheckpointWireTests(RegistryFixture registry)
         var outcome = await k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Checkpoint), CancellationToken.None);
 
         Assert.IsType<StepOutcome.Success>(outcome);
-        var request = Assert.Single(k.Api.RequestsOf(Operation.Checkpoint));
-        Assert.Equal($"/api/v1/nodes/edge-1/proxy/checkpoint/{KubernetesHarness.Namespace}/{KubernetesHarness.SourcePodName}/{KubernetesHarness.ContainerName}", request.Path);
-        Assert.Equal(sent.ToString(System.Globalization.CultureInfo.InvariantCulture), request["timeout"]);
+        var request = Assert.Single(k.Kubelet.Requests);
+        Assert.Equal($"/checkpoint/{KubernetesHarness.Namespace}/{KubernetesHarness.SourcePodName}/{KubernetesHarness.ContainerName}?timeout={sent.ToString(System.Globalization.CultureInfo.InvariantCulture)}", request.Target);
         Assert.Equal(sent, Assert.Single(k.Api.Kubelet.Checkpoints).TimeoutSeconds);
         k.Api.AssertNoRejections();
     }
 
     [Fact]
-    public async Task Checkpoint_KubeletNeverAnswers_FailsAtTheTimeoutPlusGrace()
+    public async Task Checkpoint_KubeletNeverAnswers_FailsAfterTheCriDeadlineAndBothMargins()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-28T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         await using var k = await KubernetesHarness.StartAsync(registry, clock, o => o.CheckpointTimeout = TimeSpan.FromSeconds(30));
-        k.Api.Faults.Next(Operation.Checkpoint, new Fault.Hang());
+        k.Kubelet.Next(new Fault.Hang());
 
         var checkpoint = k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Checkpoint), CancellationToken.None);
-        await k.Api.WhenRequest(r => r.Operation == Operation.Checkpoint).WaitAsync(Patience);
-        clock.Advance(TimeSpan.FromSeconds(44));
-        Assert.False(checkpoint.IsCompleted, "the runtime gave up before CheckpointTimeout + 15 s");
+        await k.Kubelet.FirstRequest.WaitAsync(Patience);
+        // The kubelet's CRI deadline (30 s), the agent's wait for its answer (15 s more), the portal's for the agent's (15 s more).
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.False(checkpoint.IsCompleted, "the runtime gave up before the kubelet's deadline and both margins");
         clock.Advance(TimeSpan.FromSeconds(1));
         var outcome = await checkpoint.WaitAsync(Patience);
 
         var failure = Assert.IsType<StepOutcome.Failure>(outcome);
         Assert.Contains("did not answer within", failure.Reason, StringComparison.Ordinal);
-        Assert.Contains("(CheckpointTimeout)", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("(CheckpointTimeout, the kubelet's CRI deadline", failure.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,9 +23,20 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
         var id = MigrationId.New();
         var target = KubernetesHarness.TargetName(id);
 
-        var outcomes = await _k.RunAsync(id);
-
+        var outcomes = (await _k.RunAsync(id, StepKind.SwitchTraffic)).ToList();
         Assert.True(outcomes.All(o => o.Outcome is StepOutcome.Success), string.Join("; ", outcomes) + " | " + string.Join(" | ", _k.Api.Rejections));
+
+        // Before the clean-up: the image is really in the registry, with the archive as its one layer.
+        using var http = new HttpClient { BaseAddress = registry.BaseUri };
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"v2/edgeportal/counter/manifests/{TargetPodBuilder.Tag(id)}");
+        get.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        using var manifest = await http.SendAsync(get);
+        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        Assert.Contains("io.kubernetes.cri-o.annotations.checkpoint.name", await manifest.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Single(_k.ArchivesLeft());
+        var stored = outcomes.Select(o => ((StepOutcome.Success)o.Outcome).Artifacts).Aggregate(StepArtifacts.None, StepArtifacts.Merge);
+        outcomes.Add((StepKind.CleanUp, await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(id, StepKind.CleanUp, stored: stored), CancellationToken.None)));
+        Assert.IsType<StepOutcome.Success>(outcomes[^1].Outcome);
         Assert.Equal(6, outcomes.Count);
         string Said(StepKind kind) => ((StepOutcome.Success)outcomes.Single(o => o.Kind == kind).Outcome).Message!;
         Assert.Contains($"profiled pod {KubernetesHarness.SourcePodName}", Said(StepKind.Profile), StringComparison.Ordinal);
@@ -36,6 +47,15 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
         Assert.Contains($"restored pod {target} on edge-2", Said(StepKind.Restore), StringComparison.Ordinal);
         Assert.Contains($"now selects {target} on edge-2 (app=counter)", Said(StepKind.SwitchTraffic), StringComparison.Ordinal);
         Assert.Contains($"deleted the source pod {KubernetesHarness.SourcePodName}", Said(StepKind.CleanUp), StringComparison.Ordinal);
+        Assert.Contains($"pulled the base image quay.io/example/counter@sha256:", Said(StepKind.Profile), StringComparison.Ordinal);
+
+        // The destination's agent pulled the source container's image by digest before anything was drained.
+        Assert.Equal($"pull {FakeKubelet.ImageId(KubernetesHarness.RootfsImage)}", Assert.Single(_k.Crictl.Calls));
+
+        // After the clean-up nothing holds the container's memory: the archive and the pushed image are deleted.
+        Assert.Empty(_k.ArchivesLeft());
+        Assert.Equal(HttpStatusCode.NotFound, await KubernetesHarness.ManifestStatusAsync(registry, stored.ImageDigest!));
+        Assert.Contains($"deleted the checkpoint image edgeportal/counter@{stored.ImageDigest}", Said(StepKind.CleanUp), StringComparison.Ordinal);
 
         // The kubelet was asked for the right container with the configured timeout.
         var checkpoint = Assert.Single(_k.Api.Kubelet.Checkpoints);
@@ -67,14 +87,6 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
         var selected = _k.Api.State.Pods(KubernetesHarness.Namespace).Where(p => Selectors.Labels("app=counter")(p)).ToList();
         Assert.Equal(target, Assert.Single(selected).Metadata.Name);
 
-        // The image is really in the registry, with the archive as its one layer.
-        using var http = new HttpClient { BaseAddress = registry.BaseUri };
-        using var get = new HttpRequestMessage(HttpMethod.Get, $"v2/edgeportal/counter/manifests/{TargetPodBuilder.Tag(id)}");
-        get.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
-        using var manifest = await http.SendAsync(get);
-        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
-        Assert.Contains("io.kubernetes.cri-o.annotations.checkpoint.name", await manifest.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-
         _k.Api.AssertNoRejections();
     }
 
@@ -101,6 +113,49 @@ public sealed class ColdMigrationTests(RegistryFixture registry) : IAsyncLifetim
         Assert.Equal(KubernetesHarness.TargetName(id), stored.TargetPod);
         Assert.Equal("edge-2", _k.Pod(KubernetesHarness.TargetName(id))!.Spec.NodeName);
         Assert.Null(_k.Pod(KubernetesHarness.SourcePodName));
+    }
+
+    [Fact]
+    public async Task Restore_RegistryWithCredentials_TheRestoredPodPullsWithTheConfiguredSecret()
+    {
+        await using var k = await KubernetesHarness.StartAsync(registry, configure: o => o.ImagePullSecret = "edgeportal-registry-pull");
+        var id = MigrationId.New();
+
+        var outcomes = await k.RunAsync(id, StepKind.Restore);
+
+        Assert.All(outcomes, o => Assert.IsType<StepOutcome.Success>(o.Outcome));
+        var restored = k.Pod(KubernetesHarness.TargetName(id))!;
+        Assert.Equal("edgeportal-registry-pull", Assert.Single(restored.Spec.ImagePullSecrets).Name);
+        k.Api.AssertNoRejections();
+    }
+
+    [Fact]
+    public async Task Profile_DestinationCannotPullTheBaseImage_FailsBeforeAnythingIsDrainedAndSaysSo()
+    {
+        var image = FakeKubelet.ImageId(KubernetesHarness.RootfsImage);
+        _k.Crictl.Missing(image);
+
+        var outcomes = await _k.RunAsync(MigrationId.New());
+
+        var (kind, outcome) = Assert.Single(outcomes);
+        Assert.Equal(StepKind.Profile, kind);
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome).Reason;
+        Assert.Contains($"the destination edge-2 could not pull the base image {image} before the restore", failure, StringComparison.Ordinal);
+        Assert.Contains("code = NotFound", failure, StringComparison.Ordinal);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "counter" }, _k.CounterService().Spec.Selector);
+        Assert.Empty(_k.Api.Kubelet.Checkpoints);
+    }
+
+    [Fact]
+    public async Task Profile_BaseImageKnownOnlyByItsConfigId_IsRefusedAsNotPullableByDigest()
+    {
+        _k.Api.State.UpdatePod(KubernetesHarness.Namespace, KubernetesHarness.SourcePodName,
+            p => p.Status.ContainerStatuses[0].ImageID = "sha256:7c5a1e7f1a6a8c3b9f0e5d4c3b2a19081726354433221100ffeeddccbbaa9988");
+
+        var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.Profile), CancellationToken.None);
+
+        Assert.Contains("is not known by digest", Assert.IsType<StepOutcome.Failure>(outcome).Reason, StringComparison.Ordinal);
+        Assert.Empty(_k.Crictl.Calls);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Net;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
@@ -49,6 +50,16 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
             Assert.Contains("nothing to undo", success.Message, StringComparison.Ordinal);
         else
             Assert.Contains($"the Service counter selects {KubernetesHarness.SourcePodName} again (drain undone)", success.Message, StringComparison.Ordinal);
+        // The container's memory is left nowhere (issue 14 item 5): the kubelet's archive and the pushed image are deleted.
+        Assert.Empty(_k.ArchivesLeft());
+        if (last >= StepKind.Checkpoint)
+            Assert.Contains("deleted the checkpoint archive checkpoint-", success.Message, StringComparison.Ordinal);
+        if (last >= StepKind.Transfer)
+        {
+            var digest = outcomes.Select(o => ((StepOutcome.Success)o.Outcome).Artifacts).Aggregate(StepArtifacts.None, StepArtifacts.Merge).ImageDigest!;
+            Assert.Contains($"deleted the checkpoint image edgeportal/counter@{digest}", success.Message, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, await KubernetesHarness.ManifestStatusAsync(registry, digest));
+        }
         _k.Api.AssertNoRejections();
     }
 
@@ -111,11 +122,11 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
         Assert.Contains($"{kind} {owner}", failure.Reason, StringComparison.Ordinal);
         Assert.Contains(reason, failure.Reason, StringComparison.Ordinal);
         Assert.Empty(_k.Api.RequestsOf(Operation.CreatePod));
-        Assert.Empty(_k.Api.RequestsOf(Operation.Checkpoint));
+        Assert.Empty(_k.Api.Kubelet.Checkpoints);
     }
 
     [Fact]
-    public async Task Transfer_AgentRefusesTheClientCertificate_FailsNamingTheSetting()
+    public async Task Profile_AgentRefusesTheClientCertificate_FailsNamingTheSetting()
     {
         // A certificate of the agents' CA, but not the portal's name: the agent refuses it (403).
         var stranger = TestPki.Shared.Issue("stranger", server: false);
@@ -128,8 +139,9 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
 
         var outcomes = await k.RunAsync(id, StepKind.Transfer);
 
+        // The first call to an agent is the destination's base image pull, at Profile.
         var failure = Assert.IsType<StepOutcome.Failure>(outcomes[^1].Outcome);
-        Assert.Equal(StepKind.Transfer, outcomes[^1].Kind);
+        Assert.Equal(StepKind.Profile, outcomes[^1].Kind);
         Assert.Contains("refused this client certificate (403)", failure.Reason, StringComparison.Ordinal);
     }
 }

@@ -15,7 +15,13 @@ namespace EdgePortal.Testing.Lab;
 /// <param name="Name">The agent's name: its certificate's, and its peers' name for it (the portal's node name).</param>
 /// <param name="Settings">More configuration (e.g. EdgePortal:Agent:NetworkNamespace for an agent of a lab host).</param>
 /// <param name="PageServerAddress">The address its page server listens on, as its peers are configured with it.</param>
-public sealed record AgentSpec(string Name, IReadOnlyDictionary<string, string?>? Settings = null, string? PageServerAddress = null);
+/// <param name="Address">The loopback address it listens on (default 127.0.0.1; 127.0.0.2 … for several nodes on one port).</param>
+/// <param name="Port">Its port; null: a free one.</param>
+public sealed record AgentSpec(string Name, IReadOnlyDictionary<string, string?>? Settings = null, string? PageServerAddress = null,
+    string? Address = null, int? Port = null)
+{
+    internal string Host => Address ?? "127.0.0.1";
+}
 
 /// <summary>
 /// A real agent on Kestrel, https://127.0.0.1 and a free port, over temp checkpoint and image folders, serving mutual TLS with
@@ -47,11 +53,14 @@ public sealed class AgentHost : IAsyncDisposable
     public static async Task<AgentHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string name = "agent") =>
         (await StartManyAsync(new AgentSpec(name, settings)))[0];
 
+    /// <summary>One agent as <paramref name="spec"/> says (its address and port).</summary>
+    public static async Task<AgentHost> StartAsync(AgentSpec spec) => (await StartManyAsync(spec))[0];
+
     /// <summary>Agents that know each other as peers (by their names), started together.</summary>
     public static async Task<IReadOnlyList<AgentHost>> StartManyAsync(params AgentSpec[] specs)
     {
         ArgumentNullException.ThrowIfNull(specs);
-        var ports = specs.Select(_ => FreePort()).ToList();
+        var ports = specs.Select(s => s.Port ?? FreePort()).ToList();
         var hosts = new List<AgentHost>();
         try
         {
@@ -63,7 +72,7 @@ public sealed class AgentHost : IAsyncDisposable
                     if (j == i)
                         continue;
                     var key = $"EdgePortal:Agent:Peers:{specs[j].Name}";
-                    peers[$"{key}:Url"] = $"https://127.0.0.1:{ports[j]}/";
+                    peers[$"{key}:Url"] = $"https://{specs[j].Host}:{ports[j]}/";
                     peers[$"{key}:PageServerAddress"] = specs[j].PageServerAddress
                         ?? specs[j].Settings?.GetValueOrDefault("EdgePortal:Agent:PageServerAddress") ?? "127.0.0.1";
                 }
@@ -86,7 +95,7 @@ public sealed class AgentHost : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory("edgeportal-agent-").FullName;
         Directory.CreateDirectory(Path.Combine(folder, "checkpoints"));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.WebHost.UseUrls($"https://127.0.0.1:{port}");
+        builder.WebHost.UseUrls($"https://{spec.Host}:{port}");
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -113,7 +122,7 @@ public sealed class AgentHost : IAsyncDisposable
             Directory.Delete(folder, recursive: true);
             throw;
         }
-        return new AgentHost(app, folder, spec.Name, new Uri($"https://127.0.0.1:{port}/"));
+        return new AgentHost(app, folder, spec.Name, new Uri($"https://{spec.Host}:{port}/"));
     }
 
     /// <summary>A client of this agent as the portal: the portal's certificate, trusting the test CA and this agent's name only.</summary>

@@ -10,14 +10,32 @@ namespace EdgePortal.Testing.Lab;
 /// folder, with deletes enabled. Started once per test class that uses it, stopped by its PID on dispose. Without the
 /// package the fixture fails with what to install: the tests never skip silently.
 /// </summary>
-public sealed class RegistryFixture : IAsyncLifetime
+public class RegistryFixture : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("edgeportal-registry-").FullName;
+    private readonly bool _secure;
     private Process? _process;
+
+    public RegistryFixture()
+        : this(secure: false)
+    {
+    }
+
+    /// <param name="secure">TLS (a certificate of <see cref="TestPki.Shared"/> for 127.0.0.1) and Basic authentication (htpasswd, <see cref="Username"/>).</param>
+    protected RegistryFixture(bool secure) => _secure = secure;
 
     public string Host { get; private set; } = "";
 
-    public Uri BaseUri => new($"http://{Host}/");
+    public Uri BaseUri => new($"{(_secure ? "https" : "http")}://{Host}/");
+
+    /// <summary>The user the secure registry knows (htpasswd, bcrypt).</summary>
+    public string Username => "edgeportal";
+
+    /// <summary>A file holding <see cref="Username"/>'s password, as a Secret's key mounted as a file.</summary>
+    public string PasswordFile => Path.Combine(_folder, "password");
+
+    /// <summary>The CA of the secure registry's certificate.</summary>
+    public static string AuthorityFile => TestPki.Shared.AuthorityFile;
 
     public async Task InitializeAsync()
     {
@@ -26,6 +44,20 @@ public sealed class RegistryFixture : IAsyncLifetime
         var port = FreePort();
         Host = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         var config = Path.Combine(_folder, "config.yml");
+        var security = "";
+        if (_secure)
+        {
+            var identity = TestPki.Shared.Issue("registry");
+            await File.WriteAllTextAsync(PasswordFile, "lab-push-password-7f3a\n");
+            var auth = await AuthenticationAsync(_folder);
+            security = $"""
+
+                  tls:
+                    certificate: {identity.CertificateFile}
+                    key: {identity.KeyFile}
+                {auth}
+                """;
+        }
         await File.WriteAllTextAsync(config, $"""
             version: 0.1
             log:
@@ -36,7 +68,7 @@ public sealed class RegistryFixture : IAsyncLifetime
               delete:
                 enabled: true
             http:
-              addr: {Host}
+              addr: {Host}{security}
             """);
         _process = Process.Start(new ProcessStartInfo(binary, ["serve", config])
         {
@@ -49,7 +81,11 @@ public sealed class RegistryFixture : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            // Readiness only: the tests verify the certificate the way the agent does.
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        }) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (true)
         {
@@ -58,7 +94,7 @@ public sealed class RegistryFixture : IAsyncLifetime
             try
             {
                 using var response = await http.GetAsync(new Uri(BaseUri, "v2/"));
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode == HttpStatusCode.OK || (_secure && response.StatusCode == HttpStatusCode.Unauthorized))
                     return;
             }
             catch (HttpRequestException)
@@ -71,8 +107,28 @@ public sealed class RegistryFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The registry's <c>auth:</c> section (YAML at column 0): Basic with htpasswd (bcrypt of the password in
+    /// <see cref="PasswordFile"/>) unless a subclass serves another.
+    /// </summary>
+    protected virtual async Task<string> AuthenticationAsync(string folder)
+    {
+        // bcrypt (cost 4) of the password in PasswordFile: docker-registry's htpasswd accepts bcrypt only.
+        await File.WriteAllTextAsync(Path.Combine(folder, "htpasswd"), "edgeportal:$2b$04$i2794g/npSYE.6z2qb9uCuJAkjcBF6MKUd03bNEJzhppPfKzlSKh.\n");
+        return $"""
+            auth:
+              htpasswd:
+                realm: edgeportal-lab
+                path: {Path.Combine(folder, "htpasswd")}
+            """;
+    }
+
+    /// <summary>Stops what <see cref="AuthenticationAsync"/> started.</summary>
+    protected virtual Task StopAuthenticationAsync() => Task.CompletedTask;
+
     public async Task DisposeAsync()
     {
+        await StopAuthenticationAsync();
         if (_process is { HasExited: false })
         {
             _process.Kill(entireProcessTree: true);
@@ -100,4 +156,13 @@ public sealed class RegistryFixture : IAsyncLifetime
             .Concat(["/usr/bin", "/usr/sbin", "/usr/local/bin"])
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
+}
+
+/// <summary>The registry over TLS with Basic authentication (htpasswd): a registry holding checkpoint images as secrets.</summary>
+public sealed class SecureRegistryFixture : RegistryFixture
+{
+    public SecureRegistryFixture()
+        : base(secure: true)
+    {
+    }
 }
