@@ -131,4 +131,18 @@ public sealed class CapacityPlannerTests
         Assert.Equal(PlanConstraints.MigrationTime, result.Plan.BindingConstraint);
         Assert.Contains("still misses them", result.Plan.Rationale);
     }
+
+    [Fact]
+    public void Plan_PathFullUntilTheLastOfManyReleases_WaitsForItRatherThanCrawlingAtTheFloor()
+    {
+        var edge = new PlanningTopology(stateBytes: 100_000_000);
+        // Twenty holdings of the whole 1 Gbit/s link, ending one second apart: only after the twentieth is anything left.
+        var holdings = Enumerable.Range(1, 20).Select(i => LedgerSamples.Holding(edge, 1_000, i * 1_000)).ToArray();
+
+        var result = Planner(edge, holdings).Plan(edge.Service, edge.Tenant, new PlanningOptions { Destination = edge.N1.Id });
+
+        Assert.Equal(CapacityChoice.Wait, result.Plan!.Capacity);
+        Assert.Equal(20_000, result.Plan.PredictedStartMs, 6);
+        Assert.Equal(1e9, result.Plan.ReservedBandwidth.BitsPerSecond, 0);
+    }
 }
