@@ -65,7 +65,8 @@ public sealed partial class AgentEdgeRuntime
 
     /// <summary>
     /// Before the destination resumed: its restore (if any) killed, the address back on the source, the lazy dump stopped
-    /// (CRIU killed: the frozen tree runs on, its network lock deleted), the images deleted. After: forward only.
+    /// (its transfer made to fail, so that CRIU resumes the frozen tree; its network lock deleted), the images deleted.
+    /// After: forward only.
     /// </summary>
     private static async Task<StepOutcome> PostCopyRollbackAsync(RollbackContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination,
         List<string> done, CancellationToken ct)
@@ -103,7 +104,7 @@ public sealed partial class AgentEdgeRuntime
         }
         if (await source.DeleteImagesAsync(id, ct).ConfigureAwait(false))
             done.Add(dumped
-                ? $"stopped the lazy dump on {c.Source.Name}: {c.Service.Name} runs on there with all its memory; deleted its images"
+                ? $"stopped the lazy dump on {c.Source.Name}: {c.Service.Name} runs on there with all its memory (its established TCP connections break: CRIU leaves them in repair mode when a lazy transfer fails; clients reconnect); deleted its images"
                 : $"deleted the images on {c.Source.Name}");
         if (dumped && address is not null)
         {

@@ -275,10 +275,10 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         /// Once the migration has finished: 300 more answers on the same connection, every counter consecutive, every checksum
         /// the model's, a full recomputation after the longest gap. Returns the answers and the longest gap (µs).
         /// </summary>
-        public async Task<(IReadOnlyList<Answer> Answers, long LongestGapUs)> CheckClientAsync()
+        public async Task<(IReadOnlyList<Answer> Answers, long LongestGapUs)> CheckClientAsync(int reconnects = 0)
         {
             await Client.WaitForAnswersAsync(Client.Answers.Count + 300, TimeSpan.FromSeconds(30));
-            return await Client.StopAndVerifyAsync(StateBytes);
+            return await Client.StopAndVerifyAsync(StateBytes, reconnects);
         }
 
         /// <summary>

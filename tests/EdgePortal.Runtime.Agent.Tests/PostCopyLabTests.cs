@@ -126,6 +126,40 @@ public sealed class PostCopyLabTests(ITestOutputHelper output)
             """);
     }
 
+    [Fact]
+    public async Task PostCopy_LazyRestoreFailsOnTheDestination_SourceRunsOnWithItsStateOneReconnect()
+    {
+        await LabRequirements.EnsureAsync();
+        await using var lab = await LabMigrationTests.LabService.StartAsync("10.239.1", "criu restore refused by the test");
+        var svc = AgentEdge.Service(ServiceName, new WorkloadProfile(StateBytes, 1000), allowPostCopy: true);
+        await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
+        await portal.StartAsync();
+        await portal.Capabilities.RefreshAsync(AgentEdge.Cluster);
+
+        var result = portal.Coordinator.Start(new MigrationRequest { ServiceId = svc.Id, Strategy = MigrationStrategy.PostCopy, RequestedBy = "test", AcceptTargetMiss = true });
+        var migration = Assert.IsType<MigrationRequestResult.Accepted>(result).Migration;
+        var finished = await portal.Events.WaitFor<MigrationFinished>(e => e.MigrationId == migration.Id, TimeSpan.FromSeconds(120));
+
+        var stored = portal.Migrations.Find(migration.Id)!;
+        var steps = AgentEdge.Steps(stored);
+        // Before the destination resumed there is a way back: the lazy dump stopped, the source's frozen tree runs on with all its memory.
+        Assert.True(finished.State == MigrationState.RolledBack, $"{finished.State}: {stored.FailureReason} / {finished.Message}\n{steps}");
+        Assert.Contains("criu restore refused by the test", stored.FailureReason, StringComparison.Ordinal);
+        Assert.Contains("stopped the lazy dump on h1", finished.Message, StringComparison.Ordinal);
+        Assert.Equal(AgentEdge.Source.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
+        // CRIU resumes the tree when its lazy transfer fails, but leaves its TCP sockets in repair mode (it lifts the network
+        // lock only on the paths before the page transfer): the client's connection breaks once, and it reconnects to the
+        // same process, whose state is whole (counters consecutive, checksums the model's).
+        var (answers, longest) = await lab.CheckClientAsync(reconnects: 1);
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+            PostCopy rolled back after a refused lazy restore on h2: the client's longest gap {longest / 1000.0:0.0} ms, {answers.Count} answers, one reconnect, counters consecutive, checksums match
+            failure: {stored.FailureReason}
+            rollback: {finished.Message}
+            {steps}
+            """));
+    }
+
     private static string Between(string text, string start, string end)
     {
         var e = text.IndexOf(end, StringComparison.Ordinal);

@@ -78,14 +78,14 @@ public static partial class AgentEndpoints
     }
 
     /// <summary>Deletes the images, and stops a page server still waiting to receive them (a dump that failed or never came).</summary>
-    private static async Task<IResult> DeleteImagesAsync(string id, CriuImageStore images, CriuWorkloads workloads)
+    private static async Task<IResult> DeleteImagesAsync(string id, CriuImageStore images, CriuWorkloads workloads, Addresses.HostNetwork host)
     {
         if (!ImageName().IsMatch(id))
             return BadId();
         if (workloads.PageServers.TryRemove(id, out var server))
             await server.DisposeAsync().ConfigureAwait(false);
         var lazy = workloads.LazyDumps.ContainsKey(id) || workloads.PageIns.ContainsKey(id);
-        await StopLazyAsync(id, images, workloads).ConfigureAwait(false);
+        await StopLazyAsync(id, images, workloads, host).ConfigureAwait(false);
         return images.Delete(id) || lazy ? Results.NoContent() : Results.NotFound();
     }
 }

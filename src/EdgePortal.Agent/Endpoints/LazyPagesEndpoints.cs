@@ -175,11 +175,23 @@ public static partial class AgentEndpoints
     }
 
     /// <summary>Stops the lazy dump or page-in of images <paramref name="id"/>, if one is left (a rollback, a clean-up).</summary>
-    private static async Task StopLazyAsync(string id, CriuImageStore images, CriuWorkloads workloads)
+    private static async Task StopLazyAsync(string id, CriuImageStore images, CriuWorkloads workloads, HostNetwork host)
     {
         if (workloads.LazyDumps.TryRemove(id, out var lazy))
         {
-            // Killing CRIU detaches it from the frozen tree, which runs on; its network lock table goes with the dump's end.
+            // CRIU resumes the frozen tree itself only when its page transfer fails (a clean end of the stream means every
+            // page was sent, and it kills the tree; killing CRIU leaves the tree stopped). So the transfer is made to fail:
+            // a connection to its page server that sends a byte and is reset. Killed only if it does not end then.
+            if (lazy.Dump.Running)
+                await PageStream.AbortAsync(host.Namespace, lazy.Dump.Endpoint).ConfigureAwait(false);
+            try
+            {
+                await lazy.Dump.Finished.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Still serving: it did not take the aborted stream.
+            }
             await lazy.Dump.DisposeAsync().ConfigureAwait(false);
         }
         // File.Delete of a file whose folder is missing throws: the images folder may never have existed here.

@@ -139,6 +139,10 @@ public sealed class PageRelay : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Stopped before the stream ended (a failed restore, a rollback): the source must not read a clean end, which CRIU
+        // takes for "every page sent" and kills the source; a reset fails its transfer, and CRIU resumes the source.
+        if (!_completed.IsCompleted)
+            PageStream.Reset(_source);
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         _source.Dispose();

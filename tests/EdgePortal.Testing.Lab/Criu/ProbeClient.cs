@@ -46,11 +46,12 @@ public sealed class ProbeClient : IAsyncDisposable
     /// lost, no request answered twice), every checksum the model's for a service of <paramref name="stateBytes"/>, and a
     /// full recomputation ('V') after the longest gap. Returns the answers and the longest gap (µs): the downtime.
     /// </summary>
-    public async Task<(IReadOnlyList<Answer> Answers, long LongestGapUs)> StopAndVerifyAsync(long stateBytes)
+    /// <param name="reconnects">How many reconnects the case allows (the state must still be whole: counters and checksums).</param>
+    public async Task<(IReadOnlyList<Answer> Answers, long LongestGapUs)> StopAndVerifyAsync(long stateBytes, int reconnects = 0)
     {
         await StopAsync();
         var answers = Answers;
-        Assert.Empty(Reconnects);
+        Assert.Equal(reconnects, Reconnects.Count);
         for (var i = 1; i < answers.Count; i++)
             Assert.True(answers[i].Counter == answers[i - 1].Counter + 1,
                 $"The request counter jumped from {answers[i - 1].Counter} to {answers[i].Counter}: state lost or a request answered twice.");
