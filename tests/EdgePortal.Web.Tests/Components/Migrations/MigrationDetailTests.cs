@@ -62,7 +62,7 @@ public sealed class MigrationDetailTests : MigrationPagesTestContext
 
         var row = Text(cut.Find("tr.predicted-start"));
         Assert.Contains($"{Now.AddSeconds(4):u} (after 4.0 s in the queue)", row);
-        Assert.Contains($"predicted completion {Durations.Format(4_000 + plan.PredictedMigrationTimeMs)} after acceptance", row);
+        Assert.Contains($"predicted completion {Durations.Format(4_000 + plan.PredictedRunMs)} after acceptance", row);
     }
 
     [Fact]
