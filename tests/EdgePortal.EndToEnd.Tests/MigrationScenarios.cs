@@ -84,9 +84,10 @@ public sealed class MigrationScenarios(PortalFixture portal)
         {
             await OpenServiceAsync(page, "video-analytics");
             var dialog = await OpenMigrateDialogAsync(page, "video-analytics");
-            // 1 GB with a high dirty rate: ~38 s of simulated work, still moving when we cancel it.
+            // 1 GB with a high dirty rate: about a minute of simulated work, still moving when we cancel it. Even MS2M's
+            // replay stops the service for its live dump (~6 s for 1 GB), so the downtime target leaves room for it.
             await dialog.Locator("#max-migration-time").FillAsync("120000");
-            await dialog.Locator("#max-downtime").FillAsync("5000");
+            await dialog.Locator("#max-downtime").FillAsync("10000");
             var start = dialog.GetByRole(AriaRole.Button, new() { Name = "Start migration" });
             await Expect(start).ToBeEnabledAsync();
             await start.ClickAsync();
