@@ -189,10 +189,14 @@ public sealed class MigrationEngine : BackgroundService
                 var held = Dispatch();
                 if (held is { } until && until - _clock.GetUtcNow() is { } wait && wait > TimeSpan.Zero)
                 {
-                    // Also wake when the first migration held for its predicted start may go.
+                    // Also wake when the first migration held for its predicted start may go. The clock may pass that
+                    // start between reading it and arming the timer, which then counts from the later time: look again
+                    // once the timer is armed, so a start already due is dispatched now rather than a full wait late.
                     using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                     var woken = _wake.Reader.WaitToReadAsync(timer.Token).AsTask();
-                    await Task.WhenAny(woken, Task.Delay(wait, _clock, timer.Token)).ConfigureAwait(false);
+                    var due = Task.Delay(wait, _clock, timer.Token);
+                    if (_clock.GetUtcNow() < until)
+                        await Task.WhenAny(woken, due).ConfigureAwait(false);
                     await timer.CancelAsync().ConfigureAwait(false);
                     stoppingToken.ThrowIfCancellationRequested();
                     _wake.Reader.TryRead(out _);
