@@ -1,5 +1,6 @@
 using System.Net;
 using EdgePortal.Agent.Contracts.Tls;
+using EdgePortal.Runtime.Replay;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Runtime.Agent;
@@ -57,7 +58,7 @@ public sealed class AgentClusterOptions
     public TimeSpan ProbeMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The message broker of the cluster's message-consuming services: needed for MessageReplay and ReplayWithCutoff.</summary>
-    public AgentBrokerOptions? Broker { get; set; }
+    public ReplayBrokerOptions? Broker { get; set; }
 
     /// <summary>
     /// How a Cold migration moves the dump (<see cref="AgentColdTransfer"/>, by name): <c>Images</c> dumps to files on the
@@ -96,38 +97,6 @@ public enum AgentColdTransfer
     PageServer,
 }
 
-/// <summary>
-/// The RabbitMQ broker the cluster's message-consuming services use, and how the portal replays through it (MS2M): a replay
-/// queue bound to the service's fan-out exchange, control messages to the service's queues, replies on the portal's own.
-/// </summary>
-public sealed class AgentBrokerOptions
-{
-    /// <summary>The broker as the portal reaches it, e.g. <c>amqp://edgeportal:secret@10.0.0.2:5672/</c>.</summary>
-    public string? Uri { get; set; }
-
-    /// <summary>Service name → its fan-out exchange and the queue it consumes. A service without an entry cannot be replayed.</summary>
-    public Dictionary<string, AgentMessageServiceOptions> Services { get; init; } = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>The replay has caught up when at most this many messages wait in the replay queue.</summary>
-    public int DrainedMessages { get; set; } = 20;
-
-    /// <summary>How long a replay (or the drain after a cutoff, or the switch) may take before the migration fails.</summary>
-    public TimeSpan ReplayTimeout { get; set; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>How long the portal waits for a service's answer to a control message (marker, pause, resume, exit).</summary>
-    public TimeSpan ReplyTimeout { get; set; } = TimeSpan.FromSeconds(30);
-}
-
-/// <summary>Where one message-consuming service gets its messages.</summary>
-public sealed class AgentMessageServiceOptions
-{
-    /// <summary>The fan-out exchange its messages are published to.</summary>
-    public string? Exchange { get; set; }
-
-    /// <summary>The queue it consumes (bound to <see cref="Exchange"/>).</summary>
-    public string? Queue { get; set; }
-}
-
 /// <summary>Every rule a cluster entry must meet; a failure names the configuration key.</summary>
 public sealed class AgentEdgeOptionsValidator : IValidateOptions<AgentEdgeOptions>
 {
@@ -156,32 +125,10 @@ public sealed class AgentEdgeOptionsValidator : IValidateOptions<AgentEdgeOption
             if (o.ProbeMaxAge <= TimeSpan.Zero)
                 failures.Add($"{key}:ProbeMaxAge must be positive, got {o.ProbeMaxAge}.");
             if (o.Broker is { } b)
-                ValidateBroker($"{key}:Broker", b, failures);
+                failures.AddRange(b.Failures($"{key}:Broker"));
             if (!(Enum.TryParse<AgentColdTransfer>(o.ColdTransfer, ignoreCase: true, out var path) && Enum.IsDefined(path) && !int.TryParse(o.ColdTransfer, out _)))
                 failures.Add($"{key}:ColdTransfer must be {string.Join(" or ", Enum.GetNames<AgentColdTransfer>())}, got '{o.ColdTransfer}'.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static void ValidateBroker(string key, AgentBrokerOptions b, List<string> failures)
-    {
-        if (!(System.Uri.TryCreate(b.Uri, UriKind.Absolute, out var uri) && uri.Scheme is "amqp" or "amqps" && uri.Host.Length > 0))
-            failures.Add($"{key}:Uri must be the broker's amqp:// or amqps:// URI, e.g. amqp://edgeportal:secret@10.0.0.2:5672/, got '{b.Uri}'.");
-        if (b.Services.Count == 0)
-            failures.Add($"{key}:Services must name at least one message-consuming service with its Exchange and Queue.");
-        foreach (var (service, s) in b.Services)
-        {
-            if (string.IsNullOrWhiteSpace(s?.Exchange) || s.Exchange.Length > 200)
-                failures.Add($"{key}:Services:{service}:Exchange must be the service's fan-out exchange (1 to 200 characters).");
-            // The replay and resume queues are named after the service's queue with a migration id: 255 is AMQP's limit.
-            if (string.IsNullOrWhiteSpace(s?.Queue) || s.Queue.Length > 190)
-                failures.Add($"{key}:Services:{service}:Queue must be the queue the service consumes (1 to 190 characters).");
-        }
-        if (b.DrainedMessages < 0)
-            failures.Add($"{key}:DrainedMessages must be zero or more, got {b.DrainedMessages}.");
-        if (b.ReplayTimeout <= TimeSpan.Zero)
-            failures.Add($"{key}:ReplayTimeout must be positive, got {b.ReplayTimeout}.");
-        if (b.ReplyTimeout <= TimeSpan.Zero)
-            failures.Add($"{key}:ReplyTimeout must be positive, got {b.ReplyTimeout}.");
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 using EdgePortal.Runtime.Agent.Steps;
+using EdgePortal.Runtime.Replay;
 
 namespace EdgePortal.Runtime.Agent;
 
@@ -55,6 +56,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         // Each call bounds itself (RequestTimeout); the clients have no timeout of their own. Null: one mutual-TLS client per agent.
         _http = http;
+        _replay = new ReplayProtocol(time);
         _handlers = AgentSteps.All(this);
     }
 
@@ -65,7 +67,7 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     /// <summary>Closes the pooled broker connections and the agents' clients.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _brokers.DisposeAsync().ConfigureAwait(false);
+        await _replay.DisposeAsync().ConfigureAwait(false);
         _clients.Dispose();
     }
 

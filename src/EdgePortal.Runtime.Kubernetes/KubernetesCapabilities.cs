@@ -1,25 +1,30 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Runtime.Replay;
 
 namespace EdgePortal.Runtime.Kubernetes;
 
 /// <summary>
-/// What the Kubernetes runtime can do on any cluster, reachable or not: Cold through the kubelet checkpoint API, the
-/// images through the registry. No pre-dump (the kubelet API takes whole checkpoints only), so no pre-copy; no broker hook,
-/// so no message replay. The probe (<see cref="KubernetesEdgeRuntime.ProbeAsync"/>) reports it with the cluster's settings.
+/// What the Kubernetes runtime can do on a cluster, reachable or not: Cold through the kubelet checkpoint API, the images
+/// through the registry; MessageReplay and ReplayWithCutoff where the cluster has a broker configured
+/// (<see cref="KubernetesClusterOptions.Broker"/>). No pre-dump (the kubelet API takes whole checkpoints only), so no
+/// pre-copy. The probe (<see cref="KubernetesEdgeRuntime.ProbeAsync"/>) reports it with the cluster's settings.
 /// </summary>
 public static class KubernetesCapabilities
 {
-    /// <summary>The cluster's capabilities; <paramref name="cluster"/> adds the registry and namespace it uses.</summary>
+    /// <summary>The cluster's capabilities; <paramref name="cluster"/> adds the registry, namespace and broker it uses.</summary>
     public static RuntimeCapabilities Of(KubernetesClusterOptions? cluster) => new()
     {
-        Strategies = [MigrationStrategy.Cold],
+        Strategies = cluster?.Broker is null
+            ? [MigrationStrategy.Cold]
+            : [MigrationStrategy.Cold, MigrationStrategy.MessageReplay, MigrationStrategy.ReplayWithCutoff],
+        ReplayBroker = cluster?.Broker is not null,
         TransferPaths = [TransferPath.Registry],
         Detail = cluster is null
             ? "kubelet checkpoint API (ContainerCheckpoint)"
-            : $"kubelet checkpoint API (ContainerCheckpoint); images through {cluster.Registry}; namespace {cluster.Namespace}",
+            : $"kubelet checkpoint API (ContainerCheckpoint); images through {cluster.Registry}; namespace {cluster.Namespace}; {(cluster.Broker is null ? "no broker configured for message replay" : $"message replay for {string.Join(", ", cluster.Broker.Services.Keys.Order(StringComparer.Ordinal))}")}",
     };
 
-    /// <summary>Whether the runtime can execute <paramref name="strategy"/> on any cluster.</summary>
-    public static bool Runs(MigrationStrategy strategy) => Of(null).Runs(strategy);
+    /// <summary>The strategies this runtime has steps for; which of them a cluster runs is in its capabilities (<see cref="Of"/>).</summary>
+    public static bool Executes(MigrationStrategy strategy) => strategy == MigrationStrategy.Cold || ReplayProtocol.IsReplay(strategy);
 }

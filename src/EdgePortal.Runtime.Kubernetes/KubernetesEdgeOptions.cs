@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using EdgePortal.Runtime.Replay;
 using Microsoft.Extensions.Options;
 
 namespace EdgePortal.Runtime.Kubernetes;
@@ -106,6 +107,13 @@ public sealed class KubernetesClusterOptions
 
     /// <summary>How long the agent may take to build and push a checkpoint image.</summary>
     public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The RabbitMQ broker of the cluster's message-consuming services (<c>…:Broker:Uri</c>, <c>…:Broker:Services:&lt;service&gt;:Exchange</c>
+    /// and <c>:Queue</c>): with it the cluster runs MessageReplay and ReplayWithCutoff for those services, through the replay
+    /// protocol the Agent runtime runs too. The nodes' runc must dump with <c>tcp-close</c> (docs/kubernetes.md). Null: Cold only.
+    /// </summary>
+    public ReplayBrokerOptions? Broker { get; set; }
 }
 
 /// <summary>Every rule a cluster entry must meet; a failure names the configuration key.</summary>
@@ -159,6 +167,8 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
                 failures.Add($"{key}:DrainGrace must not be negative, got {o.DrainGrace}.");
             if (o.TransferTimeout <= TimeSpan.Zero)
                 failures.Add($"{key}:TransferTimeout must be positive, got {o.TransferTimeout}.");
+            if (o.Broker is { } b)
+                failures.AddRange(b.Failures($"{key}:Broker"));
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

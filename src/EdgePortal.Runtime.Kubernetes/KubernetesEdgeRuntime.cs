@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using EdgePortal.Runtime.Kubernetes.Steps;
+using EdgePortal.Runtime.Replay;
 using k8s;
 using k8s.Models;
 using k8s.Autorest;
@@ -11,12 +12,14 @@ namespace EdgePortal.Runtime.Kubernetes;
 
 /// <summary>
 /// Runs migrations on <see cref="ClusterKind.Kubernetes"/> clusters through the kubelet container checkpoint API.
-/// Cold only: checkpoint the source container (the kubelet leaves it running), the node's agent turns the archive into
+/// Cold: checkpoint the source container (the kubelet leaves it running), the node's agent turns the archive into
 /// an OCI image and pushes it to the registry, a pod restored from that image starts on the destination
 /// (<c>spec.nodeName</c>), traffic moves by labels (the Service's selector labels go from the source pod to the restored
-/// one), the source pod is deleted. Pre-copy needs iterative pre-dumps, which the kubelet API does not offer, and
-/// message replay needs a broker hook: both are refused at the first step with that reason. Pods owned by a controller
-/// (ReplicaSet, StatefulSet, ...) are refused too: the owner would recreate the deleted source.
+/// one), the source pod is deleted. MessageReplay and ReplayWithCutoff where the cluster has a broker
+/// (<see cref="KubernetesClusterOptions.Broker"/>): the same checkpoint, transfer and restore inside the replay protocol
+/// the Agent runtime runs too (<see cref="ReplayProtocol"/>: replay queue bound and marker answered before the checkpoint,
+/// replay until caught up, hand-over by sequence number, switch); the source keeps serving until the switch. Pre-copy
+/// needs iterative pre-dumps, which the kubelet API does not offer: refused at the first step with that reason.
 /// </summary>
 /// <remarks>
 /// Each step is a handler in Steps/ on the shared <see cref="StepHandlerRuntime"/> base; what a step finds (source pod,
@@ -24,16 +27,17 @@ namespace EdgePortal.Runtime.Kubernetes;
 /// remembers nothing between steps. Pod and Service operations are in <see cref="KubernetesPods"/>, the restored pod in
 /// <see cref="TargetPodBuilder"/>.
 /// </remarks>
-public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
+public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable, IDisposable
 {
     public const string Unsupported =
-        "the Kubernetes runtime runs Cold migrations only: pre-copy needs iterative pre-dumps, which the kubelet checkpoint API does not offer (run it on an Agent cluster), and message replay needs a broker hook not available for Kubernetes clusters";
+        "the Kubernetes runtime runs Cold, and MessageReplay / ReplayWithCutoff where the cluster has a broker: pre-copy needs iterative pre-dumps, which the kubelet checkpoint API does not offer (run it on an Agent cluster)";
 
     private readonly IKubernetesClients _clients;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IReadOnlyList<StepHandler> _handlers;
     private readonly KubernetesStepServices _services;
+    private readonly ReplayProtocol _replay;
 
     public KubernetesEdgeRuntime(IKubernetesClients clients, TimeProvider time, ILogger<KubernetesEdgeRuntime> logger, HttpClient? agentHttp = null)
         : base(time, logger)
@@ -43,12 +47,20 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         _logger = logger;
         // Null: one mutual-TLS client per agent (AgentTls), its server certificate named after its node.
         var services = _services = new KubernetesStepServices(clients, time, logger, agentHttp);
+        _replay = new ReplayProtocol(time);
         _handlers =
         [
             new ProfileStep(services), new CheckpointStep(services), new TransferStep(services),
             new RestoreStep(services), new SwitchTrafficStep(services), new CleanUpStep(services),
+            .. ReplaySteps.All(services, _replay),
         ];
     }
+
+    /// <summary>Closes the pooled broker connections of the replay.</summary>
+    public ValueTask DisposeAsync() => _replay.DisposeAsync();
+
+    /// <summary>Closes the pooled broker connections, for a container disposed synchronously.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public override ClusterKind Kind => ClusterKind.Kubernetes;
 
@@ -68,7 +80,7 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
             var nodes = await k.Client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var ready = nodes.Items.Count(KubernetesPods.IsReady);
             return new RuntimeProbe(true, string.Create(CultureInfo.InvariantCulture,
-                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; Cold migrations only"), KubernetesCapabilities.Of(k.Options));
+                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; {(k.Options.Broker is null ? "Cold migrations only" : "Cold, MessageReplay, ReplayWithCutoff")}"), KubernetesCapabilities.Of(k.Options));
         }
         catch (HttpOperationException e)
         {
@@ -83,15 +95,25 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
     protected override ValueTask<string?> RefuseAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_clients.For(context.Cluster.Name) is null)
+        if (_clients.For(context.Cluster.Name) is not { } k)
             return ValueTask.FromResult<string?>(NotConfigured(context.Cluster.Name));
-        if (!KubernetesCapabilities.Runs(context.Plan.Strategy) || context.Step.Kind is StepKind.PreDump or StepKind.ReplayMessages)
-            return ValueTask.FromResult<string?>($"{context.Plan.Strategy} is not supported: {Unsupported}");
+        var strategy = context.Plan.Strategy;
+        if (!KubernetesCapabilities.Executes(strategy) || context.Step.Kind is StepKind.PreDump)
+            return ValueTask.FromResult<string?>($"{strategy} is not supported: {Unsupported}");
+        if (context.Step.Kind == StepKind.ReplayMessages && !ReplayProtocol.IsReplay(strategy))
+            return ValueTask.FromResult<string?>($"{strategy} has no message replay");
+        if (ReplayProtocol.IsReplay(strategy) && k.Options.Broker is null)
+            return ValueTask.FromResult<string?>($"{strategy} needs the cluster's broker: configure {BrokerKey(context.Cluster.Name)}:Uri and {BrokerKey(context.Cluster.Name)}:Services:{context.Service.Name}");
         return ValueTask.FromResult<string?>(null);
     }
 
+    /// <summary>The configuration key of a cluster's broker.</summary>
+    internal static string BrokerKey(string cluster) => $"{KubernetesEdgeOptions.Section}:Clusters:{cluster}:Broker";
+
     protected override StepOutcome.Failure? Map(Exception exception, StepContext context) => exception switch
     {
+        // The broker of the replay (and an agent outside the steps' own handling): unreachable is worth trying again.
+        EdgePortal.Agent.Contracts.AgentCallException e => new($"{context.Step.Label} of {context.Service.Name}: {e.Message}", e.Unreachable ? TimeSpan.FromSeconds(10) : null),
         HttpOperationException e => new($"{context.Step.Label} of {context.Service.Name}: the API server answered {KubernetesPods.Describe(e, context.Step.Label)}"),
         HttpRequestException e => new($"{context.Step.Label} of {context.Service.Name}: the API server of {context.Cluster.Name} is unreachable: {e.Message}", TimeSpan.FromSeconds(10)),
         _ => null,
@@ -139,6 +161,8 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         var done = new List<string>();
         try
         {
+            if (ReplayProtocol.IsReplay(context.Plan.Strategy))
+                await ReplaySteps.RollbackAsync(k, _services, context, done, cancellationToken).ConfigureAwait(false);
             var source = await KubernetesPods.SourcePodAsync(k, context.Service.Name, context.Source.Name, cancellationToken, allowRetired: true).ConfigureAwait(false);
             var targets = await k.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId},{KubernetesLabels.Tenant}={k.Tenant}",
                 cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -210,6 +234,11 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime
         catch (HttpRequestException e)
         {
             return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server of {context.Cluster.Name} is unreachable: {e.Message}", TimeSpan.FromSeconds(10));
+        }
+        catch (EdgePortal.Agent.Contracts.AgentCallException e)
+        {
+            var so = done.Count == 0 ? "" : $" (done before: {string.Join("; ", done)})";
+            return new StepOutcome.Failure($"rollback of {context.Service.Name}: {e.Message}{so}", e.Unreachable ? TimeSpan.FromSeconds(10) : null);
         }
     }
 }

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using EdgePortal.Agent;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Runtime.Replay;
 using EdgePortal.Testing;
 using EdgePortal.Testing.Lab;
 using Xunit.Abstractions;
@@ -206,7 +207,7 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         public MessageTraffic Traffic { get; private set; } = null!;
         public AgentEdgeRuntime Runtime { get; private set; } = null!;
 
-        public static async Task<MessageLabService> StartAsync(string network, int costUs, Action<AgentBrokerOptions>? configure = null)
+        public static async Task<MessageLabService> StartAsync(string network, int costUs, Action<ReplayBrokerOptions>? configure = null)
         {
             var s = new MessageLabService { _folder = Directory.CreateTempSubdirectory("edgeportal-replay-lab-").FullName };
             try
@@ -238,8 +239,8 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
                 await s.Traffic.WaitForAsync(r => r.Count(x => x.Host == h1 && x.Kind == 'a') >= 300, TimeSpan.FromSeconds(30), "300 messages applied on h1");
 
                 var cluster = AgentEdge.ClusterOf(s._h1, s._h2);
-                cluster.Broker = new AgentBrokerOptions { Uri = uri.AbsoluteUri };
-                cluster.Broker.Services[ServiceName] = new AgentMessageServiceOptions { Exchange = Exchange, Queue = Queue };
+                cluster.Broker = new ReplayBrokerOptions { Uri = uri.AbsoluteUri };
+                cluster.Broker.Services[ServiceName] = new MessageServiceOptions { Exchange = Exchange, Queue = Queue };
                 configure?.Invoke(cluster.Broker);
                 s.Runtime = AgentEdge.Runtime(cluster);
                 return s;

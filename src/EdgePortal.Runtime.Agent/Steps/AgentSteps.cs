@@ -1,5 +1,6 @@
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
+using EdgePortal.Runtime.Replay;
 
 namespace EdgePortal.Runtime.Agent.Steps;
 
@@ -79,7 +80,7 @@ internal abstract class ReplayStep(AgentEdgeRuntime runtime) : AgentStep(runtime
     protected sealed override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
         => RunAsync(c, o, AgentEdgeRuntime.ReplayService(o, c.Cluster.Name, c.Service.Name), source, destination, ct);
 
-    protected abstract Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentEdgeRuntime.ReplayTarget t, AgentApiClient source,
+    protected abstract Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct);
 }
 
@@ -171,7 +172,7 @@ internal sealed class ReplayProfileStep(AgentEdgeRuntime runtime) : ReplayStep(r
     public override StepKind Kind => StepKind.Profile;
     public override bool SafeToRepeat => true;
 
-    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentEdgeRuntime.ReplayTarget t, AgentApiClient source,
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct) => Runtime.ReplayProfileAsync(c, o, t, source, destination, ct);
 }
 
@@ -183,7 +184,7 @@ internal sealed class ReplayCheckpointStep(AgentEdgeRuntime runtime) : ReplaySte
 {
     public override StepKind Kind => StepKind.Checkpoint;
 
-    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentEdgeRuntime.ReplayTarget t, AgentApiClient source,
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct) => Runtime.ReplayCheckpointAsync(c, t, source, ct);
 }
 
@@ -193,7 +194,7 @@ internal sealed class ReplayTransferStep(AgentEdgeRuntime runtime) : ReplayStep(
     public override StepKind Kind => StepKind.Transfer;
     public override bool SafeToRepeat => true;
 
-    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentEdgeRuntime.ReplayTarget t, AgentApiClient source,
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct) => AgentEdgeRuntime.TransferAsync(c, source, destination, ct);
 }
 
@@ -202,7 +203,7 @@ internal sealed class ReplayRestoreStep(AgentEdgeRuntime runtime) : ReplayStep(r
 {
     public override StepKind Kind => StepKind.Restore;
 
-    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentEdgeRuntime.ReplayTarget t, AgentApiClient source,
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct) => AgentEdgeRuntime.ReplayRestoreAsync(c, t, destination, ct);
 }
 
@@ -214,7 +215,7 @@ internal sealed class ReplayMessagesStep(AgentEdgeRuntime runtime) : ReplayStep(
 {
     public override StepKind Kind => StepKind.ReplayMessages;
 
-    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentEdgeRuntime.ReplayTarget t, AgentApiClient source,
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct) => Runtime.ReplayMessagesAsync(c, t, ct);
 }
 
@@ -223,7 +224,7 @@ internal sealed class ReplaySwitchStep(AgentEdgeRuntime runtime) : ReplayStep(ru
 {
     public override StepKind Kind => StepKind.SwitchTraffic;
 
-    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentEdgeRuntime.ReplayTarget t, AgentApiClient source,
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct) => Runtime.ReplaySwitchAsync(c, t, ct);
 }
 
@@ -233,7 +234,7 @@ internal sealed class ReplayCleanUpStep(AgentEdgeRuntime runtime) : ReplayStep(r
     public override StepKind Kind => StepKind.CleanUp;
     public override bool SafeToRepeat => true;
 
-    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, AgentEdgeRuntime.ReplayTarget t, AgentApiClient source,
+    protected override Task<StepResult> RunAsync(StepContext c, AgentClusterOptions o, ReplayTarget t, AgentApiClient source,
         AgentApiClient destination, CancellationToken ct) => Runtime.ReplayCleanUpAsync(c, t, source, destination, ct);
 }
 

@@ -21,12 +21,25 @@ internal sealed class CheckpointStep(KubernetesStepServices services) : Kubernet
         // No lost writes: out of the Service and drained before the checkpoint, the source accepts nothing the checkpoint misses.
         var drainedAt = await KubernetesPods.DrainAsync(k, pod, c.Service.Name, Services.Time, ct).ConfigureAwait(false);
         var drained = Durations.Format((Services.Time.GetUtcNow() - drainedAt).TotalMilliseconds);
+        var archive = await KubeletCheckpointAsync(Services, k, c, pod, container, ct).ConfigureAwait(false);
+        return new StepResult($"took {pod.Name()} out of the Service {c.Service.Name} ({drained} before the checkpoint); checkpointed {ns}/{pod.Name()}/{container.Name} on {c.Source.Name} into {archive}; the container keeps running",
+            Artifacts: new StepArtifacts { SourcePod = pod.Name(), Container = container.Name, RootfsImage = container.Image, ArchivePath = archive });
+    }
+
+    /// <summary>
+    /// The kubelet's checkpoint of <paramref name="container"/>, asked by the source node's agent; the archive path, checked
+    /// against <see cref="KubernetesClusterOptions.KubeletCheckpointDirectory"/>. The container keeps running.
+    /// </summary>
+    internal static async Task<string> KubeletCheckpointAsync(KubernetesStepServices services, KubernetesCluster k, StepContext c, V1Pod pod, V1Container container,
+        CancellationToken ct)
+    {
+        var ns = k.Options.Namespace;
         var seconds = (int)Math.Ceiling(k.Options.CheckpointTimeout.TotalSeconds);
         // The node's agent asks its own kubelet (nodes/checkpoint, create): the portal reaches no kubelet. The agent waits the
         // CRI deadline and 15 s more for the kubelet's answer, and the portal 15 s more than that, so the kubelet's own
         // DeadlineExceeded always arrives; both waits run on the injected clock, so a deadline can be tested without waiting.
         var node = await k.Client.CoreV1.ReadNodeAsync(c.Source.Name, cancellationToken: ct).ConfigureAwait(false);
-        var agent = Services.Agent(k, node, CheckpointWait(k.Options));
+        var agent = services.Agent(k, node, CheckpointWait(k.Options));
         KubeletCheckpointAnswer answer;
         try
         {
@@ -59,8 +72,7 @@ internal sealed class CheckpointStep(KubernetesStepServices services) : Kubernet
             throw new StepFailedException($"the kubelet on {c.Source.Name} wrote the checkpoint to {archive}, outside {directory} (KubeletCheckpointDirectory): set it to the kubelet's <root-dir>/checkpoints of this distribution (k3s, MicroK8s use other roots) and mount that directory into the agent");
         if (answer.Archive is null)
             throw new StepFailedException($"the kubelet on {c.Source.Name} wrote {archive}, but the agent does not find it in its checkpoint directory: mount {directory} into the agent (its EdgePortal:Agent:CheckpointDirectory)");
-        return new StepResult($"took {pod.Name()} out of the Service {c.Service.Name} ({drained} before the checkpoint); checkpointed {ns}/{pod.Name()}/{container.Name} on {c.Source.Name} into {archive}; the container keeps running",
-            Artifacts: new StepArtifacts { SourcePod = pod.Name(), Container = container.Name, RootfsImage = container.Image, ArchivePath = archive });
+        return archive;
     }
 
     /// <summary>The portal's wait for the agent's answer: the CRI deadline, the agent's margin, and 15 s more.</summary>

@@ -28,7 +28,7 @@ internal sealed record KubernetesStepServices(IKubernetesClients Clients, TimePr
 }
 
 /// <summary>
-/// A step of a Cold migration on a Kubernetes cluster. Every one is safe to repeat: it reads the pods it works on by the
+/// A step of a migration on a Kubernetes cluster. Every one is safe to repeat: it reads the pods it works on by the
 /// labels and names derived from the migration (or from the stored artifacts), and what it changes is set, not added —
 /// the checkpoint makes a new archive, the image push overwrites the migration's tag, the restore keeps a pod that
 /// already exists, label patches and deletes are idempotent.
@@ -37,7 +37,8 @@ internal abstract class KubernetesStep(KubernetesStepServices services) : StepHa
 {
     protected KubernetesStepServices Services { get; } = services;
 
-    public override bool Handles(MigrationStrategy strategy) => KubernetesCapabilities.Runs(strategy);
+    /// <summary>Cold's steps; Transfer and Restore serve the replay strategies too, which have steps of their own for the rest (ReplaySteps).</summary>
+    public override bool Handles(MigrationStrategy strategy) => strategy == MigrationStrategy.Cold;
 
     public override bool SafeToRepeat => true;
 

@@ -18,6 +18,9 @@ internal sealed class RestoreStep(KubernetesStepServices services) : KubernetesS
 
     public override StepKind Kind => StepKind.Restore;
 
+    /// <summary>Cold's and the replay's: the restored pod is the same (its broker connection restored closed, it reconnects and replays).</summary>
+    public override bool Handles(MigrationStrategy strategy) => KubernetesCapabilities.Executes(strategy);
+
     protected override async Task<StepResult> RunAsync(KubernetesCluster k, StepContext c, CancellationToken ct)
     {
         var stored = c.Stored;

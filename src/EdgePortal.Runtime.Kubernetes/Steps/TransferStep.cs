@@ -13,6 +13,9 @@ internal sealed class TransferStep(KubernetesStepServices services) : Kubernetes
 {
     public override StepKind Kind => StepKind.Transfer;
 
+    /// <summary>Cold's and the replay's: the live checkpoint's image travels the same way.</summary>
+    public override bool Handles(MigrationStrategy strategy) => KubernetesCapabilities.Executes(strategy);
+
     protected override async Task<StepResult> RunAsync(KubernetesCluster k, StepContext c, CancellationToken ct)
     {
         var stored = c.Stored;

@@ -271,6 +271,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Runtime.DisposeAsync();
         Clients.Dispose();
         await Api.DisposeAsync();
         await Agent.DisposeAsync();

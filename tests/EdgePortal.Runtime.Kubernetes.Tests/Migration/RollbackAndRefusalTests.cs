@@ -93,18 +93,35 @@ public sealed class RollbackAndRefusalTests(RegistryFixture registry) : IAsyncLi
     [Theory]
     [InlineData(MigrationStrategy.PreCopy, StepKind.Profile)]
     [InlineData(MigrationStrategy.IterativePreCopy, StepKind.PreDump)]
-    [InlineData(MigrationStrategy.MessageReplay, StepKind.Profile)]
-    [InlineData(MigrationStrategy.ReplayWithCutoff, StepKind.ReplayMessages)]
     [InlineData(MigrationStrategy.Cold, StepKind.PreDump)]
-    [InlineData(MigrationStrategy.Cold, StepKind.ReplayMessages)]
-    public async Task Execute_NotCold_RefusesWithTheReasonBeforeCallingTheCluster(MigrationStrategy strategy, StepKind step)
+    public async Task Execute_PreCopy_RefusesWithTheReasonBeforeCallingTheCluster(MigrationStrategy strategy, StepKind step)
     {
         var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), step, strategy), CancellationToken.None);
 
         var failure = Assert.IsType<StepOutcome.Failure>(outcome);
         Assert.Contains("is not supported", failure.Reason, StringComparison.Ordinal);
         Assert.Contains("pre-dumps", failure.Reason, StringComparison.Ordinal);
-        Assert.Contains("broker hook", failure.Reason, StringComparison.Ordinal);
+        Assert.Empty(_k.Api.Requests);
+    }
+
+    [Theory]
+    [InlineData(MigrationStrategy.MessageReplay, StepKind.Profile)]
+    [InlineData(MigrationStrategy.ReplayWithCutoff, StepKind.ReplayMessages)]
+    public async Task Execute_ReplayWithoutABroker_RefusesNamingTheBrokerKeyBeforeCallingTheCluster(MigrationStrategy strategy, StepKind step)
+    {
+        var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), step, strategy), CancellationToken.None);
+
+        var failure = Assert.IsType<StepOutcome.Failure>(outcome);
+        Assert.Contains($"needs the cluster's broker: configure EdgePortal:Kubernetes:Clusters:{KubernetesHarness.ClusterName}:Broker:Uri", failure.Reason, StringComparison.Ordinal);
+        Assert.Empty(_k.Api.Requests);
+    }
+
+    [Fact]
+    public async Task Execute_ColdReplayMessages_RefusesBeforeCallingTheCluster()
+    {
+        var outcome = await _k.Runtime.ExecuteAsync(KubernetesHarness.Context(MigrationId.New(), StepKind.ReplayMessages), CancellationToken.None);
+
+        Assert.Equal("Cold has no message replay", Assert.IsType<StepOutcome.Failure>(outcome).Reason);
         Assert.Empty(_k.Api.Requests);
     }
 

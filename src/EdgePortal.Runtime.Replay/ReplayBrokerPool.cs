@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace EdgePortal.Runtime.Agent;
+namespace EdgePortal.Runtime.Replay;
 
 /// <summary>
 /// Open broker connections kept between steps, per broker (not per migration), so that the downtime steps of a replay
@@ -8,11 +8,11 @@ namespace EdgePortal.Runtime.Agent;
 /// connection the broker closed is dropped. After a restart the pool is empty and the first step connects: nothing a
 /// migration needs is here, only connections.
 /// </summary>
-internal sealed class ReplayBrokerPool : IAsyncDisposable
+public sealed class ReplayBrokerPool : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentBag<ReplayBroker>> _idle = new(StringComparer.Ordinal);
 
-    public async Task<Rented> RentAsync(AgentBrokerOptions options, CancellationToken ct)
+    public async Task<Rented> RentAsync(ReplayBrokerOptions options, CancellationToken ct)
     {
         var key = options.Uri ?? "";
         if (_idle.TryGetValue(key, out var bag))
@@ -41,7 +41,7 @@ internal sealed class ReplayBrokerPool : IAsyncDisposable
     }
 
     /// <summary>A connection for one step; disposing gives it back.</summary>
-    internal sealed class Rented(ReplayBrokerPool pool, string key, ReplayBroker broker) : IAsyncDisposable
+    public sealed class Rented(ReplayBrokerPool pool, string key, ReplayBroker broker) : IAsyncDisposable
     {
         public ReplayBroker Broker { get; } = broker;
 

@@ -5,12 +5,12 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 
-namespace EdgePortal.Runtime.Agent;
+namespace EdgePortal.Runtime.Replay;
 
 /// <summary>A message-consuming service's answer to a control message (its words: <c>what=... last=... counter=...</c>).</summary>
 /// <param name="Last">The sequence number of the last message it applied.</param>
 /// <param name="Memory">The checksum recomputed over its whole state (only in answers to a status request).</param>
-internal sealed record ServiceAnswer(string What, ulong Last, ulong Counter, ulong Sum, ulong Duplicates, ulong Lost, string Queue, string Host, ulong? Memory)
+public sealed record ServiceAnswer(string What, ulong Last, ulong Counter, ulong Sum, ulong Duplicates, ulong Lost, string Queue, string Host, ulong? Memory)
 {
     public static ServiceAnswer Parse(string text)
     {
@@ -34,7 +34,7 @@ internal sealed record ServiceAnswer(string What, ulong Last, ulong Counter, ulo
 /// connection, matched by correlation id. Every failure is a <see cref="AgentCallException"/> naming the broker (never its
 /// password) and the operation.
 /// </summary>
-internal sealed class ReplayBroker : IAsyncDisposable
+public sealed class ReplayBroker : IAsyncDisposable
 {
     private readonly IConnection _connection;
     private readonly IChannel _channel;
@@ -55,7 +55,7 @@ internal sealed class ReplayBroker : IAsyncDisposable
         _where = where;
     }
 
-    public static async Task<ReplayBroker> ConnectAsync(AgentBrokerOptions options, CancellationToken ct)
+    public static async Task<ReplayBroker> ConnectAsync(ReplayBrokerOptions options, CancellationToken ct)
     {
         var uri = new Uri(options.Uri!);
         var where = $"the broker at {uri.Host}:{(uri.IsDefaultPort ? 5672 : uri.Port).ToString(CultureInfo.InvariantCulture)}";
