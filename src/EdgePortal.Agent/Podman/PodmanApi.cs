@@ -87,10 +87,22 @@ internal sealed class PodmanApi : IDisposable
         return new PodmanOutcome(true, "", new PodmanStats((long)wall.TotalMicroseconds, 0, dump, null), wall);
     }
 
-    /// <summary>Restores with <c>import=true</c>, the archive as the body; the restored container's id and CRIU's stats from the answer.</summary>
-    public async Task<(PodmanOutcome Outcome, string? Id)> RestoreAsync(string archive, CancellationToken cancellationToken)
+    /// <summary>GET of an <c>exists</c> path: true on 204, false on 404.</summary>
+    public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken)
     {
-        const string path = "containers/edgeportal-import/restore?import=true&tcpEstablished=true&printStats=true";
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, Prefix + path), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return false;
+        await EnsureAsync(response, path, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Restores with <c>import=true</c>, the archive as the body; the restored container's id and CRIU's stats from the answer.</summary>
+    /// <param name="tcpEstablished">Restore the TCP connections established (Cold); false: the archive's CRIU configuration closes them.</param>
+    /// <param name="name">The restored container's name; null: the archive's.</param>
+    public async Task<(PodmanOutcome Outcome, string? Id)> RestoreAsync(string archive, CancellationToken cancellationToken, bool tcpEstablished = true, string? name = null)
+    {
+        var path = $"containers/edgeportal-import/restore?import=true{(tcpEstablished ? "&tcpEstablished=true" : "")}&printStats=true{(name is null ? "" : $"&name={Uri.EscapeDataString(name)}")}";
         var clock = Stopwatch.StartNew();
         try
         {
