@@ -38,15 +38,17 @@ public static class AgentCapabilities
     /// <summary>
     /// What containers on the host can do, for the Detail the planner's rationale shows (nothing where the agent drives no
     /// Podman): Podman's own probe, then the strategies
-    /// it runs on containers. Cold always; MessageReplay / ReplayWithCutoff not yet (they dump the source's connections closed,
-    /// which Podman 4.3 cannot express: no --tcp-close); PreCopy only with --pre-checkpoint where CRIU tracks dirty pages (not
-    /// run by this agent yet); PostCopy never with Podman 4.x (no lazy pages). A container service is planned Cold.
+    /// it runs on containers. Cold always; MessageReplay / ReplayWithCutoff where the OCI runtime hands CRIU the configuration
+    /// file a container's org.criu.config annotation names (the copy is restored with its connections closed through it;
+    /// Podman 4.3 has no --tcp-close); PreCopy only with --pre-checkpoint where CRIU tracks dirty pages (not run by this agent
+    /// yet); PostCopy never with Podman 4.x (no lazy pages).
     /// </summary>
     public static string Containers(PodmanCapabilities? podman) => podman switch
     {
         null => "",
         { Usable: false } => $"; containers cannot migrate here: {podman.Detail}",
-        _ => $"; {podman.Detail}; containers: Cold (MessageReplay/ReplayWithCutoff need --tcp-close, PreCopy --pre-checkpoint with dirty tracking, PostCopy lazy pages: none of them with Podman {podman.Version})",
+        { TcpClose: true } => $"; {podman.Detail}; containers: Cold, MessageReplay and ReplayWithCutoff (the copy restored with its connections closed through org.criu.config; PreCopy --pre-checkpoint with dirty tracking, PostCopy lazy pages: neither with Podman {podman.Version})",
+        _ => $"; {podman.Detail}; containers: Cold (MessageReplay/ReplayWithCutoff need a runtime that honours org.criu.config, PreCopy --pre-checkpoint with dirty tracking, PostCopy lazy pages: none of them with Podman {podman.Version} here)",
     };
 
     /// <summary>A host whose agent did not answer: nothing runs there until it does.</summary>

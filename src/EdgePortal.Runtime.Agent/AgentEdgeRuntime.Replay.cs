@@ -41,8 +41,12 @@ public sealed partial class AgentEdgeRuntime
         var stats = s is null
             ? "no stats-dump"
             : string.Create(CultureInfo.InvariantCulture, $"CRIU: frozen {s.FrozenTimeUs / 1000.0:0.0} ms, {s.PagesWritten} pages written");
+        // A container is dumped with its connections (Podman 4.3 has no --tcp-close); its copy is restored with them closed.
+        var how = d.Container is { } dc
+            ? string.Create(CultureInfo.InvariantCulture, $"dumped the Podman container {dc.Name} (pid {d.Pid}) with podman container checkpoint --leave-running --tcp-established --export{(d.Podman is { } ps ? $" (Podman {ps.PodmanDurationUs / 1000.0:0.0} ms)" : "")}")
+            : $"dumped pid {d.Pid} with --leave-running --tcp-close";
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
-            $"{k.Bound(c.Service.Name, source.Node)}; dumped pid {d.Pid} with --leave-running --tcp-close into {id}: {d.Bytes / 1e6:0.0} MB, wall clock {d.WallClockMs:0} ms, {stats}; {c.Service.Name} keeps serving {k.Target.Queue} on {source.Node} (#{k.AfterDump.Last} applied){(s is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; downtime: the {s.FrozenTimeUs / 1000.0:0.0} ms the source was frozen"))}"),
+            $"{k.Bound(c.Service.Name, source.Node)}; {how} into {id}: {d.Bytes / 1e6:0.0} MB, wall clock {d.WallClockMs:0} ms, {stats}; {c.Service.Name} keeps serving {k.Target.Queue} on {source.Node} (#{k.AfterDump.Last} applied){(s is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; downtime: the {s.FrozenTimeUs / 1000.0:0.0} ms the source was frozen"))}"),
             null, k.Artifacts with { ImagesId = id }, s is null ? null : s.FrozenTimeUs / 1000.0);
     }
 
@@ -54,8 +58,11 @@ public sealed partial class AgentEdgeRuntime
         var stats = r.Stats is { } s
             ? string.Create(CultureInfo.InvariantCulture, $"CRIU: restore {s.RestoreTimeUs / 1000.0:0.0} ms, {s.PagesRestored} pages restored")
             : "no stats-restore";
+        var what = r.Container is { } rc
+            ? string.Create(CultureInfo.InvariantCulture, $"as the Podman container {rc.Name} (podman container restore --import, CRIU configured by org.criu.config to close its connections{(r.Podman is { } ps ? $"; Podman {ps.PodmanDurationUs / 1000.0:0.0} ms" : "")}): pid {r.Pid}")
+            : string.Create(CultureInfo.InvariantCulture, $"pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace)");
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
-            $"restored {id} on {destination.Node}: pid {r.Pid} (pid {r.PidInNamespace} in its own PID namespace), wall clock {r.WallClockMs:0} ms, {stats}; its broker connection was restored closed: it reconnects and replays {t.ReplayQueue}"),
+            $"restored {id} on {destination.Node} {what}, wall clock {r.WallClockMs:0} ms, {stats}; its broker connection was restored closed: it reconnects and replays {t.ReplayQueue}"),
             null, new StepArtifacts { RestoredPid = r.Pid });
     }
 

@@ -318,8 +318,15 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         if (!w.Running)
             throw new AgentCallException($"the workload {workload} on {source.Node} (pid {w.Pid}) is not running");
         if (consumesMessages && w.Container is { } replayed)
-            // Refused before the replay queue is bound: nothing to undo.
-            throw new AgentCallException($"{c.Plan.Strategy} of the Podman container {replayed.Name} needs its broker connection dumped closed while it runs on (CRIU --tcp-close), which Podman {(to.Podman ?? from.Podman)?.Version} cannot pass to CRIU (podman container checkpoint has no --tcp-close): migrate it Cold");
+        {
+            // Refused before the replay queue is bound: nothing to undo. The container is dumped left running with its connections
+            // (Podman 4.3 has no --tcp-close), so the source needs TCP repair; the copy is restored with them closed through the
+            // CRIU configuration its spec names (org.criu.config), which the destination's OCI runtime must honour.
+            if (to.Podman is not { TcpClose: true })
+                throw new AgentCallException($"{c.Plan.Strategy} of the Podman container {replayed.Name} needs its copy restored with its broker connection closed, which {destination.Node} cannot do: {to.Podman?.Detail ?? "its agent drives no Podman"}; migrate it Cold");
+            if (!from.TcpRepair)
+                throw new AgentCallException($"{c.Plan.Strategy} of the Podman container {replayed.Name} dumps it running with its connections (podman container checkpoint --leave-running --tcp-established), which needs TCP repair on {source.Node}: {from.Report}; migrate it Cold");
+        }
         var address = o.ServiceAddresses.TryGetValue(c.Service.Name, out var a) ? $"address {a}"
             : consumesMessages ? "no service address (a message consumer: the copy reconnects to the broker)"
             : "no service address configured (its connections will not survive)";

@@ -19,15 +19,25 @@ public sealed class ContainerCapabilitiesTests
     }
 
     [Fact]
-    public void Host_PodmanUsable_DetailNamesPodmanAndContainersColdOnlyWithTheReasons()
+    public void Host_PodmanRuntimeIgnoresCriuConfig_DetailSaysContainersColdOnlyWithTheReasons()
     {
         var podman = new PodmanCapabilities("4.3.1", true, "runc version 1.1.5+ds1", true, false, false, true, "Podman 4.3.1 (API socket), OCI runtime runc version 1.1.5+ds1: checkpoint/restore of containers");
 
         var detail = AgentCapabilities.Host(new AgentClusterOptions(), Criu with { Podman = podman }).Detail!;
 
         Assert.StartsWith("CRIU 4.2.1, dirty tracking off, TCP repair yes, lazy pages yes; Podman 4.3.1 (API socket)", detail, StringComparison.Ordinal);
-        Assert.Contains("containers: Cold (MessageReplay/ReplayWithCutoff need --tcp-close", detail, StringComparison.Ordinal);
+        Assert.Contains("containers: Cold (MessageReplay/ReplayWithCutoff need a runtime that honours org.criu.config", detail, StringComparison.Ordinal);
         Assert.Contains("PostCopy lazy pages", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Host_PodmanRuntimeHonoursCriuConfig_DetailSaysContainersReplayToo()
+    {
+        var podman = new PodmanCapabilities("4.3.1", false, "runc version 1.1.5+ds1", true, false, false, true, "Podman 4.3.1, OCI runtime runc version 1.1.5+ds1: checkpoint/restore of containers", TcpClose: true);
+
+        var detail = AgentCapabilities.Host(new AgentClusterOptions(), Criu with { Podman = podman }).Detail!;
+
+        Assert.Contains("containers: Cold, MessageReplay and ReplayWithCutoff (the copy restored with its connections closed through org.criu.config", detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -47,6 +47,21 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
         // it has, and the rest of the backlog drains as downtime.
         MigrateAsync(MigrationStrategy.ReplayWithCutoff, "10.236.0", new WorkloadProfile(StateBytes, 0, 480, 400), 1_700);
 
+    /// <summary>
+    /// Issue 17 item 2: the message service as a Podman container (runc, CRIU 4.2.1) labelled with its tenant on h1, h1's
+    /// agent on the Podman CLI and h2's on the API socket. The container is dumped left running with its connections, and
+    /// its copy restored on h2 with them closed through the CRIU configuration the archive's spec names (org.criu.config):
+    /// it reconnects, replays and takes over; the old container leaves and is removed.
+    /// </summary>
+    [Fact]
+    public Task MessageReplay_PodmanContainerThroughEngineAndAgents_EveryMessageAppliedExactlyOnce() =>
+        MigrateAsync(MigrationStrategy.MessageReplay, "10.243.0", new WorkloadProfile(StateBytes, 0, 480, 900), CostUs, container: true);
+
+    [Fact]
+    public Task ReplayWithCutoff_PodmanContainerThroughEngineAndAgents_EveryMessageAppliedExactlyOnce() =>
+        // As ReplayWithCutoff of the process: the copy catches up slowly, the source stops at the cutoff.
+        MigrateAsync(MigrationStrategy.ReplayWithCutoff, "10.243.0", new WorkloadProfile(StateBytes, 0, 480, 400), 1_700, container: true);
+
     [Fact]
     public async Task ReplayWithCutoff_CopyCannotReachTheBroker_RolledBackAndSourceResumesWithEveryMessageOnce()
     {
@@ -100,14 +115,19 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
             """));
     }
 
-    private async Task MigrateAsync(MigrationStrategy strategy, string network, WorkloadProfile profile, int costUs)
+    private async Task MigrateAsync(MigrationStrategy strategy, string network, WorkloadProfile profile, int costUs, bool container = false)
     {
         var capabilities = await LabRequirements.EnsureAsync();
-        await using var lab = await MessageLabService.StartAsync(network, costUs);
         var svc = AgentEdge.Service(ServiceName, profile, new KpiTargets(5_000, 10_000, 20));
+        await using var lab = await MessageLabService.StartAsync(network, costUs, container: container ? AgentEdgeRuntime.Tenant(svc) : null);
         await using var portal = new EnginePortal(AgentEdge.Inventory(svc), lab.Runtime);
         await portal.StartAsync();
         await portal.Capabilities.RefreshAsync(AgentEdge.Cluster); // probed before planning (a loaded machine outlasts PlanningWait)
+        if (container)
+        {
+            var probe = await lab.Runtime.ProbeAsync(AgentEdge.Cluster, CancellationToken.None);
+            Assert.True(probe.Summary.Contains("containers: Cold, MessageReplay and ReplayWithCutoff", StringComparison.Ordinal), probe.Summary);
+        }
         var total = Stopwatch.StartNew();
         var before = lab.Traffic.Published;
 
@@ -150,6 +170,18 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
             $"h1 applied #{onH1[0]}..#{onH1[^1]}, h2 #{onH2[0]}..#{onH2[^1]}: not every one of 1..{published}");
         var skipped = reports.Count(r => r.Host == h2 && r.Kind == 'd');
         Assert.True(state.Duplicates >= (ulong)skipped, $"The copy reported {skipped} duplicates skipped, its state counts {state.Duplicates}.");
+        if (container)
+        {
+            Assert.Contains("podman container checkpoint --leave-running --tcp-established", steps, StringComparison.Ordinal);
+            Assert.Contains("as the Podman container", steps, StringComparison.Ordinal);
+            // The copy is a container on h2 that its agent finds by the tenant's labels; the old one left h1 and was removed.
+            using (var agent = lab.H2.Client())
+            {
+                var copy = await agent.GetFromJsonAsync<CriuWorkload>($"criu/workloads/{ServiceName}?tenant={AgentEdgeRuntime.Tenant(svc)}");
+                Assert.True(copy is { Running: true, Container: not null }, $"h2's agent does not find the copy as a container: {copy}");
+            }
+            Assert.Null(await lab.Podman!.StateAsync(lab.ContainerId!));
+        }
 
         // Downtime as the message stream saw it: the longest gap between the first applications of consecutive numbers,
         // from the last one published before the migration started.
@@ -199,15 +231,22 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
     {
         private string _folder = null!;
         private Process? _service;
+        private Process? _podmanService;
         private NamespaceForwarder? _forwarder;
         private AgentHost? _h1, _h2;
 
         public Lab Lab { get; private set; } = null!;
+        public AgentHost H2 => _h2!;
+
+        /// <summary>The lab's Podman when the service runs as a container; its container on h1.</summary>
+        public PodmanLab? Podman { get; private set; }
+        public string? ContainerId { get; private set; }
         public LabBroker Broker { get; private set; } = null!;
         public MessageTraffic Traffic { get; private set; } = null!;
         public AgentEdgeRuntime Runtime { get; private set; } = null!;
 
-        public static async Task<MessageLabService> StartAsync(string network, int costUs, Action<ReplayBrokerOptions>? configure = null)
+        /// <param name="container">The tenant whose Podman container the service runs in (h1's agent on the CLI, h2's on the API socket); null: a registered process.</param>
+        public static async Task<MessageLabService> StartAsync(string network, int costUs, Action<ReplayBrokerOptions>? configure = null, string? container = null)
         {
             var s = new MessageLabService { _folder = Directory.CreateTempSubdirectory("edgeportal-replay-lab-").FullName };
             try
@@ -219,17 +258,27 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
                 var uri = new Uri($"amqp://guest:guest@127.0.0.1:{s._forwarder.Port.ToString(CultureInfo.InvariantCulture)}/");
                 s.Traffic = await MessageTraffic.StartAsync(uri, Reports);
 
-                var binary = Path.Combine(s._folder, "msgservice");
-                await Lab.RunAsync("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
-                    Path.Combine(AppContext.BaseDirectory, "Criu", "Workload", "msgservice.c"), "-lrabbitmq"]);
-                s._service = Workloads.StartIn(s.Lab.Namespace("h1"), binary, brokerAddress, LabBroker.Port.ToString(CultureInfo.InvariantCulture),
-                    "guest", "guest", Exchange, Queue, StateBytes.ToString(CultureInfo.InvariantCulture), Reports, costUs.ToString(CultureInfo.InvariantCulture));
-                var ready = await s._service.StandardOutput.ReadLineAsync();
-                Assert.True(ready == $"consuming {Queue}", $"The message service did not start: {ready} {await s._service.StandardError.ReadToEndAsync()}");
-
-                (s._h1, s._h2) = await AgentEdge.AgentsAsync(s.Lab);
-                using (var agent = s._h1.Client())
+                string[] arguments = [brokerAddress, LabBroker.Port.ToString(CultureInfo.InvariantCulture),
+                    "guest", "guest", Exchange, Queue, StateBytes.ToString(CultureInfo.InvariantCulture), Reports, costUs.ToString(CultureInfo.InvariantCulture)];
+                if (container is { } tenant)
                 {
+                    s.Podman = await PodmanLab.StartAsync(s._folder, messageService: true);
+                    s.ContainerId = await s.Podman.StartMessageServiceAsync(s.Lab.Namespace("h1"), ServiceName, tenant, Queue, arguments);
+                    var socket = Path.Combine(s._folder, "podman-h2.sock");
+                    s._podmanService = await s.Podman.StartServiceAsync(s.Lab.Namespace("h2"), socket);
+                    (s._h1, s._h2) = await AgentEdge.AgentsAsync(s.Lab, s.Podman.AgentSettings(), PodmanLab.AgentSettingsForSocket(socket));
+                }
+                else
+                {
+                    var binary = Path.Combine(s._folder, "msgservice");
+                    await Lab.RunAsync("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
+                        Path.Combine(AppContext.BaseDirectory, "Criu", "Workload", "msgservice.c"), "-lrabbitmq"]);
+                    s._service = Workloads.StartIn(s.Lab.Namespace("h1"), binary, arguments);
+                    var ready = await s._service.StandardOutput.ReadLineAsync();
+                    Assert.True(ready == $"consuming {Queue}", $"The message service did not start: {ready} {await s._service.StandardError.ReadToEndAsync()}");
+
+                    (s._h1, s._h2) = await AgentEdge.AgentsAsync(s.Lab);
+                    using var agent = s._h1.Client();
                     var registered = await agent.PutAsJsonAsync($"criu/workloads/{ServiceName}", new CriuWorkloadRegistration(s._service.Id));
                     Assert.True(registered.StatusCode == HttpStatusCode.OK, await registered.Content.ReadAsStringAsync());
                 }
@@ -261,6 +310,11 @@ public sealed class ReplayLabMigrationTests(ITestOutputHelper output)
             if (_service is { HasExited: false })
                 _service.Kill();
             _service?.Dispose();
+            if (_podmanService is { HasExited: false })
+                _podmanService.Kill(entireProcessTree: true);
+            _podmanService?.Dispose();
+            if (Podman is not null)
+                await Podman.StopAsync();
             if (Broker is not null)
                 await Broker.DisposeAsync();
             // lab.sh down kills everything left in the lab's namespaces: restored trees, epmd.

@@ -16,6 +16,11 @@ namespace EdgePortal.Agent.Contracts;
 /// <param name="LazyPages">Podman can restore with lazy pages (post-copy); Podman 4.x has no option for it.</param>
 /// <param name="Usable">Podman answered and the runtime checkpoints: containers can migrate from and to this host.</param>
 /// <param name="Detail">One line for the operator: what works, and why what does not.</param>
+/// <param name="TcpClose">
+/// A restored container can find its TCP connections closed (what MessageReplay and ReplayWithCutoff need of the copy): the OCI
+/// runtime hands CRIU the per-container configuration file its <c>org.criu.config</c> annotation names (runc does; the agent writes
+/// <c>tcp-close</c> there and the annotation into the archive's spec before <c>restore --import</c>), and CRIU reads such files (3.11 and later).
+/// </param>
 public sealed record PodmanCapabilities(
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("remote")] bool Remote,
@@ -24,4 +29,5 @@ public sealed record PodmanCapabilities(
     [property: JsonPropertyName("preCheckpoint")] bool PreCheckpoint,
     [property: JsonPropertyName("lazyPages")] bool LazyPages,
     [property: JsonPropertyName("usable")] bool Usable,
-    [property: JsonPropertyName("detail")] string Detail);
+    [property: JsonPropertyName("detail")] string Detail,
+    [property: JsonPropertyName("tcpClose")] bool TcpClose = false);

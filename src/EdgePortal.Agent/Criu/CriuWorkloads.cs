@@ -53,6 +53,13 @@ public sealed class CriuWorkloads
     internal ConcurrentDictionary<string, string> RestoredContainers { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// The Podman containers dumped here left running for a replay, by the images dumped (their workload key and container
+    /// id): the source that serves until the copy takes over. The workload's DELETE (the replay's clean-up, once the source
+    /// left) removes the container; the images' DELETE (after a rollback too, the source serving on) only forgets it.
+    /// </summary>
+    internal ConcurrentDictionary<string, (string Key, string ContainerId)> ReplayedContainers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// The key a workload is held under: its name, qualified by its tenant when it has one (<c>name@tenant</c>; '@' is in
     /// neither), so that two tenants' workloads of one name are two workloads.
     /// </summary>

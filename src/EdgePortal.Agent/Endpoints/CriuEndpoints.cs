@@ -20,9 +20,7 @@ public static partial class AgentEndpoints
         app.MapPut(AgentRoutes.Workload, RegisterWorkload);
         app.MapGet(AgentRoutes.Workloads, (CriuWorkloads w) => Results.Ok(w.Named.Keys.Order(StringComparer.Ordinal).Select(n => Describe(n, w.Named[n])).ToList()));
         app.MapGet(AgentRoutes.Workload, GetWorkloadAsync);
-        app.MapDelete(AgentRoutes.Workload, (string name, string? tenant, CriuWorkloads w) =>
-            BadTenant(tenant) ?? (w.Named.TryRemove(CriuWorkloads.Key(name, tenant), out _) || (tenant is not null && w.Named.TryRemove(name, out _))
-                ? Saved(w, Results.NoContent()) : Results.NotFound()));
+        app.MapDelete(AgentRoutes.Workload, DeleteWorkloadAsync);
         app.MapPost(AgentRoutes.Dumps, DumpAsync);
         app.MapPost(AgentRoutes.SendImages, SendImagesAsync);
         app.MapPut(AgentRoutes.Images, ReceiveImagesAsync).WithMetadata(Security.ReceiveEndpoint.Instance);
@@ -33,6 +31,23 @@ public static partial class AgentEndpoints
         app.MapLazyPagesEndpoints();
         app.MapPost(AgentRoutes.Addresses, AddressAsync);
         return app;
+    }
+
+    /// <summary>
+    /// Forgets a registered workload; a container dumped here for a replay (<see cref="CriuWorkloads.ReplayedContainers"/>) is
+    /// removed: the replay's clean-up calls this once the old source has left, and its stopped container is no workload any more.
+    /// </summary>
+    private static async Task<IResult> DeleteWorkloadAsync(string name, string? tenant, CriuWorkloads w, Podman.PodmanDriver podman)
+    {
+        if (BadTenant(tenant) is { } bad)
+            return bad;
+        var removed = false;
+        foreach (var (id, (key, container)) in w.ReplayedContainers)
+            if (key == CriuWorkloads.Key(name, tenant) && w.ReplayedContainers.TryRemove(id, out _))
+                removed |= await podman.RemoveAsync(container, CancellationToken.None).ConfigureAwait(false);
+        return w.Named.TryRemove(CriuWorkloads.Key(name, tenant), out _) || (tenant is not null && w.Named.TryRemove(name, out _))
+            ? Saved(w, Results.NoContent())
+            : removed ? Results.NoContent() : Results.NotFound();
     }
 
     private static CriuWorkload Describe(string key, (int Pid, string? RestoredFrom) entry)
@@ -86,7 +101,7 @@ public static partial class AgentEndpoints
                 return call.LazyPages
                     ? Results.Problem(statusCode: 422, title: "No lazy pages for containers",
                         detail: $"{name} is a Podman container: podman container checkpoint has no --lazy-pages; migrate it Cold.")
-                    : await DumpContainerAsync(call, container, images, host, podman, cancellationToken).ConfigureAwait(false);
+                    : await DumpContainerAsync(call, container, images, host, podman, workloads, cancellationToken).ConfigureAwait(false);
             key = resolved.Key;
             pid = resolved.Entry.Pid;
         }

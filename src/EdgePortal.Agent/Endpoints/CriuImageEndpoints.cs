@@ -84,6 +84,8 @@ public static partial class AgentEndpoints
             return BadId();
         if (workloads.PageServers.TryRemove(id, out var server))
             await server.DisposeAsync().ConfigureAwait(false);
+        // A container dumped for this replay: no longer the workload's DELETE to remove (the source may serve on after a rollback).
+        workloads.ReplayedContainers.TryRemove(id, out _);
         var lazy = workloads.LazyDumps.ContainsKey(id) || workloads.PageIns.ContainsKey(id);
         await StopLazyAsync(id, images, workloads, host).ConfigureAwait(false);
         return images.Delete(id) || lazy ? Results.NoContent() : Results.NotFound();

@@ -79,18 +79,20 @@ public static partial class AgentEndpoints
     /// <summary>
     /// A container's checkpoint: <c>podman container checkpoint --export</c> into the images folder (one archive, streamed to
     /// the peer like any images), then, when it ends the container, the service address off the host. Pre-dump rounds and page
-    /// servers are CRIU options Podman does not pass on; TCP connections dumped closed neither (Podman 4.3 has no --tcp-close).
+    /// servers are CRIU options Podman does not pass on. A replay's dump (<c>tcpClose</c> with <c>leaveRunning</c>) keeps the
+    /// container running with its connections (<c>--leave-running --tcp-established</c>, uncompressed): Podman 4.3 cannot dump
+    /// them closed, and need not — the destination restores the copy with them closed (<see cref="RestoreContainerAsync"/>).
     /// </summary>
     private static async Task<IResult> DumpContainerAsync(CriuDumpCall call, PodmanContainer container, CriuImageStore images, HostNetwork host, PodmanDriver podman,
-        CancellationToken cancellationToken)
+        CriuWorkloads workloads, CancellationToken cancellationToken)
     {
         if (call.PreDumpRound is not null || call.AfterPreDumpRound is not null)
             return Results.Problem(statusCode: 422, title: "Not for containers",
                 detail: $"{container.Name} is a Podman container: pre-copy would need podman container checkpoint --pre-checkpoint/--with-previous, which this agent does not run (and which needs CRIU's dirty-page tracking).");
         if (call.PageServer is not null)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["pageServer"] = [$"{container.Name} is a Podman container: its checkpoint is one archive (podman container checkpoint has no page-server option); stream the images instead."] });
-        if (call.TcpClose)
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["tcpClose"] = [$"{container.Name} is a Podman container: Podman 4.3 cannot dump TCP connections closed (podman container checkpoint has no --tcp-close)."] });
+        if (call.TcpClose && !call.LeaveRunning)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["tcpClose"] = [$"{container.Name} is a Podman container: its connections are dumped closed only for a replay, which leaves it running (leaveRunning); Podman 4.3 has no --tcp-close."] });
         if (call.ReleaseAddress is { Length: > 0 } release && !System.Net.IPNetwork.TryParse(release, out _))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["releaseAddress"] = ["releaseAddress is an address with its prefix length, e.g. 10.231.0.100/24."] });
         if (container.NetworkMode != "host")
@@ -100,9 +102,11 @@ public static partial class AgentEndpoints
         if (Directory.Exists(directory))
             return ImagesExist(call.Id);
         var pid = await podman.PidAsync(container.Id, cancellationToken).ConfigureAwait(false);
-        var outcome = await podman.CheckpointAsync(container, directory, call.LeaveRunning, cancellationToken).ConfigureAwait(false);
+        var outcome = await podman.CheckpointAsync(container, directory, call.LeaveRunning, cancellationToken, uncompressed: call.TcpClose).ConfigureAwait(false);
         if (!outcome.Succeeded)
             return Results.Problem(statusCode: 422, title: "podman checkpoint failed", detail: outcome.Reason);
+        if (call.TcpClose && call.Workload is { Length: > 0 } workload)
+            workloads.ReplayedContainers[call.Id] = (CriuWorkloads.Key(workload, call.Tenant), container.Id);
         if (!call.LeaveRunning && call.ReleaseAddress is { Length: > 0 } address)
         {
             var device = string.IsNullOrWhiteSpace(call.Device) ? host.ServiceDevice : call.Device;
@@ -116,16 +120,48 @@ public static partial class AgentEndpoints
             Container: container, Podman: outcome.Stats));
     }
 
-    /// <summary><c>podman container restore --import</c> of the archive the images hold, in this host's network namespace.</summary>
+    /// <summary>The CRIU configuration file a replay's copy is restored with, in its images folder: gone with them, so a later checkpoint of the copy ignores it.</summary>
+    internal const string TcpCloseConfigName = "criu-tcp-close.conf";
+
+    /// <summary>
+    /// <c>podman container restore --import</c> of the archive the images hold, in this host's network namespace. With
+    /// <c>tcpClose</c> (a replay's copy) the archive's spec first gets the annotation <c>org.criu.config</c> naming a file here that
+    /// says <c>tcp-close</c>: runc hands it to CRIU, which restores the connections closed, so the copy reconnects while the
+    /// source keeps its own. Where this host's Podman has a container of the archive's name already (the source still runs
+    /// under it in the lab, whose hosts share one storage), the copy gets a name of its own; its labels still say whose it is.
+    /// </summary>
     private static async Task<IResult> RestoreContainerAsync(string id, CriuRestoreCall call, string directory, HostNetwork host, CriuWorkloads workloads, PodmanDriver podman)
     {
         if (!podman.Enabled)
             return Results.Problem(statusCode: 422, title: "Podman not enabled",
                 detail: $"Images {id} hold a Podman checkpoint archive, and this agent does not drive Podman ({AgentOptions.Section}:Podman:Enabled).");
+        string? name = null;
         if (call.TcpClose)
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["tcpClose"] = ["A Podman checkpoint is restored with its TCP connections (podman container restore has no --tcp-close)."] });
+        {
+            var config = Path.Combine(directory, TcpCloseConfigName);
+            await File.WriteAllTextAsync(config, "tcp-close\n", CancellationToken.None).ConfigureAwait(false);
+            string? archived;
+            try
+            {
+                archived = await CheckpointArchive.AnnotateAsync(Path.Combine(directory, PodmanDriver.ArchiveName), PodmanDriver.CriuConfigAnnotation, config,
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                return Results.Problem(statusCode: 422, title: "podman restore failed", detail: $"the copy of images {id} cannot be restored with its connections closed: {e.Message}");
+            }
+            try
+            {
+                if (archived is not null && await podman.ExistsAsync(archived, CancellationToken.None).ConfigureAwait(false))
+                    name = $"{archived}-{id[^Math.Min(12, id.Length)..]}";
+            }
+            catch (PodmanException e)
+            {
+                return Results.Problem(statusCode: 422, title: "podman restore failed", detail: e.Message);
+            }
+        }
         // As for processes: the restore runs on whatever happens to the request.
-        var (outcome, container) = await podman.RestoreAsync(directory, CancellationToken.None).ConfigureAwait(false);
+        var (outcome, container) = await podman.RestoreAsync(directory, CancellationToken.None, call.TcpClose, name).ConfigureAwait(false);
         if (!outcome.Succeeded)
             return Results.Problem(statusCode: 422, title: "podman restore failed", detail: outcome.Reason);
         await host.DropGuardAsync().ConfigureAwait(false);

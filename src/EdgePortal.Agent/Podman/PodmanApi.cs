@@ -55,9 +55,15 @@ internal sealed class PodmanApi : IDisposable
     }
 
     /// <summary>DELETE; false when there was nothing (404).</summary>
-    public async Task<bool> DeleteAsync(string path, CancellationToken cancellationToken)
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken) => FoundAsync(HttpMethod.Delete, path, cancellationToken);
+
+    /// <summary>GET of an <c>exists</c> path: true on 204, false on 404.</summary>
+    public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => FoundAsync(HttpMethod.Get, path, cancellationToken);
+
+    /// <summary>A call whose answer is only its status: false on 404, Podman's words on another error.</summary>
+    private async Task<bool> FoundAsync(HttpMethod method, string path, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Delete, Prefix + path), cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(new HttpRequestMessage(method, Prefix + path), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
             return false;
         await EnsureAsync(response, path, cancellationToken).ConfigureAwait(false);
@@ -88,9 +94,11 @@ internal sealed class PodmanApi : IDisposable
     }
 
     /// <summary>Restores with <c>import=true</c>, the archive as the body; the restored container's id and CRIU's stats from the answer.</summary>
-    public async Task<(PodmanOutcome Outcome, string? Id)> RestoreAsync(string archive, CancellationToken cancellationToken)
+    /// <param name="tcpEstablished">Restore the TCP connections established (Cold); false: the archive's CRIU configuration closes them.</param>
+    /// <param name="name">The restored container's name; null: the archive's.</param>
+    public async Task<(PodmanOutcome Outcome, string? Id)> RestoreAsync(string archive, CancellationToken cancellationToken, bool tcpEstablished = true, string? name = null)
     {
-        const string path = "containers/edgeportal-import/restore?import=true&tcpEstablished=true&printStats=true";
+        var path = $"containers/edgeportal-import/restore?import=true{(tcpEstablished ? "&tcpEstablished=true" : "")}&printStats=true{(name is null ? "" : $"&name={Uri.EscapeDataString(name)}")}";
         var clock = Stopwatch.StartNew();
         try
         {

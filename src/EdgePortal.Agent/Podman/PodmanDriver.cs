@@ -89,7 +89,7 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
                 return new PodmanCapabilities("", remote, "", false, false, false, false, $"podman info failed ({r.ExitCode}): {Words(r)}");
             info = JsonDocument.Parse(r.StandardOutput);
         }
-        string number = "", runtimeName = "", runtimeVersion = "";
+        string number = "", runtimeName = "", runtimeVersion = "", runtimePath = "";
         using (info)
         {
             if (info.RootElement.TryGetProperty("version", out var v) && v.TryGetProperty("Version", out var n))
@@ -98,6 +98,7 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
             {
                 runtimeName = oci.TryGetProperty("name", out var rn) ? rn.GetString() ?? "" : "";
                 runtimeVersion = oci.TryGetProperty("version", out var rv) ? rv.GetString() ?? "" : "";
+                runtimePath = oci.TryGetProperty("path", out var rp) ? rp.GetString() ?? "" : "";
             }
         }
         var firstLine = runtimeVersion.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
@@ -105,13 +106,80 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
         var checkpoint = runtimeName == "runc" || runtimeVersion.Contains("+CRIU", StringComparison.Ordinal);
         var usable = checkpoint && criu.Usable;
         var preCheckpoint = usable && criu.DirtyTracking;
+        var (tcpClose, tcpCloseWhy) = usable ? HonoursCriuConfig(runtimeName, runtimePath, firstLine, criu.Version) : (false, "containers do not checkpoint here");
         var detail = string.Concat(
             $"Podman {number}{(remote ? " (API socket)" : "")}, OCI runtime {firstLine}: ",
             checkpoint ? "checkpoint/restore of containers" : $"{runtimeName} cannot checkpoint (built without CRIU; use runc: [engine] runtime = \"runc\")",
             checkpoint && !criu.Usable ? " — but criu check fails" : "",
+            tcpClose ? $"; copies restored with their TCP connections closed ({tcpCloseWhy})" : $"; no copies with TCP connections closed ({tcpCloseWhy})",
             $"; --pre-checkpoint {(preCheckpoint ? "usable" : "not usable (CRIU: dirty tracking off)")}",
             $"; no post-copy: Podman {number} cannot express lazy pages (podman container checkpoint/restore have no --lazy-pages or --page-server)");
-        return new PodmanCapabilities(number, remote, firstLine, checkpoint, preCheckpoint, false, usable, detail);
+        return new PodmanCapabilities(number, remote, firstLine, checkpoint, preCheckpoint, false, usable, detail, tcpClose);
+    }
+
+    /// <summary>The annotation that names runc's per-container CRIU configuration file.</summary>
+    public const string CriuConfigAnnotation = "org.criu.config";
+
+    /// <summary>
+    /// Whether the OCI runtime hands CRIU the configuration file a container's <see cref="CriuConfigAnnotation"/> names (so that
+    /// a restored copy can find its TCP connections closed), and why. runc does since 1.0 and says so in its binary, which is
+    /// read where the agent sees it (the local CLI); through the API socket the runtime's binary is the host's, and its version
+    /// decides. CRIU evaluates such files from 3.11 on. crun's CRIU support reads no such annotation.
+    /// </summary>
+    internal static (bool Honours, string Why) HonoursCriuConfig(string runtimeName, string runtimePath, string runtimeVersion, string criuVersion)
+    {
+        if (runtimeName != "runc")
+            return (false, $"{(runtimeName.Length == 0 ? "the OCI runtime" : runtimeName)} hands CRIU no per-container configuration ({CriuConfigAnnotation} is runc's)");
+        if (LeadingVersion(criuVersion) is { } criu && criu < new Version(3, 11))
+            return (false, $"CRIU {criuVersion} reads no configuration files (3.11 and later do)");
+        if (runtimePath.Length > 0 && File.Exists(runtimePath))
+        {
+            try
+            {
+                return ContainsAscii(runtimePath, CriuConfigAnnotation)
+                    ? (true, $"{runtimePath} reads the {CriuConfigAnnotation} annotation")
+                    : (false, $"{runtimePath} does not know the {CriuConfigAnnotation} annotation");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not readable by the agent: the version decides, as through the API socket.
+            }
+        }
+        var words = runtimeVersion.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var version = words.Length >= 3 ? LeadingVersion(words[2]) : null;
+        return version is { } v && v >= new Version(1, 0)
+            ? (true, $"runc {v} reads the {CriuConfigAnnotation} annotation")
+            : (false, $"runc {(words.Length >= 3 ? words[2] : "of unknown version")} may not read the {CriuConfigAnnotation} annotation (1.0 and later do)");
+    }
+
+    /// <summary>The version its text starts with ("1.1.5+ds1" → 1.1.5); null when there is none.</summary>
+    private static Version? LeadingVersion(string text)
+    {
+        var end = 0;
+        while (end < text.Length && (char.IsAsciiDigit(text[end]) || text[end] == '.'))
+            end++;
+        var numbers = text[..end].Trim('.');
+        return Version.TryParse(numbers.Contains('.', StringComparison.Ordinal) ? numbers : numbers + ".0", out var v) ? v : null;
+    }
+
+    /// <summary>Whether file <paramref name="path"/> holds the ASCII text <paramref name="text"/>, read in blocks.</summary>
+    private static bool ContainsAscii(string path, string text)
+    {
+        var needle = System.Text.Encoding.ASCII.GetBytes(text);
+        var buffer = new byte[1 << 20];
+        var kept = 0;
+        using var file = File.OpenRead(path);
+        int read;
+        while ((read = file.Read(buffer, kept, buffer.Length - kept)) > 0)
+        {
+            var filled = kept + read;
+            if (buffer.AsSpan(0, filled).IndexOf(needle) >= 0)
+                return true;
+            // The block's tail may hold the start of the text: carried into the next block.
+            kept = Math.Min(needle.Length - 1, filled);
+            buffer.AsSpan(filled - kept, kept).CopyTo(buffer);
+        }
+        return false;
     }
 
     /// <summary>
@@ -233,7 +301,9 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
     /// to the downtime), with its established TCP connections. Without <paramref name="leaveRunning"/> the stopped container
     /// is removed afterwards: the archive is the container now, and its name is free for a restore here (a rollback).
     /// </summary>
-    public async Task<PodmanOutcome> CheckpointAsync(PodmanContainer container, string imagesDirectory, bool leaveRunning, CancellationToken cancellationToken)
+    /// <param name="uncompressed">Export uncompressed whatever <see cref="AgentPodmanOptions.Compression"/> says (an archive the destination rewrites).</param>
+    public async Task<PodmanOutcome> CheckpointAsync(PodmanContainer container, string imagesDirectory, bool leaveRunning, CancellationToken cancellationToken,
+        bool uncompressed = false)
     {
         ArgumentNullException.ThrowIfNull(container);
         Directory.CreateDirectory(imagesDirectory);
@@ -247,7 +317,7 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
                 File.Delete(archive);
             return outcome;
         }
-        List<string> arguments = ["container", "checkpoint", container.Id, $"--export={archive}", $"--compress={Podman.Compression}", "--tcp-established", "--print-stats"];
+        List<string> arguments = ["container", "checkpoint", container.Id, $"--export={archive}", $"--compress={(uncompressed ? "none" : Podman.Compression)}", "--tcp-established", "--print-stats"];
         if (leaveRunning)
             arguments.Add("--leave-running");
         var r = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
@@ -266,22 +336,48 @@ public sealed class PodmanDriver(IOptions<AgentOptions> options) : IDisposable
         return new PodmanOutcome(true, "", stats, r.WallClock);
     }
 
-    /// <summary><c>podman container restore --import</c> of the archive in <paramref name="imagesDirectory"/>, with its TCP connections, in the host's network namespace.</summary>
-    public async Task<(PodmanOutcome Outcome, PodmanContainer? Container)> RestoreAsync(string imagesDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>podman container restore --import</c> of the archive in <paramref name="imagesDirectory"/>, in the host's network
+    /// namespace: with its TCP connections (<c>--tcp-established</c>), or, with <paramref name="tcpClose"/>, without that option,
+    /// the archive's spec naming a CRIU configuration that closes them (<see cref="CheckpointArchive.AnnotateAsync"/>): should the
+    /// runtime ignore it, CRIU refuses the connected sockets instead of restoring them established beside the source's.
+    /// </summary>
+    /// <param name="name">The restored container's name; null: the archive's.</param>
+    public async Task<(PodmanOutcome Outcome, PodmanContainer? Container)> RestoreAsync(string imagesDirectory, CancellationToken cancellationToken, bool tcpClose = false,
+        string? name = null)
     {
         var archive = Path.Combine(imagesDirectory, ArchiveName);
         if (Podman.Remote)
         {
-            var (outcome, restoredId) = await _api.Value.RestoreAsync(archive, cancellationToken).ConfigureAwait(false);
+            var (outcome, restoredId) = await _api.Value.RestoreAsync(archive, cancellationToken, !tcpClose, name).ConfigureAwait(false);
             return (outcome, restoredId is null ? null : await InspectAsync(restoredId, cancellationToken).ConfigureAwait(false));
         }
-        var r = await RunAsync(["container", "restore", $"--import={archive}", "--tcp-established", "--print-stats"], cancellationToken).ConfigureAwait(false);
+        List<string> arguments = ["container", "restore", $"--import={archive}", "--print-stats"];
+        if (!tcpClose)
+            arguments.Add("--tcp-established");
+        if (name is not null)
+            arguments.Add($"--name={name}");
+        var r = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
         if (r.ExitCode != 0)
             return (new PodmanOutcome(false, $"podman container restore --import {archive} failed ({r.ExitCode}): {Words(r)}", null, r.WallClock), null);
         var stats = ParseStats(r.StandardOutput, "podman_restore_duration", "runtime_restore_duration");
         var id = ContainerId(r.StandardOutput);
         var container = id is null ? null : await InspectAsync(id, cancellationToken).ConfigureAwait(false);
         return (new PodmanOutcome(true, "", stats, r.WallClock), container);
+    }
+
+    /// <summary>Whether this host's Podman has a container named (or with the id) <paramref name="nameOrId"/>, running or not.</summary>
+    public async Task<bool> ExistsAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        if (Podman.Remote)
+            return await _api.Value.ExistsAsync($"containers/{Uri.EscapeDataString(nameOrId)}/exists", cancellationToken).ConfigureAwait(false);
+        var r = await RunAsync(["container", "exists", nameOrId], cancellationToken).ConfigureAwait(false);
+        return r.ExitCode switch
+        {
+            0 => true,
+            1 => false,
+            _ => throw new PodmanException($"podman container exists {nameOrId} failed ({r.ExitCode}): {Words(r)}"),
+        };
     }
 
     /// <summary>Removes a container whatever its state; false when there was none.</summary>

@@ -18,10 +18,14 @@ public static class Workloads
     }
 
     /// <summary>The state service linked statically into <paramref name="folder"/> (a container rootfs without a libc).</summary>
-    public static async Task BuildStaticAsync(string folder)
+    /// <param name="messageService">The message service too (msgservice, librabbitmq and OpenSSL linked in).</param>
+    public static async Task BuildStaticAsync(string folder, bool messageService = false)
     {
         var source = Path.Combine(AppContext.BaseDirectory, "Criu", "Workload");
         await Lab.RunAsync("gcc", ["-O2", "-static", "-Wall", "-Wextra", "-Werror", "-o", Path.Combine(folder, "stateservice"), Path.Combine(source, "stateservice.c")]);
+        if (messageService)
+            await Lab.RunAsync("gcc", ["-O2", "-static", "-Wall", "-Wextra", "-Werror", "-o", Path.Combine(folder, "msgservice"), Path.Combine(source, "msgservice.c"),
+                "-lrabbitmq", "-lssl", "-lcrypto", "-lpthread", "-ldl"]);
     }
 
     /// <summary>Starts a command in a lab namespace (nsenter --net, never ip netns exec) with its output captured.</summary>

@@ -78,7 +78,8 @@ public sealed class PodmanLab
     }
 
     /// <summary>Builds the state service statically, the rootfs and its image, and imports it into the lab's storage.</summary>
-    public static async Task<PodmanLab> StartAsync(string folder)
+    /// <param name="messageService">The image holds the message service too (<see cref="StartMessageServiceAsync"/>).</param>
+    public static async Task<PodmanLab> StartAsync(string folder, bool messageService = false)
     {
         if (!File.Exists(Executable) || !File.Exists("/usr/sbin/runc") || !File.Exists("/bin/busybox"))
             Assert.Fail("Podman, runc and busybox-static are needed: ./test.sh installs them (apt-get install podman runc busybox-static).");
@@ -89,7 +90,7 @@ public sealed class PodmanLab
         File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
         foreach (var applet in new[] { "sh", "sleep", "cat", "ls" })
             File.CreateSymbolicLink(Path.Combine(rootfs, "bin", applet), "busybox");
-        await Workloads.BuildStaticAsync(rootfs);
+        await Workloads.BuildStaticAsync(rootfs, messageService);
         var tar = Path.Combine(folder, "rootfs.tar");
         await Lab.RunAsync("tar", ["-C", rootfs, "-cf", tar, "."]);
         await lab.RunAsync("import", tar, Image);
@@ -127,6 +128,28 @@ public sealed class PodmanLab
             await Task.Delay(25);
         }
         Assert.Fail($"The state service container {id} did not listen on {port}: {await RunAsync("logs", id)}");
+        return id;
+    }
+
+    /// <summary>
+    /// Starts the message service (msgservice.c: <paramref name="arguments"/> as it takes them) as a container of
+    /// <paramref name="tenant"/> in a lab host's network namespace, labelled as the agent finds it; returns its id once it
+    /// consumes <paramref name="queue"/>.
+    /// </summary>
+    public async Task<string> StartMessageServiceAsync(string networkNamespace, string service, string tenant, string queue, params string[] arguments)
+    {
+        var id = (await RunInAsync(networkNamespace, ["run", "-d", "--network", "host", "--name", $"{service}.{tenant}",
+            "--label", $"io.edgeportal.tenant={tenant}", "--label", $"io.edgeportal.service={service}", Image, "/msgservice", .. arguments])).Trim();
+        for (var i = 0; i < 400; i++)
+        {
+            var logs = await RunAsync("logs", id);
+            if (logs.Contains($"consuming {queue}", StringComparison.Ordinal))
+                return id;
+            if (logs.Contains("cannot connect", StringComparison.Ordinal))
+                break;
+            await Task.Delay(25);
+        }
+        Assert.Fail($"The message service container {id} does not consume {queue}: {await RunAsync("logs", id)}");
         return id;
     }
 
