@@ -142,7 +142,7 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
                 LiveFreezeMs = liveFreezeMs,
             };
             var detail = string.Create(CultureInfo.InvariantCulture,
-                $"{(liveFreezeMs is { } f ? $"live dump frozen {f:0.0} ms; " : "")}dump {dumpMs:0.0} ms (CRIU{(dump.Stats is null ? " stats missing: wall clock" : "")}, {dump.Bytes / 1e6:0.0} MB; agent {dump.WallClockMs:0.0} ms), transfer {sample.TransferMs:0.0} ms, restore {restoreMs:0.0} ms (CRIU{(restore.Stats is null ? " stats missing: wall clock" : "")}; agent {restore.WallClockMs:0.0} ms), downtime {sample.DowntimeMs:0.0} ms");
+                $"{(liveFreezeMs is { } f ? string.Create(CultureInfo.InvariantCulture, $"live dump frozen {f:0.0} ms; ") : "")}dump {dumpMs:0.0} ms (CRIU{(dump.Stats is null ? " stats missing: wall clock" : "")}, {dump.Bytes / 1e6:0.0} MB; agent {dump.WallClockMs:0.0} ms), transfer {sample.TransferMs:0.0} ms, restore {restoreMs:0.0} ms (CRIU{(restore.Stats is null ? " stats missing: wall clock" : "")}; agent {restore.WallClockMs:0.0} ms), downtime {sample.DowntimeMs:0.0} ms");
             return (sample, detail);
         }
         finally

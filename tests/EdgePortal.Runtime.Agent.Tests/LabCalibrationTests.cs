@@ -75,7 +75,7 @@ public sealed class LabCalibrationTests(ITestOutputHelper output)
                 if (capabilities.LazyPages)
                     Assert.True(p.Sample is { LazyDumpMs: > 0, LazyRestoreMs: > 0, PageInMs: > 0 }, $"A post-copy stage was not measured: {p.Sample}");
             });
-            Assert.Equal(capabilities.LazyPages ? ["T_f", "T_ld", "T_lr", "W_c"] : ["T_f"], stored.Fit.Stages.Select(s => s.Symbol));
+            Assert.Equal(capabilities.LazyPages ? new[] { "T_f", "T_ld", "T_lr", "W_c" } : ["T_f"], stored.Fit.Stages.Select(s => s.Symbol));
             Assert.Equal(stored.Fit.Stages.Single(s => s.Symbol == "T_f").FixedMs, stored.Fit.Parameters.LiveFreezeMs);
             foreach (var point in stored.Fit.Points.GroupBy(p => p.Sample.StateSizeBytes))
             {

@@ -186,6 +186,15 @@ public static class PamCalibrator
             NuPreDumpPerByte = nu,
             RuntimeOverheadMs = 0,
             SwitchMs = 0,
+            // The other strategies' stages come from this grid or not at all: a basis' lines rest on other Cold terms.
+            LiveFreezeMs = null,
+            LiveFreezeMsPerByte = 0,
+            LazyDumpMs = null,
+            LazyDumpMsPerByte = 0,
+            LazyRestoreMs = null,
+            LazyRestoreMsPerByte = 0,
+            PageInMs = null,
+            PageInMsPerByte = 0,
             Name = name ?? string.Create(CultureInfo.InvariantCulture, $"calibrated from {n} samples"),
         };
         var residuals = samples.Select(s => s.DowntimeMs - Predict(s, fitted).PredictedDowntimeMs).Order().ToList();

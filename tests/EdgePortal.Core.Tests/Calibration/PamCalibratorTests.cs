@@ -326,7 +326,10 @@ public sealed class PamCalibratorTests
         var p = fit.Parameters;
 
         Assert.Empty(fit.Stages);
-        Assert.Equal((null, null, null, null), (p.LiveFreezeMs, p.LazyDumpMs, p.LazyRestoreMs, p.PageInMs));
+        Assert.Null(p.LiveFreezeMs);
+        Assert.Null(p.LazyDumpMs);
+        Assert.Null(p.LazyRestoreMs);
+        Assert.Null(p.PageInMs);
         Assert.Equal(PamModel.PreDumpMs(m, p), ReplayModel.MessageReplay(m, 125_000, 480, 900, p).FrozenMs, 9);
         Assert.Equal(p.Alpha1 * p.Alpha2 * (p.BetaMs + p.PhiPreDumpMs + p.DeltaMs), PostCopyModel.LazyDumpMs(m, p), 9);
         Assert.Equal(PostCopyModel.PageBytes(m, p) / 125_000, PostCopyModel.Predict(m, 125_000, p).DegradationWindowMs, 9);
