@@ -28,7 +28,8 @@
 #                     and for the state service (no message stream: Cold, PreCopy where dirty tracking works, PostCopy);
 #                     its runs are those of the row of that strategy, or run here when no row has them.
 # Before the runs, the portal's `calibrate` verb fits the model on h1 → h2 (sizes CALIBRATE_SIZES, dirty rates 0 and 1000 pages/s,
-# CALIBRATE_REPEAT repeats) and stores it for the lab's host class, so every plan's prediction is the calibrated model's.
+# CALIBRATE_REPEAT repeats) and stores it for the lab's host class, so every plan's prediction is the calibrated model's: Cold's
+# terms, and at every point a live dump's freeze (MessageReplay's T_f) and a post-copy (T_ld, T_lr, CRIU's page-in W_c).
 #
 # Measured, per run: downtime = the longest gap the client saw (state service: between two answers of probeclient.c, one
 # request every 2 ms on one TCP connection; message service: between the first applications of consecutive message
@@ -496,6 +497,7 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %9s\n'
   echo "EdgePortal migration lab: 2 lab hosts ($LAB_RATE tc tbf links), RUNS=$RUNS per row, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "environment: $(env_line); load average $load_start at the start, $load_end at the end"
   echo "calibration: $(grep -m1 '^Calibration of host class' "$work/calibrate.log" | sed 's/^Calibration of host class //'); $(grep -m1 '^Fit:' "$work/calibrate.log" | sed 's/^Fit: //'); T_add $(awk '$1 == "T_add" {print $2}' "$work/calibrate.log") ms (ColdTransfer Images)"
+  echo "calibrated stages: $(awk '/^Stages of the other strategies/ {on = 1; next} on && /^  [TW]_/ {sub(/:.*/, ""); sub(/^ +/, ""); printf "%s%s", sep, $0; sep = "; "} on && /^$/ {on = 0}' "$work/calibrate.log")$(grep -m1 'post-copy not measured' "$work/calibrate.log" | sed 's/^ */; /')"
   # shellcheck disable=SC2059
   printf "$fmt" size strategy ok "downtime med/p90" "engine downtime" "total med/p90" "predicted down/total" "down/cold"
   for size in $SIZES; do

@@ -735,7 +735,7 @@ namespace EdgePortal.Client
         System.Threading.Tasks.Task<System.Collections.Generic.ICollection<HostCalibration>> ListCalibrationsAsync(int? limit, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
-        /// Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).
+        /// Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs, liveFreezeMs?, lazyDumpMs?, lazyRestoreMs?, pageInMs?}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).
         /// </summary>
         /// <returns>Created</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
@@ -743,7 +743,7 @@ namespace EdgePortal.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).
+        /// Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs, liveFreezeMs?, lazyDumpMs?, lazyRestoreMs?, pageInMs?}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).
         /// </summary>
         /// <returns>Created</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
@@ -6573,7 +6573,7 @@ namespace EdgePortal.Client
         }
 
         /// <summary>
-        /// Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).
+        /// Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs, liveFreezeMs?, lazyDumpMs?, lazyRestoreMs?, pageInMs?}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).
         /// </summary>
         /// <returns>Created</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
@@ -6584,7 +6584,7 @@ namespace EdgePortal.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).
+        /// Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs, liveFreezeMs?, lazyDumpMs?, lazyRestoreMs?, pageInMs?}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).
         /// </summary>
         /// <returns>Created</returns>
         /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
@@ -7255,6 +7255,9 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("meanMeasuredOverheadMs")]
         public double MeanMeasuredOverheadMs { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("stages")]
+        public System.Collections.Generic.List<StageFit>? Stages { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -7331,6 +7334,18 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("downtimeMs")]
         public double DowntimeMs { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("liveFreezeMs")]
+        public double? LiveFreezeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyDumpMs")]
+        public double? LazyDumpMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyRestoreMs")]
+        public double? LazyRestoreMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageInMs")]
+        public double? PageInMs { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("overheadMs")]
         public double? OverheadMs { get; set; } = default!;
 
@@ -7375,6 +7390,18 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("downtimeMs")]
         public double? DowntimeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("liveFreezeMs")]
+        public double? LiveFreezeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyDumpMs")]
+        public double? LazyDumpMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyRestoreMs")]
+        public double? LazyRestoreMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageInMs")]
+        public double? PageInMs { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -8763,6 +8790,30 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("switchMs")]
         public double? SwitchMs { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("liveFreezeMs")]
+        public double? LiveFreezeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("liveFreezeMsPerByte")]
+        public double? LiveFreezeMsPerByte { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyDumpMs")]
+        public double? LazyDumpMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyDumpMsPerByte")]
+        public double? LazyDumpMsPerByte { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyRestoreMs")]
+        public double? LazyRestoreMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lazyRestoreMsPerByte")]
+        public double? LazyRestoreMsPerByte { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageInMs")]
+        public double? PageInMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageInMsPerByte")]
+        public double? PageInMsPerByte { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("profilingIntervalSeconds")]
         public double? ProfilingIntervalSeconds { get; set; } = default!;
 
@@ -9685,6 +9736,48 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("violatesLatency")]
         public bool? ViolatesLatency { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StageFit
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("stage")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Stage { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("symbol")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Symbol { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("property")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Property { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("samples")]
+        public int Samples { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fixedMs")]
+        public double FixedMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("msPerByte")]
+        public double MsPerByte { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("rSquared")]
+        public double RSquared { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxRelativeError")]
+        public double MaxRelativeError { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

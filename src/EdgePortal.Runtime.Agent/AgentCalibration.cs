@@ -42,6 +42,23 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
     /// <summary>The link's bandwidth the model is told when the agent streams without a limit (the lab's tbf rate, 1 Gbit/s).</summary>
     public double LinkBandwidthBitsPerSecond { get; init; } = 1e9;
 
+    /// <summary>
+    /// Before each point's Cold migration, checkpoint the running service live (<c>criu dump --leave-running --tcp-close</c>, as
+    /// MessageReplay does) and record how long CRIU kept it frozen: the sample's <see cref="CalibrationSample.LiveFreezeMs"/>.
+    /// </summary>
+    public bool LiveDump { get; init; } = true;
+
+    /// <summary>
+    /// After each point's Cold migration, migrate a fresh copy of the service post-copy to the destination (lazy dump, its
+    /// images, restore with lazy pages, page-in, as the runtime's PostCopy does) and record its stages. Needs a destination and
+    /// lazy pages on both hosts (<see cref="CriuCapabilities.LazyPages"/>): without them the run leaves post-copy out and says
+    /// why in <see cref="PostCopyNote"/>.
+    /// </summary>
+    public bool PostCopy { get; init; }
+
+    /// <summary>After <see cref="RunAsync"/>: whether its samples measured post-copy, and if not, why not; null when not asked for.</summary>
+    public string? PostCopyNote { get; private set; }
+
     /// <summary>Run one untimed migration of the smallest state first, so that the first sample does not pay for cold caches.</summary>
     public bool WarmUp { get; init; } = true;
 
@@ -55,6 +72,15 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
             throw new ArgumentException("The grid is empty: give at least one state size, one dirty rate and one repeat.", nameof(grid));
         var source = Client(sourceNode);
         var destination = destinationNode is null ? null : Client(destinationNode);
+        var postCopy = false;
+        if (PostCopy)
+        {
+            var refusal = destination is null
+                ? "post-copy not measured: it needs a destination (--to), lazy pages are restored on another host"
+                : await LazyPagesRefusalAsync(source, destination, ct).ConfigureAwait(false);
+            postCopy = refusal is null;
+            PostCopyNote = refusal ?? $"post-copy measured at every point ({sourceNode} → {destinationNode}, lazy pages on both hosts)";
+        }
         if (WarmUp)
             await MeasureAsync(source, destination, grid.StateSizesBytes.Min(), grid.DirtyPagesPerSecond.Min(), ct).ConfigureAwait(false);
         var samples = new List<CalibrationSample>(grid.Count);
@@ -62,6 +88,12 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
         foreach (var (size, rate, repeat) in grid.Points())
         {
             var (sample, detail) = await MeasureAsync(source, destination, size, rate, ct).ConfigureAwait(false);
+            if (postCopy && destination is not null)
+            {
+                var (lazy, lazyDetail) = await MeasurePostCopyAsync(source, destination, size, rate, ct).ConfigureAwait(false);
+                sample = sample with { LazyDumpMs = lazy.DumpMs, LazyRestoreMs = lazy.RestoreMs, PageInMs = lazy.PageInMs };
+                detail += "; " + lazyDetail;
+            }
             samples.Add(sample);
             progress?.Report(new CalibrationProgress(++index, grid.Count, repeat, sample, detail));
         }
@@ -78,6 +110,14 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
         try
         {
             await source.RegisterWorkloadAsync(workload, process.Id, ct).ConfigureAwait(false);
+            double? liveFreezeMs = null;
+            if (LiveDump)
+            {
+                var live = await source.DumpAsync(id + "-live", workload, null, null, ct, leaveRunning: true, tcpClose: true).ConfigureAwait(false);
+                await QuietlyAsync(() => source.DeleteImagesAsync(id + "-live", CancellationToken.None)).ConfigureAwait(false);
+                // What the engine counts as a live dump's downtime: CRIU's frozen time (the agent's wall clock without stats).
+                liveFreezeMs = live.Stats is { } l ? l.FrozenTimeUs / 1_000.0 : live.WallClockMs;
+            }
             var clock = Stopwatch.StartNew();
             var dump = await source.DumpAsync(id, workload, null, null, ct).ConfigureAwait(false);
             CriuSendAnswer? sent = null;
@@ -99,9 +139,10 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
                 TransferMs = sent?.WallClockMs ?? 0,
                 RestoreMs = restoreMs,
                 DowntimeMs = clock.Elapsed.TotalMilliseconds,
+                LiveFreezeMs = liveFreezeMs,
             };
             var detail = string.Create(CultureInfo.InvariantCulture,
-                $"dump {dumpMs:0.0} ms (CRIU{(dump.Stats is null ? " stats missing: wall clock" : "")}, {dump.Bytes / 1e6:0.0} MB; agent {dump.WallClockMs:0.0} ms), transfer {sample.TransferMs:0.0} ms, restore {restoreMs:0.0} ms (CRIU{(restore.Stats is null ? " stats missing: wall clock" : "")}; agent {restore.WallClockMs:0.0} ms), downtime {sample.DowntimeMs:0.0} ms");
+                $"{(liveFreezeMs is { } f ? string.Create(CultureInfo.InvariantCulture, $"live dump frozen {f:0.0} ms; ") : "")}dump {dumpMs:0.0} ms (CRIU{(dump.Stats is null ? " stats missing: wall clock" : "")}, {dump.Bytes / 1e6:0.0} MB; agent {dump.WallClockMs:0.0} ms), transfer {sample.TransferMs:0.0} ms, restore {restoreMs:0.0} ms (CRIU{(restore.Stats is null ? " stats missing: wall clock" : "")}; agent {restore.WallClockMs:0.0} ms), downtime {sample.DowntimeMs:0.0} ms");
             return (sample, detail);
         }
         finally
@@ -120,6 +161,58 @@ public sealed class AgentCalibrationRunner(AgentClusterOptions cluster, string s
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// One post-copy of a fresh copy of the service, as the runtime's PostCopy runs it: <c>criu dump --lazy-pages</c> on the
+    /// source (T_ld: until its page server is ready, the agent's wall clock), its images to the destination, <c>criu restore
+    /// --lazy-pages</c> there (T_lr: CRIU's restore time), then the page-in (W: the resume to the last page) and the lazy
+    /// dump's end; the restored tree, the images and the registrations removed.
+    /// </summary>
+    private async Task<((double DumpMs, double RestoreMs, double PageInMs) Stages, string Detail)> MeasurePostCopyAsync(AgentApiClient source,
+        AgentApiClient destination, long stateBytes, double dirtyRate, CancellationToken ct)
+    {
+        var id = $"calibration-{Guid.NewGuid():N}";
+        var workload = id;
+        using var process = await start(stateBytes, dirtyRate, ct).ConfigureAwait(false);
+        try
+        {
+            await source.RegisterWorkloadAsync(workload, process.Id, ct).ConfigureAwait(false);
+            var dump = await source.DumpAsync(id, workload, null, null, ct, lazyPages: true).ConfigureAwait(false);
+            if (dump.LazyPageServer is not { } server)
+                throw new InvalidOperationException($"The lazy dump on {source.Node} named no page server to fetch the pages from.");
+            var sent = await source.SendImagesAsync(id, destination.Node, BandwidthBitsPerSecond, ct).ConfigureAwait(false);
+            var restore = await destination.RestoreAsync(id, workload, ct, lazyPageServer: server, bandwidthBitsPerSecond: BandwidthBitsPerSecond).ConfigureAwait(false);
+            var pageIn = await destination.PageInAsync(id, ct).ConfigureAwait(false);
+            await source.LazyDumpAsync(id, ct).ConfigureAwait(false);
+            var restoreMs = restore.Stats is { } r ? r.RestoreTimeUs / 1_000.0 : restore.WallClockMs;
+            return ((dump.WallClockMs, restoreMs, pageIn.WindowMs), string.Create(CultureInfo.InvariantCulture,
+                $"post-copy: lazy dump {dump.WallClockMs:0.0} ms, images {sent.WallClockMs:0.0} ms, lazy restore {restoreMs:0.0} ms (CRIU{(restore.Stats is null ? " stats missing: wall clock" : "")}), page-in {pageIn.WindowMs:0.0} ms ({pageIn.Bytes / 1e6:0.0} MB)"));
+        }
+        finally
+        {
+            await QuietlyAsync(() => destination.DeleteRestoredAsync(id, CancellationToken.None)).ConfigureAwait(false);
+            await QuietlyAsync(() => source.DeleteImagesAsync(id, CancellationToken.None)).ConfigureAwait(false);
+            await QuietlyAsync(() => destination.DeleteImagesAsync(id, CancellationToken.None)).ConfigureAwait(false);
+            await QuietlyAsync(() => source.DeleteWorkloadAsync(workload, CancellationToken.None)).ConfigureAwait(false);
+            await QuietlyAsync(() => destination.DeleteWorkloadAsync(workload, CancellationToken.None)).ConfigureAwait(false);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<string?> LazyPagesRefusalAsync(AgentApiClient source, AgentApiClient destination, CancellationToken ct)
+    {
+        foreach (var agent in new[] { source, destination })
+        {
+            var c = await agent.CapabilitiesAsync(ct).ConfigureAwait(false);
+            if (!c.LazyPages)
+                return $"post-copy not measured: {agent.Node} cannot run lazy pages ({c.LazyPagesDetail ?? "its probe says no"})";
+        }
+        return null;
     }
 
     private AgentApiClient Client(string node)

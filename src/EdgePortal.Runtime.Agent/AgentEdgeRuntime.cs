@@ -466,10 +466,14 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
     internal static async Task<StepResult> CleanUpAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct)
     {
         var id = ImagesId(c.Service.Name, c.MigrationId);
+        // Both hosts at once: the migration's total runs until CleanUp ends, and neither deletion waits for the other.
+        var onSource = source.DeleteImagesAsync(id, ct);
+        var onDestination = destination.DeleteImagesAsync(id, ct);
+        await Task.WhenAll(onSource, onDestination).ConfigureAwait(false);
         var deleted = new List<string>();
-        if (await source.DeleteImagesAsync(id, ct).ConfigureAwait(false))
+        if (await onSource.ConfigureAwait(false))
             deleted.Add(source.Node);
-        if (await destination.DeleteImagesAsync(id, ct).ConfigureAwait(false))
+        if (await onDestination.ConfigureAwait(false))
             deleted.Add(destination.Node);
         return new StepResult(deleted.Count == 0 ? $"no images {id} left to delete" : $"deleted the images {id} on {string.Join(" and ", deleted)}");
     }

@@ -45,7 +45,7 @@ public sealed class LabCalibrationTests(ITestOutputHelper output)
             var cluster = AgentEdge.ClusterOf(h1, h2);
             var workload = new CalibrationWorkloadCommand($"{service} {{port}} {{bytes}} {{rate}}", lab.Namespace("h1"), Port, TimeSpan.FromSeconds(30));
             // The agents talk over loopback, not the lab's 1 Gbit/s bridge: their token bucket holds the stream to the lab's rate.
-            var runner = new AgentCalibrationRunner(cluster, "h1", "h2", workload.StartAsync) { BandwidthBitsPerSecond = 1e9 };
+            var runner = new AgentCalibrationRunner(cluster, "h1", "h2", workload.StartAsync) { BandwidthBitsPerSecond = 1e9, PostCopy = true };
             var grid = new CalibrationGrid([4L << 20, 32L << 20], [1_000], Repeats: 5);
             var progress = new List<string>();
 
@@ -60,6 +60,7 @@ public sealed class LabCalibrationTests(ITestOutputHelper output)
 
             output.WriteLine($"CRIU {capabilities.Version}, lab h1 → h2 at the lab's 1 Gbit/s, the state service dirtying 1000 pages/s");
             progress.ForEach(output.WriteLine);
+            output.WriteLine(runner.PostCopyNote);
             output.WriteLine(CalibrationReport.Text(calibration));
             Assert.NotNull(stored);
             Assert.Equal(calibration.Id, stored.Id);
@@ -69,7 +70,13 @@ public sealed class LabCalibrationTests(ITestOutputHelper output)
             {
                 Assert.True(p.Sample.DumpMs > 0 && p.Sample.RestoreMs > 0 && p.Sample.TransferMs > 0, $"A stage was not measured: {p.Sample}");
                 Assert.True(p.Sample.PagesWritten > p.Sample.StateSizeBytes / 4096, $"CRIU wrote fewer pages than the state holds: {p.Sample}");
+                // The live dump (MessageReplay's) froze the service for a measurable while.
+                Assert.True(p.Sample.LiveFreezeMs > 0, $"the live dump's freeze was not measured: {p.Sample}");
+                if (capabilities.LazyPages)
+                    Assert.True(p.Sample is { LazyDumpMs: > 0, LazyRestoreMs: > 0, PageInMs: > 0 }, $"A post-copy stage was not measured: {p.Sample}");
             });
+            Assert.Equal(capabilities.LazyPages ? new[] { "T_f", "T_ld", "T_lr", "W_c" } : ["T_f"], stored.Fit.Stages.Select(s => s.Symbol));
+            Assert.Equal(stored.Fit.Stages.Single(s => s.Symbol == "T_f").FixedMs, stored.Fit.Parameters.LiveFreezeMs);
             foreach (var point in stored.Fit.Points.GroupBy(p => p.Sample.StateSizeBytes))
             {
                 var measured = point.Select(p => p.Sample.DowntimeMs).Order().ElementAt(point.Count() / 2);

@@ -71,15 +71,33 @@ public sealed class ServiceAddresses(HostNetwork host)
         {
             return $"arping could not start: {e.Message} (Debian package iputils-arping)";
         }
-        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        // arping prints its "ARPING ip from …" line once its socket is bound, right before it sends the first announcement:
+        // that line (or 50 ms without an exit, should its output be buffered) says it runs, so the caller does not wait
+        // for a fixed 50 ms in the switch (issue 18 item 5). What it cannot do makes it exit at once, before that line.
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = ReadLinesAsync(process.StandardOutput, first);
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var exited = process.WaitForExitAsync(CancellationToken.None);
         _ = exited.ContinueWith(_ => process.Dispose(), TaskScheduler.Default);
-        if (await Task.WhenAny(exited, Task.Delay(50)).ConfigureAwait(false) != exited || process.ExitCode == 0)
+        await Task.WhenAny(exited, first.Task, Task.Delay(50)).ConfigureAwait(false);
+        if (!exited.IsCompleted || process.ExitCode == 0)
             return null;
         var text = (await output.ConfigureAwait(false) + await errors.ConfigureAwait(false)).Trim();
         // In unsolicited mode arping exits 1 when nothing answered, which is expected; anything it could not send is not.
         return process.ExitCode == 1 && text.Contains("Sent", StringComparison.Ordinal) ? null
             : $"arping -U -I {device} {ip} ({process.ExitCode}): {text} (Debian package iputils-arping)";
+    }
+
+    /// <summary>All of <paramref name="reader"/>'s text; <paramref name="first"/> completes at its first line (or its end).</summary>
+    private static async Task<string> ReadLinesAsync(StreamReader reader, TaskCompletionSource first)
+    {
+        var text = new System.Text.StringBuilder();
+        while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+        {
+            text.AppendLine(line);
+            first.TrySetResult();
+        }
+        first.TrySetResult();
+        return text.ToString();
     }
 }

@@ -23,6 +23,13 @@ public static class CalibrationReport
         }
         text.AppendLine();
         text.AppendLine(Invariant($"Fit: R² downtime {fit.DowntimeRSquared:0.000}, dump {fit.DumpRSquared:0.000}, restore {fit.RestoreRSquared:0.000}; largest downtime error {fit.MaxRelativeError:0.0%}; measured overhead beyond CRIU's stages {fit.MeanMeasuredOverheadMs:0.0} ms on average"));
+        if (fit.Stages.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Stages of the other strategies (line through each state size's median):");
+            foreach (var stage in fit.Stages)
+                text.AppendLine(Invariant($"  {stage.Symbol,-5} {stage.FixedMs,8:0.0} ms + {Number(stage.MsPerByte)} ms/B (at 100 MB {stage.At(100L << 20):0.0} ms), {stage.Samples} samples, R² {stage.RSquared:0.000}, largest error {stage.MaxRelativeError:0.0%}: {stage.Stage}"));
+        }
         text.AppendLine();
         text.AppendLine("Parameters (fitted here, or kept at the paper's value and why):");
         foreach (var e in fit.Estimates)

@@ -26,6 +26,18 @@ public sealed record CalibrationSample
     /// <summary>The whole stop-and-copy by the caller's wall clock (dump call to restored), ms: the model's T_down.</summary>
     public required double DowntimeMs { get; init; }
 
+    /// <summary>
+    /// T_f: how long a live dump (<c>criu dump --leave-running</c>, as MessageReplay checkpoints) kept the service frozen,
+    /// CRIU's frozen time, ms; null when the run did not measure one.
+    /// </summary>
+    public double? LiveFreezeMs { get; init; }
+    /// <summary>T_ld: post-copy's lazy dump (<c>criu dump --lazy-pages</c>) until its page server was ready, ms; null when not measured.</summary>
+    public double? LazyDumpMs { get; init; }
+    /// <summary>T_lr: the restore with lazy pages (<c>criu restore --lazy-pages</c>) as CRIU measured it, ms; null when not measured.</summary>
+    public double? LazyRestoreMs { get; init; }
+    /// <summary>W: post-copy's page-in, from the lazily restored service's resume to its last page, ms; null when not measured.</summary>
+    public double? PageInMs { get; init; }
+
     /// <summary>The measured T_add: what the runtime added to CRIU's own stages and the transfer (downtime − dump − transfer − restore), ms.</summary>
     public double OverheadMs => DowntimeMs - DumpMs - TransferMs - RestoreMs;
 }

@@ -33,7 +33,27 @@ public sealed record CalibrationFit(
     double DumpRSquared,
     double RestoreRSquared,
     double MaxRelativeError,
-    double MeanMeasuredOverheadMs);
+    double MeanMeasuredOverheadMs)
+{
+    /// <summary>
+    /// The lines fitted for the stages other strategies have besides Cold's (the live dump's freeze, the lazy dump, the
+    /// restore with lazy pages, the page-in), one per stage the samples measured; empty for a Cold-only grid.
+    /// </summary>
+    public IReadOnlyList<StageFit> Stages { get; init; } = [];
+}
+
+/// <summary>
+/// One stage's fitted line, stage(M) = <see cref="FixedMs"/> + <see cref="MsPerByte"/>·M, over the samples that measured it:
+/// how many, R², and the largest relative error of a sample against the line.
+/// </summary>
+/// <param name="Stage">What was measured, in words.</param>
+/// <param name="Symbol">The model's symbol (T_f, T_ld, T_lr, W_c).</param>
+/// <param name="Property">The <see cref="PamParameters"/> property carrying <see cref="FixedMs"/> (the per-byte one is it + "PerByte").</param>
+public sealed record StageFit(string Stage, string Symbol, string Property, int Samples, double FixedMs, double MsPerByte, double RSquared, double MaxRelativeError)
+{
+    /// <summary>The line at <paramref name="stateBytes"/>, ms.</summary>
+    public double At(long stateBytes) => FixedMs + MsPerByte * stateBytes;
+}
 
 /// <summary>A sample field, or the set of samples, that a fit cannot use, in words naming it.</summary>
 public sealed record CalibrationProblem(string Field, string Message);
@@ -64,6 +84,10 @@ public sealed class CalibrationInputException(string field, string message) : Ex
 /// Each line is fitted with its coefficients held ≥ 0 (a negative cost is refitted with that term at 0). Pre-copy rounds (φd, ξ,
 /// μd, νd, τ2, η) need dirty tracking and are not in a Cold grid; the Cold model does not depend on the dirty rate, so the grid's
 /// dirty rates test that rather than fit anything.
+/// Where the samples also measured the stages other strategies have (<see cref="CalibrationSample.LiveFreezeMs"/>, the lazy dump,
+/// the restore with lazy pages, the page-in), each gets a line of its own (fixed + per-byte, through the median of each state
+/// size, see <see cref="CalibrationFit.Stages"/>), so that MessageReplay's freeze and PostCopy's downtime and window are
+/// predicted from what was measured rather than from Cold's terms.
 /// </remarks>
 public static class PamCalibrator
 {
@@ -98,6 +122,9 @@ public static class PamCalibrator
             NonNegative(problems, $"{field}.downtimeMs", s.DowntimeMs);
             if (s.PagesWritten is { } pages)
                 NonNegative(problems, $"{field}.pagesWritten", pages);
+            foreach (var (name, value) in Optional(s))
+                if (value is { } v)
+                    NonNegative(problems, $"{field}.{name}", v);
             if (s.ImageBytes is < 0)
                 problems.Add(new($"{field}.imageBytes", $"{field}.imageBytes must be ≥ 0 (was {s.ImageBytes})."));
         }
@@ -159,25 +186,87 @@ public static class PamCalibrator
             NuPreDumpPerByte = nu,
             RuntimeOverheadMs = 0,
             SwitchMs = 0,
+            // The other strategies' stages come from this grid or not at all: a basis' lines rest on other Cold terms.
+            LiveFreezeMs = null,
+            LiveFreezeMsPerByte = 0,
+            LazyDumpMs = null,
+            LazyDumpMsPerByte = 0,
+            LazyRestoreMs = null,
+            LazyRestoreMsPerByte = 0,
+            PageInMs = null,
+            PageInMsPerByte = 0,
             Name = name ?? string.Create(CultureInfo.InvariantCulture, $"calibrated from {n} samples"),
         };
         var residuals = samples.Select(s => s.DowntimeMs - Predict(s, fitted).PredictedDowntimeMs).Order().ToList();
         var residual = residuals.Count % 2 == 1 ? residuals[residuals.Count / 2] : (residuals[residuals.Count / 2 - 1] + residuals[residuals.Count / 2]) / 2;
         var tAdd = Math.Max(0, residual);
         fitted = fitted with { RuntimeOverheadMs = tAdd, SwitchMs = Math.Min(p0.SwitchMs, tAdd) };
+        var stages = new List<StageFit>();
+        foreach (var stage in StageDefinitions)
+        {
+            var measured = samples.Where(s => stage.Read(s) is not null).Select(s => (Bytes: s.StateSizeBytes, Ms: stage.Read(s)!.Value)).ToList();
+            if (measured.Count == 0)
+                continue;
+            var line = StageLine(measured);
+            var fit = new StageFit(stage.Stage, stage.Symbol, stage.Property, measured.Count, line.FixedMs, line.MsPerByte,
+                RSquared(measured.Select(m => m.Ms), measured.Select(m => line.FixedMs + line.MsPerByte * m.Bytes)),
+                measured.Where(m => m.Ms > 0).Select(m => Math.Abs(line.FixedMs + line.MsPerByte * m.Bytes - m.Ms) / m.Ms).DefaultIfEmpty(0).Max());
+            stages.Add(fit);
+            fitted = stage.Apply(fitted, fit);
+        }
         fitted.EnsureValid();
 
         var points = samples.Select(s => Predict(s, fitted)).ToList();
         var meanOverhead = samples.Average(s => s.OverheadMs);
         return new CalibrationFit(
             fitted,
-            Estimates(fitted, p0, pagesKnown, dumpClamped, restoreClamped, pagesClamped, residual, meanOverhead),
+            Estimates(fitted, p0, pagesKnown, dumpClamped, restoreClamped, pagesClamped, residual, meanOverhead, stages),
             points,
             RSquared(points.Select(p => p.Sample.DowntimeMs), points.Select(p => p.PredictedDowntimeMs)),
             RSquared(points.Select(p => p.Sample.DumpMs), points.Select(p => p.PredictedDumpMs)),
             RSquared(points.Select(p => p.Sample.RestoreMs), points.Select(p => p.PredictedRestoreMs)),
             points.Max(p => p.RelativeError),
-            meanOverhead);
+            meanOverhead)
+        { Stages = stages };
+    }
+
+    /// <summary>A stage that strategies other than Cold have: how a sample measures it and which parameters its line sets.</summary>
+    private sealed record StageDefinition(string Stage, string Symbol, string Property, Func<CalibrationSample, double?> Read, Func<PamParameters, StageFit, PamParameters> Apply);
+
+    private static readonly StageDefinition[] StageDefinitions =
+    [
+        new("live dump's freeze (criu dump --leave-running, CRIU's frozen time): MessageReplay's and ReplayWithCutoff's downtime at the source",
+            "T_f", nameof(PamParameters.LiveFreezeMs), s => s.LiveFreezeMs, (p, f) => p with { LiveFreezeMs = f.FixedMs, LiveFreezeMsPerByte = f.MsPerByte }),
+        new("lazy dump (criu dump --lazy-pages until its page server is ready): PostCopy's dump", "T_ld", nameof(PamParameters.LazyDumpMs),
+            s => s.LazyDumpMs, (p, f) => p with { LazyDumpMs = f.FixedMs, LazyDumpMsPerByte = f.MsPerByte }),
+        new("restore with lazy pages (criu restore --lazy-pages, CRIU's restore time): PostCopy's restore", "T_lr", nameof(PamParameters.LazyRestoreMs),
+            s => s.LazyRestoreMs, (p, f) => p with { LazyRestoreMs = f.FixedMs, LazyRestoreMsPerByte = f.MsPerByte }),
+        new("page-in (from the lazily restored service's resume to its last page): PostCopy's degradation window where CRIU is slower than the link",
+            "W_c", nameof(PamParameters.PageInMs), s => s.PageInMs, (p, f) => p with { PageInMs = f.FixedMs, PageInMsPerByte = f.MsPerByte }),
+    ];
+
+    private static IEnumerable<(string Name, double? Value)> Optional(CalibrationSample s) =>
+    [
+        ("liveFreezeMs", s.LiveFreezeMs), ("lazyDumpMs", s.LazyDumpMs), ("lazyRestoreMs", s.LazyRestoreMs), ("pageInMs", s.PageInMs),
+    ];
+
+    /// <summary>
+    /// A stage's line through the median of each state size (so that one stalled run on a shared host does not tilt it),
+    /// fixed and per-byte held ≥ 0; with a single state size, the median as a constant.
+    /// </summary>
+    internal static (double FixedMs, double MsPerByte) StageLine(IReadOnlyList<(long Bytes, double Ms)> measured)
+    {
+        var perSize = measured.GroupBy(m => m.Bytes).OrderBy(g => g.Key).Select(g => (X: (double)g.Key, Y: Median(g.Select(m => m.Ms)))).ToList();
+        if (perSize.Count == 1)
+            return (Math.Max(0, perSize[0].Y), 0);
+        var (a, b, _) = NonNegativeLine(perSize.Select(p => p.X).ToList(), perSize.Select(p => p.Y).ToList());
+        return (a, b);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToList();
+        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
     }
 
     /// <summary>What <paramref name="parameters"/> predict for the sample's state size and bandwidth: a Cold migration (no transfer when it had none).</summary>
@@ -248,7 +337,7 @@ public static class PamCalibrator
     }
 
     private static List<ParameterEstimate> Estimates(PamParameters p, PamParameters basis, bool pagesKnown, bool dumpClamped, bool restoreClamped,
-        bool pagesClamped, double residual, double meanOverhead)
+        bool pagesClamped, double residual, double meanOverhead, IReadOnlyList<StageFit> stages)
     {
         var paper = PamParameters.PaperTestbed;
         var dumpLine = "least squares over CRIU's dump time (freezing + frozen) against M, read through α1·α2, with φp, δ and Γ·ζ folded in"
@@ -264,6 +353,29 @@ public static class PamCalibrator
         const string preCopy = "needs pre-copy dump rounds (dirty tracking), which a Cold grid does not run; the Cold model does not depend on the dirty rate";
         var tAddNote = string.Create(CultureInfo.InvariantCulture,
             $"median of measured downtime − the fitted model's dump, transfer and restore ({residual:0.0} ms{(residual < 0 ? ", held at 0" : "")}); the samples' own overhead beyond CRIU's stages averaged {meanOverhead:0.0} ms");
+        List<ParameterEstimate> stageRows = [];
+        foreach (var stage in StageDefinitions)
+        {
+            var fit = stages.FirstOrDefault(f => f.Property == stage.Property);
+            var perByte = stage.Property + "PerByte";
+            if (fit is null)
+            {
+                var unmeasured = "not measured by this calibration (its runs did not " + stage.Symbol switch
+                {
+                    "T_f" => "checkpoint live): the live dump's freeze is costed as the cold dump's T_p",
+                    "T_ld" => "migrate post-copy): T_ld = α1·α2·(β + φp + δ)",
+                    "T_lr" => "migrate post-copy): T_lr = α3·α4·ψ",
+                    _ => "migrate post-copy): W = V/L",
+                };
+                stageRows.Add(new(stage.Symbol + " fixed", stage.Property, 0, 0, false, unmeasured));
+                stageRows.Add(new(stage.Symbol + " per byte", perByte, 0, 0, false, unmeasured));
+                continue;
+            }
+            var how = string.Create(CultureInfo.InvariantCulture,
+                $"{stage.Stage}: a line through the median of each state size over {fit.Samples} samples, held ≥ 0; R² {fit.RSquared:0.000}, largest error {fit.MaxRelativeError:0.0%} (the paper has no such term)");
+            stageRows.Add(new(stage.Symbol + " fixed", stage.Property, fit.FixedMs, 0, true, how));
+            stageRows.Add(new(stage.Symbol + " per byte", perByte, fit.MsPerByte, 0, true, how));
+        }
         return
         [
             new("β", nameof(PamParameters.BetaMs), p.BetaMs, paper.BetaMs, true, "fixed cost of a dump: " + dumpLine),
@@ -295,6 +407,7 @@ public static class PamCalibrator
             new("τ1", nameof(PamParameters.Tau1), p.Tau1, paper.Tau1, false, "the transfer is predicted from the fitted pages at the sample's bandwidth; image inflation is not fitted"),
             new("ρ", nameof(PamParameters.Rho), p.Rho, paper.Rho, false, "the agent streams the images uncompressed"),
             new("σ", nameof(PamParameters.PageSizeBytes), p.PageSizeBytes, paper.PageSizeBytes, false, "the page size"),
+            .. stageRows,
         ];
     }
 

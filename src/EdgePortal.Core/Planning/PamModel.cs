@@ -62,6 +62,15 @@ public static class PamModel
     public static double PreDumpMs(long stateBytes, PamParameters p) =>
         p.Alpha1 * p.Alpha2 * (p.BetaMs + (p.PhiPreDumpMs + p.GammaMsPerByte * p.Zeta * stateBytes) + (p.DeltaMs + p.LambdaMsPerByte * stateBytes));
 
+    /// <summary>
+    /// T_f, the time a live (<c>--leave-running</c>) dump keeps the source frozen: the calibrated line
+    /// <see cref="PamParameters.LiveFreezeMs"/> + <see cref="PamParameters.LiveFreezeMsPerByte"/>·M where a calibration measured
+    /// it, else T_p (the dump writes what a cold one writes; [PAM] has no live dump). Never longer than the checkpoint, T_p,
+    /// which it is part of.
+    /// </summary>
+    public static double LiveFreezeMs(long stateBytes, PamParameters p) =>
+        p.LiveFreezeMs is { } fixedMs ? Math.Min(fixedMs + p.LiveFreezeMsPerByte * stateBytes, PreDumpMs(stateBytes, p)) : PreDumpMs(stateBytes, p);
+
     /// <summary>N_p = μp + νp·M, pages the pre-dump writes ([PAM] eqs. 13–32).</summary>
     public static double PreDumpPages(long stateBytes, PamParameters p) => p.MuPreDumpPages + p.NuPreDumpPerByte * stateBytes;
 

@@ -93,6 +93,33 @@ public sealed record PamParameters
     /// </summary>
     public double SwitchMs { get; init; } = 71;
 
+    /// <summary>
+    /// Calibrated only (the paper has no live dump): the fixed part of T_f, the time the source stays frozen while a live
+    /// (<c>--leave-running</c>) dump checkpoints it, ms. Null: T_f is costed as the cold dump's T_p.
+    /// </summary>
+    public double? LiveFreezeMs { get; init; }
+    /// <summary>The per-byte part of T_f = <see cref="LiveFreezeMs"/> + this·M, ms/B (used only when <see cref="LiveFreezeMs"/> is set).</summary>
+    public double LiveFreezeMsPerByte { get; init; }
+    /// <summary>
+    /// Calibrated only: the fixed part of T_ld, post-copy's lazy dump (<c>criu dump --lazy-pages</c>: everything but the
+    /// memory, until its page server is ready), ms. Null: T_ld = α1·α2·(β + φp + δ).
+    /// </summary>
+    public double? LazyDumpMs { get; init; }
+    /// <summary>The per-byte part of T_ld = <see cref="LazyDumpMs"/> + this·M (CRIU still walks the memory's mappings), ms/B.</summary>
+    public double LazyDumpMsPerByte { get; init; }
+    /// <summary>Calibrated only: the fixed part of T_lr, the restore with lazy pages, ms. Null: T_lr = α3·α4·ψ.</summary>
+    public double? LazyRestoreMs { get; init; }
+    /// <summary>The per-byte part of T_lr = <see cref="LazyRestoreMs"/> + this·M, ms/B.</summary>
+    public double LazyRestoreMsPerByte { get; init; }
+    /// <summary>
+    /// Calibrated only: the fixed part of CRIU's own page-in time W_c = this + <see cref="PageInMsPerByte"/>·M, ms. The
+    /// degradation window is the slower of the link and CRIU, W = max(V/L, W_c) (CRIU's lazy-pages daemon fetches in small
+    /// requests while the service faults). Null: W = V/L.
+    /// </summary>
+    public double? PageInMs { get; init; }
+    /// <summary>The per-byte part of W_c, ms/B.</summary>
+    public double PageInMsPerByte { get; init; }
+
     /// <summary>ΔT, the profiling interval over which the dirty-page rate is measured, seconds.</summary>
     public double ProfilingIntervalSeconds { get; init; } = 1.0;
 
@@ -213,6 +240,13 @@ public sealed record PamParameters
         NonNegative(SwitchMs, nameof(SwitchMs));
         if (SwitchMs > RuntimeOverheadMs)
             throw new ArgumentOutOfRangeException(nameof(SwitchMs), SwitchMs, $"SwitchMs is part of T_add and must not exceed RuntimeOverheadMs ({RuntimeOverheadMs} ms).");
+        foreach (var (value, name) in new[] { (LiveFreezeMs, nameof(LiveFreezeMs)), (LazyDumpMs, nameof(LazyDumpMs)), (LazyRestoreMs, nameof(LazyRestoreMs)), (PageInMs, nameof(PageInMs)) })
+            if (value is { } v)
+                NonNegative(v, name);
+        NonNegative(LiveFreezeMsPerByte, nameof(LiveFreezeMsPerByte));
+        NonNegative(LazyDumpMsPerByte, nameof(LazyDumpMsPerByte));
+        NonNegative(LazyRestoreMsPerByte, nameof(LazyRestoreMsPerByte));
+        NonNegative(PageInMsPerByte, nameof(PageInMsPerByte));
         if (!double.IsFinite(ProfilingIntervalSeconds) || ProfilingIntervalSeconds <= 0)
             throw new ArgumentOutOfRangeException(nameof(ProfilingIntervalSeconds), ProfilingIntervalSeconds, "ΔT must be a finite number > 0.");
         NonNegative(ProfileMs, nameof(ProfileMs));

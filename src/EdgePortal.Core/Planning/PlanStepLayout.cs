@@ -36,16 +36,17 @@ internal static class PlanStepLayout
                 break;
             case MigrationStrategy.MessageReplay:
                 // The live dump freezes the source while CRIU copies it: its clients wait, so the step is downtime (the
-                // runtime reports the frozen interval within it, FrozenMs, as the step's downtime).
-                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.CheckpointMs, true));
-                steps.Add(new(StepKind.Transfer, 0, a.Replay.TransferMs, false));
+                // runtime reports the frozen interval within it, FrozenMs, as the step's downtime). The step is booked at
+                // the freeze, T_f; what the dump writes after the thaw (T_p − T_f) goes with the transfer, the source serving.
+                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.FrozenMs, true));
+                steps.Add(new(StepKind.Transfer, 0, a.Replay.CheckpointMs - a.Replay.FrozenMs + a.Replay.TransferMs, false));
                 steps.Add(new(StepKind.Restore, 0, a.Replay.RestoreMs, false));
                 steps.Add(new(StepKind.ReplayMessages, 0, a.Replay.CatchUpMs, false));
                 steps.Add(new(StepKind.SwitchTraffic, 0, a.Replay.SwitchMs, true));
                 break;
             case MigrationStrategy.ReplayWithCutoff:
-                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.CheckpointMs, true));
-                steps.Add(new(StepKind.Transfer, 0, a.Replay.TransferMs, false));
+                steps.Add(new(StepKind.Checkpoint, 0, a.Replay.FrozenMs, true));
+                steps.Add(new(StepKind.Transfer, 0, a.Replay.CheckpointMs - a.Replay.FrozenMs + a.Replay.TransferMs, false));
                 steps.Add(new(StepKind.Restore, 0, a.Replay.RestoreMs, false));
                 steps.Add(new(StepKind.ReplayMessages, 0, a.Replay.CatchUpMs, false));
                 steps.Add(new(StepKind.ReplayMessages, 1, a.Replay.DrainAfterCutoffMs, true));

@@ -43,7 +43,7 @@ public readonly record struct ReplayPrediction
     public double SwitchMs { get; init; }
     /// <summary>
     /// The source frozen while CRIU dumps it (--leave-running: it serves again afterwards, but its clients wait meanwhile):
-    /// downtime, costed as the checkpoint, T_p.
+    /// downtime, T_f (<see cref="PamModel.LiveFreezeMs"/>: calibrated where measured, else the checkpoint's T_p).
     /// </summary>
     public double FrozenMs { get; init; }
     /// <summary>The time no instance serves: the source frozen for the live dump, the drain after the cutoff (if any), the switch.</summary>
@@ -140,7 +140,7 @@ public static class ReplayModel
     {
         var (x0, v0) = Fixed(stateBytes, p);
         // The downtime, the live dump's freeze and the switch, does not depend on the bandwidth.
-        var down = PamModel.PreDumpMs(stateBytes, p) + p.SwitchMs;
+        var down = PamModel.LiveFreezeMs(stateBytes, p) + p.SwitchMs;
         if (down > maxDowntimeMs)
             return new BandwidthRequirement(double.PositiveInfinity, down, maxDowntimeMs);
         if (arrivalRate > 0 && processingRate <= arrivalRate)
@@ -162,7 +162,7 @@ public static class ReplayModel
             return MinBandwidthForMessageReplay(stateBytes, arrivalRate, processingRate, maxDowntimeMs, maxMigrationTimeMs, p);
         var (x0, v0) = Fixed(stateBytes, p);
         // The live dump's freeze is downtime whatever the bandwidth: θ_down leaves the rest for the drain and the switch.
-        var frozen = PamModel.PreDumpMs(stateBytes, p);
+        var frozen = PamModel.LiveFreezeMs(stateBytes, p);
         if (frozen + p.SwitchMs > maxDowntimeMs || processingRate <= 0)
             return new BandwidthRequirement(double.PositiveInfinity, frozen + p.SwitchMs, maxDowntimeMs);
         var k = processingRate / arrivalRate;
@@ -218,7 +218,7 @@ public static class ReplayModel
             ProcessingRate = processingRate,
             BandwidthBytesPerMs = bandwidthBytesPerMs,
             CheckpointMs = checkpoint,
-            FrozenMs = checkpoint,
+            FrozenMs = PamModel.LiveFreezeMs(stateBytes, p),
             CheckpointBytes = bytes,
             TransferMs = transfer,
             RestoreMs = restore,

@@ -18,7 +18,11 @@ public sealed record CalibrationSampleBody(
     double? ImageBytes,
     double? TransferMs,
     double? RestoreMs,
-    double? DowntimeMs);
+    double? DowntimeMs,
+    double? LiveFreezeMs = null,
+    double? LazyDumpMs = null,
+    double? LazyRestoreMs = null,
+    double? PageInMs = null);
 
 /// <summary>The body of <c>POST /api/v1/calibrations</c>: a calibration measured elsewhere, for a host class.</summary>
 public sealed record CalibrationBody(string? HostClass, string? Host, IReadOnlyList<CalibrationSampleBody?>? Samples);
@@ -35,7 +39,7 @@ public static class CalibrationsApi
             .RequireAuthorization(PortalPolicies.Provider)
             .WithName("ListCalibrations").WithSummary("Stored calibrations, newest first (the newest of each host class is the one plans use): fitted parameters, each parameter's provenance, every sample beside its prediction, R² and the largest relative error.");
         api.MapPost("/", Create).RequireAuthorization(PortalPolicies.ProviderAdmin)
-            .WithName("CreateCalibration").WithSummary("Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).");
+            .WithName("CreateCalibration").WithSummary("Fit and store a calibration measured elsewhere: {hostClass, host, samples: [{stateSizeBytes, dirtyPagesPerSecond, bandwidthBitsPerSecond?, dumpMs, pagesWritten?, imageBytes?, transferMs, restoreMs, downtimeMs, liveFreezeMs?, lazyDumpMs?, lazyRestoreMs?, pageInMs?}]} → 201 with the fit; 400 naming the field (too few samples, a single state size).");
         return app;
     }
 
@@ -103,6 +107,10 @@ public static class CalibrationsApi
         var transfer = errors.Number($"{field}.transferMs", body.TransferMs ?? 0, min: 0);
         var restore = errors.Number($"{field}.restoreMs", body.RestoreMs, min: 0);
         var downtime = errors.Number($"{field}.downtimeMs", body.DowntimeMs, min: 0);
+        var liveFreeze = errors.Number($"{field}.liveFreezeMs", body.LiveFreezeMs, min: 0, required: false);
+        var lazyDump = errors.Number($"{field}.lazyDumpMs", body.LazyDumpMs, min: 0, required: false);
+        var lazyRestore = errors.Number($"{field}.lazyRestoreMs", body.LazyRestoreMs, min: 0, required: false);
+        var pageIn = errors.Number($"{field}.pageInMs", body.PageInMs, min: 0, required: false);
         if (errors.Count > before)
             return null;
         return new CalibrationSample
@@ -116,6 +124,10 @@ public static class CalibrationsApi
             TransferMs = transfer!.Value,
             RestoreMs = restore!.Value,
             DowntimeMs = downtime!.Value,
+            LiveFreezeMs = liveFreeze,
+            LazyDumpMs = lazyDump,
+            LazyRestoreMs = lazyRestore,
+            PageInMs = pageIn,
         };
     }
 }

@@ -11,9 +11,11 @@ namespace EdgePortal.Web.Calibration;
 /// <summary>
 /// <c>dotnet run --project src/EdgePortal.Web -- calibrate --cluster lab --node h1 [--to h2] --workload "…/stateservice {port} {bytes} {rate}"
 /// [--netns /run/netns/eplab-h1] [--host-class X] [--sizes 1,10,50,100] [--dirty-rates 0,1000,10000] [--repeat 3] [--bandwidth 1e9]
-/// [--port 7100] [--no-warm-up]</c> (sizes in MB; <c>--bandwidth</c> in bit/s, the link's, which the agents stream at, default 1 Gbit/s): runs the state-size × dirty-rate grid on a host of an Agent cluster through its agent
+/// [--port 7100] [--no-warm-up] [--no-live-dump] [--no-post-copy]</c> (sizes in MB; <c>--bandwidth</c> in bit/s, the link's, which the agents stream at, default 1 Gbit/s): runs the state-size × dirty-rate grid on a host of an Agent cluster through its agent
 /// (<see cref="AgentCalibrationRunner"/>), fits the [PAM] parameters and T_add (<see cref="PamCalibrator"/>), stores them for the
-/// host class in the portal's database and prints predicted against measured. Everything else on the command line is the
+/// host class in the portal's database and prints predicted against measured. Each point also checkpoints the service live
+/// (MessageReplay's freeze) and, with a destination whose agents both run lazy pages, migrates a fresh copy post-copy, so that
+/// the replay and post-copy stages are fitted as Cold's are. Everything else on the command line is the
 /// portal's configuration (<c>--EdgePortal:Storage:Path=…</c>), read as the portal reads it, so the cluster's agents and token
 /// are those of <c>EdgePortal:AgentEdge:Clusters:&lt;cluster&gt;</c>.
 /// </summary>
@@ -29,7 +31,8 @@ public static class CalibrateCommand
     public const string Usage = """
         usage: calibrate --cluster <agent cluster> --node <node> --workload "<command with {port} {bytes} {rate}>"
                          [--to <node>] [--netns <path>] [--host-class <class>] [--sizes <MB,...>] [--dirty-rates <pages/s,...>]
-                         [--repeat <n>] [--bandwidth <bit/s>] [--port <port>] [--no-warm-up] [--<portal configuration key>=<value> ...]
+                         [--repeat <n>] [--bandwidth <bit/s>] [--port <port>] [--no-warm-up] [--no-live-dump] [--no-post-copy]
+                         [--<portal configuration key>=<value> ...]
         """;
 
     /// <summary>What <c>--bandwidth</c> defaults to: 1 Gbit/s, the lab's links (and the paper's).</summary>
@@ -90,6 +93,8 @@ public static class CalibrateCommand
             BandwidthBitsPerSecond = parsed.BandwidthBitsPerSecond ?? DefaultBandwidthBitsPerSecond,
             LinkBandwidthBitsPerSecond = parsed.BandwidthBitsPerSecond ?? DefaultBandwidthBitsPerSecond,
             WarmUp = parsed.WarmUp,
+            LiveDump = parsed.LiveDump,
+            PostCopy = parsed.PostCopy,
         };
         var grid = new CalibrationGrid(parsed.SizesBytes, parsed.DirtyRates, parsed.Repeats);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -98,6 +103,8 @@ public static class CalibrateCommand
         try
         {
             samples = await runner.RunAsync(grid, new Progress(output), ct);
+            if (runner.PostCopyNote is { } note)
+                await output.WriteLineAsync("  " + note);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -155,6 +162,10 @@ public sealed record CalibrateArguments
     public double? BandwidthBitsPerSecond { get; init; }
     public int Port { get; init; } = 7100;
     public bool WarmUp { get; init; } = true;
+    /// <summary>Measure a live dump's freeze at every point (MessageReplay's T_f); --no-live-dump leaves it out.</summary>
+    public bool LiveDump { get; init; } = true;
+    /// <summary>Measure a post-copy at every point where both hosts run lazy pages (T_ld, T_lr, W_c); --no-post-copy leaves it out.</summary>
+    public bool PostCopy { get; init; } = true;
     public IReadOnlyList<string> Configuration { get; init; } = [];
 
     /// <summary>Parses the arguments after the verb; a <see cref="FormatException"/> names what is wrong.</summary>
@@ -163,6 +174,8 @@ public sealed record CalibrateArguments
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var configuration = new List<string>();
         var warmUp = true;
+        var liveDump = true;
+        var postCopy = true;
         string[] known = ["--cluster", "--node", "--to", "--workload", "--netns", "--host-class", "--sizes", "--dirty-rates", "--repeat", "--bandwidth", "--port"];
         for (var i = 0; i < args.Count; i++)
         {
@@ -171,6 +184,10 @@ public sealed record CalibrateArguments
                 continue;
             if (a == "--no-warm-up")
                 warmUp = false;
+            else if (a == "--no-live-dump")
+                liveDump = false;
+            else if (a == "--no-post-copy")
+                postCopy = false;
             else if (known.Contains(a))
             {
                 if (i + 1 >= args.Count || string.IsNullOrWhiteSpace(args[i + 1]))
@@ -197,6 +214,8 @@ public sealed record CalibrateArguments
             NetworkNamespace = values.GetValueOrDefault("--netns"),
             HostClass = values.GetValueOrDefault("--host-class"),
             WarmUp = warmUp,
+            LiveDump = liveDump,
+            PostCopy = postCopy,
             Configuration = configuration,
         };
         if (parsed.Destination == parsed.Node)

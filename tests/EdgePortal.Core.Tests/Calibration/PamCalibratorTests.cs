@@ -212,6 +212,160 @@ public sealed class PamCalibratorTests
         Assert.Equal(["samples[1].bandwidthBitsPerSecond", "samples[1].dumpMs", "samples[2]"], problems.Select(p => p.Field).Order());
     }
 
+    // The lab's stages besides Cold's: a live dump's freeze far below the cold dump (it writes the pages after the thaw),
+    // a lazy dump and a lazy restore nearly independent of the state, and a page-in slower than the link.
+    private static double LiveFreeze(long m) => 15 + 1.2e-6 * m;
+    private static double LazyDump(long m) => 90 + 2e-8 * m;
+    private static double LazyRestore(long m) => 40 + 1e-8 * m;
+    private static double PageIn(long m) => 100 + 1.4e-5 * m;
+
+    private static List<CalibrationSample> WithStages(List<CalibrationSample> samples) => samples.Select(s => s with
+    {
+        LiveFreezeMs = LiveFreeze(s.StateSizeBytes),
+        LazyDumpMs = LazyDump(s.StateSizeBytes),
+        LazyRestoreMs = LazyRestore(s.StateSizeBytes),
+        PageInMs = PageIn(s.StateSizeBytes),
+    }).ToList();
+
+    [Fact]
+    public void Fit_SamplesWithReplayAndPostCopyStages_FitsEachStagesLine()
+    {
+        var fit = PamCalibrator.Fit(WithStages(Synthetic(Truth, noise: 0, repeats: 1)));
+
+        var p = fit.Parameters;
+        Assert.Equal(15, p.LiveFreezeMs!.Value, 6);
+        Assert.Equal(1.2e-6, p.LiveFreezeMsPerByte, 12);
+        Assert.Equal(90, p.LazyDumpMs!.Value, 6);
+        Assert.Equal(2e-8, p.LazyDumpMsPerByte, 12);
+        Assert.Equal(40, p.LazyRestoreMs!.Value, 6);
+        Assert.Equal(1e-8, p.LazyRestoreMsPerByte, 12);
+        Assert.Equal(100, p.PageInMs!.Value, 6);
+        Assert.Equal(1.4e-5, p.PageInMsPerByte, 12);
+        Assert.Equal(["T_f", "T_ld", "T_lr", "W_c"], fit.Stages.Select(s => s.Symbol));
+        Assert.All(fit.Stages, s => Assert.Equal(1, s.RSquared, 9));
+        Assert.All(fit.Stages, s => Assert.Equal(Sizes.Length * 3, s.Samples));
+        var fitted = fit.Estimates.Where(e => e.Fitted).Select(e => e.Symbol).ToHashSet();
+        Assert.Superset(new HashSet<string> { "T_f fixed", "T_f per byte", "T_ld fixed", "T_ld per byte", "T_lr fixed", "T_lr per byte", "W_c fixed", "W_c per byte" }, fitted);
+        // The Cold terms are fitted as before.
+        Assert.Equal(DumpFixed(Truth), p.BetaMs, 6);
+        Assert.Equal(Truth.RuntimeOverheadMs, p.RuntimeOverheadMs, 6);
+    }
+
+    [Fact]
+    public void Fit_LiveFreezeMeasured_ReplayPredictsTheMeasuredFreezeNotTheColdDump()
+    {
+        const long m = 104_857_600;
+        var fit = PamCalibrator.Fit(WithStages(Synthetic(Truth, noise: 0, repeats: 1)));
+
+        var replay = ReplayModel.MessageReplay(m, 125_000, 480, 900, fit.Parameters);
+        var cutoff = ReplayModel.WithCutoff(m, 125_000, 480, 900, 10_000, fit.Parameters);
+
+        Assert.Equal(LiveFreeze(m), replay.FrozenMs, 6);
+        Assert.Equal(LiveFreeze(m) + fit.Parameters.SwitchMs, replay.DowntimeMs, 6);
+        Assert.Equal(LiveFreeze(m), cutoff.FrozenMs, 6);
+        // The checkpoint still writes what a cold dump writes: the pre-replay time keeps T_p.
+        Assert.Equal(PamModel.PreDumpMs(m, fit.Parameters), replay.CheckpointMs, 6);
+        Assert.True(replay.FrozenMs < replay.CheckpointMs / 2, $"freeze {replay.FrozenMs} ms, checkpoint {replay.CheckpointMs} ms");
+    }
+
+    [Fact]
+    public void Fit_PostCopyMeasured_PostCopyModelUsesTheMeasuredStagesAndTheSlowerOfLinkAndPageIn()
+    {
+        const long m = 104_857_600;
+        var fit = PamCalibrator.Fit(WithStages(Synthetic(Truth, noise: 0, repeats: 1)));
+        var p = fit.Parameters;
+
+        var fast = PostCopyModel.Predict(m, 125_000, p);
+
+        Assert.Equal(LazyDump(m), fast.LazyDumpMs, 6);
+        Assert.Equal(LazyRestore(m), fast.LazyRestoreMs, 6);
+        Assert.Equal(fast.LazyDumpMs + fast.ImageTransferMs + fast.LazyRestoreMs + p.RuntimeOverheadMs, fast.DowntimeMs, 6);
+        // At 1 Gbit/s the link would bring the memory in ~840 ms; CRIU's page-in takes 1.57 s: that is the window.
+        Assert.True(PostCopyModel.PageBytes(m, p) / 125_000 < PageIn(m));
+        Assert.Equal(PageIn(m), fast.DegradationWindowMs, 6);
+        Assert.Equal(fast.DowntimeMs + PageIn(m), fast.MigrationTimeMs, 6);
+        // At 100 Mbit/s the link is the slower.
+        var slow = PostCopyModel.Predict(m, 12_500, p);
+        Assert.Equal(PostCopyModel.PageBytes(m, p) / 12_500, slow.DegradationWindowMs, 6);
+        // No bandwidth brings the window under CRIU's own page-in.
+        Assert.True(double.IsPositiveInfinity(PostCopyModel.MinBandwidth(m, 2_000, fast.DowntimeMs + PageIn(m) / 2, p).BytesPerMillisecond));
+    }
+
+    [Fact]
+    public void Fit_OneStalledRunPerStage_LineThroughTheMediansIgnoresIt()
+    {
+        var samples = WithStages(Synthetic(Truth, noise: 0, repeats: 3));
+        samples[0] = samples[0] with { LiveFreezeMs = samples[0].LiveFreezeMs + 1_000, PageInMs = samples[0].PageInMs + 5_000 };
+
+        var fit = PamCalibrator.Fit(samples);
+
+        Assert.Equal(15, fit.Parameters.LiveFreezeMs!.Value, 6);
+        Assert.Equal(100, fit.Parameters.PageInMs!.Value, 6);
+        Assert.True(fit.Stages.Single(s => s.Symbol == "T_f").MaxRelativeError > 0.9, "the stalled run is reported as the stage's largest error");
+    }
+
+    [Fact]
+    public void Fit_OnlySomeSamplesMeasuredAStage_FitsItFromThoseAndAtOneSizeAsAConstant()
+    {
+        var samples = Synthetic(Truth, noise: 0, repeats: 1);
+        samples = samples.Select(s => s.StateSizeBytes == Sizes[2] ? s with { LiveFreezeMs = 42 } : s).ToList();
+
+        var fit = PamCalibrator.Fit(samples);
+
+        var stage = Assert.Single(fit.Stages);
+        Assert.Equal(3, stage.Samples);
+        Assert.Equal(42, fit.Parameters.LiveFreezeMs!.Value, 9);
+        Assert.Equal(0, fit.Parameters.LiveFreezeMsPerByte);
+    }
+
+    [Fact]
+    public void Fit_ColdOnlyGrid_KeepsThePapersFormulasForTheOtherStagesAndSaysSo()
+    {
+        const long m = 104_857_600;
+        var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0.02));
+        var p = fit.Parameters;
+
+        Assert.Empty(fit.Stages);
+        Assert.Null(p.LiveFreezeMs);
+        Assert.Null(p.LazyDumpMs);
+        Assert.Null(p.LazyRestoreMs);
+        Assert.Null(p.PageInMs);
+        Assert.Equal(PamModel.PreDumpMs(m, p), ReplayModel.MessageReplay(m, 125_000, 480, 900, p).FrozenMs, 9);
+        Assert.Equal(p.Alpha1 * p.Alpha2 * (p.BetaMs + p.PhiPreDumpMs + p.DeltaMs), PostCopyModel.LazyDumpMs(m, p), 9);
+        Assert.Equal(PostCopyModel.PageBytes(m, p) / 125_000, PostCopyModel.Predict(m, 125_000, p).DegradationWindowMs, 9);
+        var tf = fit.Estimates.Single(e => e.Symbol == "T_f fixed");
+        Assert.False(tf.Fitted);
+        Assert.Contains("not measured", tf.Note);
+        Assert.Contains("T_p", tf.Note);
+    }
+
+    [Fact]
+    public void Validate_NegativeOrNaNStageTimes_NamesEachField()
+    {
+        var good = Synthetic(Truth, noise: 0).Take(3).ToList();
+        var bad = new List<CalibrationSample?>(good)
+        {
+            [0] = good[0] with { LiveFreezeMs = -1 },
+            [2] = good[2] with { LazyDumpMs = double.NaN, PageInMs = double.PositiveInfinity },
+        };
+
+        var problems = PamCalibrator.Validate(bad);
+
+        Assert.Equal(["samples[0].liveFreezeMs", "samples[2].lazyDumpMs", "samples[2].pageInMs"], problems.Select(p => p.Field).Order());
+    }
+
+    [Fact]
+    public void Report_StagesMeasured_PrintsEachStagesLine()
+    {
+        var calibration = HostCalibration.Create("criu-lab", "lab/h1 → h2", WithStages(Synthetic(Truth, noise: 0, repeats: 1)), DateTimeOffset.UnixEpoch, "admin");
+
+        var text = CalibrationReport.Text(calibration);
+
+        Assert.Contains("Stages of the other strategies", text);
+        Assert.Matches(@"T_f +15\.0 ms \+ 1\.2E-6 ms/B", text);
+        Assert.Matches(@"W_c +100\.0 ms \+ 1\.4E-5 ms/B", text);
+    }
+
     [Fact]
     public void RSquared_ConstantMeasurementsPredictedExactly_IsOne()
     {

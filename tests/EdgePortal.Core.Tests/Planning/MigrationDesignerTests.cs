@@ -276,6 +276,25 @@ public sealed class MigrationDesignerTests
     }
 
     [Fact]
+    public void Design_ReplayWithCalibratedLiveFreeze_CheckpointStepIsTheFreezeAndStepSumsStillEqualPredictions()
+    {
+        // A calibration that measured the live dump: frozen 10 ms + 1 ms/MB, far below the paper's T_p.
+        var calibrated = PamParameters.PaperTestbed with { LiveFreezeMs = 10, LiveFreezeMsPerByte = 1e-6 };
+        foreach (var strategy in new[] { MigrationStrategy.MessageReplay, MigrationStrategy.ReplayWithCutoff })
+        {
+            var plan = _designer.Design(Request(arrival: 100, processing: 110) with { StrategyOverride = strategy, Parameters = calibrated }).Plan;
+
+            var checkpoint = plan.Steps.Single(s => s.Kind == StepKind.Checkpoint);
+            Assert.True(checkpoint.IsDowntime);
+            Assert.Equal(10 + 1e-6 * M, checkpoint.PredictedMs, 9);
+            Assert.True(checkpoint.PredictedMs < PamModel.PreDumpMs(M, calibrated));
+            Assert.Equal(plan.PredictedDowntimeMs, plan.Steps.Where(s => s.IsDowntime).Sum(s => s.PredictedMs), 9);
+            Assert.Equal(plan.PredictedMigrationTimeMs,
+                plan.Steps.Where(s => s.Kind is not (StepKind.Profile or StepKind.CleanUp)).Sum(s => s.PredictedMs), 9);
+        }
+    }
+
+    [Fact]
     public void Design_AnyStrategy_StepSumsEqualPredictions()
     {
         foreach (var strategy in Enum.GetValues<MigrationStrategy>())

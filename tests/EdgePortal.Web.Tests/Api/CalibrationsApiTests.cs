@@ -132,6 +132,42 @@ public sealed class CalibrationsApiTests : PortalTest
     }
 
     [Fact]
+    public async Task Post_SamplesWithReplayAndPostCopyStages_FitsTheirLinesIntoTheParameters()
+    {
+        var body = Body();
+        foreach (var sample in body["samples"]!.AsArray())
+        {
+            var size = sample!["stateSizeBytes"]!.GetValue<long>();
+            sample["liveFreezeMs"] = 10 + 1e-6 * size;
+            sample["lazyDumpMs"] = 80;
+            sample["lazyRestoreMs"] = 30 + 1e-8 * size;
+            sample["pageInMs"] = 50 + 1e-5 * size;
+        }
+
+        var response = await Client.PostAsJsonAsync(Calibrations, body);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var fit = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["fit"]!;
+        var parameters = fit["parameters"]!;
+        Assert.Equal(10, parameters["liveFreezeMs"]!.GetValue<double>(), 6);
+        Assert.Equal(1e-6, parameters["liveFreezeMsPerByte"]!.GetValue<double>(), 12);
+        Assert.Equal(80, parameters["lazyDumpMs"]!.GetValue<double>(), 6);
+        Assert.Equal(50, parameters["pageInMs"]!.GetValue<double>(), 6);
+        Assert.Equal(["T_f", "T_ld", "T_lr", "W_c"], fit["stages"]!.AsArray().Select(s => s!["symbol"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Post_NegativeStageTime_Returns400NamingIt()
+    {
+        var body = Body();
+        body["samples"]![4]!["liveFreezeMs"] = -3;
+
+        var errors = await ErrorsAsync(await Client.PostAsJsonAsync(Calibrations, body));
+
+        Assert.Equal(["samples[4].liveFreezeMs"], errors.Select(e => e.Key));
+    }
+
+    [Fact]
     public async Task Post_WrongType_Returns400NamingThePath()
     {
         var json = Body().ToJsonString().Replace("\"dirtyPagesPerSecond\":1000", "\"dirtyPagesPerSecond\":\"fast\"", StringComparison.Ordinal);

@@ -16,6 +16,15 @@ public sealed class CalibrateArgumentsTests
         Assert.Equal([0.0, 1_000], parsed.DirtyRates);
         Assert.Equal((2, 5e8, 7200, false), (parsed.Repeats, parsed.BandwidthBitsPerSecond, parsed.Port, parsed.WarmUp));
         Assert.Equal(["--EdgePortal:Storage:Path=/tmp/x.db"], parsed.Configuration);
+        Assert.True(parsed.LiveDump && parsed.PostCopy);
+    }
+
+    [Fact]
+    public void Parse_NoLiveDumpNoPostCopy_LeavesThoseStagesOut()
+    {
+        var parsed = CalibrateArguments.Parse(["--cluster", "lab", "--node", "h1", "--to", "h2", "--workload", "svc {port} {bytes} {rate}", "--no-live-dump", "--no-post-copy"]);
+
+        Assert.Equal((false, false), (parsed.LiveDump, parsed.PostCopy));
     }
 
     [Fact]
