@@ -68,7 +68,7 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
         PlanningResult chosen;
         CapacityChoice choice;
         double start = earliest;
-        if (wait is { } w && (other is null || w.Start + w.Result.Plan!.PredictedMigrationTimeMs <= other.Plan!.PredictedMigrationTimeMs))
+        if (wait is { } w && (other is null || w.Start + w.Result.Plan!.PredictedMigrationTimeMs <= earliest + other.Plan!.PredictedMigrationTimeMs))
             (chosen, choice, start) = (w.Result, CapacityChoice.Wait, w.Start);
         else if (other is not null)
             (chosen, choice) = (other, CapacityChoice.OtherDestination);
@@ -144,7 +144,7 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
 
     /// <summary>
     /// The plan from <paramref name="startMs"/> on the rate the ledger leaves on its path while it sends: planned first on
-    /// what is left at its start, then, while its sending windows overlap holdings that leave less, planned again on what
+    /// the whole path, then, while its sending windows overlap holdings that leave less, planned again on what
     /// is left during them (a lower rate stretches the windows, so a few rounds); if it still does not fit, on what is left
     /// over the rest of its run from its start.
     /// </summary>
@@ -152,7 +152,7 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
     {
         var caps = new Dictionary<NodeId, double>();
         Bandwidth Left(NodeId s, NodeId d)
-            => caps.TryGetValue(d, out var cap) ? new Bandwidth(cap) : ledger.Residual(s, d, startMs, startMs + 1);
+            => caps.TryGetValue(d, out var cap) ? new Bandwidth(cap) : planner.Topology.PathBandwidth(s, d);
         var fitting = options with { ResidualBandwidth = Left };
         var result = planner.Plan(service, tenant, fitting);
         for (var round = 0; round < MaxFitRounds && result.Plan is { } plan; round++)
