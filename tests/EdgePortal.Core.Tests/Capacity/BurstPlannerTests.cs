@@ -101,12 +101,12 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
         Assert.Contains("at most 8", error.Message);
     }
 
-    /// <summary>The most the schedule's plans reserve on the link at any one time.</summary>
+    /// <summary>The most the schedule's plans reserve on the link at any one time: each holds its rate while it sends, from its predicted start.</summary>
     private static double PeakOn(BurstSchedule schedule, NetworkLink link)
     {
-        var points = schedule.Entries.Select(e => e.StartMs).Distinct();
-        // A plan holds its reservation for T_mig from its predicted start, as the ledger has it.
-        return points.Max(t => schedule.Entries.Where(e => e.StartMs <= t && t < e.StartMs + e.Planning.Plan!.PredictedMigrationTimeMs)
-            .Sum(e => e.Planning.Plan!.ReservedBandwidth.BitsPerSecond));
+        _ = link;
+        var sending = schedule.Entries.SelectMany(e => LinkLedger.SendingWindows(e.Planning.Plan!, e.StartMs)
+            .Select(w => (w.FromMs, w.UntilMs, Rate: e.Planning.Plan!.ReservedBandwidth.BitsPerSecond))).ToList();
+        return sending.Max(at => sending.Where(w => w.FromMs <= at.FromMs && at.FromMs < w.UntilMs).Sum(w => w.Rate));
     }
 }
