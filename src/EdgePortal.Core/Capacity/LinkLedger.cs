@@ -15,7 +15,8 @@ namespace EdgePortal.Core.Capacity;
 /// from the start of its current step, the steps after it as predicted (an overdue step is expected to end at once). The
 /// profile is stored with the migration, in its plan. A plan stored before profiles existed (no step with
 /// <see cref="PlannedStep.SendingMs"/>) holds its rate from its start for its whole predicted migration time, as before.
-/// </remarks>public sealed class LinkLedger
+/// </remarks>
+public sealed class LinkLedger
 {
     /// <summary>One migration's share of one link: bits/s from <see cref="FromMs"/> until <see cref="UntilMs"/>.</summary>
     public readonly record struct Holding(MigrationId Migration, double BitsPerSecond, double FromMs, double UntilMs)

@@ -70,7 +70,7 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
         // Alone, each would take the whole link from the start: together they ask three times what it carries.
         Assert.All(independent.Entries, e => Assert.Equal(0, e.StartMs));
         Assert.Equal(3e9, independent.Entries.Sum(e => e.Planning.Plan!.ReservedBandwidth.BitsPerSecond), 0);
-        var peak = PeakOn(joint, bottleneck);
+        var peak = PeakOn(joint);
         Assert.True(peak <= bottleneck.Bandwidth.BitsPerSecond * (1 + 1e-9), $"joint plans reserve {peak} bit/s at once");
         Assert.Equal(3, joint.MeetingTargets);
         Assert.True(joint.MakespanMs > independent.MakespanMs, "the joint makespan counts the waits the independent one hides");
@@ -101,10 +101,9 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
         Assert.Contains("at most 8", error.Message);
     }
 
-    /// <summary>The most the schedule's plans reserve on the link at any one time: each holds its rate while it sends, from its predicted start.</summary>
-    private static double PeakOn(BurstSchedule schedule, NetworkLink link)
+    /// <summary>The most the schedule's plans reserve on the bottleneck (every path crosses it) at any one time: each holds its rate while it sends, from its predicted start.</summary>
+    private static double PeakOn(BurstSchedule schedule)
     {
-        _ = link;
         var sending = schedule.Entries.SelectMany(e => LinkLedger.SendingWindows(e.Planning.Plan!, e.StartMs)
             .Select(w => (w.FromMs, w.UntilMs, Rate: e.Planning.Plan!.ReservedBandwidth.BitsPerSecond))).ToList();
         return sending.Max(at => sending.Where(w => w.FromMs <= at.FromMs && at.FromMs < w.UntilMs).Sum(w => w.Rate));
