@@ -168,9 +168,11 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
         return planner.Plan(service, tenant, options with { ResidualBandwidth = (s, d) => ledger.Residual(s, d, startMs, double.PositiveInfinity) });
     }
 
-    /// <summary>How long after its start a plan first sends (its profile): a release is worth starting that much before.</summary>
-    private static double Lead(MigrationPlan plan)
-        => LinkLedger.SendingWindows(plan, 0) is { Count: > 0 } windows ? Math.Max(0, windows[0].FromMs) : 0;
+    /// <summary>
+    /// How long after its start a plan does nothing on the path whatever its strategy (its profile): a release is worth
+    /// starting that much before. Not the plan's own first window: a plan made on a full path may be another strategy.
+    /// </summary>
+    private static double Lead(MigrationPlan plan) => plan.Steps.TakeWhile(s => s.Kind == StepKind.Profile).Sum(s => s.PredictedMs);
 
     /// <summary>The moments worth starting at on the path, after <paramref name="earliest"/>: each release less the lead, earliest first.</summary>
     private List<double> Starts(NodeId source, NodeId destination, double earliest, double lead)

@@ -117,7 +117,7 @@ public sealed class LinkLedger
             // A step still running past its prediction is expected to end at once.
             at = i == current && steps[i].FinishedAt is null ? Math.Max(at + step.PredictedMs, 0) : at + step.PredictedMs;
         }
-        return Future(windows);
+        return Future(Held(windows));
     }
 
     /// <summary>
@@ -138,6 +138,19 @@ public sealed class LinkLedger
                 Add(windows, at, at + sending);
             at += step.PredictedMs;
         }
+        return Held(windows);
+    }
+
+    /// <summary>
+    /// A window shorter than this is not held: shared with another transfer it is delayed by at most its own length (a
+    /// dump round of a service that dirties little sends for a millisecond or two), and holding it would keep every other
+    /// plan off the link around it.
+    /// </summary>
+    public const double NegligibleSendingMs = 10;
+
+    private static List<(double, double)> Held(List<(double From, double Until)> windows)
+    {
+        windows.RemoveAll(w => w.Until - w.From < NegligibleSendingMs);
         return windows;
     }
 

@@ -70,6 +70,8 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
         // Alone, each would take the whole link from the start: together they ask three times what it carries.
         Assert.All(independent.Entries, e => Assert.Equal(0, e.StartMs));
         Assert.Equal(3e9, independent.Entries.Sum(e => e.Planning.Plan!.ReservedBandwidth.BitsPerSecond), 0);
+        foreach (var e in joint.Entries)
+            output.WriteLine($"{e.Request.Service.Name}: {e.Planning.Plan!.Capacity} start {e.StartMs:0} at {e.Planning.Plan.ReservedBandwidth.BitsPerSecond / 1e6:0.###} Mbit/s, sends {string.Join(", ", LinkLedger.SendingWindows(e.Planning.Plan, e.StartMs).Select(w => $"[{w.FromMs:0}, {w.UntilMs:0})"))}, meets {e.MeetsTargets}");
         var peak = PeakOn(joint);
         Assert.True(peak <= bottleneck.Bandwidth.BitsPerSecond * (1 + 1e-9), $"joint plans reserve {peak} bit/s at once");
         Assert.Equal(3, joint.MeetingTargets);
@@ -87,7 +89,9 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
         Assert.Same(services[1], schedule.Entries[0].Request.Service);
         Assert.Equal(0, schedule.Entries[0].StartMs);
         Assert.True(schedule.Entries[0].MeetsTargets);
-        Assert.Contains(schedule.Entries, e => !e.MeetsTargets && e.Miss!.Contains(PlanConstraints.MigrationTime));
+        // The two tight ones send in the gaps the urgent one leaves while it dumps and restores: all three meet their targets.
+        Assert.Equal(3, schedule.MeetingTargets);
+        Assert.True(PeakOn(schedule) <= 1e9 * (1 + 1e-9));
     }
 
     [Fact]

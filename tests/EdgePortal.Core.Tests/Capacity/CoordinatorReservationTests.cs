@@ -59,8 +59,10 @@ public sealed class CoordinatorReservationTests
         var ledger = after.Coordinator.Ledger(after.Inventory.Topology());
 
         Assert.Equal(1, ledger.Holders);
+        // Held while it sends, from its start: the first window is the pre-dump's transfer, after the profile.
+        var sends = EdgePortal.Core.Capacity.LinkLedger.SendingWindows(first.Plan, 0)[0].FromMs;
         foreach (var reservation in first.Reservations)
-            Assert.Equal(reservation.Bandwidth.BitsPerSecond, ledger.ReservedAt(reservation.Link), 0);
+            Assert.Equal(reservation.Bandwidth.BitsPerSecond, ledger.ReservedAt(reservation.Link, sends), 0);
     }
 
     [Fact]
