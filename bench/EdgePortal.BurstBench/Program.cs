@@ -9,6 +9,7 @@ var noise = 0.08;
 var timeLimit = TimeSpan.FromSeconds(1);
 var verbose = false;
 var hold = true;
+var planners = new[] { false, true };
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -19,16 +20,24 @@ for (var i = 0; i < args.Length; i++)
         case "--noise": noise = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--verbose": verbose = true; break;
         case "--no-hold": hold = false; break;
+        case "--planner":
+            planners = args[++i] switch
+            {
+                "independent" => [false],
+                "joint" => [true],
+                _ => [false, true],
+            };
+            break;
         case "--time-limit-ms": timeLimit = TimeSpan.FromMilliseconds(double.Parse(args[++i], CultureInfo.InvariantCulture)); break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; use --scenario drain,crowd,nightly --speed 20 --seed 21 --noise 0.08 --time-limit-ms 1000 --verbose --no-hold");
+            Console.Error.WriteLine($"unknown argument {args[i]}; use --scenario drain,crowd,nightly --speed 20 --seed 21 --noise 0.08 --time-limit-ms 1000 --verbose --no-hold --planner independent|joint|both");
             return 2;
     }
 }
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"simulated edge: 3 sites × {BurstEdge.NodesPerSite} nodes, 1 Gbit/s links; clock ×{speed}, simulator noise CV {noise}, seed {seed}, joint planning time limit {timeLimit.TotalMilliseconds} ms"));
 foreach (var name in scenarios)
 {
-    foreach (var joint in new[] { false, true })
+    foreach (var joint in planners)
     {
         var scenario = name switch
         {

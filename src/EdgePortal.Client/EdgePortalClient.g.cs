@@ -9005,6 +9005,9 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("isDowntime")]
         public bool IsDowntime { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("sendingMs")]
+        public double? SendingMs { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("label")]
         public string? Label { get; set; } = default!;
 

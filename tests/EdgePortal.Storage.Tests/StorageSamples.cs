@@ -44,8 +44,9 @@ internal static class StorageSamples
 
     public static IReadOnlyList<PlannedStep> Steps() =>
     [
-        new(StepKind.Checkpoint, 0, 120, true),
-        new(StepKind.Transfer, 0, 300.5, true),
+        // The time profile (when each step sends) is stored with the plan: the link ledger is rebuilt from it.
+        new(StepKind.Checkpoint, 0, 120, true, 0),
+        new(StepKind.Transfer, 0, 300.5, true, 250.25),
         new(StepKind.Restore, 0, 200, true),
         new(StepKind.SwitchTraffic, 0, 10, false),
     ];

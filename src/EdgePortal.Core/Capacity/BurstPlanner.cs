@@ -62,7 +62,7 @@ public sealed class BurstPlanner(MigrationPlanner planner, LinkLedger ledger)
             var planning = new CapacityPlanner(planner, current).Plan(request.Service, request.Tenant, request.Options);
             entries.Add(new BurstEntry(request, planning));
             if (planning.Plan is { } plan)
-                current = current.With(MigrationId.New(), LinkLedger.ReservationsOf(planner.Topology, plan), plan.PredictedStartMs, plan.PredictedMigrationTimeMs);
+                current = current.With(MigrationId.New(), LinkLedger.ReservationsOf(planner.Topology, plan), plan);
         }
         return new BurstSchedule(entries, method);
     }

@@ -16,6 +16,10 @@ namespace EdgePortal.Core.Capacity;
 /// Of the choices that meet the targets it takes the one predicted to finish first (the best destination on a tie);
 /// when none does, it reserves less, or waits for the first release when nothing at all is left on the path.
 /// θ_mig counts from acceptance: a migration that waits has that much less time to run.
+/// Every plan is made on its own time profile (<see cref="PlanAt"/>): it may reserve what the ledger leaves on its path
+/// while it sends (<see cref="LinkLedger.SendingWindows"/>), not over its whole run, so plans whose rounds send while
+/// another's do dump work share a link. The moments worth waiting for are the releases on the path, less the time the
+/// plan takes before it first sends (its profile).
 /// </summary>
 public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
 {
@@ -25,24 +29,32 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
     /// <summary>At how many destinations (the best first) waiting for a release is weighed.</summary>
     private const int MaxDestinationsWaitedFor = 4;
 
+    /// <summary>How many times a plan's rate is lowered to what is left during its own sending windows before it falls back to the rest of its run.</summary>
+    private const int MaxFitRounds = 6;
+
+    /// <summary>How many moments to start at a destination waiting weighs.</summary>
+    private const int MaxStartsTried = 32;
+
     public LinkLedger Ledger => ledger;
 
-    public PlanningResult Plan(ServiceInstance service, Tenant tenant, PlanningOptions? options = null)
+    /// <param name="notBeforeMs">The earliest it can start (the wait for one of the engine's slots): every choice starts then or later.</param>
+    public PlanningResult Plan(ServiceInstance service, Tenant tenant, PlanningOptions? options = null, double notBeforeMs = 0)
     {
         ArgumentNullException.ThrowIfNull(service);
         options ??= new PlanningOptions();
         var targets = options.Targets ?? service.Targets;
         var theta = targets.MaxMigrationTimeMs;
-        var now = planner.Plan(service, tenant, options with { ResidualBandwidth = (s, d) => ledger.Residual(s, d, 0, theta) });
+        var earliest = Math.Max(0, notBeforeMs);
+        var now = PlanAt(service, tenant, options, earliest);
         if (now.Design is null || now.Plan is not { } nowPlan)
             return now;
         var top = options.Destination ?? now.Placement.Candidates[0].Node;
         var source = service.NodeId;
         if (nowPlan.Feasible && nowPlan.Destination == top)
-            return Note(now, CapacityChoice.None, 0, ResidualNote(source, top, nowPlan));
+            return Note(now, CapacityChoice.None, earliest, ResidualNote(source, top, nowPlan));
 
-        var atTop = nowPlan.Destination == top ? now
-            : planner.Plan(service, tenant, options with { Destination = top, ResidualBandwidth = (s, d) => ledger.Residual(s, d, 0, theta) });
+        var atTop = nowPlan.Destination == top ? now : PlanAt(service, tenant, options with { Destination = top }, earliest);
+        var lead = Lead(nowPlan);
         // Another destination must still serve the users within the latency target (when any candidate does): a node the
         // path is free to but far from the users would meet the migration's targets and miss the reason to migrate.
         var nearUsers = now.Placement.Candidates.Where(c => c.UserLatencyMs <= targets.MaxUserLatencyMs).Select(c => c.Node).ToHashSet();
@@ -51,12 +63,12 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
         // Waiting is weighed at the best destination and, unless the request names one, at the next ones of the placement order.
         var waitable = options.Destination is not null ? [top]
             : now.Placement.Candidates.Select(c => c.Node).Prepend(top).Distinct().Where(Serves).Take(MaxDestinationsWaitedFor).ToList();
-        var wait = WaitAt(service, tenant, options, targets, waitable);
+        var wait = WaitAt(service, tenant, options, targets, waitable, earliest, lead);
 
         PlanningResult chosen;
         CapacityChoice choice;
-        double start = 0;
-        if (wait is { } w && (other is null || w.Start + w.Result.Plan!.PredictedMigrationTimeMs <= other.Plan!.PredictedMigrationTimeMs))
+        double start = earliest;
+        if (wait is { } w && (other is null || w.Start + w.Result.Plan!.PredictedMigrationTimeMs <= earliest + other.Plan!.PredictedMigrationTimeMs))
             (chosen, choice, start) = (w.Result, CapacityChoice.Wait, w.Start);
         else if (other is not null)
             (chosen, choice) = (other, CapacityChoice.OtherDestination);
@@ -66,21 +78,15 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
             // (always when nothing at all is left on the path).
             (chosen, choice) = (atTop, CapacityChoice.ReserveLess);
             // The release to wait for is the one after which the migration ends soonest (a few are tried, earliest first).
-            var empty = ledger.Residual(source, top).BitsPerSecond <= LinkLedger.FullPathBitsPerSecond;
-            var soonest = empty || atTop.Plan is not { } reserveLess ? double.PositiveInfinity : reserveLess.PredictedMigrationTimeMs;
-            var releases = ledger.ReleasesOn(source, top);
+            var empty = atTop.Plan is not { } reserveLess || Crawls(reserveLess);
+            var soonest = empty ? double.PositiveInfinity : earliest + atTop.Plan!.PredictedMigrationTimeMs;
+            var releases = Starts(source, top, earliest, lead);
             // The first few releases, and the last one, after which the path is free.
             foreach (var release in releases.Take(MaxReleasesTried).Concat(releases.Skip(MaxReleasesTried).TakeLast(1)))
             {
+                var late = PlanAt(service, tenant, options with { Destination = top }, release);
                 // Nothing left on the path from that release on: a plan there would crawl at the floor rate.
-                if (ledger.Residual(source, top, release, release + theta).BitsPerSecond <= LinkLedger.FullPathBitsPerSecond)
-                    continue;
-                var late = planner.Plan(service, tenant, options with
-                {
-                    Destination = top,
-                    ResidualBandwidth = (s, d) => ledger.Residual(s, d, release, release + theta),
-                });
-                if (late.Design is not { } d || release + d.Plan.PredictedMigrationTimeMs >= soonest)
+                if (late.Design is not { } d || Crawls(d.Plan) || release + d.Plan.PredictedMigrationTimeMs >= soonest)
                     continue;
                 soonest = release + d.Plan.PredictedMigrationTimeMs;
                 // θ_mig counts from acceptance: what waits past it misses it, whatever the migration takes once started.
@@ -110,26 +116,23 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
     /// those, the one that completes first (the earlier destination on a tie). Null when waiting meets the targets nowhere.
     /// </summary>
     private (double Start, PlanningResult Result)? WaitAt(ServiceInstance service, Tenant tenant, PlanningOptions options, KpiTargets targets,
-        IReadOnlyList<NodeId> destinations)
+        IReadOnlyList<NodeId> destinations, double earliest, double lead)
     {
         (double Start, PlanningResult Result)? best = null;
         foreach (var destination in destinations)
         {
-            foreach (var release in ledger.ReleasesOn(service.NodeId, destination))
+            foreach (var release in Starts(service.NodeId, destination, earliest, lead).Take(MaxStartsTried))
             {
                 var left = targets.MaxMigrationTimeMs - release;
                 if (left <= 0 || best is { } b && release >= b.Start + b.Result.Plan!.PredictedMigrationTimeMs)
                     break;
-                // Nothing left on the path from that release on: no plan there meets anything.
-                if (ledger.Residual(service.NodeId, destination, release, release + left).BitsPerSecond <= LinkLedger.FullPathBitsPerSecond)
-                    continue;
-                var later = planner.Plan(service, tenant, options with
+                var later = PlanAt(service, tenant, options with
                 {
                     Destination = destination,
                     Targets = new KpiTargets(targets.MaxDowntimeMs, left, targets.MaxUserLatencyMs),
-                    ResidualBandwidth = (s, d) => ledger.Residual(s, d, release, release + left),
-                });
-                if (!later.Feasible)
+                }, release);
+                // Nothing left on the path from that release on: no plan there meets anything.
+                if (!later.Feasible || Crawls(later.Plan!))
                     continue;
                 if (best is not { } current || release + later.Plan!.PredictedMigrationTimeMs < current.Start + current.Result.Plan!.PredictedMigrationTimeMs)
                     best = (release, later);
@@ -138,6 +141,51 @@ public sealed class CapacityPlanner(MigrationPlanner planner, LinkLedger ledger)
         }
         return best;
     }
+
+    /// <summary>
+    /// The plan from <paramref name="startMs"/> on the rate the ledger leaves on its path while it sends: planned first on
+    /// the whole path, then, while its sending windows overlap holdings that leave less, planned again on what
+    /// is left during them (a lower rate stretches the windows, so a few rounds); if it still does not fit, on what is left
+    /// over the rest of its run from its start.
+    /// </summary>
+    private PlanningResult PlanAt(ServiceInstance service, Tenant tenant, PlanningOptions options, double startMs)
+    {
+        var caps = new Dictionary<NodeId, double>();
+        Bandwidth Left(NodeId s, NodeId d)
+            => caps.TryGetValue(d, out var cap) ? new Bandwidth(cap) : planner.Topology.PathBandwidth(s, d);
+        var fitting = options with { ResidualBandwidth = Left };
+        var result = planner.Plan(service, tenant, fitting);
+        for (var round = 0; round < MaxFitRounds && result.Plan is { } plan; round++)
+        {
+            var left = ledger.Residual(plan.Source, plan.Destination, LinkLedger.SendingWindows(plan, startMs)).BitsPerSecond;
+            if (left >= plan.ReservedBandwidth.BitsPerSecond * (1 - 1e-9))
+                return result;
+            caps[plan.Destination] = Math.Min(left, caps.GetValueOrDefault(plan.Destination, double.PositiveInfinity));
+            result = planner.Plan(service, tenant, fitting);
+        }
+        if (result.Plan is null)
+            return result;
+        return planner.Plan(service, tenant, options with { ResidualBandwidth = (s, d) => ledger.Residual(s, d, startMs, double.PositiveInfinity) });
+    }
+
+    /// <summary>
+    /// How long after its start a plan does nothing on the path whatever its strategy (its profile): a release is worth
+    /// starting that much before. Not the plan's own first window: a plan made on a full path may be another strategy.
+    /// </summary>
+    private static double Lead(MigrationPlan plan) => plan.Steps.TakeWhile(s => s.Kind == StepKind.Profile).Sum(s => s.PredictedMs);
+
+    /// <summary>The moments worth starting at on the path, after <paramref name="earliest"/>: each release less the lead, earliest first.</summary>
+    private List<double> Starts(NodeId source, NodeId destination, double earliest, double lead)
+    {
+        var starts = new SortedSet<double>();
+        foreach (var release in ledger.ReleasesOn(source, destination))
+            if (release - lead > earliest + 1e-6)
+                starts.Add(release - lead);
+        return [.. starts];
+    }
+
+    /// <summary>A plan on the floor rate: nothing left on its path.</summary>
+    private static bool Crawls(MigrationPlan plan) => plan.ReservedBandwidth.BitsPerSecond <= LinkLedger.FullPathBitsPerSecond * (1 + 1e-9);
 
     private string? ResidualNote(NodeId source, NodeId destination, MigrationPlan plan)
     {

@@ -6,7 +6,8 @@ namespace EdgePortal.Core.Capacity;
 /// When a new migration is predicted to get one of the engine's slots (<see cref="Execution.EngineOptions.MaxConcurrentPerCluster"/>
 /// per cluster, <see cref="Execution.EngineOptions.MaxOutboundPerNode"/> per source node): the migrations that hold or
 /// wait for a slot are played forward in the engine's order (oldest first), each holding its slot for its predicted
-/// migration time from its predicted start, and the new one takes the first slot that frees under both limits.
+/// run from its predicted start (<see cref="MigrationPlan.PredictedRunMs"/>: the engine holds the slot through the profile and
+/// the clean-up too, which the model's migration time leaves out), and the new one takes the first slot that frees under both limits.
 /// </summary>
 public static class SlotForecast
 {
@@ -27,7 +28,7 @@ public static class SlotForecast
                 queued.Add(m);
                 continue;
             }
-            var end = m.StartedAt is { } started ? Math.Max(0, (started - now).TotalMilliseconds + m.Plan.PredictedMigrationTimeMs) : 0;
+            var end = m.StartedAt is { } started ? Math.Max(0, (started - now).TotalMilliseconds + m.Plan.PredictedRunMs) : 0;
             clusterEnds.Add(end);
             if (m.Source == source)
                 nodeEnds.Add(end);
@@ -37,7 +38,7 @@ public static class SlotForecast
         {
             var own = Math.Max(0, (m.CreatedAt - now).TotalMilliseconds + m.Plan.PredictedStartMs);
             var start = Earliest(clusterEnds, perCluster, m.Source == source ? nodeEnds : null, perNode, own, m.Source, source, out var nodeList);
-            var end = start + m.Plan.PredictedMigrationTimeMs;
+            var end = start + m.Plan.PredictedRunMs;
             Take(clusterEnds, perCluster, end);
             if (nodeList is not null)
                 Take(nodeList, perNode, end);

@@ -35,9 +35,17 @@ public enum StepKind
     PageIn,
 }
 
-/// <summary>One step of a plan with the model's prediction; <see cref="Round"/> numbers pre-dump rounds (0 = the full pre-dump).</summary>
-public sealed record PlannedStep(StepKind Kind, int Round, double PredictedMs, bool IsDowntime)
+/// <summary>
+/// One step of a plan with the model's prediction; <see cref="Round"/> numbers pre-dump rounds (0 = the full pre-dump).
+/// <see cref="SendingMs"/> is the step's network part: how long, from the step's start, it sends its bytes over the path at
+/// the reserved rate (the rest of the step is dump or restore work that leaves the link idle); 0 for a step that sends
+/// nothing. Null in plans stored before it existed: the link ledger then holds the reservation over the whole run.
+/// </summary>
+public sealed record PlannedStep(StepKind Kind, int Round, double PredictedMs, bool IsDowntime, double? SendingMs = null)
 {
+    /// <summary>Whether the step sends over the path (pre-dump rounds, transfers, page-in).</summary>
+    public static bool Sends(StepKind kind) => kind is StepKind.PreDump or StepKind.Transfer or StepKind.PageIn;
+
     public string Label => Kind switch
     {
         StepKind.PreDump => Round == 0 ? "Pre-dump" : $"Dump round {Round}",

@@ -205,10 +205,8 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
     /// <summary>Whether the plan's reservation still fits the residual of every link of its path from its predicted start.</summary>
     private bool StillFits(EdgeTopology topology, MigrationPlan plan)
     {
-        var ledger = Ledger(topology);
-        var until = plan.PredictedStartMs + plan.PredictedMigrationTimeMs;
-        return ledger.Residual(plan.Source, plan.Destination, plan.PredictedStartMs, until).BitsPerSecond >= plan.ReservedBandwidth.BitsPerSecond * (1 - 1e-9)
-            || !plan.Feasible;
+        // Whenever it sends (its time profile from its predicted start), not over its whole run.
+        return Ledger(topology).Fits(plan) || !plan.Feasible;
     }
 
     private (PlanningResult Planning, EdgeTopology Topology) Plan(ServiceInstance service, Tenant tenant, MigrationRequest request, double reservedByTenant)
@@ -218,9 +216,18 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         var planning = OptionsFor(tenant, request, reservedByTenant);
         var engine = options.CurrentValue;
         var unfinished = migrations.Unfinished();
-        var result = engine.LinkReservations
-            ? new Capacity.CapacityPlanner(planner, Capacity.LinkLedger.Of(topology, unfinished, clock.GetUtcNow())).Plan(service, tenant, planning)
-            : planner.Plan(service, tenant, planning);
+        PlanningResult result;
+        if (engine.LinkReservations)
+        {
+            // Planned from when a slot is predicted to free, so that its sending windows are laid out where it will run.
+            var slotWait = topology.Contains(service.NodeId)
+                ? Capacity.SlotForecast.WaitMs(unfinished, topology.Node(service.NodeId).ClusterId, service.NodeId, engine.MaxConcurrentPerCluster,
+                    engine.MaxOutboundPerNode, clock.GetUtcNow())
+                : 0;
+            result = new Capacity.CapacityPlanner(planner, Capacity.LinkLedger.Of(topology, unfinished, clock.GetUtcNow())).Plan(service, tenant, planning, slotWait);
+        }
+        else
+            result = planner.Plan(service, tenant, planning);
         return (WithSlotWait(result, unfinished, topology, engine), topology);
     }
 
@@ -233,7 +240,8 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         var cluster = topology.Node(plan.Source).ClusterId;
         var wait = Capacity.SlotForecast.WaitMs(unfinished, cluster, plan.Source, engine.MaxConcurrentPerCluster, engine.MaxOutboundPerNode,
             clock.GetUtcNow(), plan.PredictedStartMs);
-        if (wait <= plan.PredictedStartMs + 1e-6)
+        // Nothing to wait for, or the wait for bandwidth ends later (a plan made from the slot's time starts then or later).
+        if (wait <= 1e-6 || wait < plan.PredictedStartMs - 1e-6)
             return result;
         var sentence = $"The engine's slots are taken (at most {engine.MaxConcurrentPerCluster} per cluster, {engine.MaxOutboundPerNode} leaving a node): predicted start in {PlanText.Duration(wait)}, completion in {PlanText.Duration(wait + plan.PredictedRunMs)}.";
         plan = plan with { PredictedStartMs = wait, Rationale = $"{plan.Rationale} {sentence}" };

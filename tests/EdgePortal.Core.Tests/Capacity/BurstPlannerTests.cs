@@ -70,7 +70,9 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
         // Alone, each would take the whole link from the start: together they ask three times what it carries.
         Assert.All(independent.Entries, e => Assert.Equal(0, e.StartMs));
         Assert.Equal(3e9, independent.Entries.Sum(e => e.Planning.Plan!.ReservedBandwidth.BitsPerSecond), 0);
-        var peak = PeakOn(joint, bottleneck);
+        foreach (var e in joint.Entries)
+            output.WriteLine($"{e.Request.Service.Name}: {e.Planning.Plan!.Capacity} start {e.StartMs:0} at {e.Planning.Plan.ReservedBandwidth.BitsPerSecond / 1e6:0.###} Mbit/s, sends {string.Join(", ", LinkLedger.SendingWindows(e.Planning.Plan, e.StartMs).Select(w => $"[{w.FromMs:0}, {w.UntilMs:0})"))}, meets {e.MeetsTargets}");
+        var peak = PeakOn(joint);
         Assert.True(peak <= bottleneck.Bandwidth.BitsPerSecond * (1 + 1e-9), $"joint plans reserve {peak} bit/s at once");
         Assert.Equal(3, joint.MeetingTargets);
         Assert.True(joint.MakespanMs > independent.MakespanMs, "the joint makespan counts the waits the independent one hides");
@@ -87,7 +89,9 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
         Assert.Same(services[1], schedule.Entries[0].Request.Service);
         Assert.Equal(0, schedule.Entries[0].StartMs);
         Assert.True(schedule.Entries[0].MeetsTargets);
-        Assert.Contains(schedule.Entries, e => !e.MeetsTargets && e.Miss!.Contains(PlanConstraints.MigrationTime));
+        // The two tight ones send in the gaps the urgent one leaves while it dumps and restores: all three meet their targets.
+        Assert.Equal(3, schedule.MeetingTargets);
+        Assert.True(PeakOn(schedule) <= 1e9 * (1 + 1e-9));
     }
 
     [Fact]
@@ -101,12 +105,11 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
         Assert.Contains("at most 8", error.Message);
     }
 
-    /// <summary>The most the schedule's plans reserve on the link at any one time.</summary>
-    private static double PeakOn(BurstSchedule schedule, NetworkLink link)
+    /// <summary>The most the schedule's plans reserve on the bottleneck (every path crosses it) at any one time: each holds its rate while it sends, from its predicted start.</summary>
+    private static double PeakOn(BurstSchedule schedule)
     {
-        var points = schedule.Entries.Select(e => e.StartMs).Distinct();
-        // A plan holds its reservation for T_mig from its predicted start, as the ledger has it.
-        return points.Max(t => schedule.Entries.Where(e => e.StartMs <= t && t < e.StartMs + e.Planning.Plan!.PredictedMigrationTimeMs)
-            .Sum(e => e.Planning.Plan!.ReservedBandwidth.BitsPerSecond));
+        var sending = schedule.Entries.SelectMany(e => LinkLedger.SendingWindows(e.Planning.Plan!, e.StartMs)
+            .Select(w => (w.FromMs, w.UntilMs, Rate: e.Planning.Plan!.ReservedBandwidth.BitsPerSecond))).ToList();
+        return sending.Max(at => sending.Where(w => w.FromMs <= at.FromMs && at.FromMs < w.UntilMs).Sum(w => w.Rate));
     }
 }

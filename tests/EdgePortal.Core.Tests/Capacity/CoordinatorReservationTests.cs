@@ -59,8 +59,10 @@ public sealed class CoordinatorReservationTests
         var ledger = after.Coordinator.Ledger(after.Inventory.Topology());
 
         Assert.Equal(1, ledger.Holders);
+        // Held while it sends, from its start: the first window is the pre-dump's transfer, after the profile.
+        var sends = EdgePortal.Core.Capacity.LinkLedger.SendingWindows(first.Plan, 0)[0].FromMs;
         foreach (var reservation in first.Reservations)
-            Assert.Equal(reservation.Bandwidth.BitsPerSecond, ledger.ReservedAt(reservation.Link), 0);
+            Assert.Equal(reservation.Bandwidth.BitsPerSecond, ledger.ReservedAt(reservation.Link, sends), 0);
     }
 
     [Fact]
@@ -107,7 +109,8 @@ public sealed class SlotForecastTests
         var second = h.Start(EngineHarness.Other);
 
         Assert.Equal(0, first.Plan.PredictedStartMs);
-        Assert.Equal(first.Plan.PredictedMigrationTimeMs, second.Plan.PredictedStartMs, 6);
+        // The engine holds the slot for the whole run, the profile and clean-up too.
+        Assert.Equal(first.Plan.PredictedRunMs, second.Plan.PredictedStartMs, 6);
         // The completion counts the whole run from its start: the profile and the clean-up too, which T_mig leaves out.
         Assert.Equal(second.Plan.PredictedStartMs + second.Plan.Steps.Sum(s => s.PredictedMs), second.Plan.PredictedCompletionMs, 6);
         Assert.True(second.Plan.PredictedRunMs > second.Plan.PredictedMigrationTimeMs);
@@ -123,7 +126,7 @@ public sealed class SlotForecastTests
         var sameNode = h.Start(EngineHarness.Stream);
         var otherNode = h.Start(EngineHarness.Other);
 
-        Assert.Equal(first.Plan.PredictedMigrationTimeMs, sameNode.Plan.PredictedStartMs, 6);
+        Assert.Equal(first.Plan.PredictedRunMs, sameNode.Plan.PredictedStartMs, 6);
         Assert.Equal(0, otherNode.Plan.PredictedStartMs);
     }
 
@@ -139,6 +142,6 @@ public sealed class SlotForecastTests
         h.Clock.Advance(TimeSpan.FromMilliseconds(500));
         var second = h.Start(EngineHarness.Other);
 
-        Assert.Equal(first.Plan.PredictedMigrationTimeMs - 500, second.Plan.PredictedStartMs, 6);
+        Assert.Equal(first.Plan.PredictedRunMs - 500, second.Plan.PredictedStartMs, 6);
     }
 }
