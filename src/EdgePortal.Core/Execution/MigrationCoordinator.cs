@@ -165,8 +165,9 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         else
             order.AddRange(batch.Select(b => indexOf[b]));
         // Requests for services not found go last: each is answered as not found by Start.
+        var planned = order.ToHashSet();
         for (var i = 0; i < requests.Count; i++)
-            if (!order.Contains(i))
+            if (!planned.Contains(i))
                 order.Add(i);
         var results = new MigrationRequestResult[requests.Count];
         foreach (var i in order)
