@@ -34,7 +34,7 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
         => Collection.FindById(id.Value) is { } document ? BsonJson.FromDocument<Migration>(document) : null;
 
     /// <remarks>
-    /// One index carries each query, the rest filter in memory: the state index when only unfinished states are asked for
+    /// One index carries each query, the rest filter in memory: the batch index when a batch is asked for, the state index when only unfinished states are asked for
     /// (there are few), else the most specific owner key (service, cluster, tenant), else the time index.
     /// </remarks>
     public IReadOnlyList<Migration> List(MigrationQuery query)
@@ -44,11 +44,18 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
         var tenant = query.Tenant?.Value.ToString();
         var cluster = query.Cluster?.Value.ToString();
         var service = query.Service?.Value.ToString();
+        var batch = query.Batch?.Value.ToString();
         bool Keep(BsonDocument d) => (states is null || states.Contains(d["state"].AsString)) && (tenant is null || d["tenantId"].AsString == tenant)
-            && (cluster is null || d["clusterId"].AsString == cluster) && (service is null || d["serviceId"].AsString == service);
+            && (cluster is null || d["clusterId"].AsString == cluster) && (service is null || d["serviceId"].AsString == service)
+            && (batch is null || (d["batchId"].IsString && d["batchId"].AsString == batch));
 
         List<BsonDocument> page;
-        if (states is not null && query.States!.All(UnfinishedStates.Contains))
+        if (batch is not null)
+            // A batch holds at most a thousand migrations: its index finds them, and they are ordered here.
+            page = Collection.Find(Query.EQ("$.batchId", new BsonValue(batch))).Where(Keep)
+                .Select(d => (Key: new HistoryCursor(d[CreatedAtTicks].AsInt64, d["_id"].AsGuid), Document: d))
+                .Where(r => query.Before is not { } b || b.Precedes(r.Key)).OrderByDescending(r => r.Key).Take(Math.Max(query.Limit, 0)).Select(r => r.Document).ToList();
+        else if (states is not null && query.States!.All(UnfinishedStates.Contains))
             page = Collection.Find(Query.In("$.state", states.Select(x => new BsonValue(x)))).Where(Keep)
                 .Select(d => (Key: new HistoryCursor(d[CreatedAtTicks].AsInt64, d["_id"].AsGuid), Document: d))
                 .Where(r => query.Before is not { } b || b.Precedes(r.Key)).OrderByDescending(r => r.Key).Take(Math.Max(query.Limit, 0)).Select(r => r.Document).ToList();
