@@ -52,13 +52,9 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
         List<BsonDocument> page;
         if (batch is not null)
             // A batch holds at most a thousand migrations: its index finds them, and they are ordered here.
-            page = Collection.Find(Query.EQ("$.batchId", new BsonValue(batch))).Where(Keep)
-                .Select(d => (Key: new HistoryCursor(d[CreatedAtTicks].AsInt64, d["_id"].AsGuid), Document: d))
-                .Where(r => query.Before is not { } b || b.Precedes(r.Key)).OrderByDescending(r => r.Key).Take(Math.Max(query.Limit, 0)).Select(r => r.Document).ToList();
+            page = NewestFirst(Collection.Find(Query.EQ("$.batchId", new BsonValue(batch))).Where(Keep));
         else if (states is not null && query.States!.All(UnfinishedStates.Contains))
-            page = Collection.Find(Query.In("$.state", states.Select(x => new BsonValue(x)))).Where(Keep)
-                .Select(d => (Key: new HistoryCursor(d[CreatedAtTicks].AsInt64, d["_id"].AsGuid), Document: d))
-                .Where(r => query.Before is not { } b || b.Precedes(r.Key)).OrderByDescending(r => r.Key).Take(Math.Max(query.Limit, 0)).Select(r => r.Document).ToList();
+            page = NewestFirst(Collection.Find(Query.In("$.state", states.Select(x => new BsonValue(x)))).Where(Keep));
         else if (query.Service is { } byService)
             page = LiteDbPages.NewestFirstOf(Collection, ServiceKey, byService.Value, CreatedAtTicks, query.Before, query.Limit, Keep);
         else if (query.Cluster is { } byCluster)
@@ -68,6 +64,11 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
         else
             page = LiteDbPages.NewestFirst(Collection.Query(), CreatedAtTicks, query.Before, query.Limit, Keep);
         return page.Select(BsonJson.FromDocument<Migration>).ToList();
+
+        // A few documents found off an index (the unfinished, or one batch's): paged here, newest first.
+        List<BsonDocument> NewestFirst(IEnumerable<BsonDocument> found) => found
+            .Select(d => (Key: new HistoryCursor(d[CreatedAtTicks].AsInt64, d["_id"].AsGuid), Document: d))
+            .Where(r => query.Before is not { } b || b.Precedes(r.Key)).OrderByDescending(r => r.Key).Take(Math.Max(query.Limit, 0)).Select(r => r.Document).ToList();
     }
 
     /// <summary>The document as stored: the domain's JSON shape, plus the ordering key and the owner keys.</summary>
