@@ -26,6 +26,8 @@ public sealed record MigrationRequest
     public TenantId? ActingTenant { get; init; }
     /// <summary>In a batch (<see cref="MigrationCoordinator.StartBatch"/>), planned before the others.</summary>
     public bool Urgent { get; init; }
+    /// <summary>The batch it is planned with, stored with the migration (<see cref="MigrationCoordinator.StartBatch"/> sets it).</summary>
+    public BatchId? Batch { get; init; }
 }
 
 /// <summary>How a request ended: accepted and queued, or why not.</summary>
@@ -115,7 +117,7 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
                 reservations = Capacity.LinkLedger.ReservationsOf(topology, plan);
             }
             var migration = Migration.Create(service, cluster, plan, request.Targets ?? service.Targets,
-                request.Objective ?? service.Objective, request.Trigger, request.RequestedBy, clock.GetUtcNow(), reservations);
+                request.Objective ?? service.Objective, request.Trigger, request.RequestedBy, clock.GetUtcNow(), reservations, request.Batch);
             migrations.Save(migration);
             publisher.Publish(migration.DequeueEvents());
             trace.Queued(migration);
@@ -141,11 +143,14 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
     /// Starts migrations that arrive together (a drain, a schedule's firing, a KPI evaluation, a batch call) as one batch:
     /// <see cref="Capacity.BurstPlanner"/> picks the order in which they are planned on the ledger (urgent first, then so
     /// that the most meet their targets), and each is then started in that order, so each plans on what those before it
-    /// reserved. The results come back in the order of <paramref name="requests"/>.
+    /// reserved. The results come back in the order of <paramref name="requests"/>. Every migration it starts is stored with
+    /// one new <see cref="BatchId"/> (<see cref="Migration.BatchId"/>), so that the batch's plan can be shown as one.
     /// </summary>
     public IReadOnlyList<MigrationRequestResult> StartBatch(IReadOnlyList<MigrationRequest> requests, TimeSpan? timeLimit = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
+        var batchId = BatchId.New();
+        requests = [.. requests.Select(r => r with { Batch = batchId })];
         var topology = inventory.Topology();
         var planner = new MigrationPlanner(topology);
         var batch = new List<Capacity.BurstRequest>();
