@@ -49,7 +49,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-20}
 SIZES=${SIZES:-"10 100 500"}
 CALIBRATE_REPEAT=${CALIBRATE_REPEAT:-3}
-CALIBRATE_SIZES=${CALIBRATE_SIZES:-10,100}
+CALIBRATE_SIZES=${CALIBRATE_SIZES:-$(tr -s ' ' , <<<"$SIZES")}   # every benched size: nothing extrapolated
 export LAB_PREFIX=${LAB_PREFIX:-epbench} LAB_NET=${LAB_NET:-10.239.0} LAB_AGENT_PORT=${LAB_AGENT_PORT:-8570} LAB_RATE=${LAB_RATE:-1gbit}
 export LAB_BROKER=1
 prefix=$LAB_PREFIX net=$LAB_NET
@@ -250,8 +250,10 @@ migrate() {   # service strategy-or-empty destination
 }
 images_id() { echo "$1-${2//-/}"; }   # AgentEdgeRuntime.ImagesId for a service name without characters to sanitise
 
-results=$work/results.tsv   # row size run ok downtime_ms total_ms predicted_down predicted_total note [engine_downtime_ms [handover_ms publisher_gap_ms source_gap_ms]]
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10:-}" "${11:-}" "${12:-}" "${13:-}" >>"$results"; log "  $1 $2 MB #$3: $([[ $4 == 1 ]] && echo "downtime $5 ms, total $6 ms${9:+ ($9)}" || echo "FAILED: $9")"; }
+# row size run ok downtime_ms total_ms predicted_down predicted_total note [engine_downtime_ms [handover_ms|p99 publisher_gap_ms|window
+# frozen_ms [whole_run_ms]]]; total: span_of (the naive: the dump's start to the restored service announced); whole run: Profile to CleanUp
+results=$work/results.tsv
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10:-}" "${11:-}" "${12:-}" "${13:-}" "${14:-}" >>"$results"; log "  $1 $2 MB #$3: $([[ $4 == 1 ]] && echo "downtime $5 ms, total $6 ms${9:+ ($9)}" || echo "FAILED: $9")"; }
 
 # ----------------------------------------------------------------------------------------------------------------- runs
 # The papers' cold migration: dump to files, copy the files over the lab link, restore. Always h1 → h2.
@@ -294,7 +296,7 @@ run_naive() {   # size run
   if ((rc == 0)) && wait_for 30 "200 answers after the restore" at_least "$out/probe.out" '^ok' $(( $(lines "$out/probe.out" '^ok') + 200 )) >"$out/error"; then
     stop_pid "$probe"
     read -r gap reconnects < <(probe_gap "$out/probe.out")
-    record cold-naive "$size" "$run" 1 "$gap" $((t1 - t0)) "" "" "$( ((reconnects == 0)) || echo "$reconnects reconnects; ")images $(du -sm "$dir1" | cut -f1) MB"
+    record cold-naive "$size" "$run" 1 "$gap" $((t1 - t0)) "" "" "$( ((reconnects == 0)) || echo "$reconnects reconnects; ")images $(du -sm "$dir1" | cut -f1) MB" "" "" "" "" $((t1 - t0))
   else
     stop_pid "$probe"
     record cold-naive "$size" "$run" 0 "" "" "" "" "$(tail -q -n 3 "$out/steps.log" "$out/restore.out" "$out/error" 2>/dev/null | tr '\n' ' ')"
@@ -317,6 +319,14 @@ reset_service() {
 }
 note_migration() { local id; id=$(jq -r '.id // empty' <<<"$2"); if [[ -n $id ]]; then last_migration[$1]=$id; fi; }
 floor_of() { jq -r "$1 // \"\" | if . == \"\" then . else floor end" <<<"$2"; }
+# A step's timestamps (ISO 8601 with 7 decimals) in µs since the epoch, as the clients' reports are.
+jq_us='def us: ((.[0:19] + "Z" | fromdateiso8601) * 1000000) + (("0" + (.[19:] | sub("[+Z].*"; ""))) | tonumber * 1000000 | floor);'
+# The migration time the model predicts (T_mig) and the naive script measures: from the start of the first step after Profile
+# (the dump) to the end of the last before CleanUp (the service served from the destination: switched, or its last page in).
+span_of() { jq -r "$jq_us"' [.steps[] | select(.kind != "Profile" and .kind != "CleanUp" and .startedAt != null and .finishedAt != null)]
+  | if length == 0 then "" else ((.[-1].finishedAt | us) - (.[0].startedAt | us)) / 1000 | floor end' <<<"$1"; }
+# The Checkpoint step's start and end, µs since the epoch: a live dump's freeze lies within.
+checkpoint_window() { jq -r "$jq_us"' [.steps[] | select(.kind == "Checkpoint" and .finishedAt != null)] | first // empty | "\(.startedAt | us) \(.finishedAt | us)"' <<<"$1"; }
 
 # Cold (or another strategy) of the state service through the portal; the service goes wherever it is not.
 run_portal_state() {   # row strategy size run
@@ -343,8 +353,8 @@ run_portal_state() {   # row strategy size run
     local window p99=""
     window=$(jq -r '[.steps[] | select(.kind == "PageIn") | .measuredMs] | first // empty | floor' <<<"$m")
     if [[ -n $window ]]; then p99=$(probe_p99 "$out/probe.out" "$window"); fi
-    record "$row" "$size" "$run" 1 "$gap" "$(floor_of .measuredMigrationTimeMs "$m")" "$(floor_of .plan.predictedDowntimeMs "$m")" "$(floor_of .plan.predictedMigrationTimeMs "$m")" \
-      "$(jq -r .strategy <<<"$m") $src→$dst, engine downtime $(floor_of .measuredDowntimeMs "$m") ms$( ((reconnects == 0)) || echo ", $reconnects reconnects")${window:+, degradation window $window ms, p99 latency in it $p99 ms}" "$(floor_of .measuredDowntimeMs "$m")" "$p99" "$window"
+    record "$row" "$size" "$run" 1 "$gap" "$(span_of "$m")" "$(floor_of .plan.predictedDowntimeMs "$m")" "$(floor_of .plan.predictedMigrationTimeMs "$m")" \
+      "$(jq -r .strategy <<<"$m") $src→$dst, engine downtime $(floor_of .measuredDowntimeMs "$m") ms, whole run $(floor_of .measuredMigrationTimeMs "$m") ms$( ((reconnects == 0)) || echo ", $reconnects reconnects")${window:+, degradation window $window ms, p99 latency in it $p99 ms}" "$(floor_of .measuredDowntimeMs "$m")" "$p99" "$window" "" "$(floor_of .measuredMigrationTimeMs "$m")"
   else
     stop_pid "$probe"
     record "$row" "$size" "$run" 0 "" "" "$(floor_of .plan.predictedDowntimeMs "$m")" "" "$state: $(jq -r '.failureReason // ""' <<<"$m" | head -c 400 | tr '\n' ' ') $(cat "$out/error" 2>/dev/null)"
@@ -392,18 +402,23 @@ run_portal_msg() {   # row strategy size run
     # Also: the hand-over (the source's last application to the copy's application of the next number), the longest gap
     # while the source alone applied (its freeze for the checkpoint: CRIU dumps a running process frozen, --leave-running
     # only resumes it afterwards) and the publisher's own longest gap in the window (a stall of the shared machine).
-    read -r gap handover frozen publisher verdict < <(awk -v from="$before" -v to="$last" -v src="$src_ip" -v dst="$dst_ip" '
+    local window_us; window_us=$(checkpoint_window "$m"); [[ -n $window_us ]] || window_us="0 9999999999999999"
+    read -r longest handover frozen publisher verdict < <(awk -v from="$before" -v to="$last" -v src="$src_ip" -v dst="$dst_ip" -v ck0="${window_us% *}" -v ck1="${window_us#* }" '
       $1 == "p" && $2 >= from && $2 <= to { if (pt && $3 - pt > pmax) pmax = $3 - pt; pt = $3 }
       $1 == "r" && $5 == "a" { if (!($2 in first) || $3 < first[$2]) { first[$2] = $3; by[$2] = $4 }; if (++n[$4 " " $2] > 1) twice++
                                if ($4 == src) { tsrc[$2] = $3; if ($2 > srcmax) srcmax = $2 }
                                if ($4 == dst) { tdst[$2] = $3; if (!dstmin || $2 < dstmin) dstmin = $2; if ($2 > dstmax) dstmax = $2; dstn++ } }
       END { for (s = from; s < to; s++) if ((s in first) && ((s + 1) in first)) { g = first[s + 1] - first[s]; if (g > max) max = g
-                                                                             if (by[s] == src && by[s + 1] == src && g > fmax) fmax = g }
+                                                                             if (by[s] == src && by[s + 1] == src && first[s + 1] > ck0 && first[s] < ck1 && g > fmax) fmax = g }
             once = twice == 0 && dstmax == to && dstn == dstmax - dstmin + 1 && dstmin <= srcmax + 1
             hand = ((srcmax in tsrc) && ((srcmax + 1) in tdst)) ? (tdst[srcmax + 1] - tsrc[srcmax]) / 1000 : -1
             printf "%.1f %.1f %.1f %.1f %s\n", max / 1000, hand, fmax / 1000, pmax / 1000, once ? "each-applied-once" : sprintf("NOT-exactly-once(copy:#%d..#%d,%d-applied;source-last:#%d;%d-twice)", dstmin, dstmax, dstn, srcmax, twice) }' "$out/probe.out")
-    record "$row" "$size" "$run" 1 "$gap" "$(floor_of .measuredMigrationTimeMs "$m")" "$(floor_of .plan.predictedDowntimeMs "$m")" "$(floor_of .plan.predictedMigrationTimeMs "$m")" \
-      "$(jq -r .strategy <<<"$m") $src→$dst, engine downtime $(floor_of .measuredDowntimeMs "$m") ms, hand-over $handover ms, source's longest gap $frozen ms, publisher's $publisher ms, $last messages, ${verdict//-/ }" "$(floor_of .measuredDowntimeMs "$m")" "$handover" "$publisher" "$frozen"
+    # Downtime: the time the client had no service, i.e. both intervals in which no instance applied its messages: the
+    # source frozen for the live dump (its longest gap within the Checkpoint step) and the hand-over; the longest single
+    # gap (the old measure, which saw only the larger of the two) is in the note.
+    gap=$(awk -v f="$frozen" -v h="$handover" -v l="$longest" 'BEGIN { printf "%.1f", h < 0 ? l : f + h }')
+    record "$row" "$size" "$run" 1 "$gap" "$(span_of "$m")" "$(floor_of .plan.predictedDowntimeMs "$m")" "$(floor_of .plan.predictedMigrationTimeMs "$m")" \
+      "$(jq -r .strategy <<<"$m") $src→$dst, engine downtime $(floor_of .measuredDowntimeMs "$m") ms, frozen for the dump $frozen ms + hand-over $handover ms (longest single gap $longest ms), publisher's longest gap $publisher ms, whole run $(floor_of .measuredMigrationTimeMs "$m") ms, $last messages, ${verdict//-/ }" "$(floor_of .measuredDowntimeMs "$m")" "$handover" "$publisher" "$frozen" "$(floor_of .measuredMigrationTimeMs "$m")"
   else
     record "$row" "$size" "$run" 0 "" "" "$(floor_of .plan.predictedDowntimeMs "$m")" "" "$state: $(jq -r '.failureReason // ""' <<<"$m" | head -c 300 | tr '\n' ' ') $(cat "$out/error" 2>/dev/null)"
   fi
@@ -490,16 +505,22 @@ label() {
   esac
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+row_error() {   # row size → the model's error on its medians, downtime / total
+  [[ -n $1 ]] || { echo -; return; }
+  local d t p q; read -r d _ _ < <(stats 5 "$1" "$2"); read -r t _ _ < <(stats 6 "$1" "$2"); read -r p _ _ < <(stats 7 "$1" "$2"); read -r q _ _ < <(stats 8 "$1" "$2")
+  echo "$(error "$p" "$d") / $(error "$q" "$t")"
+}
+error() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "" || b == 0) print "-"; else printf "%+.0f%%", (a - b) / b * 100 }'; }   # predicted, measured
 
-fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %9s\n'
+fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %15s  %9s\n'
 {
   echo
   echo "EdgePortal migration lab: 2 lab hosts ($LAB_RATE tc tbf links), RUNS=$RUNS per row, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "environment: $(env_line); load average $load_start at the start, $load_end at the end"
   echo "calibration: $(grep -m1 '^Calibration of host class' "$work/calibrate.log" | sed 's/^Calibration of host class //'); $(grep -m1 '^Fit:' "$work/calibrate.log" | sed 's/^Fit: //'); T_add $(awk '$1 == "T_add" {print $2}' "$work/calibrate.log") ms (ColdTransfer Images)"
-  echo "calibrated stages: $(awk '/^Stages of the other strategies/ {on = 1; next} on && /^  [TW]_/ {sub(/:.*/, ""); sub(/^ +/, ""); printf "%s%s", sep, $0; sep = "; "} on && /^$/ {on = 0}' "$work/calibrate.log")$(grep -m1 'post-copy not measured' "$work/calibrate.log" | sed 's/^ */; /')"
+  echo "calibrated stages: $(awk '/^Stages of the other strategies/ {on = 1; next} on && /^  [TW]_/ {sub(/:.*/, ""); sub(/^ +/, ""); printf "%s%s", sep, $0; sep = "; "} on && /^$/ {on = 0}' "$work/calibrate.log")$(sed -n '/post-copy not measured/ {s/^ */; /p; q}' "$work/calibrate.log")"
   # shellcheck disable=SC2059
-  printf "$fmt" size strategy ok "downtime med/p90" "engine downtime" "total med/p90" "predicted down/total" "down/cold"
+  printf "$fmt" size strategy ok "downtime med/p90" "engine downtime" "total med/p90" "predicted down/total" "error down/total" "down/cold"
   for size in $SIZES; do
     read -r cold_med _ _ < <(stats 5 cold-naive "$size")
     for row in "${rows[@]}"; do
@@ -511,7 +532,8 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %9s\n'
       read -r pred _ _ < <(stats 7 "$prow" "$size")
       read -r ptot _ _ < <(stats 8 "$prow" "$size")
       # shellcheck disable=SC2059
-      printf "$fmt" "$size MB" "$(label "$row")" "$n/$(tried "$row" "$size")" "$dmed / $dp90 ms" "$([[ $emed == - ]] && echo - || echo "$emed ms")" "$tmed / $tp90 ms" "$pred / $ptot ms" "$(ratio "$dmed" "$cold_med")"
+      printf "$fmt" "$size MB" "$(label "$row")" "$n/$(tried "$row" "$size")" "$dmed / $dp90 ms" "$([[ $emed == - ]] && echo - || echo "$emed ms")" "$tmed / $tp90 ms" "$pred / $ptot ms" \
+        "$([[ $row == cold-naive ]] && echo "(Cold plan)" || echo "$(error "$pred" "$dmed") / $(error "$ptot" "$tmed")")" "$(ratio "$dmed" "$cold_med")"
       if [[ $row == "${cold_rows[0]}" && $dirty_tracking == off ]]; then
         printf '%-6s %-46s %s\n' "$size MB" "IterativePreCopy" "not supported on this host: dirty tracking off (CRIU mem_dirty_track)"
       fi
@@ -520,11 +542,11 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %9s\n'
     case $choice in MessageReplay) drow=replay ;; none) drow="" ;; *) drow=designer ;; esac
     if [[ -n $drow ]]; then read -r dmed dp90 n < <(stats 5 "$drow" "$size"); read -r emed _ _ < <(stats 10 "$drow" "$size"); read -r tmed tp90 _ < <(stats 6 "$drow" "$size"); else dmed=- dp90=- n=0 emed=- tmed=- tp90=-; fi
     # shellcheck disable=SC2059
-    printf "$fmt" "$size MB" "designer's choice: $choice$([[ $drow == replay ]] && echo " (its runs)")" "$n/$([[ -n $drow ]] && tried "$drow" "$size" || echo 0)" "$dmed / $dp90 ms" "$emed ms" "$tmed / $tp90 ms" "${designer_predicted[msg-$size]} ms" "$(ratio "$dmed" "$cold_med")"
+    printf "$fmt" "$size MB" "designer's choice: $choice$([[ $drow == replay ]] && echo " (its runs)")" "$n/$([[ -n $drow ]] && tried "$drow" "$size" || echo 0)" "$dmed / $dp90 ms" "$emed ms" "$tmed / $tp90 ms" "${designer_predicted[msg-$size]} ms" "$(row_error "$drow" "$size")" "$(ratio "$dmed" "$cold_med")"
     srow=$(state_row "$size")
     if [[ -n $srow ]]; then read -r dmed dp90 n < <(stats 5 "$srow" "$size"); read -r emed _ _ < <(stats 10 "$srow" "$size"); read -r tmed tp90 _ < <(stats 6 "$srow" "$size"); else dmed=- dp90=- n=0 emed=- tmed=- tp90=-; fi
     # shellcheck disable=SC2059
-    printf "$fmt" "$size MB" "designer's choice (state service): ${designer[state-$size]}$([[ -n $srow && $srow != designer-state ]] && echo " (its runs)")" "$n/$([[ -n $srow ]] && tried "$srow" "$size" || echo 0)" "$dmed / $dp90 ms" "$emed ms" "$tmed / $tp90 ms" "${designer_predicted[state-$size]} ms" "$(ratio "$dmed" "$cold_med")"
+    printf "$fmt" "$size MB" "designer's choice (state service): ${designer[state-$size]}$([[ -n $srow && $srow != designer-state ]] && echo " (its runs)")" "$n/$([[ -n $srow ]] && tried "$srow" "$size" || echo 0)" "$dmed / $dp90 ms" "$emed ms" "$tmed / $tp90 ms" "${designer_predicted[state-$size]} ms" "$(row_error "$srow" "$size")" "$(ratio "$dmed" "$cold_med")"
     read -r lmed lp90 ln < <(stats 11 postcopy "$size")
     read -r wmed _ _ < <(stats 12 postcopy "$size")
     echo "       $size MB PostCopy: degradation window (the engine's PageIn step) median $wmed ms; the client's p99 request latency in it, median / p90 over $ln runs: $lmed / $lp90 ms (one request every ${interval_ms} ms, each touching its state; 'V' requests read all of it)"
@@ -537,7 +559,16 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %9s\n'
     echo "       $size MB, ratios of median downtime: replay/cold $(ratio "$rmed" "$cold_med") (replay/EdgePortal cold $(ratio "$rmed" "$epmed")); designer-chosen/cold $(ratio "$dmed" "$cold_med") (the designer picks $choice for the message service, ${designer[state-$size]} for the state service); EdgePortal cold/naive cold $(ratio "$epmed" "$cold_med")"
   done
   [[ -n $cold_transfers ]] || echo "EdgePortal's cold path: the Images transfer only (this checkout has no EdgePortal:AgentEdge:Clusters:<c>:ColdTransfer option)."
-  echo "downtime: the client's longest gap (Cold: probeclient.c, one request every ${interval_ms} ms on one TCP connection; MessageReplay: between the first applications of consecutive messages, one published every ${interval_ms} ms, ${cost_us} µs of work each). engine downtime: the sum of the plan's downtime steps as the engine timed them (a live dump's step: the interval CRIU kept the source frozen). total: naive = wall clock from the dump's start to the restored service announced; EdgePortal = the engine's measured migration time (Profile to CleanUp). predicted: the plan's, from the model calibrated above (the naive row shows the Cold plan's). down/cold: median downtime over the naive cold's. p90: nearest rank."
+  echo "downtime: what the client went without service. Cold and PostCopy: its longest gap (probeclient.c, one request every ${interval_ms} ms on one TCP connection). MessageReplay/ReplayWithCutoff: the two intervals in which no instance applied a message (one published every ${interval_ms} ms, ${cost_us} µs of work each), added: the source frozen for the live dump (its longest gap within the Checkpoint step) and the hand-over (the source's last application to the copy's next); the model adds the same two (T_f + drain + switch). engine downtime: the sum of the plan's downtime steps as the engine timed them (a live dump's step: the interval CRIU kept the source frozen). total: the migration time the model predicts (T_mig), from the dump's start to the service served from the destination (switched; PostCopy: its last page in) — naive: wall clock of the script from criu dump to the restored service announced; EdgePortal: the engine's steps from Checkpoint to the last before CleanUp (the whole run, Profile to CleanUp, is on the Cold line below). predicted: the plan's, from the model calibrated above (the naive row shows the Cold plan's); error: (predicted − measured)/measured of the medians. down/cold: median downtime over the naive cold's. p90: nearest rank."
+  # Issue 18 item 5: EdgePortal's Cold against the naive script (same service, same lab, same runs), per size and transfer.
+  for size in $SIZES; do
+    read -r nd _ _ < <(stats 5 cold-naive "$size"); read -r nt _ _ < <(stats 6 cold-naive "$size")
+    for row in "${cold_rows[@]}"; do
+      read -r ed _ n < <(stats 5 "$row" "$size"); ((n > 0)) || continue
+      read -r et _ _ < <(stats 6 "$row" "$size"); read -r ew _ _ < <(stats 14 "$row" "$size")
+      echo "Cold orchestration, $size MB, $(label "$row") against naive: downtime $ed / $nd ms = $(ratio "$ed" "$nd")× (target ≤ 1.05×), total $et / $nt ms = $(ratio "$et" "$nt")× (target ≤ 1.2×); whole run with Profile and CleanUp $ew ms = $(ratio "$ew" "$nt")×"
+    done
+  done
   # The model against every planned row (the naive row is the papers' baseline, not a plan), and the engine's downtime
   # against the client's: relative errors of the medians.
   worst_model=-1 worst_model_row="" worst_engine=-1 worst_engine_row=""
