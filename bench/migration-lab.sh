@@ -24,6 +24,9 @@
 #                     services allow post-copy (allowPostCopy, as their tenant does). Besides its downtime: the client's p99
 #                     request latency during the degradation window (from the end of the longest gap for as long as the
 #                     engine's PageIn step lasted), when each first touch of a page waits for it to come from the source.
+#   MessageReplay, Podman / ReplayWithCutoff, Podman (PODMAN=1, at PODMAN_SIZES): the same message service as a Podman
+#                     container of the services' tenant (./lab.sh msgcontainer; runc, the copy restored with its connections
+#                     closed through org.criu.config), through the portal as the process rows: issue 17 item 4.
 #   designer          what POST /api/v1/services/{id}/plan picks for the message service (every strategy applies to it)
 #                     and for the state service (no message stream: Cold, PreCopy where dirty tracking works, PostCopy);
 #                     its runs are those of the row of that strategy, or run here when no row has them.
@@ -31,15 +34,17 @@
 # CALIBRATE_REPEAT repeats) and stores it for the lab's host class, so every plan's prediction is the calibrated model's: Cold's
 # terms, and at every point a live dump's freeze (MessageReplay's T_f) and a post-copy (T_ld, T_lr, CRIU's page-in W_c).
 #
-# Measured, per run: downtime = the longest gap the client saw (state service: between two answers of probeclient.c, one
-# request every 2 ms on one TCP connection; message service: between the first applications of consecutive message
-# numbers, from the number published when the migration was started on); total = the naive path's wall clock from the
-# dump's start to the restored service announced, or the engine's measuredMigrationTimeMs. Rows are interleaved run by run
+# Measured, per run: downtime = the time the client went without service (state service: the longest gap between two
+# answers of probeclient.c, one request every 2 ms on one TCP connection; message service: the two intervals in which no
+# instance applied the next message number, added: the source frozen for its live dump and the hand-over); total = the
+# migration time the model predicts, from the dump's start to the service served from the destination (the naive path's
+# wall clock to the restored service announced; the engine's steps from Checkpoint to the last before CleanUp), and the
+# engine's whole run (measuredMigrationTimeMs, Profile to CleanUp) beside it for Cold. Rows are interleaved run by run
 # (run i of every row, then run i+1) so that the shared machine's load drifts over all rows alike. Each run starts a
 # fresh workload on the host where the service is (runs alternate h1 → h2, h2 → h1): nothing depends on migrating a
 # restored process again.
 #
-# Settings: RUNS (20), SIZES ("10 100 500"), CALIBRATE_SIZES (10,100; at least two), CALIBRATE_REPEAT (3), LAB_PREFIX (epbench), LAB_NET (10.239.0), LAB_AGENT_PORT
+# Settings: RUNS (20), SIZES ("10 100 500"), CALIBRATE_SIZES (SIZES; at least two), CALIBRATE_REPEAT (3), PODMAN (0), PODMAN_SIZES ("10 100"), LAB_PREFIX (epbench), LAB_NET (10.239.0), LAB_AGENT_PORT
 # (8570), LAB_RATE (1gbit), BENCH_PORTAL_PORT (5390), KEEP=1 keeps the work folder (logs of every run). Needs root, CRIU
 # 4.2 at /usr/local/sbin/criu (tools/criu/install.sh), rabbitmq-server, librabbitmq-dev, socat, jq, gcc, dotnet. Whatever
 # happens (an error, Ctrl-C, SIGTERM), the portal is stopped and `lab.sh down` removes the lab.
@@ -52,6 +57,11 @@ CALIBRATE_REPEAT=${CALIBRATE_REPEAT:-3}
 CALIBRATE_SIZES=${CALIBRATE_SIZES:-$(tr -s ' ' , <<<"$SIZES")}   # every benched size: nothing extrapolated
 export LAB_PREFIX=${LAB_PREFIX:-epbench} LAB_NET=${LAB_NET:-10.239.0} LAB_AGENT_PORT=${LAB_AGENT_PORT:-8570} LAB_RATE=${LAB_RATE:-1gbit}
 export LAB_BROKER=1
+# PODMAN=1: the message service also as a Podman container (issue 17 item 4), MessageReplay and ReplayWithCutoff rows at
+# PODMAN_SIZES beside the process rows; the lab's hosts get Podman (lab.sh LAB_PODMAN=1).
+PODMAN=${PODMAN:-0}
+PODMAN_SIZES=${PODMAN_SIZES:-"10 100"}
+if [[ $PODMAN == 1 ]]; then export LAB_PODMAN=1 CONTAINERS_CONF=${CONTAINERS_CONF:-$repo/tools/podman/containers.conf}; fi
 prefix=$LAB_PREFIX net=$LAB_NET
 portal_port=${BENCH_PORTAL_PORT:-5390}
 criu=/usr/local/sbin/criu
@@ -64,6 +74,9 @@ die() { echo "migration-lab: $*" >&2; exit 1; }
 [[ -x $criu ]] || die "CRIU is not at $criu: run tools/criu/install.sh (Debian 12's 3.17 fails on this kernel)."
 for tool in jq socat gcc dotnet curl nsenter unshare arping nft; do command -v $tool >/dev/null || die "$tool is missing."; done
 [[ -f /usr/include/amqp.h ]] || die "librabbitmq-dev is missing (msgservice.c and msgprobe.c need it)."
+if [[ $PODMAN == 1 ]]; then for tool in podman runc busybox; do command -v $tool >/dev/null || die "PODMAN=1: $tool is missing (apt-get install -y podman runc busybox-static)."; done; fi
+podman_sizes() { local size p; for size in $SIZES; do for p in $PODMAN_SIZES; do [[ $size != "$p" ]] || echo "$size"; done; done; }
+lab_podman() { podman --root "/var/lib/$LAB_PREFIX/podman/root" --runroot "/var/lib/$LAB_PREFIX/podman/run" --tmpdir "/var/lib/$LAB_PREFIX/podman/tmp" "$@"; }
 
 work=$(mktemp -d /tmp/migration-lab.XXXXXX)
 bin=$work/bin
@@ -139,6 +152,10 @@ portal_config() {
     echo "$cluster_key:Broker:Services:bench-msg-$size:Exchange=bench-msg-$size.in"
     echo "$cluster_key:Broker:Services:bench-msg-$size:Queue=bench-msg-$size.q"
   done
+  for size in $( [[ $PODMAN != 1 ]] || podman_sizes); do
+    echo "$cluster_key:Broker:Services:bench-msgc-$size:Exchange=bench-msgc-$size.in"
+    echo "$cluster_key:Broker:Services:bench-msgc-$size:Queue=bench-msgc-$size.q"
+  done
   echo "--EdgePortal:Storage:Path=$work/portal.db"
   # The demo provider holds the tenant the lab registers its services for (there is no API that creates tenants); the KPI
   # monitor and the simulated users stay off, so nothing but the benchmark migrates.
@@ -183,10 +200,16 @@ for size in $SIZES; do
   services+="${services:+,}{\"name\":\"bench-state-$size\",\"tenant\":\"SkyFleet Drones\",\"node\":\"$h1\",\"stateBytes\":$bytes,\"dirtyPagesPerSecond\":$dirty,\"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"allowPostCopy\":true,$users}"
   services+=",{\"name\":\"bench-msg-$size\",\"tenant\":\"SkyFleet Drones\",\"node\":\"$h1\",\"stateBytes\":$bytes,\"dirtyPagesPerSecond\":0,\"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"messageArrivalRate\":$lambda,\"messageProcessingRate\":$mu,$users}"
 done
+for size in $( [[ $PODMAN != 1 ]] || podman_sizes); do
+  services+=",{\"name\":\"bench-msgc-$size\",\"tenant\":\"SkyFleet Drones\",\"node\":\"$h1\",\"stateBytes\":$((size * 1048576)),\"dirtyPagesPerSecond\":0,\"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"messageArrivalRate\":$lambda,\"messageProcessingRate\":$mu,\"users\":[{\"name\":\"lab client\",\"attachedTo\":\"$h2\",\"count\":1}]}"
+done
 LAB_PORTAL=$portal_url LAB_API_KEY=$api_key LAB_EXTRA_SERVICES=$services "$repo/lab.sh" register >"$work/register.log" 2>&1 || { cat "$work/register.log" >&2; die "lab.sh register failed"; }
 declare -A node_id=() service_id=()
 while read -r name id; do node_id[$name]=$id; done < <(api GET clusters | jq -r --arg c "$prefix" '.[] | select(.name == $c) | .nodes[] | "\(.name) \(.id)"')
 while read -r name id; do service_id[$name]=$id; done < <(api GET services | jq -r '.[] | "\(.name) \(.id)"')
+# The services' tenant as the agents know it (the portal's id without dashes): workloads are registered with it.
+tenant_id=$(api GET services | jq -r '.[] | select(.name == "bench-msg-'"${SIZES%% *}"'") | .tenantId' | tr -d -)
+[[ $tenant_id =~ ^[0-9a-f]{32}$ ]] || die "no tenant id for the benchmark's services: '$tenant_id'"
 [[ -n ${node_id[$h1]:-} && -n ${node_id[$h2]:-} ]] || die "the portal does not list $h1 and $h2: $(api GET clusters)"
 
 # -------------------------------------------------------------------------------------------------------------- helpers
@@ -217,7 +240,7 @@ start_state() {   # host size address port out [workload-name]
   start_in state_pid "$host" "$out" "$bin/stateservice" "$port" $((size * 1048576)) $dirty
   disown "$state_pid"   # CRIU's dump ends it with SIGKILL: no job notice for that
   wait_for 20 "the state service" at_least "$out" '^listening' 1 >>"$out" || return 1
-  if [[ -n $name ]]; then agent PUT "$host" "criu/workloads/$name" -d "{\"pid\":$state_pid}" -o /dev/null -f || return 1; fi
+  if [[ -n $name ]]; then agent PUT "$host" "criu/workloads/$name" -d "{\"pid\":$state_pid,\"tenant\":\"$tenant_id\"}" -o /dev/null -f || return 1; fi
 }
 
 # The client's p99 request latency (ms) during a post-copy's degradation window: from the end of the longest gap (the
@@ -313,6 +336,8 @@ declare -A last_migration=()
 # Kills what a service's last migration restored (on whichever host holds it): every run leaves nothing running.
 reset_service() {
   local name=$1 id=${last_migration[$1]:-} node
+  # A container service: whichever host ran it, the lab's one Podman storage holds it under its name.
+  if [[ $name == bench-msgc-* ]]; then lab_podman rm -f --time 1 "$name.$tenant_id" >/dev/null 2>&1 || true; fi
   [[ -n $id ]] || return 0
   for node in "$h1" "$h2"; do agent DELETE "$node" "criu/restored/$(images_id "$name" "$id")" -o /dev/null || true; done
   unset "last_migration[$name]"
@@ -364,8 +389,9 @@ run_portal_state() {   # row strategy size run
 }
 
 # MessageReplay (or the designer's choice) of the message service through the portal.
-run_portal_msg() {   # row strategy size run
-  local row=$1 strategy=$2 size=$3 run=$4 name=bench-msg-$3 out=$work/$1-$3-$4 src dst pid probe m state before last gap missing twice ok=0
+run_portal_msg() {   # row strategy size run [container]
+  local row=$1 strategy=$2 size=$3 run=$4 name=bench-msg-$3 out=$work/$1-$3-$4 src dst pid="" probe m state before last gap missing twice ok=0 container=${5:-}
+  if [[ -n $container ]]; then name=bench-msgc-$size; fi
   mkdir -p "$out"
   reset_service "$name"
   src=$(where "$name") dst=$(other "$src")
@@ -374,10 +400,15 @@ run_portal_msg() {   # row strategy size run
   if ! wait_for 10 "the publisher" at_least "$out/probe.out" '^p ' 1 >"$out/error"; then
     record "$row" "$size" "$run" 0 "" "" "" "" "msgprobe: $(cat "$out/error" "$out/probe.out" | tail -3 | tr '\n' ' ')"; stop_pid "$probe"; return 0
   fi
-  start_in pid "$src" "$out/service.out" "$bin/msgservice" "$net.2" 5672 guest guest "$name.in" "$name.q" $((size * 1048576)) "$name.reports" $cost_us
-  disown "$pid"
+  if [[ -n $container ]]; then
+    # The message service as a Podman container of the services' tenant, which the agent finds by its labels.
+    "$repo/lab.sh" msgcontainer "${src#"$prefix"-}" "$name" "$tenant_id" "$name.in" "$name.q" $((size * 1048576)) "$name.reports" $cost_us >"$out/service.out" 2>&1 || true
+  else
+    start_in pid "$src" "$out/service.out" "$bin/msgservice" "$net.2" 5672 guest guest "$name.in" "$name.q" $((size * 1048576)) "$name.reports" $cost_us
+    disown "$pid"
+  fi
   if ! wait_for 30 "300 messages applied on $src" at_least "$out/probe.out" "^r [0-9]* [0-9]* $src_ip a" 300 >"$out/error" \
-     || ! agent PUT "$src" "criu/workloads/$name" -d "{\"pid\":$pid}" -o /dev/null -f; then
+     || { [[ -z $container ]] && ! agent PUT "$src" "criu/workloads/$name" -d "{\"pid\":$pid,\"tenant\":\"$tenant_id\"}" -o /dev/null -f; }; then
     record "$row" "$size" "$run" 0 "" "" "" "" "$(cat "$out/error" "$out/service.out" | tail -3 | tr '\n' ' ')"; stop_pid "$probe"; kill_quiet "$pid"; return 0
   fi
   before=$(grep '^p ' "$out/probe.out" | tail -1 | cut -d' ' -f2)
@@ -442,6 +473,7 @@ for mode in ${cold_transfers:-Images}; do cold_rows+=("cold-ep-$mode"); done
 rows=(cold-naive "${cold_rows[@]}")
 if [[ $dirty_tracking == on ]]; then rows+=(precopy); fi
 rows+=(postcopy replay)
+if [[ $PODMAN == 1 ]]; then rows+=(replay-podman cutoff-podman); fi
 for size in $SIZES; do
   case ${designer[msg-$size]} in MessageReplay|none) ;; *) rows+=("designer"); break ;; esac
 done
@@ -465,6 +497,8 @@ run_rows() {   # run, then the rows to run
         postcopy) run_portal_state postcopy PostCopy "$size" "$run" ;;
         designer-state) if [[ $(state_row "$size") == designer-state ]]; then run_portal_state designer-state "" "$size" "$run"; fi ;;
         replay) run_portal_msg replay MessageReplay "$size" "$run" ;;
+        replay-podman|cutoff-podman) if [[ " $(podman_sizes | tr '\n' ' ') " == *" $size "* ]]; then
+            run_portal_msg "$row" "$([[ $row == replay-podman ]] && echo MessageReplay || echo ReplayWithCutoff)" "$size" "$run" container; fi ;;
         designer) if [[ ${designer[msg-$size]} != MessageReplay ]]; then run_portal_msg designer "" "$size" "$run"; fi ;;
       esac
     done
@@ -501,6 +535,8 @@ label() {
     precopy) echo "IterativePreCopy" ;;
     postcopy) echo "PostCopy (CRIU lazy pages)" ;;
     replay) echo "MessageReplay (MS2M)" ;;
+    replay-podman) echo "MessageReplay (MS2M), Podman" ;;
+    cutoff-podman) echo "ReplayWithCutoff, Podman" ;;
     designer) echo "designer's choice" ;;
   esac
 }
@@ -525,6 +561,7 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %15s  %9s\n'
     read -r cold_med _ _ < <(stats 5 cold-naive "$size")
     for row in "${rows[@]}"; do
       [[ $row != designer && $row != designer-state ]] || continue
+      [[ $row != *-podman ]] || (( $(tried "$row" "$size") > 0 )) || continue
       prow=$row; [[ $row != cold-naive ]] || prow=${cold_rows[0]}
       read -r dmed dp90 n < <(stats 5 "$row" "$size")
       read -r tmed tp90 _ < <(stats 6 "$row" "$size")
@@ -557,6 +594,11 @@ fmt='%-6s %-46s %6s  %17s  %15s  %17s  %20s  %15s  %9s\n'
     echo "       $size MB MessageReplay, where its longest gap is (median / p90): the hand-over (source's last application to the copy's next) $hmed / $hp90 ms; the source alone, i.e. frozen for the checkpoint (downtime for the engine, CRIU's frozen time, and for the model, T_p) $fmed / $fp90 ms; the publisher's own longest gap $pmed / $pp90 ms"
     read -r epmed _ _ < <(stats 5 "${cold_rows[0]}" "$size")
     echo "       $size MB, ratios of median downtime: replay/cold $(ratio "$rmed" "$cold_med") (replay/EdgePortal cold $(ratio "$rmed" "$epmed")); designer-chosen/cold $(ratio "$dmed" "$cold_med") (the designer picks $choice for the message service, ${designer[state-$size]} for the state service); EdgePortal cold/naive cold $(ratio "$epmed" "$cold_med")"
+  done
+  for size in $( [[ $PODMAN != 1 ]] || podman_sizes); do
+    read -r pd _ _ < <(stats 5 replay "$size"); read -r pt _ _ < <(stats 6 replay "$size")
+    read -r cd _ _ < <(stats 5 replay-podman "$size"); read -r ct _ _ < <(stats 6 replay-podman "$size")
+    echo "container overhead, $size MB MessageReplay (Podman − process, medians): downtime $cd − $pd ms ($(ratio "$cd" "$pd")×), total $ct − $pt ms ($(ratio "$ct" "$pt")×)"
   done
   [[ -n $cold_transfers ]] || echo "EdgePortal's cold path: the Images transfer only (this checkout has no EdgePortal:AgentEdge:Clusters:<c>:ColdTransfer option)."
   echo "downtime: what the client went without service. Cold and PostCopy: its longest gap (probeclient.c, one request every ${interval_ms} ms on one TCP connection). MessageReplay/ReplayWithCutoff: the two intervals in which no instance applied a message (one published every ${interval_ms} ms, ${cost_us} µs of work each), added: the source frozen for the live dump (its longest gap within the Checkpoint step) and the hand-over (the source's last application to the copy's next); the model adds the same two (T_f + drain + switch). engine downtime: the sum of the plan's downtime steps as the engine timed them (a live dump's step: the interval CRIU kept the source frozen). total: the migration time the model predicts (T_mig), from the dump's start to the service served from the destination (switched; PostCopy: its last page in) — naive: wall clock of the script from criu dump to the restored service announced; EdgePortal: the engine's steps from Checkpoint to the last before CleanUp (the whole run, Profile to CleanUp, is on the Cold line below). predicted: the plan's, from the model calibrated above (the naive row shows the Cold plan's); error: (predicted − measured)/measured of the medians. down/cold: median downtime over the naive cold's. p90: nearest rank."
