@@ -33,7 +33,7 @@
 # lab-state. up writes /run/P/portal.args: the portal's command-line configuration for the Agent cluster P
 #   dotnet run --project src/EdgePortal.Web -- $(sudo cat /run/eplab/portal.args)
 # and, with LAB_PORTAL (e.g. http://127.0.0.1:5080) and LAB_API_KEY (a ProviderAdmin key), registers the cluster, its
-# hosts, their links at LAB_RATE, tenant LAB_TENANT (default "SkyFleet Drones"; created when the portal has none of that
+# hosts (LAB_NODE_CPU millicores each, default 2000: a service takes 250), their links at LAB_RATE, tenant LAB_TENANT (default "SkyFleet Drones"; created when the portal has none of that
 # name, POST /api/v1/tenants) and lab-state with the portal (PUT /api/v1/clusters/P; idempotent).
 #
 # Layout (prefix P=${LAB_PREFIX:-eplab}, network ${LAB_NET:-10.231.0}.0/24, rate ${LAB_RATE:-1gbit}):
@@ -301,7 +301,7 @@ register() {
   n=$(cat "$state/hosts" 2>/dev/null || echo 2)
   bits=$(rate_bits "$rate")
   for ((i = 1; i <= n; i++)); do
-    nodes+="${nodes:+,}{\"name\":\"$prefix-h$i\",\"site\":\"lab host $i\",\"cpuMillicores\":2000,\"memoryBytes\":4000000000,\"latitude\":45.07$i,\"longitude\":7.68$i,\"hostClass\":\"criu-lab\"}"
+    nodes+="${nodes:+,}{\"name\":\"$prefix-h$i\",\"site\":\"lab host $i\",\"cpuMillicores\":${LAB_NODE_CPU:-2000},\"memoryBytes\":4000000000,\"latitude\":45.07$i,\"longitude\":7.68$i,\"hostClass\":\"criu-lab\"}"
     for ((j = i + 1; j <= n; j++)); do links+="${links:+,}{\"from\":\"$prefix-h$i\",\"to\":\"$prefix-h$j\",\"bandwidthBitsPerSecond\":$bits,\"latencyMs\":0.1}"; done
   done
   local body="{\"kind\":\"Agent\",\"region\":\"CRIU lab $prefix\",\"nodes\":[$nodes],\"links\":[$links],\"tenants\":[\"$tenant\"],

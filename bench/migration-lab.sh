@@ -203,7 +203,8 @@ done
 for size in $( [[ $PODMAN != 1 ]] || podman_sizes); do
   services+=",{\"name\":\"bench-msgc-$size\",\"tenant\":\"SkyFleet Drones\",\"node\":\"$h1\",\"stateBytes\":$((size * 1048576)),\"dirtyPagesPerSecond\":0,\"maxDowntimeMs\":2000,\"maxMigrationTimeMs\":10000,\"maxUserLatencyMs\":50,\"messageArrivalRate\":$lambda,\"messageProcessingRate\":$mu,\"users\":[{\"name\":\"lab client\",\"attachedTo\":\"$h2\",\"count\":1}]}"
 done
-LAB_PORTAL=$portal_url LAB_API_KEY=$api_key LAB_EXTRA_SERVICES=$services "$repo/lab.sh" register >"$work/register.log" 2>&1 || { cat "$work/register.log" >&2; die "lab.sh register failed"; }
+# Room for every benchmark service on one host (250 millicores each): a migration must never be refused for want of it.
+LAB_NODE_CPU=8000 LAB_PORTAL=$portal_url LAB_API_KEY=$api_key LAB_EXTRA_SERVICES=$services "$repo/lab.sh" register >"$work/register.log" 2>&1 || { cat "$work/register.log" >&2; die "lab.sh register failed"; }
 declare -A node_id=() service_id=()
 while read -r name id; do node_id[$name]=$id; done < <(api GET clusters | jq -r --arg c "$prefix" '.[] | select(.name == $c) | .nodes[] | "\(.name) \(.id)"')
 while read -r name id; do service_id[$name]=$id; done < <(api GET services | jq -r '.[] | "\(.name) \(.id)"')
@@ -462,7 +463,12 @@ run_portal_msg() {   # row strategy size run [container]
 declare -A designer=() designer_predicted=()
 for size in $SIZES; do
   for kind in state msg; do
-    plan=$(api POST "services/${service_id[bench-$kind-$size]}/plan" -d "{\"destinationNodeId\":\"${node_id[$h2]}\"}")
+    # The designer plans on the agents' probe: until the portal has it (Podman's probe takes a while), ask again.
+    for _ in $(seq 1 120); do
+      plan=$(api POST "services/${service_id[bench-$kind-$size]}/plan" -d "{\"destinationNodeId\":\"${node_id[$h2]}\"}")
+      jq -e '.rationale // "" | contains("not probed yet")' <<<"$plan" >/dev/null || break
+      sleep 0.5
+    done
     designer[$kind-$size]=$(jq -r '.plan.strategy // "none"' <<<"$plan")
     designer_predicted[$kind-$size]=$(jq -r '.plan.predictedDowntimeMs // 0 | floor' <<<"$plan")
     log "designer, bench-$kind-$size ($size MB, $kind service) on $h1 → $h2: ${designer[$kind-$size]}, predicted downtime ${designer_predicted[$kind-$size]} ms — $(jq -r '.rationale' <<<"$plan" | head -c 300)"
