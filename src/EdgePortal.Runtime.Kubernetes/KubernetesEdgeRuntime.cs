@@ -66,6 +66,9 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
 
     protected override IReadOnlyList<StepHandler> Handlers => _handlers;
 
+    internal static string NoRoute(string from, string to) =>
+        $"clusters {from} and {to} share no registry for the checkpoint image: configure {KubernetesEdgeOptions.Section}:Clusters:{from}:Peers:{to}:Registry (a registry {from}'s agents push to and {to}'s nodes pull from), or the same Registry on both";
+
     internal static string NotConfigured(string cluster) => $"cluster {cluster} is not configured: add {KubernetesEdgeOptions.Section}:Clusters:{cluster}";
 
     public override async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
@@ -80,15 +83,15 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
             var nodes = await k.Client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var ready = nodes.Items.Count(KubernetesPods.IsReady);
             return new RuntimeProbe(true, string.Create(CultureInfo.InvariantCulture,
-                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; {(k.Options.Broker is null ? "Cold migrations only" : "Cold, MessageReplay, ReplayWithCutoff")}"), KubernetesCapabilities.Of(k.Options));
+                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; {(k.Options.Broker is null ? "Cold migrations only" : "Cold, MessageReplay, ReplayWithCutoff")}"), KubernetesCapabilities.Of(k.Options, _clients.PeersOf(cluster.Name)));
         }
         catch (HttpOperationException e)
         {
-            return new RuntimeProbe(false, $"the API server of {cluster.Name} answered {KubernetesPods.Describe(e, "list nodes")}", KubernetesCapabilities.Of(k.Options));
+            return new RuntimeProbe(false, $"the API server of {cluster.Name} answered {KubernetesPods.Describe(e, "list nodes")}", KubernetesCapabilities.Of(k.Options, _clients.PeersOf(cluster.Name)));
         }
         catch (HttpRequestException e)
         {
-            return new RuntimeProbe(false, $"the API server of {cluster.Name} is unreachable: {e.Message}", KubernetesCapabilities.Of(k.Options));
+            return new RuntimeProbe(false, $"the API server of {cluster.Name} is unreachable: {e.Message}", KubernetesCapabilities.Of(k.Options, _clients.PeersOf(cluster.Name)));
         }
     }
 
@@ -102,6 +105,18 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
             return ValueTask.FromResult<string?>($"{strategy} is not supported: {Unsupported}");
         if (context.Step.Kind == StepKind.ReplayMessages && !ReplayProtocol.IsReplay(strategy))
             return ValueTask.FromResult<string?>($"{strategy} has no message replay");
+        if (CrossCluster.Crosses(context))
+        {
+            var to = context.TargetCluster.Name;
+            if (context.TargetCluster.Kind != ClusterKind.Kubernetes)
+                return ValueTask.FromResult<string?>($"the destination's cluster {to} is a {context.TargetCluster.Kind} cluster: nothing migrates across runtime kinds");
+            if (_clients.For(to) is not { } target)
+                return ValueTask.FromResult<string?>(NotConfigured(to));
+            if (!CrossCluster.Strategies.Contains(strategy))
+                return ValueTask.FromResult<string?>($"{strategy} does not cross clusters ({context.Cluster.Name} → {to}): each cluster's broker and replay queues stay in it; across clusters only {string.Join(", ", CrossCluster.Strategies)}");
+            if (CrossCluster.Route(context.Cluster.Name, k.Options, to, target.Options) is null)
+                return ValueTask.FromResult<string?>(NoRoute(context.Cluster.Name, to));
+        }
         if (ReplayProtocol.IsReplay(strategy) && k.Options.Broker is null)
             return ValueTask.FromResult<string?>($"{strategy} needs the cluster's broker: configure {BrokerKey(context.Cluster.Name)}:Uri and {BrokerKey(context.Cluster.Name)}:Services:{context.Service.Name}");
         return ValueTask.FromResult<string?>(null);
