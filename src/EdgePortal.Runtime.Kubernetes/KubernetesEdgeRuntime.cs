@@ -153,16 +153,32 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
     }
 
     /// <summary>The checkpoint archive and image deleted (<see cref="MigrationTraces"/>); what could not be is said, and the rollback goes on.</summary>
-    private async Task RemoveTracesAsync(KubernetesCluster k, RollbackContext context, List<string> done, CancellationToken ct)
+    private async Task RemoveTracesAsync(KubernetesCluster k, RollbackContext context, List<string> done, CancellationToken ct, string? agentRegistry = null)
     {
         try
         {
-            done.AddRange(await MigrationTraces.RemoveAsync(_services, k, context.Source.Name, context.Service.Name, context.Artifacts, ct).ConfigureAwait(false));
+            done.AddRange(await MigrationTraces.RemoveAsync(_services, k, context.Source.Name, context.Service.Name, context.Artifacts, ct, agentRegistry).ConfigureAwait(false));
         }
         catch (EdgePortal.Agent.Contracts.AgentCallException e)
         {
             _logger.LogWarning("Rollback of {Service}: checkpoint traces not deleted: {Reason}", context.Service.Name, e.Message);
             done.Add($"the checkpoint archive and image are NOT deleted (delete them by hand): {e.Message}");
+        }
+    }
+
+    /// <summary>Tells the destination cluster's webhook that the hand-over is withdrawn: the service runs in the source's cluster again.</summary>
+    private async Task<string> RevokeHandOverAsync(KubernetesCluster target, RollbackContext context, string pod, CancellationToken ct)
+    {
+        var notice = await HandOvers.NoticeAsync(target, "rollback", context.MigrationId, context.Service, context.Cluster.Name, context.Source, context.Destination,
+            pod, _time, ct).ConfigureAwait(false);
+        try
+        {
+            return await _services.HandOver.NotifyAsync(target.Options.HandOver.Webhook!, notice, ct).ConfigureAwait(false) + " (rollback)";
+        }
+        catch (HandOverRefusedException e)
+        {
+            _logger.LogWarning("Rollback of {Service}: {Refusal}", context.Service.Name, e.Message);
+            return $"{e.Message} (rollback): tell the load balancer or DNS by hand that {context.Service.Name} is in {context.Cluster.Name} again";
         }
     }
 
@@ -174,12 +190,20 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
             return new StepOutcome.Failure(NotConfigured(context.Cluster.Name));
         var ns = k.Options.Namespace;
         var done = new List<string>();
+        // Across clusters the restored pods are in the destination's cluster; the source, its Service and the traces in the source's.
+        var target = k;
+        if (CrossCluster.Crosses(context))
+        {
+            if (_clients.For(context.TargetCluster.Name) is not { } other)
+                return new StepOutcome.Failure(NotConfigured(context.TargetCluster.Name));
+            target = other.ForTenant(context.Service.TenantId);
+        }
         try
         {
             if (ReplayProtocol.IsReplay(context.Plan.Strategy))
                 await ReplaySteps.RollbackAsync(k, _services, context, done, cancellationToken).ConfigureAwait(false);
             var source = await KubernetesPods.SourcePodAsync(k, context.Service.Name, context.Source.Name, cancellationToken, allowRetired: true).ConfigureAwait(false);
-            var targets = await k.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId},{KubernetesLabels.Tenant}={k.Tenant}",
+            var targets = await target.Client.CoreV1.ListNamespacedPodAsync(target.Options.Namespace, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId},{KubernetesLabels.Tenant}={k.Tenant}",
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             if (source is null && await ScaledStatefulSetAsync(k, context, cancellationToken).ConfigureAwait(false) is { } sts)
             {
@@ -225,16 +249,21 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
                 await KubernetesPods.RestoreSelectorAsync(k, context.Service.Name, cancellationToken).ConfigureAwait(false);
                 done.Add($"the Service {context.Service.Name} selects {source.Name()} again (drain undone)");
             }
+            // A restored pod that was given the traffic in another cluster: the hand-over webhook hears that it is withdrawn.
+            var announced = target != k && target.Options.HandOver.Webhook is not null
+                ? targets.Items.FirstOrDefault(p => KubernetesPods.Label(p, KubernetesLabels.Role) == "serving") : null;
+            if (announced is not null)
+                done.Add(await RevokeHandOverAsync(target, context, announced.Name(), cancellationToken).ConfigureAwait(false));
             foreach (var pod in targets.Items)
             {
-                await KubernetesPods.DeletePodAsync(k, pod.Name(), cancellationToken).ConfigureAwait(false);
-                done.Add($"deleted the restored pod {pod.Name()} on {pod.Spec?.NodeName ?? context.Destination.Name}");
+                await KubernetesPods.DeletePodAsync(target, pod.Name(), cancellationToken).ConfigureAwait(false);
+                done.Add($"deleted the restored pod {pod.Name()} on {pod.Spec?.NodeName ?? context.Destination.Name}{(target == k ? "" : $" in cluster {target.Name}")}");
             }
             if (context.CompletedSteps.Any(s => s.Kind == StepKind.SwitchTraffic))
             {
                 await KubernetesPods.AnnotateServiceAsync(k, context.Service.Name, context.Source.Name, context.MigrationId, cancellationToken).ConfigureAwait(false);
             }
-            await RemoveTracesAsync(k, context, done, cancellationToken).ConfigureAwait(false);
+            await RemoveTracesAsync(k, context, done, cancellationToken, target == k ? null : CrossCluster.Route(k.Name, k.Options, target.Name, target.Options)?.AgentRegistry).ConfigureAwait(false);
             var message = done.Count == 0
                 ? $"{context.Service.Name} serves from {source.Name()} on {context.Source.Name}; nothing to undo"
                 : $"{string.Join("; ", done)}; {context.Service.Name} serves from {source.Name()} on {context.Source.Name}";
