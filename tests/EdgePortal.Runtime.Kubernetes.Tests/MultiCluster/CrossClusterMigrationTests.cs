@@ -152,6 +152,30 @@ public sealed class CrossClusterMigrationTests(RegistryFixture registry) : IAsyn
     }
 
     [Fact]
+    public async Task NotifyAsync_WebhookHangsThenAcceptsWithBearer_RetriedAfterTheTimeoutAndAcceptedOnTheSecondAttempt()
+    {
+        _webhook.Answers.Enqueue(HandOverReceiver.Hang);
+        var webhook = new HandOverWebhook(new HttpClient(), TimeProvider.System);
+        var options = new HandOverWebhookOptions
+        {
+            Url = _webhook.Url, Authentication = HandOverAuthentication.Bearer, Secret = Secret,
+            Timeout = TimeSpan.FromMilliseconds(300), RetryDelay = TimeSpan.Zero,
+        };
+        var notice = new HandOverNotice
+        {
+            Event = "switch", MigrationId = "m1", Tenant = "t", Service = "counter", FromCluster = "a", ToCluster = "b", FromNode = "edge-1", ToNode = "edge-2",
+            Endpoint = new HandOverEndpoint { Cluster = "b", Namespace = "edge", Service = "counter", Pod = "counter-m1", Node = "edge-2" },
+            SentAt = DateTimeOffset.UnixEpoch,
+        };
+
+        var said = await webhook.NotifyAsync(options, notice, CancellationToken.None);
+
+        Assert.Contains("accepted it (HTTP 200, attempt 2)", said, StringComparison.Ordinal);
+        Assert.Equal(2, _webhook.Calls.Count);
+        Assert.All(_webhook.Calls, c => Assert.Equal(($"Bearer {Secret}", (string?)null, "m1/switch"), (c.Authorization, c.Signature, c.Delivery)));
+    }
+
+    [Fact]
     public async Task Profile_PodOwnedByADeploymentAcrossClusters_RefusedNamingTheOwner()
     {
         _k.OwnByDeployment();

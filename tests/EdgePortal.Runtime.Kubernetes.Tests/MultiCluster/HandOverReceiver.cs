@@ -29,7 +29,10 @@ public sealed class HandOverReceiver : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
-    /// <summary>The statuses of the next answers, in order.</summary>
+    /// <summary>An answer that never comes: the call hangs until the caller gives up.</summary>
+    public const int Hang = 0;
+
+    /// <summary>The statuses of the next answers, in order (<see cref="Hang"/>: none).</summary>
     public ConcurrentQueue<int> Answers { get; } = new();
 
     public IReadOnlyList<HandOverCall> Calls => [.. _calls];
@@ -48,7 +51,10 @@ public sealed class HandOverReceiver : IAsyncDisposable
             var h = c.Request.Headers;
             receiver._calls.Enqueue(new HandOverCall(h[HandOverWebhook.SignatureHeader].FirstOrDefault(), h.Authorization.FirstOrDefault(),
                 h[HandOverWebhook.DeliveryHeader].FirstOrDefault(), h[HandOverWebhook.EventHeader].FirstOrDefault(), body.ToArray()));
-            return Results.StatusCode(receiver.Answers.TryDequeue(out var status) ? status : 200);
+            var status = receiver.Answers.TryDequeue(out var next) ? next : 200;
+            if (status == Hang)
+                await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return Results.StatusCode(status == Hang ? 504 : status);
         });
         await app.StartAsync();
         receiver.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hand-over");
