@@ -73,6 +73,21 @@ public sealed class HandOverWebhook(HttpClient http, TimeProvider time)
         ArgumentNullException.ThrowIfNull(notice);
         var url = options.Url ?? throw new HandOverRefusedException("the hand-over webhook has no Url");
         var body = JsonSerializer.SerializeToUtf8Bytes(notice, Json);
+        string secret;
+        try
+        {
+            secret = options.ReadSecret();
+        }
+        catch (IOException e)
+        {
+            throw new HandOverRefusedException($"the hand-over webhook's SecretFile cannot be read: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new HandOverRefusedException($"the hand-over webhook's SecretFile cannot be read: {e.Message}");
+        }
+        if (secret.Length < 16)
+            throw new HandOverRefusedException("the hand-over webhook's secret is shorter than 16 characters: no call is made with it");
         var delivery = $"{notice.MigrationId}/{notice.Event}";
         var delay = options.RetryDelay;
         var last = "";
@@ -88,9 +103,9 @@ public sealed class HandOverWebhook(HttpClient http, TimeProvider time)
                 request.Headers.Add(DeliveryHeader, delivery);
                 request.Headers.Add(EventHeader, notice.Event);
                 if (options.Authentication == HandOverAuthentication.Bearer)
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Secret);
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
                 else
-                    request.Headers.Add(SignatureHeader, Sign(options.Secret ?? "", body));
+                    request.Headers.Add(SignatureHeader, Sign(secret, body));
                 using var response = await http.SendAsync(request, bounded.Token).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
                 if (response.IsSuccessStatusCode)

@@ -170,6 +170,12 @@ public sealed class HandOverWebhookOptions
     /// <summary>The HMAC key or bearer token (from a Secret through the environment: <c>EdgePortal__Kubernetes__Clusters__b__HandOver__Webhook__Secret</c>).</summary>
     public string? Secret { get; set; }
 
+    /// <summary>Instead of <see cref="Secret"/>: a file holding it (a Secret's key mounted as a file), read at each call, so a rotated secret needs no restart.</summary>
+    public string? SecretFile { get; set; }
+
+    /// <summary>The secret: <see cref="SecretFile"/>'s content (trimmed) when set, else <see cref="Secret"/>.</summary>
+    internal string ReadSecret() => string.IsNullOrWhiteSpace(SecretFile) ? Secret ?? "" : File.ReadAllText(SecretFile).Trim();
+
     /// <summary>How long one call may take.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -184,7 +190,12 @@ public sealed class HandOverWebhookOptions
     {
         if (Url is null || !Url.IsAbsoluteUri || !(Url.Scheme == Uri.UriSchemeHttps || (Url.Scheme == Uri.UriSchemeHttp && Url.IsLoopback)))
             yield return $"{key}:Url must be an absolute https URL (http only to a loopback address), got '{Url}'.";
-        if (string.IsNullOrWhiteSpace(Secret) || Secret.Length < 16)
+        var hasFile = !string.IsNullOrWhiteSpace(SecretFile);
+        if (hasFile == !string.IsNullOrWhiteSpace(Secret))
+            yield return $"{key}: set either Secret or SecretFile (the HMAC key or bearer token), not both.";
+        else if (hasFile && !File.Exists(SecretFile))
+            yield return $"{key}:SecretFile names a file that does not exist: {SecretFile}.";
+        else if (!hasFile && Secret!.Length < 16)
             yield return $"{key}:Secret must hold the HMAC key or bearer token, at least 16 characters.";
         if (Timeout <= TimeSpan.Zero || Timeout > TimeSpan.FromMinutes(1))
             yield return $"{key}:Timeout must lie in (0, 1 min], got {Timeout}.";

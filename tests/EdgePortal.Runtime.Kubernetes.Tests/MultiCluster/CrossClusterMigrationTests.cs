@@ -176,6 +176,28 @@ public sealed class CrossClusterMigrationTests(RegistryFixture registry) : IAsyn
     }
 
     [Fact]
+    public async Task NotifyAsync_SecretFileRotated_SignsEachCallWithTheFilesCurrentSecret()
+    {
+        var file = Path.Combine(_k.Folder, "hand-over-secret");
+        await File.WriteAllTextAsync(file, "first-secret-0123456789\n");
+        var webhook = new HandOverWebhook(new HttpClient(), TimeProvider.System);
+        var options = new HandOverWebhookOptions { Url = _webhook.Url, SecretFile = file };
+        var notice = new HandOverNotice
+        {
+            Event = "switch", MigrationId = "m2", Tenant = "t", Service = "counter", FromCluster = "a", ToCluster = "b", FromNode = "edge-1", ToNode = "edge-2",
+            Endpoint = new HandOverEndpoint { Cluster = "b", Namespace = "edge", Service = "counter", Pod = "counter-m2", Node = "edge-2" },
+            SentAt = DateTimeOffset.UnixEpoch,
+        };
+
+        await webhook.NotifyAsync(options, notice, CancellationToken.None);
+        await File.WriteAllTextAsync(file, "second-secret-0123456789\n");
+        await webhook.NotifyAsync(options, notice with { Event = "rollback" }, CancellationToken.None);
+
+        Assert.Equal(HandOverWebhook.Sign("first-secret-0123456789", _webhook.Calls[0].Body), _webhook.Calls[0].Signature);
+        Assert.Equal(HandOverWebhook.Sign("second-secret-0123456789", _webhook.Calls[1].Body), _webhook.Calls[1].Signature);
+    }
+
+    [Fact]
     public async Task Profile_PodOwnedByADeploymentAcrossClusters_RefusedNamingTheOwner()
     {
         _k.OwnByDeployment();

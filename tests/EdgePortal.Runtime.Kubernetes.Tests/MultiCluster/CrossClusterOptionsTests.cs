@@ -24,6 +24,17 @@ public sealed class CrossClusterOptionsTests
     }
 
     [Fact]
+    public void Validate_WebhookWithSecretAndSecretFile_FailsAskingForOne()
+    {
+        var a = Cluster("registry-a.edge.local:5000");
+        a.HandOver.Webhook = new HandOverWebhookOptions { Url = new Uri("https://lb.example.com/hand-over"), Secret = "0123456789abcdef", SecretFile = "/nonexistent" };
+
+        var result = Validate(a, Cluster("registry-b.edge.local:5000"));
+
+        Assert.Equal(["EdgePortal:Kubernetes:Clusters:edge-a:HandOver:Webhook: set either Secret or SecretFile (the HMAC key or bearer token), not both."], result.Failures);
+    }
+
+    [Fact]
     public void Route_PeerEntryOrTheSameRegistry_NamesTheRegistryAndNothingOtherwise()
     {
         var a = Cluster("registry-a.edge.local:5000");
