@@ -130,10 +130,16 @@ try
         : $" ({string.Join(", ", front.HubSockets.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Value} on {h.Key}"))})"));
 
     // 5. Start every migration through the REST API, a bounded number of requests at a time.
+    var serviceIds = inventory.Services.Take(options.Migrations).Select(s => s.Id.Value).ToList();
+    if (options.AcceptOnly)
+    {
+        // One start first, alone and not counted: the portal reads the edge once after it starts, then keeps it until it changes.
+        await StartMigration(http, serviceIds[0], new RunRecord { Options = options, LoadAtStart = "", LiteDbLogPath = "" }, deadline.Token);
+        serviceIds.RemoveAt(0);
+    }
     run.RampStartedAt = clock.Elapsed;
     var cpuAtRampStart = portals.Sum(p => p.Sample()?.CpuSeconds ?? 0);
     run.RampStartedUtcTicks = DateTimeOffset.UtcNow.UtcTicks;
-    var serviceIds = inventory.Services.Take(options.Migrations).Select(s => s.Id.Value).ToList();
     var spacing = TimeSpan.FromSeconds(options.RampSeconds / serviceIds.Count);
     using (var gate = new SemaphoreSlim(options.PostConcurrency))
     {
