@@ -83,12 +83,7 @@ public sealed class EdgeTopology
         var old = Services[at];
         var services = Services.ToArray();
         services[at] = service;
-        var byNode = new Dictionary<NodeId, ServiceInstance[]>(_servicesByNode);
-        byNode[old.NodeId] = [.. byNode[old.NodeId].Where(s => s.Id != service.Id)];
-        if (byNode[old.NodeId].Length == 0)
-            byNode.Remove(old.NodeId);
-        // In the order of Services, as the fresh topology groups them.
-        byNode[service.NodeId] = [.. byNode.GetValueOrDefault(service.NodeId, []).Append(service).OrderBy(s => _serviceIndex[s.Id])];
+        var byNode = Regrouped(_servicesByNode, old.NodeId, service.NodeId, service, s => s.Id == service.Id, s => _serviceIndex[s.Id]);
         var used = new Dictionary<NodeId, (long Memory, long Cpu)>(_used);
         var (oldMemory, oldCpu) = used[old.NodeId];
         used[old.NodeId] = (oldMemory - old.Profile.MemoryBytes, oldCpu - old.Profile.CpuMillicores);
@@ -109,12 +104,23 @@ public sealed class EdgeTopology
         var old = UserGroups[at];
         var groups = UserGroups.ToArray();
         groups[at] = group;
-        var byService = new Dictionary<ServiceId, UserGroup[]>(_usersByService);
-        byService[old.ServiceId] = [.. byService[old.ServiceId].Where(g => g.Id != group.Id)];
-        if (byService[old.ServiceId].Length == 0)
-            byService.Remove(old.ServiceId);
-        byService[group.ServiceId] = [.. byService.GetValueOrDefault(group.ServiceId, []).Append(group).OrderBy(g => _groupIndex[g.Id])];
+        var byService = Regrouped(_usersByService, old.ServiceId, group.ServiceId, group, g => g.Id == group.Id, g => _groupIndex[g.Id]);
         return new EdgeTopology(this, Services, _servicesByNode, _used, groups, byService);
+    }
+
+    /// <summary>
+    /// A copy of a grouping with <paramref name="item"/> (the one <paramref name="isItem"/> recognises) taken out of its old
+    /// group and put into its new one, in the order <paramref name="position"/> gives (as a fresh topology groups them).
+    /// </summary>
+    private static Dictionary<TKey, T[]> Regrouped<TKey, T>(Dictionary<TKey, T[]> groups, TKey from, TKey to, T item, Func<T, bool> isItem,
+        Func<T, int> position) where TKey : notnull
+    {
+        var copy = new Dictionary<TKey, T[]>(groups);
+        copy[from] = [.. copy[from].Where(x => !isItem(x))];
+        if (copy[from].Length == 0)
+            copy.Remove(from);
+        copy[to] = [.. copy.GetValueOrDefault(to, []).Append(item).OrderBy(position)];
+        return copy;
     }
 
     public IReadOnlyList<EdgeCluster> Clusters { get; }
