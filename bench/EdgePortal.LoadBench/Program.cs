@@ -173,7 +173,8 @@ try
         var seconds = (run.RampEndedAt - run.RampStartedAt).TotalSeconds;
         Console.WriteLine($"accept {inventory.Services.Count} services: {run.Accepted.Count / seconds:0.0} accepted/s, " +
             $"p50 {Quantile(posts, 0.50):0.0} ms, p99 {Quantile(posts, 0.99):0.0} ms, portal CPU {cpuMs:0.0} ms per accepted " +
-            $"({run.Accepted.Count} of {serviceIds.Count} accepted, {options.PostConcurrency} at a time, load average {LoadAverage()})");
+            $"({run.Accepted.Count} of {serviceIds.Count} accepted, {options.PostConcurrency} at a time, load average {LoadAverage()}); " +
+            $"topology after a service's write {run.TopologyRead.Milliseconds:0.0} ms, full read {run.TopologyRead.FullReadMs:0} ms");
         sampling.Cancel();
         await samplers;
         exitCode = run.Accepted.Count == serviceIds.Count ? 0 : 1;
