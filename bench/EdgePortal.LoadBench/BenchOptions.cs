@@ -7,6 +7,13 @@ namespace EdgePortal.LoadBench;
 internal sealed record BenchOptions
 {
     public int Migrations { get; init; } = 1_000;
+    /// <summary>Services in the synthetic edge; 0: as many as <see cref="Migrations"/> (issue 4's run). More: the inventory grows, the POSTs do not.</summary>
+    public int Services { get; init; }
+    /// <summary>
+    /// Issue 21 item 6: measure only how fast <c>POST /api/v1/migrations</c> is accepted (rate, p50/p99), print one line, and stop without
+    /// waiting for the migrations (run it with a slow simulator so that none finishes and acceptance dominates).
+    /// </summary>
+    public bool AcceptOnly { get; init; }
     public int Clients { get; init; } = 100;
     public int Tenants { get; init; } = 10;
     public int Clusters { get; init; } = 3;
@@ -51,12 +58,18 @@ internal sealed record BenchOptions
                 options = options with { Keep = true };
                 continue;
             }
+            if (name == "--accept-only")
+            {
+                options = options with { AcceptOnly = true };
+                continue;
+            }
             if (i + 1 >= args.Length)
                 throw new ArgumentException($"{name} needs a value.");
             var value = args[++i];
             options = name switch
             {
                 "--migrations" => options with { Migrations = Int(name, value, 1) },
+                "--services" => options with { Services = Int(name, value, 1) },
                 "--clients" => options with { Clients = Int(name, value, 1) },
                 "--tenants" => options with { Tenants = Int(name, value, 1) },
                 "--clusters" => options with { Clusters = Int(name, value, 1) },
@@ -77,6 +90,8 @@ internal sealed record BenchOptions
                 _ => throw new ArgumentException($"Unknown option {name}; see bench/hub-load.sh for the list."),
             };
         }
+        if (options.Services > 0 && options.Services < options.Migrations)
+            throw new ArgumentException($"--services ({options.Services}) must be at least --migrations ({options.Migrations}): one migration per service.");
         if (options.Clients < options.Tenants)
             throw new ArgumentException($"--clients ({options.Clients}) must be at least --tenants ({options.Tenants}): every tenant needs a listener.");
         if (options.Replicas > 1 && options.Storage != StorageProvider.PostgreSql)

@@ -37,7 +37,7 @@ internal sealed class RunRecord
     public double MaxRunningGauge { get; set; }
     public double MaxQueuedGauge { get; set; }
     public string? FirstPlan { get; set; }
-    public (double Milliseconds, double AllocatedMb) TopologyRead { get; set; }
+    public (double Milliseconds, double AllocatedMb, double FullReadMs) TopologyRead { get; set; }
 }
 
 /// <summary>
@@ -186,7 +186,7 @@ internal sealed class LoadReport
         l.Add($"migrations       started {accepted.Count} (HTTP {string.Join(", ", run.StatusCodes.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"))}), completed {completed}{(otherOutcomes.Count > 0 ? ", " + string.Join(", ", otherOutcomes) : "")}, unfinished {accepted.Count - finished.Count}{(run.TimedOut ? " (time limit hit)" : "")}");
         l.Add($"first plan       {run.FirstPlan} (simulated)");
         l.Add($"plans            {strategies}; steps sum to p50 {Pct(predicted, 50):0} ms, max {Pct(predicted, 100):0} ms simulated: real ≈ {Pct(predicted, 50) / o.SpeedFactor / 1000:0.0} s at ×{o.SpeedFactor}");
-        l.Add($"inventory read   one IInventoryRepository.Topology() of this edge: {run.TopologyRead.Milliseconds:0.0} ms, {run.TopologyRead.AllocatedMb:0.0} MB allocated (bench process, one thread, before the run)");
+        l.Add($"inventory read   IInventoryRepository.Topology() of this edge after one service's write: {run.TopologyRead.Milliseconds:0.0} ms, {run.TopologyRead.AllocatedMb:0.0} MB allocated; the first, full read {run.TopologyRead.FullReadMs:0} ms (bench process, one thread, before the run)");
         l.Add($"ramp             POSTs took {(run.RampEndedAt - run.RampStartedAt).TotalSeconds:0.0} s: per request p50 {Pct(posts, 50):0} ms, p99 {Pct(posts, 99):0} ms, max {Pct(posts, 100):0} ms");
         l.Add($"queue → start    p50 {Pct(waits, 50):0.00} s, max {Pct(waits, 100):0.00} s; migration wall time p50 {Pct(durations, 50):0.0} s, max {Pct(durations, 100):0.0} s");
         l.Add($"peak in flight   {peak} running at once (events' server stamps, +{(peakAt - run.RampStartedUtcTicks) / 1e7:0.0} s after the first POST), ≥ {target} for {aboveTicks / 1e7:0.0} s; engine gauge max running {run.MaxRunningGauge:0}, queued {run.MaxQueuedGauge:0}");

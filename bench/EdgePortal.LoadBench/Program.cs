@@ -49,7 +49,7 @@ var storage = postgreSql is null
     : new Dictionary<string, string> { ["EdgePortal:Storage:Provider"] = "PostgreSql", ["EdgePortal:Storage:ConnectionString"] = postgreSql.CreateDatabase() };
 
 // 2. A synthetic edge written into it through the storage project's own repositories.
-var inventory = LoadEdge.Build(options.Tenants, options.Clusters, options.NodesPerCluster, options.Migrations, options.Seed);
+var inventory = LoadEdge.Build(options.Tenants, options.Clusters, options.NodesPerCluster, options.Services > 0 ? options.Services : options.Migrations, options.Seed);
 run.TopologyRead = LoadEdge.Write(storage, inventory);
 Console.WriteLine($"edge: {inventory.Tenants.Count} tenants, {inventory.Clusters.Count} simulated clusters, {inventory.Nodes.Count} nodes, " +
     $"{inventory.Links.Count} links, {inventory.Services.Count} services (1–5 MB) in {(postgreSql is null ? databasePath : "PostgreSQL")}");
@@ -130,9 +130,16 @@ try
         : $" ({string.Join(", ", front.HubSockets.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Value} on {h.Key}"))})"));
 
     // 5. Start every migration through the REST API, a bounded number of requests at a time.
-    run.RampStartedAt = clock.Elapsed;
-    run.RampStartedUtcTicks = DateTimeOffset.UtcNow.UtcTicks;
     var serviceIds = inventory.Services.Take(options.Migrations).Select(s => s.Id.Value).ToList();
+    if (options.AcceptOnly)
+    {
+        // One start first, alone and not counted: the portal reads the edge once after it starts, then keeps it until it changes.
+        await StartMigration(http, serviceIds[0], new RunRecord { Options = options, LoadAtStart = "", LiteDbLogPath = "" }, deadline.Token);
+        serviceIds.RemoveAt(0);
+    }
+    run.RampStartedAt = clock.Elapsed;
+    var cpuAtRampStart = portals.Sum(p => p.Sample()?.CpuSeconds ?? 0);
+    run.RampStartedUtcTicks = DateTimeOffset.UtcNow.UtcTicks;
     var spacing = TimeSpan.FromSeconds(options.RampSeconds / serviceIds.Count);
     using (var gate = new SemaphoreSlim(options.PostConcurrency))
     {
@@ -156,6 +163,23 @@ try
     run.RampEndedUtcTicks = DateTimeOffset.UtcNow.UtcTicks;
     Console.WriteLine($"api: {run.Accepted.Count} of {serviceIds.Count} migrations accepted in {(run.RampEndedAt - run.RampStartedAt).TotalSeconds:0.0} s " +
         $"({string.Join(", ", run.StatusCodes.OrderBy(s => s.Key).Select(s => $"{s.Value}× {s.Key}"))})");
+
+    if (options.AcceptOnly)
+    {
+        // Issue 21 item 6: the acceptance rate alone; the migrations are left running (the simulator is slowed so none finishes).
+        var posts = run.PostMs.Order().ToList();
+        // CPU per accepted request: the portal's own work, which the other processes on the machine do not inflate as they do wall time.
+        var cpuMs = (portals.Sum(p => p.Sample()?.CpuSeconds ?? 0) - cpuAtRampStart) * 1_000 / Math.Max(1, run.Accepted.Count);
+        var seconds = (run.RampEndedAt - run.RampStartedAt).TotalSeconds;
+        Console.WriteLine($"accept {inventory.Services.Count} services: {run.Accepted.Count / seconds:0.0} accepted/s, " +
+            $"p50 {Quantile(posts, 0.50):0.0} ms, p99 {Quantile(posts, 0.99):0.0} ms, portal CPU {cpuMs:0.0} ms per accepted " +
+            $"({run.Accepted.Count} of {serviceIds.Count} accepted, {options.PostConcurrency} at a time, load average {LoadAverage()}); " +
+            $"topology after a service's write {run.TopologyRead.Milliseconds:0.0} ms, full read {run.TopologyRead.FullReadMs:0} ms");
+        sampling.Cancel();
+        await samplers;
+        exitCode = run.Accepted.Count == serviceIds.Count ? 0 : 1;
+        return exitCode;
+    }
 
     // 6. Wait until every accepted migration has finished (as its tenant's observer saw), then let the last batches land.
     while (finished.Count < run.Accepted.Count && !deadline.IsCancellationRequested && !portals.Any(p => p.HasExited))
@@ -220,6 +244,9 @@ static async Task StartMigration(HttpClient http, Guid serviceId, RunRecord run,
         root.GetProperty("strategy").GetString() ?? "?", root.GetProperty("steps").GetArrayLength(),
         root.GetProperty("steps").EnumerateArray().Sum(s => s.GetProperty("predictedMs").GetDouble()));
 }
+
+static double Quantile(IReadOnlyList<double> sorted, double q)
+    => sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
 
 static async Task SampleProcesses(IReadOnlyList<PortalProcess> portals, RunRecord run, Stopwatch clock, CancellationToken cancellationToken)
 {

@@ -7,11 +7,17 @@ namespace EdgePortal.Storage;
 /// <see cref="Topology"/> is cached: building it reads every document, and planning and the engine ask for it
 /// on every request and every migration start. Each write bumps a version after it has landed; a topology is
 /// cached only if no write landed while it was being read, so a reader never keeps a stale edge.
+/// A write that replaces one service or one user group (a finished migration moves its service; users travel) patches the
+/// cached topology to the new version instead (<see cref="EdgeTopology.Replacing(ServiceInstance)"/>): with tens of
+/// thousands of services, reading them all again after every finished migration made each next start pay for the whole
+/// inventory. A write of a tenant leaves the topology as it is (it holds no tenants); any other write rebuilds it.
 /// </remarks>
 internal sealed class LiteDbInventoryRepository(EdgeDatabase database) : IInventoryRepository
 {
     private long _version;
     private CachedTopology? _cached;
+    /// <summary>One write and its version bump at a time, so that a patch applies to the cached topology of the version just before it.</summary>
+    private readonly Lock _writeGate = new();
 
     private ILiteDatabase Db => database.Database;
 
@@ -47,12 +53,12 @@ internal sealed class LiteDbInventoryRepository(EdgeDatabase database) : IInvent
         return topology;
     }
 
-    public void Save(Tenant tenant) => Changed(() => Upsert(Db, Collections.Tenants, tenant, tenant.Id.Value));
+    public void Save(Tenant tenant) => Changed(() => Upsert(Db, Collections.Tenants, tenant, tenant.Id.Value), topology => topology);
     public void Save(EdgeCluster cluster) => Changed(() => Upsert(Db, Collections.Clusters, cluster, cluster.Id.Value));
     public void Save(EdgeNode node) => Changed(() => Upsert(Db, Collections.Nodes, node, node.Id.Value));
     public void Save(NetworkLink link) => Changed(() => Upsert(Db, Collections.Links, link, link.Id.Value));
-    public void Save(ServiceInstance service) => Changed(() => Upsert(Db, Collections.Services, service, service.Id.Value));
-    public void Save(UserGroup group) => Changed(() => Upsert(Db, Collections.UserGroups, group, group.Id.Value));
+    public void Save(ServiceInstance service) => Changed(() => Upsert(Db, Collections.Services, service, service.Id.Value), topology => topology.Replacing(service));
+    public void Save(UserGroup group) => Changed(() => Upsert(Db, Collections.UserGroups, group, group.Id.Value), topology => topology.Replacing(group));
 
     public void SaveAll(EdgeInventory inventory) => Changed(() => database.InTransaction(db =>
     {
@@ -64,16 +70,29 @@ internal sealed class LiteDbInventoryRepository(EdgeDatabase database) : IInvent
         foreach (var group in inventory.UserGroups) Upsert(db, Collections.UserGroups, group, group.Id.Value);
     }));
 
-    /// <summary>Runs a write, then (even if it failed part-way) invalidates the cached topology.</summary>
-    private void Changed(Action write)
+    /// <summary>
+    /// Runs a write, then (even if it failed part-way) invalidates the cached topology; when the write landed and
+    /// <paramref name="patch"/> can say what it changes in the cached topology of the version before it, the patched topology
+    /// is cached for the new version. A topology a reader built while the write was landing may already hold it: the patch
+    /// replaces a document by its new value, so applying it again gives the same edge.
+    /// </summary>
+    private void Changed(Action write, Func<EdgeTopology, EdgeTopology?>? patch = null)
     {
-        try
+        lock (_writeGate)
         {
-            write();
-        }
-        finally
-        {
-            Interlocked.Increment(ref _version);
+            var landed = false;
+            try
+            {
+                write();
+                landed = true;
+            }
+            finally
+            {
+                var version = Interlocked.Increment(ref _version);
+                if (landed && patch is not null && Volatile.Read(ref _cached) is { } cached && cached.Version == version - 1
+                    && patch(cached.Topology) is { } patched)
+                    Volatile.Write(ref _cached, new CachedTopology(version, patched));
+            }
         }
     }
 

@@ -15,7 +15,11 @@ public sealed class EdgeTopology
     private readonly int[,] _lastLink;
     private readonly Dictionary<NodeId, EdgeNode> _nodes;
     private readonly Dictionary<ClusterId, EdgeCluster> _clusters;
-    private readonly ILookup<NodeId, ServiceInstance> _servicesByNode;
+    /// <summary>Each service's position in <see cref="Services"/>; shared by the topologies <see cref="Replacing(ServiceInstance)"/> derives.</summary>
+    private readonly Dictionary<ServiceId, int> _serviceIndex;
+    /// <summary>Each group's position in <see cref="UserGroups"/>; shared like <see cref="_serviceIndex"/>.</summary>
+    private readonly Dictionary<UserGroupId, int> _groupIndex;
+    private readonly Dictionary<NodeId, ServiceInstance[]> _servicesByNode;
     private readonly Dictionary<ServiceId, UserGroup[]> _usersByService;
     private readonly Dictionary<NodeId, (long Memory, long Cpu)> _used;
 
@@ -29,7 +33,13 @@ public sealed class EdgeTopology
         Services = services.ToList();
         UserGroups = userGroups.ToList();
         _clusters = Clusters.ToDictionary(c => c.Id);
-        _servicesByNode = Services.ToLookup(s => s.NodeId);
+        _serviceIndex = new Dictionary<ServiceId, int>(Services.Count);
+        for (var i = 0; i < Services.Count; i++)
+            _serviceIndex.TryAdd(Services[i].Id, i);
+        _groupIndex = new Dictionary<UserGroupId, int>(UserGroups.Count);
+        for (var i = 0; i < UserGroups.Count; i++)
+            _groupIndex.TryAdd(UserGroups[i].Id, i);
+        _servicesByNode = Services.GroupBy(s => s.NodeId).ToDictionary(g => g.Key, g => g.ToArray());
         _usersByService = UserGroups.GroupBy(u => u.ServiceId).ToDictionary(g => g.Key, g => g.ToArray());
         _used = Services.GroupBy(s => s.NodeId).ToDictionary(g => g.Key,
             g => (g.Sum(s => s.Profile.MemoryBytes), g.Sum(s => (long)s.Profile.CpuMillicores)));
@@ -37,6 +47,80 @@ public sealed class EdgeTopology
         for (var i = 0; i < Nodes.Count; i++)
             _index[Nodes[i].Id] = i;
         (_latency, _bottleneck, _lastLink) = AllPairs(Nodes.Count, Links, _index);
+    }
+
+    /// <summary>The same network (nodes, links, all-pairs paths shared, not recomputed) with other services or user groups.</summary>
+    private EdgeTopology(EdgeTopology network, IReadOnlyList<ServiceInstance> services, Dictionary<NodeId, ServiceInstance[]> servicesByNode,
+        Dictionary<NodeId, (long Memory, long Cpu)> used, IReadOnlyList<UserGroup> userGroups, Dictionary<ServiceId, UserGroup[]> usersByService)
+    {
+        Clusters = network.Clusters;
+        Nodes = network.Nodes;
+        Links = network.Links;
+        _nodes = network._nodes;
+        _clusters = network._clusters;
+        _index = network._index;
+        (_latency, _bottleneck, _lastLink) = (network._latency, network._bottleneck, network._lastLink);
+        _serviceIndex = network._serviceIndex;
+        _groupIndex = network._groupIndex;
+        Services = services;
+        _servicesByNode = servicesByNode;
+        _used = used;
+        UserGroups = userGroups;
+        _usersByService = usersByService;
+    }
+
+    /// <summary>
+    /// This edge with <paramref name="service"/> replacing the stored service of its id (moved to another node, a new profile or
+    /// targets), exactly as a fresh topology read after that write would be, without reading the inventory again or recomputing
+    /// paths: what a finished migration changes. Null when the change is not a replacement in place (a new service, a
+    /// renamed one, which moves in the name order): then the caller builds a fresh topology.
+    /// </summary>
+    public EdgeTopology? Replacing(ServiceInstance service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        if (!_serviceIndex.TryGetValue(service.Id, out var at) || Services[at].Id != service.Id || Services[at].Name != service.Name)
+            return null;
+        var old = Services[at];
+        var services = Services.ToArray();
+        services[at] = service;
+        var byNode = Regrouped(_servicesByNode, old.NodeId, service.NodeId, service, s => s.Id == service.Id, s => _serviceIndex[s.Id]);
+        var used = new Dictionary<NodeId, (long Memory, long Cpu)>(_used);
+        var (oldMemory, oldCpu) = used[old.NodeId];
+        used[old.NodeId] = (oldMemory - old.Profile.MemoryBytes, oldCpu - old.Profile.CpuMillicores);
+        var (memory, cpu) = used.GetValueOrDefault(service.NodeId);
+        used[service.NodeId] = (memory + service.Profile.MemoryBytes, cpu + service.Profile.CpuMillicores);
+        return new EdgeTopology(this, services, byNode, used, UserGroups, _usersByService);
+    }
+
+    /// <summary>
+    /// This edge with <paramref name="group"/> replacing the stored group of its id (its users attached elsewhere, a new count), as
+    /// <see cref="Replacing(ServiceInstance)"/> does for services. Null when no group of that id is part of it.
+    /// </summary>
+    public EdgeTopology? Replacing(UserGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (!_groupIndex.TryGetValue(group.Id, out var at) || UserGroups[at].Id != group.Id)
+            return null;
+        var old = UserGroups[at];
+        var groups = UserGroups.ToArray();
+        groups[at] = group;
+        var byService = Regrouped(_usersByService, old.ServiceId, group.ServiceId, group, g => g.Id == group.Id, g => _groupIndex[g.Id]);
+        return new EdgeTopology(this, Services, _servicesByNode, _used, groups, byService);
+    }
+
+    /// <summary>
+    /// A copy of a grouping with <paramref name="item"/> (the one <paramref name="isItem"/> recognises) taken out of its old
+    /// group and put into its new one, in the order <paramref name="position"/> gives (as a fresh topology groups them).
+    /// </summary>
+    private static Dictionary<TKey, T[]> Regrouped<TKey, T>(Dictionary<TKey, T[]> groups, TKey from, TKey to, T item, Func<T, bool> isItem,
+        Func<T, int> position) where TKey : notnull
+    {
+        var copy = new Dictionary<TKey, T[]>(groups);
+        copy[from] = [.. copy[from].Where(x => !isItem(x))];
+        if (copy[from].Length == 0)
+            copy.Remove(from);
+        copy[to] = [.. copy.GetValueOrDefault(to, []).Append(item).OrderBy(position)];
+        return copy;
     }
 
     public IReadOnlyList<EdgeCluster> Clusters { get; }
@@ -53,7 +137,14 @@ public sealed class EdgeTopology
     public EdgeCluster Cluster(ClusterId id) => _clusters.TryGetValue(id, out var cluster) ? cluster
         : throw new KeyNotFoundException($"Cluster {id} is not part of the topology.");
 
-    public IEnumerable<ServiceInstance> ServicesOn(NodeId node) => _servicesByNode[node];
+    public IEnumerable<ServiceInstance> ServicesOn(NodeId node) => _servicesByNode.GetValueOrDefault(node, []);
+
+    /// <summary>The service of that id, or null; O(1) (the engine and the API look services up on every start).</summary>
+    public ServiceInstance? FindService(ServiceId id)
+        => _serviceIndex.TryGetValue(id, out var at) && Services[at].Id == id ? Services[at] : null;
+
+    /// <summary>Memory and CPU the services placed on a node use together (summed once per topology).</summary>
+    public (long MemoryBytes, long CpuMillicores) Used(NodeId node) => _used.GetValueOrDefault(node);
 
     public IReadOnlyList<UserGroup> UsersOf(ServiceId service) => _usersByService.GetValueOrDefault(service, []);
 

@@ -730,7 +730,7 @@ public sealed class MigrationEngine : BackgroundService
     {
         world = null!;
         var topology = _inventory.Topology();
-        var service = topology.Services.FirstOrDefault(s => s.Id == migration.ServiceId);
+        var service = topology.FindService(migration.ServiceId);
         if (service is null)
         {
             problem = $"Service {migration.ServiceName} no longer exists.";

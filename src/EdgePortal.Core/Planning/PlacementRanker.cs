@@ -89,7 +89,7 @@ public sealed record PlacementResult(
 /// Ranks the nodes of an <see cref="EdgeTopology"/> as destinations for a service (docs/migration-model.md §5):
 /// only Ready nodes in the tenant's clusters, other than the current one, reachable from it and by the users,
 /// with room for the service; best first by the users' latency after the move, then the path bandwidth from
-/// the source, then load. Built once per topology snapshot: it sums each node's usage once, so that ranking
+/// the source, then load. Built once per topology snapshot: it reads each node's usage (summed by the topology) once, so that ranking
 /// many services costs O(nodes × user groups) each and allocates only the result.
 /// </summary>
 public sealed class PlacementRanker
@@ -109,13 +109,9 @@ public sealed class PlacementRanker
             _index[nodes[i].Id] = i;
         _usedMemory = new long[nodes.Count];
         _usedCpu = new long[nodes.Count];
-        foreach (var service in topology.Services)
-        {
-            if (!_index.TryGetValue(service.NodeId, out var i))
-                continue;
-            _usedMemory[i] += service.Profile.MemoryBytes;
-            _usedCpu[i] += service.Profile.CpuMillicores;
-        }
+        // The topology sums each node's usage once; summing the services here again cost every plan O(services).
+        for (var i = 0; i < nodes.Count; i++)
+            (_usedMemory[i], _usedCpu[i]) = topology.Used(nodes[i].Id);
     }
 
     public EdgeTopology Topology => _topology;

@@ -91,7 +91,7 @@ public sealed class InventoryReader(IInventoryRepository inventory)
     public ServiceViewModel? Service(ServiceId id)
     {
         var topology = inventory.Topology();
-        var service = topology.Services.FirstOrDefault(s => s.Id == id);
+        var service = topology.FindService(id);
         return service is null ? null : ToView(topology, inventory.Tenants().ToDictionary(t => t.Id, t => t.Name), service);
     }
 

@@ -280,4 +280,71 @@ public sealed class EdgeTopologyTests
         Assert.Equal([g1], topology.UsersOf(s1.Id));
         Assert.Empty(topology.UsersOf(s2.Id));
     }
+
+    /// <summary>What a topology says about its services and users, everywhere a plan looks.</summary>
+    private string Describe(EdgeTopology topology)
+        => string.Join("; ", topology.Services.Select(s => $"{s.Name}@{s.NodeId}:{s.Profile.CpuMillicores}")) + " | "
+            + string.Join("; ", new[] { _a, _b, _c, _d, _e }.Select(n =>
+                $"{n.Name}: [{string.Join(",", topology.ServicesOn(n.Id).Select(s => s.Name))}] load {topology.Load(n.Id):0.######} used {topology.Used(n.Id)}")) + " | "
+            + string.Join("; ", topology.Services.Select(s => $"{s.Name} users [{string.Join(",", topology.UsersOf(s.Id).Select(g => $"{g.Name}@{g.AttachedTo}"))}] "
+                + $"found {topology.FindService(s.Id)?.NodeId} latency on b {topology.UserLatencyMs(s.Id, _b.Id):0.###}"));
+
+    [Fact]
+    public void Replacing_ServiceMovedToAnotherNode_IsTheTopologyAFreshReadGives()
+    {
+        var s1 = Service(_a.Id, "s1", profile: Profile(GB, 1_000));
+        var s2 = Service(_a.Id, "s2", profile: Profile(2 * GB, 500));
+        var s3 = Service(_b.Id, "s3", profile: Profile(GB, 250));
+        UserGroup[] users = [new(UserGroupId.New(), s2.Id, "g", _c.Id, 10)];
+        var before = Topology([s1, s2, s3], users);
+        var moved = s2.MovedTo(_b.Id);
+
+        var patched = before.Replacing(moved);
+
+        Assert.NotNull(patched);
+        Assert.Equal(Describe(Topology([s1, moved, s3], users)), Describe(patched));
+        Assert.Equal(0.25, patched.Load(_a.Id), 9);
+        Assert.Equal(["s1", "s2", "s3"], before.Services.Select(s => s.Name));
+        Assert.Equal(_a.Id, before.FindService(s2.Id)!.NodeId);
+        // The network is the same: paths are not recomputed, and are still right.
+        Assert.Equal(5, patched.LatencyMs(_a.Id, _b.Id), 9);
+    }
+
+    [Fact]
+    public void Replacing_LastServiceOfANodeLeaves_TheNodeIsEmptyAndUnloaded()
+    {
+        var s1 = Service(_a.Id, "s1", profile: Profile(6 * GB, 3_000));
+        var patched = Topology([s1]).Replacing(s1.MovedTo(_e.Id))!;
+
+        Assert.Empty(patched.ServicesOn(_a.Id));
+        Assert.Equal(0, patched.Load(_a.Id));
+        Assert.True(patched.HasRoomFor(_a.Id, Profile(8 * GB, 4_000)));
+        Assert.Equal(Describe(Topology([s1.MovedTo(_e.Id)])), Describe(patched));
+    }
+
+    [Fact]
+    public void Replacing_UnknownOrRenamedService_IsNullSoTheCallerReadsAgain()
+    {
+        var s1 = Service(_a.Id, "s1");
+        var topology = Topology([s1]);
+
+        Assert.Null(topology.Replacing(Service(_a.Id, "new")));
+        Assert.Null(topology.Replacing(new ServiceInstance(s1.Id, s1.TenantId, "renamed", s1.NodeId, s1.Profile, s1.Targets, s1.Objective, s1.Labels, s1.Image)));
+    }
+
+    [Fact]
+    public void Replacing_UserGroupAttachedElsewhere_IsTheTopologyAFreshReadGives()
+    {
+        var s1 = Service(_b.Id, "s1");
+        var s2 = Service(_e.Id, "s2");
+        UserGroup[] users = [new(UserGroupId.New(), s1.Id, "g1", _a.Id, 30), new(UserGroupId.New(), s1.Id, "g2", _c.Id, 10), new(UserGroupId.New(), s2.Id, "g3", _c.Id, 5)];
+        var before = Topology([s1, s2], users);
+        var travelled = users[0].AttachedAt(_e.Id);
+
+        var patched = before.Replacing(travelled);
+
+        Assert.NotNull(patched);
+        Assert.Equal(Describe(Topology([s1, s2], [travelled, users[1], users[2]])), Describe(patched));
+        Assert.Null(before.Replacing(new UserGroup(UserGroupId.New(), s1.Id, "new", _a.Id, 1)));
+    }
 }
