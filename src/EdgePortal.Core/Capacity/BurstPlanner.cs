@@ -17,7 +17,9 @@ public sealed record BurstEntry(BurstRequest Request, PlanningResult Planning)
 }
 
 /// <summary>A batch's schedule: the order the planner used, every entry's plan, and its figures.</summary>
-public sealed record BurstSchedule(IReadOnlyList<BurstEntry> Entries, string Method)
+/// <param name="Planner">Who decided the order: <c>CP-SAT</c>, <c>greedy</c>, or <c>exact</c>/<c>independent</c>/<c>in order</c> for the references.</param>
+/// <param name="SolverStatus">CP-SAT's status (Optimal, Feasible, Unknown, …) when it was asked; null when it was not.</param>
+public sealed record BurstSchedule(IReadOnlyList<BurstEntry> Entries, string Method, string Planner = "greedy", string? SolverStatus = null)
 {
     public int MeetingTargets => Entries.Count(e => e.MeetsTargets);
     public int UrgentMeetingTargets => Entries.Count(e => e.MeetsTargets && e.Request.Urgent);
@@ -132,6 +134,45 @@ public sealed class BurstPlanner(MigrationPlanner planner, LinkLedger ledger)
         return best;
     }
 
+    /// <summary>
+    /// The batch planned jointly: by CP-SAT (<see cref="BurstSolver"/>) within <see cref="BurstPlanningOptions.SolverTimeLimit"/>,
+    /// its order (and destinations) then laid on the ledger as <see cref="InOrder"/> does; by the greedy heuristic
+    /// (<see cref="Plan"/>) when the batch is larger than <see cref="BurstPlanningOptions.SolverMaxBatch"/>, the limit is
+    /// zero, or the solver found no schedule in time. Every plan's rationale says which planner decided and the solver's status.
+    /// </summary>
+    public BurstSchedule Joint(IReadOnlyList<BurstRequest> batch, BurstPlanningOptions? planning = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        planning ??= new BurstPlanningOptions();
+        var greedyLimit = planning.SolverTimeLimit > TimeSpan.Zero ? planning.SolverTimeLimit : TimeSpan.FromSeconds(1);
+        if (batch.Count > planning.SolverMaxBatch)
+            return Decided(Plan(batch, greedyLimit) with { Planner = "greedy" }, batch.Count,
+                $"planned by the greedy heuristic (urgent first, Moore–Hodgson, improving swaps): {batch.Count} migrations are more than the solver is given ({planning.SolverMaxBatch}, EdgePortal:Planning:SolverMaxBatch)");
+        if (planning.SolverTimeLimit <= TimeSpan.Zero)
+            return Decided(Plan(batch, greedyLimit) with { Planner = "greedy" }, batch.Count,
+                "planned by the greedy heuristic (urgent first, Moore–Hodgson, improving swaps): the solver's time limit is zero (EdgePortal:Planning:SolverTimeLimit)");
+        var solution = new BurstSolver(planner, ledger, planning).Solve(batch);
+        if (solution is not { Order: { } order, Destinations: { } destinations })
+            return Decided(Plan(batch, greedyLimit) with { Planner = "greedy", SolverStatus = solution.Status }, batch.Count,
+                $"planned by the greedy heuristic (urgent first, Moore–Hodgson, improving swaps): CP-SAT found no schedule within {PlanText.Duration(planning.SolverTimeLimit.TotalMilliseconds)} (status {solution.Status}), the fallback");
+        // The solver's order with its destinations, and the same order left to the capacity planner's own choices: the better one.
+        var pinned = InOrder([.. order.Select(r => r.Options.Destination is null ? r with { Options = r.Options with { Destination = destinations[r] } } : r)], "joint");
+        pinned = pinned with { Entries = [.. pinned.Entries.Select((e, k) => e with { Request = order[k] })] };
+        var free = InOrder(order, "joint");
+        var best = free.BetterThan(pinned) ? free : pinned;
+        return Decided(best with { Method = "joint", Planner = "CP-SAT", SolverStatus = solution.Status }, batch.Count,
+            $"planned by CP-SAT ({solution.Status} in {PlanText.Duration(solution.WallTime.TotalMilliseconds)}, limit {PlanText.Duration(planning.SolverTimeLimit.TotalMilliseconds)}): an order, destinations and starts that let the most meet their targets, urgent ones first, then end soonest");
+    }
+
+    /// <summary>Every plan's rationale ends by saying how the batch was planned.</summary>
+    private static BurstSchedule Decided(BurstSchedule schedule, int count, string how)
+        => schedule with
+        {
+            Entries = [.. schedule.Entries.Select((e, k) => e.Planning.Design is { } design
+                ? e with { Planning = e.Planning with { Design = design with { Plan = design.Plan with { Rationale = $"{design.Plan.Rationale} One of a batch of {count}, {how}; it is number {k + 1} in that order." } } } }
+                : e)],
+        };
+
     /// <summary>The best of every order (n! of them): only for small batches, as the reference for the heuristic.</summary>
     public BurstSchedule Exact(IReadOnlyList<BurstRequest> batch)
     {
@@ -141,7 +182,7 @@ public sealed class BurstPlanner(MigrationPlanner planner, LinkLedger ledger)
         BurstSchedule? best = null;
         var order = batch.ToArray();
         Permute(0);
-        return best! with { Method = "exact" };
+        return best! with { Method = "exact", Planner = "exact" };
 
         void Permute(int k)
         {
