@@ -20,11 +20,28 @@ public sealed class BurstPlanningOptions
     /// <summary>How many of the designer's destinations (the best first) the solver chooses among for each migration.</summary>
     public int SolverDestinations { get; set; } = 3;
 
-    /// <summary>The engine's slots the schedule respects: at most this many of the batch at once per cluster (0: not counted).</summary>
+    /// <summary>The engine's slots the schedule respects: at most this many of the batch at once per cluster (0: not counted). The coordinator sets it from <c>EdgePortal:Engine:MaxConcurrentPerCluster</c>.</summary>
     public int SlotsPerCluster { get; set; }
 
-    /// <summary>At most this many of the batch leaving one node at once (0: not counted).</summary>
+    /// <summary>At most this many of the batch leaving one node at once (0: not counted). The coordinator sets it from <c>EdgePortal:Engine:MaxOutboundPerNode</c>.</summary>
     public int SlotsPerNode { get; set; }
+}
+
+/// <summary>Each message names the key, so a misconfiguration is fixed at the first read.</summary>
+public sealed class BurstPlanningOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<BurstPlanningOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, BurstPlanningOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.SolverTimeLimit < TimeSpan.Zero || options.SolverTimeLimit > TimeSpan.FromMinutes(1))
+            failures.Add($"{BurstPlanningOptions.Section}:SolverTimeLimit must be between 0 (never the solver) and 1 minute (was {options.SolverTimeLimit:g}).");
+        if (options.SolverMaxBatch < 0)
+            failures.Add($"{BurstPlanningOptions.Section}:SolverMaxBatch must be ≥ 0 (was {options.SolverMaxBatch}).");
+        if (options.SolverDestinations < 1)
+            failures.Add($"{BurstPlanningOptions.Section}:SolverDestinations must be ≥ 1 (was {options.SolverDestinations}).");
+        return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+    }
 }
 
 /// <summary>What CP-SAT made of a batch: its status, how long it searched, and its schedule (null when it found none).</summary>
