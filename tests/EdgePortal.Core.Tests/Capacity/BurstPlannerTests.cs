@@ -164,6 +164,20 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Validate_NegativeLimitAndNoDestinations_FailsNamingEachKey()
+    {
+        var validator = new BurstPlanningOptionsValidator();
+
+        var bad = validator.Validate(null, new BurstPlanningOptions { SolverTimeLimit = TimeSpan.FromSeconds(-1), SolverDestinations = 0 });
+        var good = validator.Validate(null, new BurstPlanningOptions());
+
+        Assert.True(bad.Failed);
+        Assert.Contains(bad.Failures!, f => f.StartsWith("EdgePortal:Planning:SolverTimeLimit", StringComparison.Ordinal));
+        Assert.Contains(bad.Failures!, f => f.StartsWith("EdgePortal:Planning:SolverDestinations", StringComparison.Ordinal));
+        Assert.True(good.Succeeded);
+    }
+
+    [Fact]
     public void Plan_SharedBottleneck_NeverReservesMoreThanTheLinkWhileIndependentPlansDo()
     {
         var (planner, tenant, services, _, bottleneck) = Edge([(50 * MB, 12_000), (50 * MB, 12_000), (50 * MB, 12_000)]);
