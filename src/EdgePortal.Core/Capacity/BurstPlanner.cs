@@ -165,10 +165,10 @@ public sealed class BurstPlanner(MigrationPlanner planner, LinkLedger ledger)
             return Decided(Plan(batch, greedyLimit) with { Planner = "greedy", SolverStatus = solution.Status },
                 $"planned by the greedy heuristic (urgent first, Moore–Hodgson, improving swaps): CP-SAT found no schedule within {PlanText.Duration(planning.SolverTimeLimit.TotalMilliseconds)} (status {solution.Status}), the fallback");
         // The solver's order with its destinations, and the same order left to the capacity planner's own choices: the better one.
-        var pinned = InOrder([.. order.Select(r => r.Options.Destination is null ? r with { Options = r.Options with { Destination = destinations[r] } } : r)], "joint");
+        var pinned = InOrder([.. order.Select(r => r.Options.Destination is null && destinations.ContainsKey(r) ? r with { Options = r.Options with { Destination = destinations[r] } } : r)], "joint");
         pinned = pinned with
         {
-            Entries = [.. pinned.Entries.Select((e, k) => e with { Request = order[k], SolverDestination = order[k].Options.Destination is null ? destinations[order[k]] : null })],
+            Entries = [.. pinned.Entries.Select((e, k) => e with { Request = order[k], SolverDestination = order[k].Options.Destination is null && destinations.TryGetValue(order[k], out var d) ? d : null })],
         };
         var free = InOrder(order, "joint");
         var best = free.BetterThan(pinned) ? free : pinned;

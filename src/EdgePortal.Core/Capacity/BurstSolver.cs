@@ -71,13 +71,17 @@ public sealed class BurstSolver(MigrationPlanner planner, LinkLedger ledger, Bur
         public IReadOnlyList<LinkId> Links { get; init; } = [];
     }
 
-    public BurstSolution Solve(IReadOnlyList<BurstRequest> batch)
+    /// <summary>The batch's schedule; migrations the planner finds no plan for at all are left out of the model and go last.</summary>
+    public BurstSolution Solve(IReadOnlyList<BurstRequest> requested)
     {
-        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(requested);
         var watch = Stopwatch.StartNew();
-        var perRequest = batch.Select(OptionsOf).ToList();
-        if (perRequest.Any(o => o.Count == 0))
-            return new BurstSolution("no plan for every migration", watch.Elapsed, null, null, null);
+        var all = requested.Select(r => (Request: r, Options: OptionsOf(r))).ToList();
+        var unplannable = all.Where(a => a.Options.Count == 0).Select(a => a.Request).ToList();
+        var batch = all.Where(a => a.Options.Count > 0).Select(a => a.Request).ToList();
+        var perRequest = all.Where(a => a.Options.Count > 0).Select(a => a.Options).ToList();
+        if (batch.Count == 0)
+            return new BurstSolution("no plan for any migration", watch.Elapsed, null, null, null);
 
         // Horizon: every migration one after the other on its longest option, after the last release of the ledger.
         var lastRelease = perRequest.SelectMany(o => o).SelectMany(o => o.Links).Distinct()
@@ -205,6 +209,7 @@ public sealed class BurstSolver(MigrationPlanner planner, LinkLedger ledger, Bur
         }
         // The order the ledger is filled in: by start, urgent first on a tie, then the one that ends first.
         var order = keyed.OrderBy(k => k.Start).ThenBy(k => k.Request.Urgent ? 0 : 1).ThenBy(k => k.End).Select(k => k.Request).ToList();
+        order.AddRange(unplannable);
         return new BurstSolution(status.ToString(), watch.Elapsed, order, destinations, startsMs);
     }
 
