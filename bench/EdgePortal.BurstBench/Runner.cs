@@ -28,7 +28,9 @@ internal sealed record RunResult(string Scenario, string Planner, int Requests, 
             return $"CP-SAT {rationale[(at + solver.Length)..].Split(' ')[0]}";
         if (!rationale.Contains("planned by the greedy heuristic", StringComparison.Ordinal))
             return null;
-        return rationale.Contains("CP-SAT found no schedule", StringComparison.Ordinal) ? "greedy (CP-SAT fallback)"
+        const string status = "(status ";
+        var fallback = rationale.IndexOf(status, StringComparison.Ordinal);
+        return fallback >= 0 ? $"greedy (CP-SAT fallback, {rationale[(fallback + status.Length)..].Split(')')[0]})"
             : rationale.Contains("more than the solver is given", StringComparison.Ordinal) ? "greedy (batch too large for CP-SAT)"
             : "greedy";
     }

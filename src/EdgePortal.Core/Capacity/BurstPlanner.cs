@@ -173,7 +173,7 @@ public sealed class BurstPlanner(MigrationPlanner planner, LinkLedger ledger)
         var free = InOrder(order, "joint");
         var best = free.BetterThan(pinned) ? free : pinned;
         return Decided(best with { Method = "joint", Planner = "CP-SAT", SolverStatus = solution.Status },
-            $"planned by CP-SAT ({solution.Status} in {PlanText.Duration(solution.WallTime.TotalMilliseconds)}, limit {PlanText.Duration(planning.SolverTimeLimit.TotalMilliseconds)}): an order, destinations and starts that let the most meet their targets, urgent ones first, then end soonest");
+            $"planned by CP-SAT ({solution.Status} in {PlanText.Duration(solution.WallTime.TotalMilliseconds - solution.ModelMs)}, limit {PlanText.Duration(planning.SolverTimeLimit.TotalMilliseconds)}, model built in {PlanText.Duration(solution.ModelMs)}): an order, destinations and starts that let the most meet their targets, urgent ones first, then end soonest");
     }
 
     /// <summary>Every plan's rationale ends by saying how the batch was planned (<see cref="BurstSchedule.NoteFor"/>).</summary>

@@ -11,7 +11,7 @@ public sealed class BurstPlanningOptions
 {
     public const string Section = "EdgePortal:Planning";
 
-    /// <summary>How long CP-SAT may search a batch's schedule; when it has found none by then, the greedy heuristic plans the batch. Zero or less: never the solver.</summary>
+    /// <summary>How long CP-SAT may search a batch's schedule (building the model comes before); when it has found none by then, the greedy heuristic plans the batch. Zero or less: never the solver.</summary>
     public TimeSpan SolverTimeLimit { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Batches with more migrations than this go to the greedy heuristic straight away (the model grows with the batch).</summary>
@@ -44,11 +44,14 @@ public sealed class BurstPlanningOptionsValidator : Microsoft.Extensions.Options
     }
 }
 
-/// <summary>What CP-SAT made of a batch: its status, how long it searched, and its schedule (null when it found none).</summary>
+/// <summary>What CP-SAT made of a batch: its status, how long building and searching took, and its schedule (null when it found none).</summary>
 public sealed record BurstSolution(string Status, TimeSpan WallTime, IReadOnlyList<BurstRequest>? Order,
     IReadOnlyDictionary<BurstRequest, NodeId>? Destinations, IReadOnlyDictionary<BurstRequest, double>? StartsMs)
 {
     public bool Found => Order is not null;
+
+    /// <summary>How long building the model took (the designer's plans for every option), before the search and its limit.</summary>
+    public double ModelMs { get; init; }
 }
 
 /// <summary>
@@ -185,17 +188,16 @@ public sealed class BurstSolver(MigrationPlanner planner, LinkLedger ledger, Bur
         var objective = LinearExpr.Sum(Enumerable.Range(0, batch.Count).Select(i => meets[i] * (batch[i].Urgent ? perUrgent + perMeet : perMeet)));
         model.Maximize(objective - makespan);
 
-        var limit = options.SolverTimeLimit - watch.Elapsed;
-        if (limit <= TimeSpan.Zero)
-            return new BurstSolution($"Unknown (the {PlanText.Duration(options.SolverTimeLimit.TotalMilliseconds)} limit passed while building the model)", watch.Elapsed, null, null, null);
+        // The limit bounds the search; building the model (the designer's plans for every option) comes before it.
+        var built = watch.Elapsed;
         var solver = new CpSolver
         {
             StringParameters = string.Create(CultureInfo.InvariantCulture,
-                $"max_time_in_seconds:{limit.TotalSeconds:0.######} num_workers:{Math.Clamp(Environment.ProcessorCount, 1, 2)} random_seed:21"),
+                $"max_time_in_seconds:{options.SolverTimeLimit.TotalSeconds:R} num_workers:{Math.Clamp(Environment.ProcessorCount, 1, 2)} random_seed:21"),
         };
         var status = solver.Solve(model);
         if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible))
-            return new BurstSolution(status.ToString(), watch.Elapsed, null, null, null);
+            return new BurstSolution(status.ToString(), watch.Elapsed, null, null, null) { ModelMs = built.TotalMilliseconds };
 
         var destinations = new Dictionary<BurstRequest, NodeId>();
         var startsMs = new Dictionary<BurstRequest, double>();
@@ -210,7 +212,7 @@ public sealed class BurstSolver(MigrationPlanner planner, LinkLedger ledger, Bur
         // The order the ledger is filled in: by start, urgent first on a tie, then the one that ends first.
         var order = keyed.OrderBy(k => k.Start).ThenBy(k => k.Request.Urgent ? 0 : 1).ThenBy(k => k.End).Select(k => k.Request).ToList();
         order.AddRange(unplannable);
-        return new BurstSolution(status.ToString(), watch.Elapsed, order, destinations, startsMs);
+        return new BurstSolution(status.ToString(), watch.Elapsed, order, destinations, startsMs) { ModelMs = built.TotalMilliseconds };
     }
 
     /// <summary>A migration's options: the first destinations that serve its users, each with the designer's plan and the shortest one, on the whole path.</summary>
