@@ -88,7 +88,7 @@ public sealed class BurstSolver(MigrationPlanner planner, LinkLedger ledger, Bur
 
         // Horizon: every migration one after the other on its longest option, after the last release of the ledger.
         var lastRelease = perRequest.SelectMany(o => o).SelectMany(o => o.Links).Distinct()
-            .SelectMany(l => ledger.On(l)).Select(h => h.UntilMs).DefaultIfEmpty(0).Max();
+            .SelectMany(l => ledger.On(l)).Select(h => h.UntilMs).Where(double.IsFinite).DefaultIfEmpty(0).Max();
         var horizonMs = Math.Max(1, lastRelease) + perRequest.Sum(o => o.Max(x => x.Plan.PredictedRunMs)) + 1;
         var unit = Math.Max(1, Math.Ceiling(horizonMs / TargetUnits));
         long Units(double ms) => (long)Math.Ceiling(ms / unit - 1e-9);
@@ -158,9 +158,14 @@ public sealed class BurstSolver(MigrationPlanner planner, LinkLedger ledger, Bur
             // What the ledger holds there already, as a step profile clipped to the link: fixed intervals.
             foreach (var (from, until, kbps) in HeldProfile(link, capacity))
             {
+                // Both ends rounded the same way, so that consecutive steps never overlap (two steps near the link's
+                // capacity sharing a unit would overload it before anything is placed: an infeasible model).
                 var a = (long)Math.Floor(from / unit);
-                var b = Math.Max(a + 1, Units(until));
                 if (a >= 2 * horizon)
+                    continue;
+                // A holding without an end (a coarse window) is held to the end of the time line.
+                var b = double.IsFinite(until) ? Math.Min((long)Math.Floor(until / unit), 4 * horizon) : 4 * horizon;
+                if (b <= a)
                     continue;
                 cumulative.AddDemand(model.NewFixedSizeIntervalVar(a, b - a, $"held{link}_{a}"), kbps);
             }
@@ -179,6 +184,18 @@ public sealed class BurstSolver(MigrationPlanner planner, LinkLedger ledger, Bur
                 foreach (var (_, interval) in group)
                     cumulative.AddDemand(interval, 1);
             }
+
+        // A hint the search can start from: each on its first option, one after the other once the ledger is free.
+        var at = Units(Math.Max(0, lastRelease));
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var first = chosen[i][0].Option;
+            var run = Math.Max(1, Units(first.Plan.PredictedRunMs));
+            model.AddHint(starts[i], Math.Min(at, horizon));
+            for (var k = 0; k < chosen[i].Count; k++)
+                model.AddHint(chosen[i][k].Literal, k == 0);
+            at += run;
+        }
 
         var makespan = model.NewIntVar(0, 2 * horizon, "makespan");
         model.AddMaxEquality(makespan, runEnds);
@@ -237,15 +254,20 @@ public sealed class BurstSolver(MigrationPlanner planner, LinkLedger ledger, Bur
         {
             var links = planner.Topology.PathLinks(request.Service.NodeId, node).Select(l => l.Id).ToList();
             var designed = planner.Plan(request.Service, request.Tenant, request.Options with { Destination = node }).Plan;
-            if (designed is null)
+            // A plan without a finite time (a replay that never catches up) cannot be laid on the time line.
+            if (designed is null || !Schedulable(designed))
                 continue;
             result.Add(new Option(request, node, designed, false) { Links = links });
             var shortest = planner.Plan(request.Service, request.Tenant, request.Options with { Destination = node, ForcedIterations = request.Options.ForcedIterations ?? 0 }).Plan;
-            if (shortest is not null && shortest.PredictedMigrationTimeMs < designed.PredictedMigrationTimeMs - 1e-6)
+            if (shortest is not null && Schedulable(shortest) && shortest.PredictedMigrationTimeMs < designed.PredictedMigrationTimeMs - 1e-6)
                 result.Add(new Option(request, node, shortest, true) { Links = links });
         }
         return result;
     }
+
+    private static bool Schedulable(MigrationPlan plan)
+        => double.IsFinite(plan.PredictedRunMs) && double.IsFinite(plan.PredictedMigrationTimeMs)
+            && LinkLedger.SendingWindows(plan, 0).All(w => double.IsFinite(w.FromMs) && double.IsFinite(w.UntilMs));
 
     /// <summary>What the ledger holds on a link from now on, as constant steps (from, until, kbit/s), each clipped to the link's capacity.</summary>
     private List<(double From, double Until, long Kbps)> HeldProfile(LinkId link, long capacityKbps)

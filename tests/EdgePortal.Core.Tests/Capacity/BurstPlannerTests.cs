@@ -164,6 +164,22 @@ public sealed class BurstPlannerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Joint_LedgerFullInBackToBackWindowsEndingMidMillisecond_SolverStillFindsTheSchedule()
+    {
+        var (planner, tenant, services, _, bottleneck) = Edge([(50 * MB, 30_000), (50 * MB, 30_000)]);
+        // Another migration holds the whole link in two windows that meet at 1000.4 ms: rounded apart, they would overlap.
+        var ledger = LinkLedger.Of(planner.Topology, [], Now).With(MigrationId.New(), [new LinkReservation(bottleneck.Id, bottleneck.Bandwidth)],
+            [(0, 1000.4), (1000.4, 2000.7)]);
+        var burst = new BurstPlanner(planner, ledger);
+
+        var schedule = burst.Joint(Batch(tenant, services), new BurstPlanningOptions { SolverTimeLimit = TimeSpan.FromSeconds(10) });
+
+        Assert.Equal("CP-SAT", schedule.Planner);
+        Assert.Equal("Optimal", schedule.SolverStatus);
+        Assert.Equal(2, schedule.MeetingTargets);
+    }
+
+    [Fact]
     public void Validate_NegativeLimitAndNoDestinations_FailsNamingEachKey()
     {
         var validator = new BurstPlanningOptionsValidator();
