@@ -12,10 +12,12 @@
 # LAB_PODMAN=1 also gives the hosts Podman (issue 17): one lab storage under /var/lib/P/podman (never the machine's; the
 # hosts share it as they share the machine, and a container belongs to the host whose network namespace it runs in), the
 # repository's tools/podman/containers.conf, and an image built offline, localhost/P:workloads (`podman import` of a rootfs
-# with busybox-static and the state service linked statically; nothing is pulled). Each agent drives it (its
-# EdgePortal:Agent:Podman settings); `./lab.sh container HOST SERVICE TENANT [PORT [BYTES [DIRTY]]]` runs the state
+# with busybox-static, the state service and the message service linked statically; nothing is pulled). Each agent drives
+# it (its EdgePortal:Agent:Podman settings); `./lab.sh container HOST SERVICE TENANT [PORT [BYTES [DIRTY]]]` runs the state
 # service as a container of TENANT (the portal's tenant id, 32 hex digits) in host HOST's network (--network host),
-# labelled io.edgeportal.service/io.edgeportal.tenant, so that the portal migrates it as SERVICE; down removes them all.
+# labelled io.edgeportal.service/io.edgeportal.tenant, so that the portal migrates it as SERVICE; `./lab.sh msgcontainer
+# HOST SERVICE TENANT EXCHANGE QUEUE BYTES [REPORTS [COST_US]]` runs the message service (msgservice.c on the lab's broker)
+# so, once it consumes QUEUE; down removes them all.
 #
 # LAB_BROKER=1 also starts RabbitMQ (Debian's rabbitmq-server, as test-infrastructure.md runs it: no systemd, HOME under
 # /var/lib/P/rabbitmq) in the client namespace on LAB_NET.2:5672, where the hosts reach it over their links, and a forwarder
@@ -31,7 +33,7 @@
 # lab-state. up writes /run/P/portal.args: the portal's command-line configuration for the Agent cluster P
 #   dotnet run --project src/EdgePortal.Web -- $(sudo cat /run/eplab/portal.args)
 # and, with LAB_PORTAL (e.g. http://127.0.0.1:5080) and LAB_API_KEY (a ProviderAdmin key), registers the cluster, its
-# hosts, their links at LAB_RATE, tenant LAB_TENANT (default "SkyFleet Drones"; created when the portal has none of that
+# hosts (LAB_NODE_CPU millicores each, default 2000: a service takes 250), their links at LAB_RATE, tenant LAB_TENANT (default "SkyFleet Drones"; created when the portal has none of that
 # name, POST /api/v1/tenants) and lab-state with the portal (PUT /api/v1/clusters/P; idempotent).
 #
 # Layout (prefix P=${LAB_PREFIX:-eplab}, network ${LAB_NET:-10.231.0}.0/24, rate ${LAB_RATE:-1gbit}):
@@ -208,7 +210,12 @@ podman_image() {
   cp /bin/busybox "$rootfs/bin/busybox"
   for a in sh sleep cat ls true; do ln -sf busybox "$rootfs/bin/$a"; done
   gcc -O2 -static -Wall -Wextra -Werror -o "$rootfs/stateservice" "$repo/tests/EdgePortal.Testing.Lab/Criu/Workload/stateservice.c"
-  say "image localhost/$prefix:workloads (busybox-static + stateservice, podman import)"
+  # The message service too where librabbitmq links statically (librabbitmq-dev), as the lab tests' image holds it.
+  if [[ -f /usr/include/amqp.h ]]; then
+    gcc -O2 -static -Wall -Wextra -Werror -o "$rootfs/msgservice" "$repo/tests/EdgePortal.Testing.Lab/Criu/Workload/msgservice.c" \
+      -lrabbitmq -lssl -lcrypto -lpthread -ldl 2>/dev/null || say "image without msgservice (it did not link statically)"
+  fi
+  say "image localhost/$prefix:workloads (busybox-static + stateservice$([[ -x $rootfs/msgservice ]] && echo " + msgservice"), podman import)"
   tar -C "$rootfs" -cf "$lib/podman/rootfs.tar" .
   lab_podman import "$lib/podman/rootfs.tar" "localhost/$prefix:workloads" >/dev/null
 }
@@ -227,6 +234,23 @@ container() {
   for _ in $(seq 1 100); do lab_podman logs "$id" 2>/dev/null | grep -q '^listening' && break; sleep 0.05; done
   lab_podman logs "$id" 2>/dev/null | grep -q '^listening' || { echo "lab.sh container: the state service did not start: $(lab_podman logs "$id" 2>&1 | tail -3)" >&2; exit 1; }
   say "container $service.$owner on $prefix-$host, port $port ($((bytes / 1048576)) MB, $dirty dirty pages/s): ${id:0:12}"
+}
+
+# ./lab.sh msgcontainer HOST SERVICE TENANT EXCHANGE QUEUE BYTES [REPORTS [COST_US]]: the message service as TENANT's
+# container on host HOST, consuming QUEUE (bound to EXCHANGE) on the lab's broker (LAB_BROKER=1) as guest.
+msgcontainer() {
+  local host=$1 service=$2 owner=$3 exchange=$4 queue=$5 bytes=$6 reports=${7:-} cost=${8:-} id
+  [[ $podman_lab == 1 && -f $state/broker.uri ]] || { echo "lab.sh msgcontainer: set LAB_PODMAN=1 and LAB_BROKER=1 (for up as well)" >&2; exit 2; }
+  [[ $host =~ ^h[0-9]+$ && $service =~ ^[a-z0-9][a-z0-9._-]*$ && $owner =~ ^[a-z0-9][a-z0-9_-]{0,63}$ && $bytes =~ ^[0-9]+$ && -n $exchange && -n $queue ]] \
+    || { echo "usage: $0 msgcontainer hI SERVICE TENANT EXCHANGE QUEUE BYTES [REPORTS [COST_US]]" >&2; exit 2; }
+  exists "$prefix-$host" || { echo "lab.sh msgcontainer: no host $prefix-$host (./lab.sh up first)" >&2; exit 1; }
+  podman_image
+  id=$(nsenter --net=/run/netns/$prefix-$host -- podman --root "$lib/podman/root" --runroot "$lib/podman/run" --tmpdir "$lib/podman/tmp" \
+    run -d --network host --name "$service.$owner" --label "io.edgeportal.service=$service" --label "io.edgeportal.tenant=$owner" \
+    "localhost/$prefix:workloads" /msgservice "$net.2" 5672 guest guest "$exchange" "$queue" "$bytes" ${reports:+"$reports"} ${cost:+"$cost"})
+  for _ in $(seq 1 200); do lab_podman logs "$id" 2>/dev/null | grep -q "consuming $queue" && break; sleep 0.05; done
+  lab_podman logs "$id" 2>/dev/null | grep -q "consuming $queue" || { echo "lab.sh msgcontainer: the message service does not consume $queue: $(lab_podman logs "$id" 2>&1 | tail -3)" >&2; exit 1; }
+  say "container $service.$owner on $prefix-$host, consuming $queue ($((bytes / 1048576)) MB): ${id:0:12}"
 }
 
 # RabbitMQ in the client namespace on LAB_NET.2:5672 and a forwarder into it on 127.0.0.1:LAB_BROKER_PORT (each unless it answers).
@@ -277,7 +301,7 @@ register() {
   n=$(cat "$state/hosts" 2>/dev/null || echo 2)
   bits=$(rate_bits "$rate")
   for ((i = 1; i <= n; i++)); do
-    nodes+="${nodes:+,}{\"name\":\"$prefix-h$i\",\"site\":\"lab host $i\",\"cpuMillicores\":2000,\"memoryBytes\":4000000000,\"latitude\":45.07$i,\"longitude\":7.68$i,\"hostClass\":\"criu-lab\"}"
+    nodes+="${nodes:+,}{\"name\":\"$prefix-h$i\",\"site\":\"lab host $i\",\"cpuMillicores\":${LAB_NODE_CPU:-2000},\"memoryBytes\":4000000000,\"latitude\":45.07$i,\"longitude\":7.68$i,\"hostClass\":\"criu-lab\"}"
     for ((j = i + 1; j <= n; j++)); do links+="${links:+,}{\"from\":\"$prefix-h$i\",\"to\":\"$prefix-h$j\",\"bandwidthBitsPerSecond\":$bits,\"latencyMs\":0.1}"; done
   done
   local body="{\"kind\":\"Agent\",\"region\":\"CRIU lab $prefix\",\"nodes\":[$nodes],\"links\":[$links],\"tenants\":[\"$tenant\"],
@@ -360,7 +384,8 @@ case ${1:-} in
   down) down ;;
   status) status ;;
   container) container "${@:2}" ;;
+  msgcontainer) msgcontainer "${@:2}" ;;
   agent) [[ ${2:-} =~ ^[1-9][0-9]?$ && -f $state/hosts && $2 -le $(cat "$state/hosts") ]] || { echo "usage: $0 agent I (a host of the lab that is up)" >&2; exit 2; }
     start_agent "$2" ;;
-  *) echo "usage: $0 up [N] | register | down | status | container hI SERVICE TENANT [PORT [BYTES [DIRTY]]] | agent I" >&2; exit 2 ;;
+  *) echo "usage: $0 up [N] | register | down | status | container hI SERVICE TENANT [PORT [BYTES [DIRTY]]] | msgcontainer hI SERVICE TENANT EXCHANGE QUEUE BYTES [REPORTS [COST_US]] | agent I" >&2; exit 2 ;;
 esac

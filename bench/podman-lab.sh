@@ -18,9 +18,9 @@
 # Measured, per run: downtime = the longest gap between two answers the client (probeclient.c, one request every 2 ms on one
 # TCP connection) saw; total = the wall clock from the first call to the service answering from h2 (announced). It prints
 # the medians (min–max), and the container's overhead over the bare process (downtime and total, agents' rows).
-# MessageReplay rows are not here yet: containers run it (the copy restored with its connections closed through runc's
-# org.criu.config), but its protocol needs the broker and the Agent runtime's steps, not agent calls a script can make; the
-# lab test MessageReplay_PodmanContainerThroughEngineAndAgents_EveryMessageAppliedExactlyOnce prints its downtime.
+# MessageReplay and ReplayWithCutoff of containers need the broker and the portal's steps, not agent calls a script can
+# make: their rows are bench/migration-lab.sh's, beside its process rows (issue 17 item 4):
+#   sudo PODMAN=1 SIZES="10 100" RUNS=3 bench/migration-lab.sh   # rows "MessageReplay (MS2M), Podman", "ReplayWithCutoff, Podman"
 #
 # Settings: RUNS (5), SIZES ("10 100"), LAB_PREFIX (eppbench), LAB_NET (10.240.0), LAB_AGENT_PORT (8770), LAB_RATE (1gbit), KEEP=1 keeps the
 # work folder. Needs root, CRIU 4.2 (tools/criu/install.sh), podman, runc, busybox-static, socat, jq, gcc, dotnet; run it

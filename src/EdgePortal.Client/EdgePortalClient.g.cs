@@ -75,6 +75,21 @@ namespace EdgePortal.Client
         System.Threading.Tasks.Task<System.Collections.Generic.ICollection<BatchItemResult>> StartMigrationBatchAsync(StartBatchBody? body, System.Threading.CancellationToken cancellationToken);
 
         /// <summary>
+        /// A batch's plan (a drain's wave, a schedule's firing, a KPI evaluation, a batch call): every migration's predicted and actual window, the load its plans put on each link over time beside the link's capacity, and who misses which target and why. A tenant sees its own migrations of the batch; a batch with none of them is 404.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<BatchReport> GetBatchAsync(System.Guid id);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A batch's plan (a drain's wave, a schedule's firing, a KPI evaluation, a batch call): every migration's predicted and actual window, the load its plans put on each link over time beside the link's capacity, and who misses which target and why. A tenant sees its own migrations of the batch; a batch with none of them is 404.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<BatchReport> GetBatchAsync(System.Guid id, System.Threading.CancellationToken cancellationToken);
+
+        /// <summary>
         /// Design a hypothetical migration (state size, normalised dirty rate r, bandwidth, targets, objective) against one destination over that bandwidth, on the paper testbed's parameters or, with hostClass, on that host class's newest calibration; feasible or not, 200 with the plan and every strategy compared.
         /// </summary>
         /// <returns>OK</returns>
@@ -1140,6 +1155,124 @@ namespace EdgePortal.Client
                                 throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new EdgePortalApiException<ProblemDetails>("The key\'s role may not do this.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EdgePortalApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// A batch's plan (a drain's wave, a schedule's firing, a KPI evaluation, a batch call): every migration's predicted and actual window, the load its plans put on each link over time beside the link's capacity, and who misses which target and why. A tenant sees its own migrations of the batch; a batch with none of them is 404.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        public virtual System.Threading.Tasks.Task<BatchReport> GetBatchAsync(System.Guid id)
+        {
+            return GetBatchAsync(id, System.Threading.CancellationToken.None);
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A batch's plan (a drain's wave, a schedule's firing, a KPI evaluation, a batch call): every migration's predicted and actual window, the load its plans put on each link over time beside the link's capacity, and who misses which target and why. A tenant sees its own migrations of the batch; a batch with none of them is 404.
+        /// </summary>
+        /// <returns>OK</returns>
+        /// <exception cref="EdgePortalApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<BatchReport> GetBatchAsync(System.Guid id, System.Threading.CancellationToken cancellationToken)
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/batches/{id}"
+                    urlBuilder_.Append("api/v1/batches/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<BatchReport>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("No API key, or one that is unknown, expired or revoked.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("The key\'s role may not do this.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EdgePortalApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EdgePortalApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -7156,6 +7289,138 @@ namespace EdgePortal.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class BatchLinkLoad
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("linkId")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid LinkId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Name { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("capacityBitsPerSecond")]
+        public double CapacityBitsPerSecond { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("load")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.List<LinkLoadPoint> Load { get; set; } = new System.Collections.Generic.List<LinkLoadPoint>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("peakBitsPerSecond")]
+        public double? PeakBitsPerSecond { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("overbooked")]
+        public bool? Overbooked { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class BatchMigration
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("migrationId")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid MigrationId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("serviceId")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid ServiceId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("serviceName")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string ServiceName { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("state")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<MigrationState>))]
+        public MigrationState State { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("strategy")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<MigrationStrategy>))]
+        public MigrationStrategy Strategy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceName")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string SourceName { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("destination")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid Destination { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("destinationName")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string DestinationName { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("capacity")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CapacityChoice>))]
+        public CapacityChoice Capacity { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("reservedBitsPerSecond")]
+        public double ReservedBitsPerSecond { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("targets")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public KpiTargets Targets { get; set; } = new KpiTargets();
+
+        [System.Text.Json.Serialization.JsonPropertyName("acceptedAt")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset AcceptedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("predictedStart")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset PredictedStart { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("predictedEnd")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset PredictedEnd { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("actualStart")]
+        public System.DateTimeOffset? ActualStart { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("actualEnd")]
+        public System.DateTimeOffset? ActualEnd { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("predictedDowntimeMs")]
+        public double PredictedDowntimeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("measuredDowntimeMs")]
+        public double? MeasuredDowntimeMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("misses")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.List<BatchMiss> Misses { get; set; } = new System.Collections.Generic.List<BatchMiss>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("meetsTargets")]
+        public bool? MeetsTargets { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class BatchMigrationBody
     {
 
@@ -7197,6 +7462,99 @@ namespace EdgePortal.Client
             get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
             set { _additionalProperties = value; }
         }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class BatchMiss
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("target")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<BatchTarget>))]
+        public BatchTarget Target { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("targetMs")]
+        public double TargetMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("valueMs")]
+        public double ValueMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("measured")]
+        public bool Measured { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("reasons")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.List<MissReason> Reasons { get; set; } = new System.Collections.Generic.List<MissReason>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("explanation")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Explanation { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class BatchReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid? Id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("acceptedAt")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset AcceptedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("predictedEnd")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset PredictedEnd { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("actualEnd")]
+        public System.DateTimeOffset? ActualEnd { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("migrations")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.List<BatchMigration> Migrations { get; set; } = new System.Collections.Generic.List<BatchMigration>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("links")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.List<BatchLinkLoad> Links { get; set; } = new System.Collections.Generic.List<BatchLinkLoad>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("meetingTargets")]
+        public int? MeetingTargets { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("finished")]
+        public int? Finished { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum BatchTarget
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"Downtime")]
+        Downtime = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"MigrationTime")]
+        MigrationTime = 1,
 
     }
 
@@ -7692,6 +8050,9 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("message")]
         public string? Message { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("batchId")]
+        public System.Guid? BatchId { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -8037,6 +8398,28 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("maxUserLatencyMs")]
         public double MaxUserLatencyMs { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LinkLoadPoint
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("at")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset At { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("reservedBitsPerSecond")]
+        public double ReservedBitsPerSecond { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -8527,6 +8910,9 @@ namespace EdgePortal.Client
         [System.Text.Json.Serialization.JsonPropertyName("waitingFor")]
         public string? WaitingFor { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("batchId")]
+        public BatchId? BatchId { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("version")]
         public long Version { get; set; } = default!;
 
@@ -8550,6 +8936,36 @@ namespace EdgePortal.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"Skip")]
         Skip = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum MissReason
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"PlannedToMiss")]
+        PlannedToMiss = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"WaitedForBandwidth")]
+        WaitedForBandwidth = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"QueuedForSlot")]
+        QueuedForSlot = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"ReservedLess")]
+        ReservedLess = 3,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"OtherDestination")]
+        OtherDestination = 4,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"StartedLate")]
+        StartedLate = 5,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"RanLonger")]
+        RanLonger = 6,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"DidNotComplete")]
+        DidNotComplete = 7,
 
     }
 
@@ -10389,6 +10805,21 @@ namespace EdgePortal.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("memoryBytes")]
         public long? MemoryBytes { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class BatchId
+    {
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -387,7 +387,11 @@ public sealed partial class AgentEdgeRuntime : StepHandlerRuntime, IAsyncDisposa
         var delta = d.PrevImagesDir is null ? "" : $" (--track-mem --prev-images-dir {d.PrevImagesDir}: the pages dirtied since the last pre-dump round)";
         return new StepResult(string.Create(CultureInfo.InvariantCulture,
             $"dumped {pid} on {source.Node} into {id}{delta}: {d.Bytes / 1e6:0.0} MB in {d.Files} files there, wall clock {d.WallClockMs:0} ms; {stats}{pages}{(address is null ? "" : $"; {address} released on {source.Node}")}"), d.WallClockMs,
-            new StepArtifacts { ImagesId = id, PageServer = pageServer is null ? null : d.PageServer, ServiceAddress = address });
+            new StepArtifacts { ImagesId = id, PageServer = pageServer is null ? null : d.PageServer, ServiceAddress = address },
+            // Downtime within the step: from CRIU freezing the service to the end of the dump (CRIU's freezing + frozen time,
+            // what the calibration fits as T_p), not CRIU's start-up before it; the lab's 10 MB Cold runs counted 100-200 ms
+            // more than their clients saw.
+            s is null ? null : (s.FreezingTimeUs + (double)s.FrozenTimeUs) / 1000);
     }
 
     internal static async Task<StepResult> TransferAsync(StepContext c, AgentApiClient source, AgentApiClient destination, CancellationToken ct,

@@ -9,6 +9,9 @@ public interface IKubernetesClients
 {
     /// <summary>The options and client of the cluster named <paramref name="cluster"/>, or null when it is not configured.</summary>
     KubernetesCluster? For(string cluster);
+
+    /// <summary>The other configured clusters <paramref name="cluster"/> can migrate to (a registry both reach).</summary>
+    IReadOnlyList<string> PeersOf(string cluster) => [];
 }
 
 public sealed record KubernetesCluster(string Name, KubernetesClusterOptions Options, k8s.Kubernetes Client)
@@ -38,6 +41,8 @@ public sealed class KubernetesClients(IOptions<KubernetesEdgeOptions> options) :
             return null;
         return _clients.GetOrAdd(cluster, name => new Lazy<KubernetesCluster>(() => new KubernetesCluster(name, o, Build(o)))).Value;
     }
+
+    public IReadOnlyList<string> PeersOf(string cluster) => CrossCluster.Peers(options.Value, cluster);
 
     /// <summary>The client configuration for a cluster; the HTTP timeout is raised above the checkpoint timeout (the client's default is 100 s).</summary>
     public static KubernetesClientConfiguration Configuration(KubernetesClusterOptions o)

@@ -114,6 +114,96 @@ public sealed class KubernetesClusterOptions
     /// protocol the Agent runtime runs too. The nodes' runc must dump with <c>tcp-close</c> (docs/kubernetes.md). Null: Cold only.
     /// </summary>
     public ReplayBrokerOptions? Broker { get; set; }
+
+    /// <summary>
+    /// The other clusters this cluster's migrations may go to, by cluster name, with the registry both reach
+    /// (<c>…:Peers:&lt;cluster&gt;:Registry</c>, and <c>:AgentRegistry</c>, its name in this cluster's agents). A configured cluster
+    /// whose <see cref="Registry"/> is this cluster's is a peer without an entry. See docs/kubernetes.md, "Several clusters".
+    /// </summary>
+    public Dictionary<string, KubernetesPeerOptions> Peers { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// How traffic is handed over when a migration arrives in this cluster from another: this cluster's Service selects the
+    /// restored pod, and the optional <see cref="HandOverOptions.Webhook"/> is told (a global load balancer, a DNS updater).
+    /// </summary>
+    public HandOverOptions HandOver { get; init; } = new();
+}
+
+/// <summary>A registry two clusters both reach: the source's agents push the checkpoint image there, the destination's nodes pull it.</summary>
+public sealed class KubernetesPeerOptions
+{
+    /// <summary>The registry as the destination's nodes pull from it, <c>host[:port]</c>.</summary>
+    public string Registry { get; set; } = "";
+
+    /// <summary>The registry's name in the source cluster's agents' configuration (<c>EdgePortal:Agent:Registries:&lt;name&gt;</c>); empty: the source cluster's <see cref="KubernetesClusterOptions.AgentRegistry"/>.</summary>
+    public string? AgentRegistry { get; set; }
+}
+
+/// <summary>The hand-over of a migration that arrives in a cluster from another.</summary>
+public sealed class HandOverOptions
+{
+    /// <summary>Called after the destination's Service selects the restored pod and before the source is retired; null: the Service alone.</summary>
+    public HandOverWebhookOptions? Webhook { get; set; }
+}
+
+/// <summary>How the hand-over webhook authenticates the portal's calls.</summary>
+public enum HandOverAuthentication
+{
+    /// <summary><c>X-EdgePortal-Signature: sha256=&lt;hex HMAC-SHA256 of the body with the secret&gt;</c>.</summary>
+    Hmac,
+    /// <summary><c>Authorization: Bearer &lt;secret&gt;</c>.</summary>
+    Bearer,
+}
+
+/// <summary>
+/// A POST to <see cref="Url"/> with the migration id, the service, the clusters it leaves and enters, and its new endpoint
+/// (the destination's Service and the restored pod). A 2xx accepts the hand-over; anything else, after <see cref="Attempts"/>
+/// tries, fails the switch and the migration rolls back (the source serves again, and the webhook is told so).
+/// </summary>
+public sealed class HandOverWebhookOptions
+{
+    /// <summary>https, or http to a loopback address (a sidecar).</summary>
+    public Uri? Url { get; set; }
+
+    public HandOverAuthentication Authentication { get; set; } = HandOverAuthentication.Hmac;
+
+    /// <summary>The HMAC key or bearer token (from a Secret through the environment: <c>EdgePortal__Kubernetes__Clusters__b__HandOver__Webhook__Secret</c>).</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Instead of <see cref="Secret"/>: a file holding it (a Secret's key mounted as a file), read at each call, so a rotated secret needs no restart.</summary>
+    public string? SecretFile { get; set; }
+
+    /// <summary>The secret: <see cref="SecretFile"/>'s content (trimmed) when set, else <see cref="Secret"/>.</summary>
+    internal string ReadSecret() => string.IsNullOrWhiteSpace(SecretFile) ? Secret ?? "" : File.ReadAllText(SecretFile).Trim();
+
+    /// <summary>How long one call may take.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many calls at most, the first included.</summary>
+    public int Attempts { get; set; } = 3;
+
+    /// <summary>The wait before the second call; doubled before each later one.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>What is wrong with the settings, each message naming the key under <paramref name="key"/>.</summary>
+    internal IEnumerable<string> Failures(string key)
+    {
+        if (Url is null || !Url.IsAbsoluteUri || !(Url.Scheme == Uri.UriSchemeHttps || (Url.Scheme == Uri.UriSchemeHttp && Url.IsLoopback)))
+            yield return $"{key}:Url must be an absolute https URL (http only to a loopback address), got '{Url}'.";
+        var hasFile = !string.IsNullOrWhiteSpace(SecretFile);
+        if (hasFile == !string.IsNullOrWhiteSpace(Secret))
+            yield return $"{key}: set either Secret or SecretFile (the HMAC key or bearer token), not both.";
+        else if (hasFile && !File.Exists(SecretFile))
+            yield return $"{key}:SecretFile names a file that does not exist: {SecretFile}.";
+        else if (!hasFile && Secret!.Length < 16)
+            yield return $"{key}:Secret must hold the HMAC key or bearer token, at least 16 characters.";
+        if (Timeout <= TimeSpan.Zero || Timeout > TimeSpan.FromMinutes(1))
+            yield return $"{key}:Timeout must lie in (0, 1 min], got {Timeout}.";
+        if (Attempts is < 1 or > 10)
+            yield return $"{key}:Attempts must lie in 1..10, got {Attempts}.";
+        if (RetryDelay < TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(1))
+            yield return $"{key}:RetryDelay must lie in [0, 1 min], got {RetryDelay}.";
+    }
 }
 
 /// <summary>Every rule a cluster entry must meet; a failure names the configuration key.</summary>
@@ -169,6 +259,15 @@ public sealed partial class KubernetesEdgeOptionsValidator : IValidateOptions<Ku
                 failures.Add($"{key}:TransferTimeout must be positive, got {o.TransferTimeout}.");
             if (o.Broker is { } b)
                 failures.AddRange(b.Failures($"{key}:Broker"));
+            foreach (var (peer, p) in o.Peers)
+            {
+                if (!options.Clusters.ContainsKey(peer) || string.Equals(peer, cluster, StringComparison.OrdinalIgnoreCase))
+                    failures.Add($"{key}:Peers:{peer} must name another configured cluster of {KubernetesEdgeOptions.Section}:Clusters.");
+                if (p is null || string.IsNullOrWhiteSpace(p.Registry) || p.Registry.Contains("://", StringComparison.Ordinal) || p.Registry.Contains(' ', StringComparison.Ordinal))
+                    failures.Add($"{key}:Peers:{peer}:Registry must be a registry host[:port] without a scheme, got '{p?.Registry}'.");
+            }
+            if (o.HandOver.Webhook is { } webhook)
+                failures.AddRange(webhook.Failures($"{key}:HandOver:Webhook"));
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

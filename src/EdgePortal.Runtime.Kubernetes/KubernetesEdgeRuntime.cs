@@ -66,6 +66,9 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
 
     protected override IReadOnlyList<StepHandler> Handlers => _handlers;
 
+    internal static string NoRoute(string from, string to) =>
+        $"clusters {from} and {to} share no registry for the checkpoint image: configure {KubernetesEdgeOptions.Section}:Clusters:{from}:Peers:{to}:Registry (a registry {from}'s agents push to and {to}'s nodes pull from), or the same Registry on both";
+
     internal static string NotConfigured(string cluster) => $"cluster {cluster} is not configured: add {KubernetesEdgeOptions.Section}:Clusters:{cluster}";
 
     public override async Task<RuntimeProbe> ProbeAsync(EdgeCluster cluster, CancellationToken cancellationToken)
@@ -80,15 +83,15 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
             var nodes = await k.Client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var ready = nodes.Items.Count(KubernetesPods.IsReady);
             return new RuntimeProbe(true, string.Create(CultureInfo.InvariantCulture,
-                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; {(k.Options.Broker is null ? "Cold migrations only" : "Cold, MessageReplay, ReplayWithCutoff")}"), KubernetesCapabilities.Of(k.Options));
+                $"Kubernetes, {nodes.Items.Count} {(nodes.Items.Count == 1 ? "node" : "nodes")}, {ready} Ready; {(k.Options.Broker is null ? "Cold migrations only" : "Cold, MessageReplay, ReplayWithCutoff")}"), KubernetesCapabilities.Of(k.Options, _clients.PeersOf(cluster.Name)));
         }
         catch (HttpOperationException e)
         {
-            return new RuntimeProbe(false, $"the API server of {cluster.Name} answered {KubernetesPods.Describe(e, "list nodes")}", KubernetesCapabilities.Of(k.Options));
+            return new RuntimeProbe(false, $"the API server of {cluster.Name} answered {KubernetesPods.Describe(e, "list nodes")}", KubernetesCapabilities.Of(k.Options, _clients.PeersOf(cluster.Name)));
         }
         catch (HttpRequestException e)
         {
-            return new RuntimeProbe(false, $"the API server of {cluster.Name} is unreachable: {e.Message}", KubernetesCapabilities.Of(k.Options));
+            return new RuntimeProbe(false, $"the API server of {cluster.Name} is unreachable: {e.Message}", KubernetesCapabilities.Of(k.Options, _clients.PeersOf(cluster.Name)));
         }
     }
 
@@ -102,6 +105,18 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
             return ValueTask.FromResult<string?>($"{strategy} is not supported: {Unsupported}");
         if (context.Step.Kind == StepKind.ReplayMessages && !ReplayProtocol.IsReplay(strategy))
             return ValueTask.FromResult<string?>($"{strategy} has no message replay");
+        if (CrossCluster.Crosses(context))
+        {
+            var to = context.TargetCluster.Name;
+            if (context.TargetCluster.Kind != ClusterKind.Kubernetes)
+                return ValueTask.FromResult<string?>($"the destination's cluster {to} is a {context.TargetCluster.Kind} cluster: nothing migrates across runtime kinds");
+            if (_clients.For(to) is not { } target)
+                return ValueTask.FromResult<string?>(NotConfigured(to));
+            if (!CrossCluster.Strategies.Contains(strategy))
+                return ValueTask.FromResult<string?>($"{strategy} does not cross clusters ({context.Cluster.Name} → {to}): each cluster's broker and replay queues stay in it; across clusters only {string.Join(", ", CrossCluster.Strategies)}");
+            if (CrossCluster.Route(context.Cluster.Name, k.Options, to, target.Options) is null)
+                return ValueTask.FromResult<string?>(NoRoute(context.Cluster.Name, to));
+        }
         if (ReplayProtocol.IsReplay(strategy) && k.Options.Broker is null)
             return ValueTask.FromResult<string?>($"{strategy} needs the cluster's broker: configure {BrokerKey(context.Cluster.Name)}:Uri and {BrokerKey(context.Cluster.Name)}:Services:{context.Service.Name}");
         return ValueTask.FromResult<string?>(null);
@@ -138,16 +153,32 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
     }
 
     /// <summary>The checkpoint archive and image deleted (<see cref="MigrationTraces"/>); what could not be is said, and the rollback goes on.</summary>
-    private async Task RemoveTracesAsync(KubernetesCluster k, RollbackContext context, List<string> done, CancellationToken ct)
+    private async Task RemoveTracesAsync(KubernetesCluster k, RollbackContext context, List<string> done, CancellationToken ct, string? agentRegistry = null)
     {
         try
         {
-            done.AddRange(await MigrationTraces.RemoveAsync(_services, k, context.Source.Name, context.Service.Name, context.Artifacts, ct).ConfigureAwait(false));
+            done.AddRange(await MigrationTraces.RemoveAsync(_services, k, context.Source.Name, context.Service.Name, context.Artifacts, ct, agentRegistry).ConfigureAwait(false));
         }
         catch (EdgePortal.Agent.Contracts.AgentCallException e)
         {
             _logger.LogWarning("Rollback of {Service}: checkpoint traces not deleted: {Reason}", context.Service.Name, e.Message);
             done.Add($"the checkpoint archive and image are NOT deleted (delete them by hand): {e.Message}");
+        }
+    }
+
+    /// <summary>Tells the destination cluster's webhook that the hand-over is withdrawn: the service runs in the source's cluster again.</summary>
+    private async Task<string> RevokeHandOverAsync(KubernetesCluster target, RollbackContext context, string pod, CancellationToken ct)
+    {
+        var notice = await HandOvers.NoticeAsync(target, "rollback", context.MigrationId, context.Service, context.Cluster.Name, context.Source, context.Destination,
+            pod, _time, ct).ConfigureAwait(false);
+        try
+        {
+            return await _services.HandOver.NotifyAsync(target.Options.HandOver.Webhook!, notice, ct).ConfigureAwait(false) + " (rollback)";
+        }
+        catch (HandOverRefusedException e)
+        {
+            _logger.LogWarning("Rollback of {Service}: {Refusal}", context.Service.Name, e.Message);
+            return $"{e.Message} (rollback): tell the load balancer or DNS by hand that {context.Service.Name} is in {context.Cluster.Name} again";
         }
     }
 
@@ -159,12 +190,20 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
             return new StepOutcome.Failure(NotConfigured(context.Cluster.Name));
         var ns = k.Options.Namespace;
         var done = new List<string>();
+        // Across clusters the restored pods are in the destination's cluster; the source, its Service and the traces in the source's.
+        var target = k;
+        if (CrossCluster.Crosses(context))
+        {
+            if (_clients.For(context.TargetCluster.Name) is not { } other)
+                return new StepOutcome.Failure(NotConfigured(context.TargetCluster.Name));
+            target = other.ForTenant(context.Service.TenantId);
+        }
         try
         {
             if (ReplayProtocol.IsReplay(context.Plan.Strategy))
                 await ReplaySteps.RollbackAsync(k, _services, context, done, cancellationToken).ConfigureAwait(false);
             var source = await KubernetesPods.SourcePodAsync(k, context.Service.Name, context.Source.Name, cancellationToken, allowRetired: true).ConfigureAwait(false);
-            var targets = await k.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId},{KubernetesLabels.Tenant}={k.Tenant}",
+            var targets = await target.Client.CoreV1.ListNamespacedPodAsync(target.Options.Namespace, labelSelector: $"{KubernetesLabels.Migration}={context.MigrationId},{KubernetesLabels.Tenant}={k.Tenant}",
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             if (source is null && await ScaledStatefulSetAsync(k, context, cancellationToken).ConfigureAwait(false) is { } sts)
             {
@@ -210,16 +249,21 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
                 await KubernetesPods.RestoreSelectorAsync(k, context.Service.Name, cancellationToken).ConfigureAwait(false);
                 done.Add($"the Service {context.Service.Name} selects {source.Name()} again (drain undone)");
             }
+            // A restored pod that was given the traffic in another cluster: the hand-over webhook hears that it is withdrawn.
+            var announced = target != k && target.Options.HandOver.Webhook is not null
+                ? targets.Items.FirstOrDefault(p => KubernetesPods.Label(p, KubernetesLabels.Role) == "serving") : null;
+            if (announced is not null)
+                done.Add(await RevokeHandOverAsync(target, context, announced.Name(), cancellationToken).ConfigureAwait(false));
             foreach (var pod in targets.Items)
             {
-                await KubernetesPods.DeletePodAsync(k, pod.Name(), cancellationToken).ConfigureAwait(false);
-                done.Add($"deleted the restored pod {pod.Name()} on {pod.Spec?.NodeName ?? context.Destination.Name}");
+                await KubernetesPods.DeletePodAsync(target, pod.Name(), cancellationToken).ConfigureAwait(false);
+                done.Add($"deleted the restored pod {pod.Name()} on {pod.Spec?.NodeName ?? context.Destination.Name}{(target == k ? "" : $" in cluster {target.Name}")}");
             }
             if (context.CompletedSteps.Any(s => s.Kind == StepKind.SwitchTraffic))
             {
                 await KubernetesPods.AnnotateServiceAsync(k, context.Service.Name, context.Source.Name, context.MigrationId, cancellationToken).ConfigureAwait(false);
             }
-            await RemoveTracesAsync(k, context, done, cancellationToken).ConfigureAwait(false);
+            await RemoveTracesAsync(k, context, done, cancellationToken, target == k ? null : CrossCluster.Route(k.Name, k.Options, target.Name, target.Options)?.AgentRegistry).ConfigureAwait(false);
             var message = done.Count == 0
                 ? $"{context.Service.Name} serves from {source.Name()} on {context.Source.Name}; nothing to undo"
                 : $"{string.Join("; ", done)}; {context.Service.Name} serves from {source.Name()} on {context.Source.Name}";

@@ -48,6 +48,12 @@ internal sealed class PostgreSqlMigrationRepository(PostgreSqlDatabase database)
             Filter("cluster_id", cluster.Value);
         if (query.Service is { } service)
             Filter("service_id", service.Value);
+        if (query.Batch is { } batch)
+        {
+            // The expression index of schema 3 (migrations_batch) carries it.
+            where.Add("doc->>'batchId' = @batch");
+            parameters.Add(new NpgsqlParameter("batch", batch.Value.ToString()));
+        }
         if (query.States is { Count: > 0 } states)
         {
             where.Add("state = ANY(@states)");

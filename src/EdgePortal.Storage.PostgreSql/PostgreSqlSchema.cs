@@ -18,6 +18,7 @@ internal static class PostgreSqlSchema
     [
         new(1, "documents, leases, history and keys", Version1),
         new(2, "Quartz.NET clustered job store (qrtz_*), from Quartz's own PostgreSQL script", QuartzJobStore),
+        new(3, "migrations by batch (the batch's plan on one page)", Version3),
     ];
 
     public static int CurrentVersion => Migrations[^1].Version;
@@ -130,6 +131,10 @@ internal static class PostgreSqlSchema
 
         -- ASP.NET Core data-protection keys, shared so that a cookie issued by one replica is read by every other.
         CREATE TABLE data_protection_keys (friendly_name text PRIMARY KEY, xml text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+        """);
+
+    private static void Version3(NpgsqlConnection connection, NpgsqlTransaction transaction) => Execute(connection, transaction, """
+        CREATE INDEX migrations_batch ON migrations ((doc->>'batchId'), created_ticks DESC, id DESC) WHERE doc->>'batchId' IS NOT NULL;
         """);
 
     /// <summary>

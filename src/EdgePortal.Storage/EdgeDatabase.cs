@@ -124,6 +124,7 @@ public sealed class EdgeDatabase : IDisposable
         migrations.EnsureIndex("tenantId", "$.tenantId");
         migrations.EnsureIndex("serviceId", "$.serviceId");
         migrations.EnsureIndex("state", "$.state");
+        migrations.EnsureIndex("batchId", "$.batchId");
         migrations.EnsureIndex(LiteDbMigrationRepository.CreatedAtTicks, "$." + LiteDbMigrationRepository.CreatedAtTicks);
         migrations.EnsureIndex(LiteDbMigrationRepository.TenantKey, "$." + LiteDbMigrationRepository.TenantKey);
         migrations.EnsureIndex(LiteDbMigrationRepository.ClusterKey, "$." + LiteDbMigrationRepository.ClusterKey);

@@ -34,7 +34,7 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
         => Collection.FindById(id.Value) is { } document ? BsonJson.FromDocument<Migration>(document) : null;
 
     /// <remarks>
-    /// One index carries each query, the rest filter in memory: the state index when only unfinished states are asked for
+    /// One index carries each query, the rest filter in memory: the batch index when a batch is asked for, the state index when only unfinished states are asked for
     /// (there are few), else the most specific owner key (service, cluster, tenant), else the time index.
     /// </remarks>
     public IReadOnlyList<Migration> List(MigrationQuery query)
@@ -44,14 +44,17 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
         var tenant = query.Tenant?.Value.ToString();
         var cluster = query.Cluster?.Value.ToString();
         var service = query.Service?.Value.ToString();
+        var batch = query.Batch?.Value.ToString();
         bool Keep(BsonDocument d) => (states is null || states.Contains(d["state"].AsString)) && (tenant is null || d["tenantId"].AsString == tenant)
-            && (cluster is null || d["clusterId"].AsString == cluster) && (service is null || d["serviceId"].AsString == service);
+            && (cluster is null || d["clusterId"].AsString == cluster) && (service is null || d["serviceId"].AsString == service)
+            && (batch is null || (d["batchId"].IsString && d["batchId"].AsString == batch));
 
         List<BsonDocument> page;
-        if (states is not null && query.States!.All(UnfinishedStates.Contains))
-            page = Collection.Find(Query.In("$.state", states.Select(x => new BsonValue(x)))).Where(Keep)
-                .Select(d => (Key: new HistoryCursor(d[CreatedAtTicks].AsInt64, d["_id"].AsGuid), Document: d))
-                .Where(r => query.Before is not { } b || b.Precedes(r.Key)).OrderByDescending(r => r.Key).Take(Math.Max(query.Limit, 0)).Select(r => r.Document).ToList();
+        if (batch is not null)
+            // A batch holds at most a thousand migrations: its index finds them, and they are ordered here.
+            page = NewestFirst(Collection.Find(Query.EQ("$.batchId", new BsonValue(batch))).Where(Keep));
+        else if (states is not null && query.States!.All(UnfinishedStates.Contains))
+            page = NewestFirst(Collection.Find(Query.In("$.state", states.Select(x => new BsonValue(x)))).Where(Keep));
         else if (query.Service is { } byService)
             page = LiteDbPages.NewestFirstOf(Collection, ServiceKey, byService.Value, CreatedAtTicks, query.Before, query.Limit, Keep);
         else if (query.Cluster is { } byCluster)
@@ -61,6 +64,11 @@ internal sealed class LiteDbMigrationRepository(EdgeDatabase database) : IMigrat
         else
             page = LiteDbPages.NewestFirst(Collection.Query(), CreatedAtTicks, query.Before, query.Limit, Keep);
         return page.Select(BsonJson.FromDocument<Migration>).ToList();
+
+        // A few documents found off an index (the unfinished, or one batch's): paged here, newest first.
+        List<BsonDocument> NewestFirst(IEnumerable<BsonDocument> found) => found
+            .Select(d => (Key: new HistoryCursor(d[CreatedAtTicks].AsInt64, d["_id"].AsGuid), Document: d))
+            .Where(r => query.Before is not { } b || b.Precedes(r.Key)).OrderByDescending(r => r.Key).Take(Math.Max(query.Limit, 0)).Select(r => r.Document).ToList();
     }
 
     /// <summary>The document as stored: the domain's JSON shape, plus the ordering key and the owner keys.</summary>

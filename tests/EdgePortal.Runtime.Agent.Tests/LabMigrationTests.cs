@@ -50,6 +50,9 @@ public sealed class LabMigrationTests(ITestOutputHelper output)
         Assert.True(finished.State == MigrationState.Completed, $"{finished.State}: {stored.FailureReason}\n{steps}");
         Assert.All(stored.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
         Assert.Equal(AgentEdge.Destination.Id, portal.Inventory.FindService(svc.Id)!.NodeId);
+        // The dump's downtime is CRIU's freezing and frozen time, not its start-up before the freeze.
+        var checkpoint = stored.Steps.Single(s => s.Kind == StepKind.Checkpoint);
+        Assert.True(checkpoint.FrozenMs is { } frozen && frozen > 0 && frozen < checkpoint.MeasuredMs, $"Checkpoint: frozen {checkpoint.FrozenMs} ms of {checkpoint.MeasuredMs} ms");
         var (answers, longest) = await lab.CheckClientAsync();
         // The service answers from h2 now: the restored tree runs there, registered under the service's name.
         using (var agent = lab.H2.Client())

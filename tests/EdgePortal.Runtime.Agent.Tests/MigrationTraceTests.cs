@@ -42,6 +42,7 @@ public sealed class MigrationTraceTests
                 Assert.Equal(HttpStatusCode.OK, (await agent.PutAsJsonAsync("criu/workloads/sleeper", new CriuWorkloadRegistration(sleeper.Id))).StatusCode);
             await using var portal = new EnginePortal(AgentEdge.Inventory(Service), AgentEdge.Runtime(AgentEdge.ClusterOf(h1, h2)));
             await portal.StartAsync();
+            await portal.Capabilities.RefreshAsync(AgentEdge.Cluster); // probed before planning (a loaded machine outlasts PlanningWait)
 
             var result = portal.Coordinator.Start(new MigrationRequest
             {

@@ -188,6 +188,7 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
     public async Task<CriuOutcome> DumpAsync(CriuDumpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        await LockTablesDeletedAsync().ConfigureAwait(false);
         Directory.CreateDirectory(request.ImagesDirectory);
         var log = Path.Combine(request.ImagesDirectory, request.PreDump ? PreDumpLog : DumpLog);
         var (pid, nested) = PidInItsNamespace(request.Pid);
@@ -245,7 +246,11 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
                 if (released.ExitCode != 0 && !released.Output.Contains("Cannot assign requested address", StringComparison.Ordinal))
                     return new CriuOutcome.Failed($"the dump succeeded but ip addr del {address} dev {request.ReleaseDevice} failed ({released.ExitCode}): {released.Output.Trim()}; CRIU's network lock stays in place", result.WallClock, log);
             }
-            await DeleteLockTablesAsync(request.NetworkNamespace, cancellationToken).ConfigureAwait(false);
+            // Off the downtime path (issue 18 item 5: two nft calls, 20-60 ms on a loaded host, before the images could move):
+            // once the address is gone, clients' packets find nothing to reach on this host with or without the lock table.
+            // The next dump or restore of this agent waits for the deletion.
+            lock (_lockTablesGate)
+                _lockTables = DeleteLockTablesAfterAsync(_lockTables, request.NetworkNamespace);
         }
         return new CriuOutcome.Dumped(CriuStatsReader.ReadDump(Path.Combine(request.ImagesDirectory, "stats-dump")), result.WallClock, log);
     }
@@ -331,6 +336,7 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
     public async Task<CriuOutcome> RestoreAsync(CriuRestoreRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        await LockTablesDeletedAsync().ConfigureAwait(false);
         var log = Path.Combine(request.ImagesDirectory, RestoreLog);
         var pidFile = Path.Combine(request.ImagesDirectory, "restored.pid");
         File.Delete(pidFile);
@@ -381,6 +387,29 @@ public sealed partial class CriuDriver(string criuPath = CriuDriver.DefaultPath)
         var pid = File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var p) ? p : 0;
         var stats = CriuStatsReader.ReadRestore(Path.Combine(request.ImagesDirectory, "stats-restore"));
         return new CriuOutcome.Restored(new RestoredTree(holder, pid), stats, wall, log);
+    }
+
+    private readonly Lock _lockTablesGate = new();
+    private Task _lockTables = Task.CompletedTask;
+
+    /// <summary>Waits for the lock tables of the last dumps to be deleted (their deletion never fails the caller).</summary>
+    private Task LockTablesDeletedAsync()
+    {
+        lock (_lockTablesGate)
+            return _lockTables;
+    }
+
+    private static async Task DeleteLockTablesAfterAsync(Task before, string? networkNamespace)
+    {
+        await before.ConfigureAwait(false);
+        try
+        {
+            await DeleteLockTablesAsync(networkNamespace, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            // nft could not run: the table stays, as a failed deletion always left it; the next dump's deletion tries again.
+        }
     }
 
     private static async Task DeleteLockTablesAsync(string? networkNamespace, CancellationToken cancellationToken)

@@ -76,6 +76,7 @@ public sealed class CalibrationInputException(string field, string message) : Ex
 /// told apart from them, φp, δ and ζ, are folded in (set to 0), so that a dump faster than the paper's fixed terms is still fitted
 /// exactly; β is also a dump round's fixed cost, which a Cold grid cannot check;</item>
 /// <item>the restore T_r = α3·α4·(ψ + ω·M): ψ and ω, with α3, α4 held;</item>
+/// <item>each of these lines goes through the median of each state size (<see cref="MedianLine"/>), as the stage lines do;</item>
 /// <item>the pages a dump writes N_p = μp + νp·M, from CRIU's pages_written: μp and νp;</item>
 /// <item>T_add = the median of what the measured downtime has beyond the fitted model's stages and transfer (the median
 /// residual overhead: on a shared host one stalled run — a transfer held up for a second — would otherwise raise every
@@ -166,11 +167,11 @@ public static class PamCalibrator
             // T_r/(α3·α4) = ψ + ω·M
             restore[i] = s.RestoreMs / restoreScale;
         }
-        var (beta, lambda, dumpClamped) = NonNegativeLine(x, dump);
-        var (psi, omega, restoreClamped) = NonNegativeLine(x, restore);
+        var (beta, lambda, dumpClamped) = MedianLine(x, dump);
+        var (psi, omega, restoreClamped) = MedianLine(x, restore);
         var pagesKnown = samples.All(s => s.PagesWritten is not null);
         var (mu, nu, pagesClamped) = pagesKnown
-            ? NonNegativeLine(x, samples.Select(s => s.PagesWritten!.Value).ToArray())
+            ? MedianLine(x, samples.Select(s => s.PagesWritten!.Value).ToArray())
             : (p0.MuPreDumpPages, p0.NuPreDumpPerByte, false);
 
         var fitted = p0 with
@@ -261,6 +262,16 @@ public static class PamCalibrator
             return (Math.Max(0, perSize[0].Y), 0);
         var (a, b, _) = NonNegativeLine(perSize.Select(p => p.X).ToList(), perSize.Select(p => p.Y).ToList());
         return (a, b);
+    }
+
+    /// <summary>
+    /// <see cref="NonNegativeLine"/> through the median of each state size: on a shared host one stalled sample (a 500 MB
+    /// restore of 3.6 s among 0.7–0.9 s ones on the lab) would otherwise tilt the line, and with it every prediction.
+    /// </summary>
+    internal static (double A, double B, bool Clamped) MedianLine(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        var perSize = x.Select((v, i) => (X: v, Y: y[i])).GroupBy(p => p.X).OrderBy(g => g.Key).Select(g => (g.Key, Median(g.Select(p => p.Y)))).ToList();
+        return NonNegativeLine(perSize.Select(p => p.Key).ToList(), perSize.Select(p => p.Item2).ToList());
     }
 
     private static double Median(IEnumerable<double> values)

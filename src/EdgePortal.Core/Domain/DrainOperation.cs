@@ -19,7 +19,9 @@ public enum DrainItemState
 }
 
 /// <summary>One service of a drain, in the order the drain moves them.</summary>
-public sealed record DrainItem(ServiceId ServiceId, string ServiceName, double Urgency, DrainItemState State, MigrationId? MigrationId, string? Message);
+/// <param name="BatchId">The batch its migration was planned with (the drain's wave), whose plan <c>/batches/{id}</c> shows.</param>
+public sealed record DrainItem(ServiceId ServiceId, string ServiceName, double Urgency, DrainItemState State, MigrationId? MigrationId, string? Message,
+    BatchId? BatchId = null);
 
 /// <summary>
 /// Moving every service off a node as one operation: the node is cordoned, its services are migrated most

@@ -57,6 +57,18 @@ public readonly record struct UserGroupId(Guid Value) : IEntityId<UserGroupId>
     public override string ToString() => Value.ToString();
 }
 
+/// <summary>
+/// The migrations requested together and planned as one (a drain's wave, a schedule's firing, one evaluation of the KPI
+/// monitor, a <c>POST /api/v1/migrations:batch</c> call): stored with each of them (<see cref="Migration.BatchId"/>).
+/// </summary>
+[JsonConverter(typeof(EntityIdJsonConverter<BatchId>))]
+public readonly record struct BatchId(Guid Value) : IEntityId<BatchId>
+{
+    public static BatchId New() => new(Guid.CreateVersion7());
+    public static BatchId From(Guid value) => new(value);
+    public override string ToString() => Value.ToString();
+}
+
 [JsonConverter(typeof(EntityIdJsonConverter<MigrationId>))]
 public readonly record struct MigrationId(Guid Value) : IEntityId<MigrationId>
 {

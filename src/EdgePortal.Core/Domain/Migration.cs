@@ -85,9 +85,10 @@ public sealed class Migration
         MigrationPlan plan, KpiTargets targets, Objective objective, MigrationTrigger trigger, string requestedBy,
         MigrationState state, IReadOnlyList<MigrationStep> steps, DateTimeOffset createdAt, DateTimeOffset? startedAt,
         DateTimeOffset? finishedAt, string? failureReason, int? failedStep, bool cancelRequested, long version,
-        IReadOnlyList<LinkReservation>? reservations = null)
+        IReadOnlyList<LinkReservation>? reservations = null, BatchId? batchId = null)
     {
         Reservations = reservations ?? [];
+        BatchId = batchId;
         Id = id;
         TenantId = tenantId;
         ServiceId = serviceId;
@@ -129,6 +130,8 @@ public sealed class Migration
     public bool CancelRequested { get; private set; }
     /// <summary>The bandwidth it holds on each link of its path while it is not terminal (<see cref="HoldsReservations"/>); kept in history.</summary>
     public IReadOnlyList<LinkReservation> Reservations { get; }
+    /// <summary>The batch it was planned with (<see cref="Domain.BatchId"/>), or null when it was requested alone.</summary>
+    public BatchId? BatchId { get; }
     /// <summary>Incremented by every transition; the sequence number of the last event raised.</summary>
     public long Version { get; private set; }
 
@@ -173,7 +176,8 @@ public sealed class Migration
     public MigrationStep? NextStep => _steps.FirstOrDefault(s => s.Status is StepStatus.Pending or StepStatus.Running);
 
     public static Migration Create(ServiceInstance service, ClusterId clusterId, MigrationPlan plan, KpiTargets targets,
-        Objective objective, MigrationTrigger trigger, string requestedBy, DateTimeOffset now, IReadOnlyList<LinkReservation>? reservations = null)
+        Objective objective, MigrationTrigger trigger, string requestedBy, DateTimeOffset now, IReadOnlyList<LinkReservation>? reservations = null,
+        BatchId? batchId = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(plan);
@@ -188,7 +192,7 @@ public sealed class Migration
             StepStatus.Pending, null, null, null, null)).ToList();
         var migration = new Migration(MigrationId.New(), service.TenantId, service.Id, clusterId, service.Name, plan, targets,
             objective, trigger, Guard.Name(requestedBy, nameof(requestedBy)), MigrationState.Queued, steps, now, null, null, null,
-            null, false, 0, reservations);
+            null, false, 0, reservations, batchId);
         migration.Raise(v => new MigrationQueued(migration.Id, migration.TenantId, now, v, plan.Strategy, plan.Source, plan.Destination));
         return migration;
     }

@@ -50,7 +50,8 @@ public sealed record MigrationQuery(
     ServiceId? Service = null,
     IReadOnlyCollection<MigrationState>? States = null,
     int Limit = 200,
-    HistoryCursor? Before = null)
+    HistoryCursor? Before = null,
+    BatchId? Batch = null)
 {
     /// <summary>The cursor of a migration as a row of this history (its creation time and id).</summary>
     public static HistoryCursor CursorOf(Migration migration) => HistoryCursor.At(migration.CreatedAt, migration.Id.Value);

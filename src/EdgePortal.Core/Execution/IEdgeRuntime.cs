@@ -86,10 +86,15 @@ public sealed record StepContext(
     /// <summary>What the steps that succeeded before this one stored (archive, image, queues, pods …).</summary>
     StepArtifacts? Artifacts = null,
     /// <summary>The links of the path from source to destination, in order; null when unknown (the path is then one link of <see cref="PathBandwidth"/>).</summary>
-    IReadOnlyList<NetworkLink>? PathLinks = null)
+    IReadOnlyList<NetworkLink>? PathLinks = null,
+    /// <summary>The destination's cluster when it is not <see cref="Cluster"/> (the source's, whose runtime runs the steps); null: the same.</summary>
+    EdgeCluster? DestinationCluster = null)
 {
     /// <summary>The stored artifacts, never null.</summary>
     public StepArtifacts Stored => Artifacts ?? StepArtifacts.None;
+
+    /// <summary>The cluster the destination node belongs to: <see cref="DestinationCluster"/>, else <see cref="Cluster"/>.</summary>
+    public EdgeCluster TargetCluster => DestinationCluster ?? Cluster;
 }
 
 public sealed record RollbackContext(
@@ -101,8 +106,13 @@ public sealed record RollbackContext(
     MigrationPlan Plan,
     /// <summary>The steps that had succeeded, in order: what there is to undo.</summary>
     IReadOnlyList<MigrationStep> CompletedSteps,
-    string Reason)
+    string Reason,
+    /// <summary>The destination's cluster when it is not <see cref="Cluster"/>; null: the same.</summary>
+    EdgeCluster? DestinationCluster = null)
 {
+    /// <summary>The cluster the destination node belongs to: <see cref="DestinationCluster"/>, else <see cref="Cluster"/>.</summary>
+    public EdgeCluster TargetCluster => DestinationCluster ?? Cluster;
+
     /// <summary>What the completed steps stored: what there is to undo, and where.</summary>
     public StepArtifacts Artifacts => StepArtifacts.Of(CompletedSteps);
 }

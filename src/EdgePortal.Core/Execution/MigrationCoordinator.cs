@@ -28,6 +28,8 @@ public sealed record MigrationRequest
     public bool Urgent { get; init; }
     /// <summary>Set by <see cref="MigrationCoordinator.StartBatch"/>: how the batch was planned and where this one is in its order, for the plan's rationale.</summary>
     public string? BatchNote { get; init; }
+    /// <summary>The batch it is planned with, stored with the migration (<see cref="MigrationCoordinator.StartBatch"/> sets it).</summary>
+    public BatchId? Batch { get; init; }
 }
 
 /// <summary>How a request ended: accepted and queued, or why not.</summary>
@@ -120,7 +122,7 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
                 reservations = Capacity.LinkLedger.ReservationsOf(topology, plan);
             }
             var migration = Migration.Create(service, cluster, plan, request.Targets ?? service.Targets,
-                request.Objective ?? service.Objective, request.Trigger, request.RequestedBy, clock.GetUtcNow(), reservations);
+                request.Objective ?? service.Objective, request.Trigger, request.RequestedBy, clock.GetUtcNow(), reservations, request.Batch);
             migrations.Save(migration);
             publisher.Publish(migration.DequeueEvents());
             trace.Queued(migration);
@@ -147,11 +149,14 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
     /// <see cref="Capacity.BurstPlanner.Joint"/> picks the order in which they are planned on the ledger (urgent first, then so
     /// that the most meet their targets) and, when CP-SAT decided, their destinations; each is then started in that order, so each
     /// plans on what those before it reserved, and its rationale says which planner decided. The results come back in the order of <paramref name="requests"/>.
+    /// Every migration it starts is stored with one new <see cref="BatchId"/> (<see cref="Migration.BatchId"/>), so that the batch's plan can be shown as one.
     /// </summary>
     /// <param name="timeLimit">Overrides <c>EdgePortal:Planning:SolverTimeLimit</c> for this batch.</param>
     public IReadOnlyList<MigrationRequestResult> StartBatch(IReadOnlyList<MigrationRequest> requests, TimeSpan? timeLimit = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
+        var batchId = BatchId.New();
+        requests = [.. requests.Select(r => r with { Batch = batchId })];
         var topology = inventory.Topology();
         var planner = new MigrationPlanner(topology);
         var batch = new List<Capacity.BurstRequest>();
@@ -191,8 +196,9 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
         else
             order.AddRange(batch.Select(b => indexOf[b]));
         // Requests for services not found go last: each is answered as not found by Start.
+        var ordered = order.ToHashSet();
         for (var i = 0; i < requests.Count; i++)
-            if (!order.Contains(i))
+            if (!ordered.Contains(i))
                 order.Add(i);
         var results = new MigrationRequestResult[requests.Count];
         foreach (var i in order)

@@ -569,7 +569,7 @@ public sealed class MigrationEngine : BackgroundService
         {
             var done = migration.Steps.Where(s => s.Status == StepStatus.Succeeded).ToList();
             outcome = await world.Runtime.RollbackAsync(new RollbackContext(migration.Id, world.Service, world.Cluster, world.Source,
-                world.Destination, migration.Plan, done, migration.FailureReason ?? "rollback"), stop.Token).ConfigureAwait(false);
+                world.Destination, migration.Plan, done, migration.FailureReason ?? "rollback", world.DestinationCluster), stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (running.LeaseLost)
         {
@@ -747,17 +747,25 @@ public sealed class MigrationEngine : BackgroundService
             problem = $"No runtime drives {cluster.Kind} clusters in this EdgePortal (cluster {cluster.Name}).";
             return false;
         }
+        var destinationCluster = topology.Cluster(topology.Node(migration.Destination).ClusterId);
+        if (destinationCluster.Kind != cluster.Kind)
+        {
+            // One runtime runs every step: a checkpoint of one kind is restored by nothing of another.
+            problem = $"The destination's cluster {destinationCluster.Name} is a {destinationCluster.Kind} cluster and the source's {cluster.Name} a {cluster.Kind} cluster: nothing migrates across runtime kinds.";
+            return false;
+        }
         world = new MigrationWorld(runtime, service, cluster, topology.Node(migration.Source), topology.Node(migration.Destination),
-            topology.PathBandwidth(migration.Source, migration.Destination), topology.PathLinks(migration.Source, migration.Destination));
+            topology.PathBandwidth(migration.Source, migration.Destination), topology.PathLinks(migration.Source, migration.Destination),
+            destinationCluster.Id == cluster.Id ? null : destinationCluster);
         problem = "";
         return true;
     }
 
     private sealed record MigrationWorld(IEdgeRuntime Runtime, ServiceInstance Service, EdgeCluster Cluster, EdgeNode Source,
-        EdgeNode Destination, Bandwidth PathBandwidth, IReadOnlyList<NetworkLink> PathLinks)
+        EdgeNode Destination, Bandwidth PathBandwidth, IReadOnlyList<NetworkLink> PathLinks, EdgeCluster? DestinationCluster)
     {
         public StepContext ContextFor(Migration migration, MigrationStep step)
-            => new(migration.Id, Service, Cluster, Source, Destination, migration.Plan, step, PathBandwidth, migration.Artifacts, PathLinks);
+            => new(migration.Id, Service, Cluster, Source, Destination, migration.Plan, step, PathBandwidth, migration.Artifacts, PathLinks, DestinationCluster);
     }
 
     private sealed class RunningMigration(MigrationId id, ClusterId cluster, NodeId source, CancellationTokenSource cancellation,

@@ -15,8 +15,29 @@ public static class CapabilityRules
 {
     /// <summary>Why the pair cannot run <paramref name="strategy"/>, or null when it can (or nothing is known of either side).</summary>
     public static CapabilityRuleOut? RuleOut(MigrationStrategy strategy, NodeCapabilities? source, NodeCapabilities? destination, long stateBytes)
-        => (source is null ? null : Side(strategy, source, isSource: true, stateBytes))
+        => (source is null || destination is null ? null : Pair(strategy, source, destination))
+            ?? (source is null ? null : Side(strategy, source, isSource: true, stateBytes))
             ?? (destination is null ? null : Side(strategy, destination, isSource: false, stateBytes));
+
+    /// <summary>
+    /// Across two clusters: both of one runtime kind (one runtime runs every step; a checkpoint of one kind is restored by
+    /// nothing of another), the destination among the source cluster's <see cref="RuntimeCapabilities.Peers"/> (for
+    /// Kubernetes: a registry both reach), and the strategy among its <see cref="RuntimeCapabilities.CrossClusterStrategies"/>.
+    /// </summary>
+    private static CapabilityRuleOut? Pair(MigrationStrategy strategy, NodeCapabilities source, NodeCapabilities destination)
+    {
+        if (source.ClusterName is null || destination.ClusterName is null
+            || string.Equals(source.ClusterName, destination.ClusterName, StringComparison.OrdinalIgnoreCase))
+            return null;
+        if (source.Kind != destination.Kind)
+            return new($"{source.Cluster} → {destination.Cluster}: nothing migrates across runtime kinds", PlanConstraints.ClusterPair);
+        var capabilities = source.ClusterLevel;
+        if (capabilities.Peers is { } peers && !peers.Contains(destination.ClusterName, StringComparer.OrdinalIgnoreCase))
+            return new($"{source.Cluster} → {destination.Cluster}: {capabilities.PeersDetail ?? "the clusters cannot migrate to each other"}", PlanConstraints.ClusterPair);
+        if (capabilities.CrossClusterStrategies is { } across && !across.Contains(strategy))
+            return new($"{source.Cluster} → {destination.Cluster}: {strategy} stays within a cluster (across clusters: {string.Join(", ", across)})", PlanConstraints.ClusterPair);
+        return null;
+    }
 
     private static CapabilityRuleOut? Side(MigrationStrategy strategy, NodeCapabilities n, bool isSource, long stateBytes)
     {

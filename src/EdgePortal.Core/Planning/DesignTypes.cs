@@ -159,4 +159,6 @@ public static class PlanConstraints
     public const string Bandwidth = "bandwidth";
     public const string LazyPages = "lazy pages";
     public const string PostCopyNotAllowed = "allowPostCopy";
+    /// <summary>Source and destination in two clusters that cannot migrate to each other (runtime kinds, no shared registry, a strategy that stays in its cluster).</summary>
+    public const string ClusterPair = "cluster pair";
 }

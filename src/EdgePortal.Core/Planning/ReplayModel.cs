@@ -12,7 +12,7 @@ public readonly record struct ReplayPrediction
     public double ProcessingRate { get; init; }
     /// <summary>L, bytes per ms.</summary>
     public double BandwidthBytesPerMs { get; init; }
-    /// <summary>The live checkpoint of the running source: a full dump that does not stop it, costed as T_p.</summary>
+    /// <summary>The live checkpoint of the running source: a full dump that does not stop it, costed as max(T_p, T_f) (<see cref="PamModel.LiveDumpMs"/>).</summary>
     public double CheckpointMs { get; init; }
     /// <summary>V_0, bytes of the checkpoint image.</summary>
     public double CheckpointBytes { get; init; }
@@ -60,7 +60,8 @@ public readonly record struct ReplayPrediction
 /// Our reading, so that the replay strategies compete with the others on the same calibration:
 /// <list type="bullet">
 /// <item>the checkpoint of the running source (CRIU dump with --leave-running, the kubelet checkpoint API)
-/// writes the whole memory without stopping it, so it costs what a pre-dump costs: T_p, image V_0;</item>
+/// writes the whole memory without stopping it, so it costs what a pre-dump costs: T_p, image V_0 (or the calibrated freeze T_f
+/// where the lab measured that longer: max(T_p, T_f));</item>
 /// <item>the transfer is V_0/L; the restore is T_r plus the part of T_add that prepares the target
 /// (T_add − SwitchMs: on COAT, clearing and re-creating the network namespace);</item>
 /// <item>the switch (SwitchMs, on COAT the client-flow update) is the only downtime of a replay that
@@ -193,7 +194,7 @@ public static class ReplayModel
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateBytes);
-        return (PamModel.PreDumpMs(stateBytes, p) + PamModel.RestoreMs(stateBytes, p) + p.RuntimeOverheadMs - p.SwitchMs,
+        return (PamModel.LiveDumpMs(stateBytes, p) + PamModel.RestoreMs(stateBytes, p) + p.RuntimeOverheadMs - p.SwitchMs,
             PamModel.PreDumpBytes(stateBytes, p));
     }
 
@@ -207,7 +208,7 @@ public static class ReplayModel
             throw new ArgumentOutOfRangeException(nameof(arrivalRate), arrivalRate, "λ must be a finite number ≥ 0.");
         if (!double.IsFinite(processingRate) || processingRate < 0)
             throw new ArgumentOutOfRangeException(nameof(processingRate), processingRate, "μ must be a finite number ≥ 0.");
-        var checkpoint = PamModel.PreDumpMs(stateBytes, p);
+        var checkpoint = PamModel.LiveDumpMs(stateBytes, p);
         var bytes = PamModel.PreDumpBytes(stateBytes, p);
         var transfer = PamModel.TransferMs(bytes, bandwidthBytesPerMs);
         var restore = PamModel.RestoreMs(stateBytes, p) + (p.RuntimeOverheadMs - p.SwitchMs);

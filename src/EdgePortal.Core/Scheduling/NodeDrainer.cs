@@ -193,7 +193,10 @@ public sealed class NodeDrainer(IInventoryRepository inventory, IMigrationReposi
             switch (results[i])
             {
                 case MigrationRequestResult.Accepted accepted:
-                    drain = drain.WithItem(item with { State = DrainItemState.Migrating, MigrationId = accepted.Migration.Id, Message = accepted.Planning.Summary });
+                    drain = drain.WithItem(item with
+                    {
+                        State = DrainItemState.Migrating, MigrationId = accepted.Migration.Id, Message = accepted.Planning.Summary, BatchId = accepted.Migration.BatchId,
+                    });
                     break;
                 case MigrationRequestResult.Conflict conflict:
                     drain = drain.WithItem(item with { State = DrainItemState.Migrating, MigrationId = conflict.Existing, Message = conflict.Detail });

@@ -15,9 +15,26 @@ internal sealed record KubernetesStepServices(IKubernetesClients Clients, TimePr
 {
     private readonly EdgePortal.Agent.Contracts.Tls.AgentHttpClients _agentClients = new();
 
+    /// <summary>One client for every hand-over webhook; each call is bounded by its own Timeout on <see cref="Time"/>.</summary>
+    private static readonly HttpClient HandOverHttp = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>The hand-over webhook caller (<see cref="HandOverWebhookOptions"/>).</summary>
+    public HandOverWebhook HandOver { get; } = new(HandOverHttp, Time);
+
     /// <summary>The HTTP client for the agent of <paramref name="node"/> at <paramref name="agent"/>.</summary>
     public HttpClient AgentClient(KubernetesCluster k, Uri agent, string node) =>
         AgentHttp ?? (agent.Scheme == Uri.UriSchemeHttps ? _agentClients.For(agent.AbsoluteUri, k.Options.AgentTls, node) : _agentClients.Plain);
+
+    /// <summary>The destination's cluster as the migration's tenant sees it: <paramref name="k"/> itself within one cluster.</summary>
+    public KubernetesCluster TargetOf(KubernetesCluster k, EdgeCluster target, TenantId tenant) =>
+        string.Equals(target.Name, k.Name, StringComparison.OrdinalIgnoreCase)
+            ? k
+            : (Clients.For(target.Name) ?? throw new StepFailedException(KubernetesEdgeRuntime.NotConfigured(target.Name))).ForTenant(tenant);
+
+    /// <summary>The registry the image travels through from <paramref name="k"/> to <paramref name="target"/>: the source cluster's own within one cluster.</summary>
+    public static CrossClusterRoute RouteOf(KubernetesCluster k, KubernetesCluster target) =>
+        CrossCluster.Route(k.Name, k.Options, target.Name, target.Options)
+            ?? throw new StepFailedException(KubernetesEdgeRuntime.NoRoute(k.Name, target.Name));
 
     /// <summary>The agent of <paramref name="node"/> (on its InternalIP), each call bounded by <paramref name="timeout"/> on <see cref="Time"/>.</summary>
     public EdgePortal.Agent.Contracts.AgentApiClient Agent(KubernetesCluster k, V1Node node, TimeSpan timeout)

@@ -16,7 +16,7 @@ internal static class MigrationTraces
     /// <summary>Deletes the archive and the image the artifacts name; returns what was done, one phrase each.</summary>
     /// <exception cref="AgentCallException">The agent did not answer (<see cref="AgentCallException.Unreachable"/>) or refused.</exception>
     internal static async Task<IReadOnlyList<string>> RemoveAsync(KubernetesStepServices services, KubernetesCluster k, string sourceNode, string service,
-        StepArtifacts artifacts, CancellationToken ct)
+        StepArtifacts artifacts, CancellationToken ct, string? agentRegistry = null)
     {
         if (artifacts.ArchivePath is null && artifacts.ImageDigest is null)
             return [];
@@ -35,7 +35,7 @@ internal static class MigrationTraces
             var repository = TargetPodBuilder.Repository(service);
             var deleted = await agent.DeleteRegistryImageAsync(new RegistryImageDeletion
             {
-                Registry = k.Options.AgentRegistry,
+                Registry = agentRegistry ?? k.Options.AgentRegistry,
                 Repository = repository,
                 Digest = digest,
             }, ct).ConfigureAwait(false);

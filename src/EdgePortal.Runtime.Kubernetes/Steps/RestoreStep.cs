@@ -33,13 +33,22 @@ internal sealed class RestoreStep(KubernetesStepServices services) : KubernetesS
         if (source is null)
             throw new StepFailedException($"the source pod of {c.Service.Name} on {c.Source.Name} is gone: nothing to restore from");
 
-        var selector = await KubernetesPods.SelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
+        // Across clusters the pod is restored in the destination's cluster, under its Service's selector, pulling from the
+        // registry both reach as the destination's nodes name it, with the destination's pull Secret.
+        var target = Services.TargetOf(k, c.TargetCluster, c.Service.TenantId);
+        var crosses = CrossCluster.Crosses(c);
+        var selector = await KubernetesPods.SelectorAsync(target, c.Service.Name, ct).ConfigureAwait(false);
         // By digest when the push reported one: the pod runs exactly the image pushed, never what a tag points to later.
-        var image = TargetPodBuilder.ByDigest(stored.Image ?? TargetPodBuilder.ImageReference(k, c.Service.Name, c.MigrationId), stored.ImageDigest);
-        var pod = TargetPodBuilder.Build(source, selector, image, c, owner, k.Options.ImagePullSecret);
-        using var deadline = new CancellationTokenSource(k.Options.ReadyTimeout, Services.Time);
+        var image = crosses
+            ? TargetPodBuilder.ByDigest($"{KubernetesStepServices.RouteOf(k, target).Registry}/{TargetPodBuilder.Repository(c.Service.Name)}:{TargetPodBuilder.Tag(c.MigrationId)}", stored.ImageDigest)
+            : TargetPodBuilder.ByDigest(stored.Image ?? TargetPodBuilder.ImageReference(k, c.Service.Name, c.MigrationId), stored.ImageDigest);
+        var pod = TargetPodBuilder.Build(source, selector, image, c, owner, target.Options.ImagePullSecret);
+        pod.Metadata.NamespaceProperty = target.Options.Namespace;
+        if (crosses)
+            pod.Metadata.Annotations[KubernetesLabels.RestoredFrom] = $"{k.Name}/{source.Namespace()}/{source.Name()}";
+        using var deadline = new CancellationTokenSource(target.Options.ReadyTimeout, Services.Time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        var watch = new PodWatch(k.Client, Services.Logger, Services.Time);
+        var watch = new PodWatch(target.Client, Services.Logger, Services.Time);
         var scaled = "";
         if (owner is { IsStatefulSet: true } sts && source.Spec?.NodeName == c.Source.Name && source.Metadata.DeletionTimestamp is null
             && KubernetesPods.Label(source, KubernetesLabels.Migration) is null)
@@ -63,14 +72,14 @@ internal sealed class RestoreStep(KubernetesStepServices services) : KubernetesS
             scaled = string.Create(CultureInfo.InvariantCulture, $"StatefulSet {sts.Name} scaled {sts.Replicas} → {sts.Ordinal} to free the name {source.Name()}; ");
         }
 
-        var existing = await KubernetesPods.ReadPodAsync(k, pod.Name(), ct).ConfigureAwait(false);
+        var existing = await KubernetesPods.ReadPodAsync(target, pod.Name(), ct).ConfigureAwait(false);
         if (existing is null)
-            await k.Client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: ct).ConfigureAwait(false);
+            await target.Client.CoreV1.CreateNamespacedPodAsync(pod, target.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
 
         // On the injected clock, like every other wait of the runtime, so a deadline can be tested without waiting for it.
         try
         {
-            await watch.UntilAsync(ns, null, $"metadata.name={pod.Name()}", KubernetesPods.IsReady, KubernetesPods.CannotStart, timeout.Token).ConfigureAwait(false);
+            await watch.UntilAsync(target.Options.Namespace, null, $"metadata.name={pod.Name()}", KubernetesPods.IsReady, KubernetesPods.CannotStart, timeout.Token).ConfigureAwait(false);
         }
         catch (PodWatchFailedException e)
         {
@@ -78,9 +87,9 @@ internal sealed class RestoreStep(KubernetesStepServices services) : KubernetesS
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new StepFailedException($"the restored pod {pod.Name()} on {c.Destination.Name} was not Ready within {Durations.Format(k.Options.ReadyTimeout.TotalMilliseconds)} (ReadyTimeout)");
+            throw new StepFailedException($"the restored pod {pod.Name()} on {c.Destination.Name} was not Ready within {Durations.Format(target.Options.ReadyTimeout.TotalMilliseconds)} (ReadyTimeout)");
         }
-        return new StepResult($"{scaled}restored pod {pod.Name()} on {c.Destination.Name} from {image}; Ready",
+        return new StepResult($"{scaled}restored pod {pod.Name()} on {c.Destination.Name}{(crosses ? $" in cluster {target.Name}" : "")} from {image}; Ready",
             Artifacts: new StepArtifacts { TargetPod = pod.Name(), SourcePod = source.Name() });
     }
 

@@ -19,6 +19,8 @@ internal sealed class SwitchTrafficStep(KubernetesStepServices services) : Kuber
 
     protected override async Task<StepResult> RunAsync(KubernetesCluster k, StepContext c, CancellationToken ct)
     {
+        if (CrossCluster.Crosses(c))
+            return await AcrossAsync(k, Services.TargetOf(k, c.TargetCluster, c.Service.TenantId), c, ct).ConfigureAwait(false);
         var targetName = c.Stored.TargetPod ?? TargetPodBuilder.Name(c.Service.Name, c.MigrationId);
         var target = await KubernetesPods.ReadPodAsync(k, targetName, ct).ConfigureAwait(false)
             ?? throw new StepFailedException($"the restored pod {targetName} of {c.Service.Name} is gone");
@@ -72,14 +74,49 @@ internal sealed class SwitchTrafficStep(KubernetesStepServices services) : Kuber
                 break;
         }
         await KubernetesPods.AnnotateServiceAsync(k, c.Service.Name, c.Destination.Name, c.MigrationId, ct).ConfigureAwait(false);
-        // The interruption: from the moment the source left the endpoints (the drain) to this switch.
-        var service = await k.Client.CoreV1.ReadNamespacedServiceAsync(c.Service.Name, k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
-        var interrupted = service.Annotations() is { } sa2 && sa2.TryGetValue(KubernetesLabels.DrainedAt, out var at)
-            && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var drainedAt)
-            ? $"; no pod served {c.Service.Name} for {Durations.Format((Services.Time.GetUtcNow() - drainedAt).TotalMilliseconds)} (drain to switch)"
-            : "";
+        var interrupted = await InterruptionAsync(k, c, ct).ConfigureAwait(false);
         return new StepResult(
             $"the Service {c.Service.Name} now selects {targetName} on {c.Destination.Name} ({string.Join(",", selector.Select(s => $"{s.Key}={s.Value}"))}){done}{interrupted}",
             Artifacts: new StepArtifacts { TargetPod = targetName, SourcePod = source?.Name() ?? c.Stored.SourcePod });
+    }
+
+    /// <summary>The interruption: from the moment the source left the endpoints (the drain, on the source cluster's Service) to this switch.</summary>
+    private async Task<string> InterruptionAsync(KubernetesCluster k, StepContext c, CancellationToken ct)
+    {
+        var service = await k.Client.CoreV1.ReadNamespacedServiceAsync(c.Service.Name, k.Options.Namespace, cancellationToken: ct).ConfigureAwait(false);
+        return service.Annotations() is { } a && a.TryGetValue(KubernetesLabels.DrainedAt, out var at)
+            && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var drainedAt)
+            ? $"; no pod served {c.Service.Name} for {Durations.Format((Services.Time.GetUtcNow() - drainedAt).TotalMilliseconds)} (drain to switch)"
+            : "";
+    }
+
+    /// <summary>
+    /// Into another cluster (bare pods only, Profile refused owned ones): the restored pod gets the labels of the destination
+    /// cluster's Service, the webhook (if configured) is told and must accept, then the source gives up its Service's labels.
+    /// A webhook that refuses fails the step before the source is touched: the rollback gives the source its traffic back.
+    /// </summary>
+    private async Task<StepResult> AcrossAsync(KubernetesCluster k, KubernetesCluster target, StepContext c, CancellationToken ct)
+    {
+        var targetName = c.Stored.TargetPod ?? TargetPodBuilder.Name(c.Service.Name, c.MigrationId);
+        var restored = await KubernetesPods.ReadPodAsync(target, targetName, ct).ConfigureAwait(false)
+            ?? throw new StepFailedException($"the restored pod {targetName} of {c.Service.Name} in cluster {target.Name} is gone");
+        var source = await KubernetesPods.SourcePodAsync(k, c.Service.Name, c.Source.Name, ct, allowRetired: true).ConfigureAwait(false)
+            ?? throw new StepFailedException($"the source pod of {c.Service.Name} on {c.Source.Name} in cluster {k.Name} is gone");
+        var selector = await KubernetesPods.SelectorAsync(target, c.Service.Name, ct).ConfigureAwait(false);
+        var withheld = restored.Annotations() is { } w && w.TryGetValue(KubernetesLabels.Withheld, out var json)
+            ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
+        var add = selector.Concat(withheld).GroupBy(l => l.Key).ToDictionary(g => g.Key, g => (string?)g.Last().Value);
+        add[KubernetesLabels.Role] = "serving";
+        await KubernetesPods.PatchLabelsAsync(target, targetName, add, ct).ConfigureAwait(false);
+        var told = await HandOvers.SwitchAsync(Services, target, c, targetName, ct).ConfigureAwait(false);
+        var leaving = await KubernetesPods.SelectorAsync(k, c.Service.Name, ct).ConfigureAwait(false);
+        var remove = leaving.Keys.Where(key => key != KubernetesLabels.InService).ToDictionary(key => key, _ => (string?)null);
+        remove[KubernetesLabels.RetiredBy] = c.MigrationId.ToString();
+        await KubernetesPods.PatchLabelsAsync(k, source.Name(), remove, ct).ConfigureAwait(false);
+        await KubernetesPods.AnnotateServiceAsync(target, c.Service.Name, c.Destination.Name, c.MigrationId, ct).ConfigureAwait(false);
+        var interrupted = await InterruptionAsync(k, c, ct).ConfigureAwait(false);
+        return new StepResult(
+            $"the Service {c.Service.Name} of cluster {target.Name} now selects {targetName} on {c.Destination.Name} ({string.Join(",", selector.Select(s => $"{s.Key}={s.Value}"))}); {source.Name()} in cluster {k.Name} left its Service{told}{interrupted}",
+            Artifacts: new StepArtifacts { TargetPod = targetName, SourcePod = source.Name() });
     }
 }

@@ -22,9 +22,11 @@ internal sealed class TransferStep(KubernetesStepServices services) : Kubernetes
         if (stored.ArchivePath is not { } archive)
             throw new StepFailedException($"the migration stored no checkpoint archive of {c.Service.Name}: the checkpoint step must run first");
         var node = await k.Client.CoreV1.ReadNodeAsync(c.Source.Name, cancellationToken: ct).ConfigureAwait(false);
+        // Across clusters, into the registry both reach (CrossCluster.Route); within one, the cluster's own.
+        var route = KubernetesStepServices.RouteOf(k, Services.TargetOf(k, c.TargetCluster, c.Service.TenantId));
         var request = new CheckpointImageRequest
         {
-            Registry = k.Options.AgentRegistry,
+            Registry = route.AgentRegistry,
             Repository = TargetPodBuilder.Repository(c.Service.Name),
             Tag = TargetPodBuilder.Tag(c.MigrationId),
             ContainerName = stored.Container ?? c.Service.Name,

@@ -109,6 +109,7 @@ public static class EdgePortalHosting
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapInventoryApi();
         app.MapMigrationsApi();
+        app.MapBatchesApi();
         app.MapPlansApi();
         app.MapSchedulesApi();
         app.MapAuditApi();

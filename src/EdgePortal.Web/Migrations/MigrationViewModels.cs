@@ -38,6 +38,8 @@ public sealed record MigrationViewModel
     public int? FailedStep { get; init; }
     /// <summary>For a queued migration: what it waits for.</summary>
     public string? WaitingFor { get; init; }
+    /// <summary>The batch it was planned with (<c>GET /api/v1/batches/{id}</c>, the page <c>/batches/{id}</c>), or null when it was requested alone.</summary>
+    public BatchId? BatchId { get; init; }
     public required long Version { get; init; }
 
     public static MigrationViewModel From(Migration m, string? waitingFor = null) => new()
@@ -47,6 +49,7 @@ public sealed record MigrationViewModel
         ServiceId = m.ServiceId,
         ServiceName = m.ServiceName,
         ClusterId = m.ClusterId,
+        BatchId = m.BatchId,
         State = m.State,
         Strategy = m.Strategy,
         Source = m.Source,

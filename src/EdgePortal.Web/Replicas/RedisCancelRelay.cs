@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using StackExchange.Redis;
@@ -11,19 +10,16 @@ namespace EdgePortal.Web.Replicas;
 /// when no replica hears it: <see cref="Forward"/> says so and the caller answers that nothing was cancelled.
 /// </summary>
 public sealed partial class RedisCancelRelay(RedisConnection redis, IServiceProvider services, ILogger<RedisCancelRelay> logger)
-    : IMigrationCancelForwarder, IHostedService
+    : RedisRelay<RedisCancelRelay.CancelRequest>(redis, CancelsChannel, logger), IMigrationCancelForwarder
 {
-    public static readonly RedisChannel Channel = RedisChannel.Literal("edgeportal:migration-cancels");
-
-    private ChannelMessageQueue? _queue;
+    public static readonly RedisChannel CancelsChannel = RedisChannel.Literal("edgeportal:migration-cancels");
 
     public bool Forward(MigrationId id, string owner, string reason)
     {
         try
         {
-            var message = JsonSerializer.Serialize(new CancelRequest(id.Value, owner, reason), DomainJson.Options);
             // The number of replicas subscribed that received it; the owner is among them when it is alive.
-            return redis.Multiplexer.GetSubscriber().Publish(Channel, message) > 0;
+            return Subscriber.Publish(Channel, Serialize(new CancelRequest(id.Value, owner, reason))) > 0;
         }
         catch (RedisException e)
         {
@@ -32,36 +28,14 @@ public sealed partial class RedisCancelRelay(RedisConnection redis, IServiceProv
         }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override void OnMessage(CancelRequest message)
     {
-        _queue = await redis.Multiplexer.GetSubscriber().SubscribeAsync(Channel).ConfigureAwait(false);
-        _queue.OnMessage(Receive);
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_queue is not null)
-            await _queue.UnsubscribeAsync().ConfigureAwait(false);
-    }
-
-    private void Receive(ChannelMessage message)
-    {
-        CancelRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize<CancelRequest>((string)message.Message!, DomainJson.Options);
-        }
-        catch (JsonException e)
-        {
-            LogUnreadable(e);
-            return;
-        }
         // The engine is resolved here, not injected: it takes this relay as its forwarder.
         var engine = services.GetRequiredService<MigrationEngine>();
-        if (request is null || request.Owner != engine.Owner)
+        if (message.Owner != engine.Owner)
             return;
-        var outcome = engine.Cancel(MigrationId.From(request.MigrationId), request.Reason);
-        LogCancelled(request.MigrationId, outcome);
+        var outcome = engine.Cancel(MigrationId.From(message.MigrationId), message.Reason);
+        LogCancelled(message.MigrationId, outcome);
     }
 
     /// <summary>A cancel for the replica named <see cref="Owner"/>.</summary>
@@ -69,9 +43,6 @@ public sealed partial class RedisCancelRelay(RedisConnection redis, IServiceProv
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The cancel of migration {MigrationId} could not be sent to {Owner}")]
     private partial void LogForwardFailed(Exception e, Guid migrationId, string owner);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A forwarded cancel could not be read")]
-    private partial void LogUnreadable(Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cancel of migration {MigrationId} forwarded by another replica: {Outcome}")]
     private partial void LogCancelled(Guid migrationId, CancelOutcome outcome);

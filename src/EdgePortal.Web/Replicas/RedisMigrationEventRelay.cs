@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgePortal.Core.Domain;
 using EdgePortal.Core.Execution;
 using StackExchange.Redis;
@@ -13,11 +12,9 @@ namespace EdgePortal.Web.Replicas;
 /// from an ordered queue, so they keep their order.
 /// </summary>
 public sealed partial class RedisMigrationEventRelay(MigrationEventBroadcaster broadcaster, RedisConnection redis, ReplicaIdentity replica,
-    ILogger<RedisMigrationEventRelay> logger) : IMigrationEventPublisher, IHostedService
+    ILogger<RedisMigrationEventRelay> logger) : RedisRelay<RedisMigrationEventRelay.RelayedEvents>(redis, EventsChannel, logger), IMigrationEventPublisher
 {
-    public static readonly RedisChannel Channel = RedisChannel.Literal("edgeportal:migration-events");
-
-    private ChannelMessageQueue? _queue;
+    public static readonly RedisChannel EventsChannel = RedisChannel.Literal("edgeportal:migration-events");
 
     public void Publish(IReadOnlyList<MigrationEvent> events)
     {
@@ -26,8 +23,7 @@ public sealed partial class RedisMigrationEventRelay(MigrationEventBroadcaster b
         broadcaster.Publish(events);
         try
         {
-            var message = JsonSerializer.Serialize(new RelayedEvents(replica.Name, events), DomainJson.Options);
-            redis.Multiplexer.GetSubscriber().Publish(Channel, message, CommandFlags.FireAndForget);
+            Subscriber.Publish(Channel, Serialize(new RelayedEvents(replica.Name, events)), CommandFlags.FireAndForget);
         }
         catch (RedisException e)
         {
@@ -36,31 +32,10 @@ public sealed partial class RedisMigrationEventRelay(MigrationEventBroadcaster b
         }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override void OnMessage(RelayedEvents message)
     {
-        _queue = await redis.Multiplexer.GetSubscriber().SubscribeAsync(Channel).ConfigureAwait(false);
-        _queue.OnMessage(Receive);
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_queue is not null)
-            await _queue.UnsubscribeAsync().ConfigureAwait(false);
-    }
-
-    private void Receive(ChannelMessage message)
-    {
-        try
-        {
-            var relayed = JsonSerializer.Deserialize<RelayedEvents>((string)message.Message!, DomainJson.Options);
-            if (relayed is null || relayed.Origin == replica.Name)
-                return;
-            broadcaster.PublishFromReplica(relayed.Events);
-        }
-        catch (JsonException e)
-        {
-            LogUnreadable(e);
-        }
+        if (message.Origin != replica.Name)
+            broadcaster.PublishFromReplica(message.Events);
     }
 
     /// <summary>One publish of one replica.</summary>
@@ -68,7 +43,4 @@ public sealed partial class RedisMigrationEventRelay(MigrationEventBroadcaster b
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} migration events could not be published to the other replicas")]
     private partial void LogPublishFailed(Exception e, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A relayed migration event could not be read")]
-    private partial void LogUnreadable(Exception e);
 }

@@ -15,6 +15,7 @@ public static class UseCaseServiceCollectionExtensions
     {
         services.AddSingleton<StartMigration>();
         services.AddSingleton<CancelMigration>();
+        services.AddSingleton<Batches.ReadBatch>();
         services.AddSingleton<ScheduleAccess>();
         services.AddSingleton<CreateSchedule>();
         services.AddSingleton<UpdateSchedule>();

@@ -70,6 +70,10 @@ public sealed class ColdMigrationTests(ITestOutputHelper output)
                 Assert.Fail(failed.Reason);
             var done = Assert.IsType<CriuOutcome.Restored>(restore, exactMatch: false);
             restored = done.Tree;
+            // The dump left CRIU's network lock table on h1 and deleted it off the downtime path; the driver's next call (this
+            // restore) waited for that, so none is left.
+            var tables = await Lab.RunAsync("nsenter", [$"--net={lab.Namespace("h1")}", "--", "nft", "list", "tables"]);
+            Assert.DoesNotContain("CRIU-", tables, StringComparison.Ordinal);
             await lab.IpAsync("client", "neigh", "flush", "dev", "eth0");
             total.Stop();
 

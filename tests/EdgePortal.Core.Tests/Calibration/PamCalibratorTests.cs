@@ -62,6 +62,23 @@ public sealed class PamCalibratorTests
     }
 
     [Fact]
+    public void Fit_OneStalledDumpAndRestoreAtTheLargestSize_LinesStayOnTheOtherSamples()
+    {
+        // As on the shared lab: among a size's repeats, one dump and one restore took four times as long. The lines go through
+        // each size's median, so the stalled sample moves neither (a least-squares line through all samples would tilt).
+        var samples = Synthetic(Truth, noise: 0, repeats: 3);
+        var largest = samples.FindIndex(s => s.StateSizeBytes == Sizes[^1]);
+        samples[largest] = samples[largest] with { DumpMs = samples[largest].DumpMs * 4, RestoreMs = samples[largest].RestoreMs * 4 };
+
+        var fit = PamCalibrator.Fit(samples);
+
+        Assert.Equal(DumpFixed(Truth), fit.Parameters.BetaMs, 6);
+        Assert.Equal(DumpPerByte(Truth), fit.Parameters.LambdaMsPerByte, 12);
+        Assert.Equal(Truth.PsiMs, fit.Parameters.PsiMs, 6);
+        Assert.Equal(Truth.OmegaMsPerByte, fit.Parameters.OmegaMsPerByte, 12);
+    }
+
+    [Fact]
     public void Fit_NoiselessSamplesFromTheModel_RecoversTheParametersExactly()
     {
         var fit = PamCalibrator.Fit(Synthetic(Truth, noise: 0, repeats: 1));

@@ -459,6 +459,30 @@ public sealed class MigrationEngineTests
     }
 
     [Fact]
+    public async Task Recover_MigrationToAClusterOfAnotherKind_RunsNoStepAndSaysNothingMigratesAcrossRuntimeKinds()
+    {
+        // Planned before node d's cluster became a Kubernetes one (the planner rules such a pair out): the engine refuses it too.
+        var migrations = new InMemoryMigrationRepository();
+        var inventory = new InMemoryInventoryRepository(EngineHarness.BuildEdge());
+        var service = inventory.FindService(EngineHarness.Cache)!;
+        var far = inventory.Topology().Nodes.Single(n => n.Name == "d");
+        var plan = new MigrationPlan(MigrationStrategy.Cold, EngineHarness.A, far.Id, Bandwidth.FromGigabits(1), 0, null, 900, 900,
+            [new PlannedStep(StepKind.Checkpoint, 0, 300, true), new PlannedStep(StepKind.Restore, 0, 300, true)], true, null, "test");
+        var migration = Migration.Create(service, inventory.FindNode(EngineHarness.A)!.ClusterId, plan, service.Targets, service.Objective,
+            MigrationTrigger.Operator, "test", DateTimeOffset.UnixEpoch);
+        migration.Start(DateTimeOffset.UnixEpoch);
+        migrations.Save(migration);
+
+        await using var h = await new EngineHarness(migrations: migrations, inventory: inventory).StartAsync();
+        var finished = await h.Finished(migration.Id);
+
+        Assert.NotEqual(MigrationState.Completed, finished.State);
+        Assert.Contains("the source's metro a Simulated cluster: nothing migrates across runtime kinds", h.Migrations.Find(migration.Id)!.FailureReason, StringComparison.Ordinal);
+        Assert.Empty(h.Runtime.Executed);
+        Assert.Equal(EngineHarness.A, inventory.FindService(EngineHarness.Cache)!.NodeId);
+    }
+
+    [Fact]
     public async Task Execute_FailureWithRetryAfter_WaitsRetriesAndRecordsTheAttempt()
     {
         await using var h = await new EngineHarness().StartAsync();

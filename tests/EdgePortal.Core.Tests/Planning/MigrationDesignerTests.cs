@@ -295,6 +295,28 @@ public sealed class MigrationDesignerTests
     }
 
     [Fact]
+    public void Design_ReplayWithLiveFreezeLongerThanColdDump_DowntimeIsTheMeasuredFreezeNotCappedAtTp()
+    {
+        // The lab's calibration: CRIU kept the live-dumped source frozen longer than the fitted cold dump T_p. The downtime is
+        // the freeze as measured (clients wait for all of it), and the live dump lasts as long as its freeze.
+        var tp = PamModel.PreDumpMs(M, PamParameters.PaperTestbed);
+        var calibrated = PamParameters.PaperTestbed with { LiveFreezeMs = tp + 50, LiveFreezeMsPerByte = 0 };
+        foreach (var strategy in new[] { MigrationStrategy.MessageReplay, MigrationStrategy.ReplayWithCutoff })
+        {
+            var plan = _designer.Design(Request(arrival: 100, processing: 110) with { StrategyOverride = strategy, Parameters = calibrated }).Plan;
+
+            var checkpoint = plan.Steps.Single(s => s.Kind == StepKind.Checkpoint);
+            Assert.Equal(tp + 50, checkpoint.PredictedMs, 9);
+            var transfer = plan.Steps.Single(s => s.Kind == StepKind.Transfer);
+            Assert.Equal(transfer.SendingMs!.Value, transfer.PredictedMs, 9);
+            Assert.True(plan.PredictedDowntimeMs >= tp + 50 + calibrated.SwitchMs - 1e-9, $"{plan.PredictedDowntimeMs} < T_f + switch");
+            Assert.Equal(plan.PredictedDowntimeMs, plan.Steps.Where(s => s.IsDowntime).Sum(s => s.PredictedMs), 9);
+            Assert.Equal(plan.PredictedMigrationTimeMs,
+                plan.Steps.Where(s => s.Kind is not (StepKind.Profile or StepKind.CleanUp)).Sum(s => s.PredictedMs), 9);
+        }
+    }
+
+    [Fact]
     public void Design_AnyStrategy_StepSumsEqualPredictions()
     {
         foreach (var strategy in Enum.GetValues<MigrationStrategy>())

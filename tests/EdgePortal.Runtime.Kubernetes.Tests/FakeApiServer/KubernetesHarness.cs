@@ -31,11 +31,12 @@ public sealed class KubernetesHarness : IAsyncDisposable
     public const string ContainerName = "counter";
     public const string RootfsImage = "quay.io/example/counter:1.0";
 
-    private KubernetesHarness(FakeKubeApiServer api, AgentHost agent, AgentHost destinationAgent, FakeKubeletServer kubelet,
+    private KubernetesHarness(FakeKubeApiServer api, FakeKubeApiServer destinationApi, AgentHost agent, AgentHost destinationAgent, FakeKubeletServer kubelet,
         FakeKubeletServer destinationKubelet, FakeCrictl crictl, KubernetesClients clients, KubernetesClusterOptions options,
         KubernetesEdgeRuntime runtime, string folder)
     {
         Api = api;
+        DestinationApi = destinationApi;
         Agent = agent;
         DestinationAgent = destinationAgent;
         Kubelet = kubelet;
@@ -48,6 +49,12 @@ public sealed class KubernetesHarness : IAsyncDisposable
     }
 
     public FakeKubeApiServer Api { get; }
+
+    /// <summary>The API server of edge-2's cluster: <see cref="Api"/> itself, or cluster B's (<see cref="StartTwoClustersAsync"/>).</summary>
+    public FakeKubeApiServer DestinationApi { get; }
+
+    /// <summary>Whether edge-2 is in cluster B (<see cref="DestinationClusterName"/>), with its own API server.</summary>
+    public bool Across => DestinationApi != Api;
     /// <summary>The agent of edge-1 (127.0.0.1), the source.</summary>
     public AgentHost Agent { get; }
 
@@ -69,6 +76,15 @@ public sealed class KubernetesHarness : IAsyncDisposable
     public KubernetesEdgeRuntime Runtime { get; }
     public string Folder { get; }
 
+    public const string DestinationClusterName = "edge-k8s-b";
+
+    /// <summary>Cluster B of <see cref="StartTwoClustersAsync"/>: edge-2 alone.</summary>
+    public static EdgeCluster DestinationCluster { get; } = new(ClusterId.From(Guid.Parse("00000000-0000-0000-0000-0000000000c6")), DestinationClusterName, ClusterKind.Kubernetes, "metro");
+
+    /// <summary>edge-2 as a node of cluster B.</summary>
+    public static EdgeNode DestinationAcross { get; } = new(NodeId.From(new Guid(0xE3, 0, 0, new byte[8])), DestinationCluster.Id, "edge-2", "edge-2",
+        new NodeCapacity(4_000, 8_000_000_000), new GeoLocation(45.46, 7.6));
+
     public static EdgeCluster Cluster { get; } = new(ClusterId.From(Guid.Parse("00000000-0000-0000-0000-0000000000c5")), ClusterName, ClusterKind.Kubernetes, "metro");
     public static EdgeNode Source { get; } = Node(0xE1, "edge-1", 45.07);
     public static EdgeNode Destination { get; } = Node(0xE2, "edge-2", 45.46);
@@ -76,14 +92,26 @@ public sealed class KubernetesHarness : IAsyncDisposable
         TenantId.From(Guid.Parse("00000000-0000-0000-0000-00000000000a")), ServiceName, Source.Id, new WorkloadProfile(64 * 1024, 10),
         new KpiTargets(5_000, 60_000, 20), Objective.MinDowntime);
 
-    public static async Task<KubernetesHarness> StartAsync(RegistryFixture registry, TimeProvider? time = null,
-        Action<KubernetesClusterOptions>? configure = null)
+    public static Task<KubernetesHarness> StartAsync(RegistryFixture registry, TimeProvider? time = null,
+        Action<KubernetesClusterOptions>? configure = null) => StartAsync(registry, time, configure, null);
+
+    /// <summary>
+    /// Two clusters, each its own fake API server and kubeconfig: A (<see cref="ClusterName"/>) with edge-1, the Service and the
+    /// pod; B (<see cref="DestinationClusterName"/>) with edge-2 and a Service <c>counter</c> of the same selector and no pod.
+    /// Both name the same registry unless <paramref name="configureB"/> says otherwise.
+    /// </summary>
+    public static Task<KubernetesHarness> StartTwoClustersAsync(RegistryFixture registry, Action<KubernetesClusterOptions>? configureA = null,
+        Action<KubernetesClusterOptions>? configureB = null, TimeProvider? time = null) => StartAsync(registry, time, configureA, configureB ?? (_ => { }));
+
+    private static async Task<KubernetesHarness> StartAsync(RegistryFixture registry, TimeProvider? time, Action<KubernetesClusterOptions>? configure,
+        Action<KubernetesClusterOptions>? configureB)
     {
         ArgumentNullException.ThrowIfNull(registry);
         var api = await FakeKubeApiServer.StartAsync();
+        var destinationApi = configureB is null ? api : await FakeKubeApiServer.StartAsync();
         var folder = Directory.CreateTempSubdirectory("edgeportal-k8s-").FullName;
         var kubelet = await FakeKubeletServer.StartAsync("edge-1", api.Kubelet, "127.0.0.1");
-        var destinationKubelet = await FakeKubeletServer.StartAsync("edge-2", api.Kubelet, "127.0.0.2");
+        var destinationKubelet = await FakeKubeletServer.StartAsync("edge-2", destinationApi.Kubelet, "127.0.0.2");
         var token = Path.Combine(folder, "token");
         await File.WriteAllTextAsync(token, FakeKubeletServer.AgentToken + "\n");
         var crictl = new FakeCrictl(folder);
@@ -102,11 +130,13 @@ public sealed class KubernetesHarness : IAsyncDisposable
         var agent = await AgentHost.StartAsync(new AgentSpec("edge-1", Settings(kubelet)));
         var destinationAgent = await AgentHost.StartAsync(new AgentSpec("edge-2", Settings(destinationKubelet), Address: "127.0.0.2", Port: agent.BaseUri.Port));
         api.Kubelet.ArchiveDirectory = agent.CheckpointDirectory;
-        Seed(api);
-        var options = new KubernetesClusterOptions
+        Seed(api, configureB is null ? ["edge-1", "edge-2"] : ["edge-1"], withPod: true);
+        if (configureB is not null)
+            Seed(destinationApi, ["edge-2"], withPod: false);
+        KubernetesClusterOptions ClusterOptions(FakeKubeApiServer server, string context) => new()
         {
-            KubeconfigPath = api.WriteKubeconfig(folder),
-            Context = "fake",
+            KubeconfigPath = server.WriteKubeconfig(folder, context),
+            Context = context,
             Namespace = Namespace,
             Registry = registry.Host,
             RegistryPlainHttp = true,
@@ -118,13 +148,21 @@ public sealed class KubernetesHarness : IAsyncDisposable
             // The fake's endpoints follow the selector at once; the in-flight grace is a wait the tests need not spend.
             DrainGrace = TimeSpan.Zero,
         };
+        var options = ClusterOptions(api, "fake");
         configure?.Invoke(options);
         var edge = new KubernetesEdgeOptions();
         edge.Clusters[ClusterName] = options;
-        Assert.True(new KubernetesEdgeOptionsValidator().Validate(null, edge).Succeeded, "the harness's options must be valid");
+        if (configureB is not null)
+        {
+            var b = ClusterOptions(destinationApi, "fake-b");
+            configureB(b);
+            edge.Clusters[DestinationClusterName] = b;
+        }
+        var validation = new KubernetesEdgeOptionsValidator().Validate(null, edge);
+        Assert.True(validation.Succeeded, "the harness's options must be valid: " + validation.FailureMessage);
         var clients = new KubernetesClients(Microsoft.Extensions.Options.Options.Create(edge));
         var runtime = new KubernetesEdgeRuntime(clients, time ?? TimeProvider.System, NullLogger<KubernetesEdgeRuntime>.Instance);
-        return new KubernetesHarness(api, agent, destinationAgent, kubelet, destinationKubelet, crictl, clients, options, runtime, folder);
+        return new KubernetesHarness(api, destinationApi, agent, destinationAgent, kubelet, destinationKubelet, crictl, clients, options, runtime, folder);
     }
 
     public V1Pod? Pod(string name) => Api.State.Pod(Namespace, name);
@@ -245,11 +283,25 @@ public sealed class KubernetesHarness : IAsyncDisposable
     public static StepContext Context(MigrationId id, StepKind kind, MigrationStrategy strategy = MigrationStrategy.Cold, StepArtifacts? stored = null) =>
         new(id, Service, Cluster, Source, Destination, Plan(strategy), Step(kind), Bandwidth.FromGigabits(1), stored);
 
+    /// <summary>A step of the migration from edge-1 in cluster A to edge-2 in cluster B.</summary>
+    public static StepContext ContextAcross(MigrationId id, StepKind kind, MigrationStrategy strategy = MigrationStrategy.Cold, StepArtifacts? stored = null) =>
+        new(id, Service, Cluster, Source, DestinationAcross, Plan(strategy), Step(kind), Bandwidth.FromGigabits(1), stored, DestinationCluster: DestinationCluster);
+
+    /// <summary>The step as the engine gives it here: across clusters when edge-2 is in cluster B.</summary>
+    public StepContext ContextFor(MigrationId id, StepKind kind, StepArtifacts? stored = null) =>
+        Across ? ContextAcross(id, kind, stored: stored) : Context(id, kind, stored: stored);
+
     /// <summary>The rollback after <paramref name="outcomes"/>: the steps that succeeded, with the artifacts they returned, as the engine stores them.</summary>
     public static RollbackContext Rollback(MigrationId id, IEnumerable<(StepKind Kind, StepOutcome Outcome)> outcomes) =>
-        new(id, Service, Cluster, Source, Destination, Plan(), [.. outcomes
-            .Where(o => o.Outcome is StepOutcome.Success)
-            .Select((o, i) => Step(o.Kind) with { Index = i, Status = StepStatus.Succeeded, Artifacts = ((StepOutcome.Success)o.Outcome).Artifacts })], "test");
+        new(id, Service, Cluster, Source, Destination, Plan(), Succeeded(outcomes), "test");
+
+    /// <summary>The rollback of a migration from cluster A to cluster B.</summary>
+    public static RollbackContext RollbackAcross(MigrationId id, IEnumerable<(StepKind Kind, StepOutcome Outcome)> outcomes) =>
+        new(id, Service, Cluster, Source, DestinationAcross, Plan(), Succeeded(outcomes), "test", DestinationCluster);
+
+    private static List<MigrationStep> Succeeded(IEnumerable<(StepKind Kind, StepOutcome Outcome)> outcomes) => [.. outcomes
+        .Where(o => o.Outcome is StepOutcome.Success)
+        .Select((o, i) => Step(o.Kind) with { Index = i, Status = StepStatus.Succeeded, Artifacts = ((StepOutcome.Success)o.Outcome).Artifacts })];
 
     /// <summary>Runs the Cold steps in order up to and including <paramref name="last"/>, stopping at the first failure.</summary>
     public async Task<IReadOnlyList<(StepKind Kind, StepOutcome Outcome)>> RunAsync(MigrationId id, StepKind last = StepKind.CleanUp)
@@ -259,7 +311,7 @@ public sealed class KubernetesHarness : IAsyncDisposable
         foreach (var step in Plan().Steps.Select(s => s.Kind))
         {
             // What the engine does: every step gets the artifacts the steps before it stored.
-            var outcome = await Runtime.ExecuteAsync(Context(id, step, stored: stored), CancellationToken.None);
+            var outcome = await Runtime.ExecuteAsync(ContextFor(id, step, stored), CancellationToken.None);
             outcomes.Add((step, outcome));
             if (outcome is StepOutcome.Success success)
                 stored = StepArtifacts.Merge(stored, success.Artifacts);
@@ -274,6 +326,8 @@ public sealed class KubernetesHarness : IAsyncDisposable
         await Runtime.DisposeAsync();
         Clients.Dispose();
         await Api.DisposeAsync();
+        if (Across)
+            await DestinationApi.DisposeAsync();
         await Agent.DisposeAsync();
         await DestinationAgent.DisposeAsync();
         await Kubelet.DisposeAsync();
@@ -286,9 +340,9 @@ public sealed class KubernetesHarness : IAsyncDisposable
     private static EdgeNode Node(int n, string name, double lat) =>
         new(NodeId.From(new Guid(n, 0, 0, new byte[8])), Cluster.Id, name, name, new NodeCapacity(4_000, 8_000_000_000), new GeoLocation(lat, 7.6));
 
-    private static void Seed(FakeKubeApiServer api)
+    private static void Seed(FakeKubeApiServer api, string[] nodes, bool withPod)
     {
-        foreach (var (name, zone, ip) in new[] { ("edge-1", "metro-a", "127.0.0.1"), ("edge-2", "metro-b", "127.0.0.2") })
+        foreach (var (name, zone, ip) in new[] { ("edge-1", "metro-a", "127.0.0.1"), ("edge-2", "metro-b", "127.0.0.2") }.Where(n => nodes.Contains(n.Item1)))
             api.State.AddNode(new V1Node
             {
                 Metadata = new V1ObjectMeta
@@ -312,6 +366,8 @@ public sealed class KubernetesHarness : IAsyncDisposable
                 Ports = [new V1ServicePort { Port = 80, TargetPort = 8080, Protocol = "TCP" }],
             },
         });
+        if (!withPod)
+            return;
         api.Kubelet.Run(new V1Pod
         {
             Metadata = new V1ObjectMeta

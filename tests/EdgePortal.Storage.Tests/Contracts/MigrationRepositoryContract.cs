@@ -57,6 +57,35 @@ public abstract class MigrationRepositoryContract : StoreContract
         Assert.Equal(path, Migrations.Unfinished().Single(m => m.Id == migration.Id).Reservations);
     }
 
+    [Fact]
+    public void List_ByBatch_ReturnsOnlyThatBatchNewestFirstAndKeepsItAcrossAReopen()
+    {
+        var batch = BatchId.New();
+        var other = BatchId.New();
+        Migration InBatch(ServiceInstance service, BatchId? id, int minute)
+        {
+            var template = NewMigration(service, _centro, T0.AddMinutes(minute));
+            var migration = Migration.Create(service, _centro, template.Plan, service.Targets, service.Objective, MigrationTrigger.Drain, "ci",
+                T0.AddMinutes(minute), [], id);
+            Migrations.Save(migration);
+            return migration;
+        }
+        var first = InBatch(_flight, batch, 0);
+        var second = InBatch(_match, batch, 1);
+        InBatch(_telemetry, other, 2);
+        InBatch(_telemetry, null, 3);
+
+        Reopen();
+        var found = Migrations.List(new MigrationQuery(Batch: batch));
+        var ownTenant = Migrations.List(new MigrationQuery(Batch: batch, Tenant: _sky));
+
+        Assert.Equal([second.Id, first.Id], found.Select(m => m.Id));
+        Assert.All(found, m => Assert.Equal(batch, m.BatchId));
+        Assert.Equal([first.Id], ownTenant.Select(m => m.Id));
+        Assert.Null(Migrations.List(new MigrationQuery(Service: _telemetry.Id)).First().BatchId);
+        Assert.Empty(Migrations.List(new MigrationQuery(Batch: BatchId.New())));
+    }
+
     /// <summary>Saves one migration per (service, cluster, state), a minute apart, and returns them oldest first.</summary>
     private List<Migration> SaveHistory()
     {

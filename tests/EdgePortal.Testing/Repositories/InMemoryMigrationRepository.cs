@@ -35,6 +35,7 @@ public sealed class InMemoryMigrationRepository : IMigrationRepository
             .Where(m => query.Tenant is null || m.TenantId == query.Tenant)
             .Where(m => query.Cluster is null || m.ClusterId == query.Cluster)
             .Where(m => query.Service is null || m.ServiceId == query.Service)
+            .Where(m => query.Batch is null || m.BatchId == query.Batch)
             .Where(m => query.States is not { Count: > 0 } states || states.Contains(m.State))
             .OrderByDescending(m => m.CreatedAt)
             .Take(query.Limit)];

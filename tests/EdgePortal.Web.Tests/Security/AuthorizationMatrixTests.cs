@@ -24,6 +24,7 @@ public enum Owned
     User,
     Key,
     Cluster,
+    Batch,
 }
 
 /// <summary>
@@ -59,6 +60,7 @@ public sealed class AuthorizationMatrixTests(MatrixPortal portal) : IClassFixtur
         // Migrations.
         ["GET /api/v1/migrations/"] = new(PortalPolicies.Viewer),
         ["GET /api/v1/migrations/{id:guid}"] = new(PortalPolicies.Viewer, Owned.Migration),
+        ["GET /api/v1/batches/{id:guid}"] = new(PortalPolicies.Viewer, Owned.Batch),
         ["POST /api/v1/migrations/"] = new(PortalPolicies.Operator, Body: "{}"),
         ["POST /api/v1/migrations:batch"] = new(PortalPolicies.Operator, Body: "{}"),
         ["POST /api/v1/migrations/{id:guid}/cancel"] = new(PortalPolicies.Operator, Owned.Migration),
@@ -109,6 +111,7 @@ public sealed class AuthorizationMatrixTests(MatrixPortal portal) : IClassFixtur
         ["GET /services/{Id:guid}"] = new(PortalPolicies.Viewer, Owned.Service),
         ["GET /migrations"] = new(PortalPolicies.Viewer),
         ["GET /migrations/{Id:guid}"] = new(PortalPolicies.Viewer, Owned.Migration),
+        ["GET /batches/{Id:guid}"] = new(PortalPolicies.Viewer, Owned.Batch),
         ["GET /planner"] = new(PortalPolicies.Viewer),
         ["GET /schedules"] = new(PortalPolicies.Viewer),
         ["GET /automation"] = new(PortalPolicies.Provider),
@@ -333,6 +336,7 @@ public sealed class MatrixPortal : IAsyncLifetime
     public string? LastContentType { get; set; }
 
     private readonly Dictionary<string, string> _migrations = [];
+    private readonly Dictionary<string, string> _batches = [];
     private string _arenaCluster = "";
 
     /// <summary>Strings no page or list a SkyFleet principal reads may contain.</summary>
@@ -358,6 +362,14 @@ public sealed class MatrixPortal : IAsyncLifetime
             using var started = await admin.PostAsJsonAsync("/api/v1/migrations", new { serviceId = id.Value, acceptTargetMiss = true });
             Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
             _migrations[tenant] = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+        // One batch per tenant, of a service that is not migrating yet.
+        foreach (var tenant in new[] { "own", "other" })
+        {
+            var id = inventory.Services(Of(tenant)).Where(s => s.Name is not ("flight-control" or "leaderboard")).OrderBy(s => s.Name, StringComparer.Ordinal).Last().Id;
+            using var started = await admin.PostAsJsonAsync("/api/v1/migrations:batch", new { migrations = new[] { new { serviceId = id.Value, acceptTargetMiss = true } } });
+            Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
+            _batches[tenant] = (await started.Content.ReadFromJsonAsync<JsonElement>())[0].GetProperty("migration").GetProperty("batchId").GetString()!;
         }
         var arena = inventory.FindTenant(DemoEdge.ArenaPlay)!;
         var visible = inventory.FindTenant(DemoEdge.SkyFleet)!.AllowedClusters.ToHashSet();
@@ -389,6 +401,8 @@ public sealed class MatrixPortal : IAsyncLifetime
                 return inventory.Services(owner).OrderBy(s => s.Name, StringComparer.Ordinal).First().Id.ToString();
             case Owned.Migration:
                 return _migrations[tenant];
+            case Owned.Batch:
+                return _batches[tenant];
             case Owned.Cluster:
                 return tenant == "own" ? inventory.FindTenant(owner)!.AllowedClusters[0].ToString() : _arenaCluster;
             case Owned.User:

@@ -40,6 +40,19 @@ public sealed record RuntimeCapabilities
     public int? MaxConcurrentMigrations { get; init; }
     /// <summary>What the probe said besides (CRIU's version, why a host did not answer); null when nothing.</summary>
     public string? Detail { get; init; }
+    /// <summary>
+    /// The other clusters of the same kind this cluster's migrations may go to, by name; null: any (the runtime needs nothing
+    /// shared between them). Kubernetes: the clusters with a registry both reach. An input of the planner; the clusters'
+    /// page and API say it in <see cref="Detail"/>.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string>? Peers { get; init; }
+    /// <summary>Why a cluster outside <see cref="Peers"/> is not one, for the rationale ("no registry both reach").</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? PeersDetail { get; init; }
+    /// <summary>The strategies a migration to another cluster can run; null: all of <see cref="Strategies"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<MigrationStrategy>? CrossClusterStrategies { get; init; }
 
     /// <summary>Whether <paramref name="strategy"/> is among <see cref="Strategies"/>.</summary>
     public bool Runs(MigrationStrategy strategy)
@@ -64,7 +77,17 @@ public sealed record RuntimeCapabilities
 /// <param name="NodeLevel">What this host can do; null when the runtime knows nothing per node.</param>
 public sealed record NodeCapabilities(string Cluster, string Node, RuntimeCapabilities ClusterLevel, RuntimeCapabilities? NodeLevel)
 {
+    /// <summary>The cluster's own name, to tell a pair of clusters from one (<see cref="Of"/> sets it); null: unknown.</summary>
+    public string? ClusterName { get; init; }
+
+    /// <summary>The runtime kind of the cluster (<see cref="Of"/> sets it).</summary>
+    public ClusterKind? Kind { get; init; }
+
     /// <summary>Names a node of a cluster of a kind the way the planner's rationale does.</summary>
     public static NodeCapabilities Of(ClusterKind kind, string cluster, string node, RuntimeCapabilities clusterCapabilities,
-        RuntimeCapabilities? nodeCapabilities) => new($"{kind} cluster {cluster}", $"node {node}", clusterCapabilities, nodeCapabilities);
+        RuntimeCapabilities? nodeCapabilities) => new($"{kind} cluster {cluster}", $"node {node}", clusterCapabilities, nodeCapabilities)
+        {
+            ClusterName = cluster,
+            Kind = kind,
+        };
 }
