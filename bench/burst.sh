@@ -8,8 +8,10 @@
 # A migration meets its targets when its measured downtime and its time from acceptance to completion are within its
 # targets; the completion error is |predicted − measured| / measured of the time from acceptance to completion
 # (the predicted start, i.e. queueing, included).
-# Usage: bench/burst.sh [--scenario drain,crowd,nightly] [--speed 20] [--seed 21] [--noise 0.08] [--time-limit-ms 1000] [--verbose] [--no-hold] [--planner independent|joint|both]
-# --planner: only one of the two plannings (both by default). --no-hold: joint planning without EdgePortal:Engine:HoldUntilPredictedStart (printed as joint-unheld).
+# Usage: bench/burst.sh [--scenario drain,crowd,nightly] [--speed 20] [--seed 21] [--noise 0.08] [--time-limit-ms 1000] [--verbose] [--no-hold] [--planner independent|joint|greedy|both|all]
+# --planner: only one of the plannings (independent and joint by default; greedy: joint planning by the greedy heuristic
+# alone, printed as joint-greedy; all: the three). Joint lines end with "planned by CP-SAT Optimal ×N, greedy (…) ×M": which
+# planner decided each migration's batch (batches above EdgePortal:Planning:SolverMaxBatch, 40, go to the greedy). --no-hold: joint planning without EdgePortal:Engine:HoldUntilPredictedStart (printed as joint-unheld).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

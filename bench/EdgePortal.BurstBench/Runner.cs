@@ -9,11 +9,31 @@ namespace EdgePortal.BurstBench;
 
 /// <summary>What one scenario measured under one planner.</summary>
 internal sealed record RunResult(string Scenario, string Planner, int Requests, int Accepted, int Completed, int MeetDowntime, int MeetTime,
-    int MeetBoth, double MakespanMs, double ErrorP50, double ErrorP99, double ErrorMax, int Waited)
+    int MeetBoth, double MakespanMs, double ErrorP50, double ErrorP99, double ErrorMax, int Waited, string DecidedBy = "")
 {
     public string Line()
         => string.Create(CultureInfo.InvariantCulture,
-            $"{Scenario} {Planner}: {Percent(MeetBoth)}% meet targets (downtime {Percent(MeetDowntime)}%, migration time {Percent(MeetTime)}%), makespan {MakespanMs / 1000:0.0} s, completion error p50 {ErrorP50 * 100:0.0}%/p99 {ErrorP99 * 100:0.0}% (max {ErrorMax * 100:0.0}%), {Completed}/{Requests} completed, {Waited} predicted to wait");
+            $"{Scenario} {Planner}: {Percent(MeetBoth)}% meet targets (downtime {Percent(MeetDowntime)}%, migration time {Percent(MeetTime)}%), makespan {MakespanMs / 1000:0.0} s, completion error p50 {ErrorP50 * 100:0.0}%/p99 {ErrorP99 * 100:0.0}% (max {ErrorMax * 100:0.0}%), {Completed}/{Requests} completed, {Waited} predicted to wait{(DecidedBy.Length == 0 ? "" : $"; planned by {DecidedBy}")}");
+
+    /// <summary>Which planner decided each accepted migration's batch, as its stored rationale says: "CP-SAT Optimal ×20, greedy (fallback) ×3".</summary>
+    public static string Planners(IEnumerable<Migration> accepted)
+        => string.Join(", ", accepted.Select(m => Decider(m.Plan.Rationale)).Where(d => d is not null).GroupBy(d => d).OrderByDescending(g => g.Count())
+            .Select(g => $"{g.Key} ×{g.Count()}"));
+
+    private static string? Decider(string rationale)
+    {
+        const string solver = "planned by CP-SAT (";
+        var at = rationale.IndexOf(solver, StringComparison.Ordinal);
+        if (at >= 0)
+            return $"CP-SAT {rationale[(at + solver.Length)..].Split(' ')[0]}";
+        if (!rationale.Contains("planned by the greedy heuristic", StringComparison.Ordinal))
+            return null;
+        const string status = "(status ";
+        var fallback = rationale.IndexOf(status, StringComparison.Ordinal);
+        return fallback >= 0 ? $"greedy (CP-SAT fallback, {rationale[(fallback + status.Length)..].Split(')')[0]})"
+            : rationale.Contains("more than the solver is given", StringComparison.Ordinal) ? "greedy (batch too large for CP-SAT)"
+            : "greedy";
+    }
 
     private double Percent(int n) => Requests == 0 ? 0 : Math.Round(100.0 * n / Requests, 1);
 }
@@ -26,9 +46,11 @@ internal sealed record RunResult(string Scenario, string Planner, int Requests, 
 /// </summary>
 internal static class Runner
 {
+    /// <param name="planner">independent, joint (CP-SAT with the greedy as fallback) or joint-greedy (the greedy alone).</param>
     /// <param name="timeLimit">The joint planner's time limit, in the twin's time (its real limit is this over the speed).</param>
-    public static async Task<RunResult> RunAsync(Scenario scenario, bool joint, double speed, int seed, double noise, TimeSpan timeLimit, bool verbose = false, bool hold = true)
+    public static async Task<RunResult> RunAsync(Scenario scenario, string planner, double speed, int seed, double noise, TimeSpan timeLimit, bool verbose = false, bool hold = true)
     {
+        var joint = planner != "independent";
         var clock = new FastClock(speed);
         var inventory = new InMemoryInventoryRepository(scenario.Edge.Inventory());
         if (scenario.Cordoned is { } cordoned)
@@ -62,7 +84,7 @@ internal static class Runner
                 Trigger = scenario.Trigger,
                 RequestedBy = "burst bench",
                 AcceptTargetMiss = true,
-            })], timeLimit / speed);
+            })], planner == "joint-greedy" ? TimeSpan.Zero : timeLimit / speed);
             accepted.AddRange(results.OfType<MigrationRequestResult.Accepted>().Select(a => a.Migration));
         }
         var ids = accepted.Select(m => m.Id).ToHashSet();
@@ -87,9 +109,10 @@ internal static class Runner
         bool Downtime(Migration m) => m.MeasuredDowntimeMs <= m.Targets.MaxDowntimeMs;
         bool Time(Migration m) => (m.FinishedAt!.Value - m.CreatedAt).TotalMilliseconds <= m.Targets.MaxMigrationTimeMs;
         var makespan = ended.Count == 0 ? 0 : ended.Max(m => (m.FinishedAt ?? start) - start).TotalMilliseconds;
-        return new RunResult(scenario.Name, joint ? hold ? "joint" : "joint-unheld" : "independent", scenario.Arrivals.Sum(a => a.Services.Count), accepted.Count, completed.Count,
+        return new RunResult(scenario.Name, joint ? $"{planner}{(hold ? "" : "-unheld")}" : "independent", scenario.Arrivals.Sum(a => a.Services.Count), accepted.Count, completed.Count,
             completed.Count(Downtime), completed.Count(Time), completed.Count(m => Downtime(m) && Time(m)), makespan,
-            Quantile(errors, 0.5), Quantile(errors, 0.99), errors.Count == 0 ? 0 : errors[^1], accepted.Count(m => m.Plan.PredictedStartMs > 0));
+            Quantile(errors, 0.5), Quantile(errors, 0.99), errors.Count == 0 ? 0 : errors[^1], accepted.Count(m => m.Plan.PredictedStartMs > 0),
+            RunResult.Planners(ended));
     }
 
     private static double Quantile(List<double> sorted, double q)

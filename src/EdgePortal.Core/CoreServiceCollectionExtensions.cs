@@ -20,6 +20,8 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(_ => ReplicaIdentity.ForThisProcess());
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
+        services.AddOptions<Capacity.BurstPlanningOptions>().Bind(configuration.GetSection(Capacity.BurstPlanningOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Capacity.BurstPlanningOptions>, Capacity.BurstPlanningOptionsValidator>();
 
         services.AddOptions<Retention.RetentionOptions>().Bind(configuration.GetSection(Retention.RetentionOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Retention.RetentionOptions>, Retention.RetentionOptionsValidator>();

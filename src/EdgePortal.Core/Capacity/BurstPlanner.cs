@@ -9,6 +9,9 @@ public sealed record BurstRequest(ServiceInstance Service, Tenant Tenant, Planni
 /// <summary>One migration as the batch's schedule has it: its plan (destination, bandwidth, predicted start) and whether it meets its targets.</summary>
 public sealed record BurstEntry(BurstRequest Request, PlanningResult Planning)
 {
+    /// <summary>The destination CP-SAT chose for it, when its schedule was laid out on those (the request named none).</summary>
+    public NodeId? SolverDestination { get; init; }
+
     public bool MeetsTargets => Planning.Feasible;
     public double StartMs => Planning.Plan?.PredictedStartMs ?? 0;
     public double EndMs => Planning.Plan?.PredictedCompletionMs ?? double.PositiveInfinity;
@@ -17,8 +20,16 @@ public sealed record BurstEntry(BurstRequest Request, PlanningResult Planning)
 }
 
 /// <summary>A batch's schedule: the order the planner used, every entry's plan, and its figures.</summary>
-public sealed record BurstSchedule(IReadOnlyList<BurstEntry> Entries, string Method)
+/// <param name="Planner">Who decided the order: <c>CP-SAT</c>, <c>greedy</c>, or <c>exact</c>/<c>independent</c>/<c>in order</c> for the references.</param>
+/// <param name="SolverStatus">CP-SAT's status (Optimal, Feasible, Unknown, …) when it was asked; null when it was not.</param>
+public sealed record BurstSchedule(IReadOnlyList<BurstEntry> Entries, string Method, string Planner = "greedy", string? SolverStatus = null)
 {
+    /// <summary>How the batch was planned, for the rationale ("planned by CP-SAT (Optimal in 40 ms, …)"); null for the references.</summary>
+    public string? Decision { get; init; }
+
+    /// <summary>The sentence each plan's rationale ends with: how the batch was planned and where this one is in its order.</summary>
+    public string? NoteFor(int position) => Decision is null ? null : $"One of a batch of {Entries.Count}, {Decision}; it is number {position + 1} in that order.";
+
     public int MeetingTargets => Entries.Count(e => e.MeetsTargets);
     public int UrgentMeetingTargets => Entries.Count(e => e.MeetsTargets && e.Request.Urgent);
     /// <summary>From acceptance until the last migration of the batch is predicted to end.</summary>
@@ -132,6 +143,51 @@ public sealed class BurstPlanner(MigrationPlanner planner, LinkLedger ledger)
         return best;
     }
 
+    /// <summary>
+    /// The batch planned jointly: by CP-SAT (<see cref="BurstSolver"/>) within <see cref="BurstPlanningOptions.SolverTimeLimit"/>,
+    /// its order (and destinations) then laid on the ledger as <see cref="InOrder"/> does; by the greedy heuristic
+    /// (<see cref="Plan"/>) when the batch is larger than <see cref="BurstPlanningOptions.SolverMaxBatch"/>, the limit is
+    /// zero, or the solver found no schedule in time. Every plan's rationale says which planner decided and the solver's status.
+    /// </summary>
+    public BurstSchedule Joint(IReadOnlyList<BurstRequest> batch, BurstPlanningOptions? planning = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        planning ??= new BurstPlanningOptions();
+        var greedyLimit = planning.SolverTimeLimit > TimeSpan.Zero ? planning.SolverTimeLimit : TimeSpan.FromSeconds(1);
+        if (batch.Count > planning.SolverMaxBatch)
+            return Decided(Plan(batch, greedyLimit) with { Planner = "greedy" },
+                $"planned by the greedy heuristic (urgent first, Moore–Hodgson, improving swaps): {batch.Count} migrations are more than the solver is given ({planning.SolverMaxBatch}, EdgePortal:Planning:SolverMaxBatch)");
+        if (planning.SolverTimeLimit <= TimeSpan.Zero)
+            return Decided(Plan(batch, greedyLimit) with { Planner = "greedy" },
+                "planned by the greedy heuristic (urgent first, Moore–Hodgson, improving swaps): the solver's time limit is zero (EdgePortal:Planning:SolverTimeLimit)");
+        var solution = new BurstSolver(planner, ledger, planning).Solve(batch);
+        if (solution is not { Order: { } order, Destinations: { } destinations })
+            return Decided(Plan(batch, greedyLimit) with { Planner = "greedy", SolverStatus = solution.Status },
+                $"planned by the greedy heuristic (urgent first, Moore–Hodgson, improving swaps): CP-SAT found no schedule within {PlanText.Duration(planning.SolverTimeLimit.TotalMilliseconds)} (status {solution.Status}), the fallback");
+        // The solver's order with its destinations, and the same order left to the capacity planner's own choices: the better one.
+        var pinned = InOrder([.. order.Select(r => r.Options.Destination is null && destinations.ContainsKey(r) ? r with { Options = r.Options with { Destination = destinations[r] } } : r)], "joint");
+        pinned = pinned with
+        {
+            Entries = [.. pinned.Entries.Select((e, k) => e with { Request = order[k], SolverDestination = order[k].Options.Destination is null && destinations.TryGetValue(order[k], out var d) ? d : null })],
+        };
+        var free = InOrder(order, "joint");
+        var best = free.BetterThan(pinned) ? free : pinned;
+        return Decided(best with { Method = "joint", Planner = "CP-SAT", SolverStatus = solution.Status },
+            $"planned by CP-SAT ({solution.Status} in {PlanText.Duration(solution.WallTime.TotalMilliseconds - solution.ModelMs)}, limit {PlanText.Duration(planning.SolverTimeLimit.TotalMilliseconds)}, model built in {PlanText.Duration(solution.ModelMs)}): an order, destinations and starts that let the most meet their targets, urgent ones first, then end soonest");
+    }
+
+    /// <summary>Every plan's rationale ends by saying how the batch was planned (<see cref="BurstSchedule.NoteFor"/>).</summary>
+    private static BurstSchedule Decided(BurstSchedule schedule, string how)
+    {
+        schedule = schedule with { Decision = how };
+        return schedule with
+        {
+            Entries = [.. schedule.Entries.Select((e, k) => e.Planning.Design is { } design
+                ? e with { Planning = e.Planning with { Design = design with { Plan = design.Plan with { Rationale = $"{design.Plan.Rationale} {schedule.NoteFor(k)}" } } } }
+                : e)],
+        };
+    }
+
     /// <summary>The best of every order (n! of them): only for small batches, as the reference for the heuristic.</summary>
     public BurstSchedule Exact(IReadOnlyList<BurstRequest> batch)
     {
@@ -141,7 +197,7 @@ public sealed class BurstPlanner(MigrationPlanner planner, LinkLedger ledger)
         BurstSchedule? best = null;
         var order = batch.ToArray();
         Permute(0);
-        return best! with { Method = "exact" };
+        return best! with { Method = "exact", Planner = "exact" };
 
         void Permute(int k)
         {

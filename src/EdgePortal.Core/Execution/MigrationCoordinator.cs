@@ -26,6 +26,8 @@ public sealed record MigrationRequest
     public TenantId? ActingTenant { get; init; }
     /// <summary>In a batch (<see cref="MigrationCoordinator.StartBatch"/>), planned before the others.</summary>
     public bool Urgent { get; init; }
+    /// <summary>Set by <see cref="MigrationCoordinator.StartBatch"/>: how the batch was planned and where this one is in its order, for the plan's rationale.</summary>
+    public string? BatchNote { get; init; }
     /// <summary>The batch it is planned with, stored with the migration (<see cref="MigrationCoordinator.StartBatch"/> sets it).</summary>
     public BatchId? Batch { get; init; }
 }
@@ -50,7 +52,8 @@ public abstract record MigrationRequestResult
 /// </summary>
 public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrationRepository migrations, MigrationEngine engine,
     IMigrationEventPublisher publisher, IOptionsMonitor<EngineOptions> options, TimeProvider clock, ILogger<MigrationCoordinator> logger,
-    RuntimeCapabilityCatalog? capabilities = null, Security.IAuditLog? audit = null, Calibration.ICalibrationRepository? calibrations = null)
+    RuntimeCapabilityCatalog? capabilities = null, Security.IAuditLog? audit = null, Calibration.ICalibrationRepository? calibrations = null,
+    IOptionsMonitor<Capacity.BurstPlanningOptions>? burstPlanning = null)
 {
     private readonly Lock _gate = new();
 
@@ -84,6 +87,8 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             return result;
         });
         var topology = planned!;
+        if (request.BatchNote is { } note && planning.Design is { } noted)
+            planning = planning with { Design = noted with { Plan = noted.Plan with { Rationale = $"{noted.Plan.Rationale} {note}" } } };
         if (planning.Plan is not { } plan)
             return new MigrationRequestResult.Infeasible(planning.Summary, planning);
         // A strategy the node pair's runtime cannot run is refused here, accepted miss or not, never at its first step.
@@ -141,11 +146,12 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
 
     /// <summary>
     /// Starts migrations that arrive together (a drain, a schedule's firing, a KPI evaluation, a batch call) as one batch:
-    /// <see cref="Capacity.BurstPlanner"/> picks the order in which they are planned on the ledger (urgent first, then so
-    /// that the most meet their targets), and each is then started in that order, so each plans on what those before it
-    /// reserved. The results come back in the order of <paramref name="requests"/>. Every migration it starts is stored with
-    /// one new <see cref="BatchId"/> (<see cref="Migration.BatchId"/>), so that the batch's plan can be shown as one.
+    /// <see cref="Capacity.BurstPlanner.Joint"/> picks the order in which they are planned on the ledger (urgent first, then so
+    /// that the most meet their targets) and, when CP-SAT decided, their destinations; each is then started in that order, so each
+    /// plans on what those before it reserved, and its rationale says which planner decided. The results come back in the order of <paramref name="requests"/>.
+    /// Every migration it starts is stored with one new <see cref="BatchId"/> (<see cref="Migration.BatchId"/>), so that the batch's plan can be shown as one.
     /// </summary>
+    /// <param name="timeLimit">Overrides <c>EdgePortal:Planning:SolverTimeLimit</c> for this batch.</param>
     public IReadOnlyList<MigrationRequestResult> StartBatch(IReadOnlyList<MigrationRequest> requests, TimeSpan? timeLimit = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
@@ -165,18 +171,38 @@ public sealed class MigrationCoordinator(IInventoryRepository inventory, IMigrat
             indexOf[burst] = i;
         }
         var order = new List<int>(requests.Count);
+        var planned = new MigrationRequest[requests.Count];
         if (options.CurrentValue.LinkReservations && batch.Count > 1)
-            order.AddRange(new Capacity.BurstPlanner(planner, Ledger(topology)).Plan(batch, timeLimit).Entries.Select(e => indexOf[e.Request]));
+        {
+            var configured = burstPlanning?.CurrentValue ?? new Capacity.BurstPlanningOptions();
+            var engine = options.CurrentValue;
+            var schedule = new Capacity.BurstPlanner(planner, Ledger(topology)).Joint(batch, new Capacity.BurstPlanningOptions
+            {
+                SolverTimeLimit = timeLimit ?? configured.SolverTimeLimit,
+                SolverMaxBatch = configured.SolverMaxBatch,
+                SolverDestinations = configured.SolverDestinations,
+                SlotsPerCluster = engine.MaxConcurrentPerCluster,
+                SlotsPerNode = engine.MaxOutboundPerNode,
+            });
+            logger.LogInformation("Batch of {Count}: {Decision}", batch.Count, schedule.Decision);
+            for (var k = 0; k < schedule.Entries.Count; k++)
+            {
+                var entry = schedule.Entries[k];
+                var i = indexOf[entry.Request];
+                order.Add(i);
+                planned[i] = requests[i] with { Destination = requests[i].Destination ?? entry.SolverDestination, BatchNote = schedule.NoteFor(k) };
+            }
+        }
         else
             order.AddRange(batch.Select(b => indexOf[b]));
         // Requests for services not found go last: each is answered as not found by Start.
-        var planned = order.ToHashSet();
+        var ordered = order.ToHashSet();
         for (var i = 0; i < requests.Count; i++)
-            if (!planned.Contains(i))
+            if (!ordered.Contains(i))
                 order.Add(i);
         var results = new MigrationRequestResult[requests.Count];
         foreach (var i in order)
-            results[i] = Start(requests[i]);
+            results[i] = Start(planned[i] ?? requests[i]);
         return results;
     }
 

@@ -84,6 +84,19 @@ public sealed class CoordinatorReservationTests
     }
 
     [Fact]
+    public async Task StartBatch_TwoRequests_EachStoredPlanSaysCpSatDecidedAndItsPlace()
+    {
+        await using var h = new EngineHarness();
+        MigrationRequest Request(ServiceId service) => new() { ServiceId = service, RequestedBy = "test", AcceptTargetMiss = true };
+
+        var results = h.Coordinator.StartBatch([Request(EngineHarness.Cache), Request(EngineHarness.Stream)], TimeSpan.FromSeconds(10));
+
+        var plans = results.Select(r => h.Migrations.Find(Assert.IsType<MigrationRequestResult.Accepted>(r).Migration.Id)!.Plan).ToList();
+        Assert.All(plans, p => Assert.Contains("One of a batch of 2, planned by CP-SAT (Optimal", p.Rationale));
+        Assert.Equal(["number 1", "number 2"], plans.Select(p => p.Rationale.Contains("number 1 in that order", StringComparison.Ordinal) ? "number 1" : "number 2").Order());
+    }
+
+    [Fact]
     public async Task Start_ReservationsSwitchedOff_PlansOnTheWholePathAndReservesNothing()
     {
         await using var h = new EngineHarness(new EngineOptions { LinkReservations = false });
