@@ -234,6 +234,77 @@ public sealed class KustomizeTests
         Assert.Equal("edgeportal", portal.Spec.Template.Spec.ServiceAccountName);
     }
 
+    [Fact]
+    public void Kustomize_RegistryPolicy_AdmitsOnlyTheNodeNetworkOnTheRegistryPort()
+    {
+        var policy = Rendered.Value.OfType<V1NetworkPolicy>().Single(p => p.Name() == "edgeportal-registry");
+        var agent = Rendered.Value.OfType<V1DaemonSet>().Single();
+        var registryHost = Assert.Single(agent.Spec.Template.Spec.Containers).Env.Single(e => e.Name == "EdgePortal__Agent__Registries__checkpoints__Host").Value;
+
+        Assert.Null(RegistryPolicyProblem(policy, registryHost));
+        // The agents push from the host network, so an ipBlock (the nodes' network) is what admits them, not a pod selector.
+        Assert.True(agent.Spec.Template.Spec.HostNetwork);
+        // The portal never talks to the registry, and its own egress policy does not open the registry's port.
+        var portal = Rendered.Value.OfType<V1NetworkPolicy>().Single(p => p.Name() == "edgeportal-portal");
+        Assert.Contains("Egress", portal.Spec.PolicyTypes);
+        Assert.DoesNotContain(portal.Spec.Egress.SelectMany(e => e.Ports ?? []), p => p.Port?.Value == RegistryPort(registryHost));
+    }
+
+    [Fact]
+    public void RegistryPolicyProblem_PolicyAlsoAdmittingPodsOfAnyNamespace_NamesThePeer()
+    {
+        var policy = Rendered.Value.OfType<V1NetworkPolicy>().Single(p => p.Name() == "edgeportal-registry");
+        var rule = Assert.Single(policy.Spec.Ingress);
+        var doctored = new V1NetworkPolicy
+        {
+            Metadata = policy.Metadata,
+            Spec = new V1NetworkPolicySpec
+            {
+                PodSelector = policy.Spec.PodSelector,
+                PolicyTypes = policy.Spec.PolicyTypes,
+                Ingress = [new V1NetworkPolicyIngressRule { Ports = rule.Ports, FromProperty = [.. rule.FromProperty, new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector() }] }],
+            },
+        };
+
+        Assert.Contains("namespaceSelector", RegistryPolicyProblem(doctored, "registry.edgeportal.svc:5000"), StringComparison.Ordinal);
+        Assert.Contains("port", RegistryPolicyProblem(policy, "registry.edgeportal.svc:5443"), StringComparison.Ordinal);
+    }
+
+    private static string RegistryPort(string host) => host[(host.LastIndexOf(':') + 1)..];
+
+    /// <summary>
+    /// Null when the policy selects the registry's pods only, restricts their ingress, and admits nothing but TCP on the
+    /// port the agents push to, from IP blocks (the nodes' network: the agents on the host network push, the nodes'
+    /// container runtimes pull); no pod or namespace selector, no open block.
+    /// </summary>
+    private static string? RegistryPolicyProblem(V1NetworkPolicy policy, string registryHost)
+    {
+        var spec = policy.Spec;
+        if (spec.PodSelector?.MatchLabels is not { Count: 1 } labels || !labels.TryGetValue("app.kubernetes.io/name", out var name) || name != "edgeportal-registry"
+            || spec.PodSelector.MatchExpressions is { Count: > 0 })
+            return "the policy must select exactly app.kubernetes.io/name=edgeportal-registry";
+        var serviceNamespace = registryHost.Split('.') is { Length: > 2 } parts ? parts[1] : null;
+        if (serviceNamespace != policy.Namespace())
+            return $"the policy is in namespace {policy.Namespace()}, the registry the agents use ({registryHost}) in {serviceNamespace}";
+        if (spec.PolicyTypes?.Contains("Ingress") != true)
+            return "policyTypes must include Ingress, or the registry's ingress is open";
+        foreach (var rule in spec.Ingress ?? [])
+        {
+            if (rule.Ports is not { Count: > 0 } ports || ports.Any(p => p.Port?.Value != RegistryPort(registryHost) || p.Protocol != "TCP" || p.EndPort is not null))
+                return $"an ingress rule admits a port other than TCP {RegistryPort(registryHost)}: {string.Join(", ", rule.Ports?.Select(p => $"{p.Protocol} {p.Port?.Value}") ?? ["any"])}";
+            if (rule.FromProperty is not { Count: > 0 } peers)
+                return "an ingress rule admits every source";
+            foreach (var peer in peers)
+            {
+                if (peer.PodSelector is not null || peer.NamespaceSelector is not null)
+                    return $"an ingress rule admits pods (podSelector: {peer.PodSelector is not null}, namespaceSelector: {peer.NamespaceSelector is not null}); only the nodes' network may push and pull";
+                if (peer.IpBlock?.Cidr is not { } cidr || !System.Net.IPNetwork.TryParse(cidr, out var network) || network.PrefixLength < 8)
+                    return $"an ingress rule admits the block {peer.IpBlock?.Cidr}, which is not a node network";
+            }
+        }
+        return null;
+    }
+
     private static IReadOnlyList<object> Render()
     {
         var kubectl = new[] { "/usr/bin/kubectl", "/usr/local/bin/kubectl" }.FirstOrDefault(File.Exists)
