@@ -151,6 +151,25 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A rollback that failed still deletes the checkpoint archive and image (issue 14 item 5: whatever the outcome); no
+    /// rollback path restores from them. Best effort: what could not be deleted is said, for an operator.
+    /// </summary>
+    private async Task<string> TracesAfterFailureAsync(KubernetesCluster k, RollbackContext context, CancellationToken ct)
+    {
+        var done = new List<string>();
+        try
+        {
+            await RemoveTracesAsync(k, context, done, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+        {
+            _logger.LogWarning("Rollback of {Service}: checkpoint traces not deleted: {Reason}", context.Service.Name, e.Message);
+            done.Add($"the checkpoint archive and image are NOT deleted (delete them by hand): {e.Message}");
+        }
+        return done.Count == 0 ? "" : $" ({string.Join("; ", done)})";
+    }
+
     public override async Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -229,11 +248,13 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
         }
         catch (HttpOperationException e)
         {
-            return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server answered {KubernetesPods.Describe(e, "rollback")}");
+            return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server answered {KubernetesPods.Describe(e, "rollback")}"
+                + await TracesAfterFailureAsync(k, context, cancellationToken).ConfigureAwait(false));
         }
         catch (HttpRequestException e)
         {
-            return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server of {context.Cluster.Name} is unreachable: {e.Message}", TimeSpan.FromSeconds(10));
+            return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server of {context.Cluster.Name} is unreachable: {e.Message}"
+                + await TracesAfterFailureAsync(k, context, cancellationToken).ConfigureAwait(false), TimeSpan.FromSeconds(10));
         }
         catch (EdgePortal.Agent.Contracts.AgentCallException e)
         {
