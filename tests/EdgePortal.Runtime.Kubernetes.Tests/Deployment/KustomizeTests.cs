@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
 using EdgePortal.Testing;
 using k8s;
@@ -305,20 +304,5 @@ public sealed class KustomizeTests
         return null;
     }
 
-    private static IReadOnlyList<object> Render()
-    {
-        var kubectl = new[] { "/usr/bin/kubectl", "/usr/local/bin/kubectl" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("kubectl is not installed: this test renders deploy/ with `kubectl kustomize` and cannot run without it.");
-        var deploy = RepositoryRoot.File("deploy");
-        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", deploy])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"kubectl kustomize deploy/ failed: {error}");
-        return KubernetesYaml.LoadAllFromString(output.Result);
-    }
+    private static IReadOnlyList<object> Render() => KubernetesYaml.LoadAllFromString(Kustomize.Render());
 }
