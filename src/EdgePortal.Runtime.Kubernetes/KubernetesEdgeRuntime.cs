@@ -182,6 +182,25 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A rollback that failed still deletes the checkpoint archive and image (issue 14 item 5: whatever the outcome); no
+    /// rollback path restores from them. Best effort: what could not be deleted is said, for an operator.
+    /// </summary>
+    private async Task<string> TracesAfterFailureAsync(KubernetesCluster k, RollbackContext context, string? agentRegistry, CancellationToken ct)
+    {
+        var done = new List<string>();
+        try
+        {
+            await RemoveTracesAsync(k, context, done, ct, agentRegistry).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+        {
+            _logger.LogWarning("Rollback of {Service}: checkpoint traces not deleted: {Reason}", context.Service.Name, e.Message);
+            done.Add($"the checkpoint archive and image are NOT deleted (delete them by hand): {e.Message}");
+        }
+        return done.Count == 0 ? "" : $" ({string.Join("; ", done)})";
+    }
+
     public override async Task<StepOutcome> RollbackAsync(RollbackContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -198,6 +217,8 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
                 return new StepOutcome.Failure(NotConfigured(context.TargetCluster.Name));
             target = other.ForTenant(context.Service.TenantId);
         }
+        // The checkpoint image of a migration across clusters is in the registry both reach, through the source agents' route.
+        var agentRegistry = target == k ? null : CrossCluster.Route(k.Name, k.Options, target.Name, target.Options)?.AgentRegistry;
         try
         {
             if (ReplayProtocol.IsReplay(context.Plan.Strategy))
@@ -263,7 +284,7 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
             {
                 await KubernetesPods.AnnotateServiceAsync(k, context.Service.Name, context.Source.Name, context.MigrationId, cancellationToken).ConfigureAwait(false);
             }
-            await RemoveTracesAsync(k, context, done, cancellationToken, target == k ? null : CrossCluster.Route(k.Name, k.Options, target.Name, target.Options)?.AgentRegistry).ConfigureAwait(false);
+            await RemoveTracesAsync(k, context, done, cancellationToken, agentRegistry).ConfigureAwait(false);
             var message = done.Count == 0
                 ? $"{context.Service.Name} serves from {source.Name()} on {context.Source.Name}; nothing to undo"
                 : $"{string.Join("; ", done)}; {context.Service.Name} serves from {source.Name()} on {context.Source.Name}";
@@ -273,11 +294,13 @@ public sealed class KubernetesEdgeRuntime : StepHandlerRuntime, IAsyncDisposable
         }
         catch (HttpOperationException e)
         {
-            return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server answered {KubernetesPods.Describe(e, "rollback")}");
+            return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server answered {KubernetesPods.Describe(e, "rollback")}"
+                + await TracesAfterFailureAsync(k, context, agentRegistry, cancellationToken).ConfigureAwait(false));
         }
         catch (HttpRequestException e)
         {
-            return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server of {context.Cluster.Name} is unreachable: {e.Message}", TimeSpan.FromSeconds(10));
+            return new StepOutcome.Failure($"rollback of {context.Service.Name}: the API server of {context.Cluster.Name} is unreachable: {e.Message}"
+                + await TracesAfterFailureAsync(k, context, agentRegistry, cancellationToken).ConfigureAwait(false), TimeSpan.FromSeconds(10));
         }
         catch (EdgePortal.Agent.Contracts.AgentCallException e)
         {

@@ -21,10 +21,13 @@ public sealed class StartsWithNoKnownPasswordTests
         Assert.DoesNotContain(env.Keys, k => k.Contains("Password", StringComparison.OrdinalIgnoreCase) || k.Contains("ApiKey", StringComparison.OrdinalIgnoreCase));
     }
 
-    [Fact]
-    public void Deploy_Portal_TakesItsFirstAdminFromASecretAndRunsInProductionWithoutDemoData()
+    [Theory]
+    [InlineData("")]
+    [InlineData("replicated")]
+    public void Deploy_Portal_TakesItsFirstAdminFromASecretAndRunsInProductionWithoutDemoData(string overlay)
     {
-        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(RepositoryRoot.File("deploy", "base", "portal.yaml")));
+        // What `kubectl apply -k` would apply: deploy/ and the replicated overlay, rendered (an overlay's patch counts).
+        var objects = KubernetesYaml.LoadAllFromString(overlay.Length == 0 ? Kustomize.Render() : Kustomize.Render(overlay));
         var container = Assert.Single(objects.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers);
         V1EnvVar Env(string name) => container.Env.Single(e => e.Name == name);
 
@@ -36,6 +39,17 @@ public sealed class StartsWithNoKnownPasswordTests
             Assert.Null(Env(secret).Value);
             Assert.Equal("edgeportal-admin", Env(secret).ValueFrom.SecretKeyRef.Name);
         }
+        // Whatever carries a credential (the admin's, the database's and Redis's connection strings) comes from a Secret,
+        // and no Secret is rendered from the repository.
+        Assert.All(container.Env.Where(e => e.Name.Contains("Password", StringComparison.OrdinalIgnoreCase) || e.Name.Contains("ApiKey", StringComparison.OrdinalIgnoreCase)
+            || e.Name.Contains("ConnectionString", StringComparison.OrdinalIgnoreCase) || e.Name == "EdgePortal__Redis__Configuration"), e =>
+        {
+            Assert.Null(e.Value);
+            Assert.NotNull(e.ValueFrom?.SecretKeyRef);
+        });
+        if (overlay == "replicated")
+            Assert.Equal("edgeportal-postgresql", Env("EdgePortal__Storage__ConnectionString").ValueFrom.SecretKeyRef.Name);
+        Assert.Empty(objects.OfType<V1Secret>());
         // Secrets are the operator's to create: no kustomization generates one from literals in the repository (the admin's,
         // or the replicated overlay's database and Redis passwords).
         Assert.All(Directory.GetFiles(RepositoryRoot.File("deploy"), "kustomization.yaml", SearchOption.AllDirectories), kustomization =>

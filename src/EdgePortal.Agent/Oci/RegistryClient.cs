@@ -17,7 +17,7 @@ namespace EdgePortal.Agent.Oci;
 /// </summary>
 public sealed class RegistryClient(HttpClient http)
 {
-    private const int MaxErrorChars = 512;
+    private const int MaxErrorBytes = 16 * 1024;
 
     private readonly ConcurrentDictionary<string, HttpClient> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AuthenticationHeaderValue> _authorization = new(StringComparer.Ordinal);
@@ -238,12 +238,39 @@ public sealed class RegistryClient(HttpClient http)
     {
         if (response.IsSuccessStatusCode)
             return;
-        // The registry's own words, cut short: an error body is never relayed whole.
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        var words = body.Trim();
-        if (words.Length > MaxErrorChars)
-            words = words[..MaxErrorChars] + "…";
-        throw new RegistryException($"the registry refused to {what}: {(int)response.StatusCode} {response.StatusCode} {words}");
+        // No registry text is relayed (issue 14 item 2): only the status and the distribution spec's error codes
+        // ({"errors":[{"code":"BLOB_UNKNOWN",…}]}, upper-case identifiers), read from a bounded prefix of the body.
+        var codes = ErrorCodes(await PrefixAsync(response.Content, MaxErrorBytes, cancellationToken).ConfigureAwait(false));
+        throw new RegistryException($"the registry refused to {what}: {(int)response.StatusCode} {response.StatusCode}{(codes.Count == 0 ? "" : " " + string.Join(", ", codes))}");
+    }
+
+    /// <summary>The OCI error codes of an error body: at most a few, each an upper-case identifier; anything else is dropped.</summary>
+    internal static IReadOnlyList<string> ErrorCodes(byte[] body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind != JsonValueKind.Object || !json.RootElement.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Array)
+                return [];
+            return [.. errors.EnumerateArray()
+                .Select(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String ? code.GetString() : null)
+                .OfType<string>()
+                .Where(c => c.Length is > 0 and <= 40 && c.All(ch => ch is (>= 'A' and <= 'Z') or '_'))
+                .Distinct(StringComparer.Ordinal)
+                .Take(4)];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    private static async Task<byte[]> PrefixAsync(HttpContent content, int max, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var buffer = new byte[max];
+        var read = await stream.ReadAtLeastAsync(buffer, max, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        return buffer[..read];
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgePortal.Runtime.Kubernetes.Tests.FakeApiServer;
 using EdgePortal.Testing;
 using k8s;
@@ -32,22 +31,109 @@ public sealed class KustomizeTests
     [Fact]
     public void Kustomize_PortalRole_GrantsExactlyWhatTheRuntimeCalls()
     {
-        // Namespaced calls are granted by the Role in the managed namespace, cluster-scoped ones (nodes) by the ClusterRole.
-        var role = Rendered.Value.OfType<V1Role>().Single(r => r.Name() == "edgeportal-portal");
-        var clusterRole = Rendered.Value.OfType<V1ClusterRole>().Single(r => r.Name() == "edgeportal-portal");
-        var namespaced = Grants(role.Rules);
-        var clusterWide = Grants(clusterRole.Rules);
-        // What the runtime calls: every operation the fake API server serves (each one checked against the vendored
-        // upstream OpenAPI documents, and each one the runtime's tests exercise), as the RBAC authorizer sees it.
-        var called = FakeKubeApiServer.OperationIds.Select(o => Permission(o.Key, o.Value)).Where(c => !IsEdgeMigrations(c.Grant)).ToList();
-        var calledNamespaced = called.Where(c => c.Namespaced).Select(c => c.Grant).ToHashSet(StringComparer.Ordinal);
-        var calledClusterWide = called.Where(c => !c.Namespaced).Select(c => c.Grant).ToHashSet(StringComparer.Ordinal);
-
-        Assert.True(calledNamespaced.SetEquals(namespaced),
-            $"Role: granted but never called: {string.Join(", ", namespaced.Except(calledNamespaced))}; called but not granted: {string.Join(", ", calledNamespaced.Except(namespaced))}");
-        Assert.True(calledClusterWide.SetEquals(clusterWide),
-            $"ClusterRole: granted but never called: {string.Join(", ", clusterWide.Except(calledClusterWide))}; called but not granted: {string.Join(", ", calledClusterWide.Except(clusterWide))}");
+        Assert.Null(PortalDrift(Rendered.Value, Called.Value));
         Assert.DoesNotContain(Rendered.Value.OfType<V1ClusterRole>().SelectMany(r => r.Rules), r => r.Resources.Contains("nodes/proxy"));
+    }
+
+    [Fact]
+    public void Scan_SourceAssemblies_MapsEveryKubernetesCallTheyMake()
+    {
+        var (calls, unmapped) = KubernetesCalls.OfSource();
+
+        Assert.Empty(unmapped);
+        // The scan sees both the runtime (pods, nodes, workloads, the EdgeMigration watch) and the portal (the reconciler's writes).
+        Assert.Contains(KubernetesCalls.SourceAssemblies(), a => a.EndsWith("EdgePortal.Web.dll", StringComparison.Ordinal));
+        Assert.Contains(calls, c => c.Grant == "/pods:watch" && c.CalledAs.EndsWith("PodClient.WatchListAsync", StringComparison.Ordinal));
+        Assert.Contains(calls, c => c.Grant == "edgeportal.io/edgemigrations/status:update");
+    }
+
+    [Fact]
+    public void Scan_SourceCalls_AreExactlyWhatTheFakeApiServerServes()
+    {
+        // The fake serves (and checks against the vendored upstream OpenAPI documents) exactly what the code calls: an
+        // operation it serves that nothing calls, or a call it would answer 404, fails here rather than in a test that
+        // happens to drive that path.
+        var served = FakeKubeApiServer.OperationIds.Select(o => Permission(o.Key, o.Value)).Select(p => $"{p.Grant} {Scope(p.Namespaced)}").ToHashSet(StringComparer.Ordinal);
+        var called = Called.Value.Select(c => $"{c.Grant} {Scope(c.Namespaced)}").ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(served.SetEquals(called),
+            $"served but never called: {string.Join(", ", served.Except(called))}; called but not served: {string.Join(", ", called.Except(served))}");
+    }
+
+    [Fact]
+    public void PortalDrift_RoleGrantsSecretsThatNothingCalls_NamesTheUnusedGrant()
+    {
+        var doctored = Rendered.Value.Select(o => o is V1Role { Metadata.Name: "edgeportal-portal" } role
+            ? new V1Role { Metadata = role.Metadata, Rules = [.. role.Rules, new V1PolicyRule { ApiGroups = [""], Resources = ["secrets"], Verbs = ["get"] }] }
+            : o).ToList();
+
+        var drift = PortalDrift(doctored, Called.Value);
+
+        Assert.NotNull(drift);
+        Assert.Contains("granted but never called: /secrets:get", drift, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PortalDrift_ClusterRoleLosesAVerbTheCodeCalls_NamesTheMissingGrant()
+    {
+        var doctored = Rendered.Value.Select(o => o is V1ClusterRole { Metadata.Name: "edgeportal-edgemigrations" } role
+            ? new V1ClusterRole { Metadata = role.Metadata, Rules = [.. role.Rules.Select(r => new V1PolicyRule { ApiGroups = r.ApiGroups, Resources = r.Resources, Verbs = [.. r.Verbs.Where(v => v != "watch")] })] }
+            : o).ToList();
+
+        var drift = PortalDrift(doctored, Called.Value);
+
+        Assert.NotNull(drift);
+        Assert.Contains("called but not granted: edgeportal.io/edgemigrations:watch", drift, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PortalDrift_CodeCallsAnOperationNoRuleGrants_NamesTheMissingGrant()
+    {
+        // UngrantedCalls (in this test assembly, never run) reads a Secret and lists ConfigMaps: the scan finds both calls,
+        // and deploy/'s rules, which grant neither, fail against them.
+        var (tests, _) = KubernetesCalls.Scan(typeof(UngrantedCalls).Assembly.Location);
+        var added = tests.Where(c => c.CalledAs.Contains("Secret", StringComparison.Ordinal) || c.CalledAs.Contains("ConfigMap", StringComparison.Ordinal)).ToList();
+
+        var drift = PortalDrift(Rendered.Value, [.. Called.Value, .. added]);
+
+        Assert.Equal(["/configmaps:list", "/secrets:get"], added.Select(c => c.Grant).Order(StringComparer.Ordinal));
+        Assert.NotNull(drift);
+        Assert.Contains("called but not granted: ", drift, StringComparison.Ordinal);
+        Assert.Contains("/secrets:get", drift, StringComparison.Ordinal);
+        Assert.Contains("/configmaps:list", drift, StringComparison.Ordinal);
+    }
+
+    private static readonly Lazy<IReadOnlyList<KubernetesCall>> Called = new(() => KubernetesCalls.OfSource().Calls);
+
+    private static string Scope(bool namespaced) => namespaced ? "namespaced" : "cluster";
+
+    /// <summary>
+    /// Null when the portal's grants are exactly its calls, else what differs: the managed namespace's Role must grant
+    /// exactly the namespaced calls, the ClusterRole exactly the cluster-scoped ones (nodes), the EdgeMigration ClusterRole
+    /// exactly the controller's calls (its resources live in every tenant's namespace).
+    /// </summary>
+    private static string? PortalDrift(IReadOnlyList<object> rendered, IReadOnlyList<KubernetesCall> called)
+    {
+        var role = rendered.OfType<V1Role>().Single(r => r.Name() == "edgeportal-portal");
+        var clusterRole = rendered.OfType<V1ClusterRole>().Single(r => r.Name() == "edgeportal-portal");
+        var edgeMigrations = rendered.OfType<V1ClusterRole>().Single(r => r.Name() == "edgeportal-edgemigrations");
+        var runtime = called.Where(c => !IsEdgeMigrations(c.Grant)).ToList();
+        var problems = new[]
+        {
+            Drift("Role edgeportal-portal", Grants(role.Rules), runtime.Where(c => c.Namespaced)),
+            Drift("ClusterRole edgeportal-portal", Grants(clusterRole.Rules), runtime.Where(c => !c.Namespaced)),
+            Drift("ClusterRole edgeportal-edgemigrations", Grants(edgeMigrations.Rules), called.Where(c => IsEdgeMigrations(c.Grant))),
+        }.OfType<string>().ToList();
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    private static string? Drift(string name, HashSet<string> granted, IEnumerable<KubernetesCall> calls)
+    {
+        var called = calls.Select(c => c.Grant).ToHashSet(StringComparer.Ordinal);
+        if (called.SetEquals(granted))
+            return null;
+        return $"{name}: granted but never called: {string.Join(", ", granted.Except(called).Order(StringComparer.Ordinal))}; " +
+            $"called but not granted: {string.Join(", ", called.Except(granted).Order(StringComparer.Ordinal))}";
     }
 
     [Fact]
@@ -67,15 +153,11 @@ public sealed class KustomizeTests
     }
 
     [Fact]
-    public void Kustomize_EdgeMigrationRole_GrantsExactlyWhatTheControllerCallsToThePortal()
+    public void Kustomize_EdgeMigrationRole_IsBoundToThePortal()
     {
         var role = Rendered.Value.OfType<V1ClusterRole>().Single(r => r.Name() == "edgeportal-edgemigrations");
         var binding = Rendered.Value.OfType<V1ClusterRoleBinding>().Single(b => b.RoleRef.Name == role.Name());
-        var granted = Grants(role.Rules);
-        var called = FakeKubeApiServer.OperationIds.Select(o => Permission(o.Key, o.Value).Grant).Where(IsEdgeMigrations).ToHashSet(StringComparer.Ordinal);
 
-        Assert.True(called.SetEquals(granted),
-            $"granted but never called: {string.Join(", ", granted.Except(called))}; called but not granted: {string.Join(", ", called.Except(granted))}");
         var subject = Assert.Single(binding.Subjects);
         Assert.Equal(("ServiceAccount", "edgeportal", "edgeportal"), (subject.Kind, subject.Name, subject.NamespaceProperty));
     }
@@ -151,20 +233,76 @@ public sealed class KustomizeTests
         Assert.Equal("edgeportal", portal.Spec.Template.Spec.ServiceAccountName);
     }
 
-    private static IReadOnlyList<object> Render()
+    [Fact]
+    public void Kustomize_RegistryPolicy_AdmitsOnlyTheNodeNetworkOnTheRegistryPort()
     {
-        var kubectl = new[] { "/usr/bin/kubectl", "/usr/local/bin/kubectl" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("kubectl is not installed: this test renders deploy/ with `kubectl kustomize` and cannot run without it.");
-        var deploy = RepositoryRoot.File("deploy");
-        using var process = Process.Start(new ProcessStartInfo(kubectl, ["kustomize", deploy])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"kubectl kustomize deploy/ failed: {error}");
-        return KubernetesYaml.LoadAllFromString(output.Result);
+        var policy = Rendered.Value.OfType<V1NetworkPolicy>().Single(p => p.Name() == "edgeportal-registry");
+        var agent = Rendered.Value.OfType<V1DaemonSet>().Single();
+        var registryHost = Assert.Single(agent.Spec.Template.Spec.Containers).Env.Single(e => e.Name == "EdgePortal__Agent__Registries__checkpoints__Host").Value;
+
+        Assert.Null(RegistryPolicyProblem(policy, registryHost));
+        // The agents push from the host network, so an ipBlock (the nodes' network) is what admits them, not a pod selector.
+        Assert.True(agent.Spec.Template.Spec.HostNetwork);
+        // The portal never talks to the registry, and its own egress policy does not open the registry's port.
+        var portal = Rendered.Value.OfType<V1NetworkPolicy>().Single(p => p.Name() == "edgeportal-portal");
+        Assert.Contains("Egress", portal.Spec.PolicyTypes);
+        Assert.DoesNotContain(portal.Spec.Egress.SelectMany(e => e.Ports ?? []), p => p.Port?.Value == RegistryPort(registryHost));
     }
+
+    [Fact]
+    public void RegistryPolicyProblem_PolicyAlsoAdmittingPodsOfAnyNamespace_NamesThePeer()
+    {
+        var policy = Rendered.Value.OfType<V1NetworkPolicy>().Single(p => p.Name() == "edgeportal-registry");
+        var rule = Assert.Single(policy.Spec.Ingress);
+        var doctored = new V1NetworkPolicy
+        {
+            Metadata = policy.Metadata,
+            Spec = new V1NetworkPolicySpec
+            {
+                PodSelector = policy.Spec.PodSelector,
+                PolicyTypes = policy.Spec.PolicyTypes,
+                Ingress = [new V1NetworkPolicyIngressRule { Ports = rule.Ports, FromProperty = [.. rule.FromProperty, new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector() }] }],
+            },
+        };
+
+        Assert.Contains("namespaceSelector", RegistryPolicyProblem(doctored, "registry.edgeportal.svc:5000"), StringComparison.Ordinal);
+        Assert.Contains("port", RegistryPolicyProblem(policy, "registry.edgeportal.svc:5443"), StringComparison.Ordinal);
+    }
+
+    private static string RegistryPort(string host) => host[(host.LastIndexOf(':') + 1)..];
+
+    /// <summary>
+    /// Null when the policy selects the registry's pods only, restricts their ingress, and admits nothing but TCP on the
+    /// port the agents push to, from IP blocks (the nodes' network: the agents on the host network push, the nodes'
+    /// container runtimes pull); no pod or namespace selector, no open block.
+    /// </summary>
+    private static string? RegistryPolicyProblem(V1NetworkPolicy policy, string registryHost)
+    {
+        var spec = policy.Spec;
+        if (spec.PodSelector?.MatchLabels is not { Count: 1 } labels || !labels.TryGetValue("app.kubernetes.io/name", out var name) || name != "edgeportal-registry"
+            || spec.PodSelector.MatchExpressions is { Count: > 0 })
+            return "the policy must select exactly app.kubernetes.io/name=edgeportal-registry";
+        var serviceNamespace = registryHost.Split('.') is { Length: > 2 } parts ? parts[1] : null;
+        if (serviceNamespace != policy.Namespace())
+            return $"the policy is in namespace {policy.Namespace()}, the registry the agents use ({registryHost}) in {serviceNamespace}";
+        if (spec.PolicyTypes?.Contains("Ingress") != true)
+            return "policyTypes must include Ingress, or the registry's ingress is open";
+        foreach (var rule in spec.Ingress ?? [])
+        {
+            if (rule.Ports is not { Count: > 0 } ports || ports.Any(p => p.Port?.Value != RegistryPort(registryHost) || p.Protocol != "TCP" || p.EndPort is not null))
+                return $"an ingress rule admits a port other than TCP {RegistryPort(registryHost)}: {string.Join(", ", rule.Ports?.Select(p => $"{p.Protocol} {p.Port?.Value}") ?? ["any"])}";
+            if (rule.FromProperty is not { Count: > 0 } peers)
+                return "an ingress rule admits every source";
+            foreach (var peer in peers)
+            {
+                if (peer.PodSelector is not null || peer.NamespaceSelector is not null)
+                    return $"an ingress rule admits pods (podSelector: {peer.PodSelector is not null}, namespaceSelector: {peer.NamespaceSelector is not null}); only the nodes' network may push and pull";
+                if (peer.IpBlock?.Cidr is not { } cidr || !System.Net.IPNetwork.TryParse(cidr, out var network) || network.PrefixLength < 8)
+                    return $"an ingress rule admits the block {peer.IpBlock?.Cidr}, which is not a node network";
+            }
+        }
+        return null;
+    }
+
+    private static IReadOnlyList<object> Render() => KubernetesYaml.LoadAllFromString(Kustomize.Render());
 }
