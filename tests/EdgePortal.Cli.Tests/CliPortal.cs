@@ -8,9 +8,10 @@ namespace EdgePortal.Cli.Tests;
 /// <summary>
 /// One portal per test class on Kestrel (the simulated demo edge, fast), and a SkyFleet operator key made through the API
 /// with the bootstrap key, as a tenant's CI would hold one. <see cref="RunAsync"/> runs edgeportal in this process with its
-/// own streams and environment; <see cref="RunProcessAsync"/> runs the built tool as its own process.
+/// own streams and environment; <see cref="RunProcessAsync"/> runs the built tool as its own process. Extra
+/// <c>settings</c> configure the portal further (for example the simulator's injected faults).
 /// </summary>
-public sealed class CliPortal(double speedFactor = 50) : IAsyncLifetime
+public sealed class CliPortal(double speedFactor = 50, IReadOnlyDictionary<string, string?>? settings = null) : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();
     private PortalFactory _factory = null!;
@@ -27,7 +28,10 @@ public sealed class CliPortal(double speedFactor = 50) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new PortalFactory(_folder.File("cli.db"), PortalFactory.FastEdge(speedFactor));
+        var configuration = PortalFactory.FastEdge(speedFactor);
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+            configuration[name] = value;
+        _factory = new PortalFactory(_folder.File("cli.db"), configuration);
         Address = _factory.StartOnKestrel();
         using (var admin = new EdgePortalConnection(Address, PortalFactory.BootstrapKey).CreateHttpClient())
         {

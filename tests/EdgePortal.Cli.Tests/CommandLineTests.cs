@@ -213,6 +213,17 @@ public sealed class RealSpeedCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrate_WaitTimeoutExpiresWhileItRuns_ExitsWaitTimedOutAndTheMigrationGoesOn()
+    {
+        var run = await _portal.RunAsync("migrate", "video-analytics", "--wait", "--accept-target-miss", "--timeout", "00:00:00.5");
+
+        Assert.True(run.ExitCode == ExitCodes.WaitTimedOut, run.ToString());
+        Assert.Contains("had not ended after", run.Error);
+        var migration = Assert.Single(await _portal.Client.ListMigrationsAsync(null, null, null, null, null, null));
+        Assert.Contains(migration.State, new[] { MigrationState.Queued, MigrationState.Running });
+    }
+
+    [Fact]
     public async Task Migrate_WaitOnTerminal_RedrawsOneProgressBarLineUntilFull()
     {
         var run = await _portal.RunAsync(_portal.Environment(), terminal: true, "migrate", "collision-avoidance", "--wait", "--accept-target-miss");
@@ -224,5 +235,33 @@ public sealed class RealSpeedCommandTests : IAsyncLifetime
         Assert.StartsWith($"[{new string('#', 30)}] 100%", frames[^1]);
         Assert.EndsWith("\n", run.Error);
         Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
+
+/// <summary>
+/// A portal whose simulated edge fails every step it runs: a migration started with <c>--wait</c> ends without completing,
+/// and the tool says so with exit code 4, the one a CI job branches on.
+/// </summary>
+public sealed class FailingEdgeCommandTests : IAsyncLifetime
+{
+    private readonly CliPortal _portal = new(settings: new Dictionary<string, string?> { ["EdgePortal:Simulator:FailureProbability"] = "1" });
+
+    public Task InitializeAsync() => _portal.InitializeAsync();
+
+    public Task DisposeAsync() => _portal.DisposeAsync();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Migrate_WaitEndsFailedOrRolledBack_ExitsMigrationNotCompleted(bool poll)
+    {
+        string[] args = ["migrate", "flight-control", "--wait", "--accept-target-miss", "--output", "json"];
+        var run = await _portal.RunAsync(poll ? [.. args, "--poll"] : args);
+
+        Assert.True(run.ExitCode == ExitCodes.MigrationNotCompleted, run.ToString());
+        using var document = JsonDocument.Parse(run.Output);
+        var stored = await _portal.Client.GetMigrationAsync(document.RootElement.GetProperty("id").GetGuid());
+        Assert.Contains(stored.State, new[] { MigrationState.Failed, MigrationState.RolledBack });
+        Assert.Equal(stored.State.ToString(), document.RootElement.GetProperty("state").GetString());
     }
 }

@@ -57,6 +57,30 @@ public sealed class EdgeMigrationControllerTests
         lab.Server.AssertNoRejections();
     }
 
+    [Fact]
+    public async Task Apply_TargetsObjectiveAndStrategy_ReachTheStartedMigration()
+    {
+        // SkyFleet's own objective is MinDowntime and flight-control's planner would not pick Cold: what is stored can only
+        // have come from the spec.
+        await using var lab = await EdgeMigrationPortal.StartAsync();
+        lab.Apply("move-cold", "flight-control", spec: s =>
+        {
+            s.Targets = new EdgeMigrationTargets { MaxDowntimeMs = 4321, MaxMigrationTimeMs = 98765, MaxUserLatencyMs = 77 };
+            s.Objective = "MinResources";
+            s.Strategy = "Cold";
+            s.AcceptTargetMiss = true;
+        });
+
+        var started = await lab.Resources.WhenAsync(EdgeMigrationPortal.Namespace, "move-cold", r => r?.Status?.MigrationId is not null, Wait);
+
+        var migration = lab.Get<IMigrationRepository>().Find(MigrationId.From(Guid.Parse(started!.Status!.MigrationId!)))!;
+        Assert.Equal(MigrationStrategy.Cold, migration.Plan.Strategy);
+        Assert.Equal(Objective.MinResources, migration.Objective);
+        Assert.Equal(new KpiTargets(4321, 98765, 77), migration.Targets);
+        Assert.Equal("Cold", started.Status.Strategy);
+        lab.Server.AssertNoRejections();
+    }
+
     [Theory]
     [InlineData("nowhere", "flight-control", "SkyFleet Drones", "InvalidSpec", "spec.destinationNode: no node named 'nowhere'")]
     [InlineData(null, "flight-control", "ARena Play", "InvalidSpec", "spec.tenant: namespace skyfleet acts for another tenant")]

@@ -55,6 +55,26 @@ public sealed partial class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_AfterACompletedMigration_CarryEveryLabelTheDashboardGroupsOrFiltersBy()
+    {
+        // Each (metric, label) a query needs: a panel that groups by a label its metric does not carry draws one unlabelled
+        // series, and a filter on such a label draws nothing; neither fails in Grafana, so this test must.
+        var wanted = DashboardExpressions()
+            .SelectMany(e => MetricNames(e).SelectMany(metric => LabelNames(e).Select(label => (Metric: metric, Label: label))))
+            .ToHashSet();
+        Assert.Contains(("edgeportal_migrations_finished_total", "outcome"), wanted);
+        Assert.Contains(("edgeportal_migrations_finished_total", "strategy"), wanted);
+        Assert.Contains(("edgeportal_migration_downtime_seconds_bucket", "kind"), wanted);
+        Assert.Contains(("edgeportal_migration_model_error_ratio_bucket", "kpi"), wanted);
+        await CompleteMigrationAsync();
+
+        var exposition = await ScrapeUntilAsync(text => wanted.All(w => Carries(text, w.Metric, w.Label)));
+
+        var missing = wanted.Where(w => !Carries(exposition, w.Metric, w.Label)).Select(w => $"{w.Metric} by {w.Label}").ToList();
+        Assert.True(missing.Count == 0, $"The dashboard groups or filters by labels /metrics does not put on the metric: {string.Join(", ", missing)}");
+    }
+
+    [Fact]
     public async Task Metrics_EdgePortalInstruments_CarryTheirUnitsAndNoTenant()
     {
         await CompleteMigrationAsync();
@@ -98,6 +118,14 @@ public sealed partial class DashboardTests : IAsyncLifetime
     public void MetricNames_PromQl_FindsTheMetricsNotFunctionsOrLabels(string expression, string expected)
         => Assert.Equal(expected.Split(' '), MetricNames(expression));
 
+    [Theory]
+    [InlineData("histogram_quantile(0.95, sum by (le, kind) (rate(a_bucket{job=\"x\"}[5m])))", "le kind job")]
+    [InlineData("sum by (strategy) (rate(d_sum[$__rate_interval])) / on (strategy) group_left (kpi) sum(e)", "strategy kpi")]
+    [InlineData("sum without(instance)(f{outcome=~\"Fail.*\", strategy!=\"Cold\"})", "instance outcome strategy")]
+    [InlineData("sum(increase(b_total[1h])) / clamp_min(max(c), 1)", "")]
+    public void LabelNames_PromQl_FindsTheGroupingAndMatcherLabels(string expression, string expected)
+        => Assert.Equal(expected.Split(' ', StringSplitOptions.RemoveEmptyEntries), LabelNames(expression));
+
     private async Task CompleteMigrationAsync()
     {
         var services = await _client.GetFromJsonAsync<JsonElement>("/api/v1/services");
@@ -136,6 +164,37 @@ public sealed partial class DashboardTests : IAsyncLifetime
     /// <summary>Whether the exposition has a sample of <paramref name="name"/> (a series line, not only its HELP or TYPE).</summary>
     private static bool Exposes(string exposition, string name)
         => exposition.Split('\n').Any(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal));
+
+    /// <summary>Whether a sample of <paramref name="metric"/> in the exposition carries the label <paramref name="label"/>.</summary>
+    private static bool Carries(string exposition, string metric, string label)
+        => exposition.Split('\n').Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal))
+            .Any(l => SampleLabel().Matches(l[..(l.LastIndexOf('}') + 1)]).Any(m => m.Groups["name"].Value == label));
+
+    /// <summary>
+    /// The label names a PromQL expression groups, matches or filters by: those in <c>by</c>, <c>without</c>, <c>on</c>,
+    /// <c>ignoring</c> and <c>group_left/right</c> clauses and the names of its selectors' label matchers.
+    /// </summary>
+    internal static List<string> LabelNames(string expression)
+    {
+        var names = new List<string>();
+        foreach (Match clause in GroupingClause().Matches(expression))
+            names.AddRange(clause.Groups["labels"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        foreach (Match selector in Selector().Matches(expression))
+            names.AddRange(Matcher().Matches(selector.Groups["matchers"].Value).Select(m => m.Groups["name"].Value));
+        return names.Distinct().ToList();
+    }
+
+    [GeneratedRegex(@"\{(?<matchers>[^}]*)\}")]
+    private static partial Regex Selector();
+
+    [GeneratedRegex(@"\b(?:by|without|on|ignoring|group_left|group_right)\s*\((?<labels>[^)]*)\)")]
+    private static partial Regex GroupingClause();
+
+    [GeneratedRegex(@"(?<name>[a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*""")]
+    private static partial Regex Matcher();
+
+    [GeneratedRegex(@"(?<name>[a-zA-Z_][a-zA-Z0-9_]*)=""(?:[^""\\]|\\.)*""")]
+    private static partial Regex SampleLabel();
 
     private static IEnumerable<JsonElement> Panels()
     {
