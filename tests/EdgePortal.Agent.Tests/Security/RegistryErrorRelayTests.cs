@@ -1,12 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using EdgePortal.Testing.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EdgePortal.Agent.Tests.Security;
 
@@ -25,12 +21,8 @@ public sealed class RegistryErrorRelayTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        _registry = builder.Build();
         // No blob exists (HEAD 404, no body), and every other request fails with the body the test chose.
-        _registry.Run(async c =>
+        (_registry, var address) = await LoopbackServer.StartAsync(server => server.Run(async c =>
         {
             if (HttpMethods.IsHead(c.Request.Method))
             {
@@ -40,9 +32,7 @@ public sealed class RegistryErrorRelayTests : IAsyncLifetime
             c.Response.StatusCode = 500;
             c.Response.ContentType = _contentType;
             await c.Response.WriteAsync(_body);
-        });
-        await _registry.StartAsync();
-        var address = new Uri(_registry.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        }));
         _agent = await AgentHost.StartAsync(new Dictionary<string, string?>
         {
             ["EdgePortal:Agent:Registries:hostile:Host"] = $"127.0.0.1:{address.Port}",

@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using EdgePortal.Testing.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EdgePortal.Runtime.Kubernetes.Tests.MultiCluster;
 
@@ -23,42 +19,43 @@ public sealed record HandOverCall(string? Signature, string? Authorization, stri
 public sealed class HandOverReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<HandOverCall> _calls = new();
+    private readonly ConcurrentQueue<HandOverCall> _calls;
 
-    private HandOverReceiver(WebApplication app) => _app = app;
+    private HandOverReceiver(WebApplication app, ConcurrentQueue<HandOverCall> calls, ConcurrentQueue<int> answers, Uri url)
+    {
+        _app = app;
+        _calls = calls;
+        Answers = answers;
+        Url = url;
+    }
 
-    public Uri Url { get; private set; } = null!;
+    public Uri Url { get; }
 
     /// <summary>An answer that never comes: the call hangs until the caller gives up.</summary>
     public const int Hang = 0;
 
     /// <summary>The statuses of the next answers, in order (<see cref="Hang"/>: none).</summary>
-    public ConcurrentQueue<int> Answers { get; } = new();
+    public ConcurrentQueue<int> Answers { get; }
 
     public IReadOnlyList<HandOverCall> Calls => [.. _calls];
 
     public static async Task<HandOverReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new HandOverReceiver(app);
-        app.MapPost("/hand-over", async (HttpContext c) =>
+        var calls = new ConcurrentQueue<HandOverCall>();
+        var answers = new ConcurrentQueue<int>();
+        var (app, address) = await LoopbackServer.StartAsync(server => server.MapPost("/hand-over", async (HttpContext c) =>
         {
             using var body = new MemoryStream();
             await c.Request.Body.CopyToAsync(body);
             var h = c.Request.Headers;
-            receiver._calls.Enqueue(new HandOverCall(h[HandOverWebhook.SignatureHeader].FirstOrDefault(), h.Authorization.FirstOrDefault(),
+            calls.Enqueue(new HandOverCall(h[HandOverWebhook.SignatureHeader].FirstOrDefault(), h.Authorization.FirstOrDefault(),
                 h[HandOverWebhook.DeliveryHeader].FirstOrDefault(), h[HandOverWebhook.EventHeader].FirstOrDefault(), body.ToArray()));
-            var status = receiver.Answers.TryDequeue(out var next) ? next : 200;
+            var status = answers.TryDequeue(out var next) ? next : 200;
             if (status == Hang)
                 await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
             return Results.StatusCode(status == Hang ? 504 : status);
-        });
-        await app.StartAsync();
-        receiver.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hand-over");
-        return receiver;
+        }));
+        return new HandOverReceiver(app, calls, answers, new Uri(address, "/hand-over"));
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

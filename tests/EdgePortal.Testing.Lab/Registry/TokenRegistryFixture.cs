@@ -1,15 +1,10 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using EdgePortal.Testing.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EdgePortal.Testing.Lab;
 
@@ -40,14 +35,8 @@ public sealed class TokenRegistryFixture : RegistryFixture
     protected override async Task<string> AuthenticationAsync(string folder)
     {
         var signer = TestPki.Shared.Issue("token-signer").Load();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        var identity = TestPki.Shared.Issue("registry").Load();
-        builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(identity)));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
         var password = (await File.ReadAllTextAsync(PasswordFile)).Trim();
-        app.MapGet("/token", (HttpContext c) =>
+        var (app, address) = await LoopbackServer.StartAsync(server => server.MapGet("/token", (HttpContext c) =>
         {
             var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{password}"));
             if (c.Request.Headers.Authorization.ToString() != expected)
@@ -56,10 +45,9 @@ public sealed class TokenRegistryFixture : RegistryFixture
                 .Select(p => new { type = p[0], name = p[1], actions = p[2].Split(',') }).ToArray();
             Interlocked.Increment(ref _issued);
             return Results.Json(new { token = Jwt(signer, access, c.Request.Query["service"].ToString()) });
-        });
-        await app.StartAsync();
+        }), TestPki.Shared.Issue("registry").Load());
         _tokens = app;
-        Realm = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/token";
+        Realm = new Uri(address, "/token").ToString();
         return $"""
             auth:
               token:

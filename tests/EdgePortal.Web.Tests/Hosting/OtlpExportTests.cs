@@ -2,12 +2,9 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using EdgePortal.Testing.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgePortal.Web.Tests.Hosting;
 
@@ -25,19 +22,15 @@ public sealed class OtlpExportTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _collector = builder.Build();
-        _collector.MapPost("/v1/traces", async (HttpContext context) =>
+        (_collector, var address) = await LoopbackServer.StartAsync(server => server.MapPost("/v1/traces", async (HttpContext context) =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
             _received.Enqueue((context.Request.ContentType, body.ToArray()));
             // An empty ExportTraceServiceResponse: full success.
             context.Response.ContentType = "application/x-protobuf";
-        });
-        await _collector.StartAsync();
-        var collector = _collector.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        }));
+        var collector = address.ToString().TrimEnd('/');
 
         var settings = PortalFactory.FastEdge();
         settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector;
